@@ -1,0 +1,121 @@
+"""Audio sources: the microphone and its file-based twins, all yielding the same frames."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, SAMPLE_WIDTH, AudioChunk
+
+FRAME_BYTES = FRAME_SAMPLES * SAMPLE_WIDTH
+SILENT_FRAME = bytes(FRAME_BYTES)
+
+
+class AudioSource(Protocol):
+    """Yields 100 ms frames of 16 kHz mono int16 audio, stamped with their audio time."""
+
+    name: str
+    """What the source is, for progress lines ("microphone", a file name)."""
+
+    def frames(self) -> Iterator[AudioChunk]:
+        """Frames in order, with no gaps in audio time; ends only when the input is gone."""
+        ...
+
+    def listening(self, at: int) -> None:
+        """The coach listens from audio time ``at`` (samples) on; a scripted user answers then."""
+        ...
+
+    def close(self) -> None:
+        """Release the device or file."""
+        ...
+
+
+class Pacer:
+    """Holds a file-driven source to real time, unless running fast."""
+
+    def __init__(self, fast: bool) -> None:
+        self._fast = fast
+        self._t0: float | None = None
+
+    def wait_until(self, audio_time: int) -> None:
+        if self._fast:
+            return
+        now = time.monotonic()
+        if self._t0 is None:
+            self._t0 = now
+        delay = self._t0 + audio_time / SAMPLE_RATE - now
+        if delay > 0:
+            time.sleep(delay)
+
+
+def _split(pcm: bytes) -> list[bytes]:
+    """Cut PCM into whole frames, padding the last one with silence."""
+    frames = [pcm[i : i + FRAME_BYTES] for i in range(0, len(pcm), FRAME_BYTES)]
+    if frames and len(frames[-1]) < FRAME_BYTES:
+        frames[-1] = frames[-1] + bytes(FRAME_BYTES - len(frames[-1]))
+    return frames
+
+
+class WavFileSource:
+    """One continuous recording replayed as the microphone, then silence."""
+
+    def __init__(self, path: Path, fast: bool = False) -> None:
+        self.name = path.name
+        self._frames = _split(read_wav(path))
+        self._pacer = Pacer(fast)
+
+    def frames(self) -> Iterator[AudioChunk]:
+        start = 0
+        for pcm in self._frames:
+            self._pacer.wait_until(start)
+            yield AudioChunk(pcm=pcm, start=start)
+            start += FRAME_SAMPLES
+        while True:
+            self._pacer.wait_until(start)
+            yield AudioChunk(pcm=SILENT_FRAME, start=start)
+            start += FRAME_SAMPLES
+
+    def listening(self, at: int) -> None:
+        """A recording plays on regardless of the coach."""
+
+    def close(self) -> None:
+        self._frames = []
+
+
+class ScriptedAnswers:
+    """A scripted user: one WAV per listening turn, spoken when the coach starts to listen."""
+
+    def __init__(self, paths: Sequence[Path], fast: bool = False) -> None:
+        self.name = f"{len(paths)} scripted answers"
+        self._answers = deque(_split(read_wav(p)) for p in paths)
+        self._pending_at: int | None = None
+        self._pacer = Pacer(fast)
+
+    def listening(self, at: int) -> None:
+        self._pending_at = at
+
+    def frames(self) -> Iterator[AudioChunk]:
+        start = 0
+        while True:
+            if self._pending_at is not None and start >= self._pending_at and self._answers:
+                self._pending_at = None
+                for pcm in self._answers.popleft():
+                    self._pacer.wait_until(start)
+                    yield AudioChunk(pcm=pcm, start=start)
+                    start += FRAME_SAMPLES
+                continue
+            self._pacer.wait_until(start)
+            yield AudioChunk(pcm=SILENT_FRAME, start=start)
+            start += FRAME_SAMPLES
+
+    @property
+    def remaining(self) -> int:
+        """Answers not yet spoken."""
+        return len(self._answers)
+
+    def close(self) -> None:
+        self._answers.clear()

@@ -1,0 +1,44 @@
+"""Live progress on the terminal (stderr): what the coach says and what it hears."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
+
+
+class TerminalProgress:
+    """Coach lines as they are said; the running transcript on one line while you speak."""
+
+    def __init__(self, console: Console, show_partials: bool = True) -> None:
+        self._console = console
+        self._partials = show_partials and console.is_terminal
+        self._partial_shown = False
+
+    def _clear_partial(self) -> None:
+        if self._partial_shown:
+            self._console.file.write("\r\x1b[2K")
+            self._partial_shown = False
+
+    def coach(self, text: str) -> None:
+        self._clear_partial()
+        self._console.print(f"[bold cyan]coach[/] {text}", highlight=False)
+
+    def heard(self, event: ListenEvent) -> None:
+        if isinstance(event, Partial):
+            if self._partials and event.text:
+                width = max(10, self._console.width - 8)
+                self._console.file.write(f"\r\x1b[2K  … {event.text[-width:]}")
+                self._console.file.flush()
+                self._partial_shown = True
+            return
+        self._clear_partial()
+        if isinstance(event, Final):
+            self._console.print(f"[bold green]you  [/] {event.utterance.text}", highlight=False)
+        elif isinstance(event, NoAnswer):
+            self._console.print("[dim]      (no answer)[/]", highlight=False)
+
+    def note(self, text: str) -> None:
+        """A message about the session itself (engine chosen, journal notices)."""
+        self._clear_partial()
+        self._console.print(f"[dim]{text}[/]", highlight=False)

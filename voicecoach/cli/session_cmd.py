@@ -1,0 +1,188 @@
+"""`voicecoach session` and `voicecoach demo`: build the loop's stages and run one session."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from voicecoach.audio.gate import HalfDuplexGate
+from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
+from voicecoach.audio.source import AudioSource, ScriptedAnswers, WavFileSource
+from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.progress import TerminalProgress
+from voicecoach.coach.machine import SessionMachine
+from voicecoach.coach.recorder import Recorder
+from voicecoach.coach.script import builtin_dir, find_script
+from voicecoach.config import Settings
+from voicecoach.errors import AudioFileError
+from voicecoach.frames import seconds_to_samples
+from voicecoach.loop import SessionLoop, Voice
+from voicecoach.paths import Paths
+from voicecoach.speech.engines import choose_engine, open_recognizer
+from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.models import repo_models_dir
+from voicecoach.speech.tts import TextToSpeech
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import SessionRecord
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one session is run, from the command line."""
+
+    topic: str
+    answers: tuple[Path, ...] = ()
+    mic_file: Path | None = None
+    speaker_file: Path | None = None
+    engine: str | None = None
+    model: str | None = None
+    fast: bool = False
+    show_partials: bool = True
+
+
+def models_dirs(home: Paths) -> list[Path]:
+    return [home.models, repo_models_dir()]
+
+
+def open_source(options: RunOptions, config: Settings) -> AudioSource:
+    if options.answers and options.mic_file:
+        raise AudioFileError("use either --answers or --mic-file, not both")
+    if options.answers:
+        return ScriptedAnswers(options.answers, fast=options.fast)
+    if options.mic_file is not None:
+        return WavFileSource(options.mic_file, fast=options.fast)
+    from voicecoach.audio.mic import Microphone
+
+    mic = Microphone(config.audio.input_device)
+    mic.open()
+    return mic
+
+
+def open_sink(options: RunOptions, config: Settings) -> AudioSink:
+    if options.speaker_file is not None:
+        if not options.speaker_file.parent.is_dir():
+            raise AudioFileError(f"{options.speaker_file.parent}: no such folder for --speaker-file")
+        return WavFileSink(options.speaker_file)
+    if options.fast:
+        return SilentSink()
+    from voicecoach.audio.playback import Speakers
+
+    return Speakers(config.audio.output_device)
+
+
+@contextlib.contextmanager
+def stop_on_signals(loop: SessionLoop) -> Iterator[None]:
+    """Ctrl-C or SIGTERM ends the session politely at the next frame."""
+
+    def request_stop(signum: int, frame: Any) -> None:
+        loop.stop_requested.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_session(
+    options: RunOptions, config: Settings, home: Paths, journal_dir: Path | None = None
+) -> SessionRecord:
+    """Check every input, then run the session; nothing is written before all inputs are good."""
+    progress = TerminalProgress(err_console, show_partials=options.show_partials)
+    script = find_script(options.topic, home.sessions)
+    choice = choose_engine(
+        options.engine or config.speech.engine,
+        options.model if options.model is not None else config.speech.model,
+        config.coach.language,
+        models_dirs(home),
+    )
+    source = open_source(options, config)
+    with contextlib.ExitStack() as stack:
+        stack.callback(source.close)
+        sink = open_sink(options, config)
+        recognizer = open_recognizer(choice)
+        stack.callback(recognizer.close)
+        progress.note(f"listening with {choice.reason}")
+        journal = Journal(journal_dir or home.journal)
+        stack.callback(journal.close)
+        for notice in journal.notices:
+            progress.note(notice)
+        listen = config.listen
+        gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
+        timing = ListenTiming.from_seconds(listen.end_silence_s, listen.no_answer_s, listen.max_answer_s)
+        tts = TextToSpeech(
+            home.voice_cache, voice=config.coach.voice, rate=config.coach.rate,
+            volume=config.coach.volume, language=config.coach.language,
+        )
+        loop = SessionLoop(source, Listener(recognizer, timing, listen.vad_mode), Voice(tts, sink, gate), progress)
+        machine = SessionMachine(script, loop, Recorder(journal, script.id, recognizer.info))
+        with stop_on_signals(loop):
+            record = loop.run(machine)
+        sink.close()
+    return record
+
+
+def print_transcript(record: SessionRecord) -> None:
+    out_console.print(f"[bold]{record.topic}[/] · {record.started_at} · {record.status.value}")
+    for turn in record.turns:
+        out_console.print(f"\n[cyan]coach[/] {turn.prompt}", highlight=False)
+        answer = turn.answer.text if turn.answer is not None else "[dim](no answer)[/]"
+        out_console.print(f"[green]you  [/] {answer}", highlight=False)
+
+
+@app.command()
+def session(
+    topic: Annotated[str | None, typer.Argument(help="Practice: patience, self-compassion, communication, …")] = None,
+    answers: Annotated[list[Path] | None, typer.Option("--answers", help="Scripted user: one WAV per question.")] = None,
+    mic_file: Annotated[Path | None, typer.Option("--mic-file", help="A recording played as the microphone.")] = None,
+    speaker_file: Annotated[Path | None, typer.Option("--speaker-file", help="Write the coach's voice to this WAV.")] = None,
+    engine: Annotated[str | None, typer.Option(help="auto, vosk or pocketsphinx.")] = None,
+    model: Annotated[str | None, typer.Option(help="A Vosk model folder or installed model name.")] = None,
+    fast: Annotated[bool, typer.Option("--fast", help="Run file input faster than real time.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored record as JSON.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Use this config.toml.")] = None,
+) -> None:
+    """Run one spoken session."""
+    cfg = settings(config)
+    options = RunOptions(
+        topic=topic or cfg.coach.topic, answers=tuple(answers or ()), mic_file=mic_file,
+        speaker_file=speaker_file, engine=engine, model=model, fast=fast,
+        show_partials=not as_json,
+    )
+    record = run_session(options, cfg, paths())
+    if as_json:
+        print_json(record.to_record())
+    else:
+        err_console.print(f"[dim]saved as {record.id} — `voicecoach show {record.id}`[/]")
+
+
+def sample_answers() -> tuple[Path, ...]:
+    samples = builtin_dir().parent / "samples"
+    return tuple(sorted(samples.glob("patience-*.wav")))
+
+
+@app.command()
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+    engine: Annotated[str | None, typer.Option(help="auto, vosk or pocketsphinx.")] = None,
+) -> None:
+    """A whole session on sample answers: no microphone, no speakers, nothing kept."""
+    with tempfile.TemporaryDirectory(prefix="voicecoach-demo-") as scratch:
+        options = RunOptions(
+            topic="patience", answers=sample_answers(), engine=engine, fast=True,
+            show_partials=False,
+        )
+        record = run_session(options, settings(), paths(), journal_dir=Path(scratch))
+    if as_json:
+        print_json(record.to_record())
+    else:
+        print_transcript(record)
+        err_console.print("[dim]That was a demo: nothing was kept. Run `voicecoach session` to begin.[/]")

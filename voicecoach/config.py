@@ -1,0 +1,153 @@
+"""config.toml → typed settings.
+
+Every problem in the file is collected first and reported in one error, each naming the file,
+the dotted key, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import ConfigError
+
+
+def _num(low: float, high: float) -> dict[str, Any]:
+    return {"range": (low, high)}
+
+
+def _choice(*allowed: str) -> dict[str, Any]:
+    return {"choices": allowed}
+
+
+@dataclass(frozen=True)
+class CoachSettings:
+    """How the coach speaks."""
+
+    topic: str = "patience"
+    language: str = "en"
+    voice: str = ""
+    rate: int = field(default=160, metadata=_num(80, 300))
+    volume: float = field(default=1.0, metadata=_num(0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class ListenSettings:
+    """How the coach listens; all times in seconds of audio."""
+
+    end_silence_s: float = field(default=2.0, metadata=_num(0.3, 30.0))
+    no_answer_s: float = field(default=12.0, metadata=_num(1.0, 600.0))
+    max_answer_s: float = field(default=180.0, metadata=_num(5.0, 3600.0))
+    gate_tail_s: float = field(default=0.4, metadata=_num(0.0, 5.0))
+    vad_mode: int = field(default=2, metadata=_num(0, 3))
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    """Which recogniser hears the answers."""
+
+    engine: str = field(default="auto", metadata=_choice("auto", "vosk", "pocketsphinx"))
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """Sound devices."""
+
+    input_device: str = ""
+    output_device: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, one section per table of config.toml."""
+
+    coach: CoachSettings = field(default_factory=CoachSettings)
+    listen: ListenSettings = field(default_factory=ListenSettings)
+    speech: SpeechSettings = field(default_factory=SpeechSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read a config.toml over the defaults; a missing file gives the defaults."""
+    if path is None or not path.exists():
+        return Settings()
+    try:
+        with path.open("rb") as handle:
+            doc = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+    return settings_from_doc(doc, source=str(path))
+
+
+def settings_from_doc(doc: dict[str, Any], source: str = "config.toml") -> Settings:
+    """Validate a parsed TOML document; raise one ConfigError listing every problem."""
+    problems: list[str] = []
+    sections: dict[str, Any] = {}
+    defaults = Settings()
+    known = {f.name: f for f in fields(Settings)}
+    for name, value in doc.items():
+        if name not in known:
+            problems.append(f"{source}: {name}: unknown section (expected one of {_names(known)})")
+        elif not isinstance(value, dict):
+            problems.append(f"{source}: {name}: expected a table, got {value!r}")
+    for name in known:
+        table = doc.get(name, {})
+        if isinstance(table, dict):
+            sections[name] = _section(getattr(defaults, name), table, f"{source}: {name}", problems)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return replace(defaults, **sections)
+
+
+def _section(default: Any, table: dict[str, Any], where: str, problems: list[str]) -> Any:
+    known = {f.name: f for f in fields(default)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        spec = known.get(key)
+        if spec is None:
+            problems.append(f"{where}.{key}: unknown key (expected one of {_names(known)})")
+            continue
+        try:
+            values[key] = _check(value, type(getattr(default, key)), spec.metadata)
+        except _Invalid as exc:
+            problems.append(f"{where}.{key}: {exc}")
+    return replace(default, **values)
+
+
+class _Invalid(ValueError):
+    """A value that does not fit its key; the message says what was expected."""
+
+
+def _check(value: Any, kind: type, meta: Any) -> Any:
+    """Return the value converted to kind, or raise _Invalid saying what was expected."""
+    wrong = _Invalid(f"expected {_kind_name(kind)}, got {value!r}")
+    if kind is bool or isinstance(value, bool):
+        if kind is not bool or not isinstance(value, bool):
+            raise wrong
+        return value
+    if kind in (int, float):
+        if not isinstance(value, int | float) or (kind is int and not isinstance(value, int)):
+            raise wrong
+        low, high = meta.get("range", (None, None))
+        if low is not None and not low <= value <= high:
+            raise _Invalid(f"expected {_kind_name(kind)} from {low} to {high}, got {value!r}")
+        return kind(value)
+    if not isinstance(value, str):
+        raise wrong
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise _Invalid(f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def _kind_name(kind: type) -> str:
+    return {int: "a whole number", float: "a number", bool: "true or false"}.get(kind, "a string")
+
+
+def _names(known: dict[str, Any]) -> str:
+    return ", ".join(known)

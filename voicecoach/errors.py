@@ -1,0 +1,43 @@
+"""The errors voicecoach raises on purpose.
+
+Every error a user can cause or fix is one of these; the CLI catches the base class once,
+prints its message on one line and exits non-zero.
+
+    VoiceCoachError
+    ├── ConfigError          config.toml is unreadable or holds a wrong value
+    ├── AudioDeviceError     no microphone / speaker, or a device vanished
+    ├── AudioFileError       a WAV file that cannot be read as audio
+    ├── ModelError           a speech model is missing, broken or cannot be fetched
+    ├── SessionScriptError   a sessions/*.toml script is malformed, or a topic is unknown
+    └── JournalError         the journal cannot be opened, read or written
+"""
+
+from __future__ import annotations
+
+
+class VoiceCoachError(Exception):
+    """Base of every error that names something the user can fix."""
+
+
+class ConfigError(VoiceCoachError):
+    """config.toml cannot be read, or a setting has a value out of its range."""
+
+
+class AudioDeviceError(VoiceCoachError):
+    """A microphone or speaker is missing, busy, or went away."""
+
+
+class AudioFileError(VoiceCoachError):
+    """A WAV file is missing, unreadable or not audio."""
+
+
+class ModelError(VoiceCoachError):
+    """A speech model is missing, incomplete, or cannot be loaded or fetched."""
+
+
+class SessionScriptError(VoiceCoachError):
+    """A session script is malformed, or the requested topic has no script."""
+
+
+class JournalError(VoiceCoachError):
+    """The journal cannot be opened, read or written."""

@@ -1,0 +1,77 @@
+"""Where voicecoach keeps its files: one home folder, owner-only.
+
+``VOICECOACH_HOME`` puts everything under one folder. Otherwise the XDG folders are used:
+config in ``$XDG_CONFIG_HOME/voicecoach``, data (journal, models, own sessions) in
+``$XDG_DATA_HOME/voicecoach`` and the voice cache in ``$XDG_CACHE_HOME/voicecoach``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from voicecoach.errors import VoiceCoachError
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders of one voicecoach installation."""
+
+    config_file: Path
+    """The user's config.toml (may not exist)."""
+    data: Path
+    """Journal, models and the user's own session scripts live below this."""
+    cache: Path
+    """Rendered prompts; safe to delete."""
+
+    @property
+    def journal(self) -> Path:
+        return self.data / "journal"
+
+    @property
+    def models(self) -> Path:
+        return self.data / "models"
+
+    @property
+    def sessions(self) -> Path:
+        return self.data / "sessions"
+
+    @property
+    def voice_cache(self) -> Path:
+        return self.cache / "voice"
+
+    @property
+    def state_file(self) -> Path:
+        """Small JSON of settings the program changes itself (active model, first run)."""
+        return self.data / "state.json"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Paths:
+        env = dict(os.environ) if env is None else env
+        home = env.get("VOICECOACH_HOME")
+        if home:
+            root = Path(home).expanduser()
+            return cls(config_file=root / "config.toml", data=root, cache=root / "cache")
+        user_home = Path(env.get("HOME", str(Path.home())))
+        config_root = Path(env.get("XDG_CONFIG_HOME") or user_home / ".config")
+        data_root = Path(env.get("XDG_DATA_HOME") or user_home / ".local" / "share")
+        cache_root = Path(env.get("XDG_CACHE_HOME") or user_home / ".cache")
+        return cls(
+            config_file=config_root / "voicecoach" / "config.toml",
+            data=data_root / "voicecoach",
+            cache=cache_root / "voicecoach",
+        )
+
+
+def private_dir(path: Path) -> Path:
+    """Create the folder (and parents) if needed and make it owner-only."""
+    try:
+        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        os.chmod(path, PRIVATE_DIR)
+    except OSError as exc:
+        raise VoiceCoachError(f"{path}: cannot create a private folder ({exc.strerror})") from exc
+    return path

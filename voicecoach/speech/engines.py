@@ -1,0 +1,65 @@
+"""Choosing and opening the speech-to-text engine ("auto", "vosk" or "pocketsphinx")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voicecoach.errors import ModelError
+from voicecoach.speech.models import model_for_language, resolve_model
+from voicecoach.speech.recognizer import Recognizer
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which engine to open, and why (said to the user)."""
+
+    engine: str
+    """"vosk" or "pocketsphinx"."""
+    model: Path | None
+    """The Vosk model folder; None for PocketSphinx's bundled model."""
+    reason: str
+    """One line explaining the choice."""
+
+
+def choose_engine(
+    engine: str, model: str, language: str, models_dirs: list[Path]
+) -> EngineChoice:
+    """Resolve engine + model settings without loading anything."""
+    if engine == "pocketsphinx":
+        return EngineChoice("pocketsphinx", None, "PocketSphinx (built-in US-English model)")
+    if model:
+        path = resolve_model(model, models_dirs)
+        if engine in ("vosk", "auto"):
+            return EngineChoice("vosk", path, f"Vosk with the model in {path}")
+    found = model_for_language(language, models_dirs)
+    if engine == "vosk":
+        if found is None:
+            raise ModelError(
+                f"--engine vosk needs a Vosk model for {language!r} and none is installed; "
+                "run `voicecoach models pull`, pass --model DIR, or use --engine pocketsphinx"
+            )
+        return EngineChoice("vosk", found.path, f"Vosk with {found.name}")
+    if engine != "auto":
+        raise ModelError(f"unknown engine {engine!r}; choose auto, vosk or pocketsphinx")
+    if found is not None:
+        return EngineChoice("vosk", found.path, f"Vosk with {found.name} (auto)")
+    return EngineChoice(
+        "pocketsphinx",
+        None,
+        f"PocketSphinx (auto: no Vosk model for {language!r} installed; "
+        "`voicecoach models pull` hears better)",
+    )
+
+
+def open_recognizer(choice: EngineChoice) -> Recognizer:
+    """Load the chosen engine."""
+    if choice.engine == "vosk":
+        from voicecoach.speech.vosk_engine import VoskRecognizer
+
+        if choice.model is None:
+            raise ModelError("the Vosk engine needs a model folder (--model DIR)")
+        return VoskRecognizer(choice.model)
+    from voicecoach.speech.sphinx_engine import SphinxRecognizer
+
+    return SphinxRecognizer()

@@ -1,0 +1,98 @@
+"""What recognition yields: partial text while someone speaks, a final utterance at the end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word and where it was heard."""
+
+    word: str
+    """The word as the engine spelled it."""
+    start: float
+    """Audio time the word began, in seconds since the session's audio began."""
+    end: float
+    """Audio time the word ended, in seconds."""
+    conf: float
+    """Engine confidence, 0.0–1.0."""
+
+    def to_record(self) -> dict[str, Any]:
+        return {"word": self.word, "start": self.start, "end": self.end, "conf": self.conf}
+
+    @classmethod
+    def from_record(cls, doc: dict[str, Any]) -> Word:
+        return cls(
+            word=str(doc["word"]),
+            start=float(doc["start"]),
+            end=float(doc["end"]),
+            conf=float(doc["conf"]),
+        )
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The engine's running guess at what is being said; replaced by the next one."""
+
+    text: str
+    """Words heard so far in the current answer."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A finished answer: its text, its words and its span in audio time."""
+
+    text: str
+    """The whole transcript, words separated by single spaces."""
+    words: tuple[Word, ...]
+    """Each word with its timing and confidence."""
+    start: float
+    """Audio time the answer began (first speech), in seconds."""
+    end: float
+    """Audio time the answer ended (last speech), in seconds."""
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing was recognised (an engine's empty final is no input)."""
+        return not self.text.strip()
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "words": [w.to_record() for w in self.words],
+            "start": self.start,
+            "end": self.end,
+        }
+
+    @classmethod
+    def from_record(cls, doc: dict[str, Any]) -> Utterance:
+        return cls(
+            text=str(doc["text"]),
+            words=tuple(Word.from_record(w) for w in doc.get("words", [])),
+            start=float(doc["start"]),
+            end=float(doc["end"]),
+        )
+
+
+@dataclass(frozen=True)
+class NoAnswer:
+    """The person said nothing before the no-answer timeout ran out."""
+
+    waited: float
+    """Seconds of audio time the coach listened."""
+
+
+@dataclass(frozen=True)
+class Final:
+    """The end of an answer, decided by trailing silence or the length cap."""
+
+    utterance: Utterance
+    """What was said."""
+    capped: bool = False
+    """True when the answer reached the maximum answer length rather than ending by itself."""
+
+
+ListenEvent = Partial | Final | NoAnswer
+"""Everything a listening turn can report to the session machine."""

@@ -1,0 +1,53 @@
+"""The one small protocol every speech-to-text engine implements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from voicecoach.speech.events import Utterance
+from voicecoach.store.records import EngineInfo
+
+
+class Recognizer(Protocol):
+    """Streaming speech to text over 16 kHz mono int16 audio.
+
+    One recognizer lives for a whole session; each answer is one utterance:
+    ``accept()`` the answer's frames in order, then ``finish()`` (or ``reset()`` to drop it).
+    """
+
+    info: EngineInfo
+    """Engine name and model, as stored in the journal."""
+
+    def accept(self, pcm: bytes) -> str | None:
+        """Decode more audio; return the running transcript when it changed, else None."""
+        ...
+
+    def finish(self, offset: float) -> Utterance:
+        """End the current utterance and return it, ready for the next one.
+
+        ``offset`` is the audio time (seconds) of the first sample given to ``accept`` since the
+        last finish/reset; word times in the result are in session audio time.
+        """
+        ...
+
+    def reset(self) -> None:
+        """Drop whatever was accepted since the last finish."""
+        ...
+
+    def close(self) -> None:
+        """Free the engine."""
+        ...
+
+
+def utterance_from_words(words: list[tuple[str, float, float, float]], offset: float) -> Utterance:
+    """Build an Utterance from (word, start, end, conf) tuples relative to the utterance start."""
+    from voicecoach.speech.events import Word
+
+    shifted = tuple(
+        Word(word=w, start=round(offset + s, 3), end=round(offset + e, 3), conf=round(c, 3))
+        for (w, s, e, c) in words
+    )
+    text = " ".join(w.word for w in shifted)
+    if shifted:
+        return Utterance(text=text, words=shifted, start=shifted[0].start, end=shifted[-1].end)
+    return Utterance(text="", words=(), start=offset, end=offset)

@@ -1,0 +1,100 @@
+"""Text to speech: pyttsx3 renders each line to a WAV, cached on disk by text, voice and rate."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from voicecoach.audio.wavfile import read_wav, write_wav
+from voicecoach.errors import VoiceCoachError
+from voicecoach.paths import private_dir
+
+log = logging.getLogger(__name__)
+
+
+class TextToSpeech:
+    """Renders lines to 16 kHz mono PCM. One pyttsx3 engine, used from one thread."""
+
+    def __init__(
+        self, cache_dir: Path, voice: str = "", rate: int = 160, volume: float = 1.0,
+        language: str = "en",
+    ) -> None:
+        self._cache_dir = cache_dir
+        self._voice_wanted = voice
+        self._language = language
+        self.rate = rate
+        self.volume = volume
+        self._engine: Any = None
+        self._voice_id = ""
+        self._owner: int | None = None
+
+    def _init_engine(self) -> Any:
+        if self._engine is not None:
+            return self._engine
+        try:
+            import pyttsx3
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                engine = pyttsx3.init()
+        except (ImportError, RuntimeError, OSError) as exc:
+            raise VoiceCoachError(
+                f"text to speech is not available ({exc}); sudo apt-get install espeak-ng"
+            ) from exc
+        self._voice_id = self._pick_voice(engine)
+        if self._voice_id:
+            engine.setProperty("voice", self._voice_id)
+        self._engine = engine
+        self._owner = threading.get_ident()
+        return engine
+
+    def _pick_voice(self, engine: Any) -> str:
+        voices = engine.getProperty("voices") or []
+        wanted = self._voice_wanted.lower()
+        if wanted:
+            for voice in voices:
+                if wanted in (str(voice.id).lower(), str(voice.name).lower()):
+                    return str(voice.id)
+            names = ", ".join(sorted(str(v.id) for v in voices)[:12])
+            raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted!r} (try {names} …)")
+        for preferred in (f"{self._language}-us", self._language):
+            for voice in voices:
+                if str(voice.id).lower().endswith("/" + preferred):
+                    return str(voice.id)
+        return ""
+
+    def cache_path(self, text: str) -> Path:
+        key = f"{text}\x1f{self._voice_wanted}\x1f{self._language}\x1f{self.rate}\x1f{self.volume}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return self._cache_dir / f"{digest}.wav"
+
+    def render(self, text: str) -> bytes:
+        """The line as 16 kHz mono int16 PCM, from the cache when it was said before."""
+        cached = self.cache_path(text)
+        if cached.exists():
+            return read_wav(cached)
+        engine = self._init_engine()
+        if self._owner != threading.get_ident():
+            raise RuntimeError("the text-to-speech engine is owned by another thread")
+        engine.setProperty("rate", self.rate)
+        engine.setProperty("volume", self.volume)
+        private_dir(self._cache_dir)
+        fd, raw_name = tempfile.mkstemp(suffix=".wav", dir=self._cache_dir)
+        os.close(fd)
+        raw = Path(raw_name)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                engine.save_to_file(text, str(raw))
+                engine.runAndWait()
+            pcm = read_wav(raw)
+        finally:
+            raw.unlink(missing_ok=True)
+        write_wav(cached, pcm)
+        os.chmod(cached, 0o600)
+        return pcm

@@ -1,0 +1,107 @@
+"""Vosk (Kaldi): the streaming engine used whenever a model is installed."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import ModelError
+from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
+from voicecoach.speech.events import Utterance
+from voicecoach.speech.recognizer import utterance_from_words
+from voicecoach.store.records import EngineInfo
+
+log = logging.getLogger(__name__)
+
+REQUIRED_PARTS = ("am", "conf")
+"""Folders every Vosk model has; graph/ or an HCLG.fst completes it."""
+
+
+def check_model_dir(model_dir: Path) -> None:
+    """Raise ModelError unless the folder looks like a Vosk model."""
+    if not model_dir.is_dir():
+        raise ModelError(
+            f"{model_dir}: model folder not found; see `voicecoach models list` "
+            "or run with --engine pocketsphinx"
+        )
+    missing = [part for part in REQUIRED_PARTS if not (model_dir / part).is_dir()]
+    if missing:
+        raise ModelError(
+            f"{model_dir}: not a Vosk model (missing {', '.join(p + '/' for p in missing)})"
+        )
+
+
+def load_model(model_dir: Path) -> Any:
+    """Load a Vosk model from a local folder (never by language name: that goes online)."""
+    check_model_dir(model_dir)
+    try:
+        import vosk
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ModelError("Vosk is not installed: pip install vosk") from exc
+    vosk.SetLogLevel(-1)
+    try:
+        return vosk.Model(str(model_dir))
+    except Exception as exc:  # vosk raises a bare Exception when loading fails
+        raise ModelError(f"{model_dir}: Vosk could not load this model ({exc})") from exc
+
+
+class VoskRecognizer:
+    """One Kaldi recognizer kept for the whole session (a new one stalls on its first audio)."""
+
+    def __init__(self, model_dir: Path, model: Any | None = None) -> None:
+        import vosk
+
+        self._model = model if model is not None else load_model(model_dir)
+        self._rec = vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+        self._rec.SetWords(True)
+        self.info = EngineInfo(name="vosk", model=model_dir.name)
+        self._fed = 0
+        """Samples given to the Kaldi recognizer since it was created."""
+        self._utt_base = 0
+        """Value of _fed when the current utterance began (Kaldi counts time from creation)."""
+        self._segments: list[dict[str, Any]] = []
+        self._last_partial = ""
+
+    def accept(self, pcm: bytes) -> str | None:
+        self._fed += len(pcm) // SAMPLE_WIDTH
+        if self._rec.AcceptWaveform(pcm):
+            self._keep(self._rec.Result())
+            partial = ""
+        else:
+            partial = json.loads(self._rec.PartialResult()).get("partial", "")
+        running = " ".join([*(s["text"] for s in self._segments), partial]).strip()
+        if running == self._last_partial:
+            return None
+        self._last_partial = running
+        return running
+
+    def _keep(self, result_json: str) -> None:
+        result = json.loads(result_json)
+        if result.get("text", "").strip():
+            self._segments.append(result)
+
+    def finish(self, offset: float) -> Utterance:
+        self._keep(self._rec.FinalResult())
+        base = self._utt_base / SAMPLE_RATE
+        words: list[tuple[str, float, float, float]] = []
+        for segment in self._segments:
+            for item in segment.get("result", []):
+                start = max(0.0, float(item["start"]) - base)
+                end = max(start, float(item["end"]) - base)
+                words.append((str(item["word"]), start, end, float(item.get("conf", 1.0))))
+        self._begin_next()
+        return utterance_from_words(words, offset)
+
+    def reset(self) -> None:
+        self._rec.FinalResult()
+        self._begin_next()
+
+    def _begin_next(self) -> None:
+        self._segments = []
+        self._last_partial = ""
+        self._utt_base = self._fed
+
+    def close(self) -> None:
+        self._segments = []

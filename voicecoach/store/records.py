@@ -1,0 +1,149 @@
+"""The journal's records: one per session, with its turns. Dicts exist only at this boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from voicecoach.speech.events import Utterance
+
+SCHEMA_VERSION = 1
+"""Version of the record layout written by this code."""
+
+
+class Status(StrEnum):
+    """Where a session ended up."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """Which recogniser heard the answers."""
+
+    name: str
+    """"vosk" or "pocketsphinx"."""
+    model: str
+    """Model name or path the engine loaded."""
+
+    def to_record(self) -> dict[str, Any]:
+        return {"name": self.name, "model": self.model}
+
+    @classmethod
+    def from_record(cls, doc: dict[str, Any]) -> EngineInfo:
+        return cls(name=str(doc["name"]), model=str(doc["model"]))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question of a session and what came back."""
+
+    prompt_id: str
+    """Id of the step in the session script."""
+    prompt: str
+    """The question as the coach said it."""
+    answer: Utterance | None
+    """The answer, or None when nothing was said."""
+    events: tuple[str, ...] = ()
+    """What happened during the turn, in order (e.g. "reprompt", "skip", "command:repeat")."""
+    coach_lines: tuple[str, ...] = ()
+    """Every line the coach said during the turn, in order, the prompt included."""
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "prompt_id": self.prompt_id,
+            "prompt": self.prompt,
+            "answer": None if self.answer is None else self.answer.to_record(),
+            "events": list(self.events),
+            "coach_lines": list(self.coach_lines),
+        }
+
+    @classmethod
+    def from_record(cls, doc: dict[str, Any]) -> Turn:
+        answer = doc.get("answer")
+        return cls(
+            prompt_id=str(doc["prompt_id"]),
+            prompt=str(doc["prompt"]),
+            answer=None if answer is None else Utterance.from_record(answer),
+            events=tuple(doc.get("events", ())),
+            coach_lines=tuple(doc.get("coach_lines", ())),
+        )
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """Everything kept about one session."""
+
+    id: str
+    """Unique id, sortable by start time (e.g. "20261126-203000-ab12")."""
+    topic: str
+    """Session script id, e.g. "patience"."""
+    started_at: str
+    """ISO 8601 local time with offset, when the session began."""
+    engine: EngineInfo
+    """The recogniser used."""
+    status: Status = Status.RUNNING
+    """running while in progress; then completed, stopped or interrupted."""
+    ended_at: str | None = None
+    """ISO 8601 time the session ended, or None while running / when interrupted."""
+    turns: tuple[Turn, ...] = ()
+    """The questions asked, in order."""
+    mood_before: int | None = None
+    """Mood 1–10 said at the start, or None."""
+    mood_after: int | None = None
+    """Mood 1–10 said at the end, or None."""
+    safety_flag: bool = False
+    """True when an answer spoke of danger and the coach gave crisis resources."""
+    opening_lines: tuple[str, ...] = ()
+    """What the coach said before the first question."""
+    closing_lines: tuple[str, ...] = ()
+    """What the coach said after the last question."""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    """Fields written by a newer version, kept untouched."""
+
+    def to_record(self) -> dict[str, Any]:
+        doc: dict[str, Any] = dict(self.extra)
+        doc.update(
+            {
+                "schema": SCHEMA_VERSION,
+                "id": self.id,
+                "topic": self.topic,
+                "started_at": self.started_at,
+                "ended_at": self.ended_at,
+                "status": self.status.value,
+                "engine": self.engine.to_record(),
+                "turns": [t.to_record() for t in self.turns],
+                "mood_before": self.mood_before,
+                "mood_after": self.mood_after,
+                "safety_flag": self.safety_flag,
+                "opening_lines": list(self.opening_lines),
+                "closing_lines": list(self.closing_lines),
+            }
+        )
+        return doc
+
+    @classmethod
+    def from_record(cls, doc: dict[str, Any]) -> SessionRecord:
+        known = {
+            "schema", "id", "topic", "started_at", "ended_at", "status", "engine", "turns",
+            "mood_before", "mood_after", "safety_flag", "opening_lines", "closing_lines",
+        }
+        return cls(
+            id=str(doc["id"]),
+            topic=str(doc["topic"]),
+            started_at=str(doc["started_at"]),
+            ended_at=doc.get("ended_at"),
+            status=Status(doc["status"]),
+            engine=EngineInfo.from_record(doc["engine"]),
+            turns=tuple(Turn.from_record(t) for t in doc.get("turns", ())),
+            mood_before=doc.get("mood_before"),
+            mood_after=doc.get("mood_after"),
+            safety_flag=bool(doc.get("safety_flag", False)),
+            opening_lines=tuple(doc.get("opening_lines", ())),
+            closing_lines=tuple(doc.get("closing_lines", ())),
+            extra={k: v for k, v in doc.items() if k not in known},
+        )
