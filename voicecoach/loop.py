@@ -80,6 +80,9 @@ class SessionLoop:
         self.listener.start(at)
         self.source.listening(at)
 
+    def stop_listening(self) -> None:
+        self.listener.cancel()
+
     def run(self, machine: SessionMachine) -> SessionRecord:
         """Run the session to its end, or until a stop is requested (what was said is kept)."""
         machine.begin()

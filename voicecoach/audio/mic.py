@@ -70,7 +70,9 @@ class Microphone:
             try:
                 block = self._queue.get(timeout=READ_TIMEOUT_S)
             except queue.Empty as exc:
-                raise AudioDeviceError(f"the microphone stopped sending audio; {LIST_HINT}") from exc
+                raise AudioDeviceError(
+                    f"the microphone stopped sending audio; {LIST_HINT}"
+                ) from exc
             if self._rate != SAMPLE_RATE:
                 samples = np.frombuffer(block, dtype="<i2").astype(np.float64) / 32768.0
                 block = to_pcm16(resample(samples, self._rate, SAMPLE_RATE))

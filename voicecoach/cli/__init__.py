@@ -9,7 +9,13 @@ from voicecoach.cli.app import app, err_console
 from voicecoach.errors import VoiceCoachError
 
 # Importing a module registers its commands on the app.
-from voicecoach.cli import journal_cmds, session_cmd  # noqa: E402,F401  isort: skip
+from voicecoach.cli import (  # noqa: E402,F401  isort: skip
+    journal_cmds,
+    listen_cmd,
+    models_cmd,
+    session_cmd,
+    sessions_cmd,
+)
 
 
 MULTI_VALUE_OPTIONS = {"--answers"}
@@ -41,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=args, prog_name="voicecoach")
     except VoiceCoachError as exc:
-        err_console.print(f"voicecoach: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(f"voicecoach: error: {exc}", markup=False, highlight=False)
         sys.exit(1)
 
 

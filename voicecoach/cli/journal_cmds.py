@@ -25,7 +25,7 @@ def answered(record: SessionRecord) -> int:
 
 @app.command()
 def history(
-    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of records, oldest first.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Records as a JSON list.")] = False,
 ) -> None:
     """List past sessions, oldest first."""
     journal = open_journal()
@@ -42,8 +42,11 @@ def history(
     table = Table("id", "started", "topic", "status", "answers")
     for record in records:
         table.add_row(
-            record.id, record.started_at.replace("T", " ")[:16], record.topic,
-            record.status.value, f"{answered(record)}/{len(record.turns)}",
+            record.id,
+            record.started_at.replace("T", " ")[:16],
+            record.topic,
+            record.status.value,
+            f"{answered(record)}/{len(record.turns)}",
         )
     out_console.print(table)
 

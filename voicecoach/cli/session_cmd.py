@@ -68,7 +68,8 @@ def open_source(options: RunOptions, config: Settings) -> AudioSource:
 def open_sink(options: RunOptions, config: Settings) -> AudioSink:
     if options.speaker_file is not None:
         if not options.speaker_file.parent.is_dir():
-            raise AudioFileError(f"{options.speaker_file.parent}: no such folder for --speaker-file")
+            folder = options.speaker_file.parent
+            raise AudioFileError(f"{folder}: no such folder for --speaker-file")
         return WavFileSink(options.speaker_file)
     if options.fast:
         return SilentSink()
@@ -117,12 +118,18 @@ def run_session(
             progress.note(notice)
         listen = config.listen
         gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
-        timing = ListenTiming.from_seconds(listen.end_silence_s, listen.no_answer_s, listen.max_answer_s)
-        tts = TextToSpeech(
-            home.voice_cache, voice=config.coach.voice, rate=config.coach.rate,
-            volume=config.coach.volume, language=config.coach.language,
+        timing = ListenTiming.from_seconds(
+            listen.end_silence_s, listen.no_answer_s, listen.max_answer_s
         )
-        loop = SessionLoop(source, Listener(recognizer, timing, listen.vad_mode), Voice(tts, sink, gate), progress)
+        tts = TextToSpeech(
+            home.voice_cache,
+            voice=config.coach.voice,
+            rate=config.coach.rate,
+            volume=config.coach.volume,
+            language=config.coach.language,
+        )
+        listener = Listener(recognizer, timing, listen.vad_mode)
+        loop = SessionLoop(source, listener, Voice(tts, sink, gate), progress)
         machine = SessionMachine(script, loop, Recorder(journal, script.id, recognizer.info))
         with stop_on_signals(loop):
             record = loop.run(machine)
@@ -138,23 +145,47 @@ def print_transcript(record: SessionRecord) -> None:
         out_console.print(f"[green]you  [/] {answer}", highlight=False)
 
 
+TopicArg = Annotated[
+    str | None, typer.Argument(help="Practice: patience, self-compassion, communication, …")
+]
+AnswersOpt = Annotated[
+    list[Path] | None, typer.Option("--answers", help="Scripted user: one WAV per question.")
+]
+MicFileOpt = Annotated[
+    Path | None, typer.Option("--mic-file", help="A recording played as the microphone.")
+]
+SpeakerFileOpt = Annotated[
+    Path | None, typer.Option("--speaker-file", help="Write the coach's voice to this WAV.")
+]
+EngineOpt = Annotated[str | None, typer.Option(help="auto, vosk or pocketsphinx.")]
+ModelOpt = Annotated[str | None, typer.Option(help="A Vosk model folder or installed model name.")]
+FastOpt = Annotated[bool, typer.Option("--fast", help="Run file input faster than real time.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the stored record as JSON.")]
+ConfigOpt = Annotated[Path | None, typer.Option(help="Use this config.toml.")]
+
+
 @app.command()
 def session(
-    topic: Annotated[str | None, typer.Argument(help="Practice: patience, self-compassion, communication, …")] = None,
-    answers: Annotated[list[Path] | None, typer.Option("--answers", help="Scripted user: one WAV per question.")] = None,
-    mic_file: Annotated[Path | None, typer.Option("--mic-file", help="A recording played as the microphone.")] = None,
-    speaker_file: Annotated[Path | None, typer.Option("--speaker-file", help="Write the coach's voice to this WAV.")] = None,
-    engine: Annotated[str | None, typer.Option(help="auto, vosk or pocketsphinx.")] = None,
-    model: Annotated[str | None, typer.Option(help="A Vosk model folder or installed model name.")] = None,
-    fast: Annotated[bool, typer.Option("--fast", help="Run file input faster than real time.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the stored record as JSON.")] = False,
-    config: Annotated[Path | None, typer.Option(help="Use this config.toml.")] = None,
+    topic: TopicArg = None,
+    answers: AnswersOpt = None,
+    mic_file: MicFileOpt = None,
+    speaker_file: SpeakerFileOpt = None,
+    engine: EngineOpt = None,
+    model: ModelOpt = None,
+    fast: FastOpt = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Run one spoken session."""
     cfg = settings(config)
     options = RunOptions(
-        topic=topic or cfg.coach.topic, answers=tuple(answers or ()), mic_file=mic_file,
-        speaker_file=speaker_file, engine=engine, model=model, fast=fast,
+        topic=topic or cfg.coach.topic,
+        answers=tuple(answers or ()),
+        mic_file=mic_file,
+        speaker_file=speaker_file,
+        engine=engine,
+        model=model,
+        fast=fast,
         show_partials=not as_json,
     )
     record = run_session(options, cfg, paths())
@@ -170,14 +201,14 @@ def sample_answers() -> tuple[Path, ...]:
 
 
 @app.command()
-def demo(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
-    engine: Annotated[str | None, typer.Option(help="auto, vosk or pocketsphinx.")] = None,
-) -> None:
+def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
     """A whole session on sample answers: no microphone, no speakers, nothing kept."""
     with tempfile.TemporaryDirectory(prefix="voicecoach-demo-") as scratch:
         options = RunOptions(
-            topic="patience", answers=sample_answers(), engine=engine, fast=True,
+            topic="patience",
+            answers=sample_answers(),
+            engine=engine,
+            fast=True,
             show_partials=False,
         )
         record = run_session(options, settings(), paths(), journal_dir=Path(scratch))
@@ -185,4 +216,6 @@ def demo(
         print_json(record.to_record())
     else:
         print_transcript(record)
-        err_console.print("[dim]That was a demo: nothing was kept. Run `voicecoach session` to begin.[/]")
+        err_console.print(
+            "[dim]That was a demo: nothing was kept. Run `voicecoach session` to begin.[/]"
+        )

@@ -7,6 +7,7 @@ heard through ``hear()``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ class State(Enum):
     ASKING = "asking"
     LISTENING = "listening"
     ACKNOWLEDGING = "acknowledging"
+    PAUSED = "paused"
     CLOSING = "closing"
     DONE = "done"
     STOPPED = "stopped"
@@ -38,13 +40,28 @@ LIVE = [s for s in State if s not in (State.DONE, State.STOPPED)]
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "begin", "source": State.READY, "dest": State.INTRO},
-    {"trigger": "advance", "source": [State.INTRO, State.ACKNOWLEDGING], "dest": State.ASKING,
-     "conditions": "has_more_steps"},
+    {
+        "trigger": "advance",
+        "source": [State.INTRO, State.ACKNOWLEDGING],
+        "dest": State.ASKING,
+        "conditions": "has_more_steps",
+    },
     {"trigger": "advance", "source": [State.INTRO, State.ACKNOWLEDGING], "dest": State.CLOSING},
     {"trigger": "listen", "source": State.ASKING, "dest": State.LISTENING},
-    {"trigger": "answered", "source": State.LISTENING, "dest": State.ACKNOWLEDGING,
-     "before": "keep_answer"},
+    {
+        "trigger": "answered",
+        "source": State.LISTENING,
+        "dest": State.ACKNOWLEDGING,
+        "before": "keep_answer",
+    },
     {"trigger": "unanswered", "source": State.LISTENING, "dest": State.ACKNOWLEDGING},
+    {
+        "trigger": "pause",
+        "source": [State.ASKING, State.LISTENING, State.ACKNOWLEDGING],
+        "dest": State.PAUSED,
+        "before": "note_pause",
+    },
+    {"trigger": "resume", "source": State.PAUSED, "dest": State.ASKING, "before": "note_resume"},
     {"trigger": "finish", "source": State.CLOSING, "dest": State.DONE},
     {"trigger": "stop", "source": LIVE, "dest": State.STOPPED},
 ]
@@ -62,17 +79,32 @@ class CoachIO(Protocol):
         """Start a listening turn after whatever is being said."""
         ...
 
+    def stop_listening(self) -> None:
+        """Abandon the listening turn in progress, if any."""
+        ...
+
 
 class SessionMachine:
     """Runs one session script: intro, each question in turn, closing."""
 
     state: State
+    # Triggers, added by transitions.Machine from TRANSITIONS:
+    begin: Callable[..., bool]
+    advance: Callable[..., bool]
+    listen: Callable[..., bool]
+    answered: Callable[..., bool]
+    unanswered: Callable[..., bool]
+    pause: Callable[..., bool]
+    resume: Callable[..., bool]
+    finish: Callable[..., bool]
+    stop: Callable[..., bool]
 
     def __init__(self, script: SessionScript, io: CoachIO, recorder: Recorder) -> None:
         self.script = script
         self._io = io
         self.recorder = recorder
         self._index = -1
+        self._resuming = False
         self.machine = Machine(
             model=self,
             states=State,
@@ -116,11 +148,30 @@ class SessionMachine:
         self.advance()
 
     def on_enter_ASKING(self) -> None:
-        self._index += 1
-        step = self.script.steps[self._index]
-        self.recorder.start_turn(step.id, step.prompt)
+        if self._resuming:
+            # Back from a pause: the same question again, in the same turn.
+            self._resuming = False
+            step = self.script.steps[self._index]
+        else:
+            self._index += 1
+            step = self.script.steps[self._index]
+            self.recorder.start_turn(step.id, step.prompt)
         self._say(step.prompt)
         self.listen()
+
+    def note_pause(self, reason: str = "pause", line: str = "") -> None:
+        """Pausing stops listening; ``line`` (if any) is said first, e.g. why."""
+        self._io.stop_listening()
+        self.recorder.event(reason)
+        if line:
+            self._say(line)
+
+    def note_resume(self, reason: str = "resume", line: str = "") -> None:
+        """Resuming says ``line`` (if any), then asks the current question again."""
+        self.recorder.event(reason)
+        self._resuming = True
+        if line:
+            self._say(line)
 
     def on_enter_LISTENING(self) -> None:
         self._io.listen()

@@ -143,6 +143,11 @@ def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
     if problems:
         raise SessionScriptError("; ".join(problems))
     return SessionScript(
-        id=script_id, title=title, summary=summary, opening=opening, steps=tuple(steps),
-        closing=closing, path=path,
+        id=script_id,
+        title=title,
+        summary=summary,
+        opening=opening,
+        steps=tuple(steps),
+        closing=closing,
+        path=path,
     )

@@ -22,9 +22,7 @@ class EngineChoice:
     """One line explaining the choice."""
 
 
-def choose_engine(
-    engine: str, model: str, language: str, models_dirs: list[Path]
-) -> EngineChoice:
+def choose_engine(engine: str, model: str, language: str, models_dirs: list[Path]) -> EngineChoice:
     """Resolve engine + model settings without loading anything."""
     if engine == "pocketsphinx":
         return EngineChoice("pocketsphinx", None, "PocketSphinx (built-in US-English model)")

@@ -23,7 +23,11 @@ class TextToSpeech:
     """Renders lines to 16 kHz mono PCM. One pyttsx3 engine, used from one thread."""
 
     def __init__(
-        self, cache_dir: Path, voice: str = "", rate: int = 160, volume: float = 1.0,
+        self,
+        cache_dir: Path,
+        voice: str = "",
+        rate: int = 160,
+        volume: float = 1.0,
         language: str = "en",
     ) -> None:
         self._cache_dir = cache_dir

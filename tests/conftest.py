@@ -1,0 +1,71 @@
+"""Shared test set-up: a private home folder per test, the fixture WAVs, the CLI in-process."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+"""Speech WAVs made by fixtures/make_fixtures.sh from fixtures/fixtures.toml."""
+
+
+def fixture_table() -> dict[str, dict[str, Any]]:
+    with (FIXTURES / "fixtures.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def fixture_wav(name: str) -> Path:
+    """The WAV of a fixtures.toml entry, e.g. "patience-1"."""
+    return FIXTURES / fixture_table()[name]["file"]
+
+
+def fixture_text(name: str) -> str:
+    """What is spoken in a fixture."""
+    return str(fixture_table()[name]["text"])
+
+
+def group(name: str) -> list[str]:
+    """Fixture names of a group, in file order (e.g. "patience" → patience-1 … 5)."""
+    return [key for key, value in fixture_table().items() if value.get("group") == name]
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty VOICECOACH_HOME for the test."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("VOICECOACH_HOME", str(folder))
+    return folder
+
+
+@pytest.fixture
+def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `voicecoach ARGS…` in this process; returns exit code, stdout and stderr."""
+    from voicecoach.cli import main
+
+    def run(*args: str | Path) -> CliResult:
+        capsys.readouterr()
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code=code, out=captured.out, err=captured.err)
+
+    return run

@@ -1,0 +1,5 @@
+"""`python -m voicecoach` runs the command line."""
+
+from voicecoach.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Commands registered on the app (see voicecoach.cli.app)."""

@@ -1,0 +1,42 @@
+"""Word error rate: how far a transcript is from what was said."""
+
+from __future__ import annotations
+
+import re
+
+_NOT_WORD = re.compile(r"[^a-z0-9'\s\uac00-\ud7a3]")
+
+
+def normalise(text: str) -> list[str]:
+    """Lowercase words without punctuation (apostrophes and Hangul kept)."""
+    return _NOT_WORD.sub(" ", text.lower()).split()
+
+
+def edit_distance(reference: list[str], hypothesis: list[str]) -> int:
+    """Word-level Levenshtein distance."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref_word in enumerate(reference, start=1):
+        current = [i] + [0] * len(hypothesis)
+        for j, hyp_word in enumerate(hypothesis, start=1):
+            current[j] = min(
+                previous[j] + 1,
+                current[j - 1] + 1,
+                previous[j - 1] + (ref_word != hyp_word),
+            )
+        previous = current
+    return previous[-1]
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Errors per reference word (0.0 is perfect; can exceed 1.0)."""
+    ref = normalise(reference)
+    if not ref:
+        return 0.0 if not normalise(hypothesis) else 1.0
+    return edit_distance(ref, normalise(hypothesis)) / len(ref)
+
+
+def corpus_error_rate(pairs: list[tuple[str, str]]) -> float:
+    """Total errors over total reference words, for (reference, hypothesis) pairs."""
+    words = sum(len(normalise(ref)) for ref, _ in pairs)
+    errors = sum(edit_distance(normalise(ref), normalise(hyp)) for ref, hyp in pairs)
+    return errors / words if words else 0.0
