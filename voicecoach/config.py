@@ -61,6 +61,14 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class ModelsSettings:
+    """Where speech models are fetched from (only when you run `voicecoach models pull`)."""
+
+    catalog_url: str = "https://alphacephei.com/vosk/models/model-list.json"
+    timeout_s: float = field(default=30.0, metadata=_num(0.1, 600.0))
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings, one section per table of config.toml."""
 
@@ -68,6 +76,7 @@ class Settings:
     listen: ListenSettings = field(default_factory=ListenSettings)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
+    models: ModelsSettings = field(default_factory=ModelsSettings)
 
 
 def load_settings(path: Path | None) -> Settings:
