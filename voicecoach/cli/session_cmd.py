@@ -27,7 +27,7 @@ from voicecoach.loop import SessionLoop, Voice
 from voicecoach.paths import Paths
 from voicecoach.speech.engines import choose_engine, open_recognizer
 from voicecoach.speech.listener import Listener, ListenTiming
-from voicecoach.speech.models import repo_models_dir
+from voicecoach.speech.models import active_model_name, repo_models_dir
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -104,6 +104,7 @@ def run_session(
         options.model if options.model is not None else config.speech.model,
         config.coach.language,
         models_dirs(home),
+        active=active_model_name(home.state_file),
     )
     source = open_source(options, config)
     with contextlib.ExitStack() as stack:

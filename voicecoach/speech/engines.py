@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import ModelError
-from voicecoach.speech.models import model_for_language, resolve_model
+from voicecoach.speech.models import find_installed, model_for_language, resolve_model
 from voicecoach.speech.recognizer import Recognizer
 
 
@@ -22,14 +22,24 @@ class EngineChoice:
     """One line explaining the choice."""
 
 
-def choose_engine(engine: str, model: str, language: str, models_dirs: list[Path]) -> EngineChoice:
-    """Resolve engine + model settings without loading anything."""
+def choose_engine(
+    engine: str, model: str, language: str, models_dirs: list[Path], active: str = ""
+) -> EngineChoice:
+    """Resolve engine + model settings without loading anything.
+
+    active is the model chosen with `voicecoach models use` (""): it is used when no model is
+    set, by "vosk" and "auto" alike, whatever its language.
+    """
     if engine == "pocketsphinx":
         return EngineChoice("pocketsphinx", None, "PocketSphinx (built-in US-English model)")
     if model:
         path = resolve_model(model, models_dirs)
         if engine in ("vosk", "auto"):
             return EngineChoice("vosk", path, f"Vosk with the model in {path}")
+    if active and engine in ("vosk", "auto"):
+        chosen = find_installed(active, models_dirs)
+        if chosen is not None:
+            return EngineChoice("vosk", chosen.path, f"Vosk with {chosen.name} (active model)")
     found = model_for_language(language, models_dirs)
     if engine == "vosk":
         if found is None:

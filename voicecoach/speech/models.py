@@ -1,14 +1,28 @@
-"""Installed Vosk models: found in the models folders and in Python packages (vosk_model_*)."""
+"""Installed Vosk models: found in the models folders and in Python packages (vosk_model_*).
+
+Also what a complete model folder holds (its layout) and which model the user made active
+(`voicecoach models use NAME`, kept in the state file).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
+import logging
+import os
 import pkgutil
 import re
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from voicecoach.errors import ModelError
+from voicecoach.paths import PRIVATE_FILE, private_dir
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,11 +39,13 @@ class InstalledModel:
     """"folder" (models directory) or "package" (installed with pip)."""
 
 
-_LANG = re.compile(r"vosk[-_]model[-_](?:small[-_])?([a-z]{2}(?:[-_][a-z]{2})?)", re.IGNORECASE)
+_LANG = re.compile(
+    r"vosk[-_]model[-_](?:small[-_])?([a-z]{2}(?:[-_][a-z]{2})?)(?=[-_.]|$)", re.IGNORECASE
+)
 
 
 def language_of(name: str) -> str:
-    """The language code in a Vosk model's name, or ""."""
+    """The language code in a Vosk model's name, or "" ("vosk-model-spk-0.4" has none)."""
     match = _LANG.search(name)
     return match.group(1).lower().replace("_", "-") if match else ""
 
@@ -39,17 +55,72 @@ def repo_models_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
 
 
+# --- layout -----------------------------------------------------------------------------------
+
+LAYOUT_HINT = "a Vosk model has am/, conf/, graph/ and ivector/"
+"""Said after a list of missing parts."""
+
+
+def missing_parts(exists: Callable[[str], bool]) -> list[str]:
+    """What a model lacks, given a test for relative file names; [] when the layout is whole.
+
+    Vosk reads am/final.mdl, conf/model.conf, ivector/final.ie and a decoding graph: either
+    graph/HCLG.fst (a static graph) or graph/HCLr.fst + graph/Gr.fst (the small models' dynamic
+    graph, which also allows command grammars).
+    """
+    missing = [
+        part for part in ("am/final.mdl", "conf/model.conf", "ivector/final.ie") if not exists(part)
+    ]
+    if not exists("graph/HCLG.fst") and not (exists("graph/HCLr.fst") and exists("graph/Gr.fst")):
+        missing.append("graph/HCLG.fst (or graph/HCLr.fst + graph/Gr.fst)")
+    return missing
+
+
+def folder_missing_parts(folder: Path) -> list[str]:
+    """missing_parts() of a folder on disk."""
+    return missing_parts(lambda rel: (folder / rel).is_file())
+
+
+def check_layout(folder: Path, label: str | None = None) -> None:
+    """Raise ModelError naming every missing part, unless the folder is a whole Vosk model."""
+    if not folder.is_dir():
+        raise ModelError(f"{label or folder}: no such folder")
+    missing = folder_missing_parts(folder)
+    if missing:
+        raise ModelError(
+            f"{label or folder}: not a Vosk model: missing {', '.join(missing)} ({LAYOUT_HINT})"
+        )
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes used by the files below a folder."""
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += (Path(root) / name).stat().st_size
+    return total
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
 def _looks_like_model(path: Path) -> bool:
     return (path / "am").is_dir() and (path / "conf").is_dir()
 
 
 def installed_models(models_dirs: list[Path]) -> list[InstalledModel]:
-    """Models in the given folders, then models shipped as Python packages."""
+    """Models in the given folders, then models shipped as Python packages.
+
+    Names starting with "." are skipped: downloads and unpacking in progress live there.
+    """
     found: list[InstalledModel] = []
     for folder in models_dirs:
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
             if path.is_dir() and _looks_like_model(path):
                 found.append(InstalledModel(path.name, language_of(path.name), path, "folder"))
     for module in sorted(pkgutil.iter_modules(), key=lambda m: m.name):
@@ -65,6 +136,14 @@ def installed_models(models_dirs: list[Path]) -> list[InstalledModel]:
                 found.append(InstalledModel(name, language_of(name), path, "package"))
                 break
     return found
+
+
+def find_installed(name: str, models_dirs: list[Path]) -> InstalledModel | None:
+    """The installed model with this name (the first, when two folders hold one)."""
+    for model in installed_models(models_dirs):
+        if model.name == name:
+            return model
+    return None
 
 
 def resolve_model(setting: str, models_dirs: list[Path]) -> Path:
@@ -85,3 +164,47 @@ def model_for_language(language: str, models_dirs: list[Path]) -> InstalledModel
         if model.language and model.language.split("-")[0] == language.split("-")[0]:
             return model
     return None
+
+
+# --- the active model (state file) -----------------------------------------------------------
+
+ACTIVE_KEY = "active_model"
+"""Key of the state file holding the name chosen with `voicecoach models use`."""
+
+
+def _read_state(state_file: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(state_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("%s: ignored, cannot be read (%s)", state_file, exc)
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def active_model_name(state_file: Path) -> str:
+    """The model chosen with `voicecoach models use`, or "" when none was chosen."""
+    value = _read_state(state_file).get(ACTIVE_KEY, "")
+    return value if isinstance(value, str) else ""
+
+
+def set_active_model(state_file: Path, name: str) -> None:
+    """Remember the active model ("" forgets it); other keys of the state file are kept."""
+    doc = _read_state(state_file)
+    if name:
+        doc[ACTIVE_KEY] = name
+    else:
+        doc.pop(ACTIVE_KEY, None)
+    private_dir(state_file.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=state_file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(doc, handle, ensure_ascii=False, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, PRIVATE_FILE)
+        os.replace(tmp_name, state_file)
+    except OSError as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise ModelError(f"{state_file}: cannot save the active model ({exc.strerror})") from exc
