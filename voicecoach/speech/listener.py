@@ -7,9 +7,10 @@ and a timeout for no answer at all.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
-from voicecoach.frames import SAMPLE_WIDTH, AudioChunk, samples_to_seconds, seconds_to_samples
+from voicecoach.frames import AudioChunk, samples_to_seconds, seconds_to_samples
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
 from voicecoach.speech.recognizer import Recognizer
 
@@ -21,6 +22,12 @@ VOICED_SHARE = 0.5
 
 ONSET_FRAMES = 2
 """Consecutive voiced 100 ms frames that start an answer (shorter sounds are clicks)."""
+
+PREROLL_FRAMES = 5
+"""Frames before the detected start of speech that are decoded with it (soft first sounds)."""
+
+HANGOVER_FRAMES = 5
+"""Frames of silence after speech decoded straight away; a longer pause waits to see."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,13 @@ class VoiceActivity:
 
 
 class Listener:
-    """Turns the frames of one listening turn into recognizer events."""
+    """Turns the frames of one listening turn into recognizer events.
+
+    Only speech (with a little audio either side) reaches the recognizer: frames before the
+    first word are held in a short pre-roll, and a pause longer than the hangover is held back
+    and given to the recognizer only if speech resumes. The recognizer so sees each answer as
+    one contiguous stretch of audio, and silence costs almost nothing to decode.
+    """
 
     def __init__(self, recognizer: Recognizer, timing: ListenTiming, vad_mode: int = 2) -> None:
         self.recognizer = recognizer
@@ -69,11 +82,13 @@ class Listener:
         self._vad = VoiceActivity(vad_mode)
         self._active = False
         self._turn_start = 0
-        self._utt_start = 0
+        self._utt_start: int | None = None
         """Audio time of the first sample the recognizer got for the current utterance."""
         self._onset: int | None = None
         self._voiced_run = 0
         self._last_voiced = 0
+        self._held: deque[AudioChunk] = deque()
+        """Frames not yet decoded: the pre-roll before speech, or a long pause inside it."""
 
     @property
     def active(self) -> bool:
@@ -85,49 +100,72 @@ class Listener:
         self.recognizer.reset()
         self._active = True
         self._turn_start = at
-        self._utt_start = at
+        self._new_utterance()
+
+    def _new_utterance(self) -> None:
+        self._utt_start = None
         self._onset = None
         self._voiced_run = 0
+        self._held.clear()
 
     def cancel(self) -> None:
         """Abandon the turn (the coach interrupts itself, or the session ends)."""
         if self._active:
             self.recognizer.reset()
         self._active = False
+        self._held.clear()
 
     def feed(self, chunk: AudioChunk) -> ListenEvent | None:
         """Take one frame of the turn; return what it decided, if anything."""
         if not self._active or chunk.start < self._turn_start:
             return None
-        partial = self.recognizer.accept(chunk.pcm)
-        if self._vad.voiced(chunk.pcm):
+        voiced = self._vad.voiced(chunk.pcm)
+        if voiced:
             self._voiced_run += 1
             self._last_voiced = chunk.end
-            if self._onset is None and self._voiced_run >= ONSET_FRAMES:
-                self._onset = chunk.end - self._voiced_run * len(chunk.pcm) // SAMPLE_WIDTH
         else:
             self._voiced_run = 0
+        self._held.append(chunk)
         if self._onset is None:
-            if chunk.end - self._turn_start >= self.timing.no_answer:
-                return self._give_up(chunk.end)
-            return Partial(partial) if partial else None
+            if self._voiced_run < ONSET_FRAMES:
+                while len(self._held) > PREROLL_FRAMES + ONSET_FRAMES:
+                    self._held.popleft()
+                if chunk.end - self._turn_start >= self.timing.no_answer:
+                    return self._give_up(chunk.end)
+                return None
+            self._onset = chunk.end - self._voiced_run * chunk.samples
+        partial = None
+        if voiced or chunk.end - self._last_voiced <= HANGOVER_FRAMES * chunk.samples:
+            partial = self._decode_held()
         if chunk.end - self._onset >= self.timing.max_answer:
-            return self._final(chunk.end, capped=True)
+            return self._final(capped=True)
         if chunk.end - self._last_voiced >= self.timing.end_silence:
-            return self._final(chunk.end, capped=False)
+            return self._final(capped=False)
         return Partial(partial) if partial else None
 
-    def _final(self, now: int, capped: bool) -> ListenEvent | None:
-        utterance = self.recognizer.finish(offset=samples_to_seconds(self._utt_start))
-        self._utt_start = now
+    def _decode_held(self) -> str | None:
+        """Give every held frame to the recognizer; the newest running transcript, if any."""
+        partial = None
+        while self._held:
+            chunk = self._held.popleft()
+            if self._utt_start is None:
+                self._utt_start = chunk.start
+            partial = self.recognizer.accept(chunk.pcm) or partial
+        return partial
+
+    def _final(self, capped: bool) -> ListenEvent | None:
+        start = self._utt_start if self._utt_start is not None else self._turn_start
+        utterance = self.recognizer.finish(offset=samples_to_seconds(start))
         if utterance.is_empty and not capped:
             # A cough or a door: nothing was said. Keep listening for a real answer.
-            self._onset = None
+            self._new_utterance()
             return None
         self._active = False
+        self._held.clear()
         return Final(utterance=utterance, capped=capped)
 
     def _give_up(self, now: int) -> NoAnswer:
         self.recognizer.reset()
         self._active = False
+        self._held.clear()
         return NoAnswer(waited=samples_to_seconds(now - self._turn_start))

@@ -15,6 +15,9 @@ from voicecoach.store.records import EngineInfo
 
 log = logging.getLogger(__name__)
 
+PARTIAL_EVERY = SAMPLE_RATE // 2
+"""Samples between two looks at the running transcript (each look costs a JSON round trip)."""
+
 REQUIRED_PARTS = ("am", "conf")
 """Folders every Vosk model has; graph/ or an HCLG.fst completes it."""
 
@@ -63,14 +66,20 @@ class VoskRecognizer:
         """Value of _fed when the current utterance began (Kaldi counts time from creation)."""
         self._segments: list[dict[str, Any]] = []
         self._last_partial = ""
+        self._since_partial = 0
 
     def accept(self, pcm: bytes) -> str | None:
-        self._fed += len(pcm) // SAMPLE_WIDTH
+        samples = len(pcm) // SAMPLE_WIDTH
+        self._fed += samples
+        self._since_partial += samples
         if self._rec.AcceptWaveform(pcm):
             self._keep(self._rec.Result())
             partial = ""
-        else:
+        elif self._since_partial >= PARTIAL_EVERY:
+            self._since_partial = 0
             partial = json.loads(self._rec.PartialResult()).get("partial", "")
+        else:
+            return None
         running = " ".join([*(s["text"] for s in self._segments), partial]).strip()
         if running == self._last_partial:
             return None
