@@ -19,6 +19,30 @@ from voicecoach.paths import private_dir
 log = logging.getLogger(__name__)
 
 
+_ENGINE: Any = None
+"""The process's one pyttsx3 engine: espeak keeps a single global synthesis callback, so a
+second engine in the same process silently breaks the first."""
+_ENGINE_OWNER: int | None = None
+
+
+def _shared_engine() -> Any:
+    global _ENGINE, _ENGINE_OWNER
+    if _ENGINE is None:
+        try:
+            import pyttsx3
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                _ENGINE = pyttsx3.init()
+        except (ImportError, RuntimeError, OSError) as exc:
+            raise VoiceCoachError(
+                f"text to speech is not available ({exc}); sudo apt-get install espeak-ng"
+            ) from exc
+        _ENGINE_OWNER = threading.get_ident()
+    if threading.get_ident() != _ENGINE_OWNER:
+        raise RuntimeError("the text-to-speech engine is owned by another thread")
+    return _ENGINE
+
+
 class TextToSpeech:
     """Renders lines to 16 kHz mono PCM. One pyttsx3 engine, used from one thread."""
 
@@ -35,27 +59,17 @@ class TextToSpeech:
         self._language = language
         self.rate = rate
         self.volume = volume
-        self._engine: Any = None
-        self._voice_id = ""
-        self._owner: int | None = None
+        self._voice_id: str | None = None
 
-    def _init_engine(self) -> Any:
-        if self._engine is not None:
-            return self._engine
-        try:
-            import pyttsx3
-
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine = pyttsx3.init()
-        except (ImportError, RuntimeError, OSError) as exc:
-            raise VoiceCoachError(
-                f"text to speech is not available ({exc}); sudo apt-get install espeak-ng"
-            ) from exc
-        self._voice_id = self._pick_voice(engine)
+    def _engine(self) -> Any:
+        """The shared engine, set to this voice, rate and volume."""
+        engine = _shared_engine()
+        if self._voice_id is None:
+            self._voice_id = self._pick_voice(engine)
         if self._voice_id:
             engine.setProperty("voice", self._voice_id)
-        self._engine = engine
-        self._owner = threading.get_ident()
+        engine.setProperty("rate", self.rate)
+        engine.setProperty("volume", self.volume)
         return engine
 
     def _pick_voice(self, engine: Any) -> str:
@@ -83,11 +97,7 @@ class TextToSpeech:
         cached = self.cache_path(text)
         if cached.exists():
             return read_wav(cached)
-        engine = self._init_engine()
-        if self._owner != threading.get_ident():
-            raise RuntimeError("the text-to-speech engine is owned by another thread")
-        engine.setProperty("rate", self.rate)
-        engine.setProperty("volume", self.volume)
+        engine = self._engine()
         private_dir(self._cache_dir)
         fd, raw_name = tempfile.mkstemp(suffix=".wav", dir=self._cache_dir)
         os.close(fd)
@@ -96,9 +106,11 @@ class TextToSpeech:
             with contextlib.redirect_stdout(io.StringIO()):
                 engine.save_to_file(text, str(raw))
                 engine.runAndWait()
-            pcm = read_wav(raw)
+            pcm = read_wav(raw) if raw.stat().st_size else b""
         finally:
             raw.unlink(missing_ok=True)
+        if not pcm:
+            raise VoiceCoachError(f"text to speech produced no audio for {text[:40]!r}")
         write_wav(cached, pcm)
         os.chmod(cached, 0o600)
         return pcm
