@@ -40,3 +40,11 @@ def corpus_error_rate(pairs: list[tuple[str, str]]) -> float:
     words = sum(len(normalise(ref)) for ref, _ in pairs)
     errors = sum(edit_distance(normalise(ref), normalise(hyp)) for ref, hyp in pairs)
     return errors / words if words else 0.0
+
+
+def character_error_rate(pairs: list[tuple[str, str]]) -> float:
+    """Errors per reference character, spaces ignored: fair for languages (such as Korean)
+    whose word boundaries a recogniser draws differently from the reference."""
+    chars = [(list("".join(normalise(ref))), list("".join(normalise(hyp)))) for ref, hyp in pairs]
+    total = sum(len(ref) for ref, _ in chars)
+    return sum(edit_distance(ref, hyp) for ref, hyp in chars) / total if total else 0.0
