@@ -129,8 +129,19 @@ class SessionRecord:
     @classmethod
     def from_record(cls, doc: dict[str, Any]) -> SessionRecord:
         known = {
-            "schema", "id", "topic", "started_at", "ended_at", "status", "engine", "turns",
-            "mood_before", "mood_after", "safety_flag", "opening_lines", "closing_lines",
+            "schema",
+            "id",
+            "topic",
+            "started_at",
+            "ended_at",
+            "status",
+            "engine",
+            "turns",
+            "mood_before",
+            "mood_after",
+            "safety_flag",
+            "opening_lines",
+            "closing_lines",
         }
         return cls(
             id=str(doc["id"]),
