@@ -1,1 +1,334 @@
-"""Commands registered on the app (see voicecoach.cli.app)."""
+"""`voicecoach models …` (get, check and choose speech models) and `voicecoach doctor`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.errors import ModelError
+from voicecoach.paths import Paths
+from voicecoach.speech.catalog import DEFAULT_MODEL, catalog_url, fetch_catalog
+from voicecoach.speech.models import (
+    InstalledModel,
+    active_model_name,
+    find_installed,
+    folder_size,
+    installed_models,
+    model_for_language,
+    repo_models_dir,
+    set_active_model,
+)
+
+models_app = typer.Typer(
+    help="Get, check and choose speech models (Vosk). Only `pull` and `list --available` use "
+    "the network.",
+    no_args_is_help=True,
+)
+app.add_typer(models_app, name="models")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def models_dirs(home: Paths) -> list[Path]:
+    """Where models are looked for: the data folder's models/, then a checkout's models/."""
+    return [home.models, repo_models_dir()]
+
+
+def _mb(count: int | None) -> str:
+    return "" if count is None else f"{count / 1e6:.0f} MB"
+
+
+def _active(home: Paths, found: list[InstalledModel]) -> tuple[str, str]:
+    """(name, how): the model sessions use — chosen with `models use`, or picked by language."""
+    chosen = active_model_name(home.state_file)
+    if chosen and any(m.name == chosen for m in found):
+        return chosen, "active"
+    auto = model_for_language(settings().coach.language, models_dirs(home))
+    return (auto.name, "auto") if auto is not None else ("", "")
+
+
+def _require(name: str, home: Paths) -> InstalledModel:
+    model = find_installed(name, models_dirs(home))
+    if model is None:
+        names = ", ".join(m.name for m in installed_models(models_dirs(home))) or "none installed"
+        raise ModelError(f"no installed model named {name!r} ({names})")
+    return model
+
+
+@models_app.command("list")
+def list_models(
+    available: Annotated[
+        bool, typer.Option("--available", help="Also the models you can pull (needs internet).")
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="With --available: obsolete and non-speech ones too.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Installed models (which one is active); with --available, the catalogue too."""
+    home = paths()
+    found = installed_models(models_dirs(home))
+    active, how = _active(home, found)
+    rows = [
+        {
+            "name": m.name,
+            "language": m.language,
+            "size": folder_size(m.path),
+            "origin": m.origin,
+            "path": str(m.path),
+            "active": m.name == active,
+        }
+        for m in found
+    ]
+    catalogue: list[dict[str, object]] = []
+    if available:
+        url = catalog_url(settings().models)
+        names = {m.name for m in found}
+        for entry in fetch_catalog(url, settings().models.timeout_s):
+            if show_all or (entry.is_speech and not entry.obsolete):
+                catalogue.append(
+                    {
+                        "name": entry.name,
+                        "language": entry.language,
+                        "language_text": entry.language_text,
+                        "size": entry.size,
+                        "size_text": entry.size_text,
+                        "type": entry.kind,
+                        "raspberry_pi": entry.suits_pi,
+                        "obsolete": entry.obsolete,
+                        "installed": entry.name in names,
+                    }
+                )
+    if as_json:
+        print_json({"installed": rows, **({"available": catalogue} if available else {})})
+        return
+    if rows:
+        table = Table("", "name", "language", "size", "from", "path", title="Installed models")
+        for row in rows:
+            mark = ("✓ " + how) if row["active"] else ""
+            size = _mb(int(str(row["size"])))
+            cells = [str(row[k]) for k in ("name", "language")]
+            table.add_row(
+                mark, *map(escape, cells), size, str(row["origin"]), escape(str(row["path"]))
+            )
+        out_console.print(table)
+    else:
+        err_console.print(
+            "No Vosk model installed: sessions use PocketSphinx, which hears much worse. "
+            f"Get one with `voicecoach models pull` (default {DEFAULT_MODEL}), or offline "
+            "with `voicecoach models add FILE.zip`."
+        )
+    if available:
+        table = Table("name", "language", "size", "type", "Pi", "", title="Available models")
+        for row in catalogue:
+            table.add_row(
+                escape(str(row["name"])),
+                escape(f"{row['language']} ({row['language_text']})"),
+                str(row["size_text"]),
+                str(row["type"]),
+                "✓" if row["raspberry_pi"] else "",
+                "installed" if row["installed"] else "",
+            )
+        out_console.print(table)
+        err_console.print("[dim]Pi ✓: small models, which run in real time on a Raspberry Pi.[/]")
+
+
+class RichDownloadProgress:
+    """A progress bar on stderr."""
+
+    def __init__(self, label: str) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+        )
+        self._label = label
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> RichDownloadProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def start(self, total: int | None, done: int) -> None:
+        if self._task is None:
+            self._task = self._bar.add_task(self._label, total=total, completed=done)
+        else:
+            self._bar.update(self._task, total=total, completed=done)
+
+    def advance(self, count: int) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, count)
+
+    def note(self, text: str) -> None:
+        self._bar.console.print(f"[dim]{text}[/]", highlight=False)
+
+
+@models_app.command()
+def pull(
+    name: Annotated[str, typer.Argument(help="A model from `models list --available`.")] = (
+        DEFAULT_MODEL
+    ),
+) -> None:
+    """Download a model from the catalogue, check it and install it (resumes a broken pull)."""
+    from voicecoach.speech.install import pull_model
+
+    home = paths()
+    existing = find_installed(name, models_dirs(home))
+    if existing is not None:
+        err_console.print(f"{name} is already installed ({existing.path}).", highlight=False)
+        return
+    with RichDownloadProgress(name) as progress:
+        model = pull_model(name, settings().models, home.models, progress)
+    _installed(model)
+
+
+def _installed(model: InstalledModel) -> None:
+    out_console.print(f"installed {model.name} in {model.path}", highlight=False)
+    err_console.print(
+        f"[dim]Check it with `voicecoach models verify {model.name}`; "
+        f"make it the one sessions use with `voicecoach models use {model.name}`.[/]"
+    )
+
+
+@models_app.command()
+def add(
+    path: Annotated[Path, typer.Argument(help="A model zip, or an unpacked model folder.")],
+    name: Annotated[str | None, typer.Option(help="Install under this name.")] = None,
+) -> None:
+    """Install a model copied by hand (e.g. downloaded elsewhere, brought on a USB stick)."""
+    from voicecoach.speech.install import install_archive, install_folder
+
+    home = paths()
+    if path.is_dir():
+        model = install_folder(path, home.models, name)
+    else:
+        model = install_archive(path, home.models, name)
+    _installed(model)
+
+
+@models_app.command()
+def use(
+    name: Annotated[str | None, typer.Argument(help="An installed model.")] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Forget the choice: pick by language again.")
+    ] = False,
+) -> None:
+    """Make sessions listen with this model (engine "auto" or "vosk")."""
+    home = paths()
+    if clear or name is None:
+        if not clear:
+            raise ModelError("name a model (see `voicecoach models list`), or pass --clear")
+        set_active_model(home.state_file, "")
+        out_console.print("no active model: sessions pick one by language")
+        return
+    model = _require(name, home)
+    set_active_model(home.state_file, model.name)
+    out_console.print(f"sessions now listen with {model.name}", highlight=False)
+
+
+@models_app.command()
+def remove(
+    name: Annotated[str, typer.Argument(help="An installed model.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete an installed model."""
+    import sys
+
+    from voicecoach.speech.install import remove_model
+
+    home = paths()
+    model = _require(name, home)
+    if model.origin == "package":
+        remove_model(model)  # raises, saying how to uninstall the package
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ModelError(f"remove {name}? pass --yes to confirm without a terminal")
+        if not typer.confirm(f"Delete {model.path} ({_mb(folder_size(model.path))})?"):
+            raise typer.Exit(1)
+    remove_model(model)
+    if active_model_name(home.state_file) == model.name:
+        set_active_model(home.state_file, "")
+    out_console.print(f"removed {model.name}", highlight=False)
+
+
+@models_app.command()
+def verify(
+    name: Annotated[
+        str | None, typer.Argument(help="An installed model (default: the one sessions use).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load a model with Vosk, run one second of audio through it, report time and memory."""
+    from voicecoach.speech.verify import verify_model
+
+    home = paths()
+    if name is None:
+        name, _how = _active(home, installed_models(models_dirs(home)))
+        if not name:
+            raise ModelError(
+                "no Vosk model to verify: get one with `voicecoach models pull` "
+                "or `voicecoach models add FILE.zip`"
+            )
+    model = _require(name, home)
+    err_console.print(f"[dim]loading {model.name} …[/]", highlight=False)
+    report = verify_model(model)
+    if as_json:
+        print_json(report.to_record())
+        return
+    out_console.print(
+        f"ok: {report.name} loaded in {report.load_s:.1f} s, "
+        f"+{report.rss_growth / 1e6:.0f} MB memory; {report.audio_s:.1f} s of audio decoded "
+        f"in {report.decode_s:.2f} s",
+        highlight=False,
+    )
+
+
+@app.command()
+def doctor(
+    as_json: JsonOpt = False,
+    config: Annotated[Path | None, typer.Option(help="Check this config.toml.")] = None,
+) -> None:
+    """What works on this machine and what to do about what doesn't. Exit 1: a spoken session
+    cannot run yet."""
+    from voicecoach.doctor import Status, blocking, run_checks
+
+    home = paths()
+    checks = run_checks(home, config, models_dirs(home))
+    stoppers = blocking(checks)
+    if as_json:
+        print_json([c.to_record() for c in checks])
+    else:
+        style = {Status.OK: "green", Status.WARN: "yellow", Status.PROBLEM: "bold red"}
+        for check in checks:
+            mark = f"[{style[check.status]}]{check.status.value:<7}[/]"
+            detail, fix = escape(check.detail), escape(check.fix)
+            out_console.print(f"{mark} [bold]{check.area:<13}[/] {detail}", highlight=False)
+            if check.fix:
+                out_console.print(f"{'':<8} {'':<13} [dim]→ {fix}[/]", highlight=False)
+    if stoppers:
+        err_console.print(
+            f"{len(stoppers)} problem(s) stop a spoken session: "
+            f"{', '.join(c.area for c in stoppers)}.",
+            highlight=False,
+        )
+        raise typer.Exit(1)
