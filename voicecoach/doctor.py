@@ -1,0 +1,324 @@
+"""`voicecoach doctor`: what works on this machine, and what to do about what does not.
+
+Each check gives one line: ok, warn (works, but could be better) or problem, with the fix.
+Checks never raise; nothing here touches the network or loads a speech model (that is
+`voicecoach models verify`). A check marked essential is needed for a spoken session
+(microphone, speakers, voice, speech engine, settings, data folder, disk); the command exits
+non-zero when one of those has a problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from voicecoach.config import Settings, load_settings
+from voicecoach.errors import VoiceCoachError
+from voicecoach.paths import Paths
+
+LOW_DISK = 200 * 1000 * 1000
+"""Below this much free space a model download may not fit (warn)."""
+NO_DISK = 10 * 1000 * 1000
+"""Below this much free space the journal cannot grow safely (problem)."""
+NO_DEVICE_FIX = "plug in a {what} (USB ones work on a Raspberry Pi; `{tool}` should list it){extra}"
+
+
+class Status(Enum):
+    OK = "ok"
+    WARN = "warn"
+    PROBLEM = "problem"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The result of one check."""
+
+    area: str
+    """What was checked ("microphone", "speech engine", …)."""
+    status: Status
+    detail: str
+    """What was found."""
+    fix: str = ""
+    """What to do about it ("" when nothing)."""
+    essential: bool = True
+    """A problem here stops a spoken session."""
+
+    def to_record(self) -> dict[str, object]:
+        return {
+            "area": self.area,
+            "status": self.status.value,
+            "detail": self.detail,
+            "fix": self.fix,
+            "essential": self.essential,
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks look at."""
+
+    paths: Paths
+    settings: Settings
+    models_dirs: list[Path]
+    active_model: str
+
+
+def check_config(paths: Paths, config: Path | None) -> tuple[Check, Settings]:
+    file = config if config is not None else paths.config_file
+    try:
+        settings = load_settings(file)
+    except VoiceCoachError as exc:
+        return Check("settings", Status.PROBLEM, str(exc), f"edit {file}"), Settings()
+    if not file.exists():
+        return Check("settings", Status.OK, f"defaults (no {file})"), settings
+    return Check("settings", Status.OK, str(file)), settings
+
+
+def _sounddevice() -> Any:
+    from voicecoach.audio.devices import sounddevice
+
+    return sounddevice()
+
+
+def check_portaudio(ctx: Context) -> Check:
+    sd = _sounddevice()
+    return Check("PortAudio", Status.OK, sd.get_portaudio_version()[1])
+
+
+def _device_check(ctx: Context, kind: str) -> Check:
+    from voicecoach.audio.devices import device_arg
+
+    area = "microphone" if kind == "input" else "speakers"
+    setting = (
+        ctx.settings.audio.input_device if kind == "input" else ctx.settings.audio.output_device
+    )
+    key = f"audio.{kind}_device"
+    sd = _sounddevice()
+    channels = f"max_{kind}_channels"
+    present = [str(d["name"]) for d in sd.query_devices() if d[channels] > 0]
+    try:
+        info = sd.query_devices(device_arg(setting), kind)
+    except (ValueError, sd.PortAudioError):
+        info = None
+    if info is not None:
+        rate = int(info["default_samplerate"])
+        return Check(area, Status.OK, f"{info['name']} ({rate} Hz)")
+    if not present:
+        what, tool = ("microphone", "arecord -l") if kind == "input" else ("speaker", "aplay -l")
+        extra = (
+            "; until then sessions run from recordings: --answers A.wav … or --mic-file"
+            if kind == "input"
+            else "; until then --speaker-file FILE.wav writes what the coach says"
+        )
+        return Check(
+            area,
+            Status.PROBLEM,
+            f"no {kind} sound device found (PortAudio sees no {what})",
+            NO_DEVICE_FIX.format(what=what, tool=tool, extra=extra),
+        )
+    if setting:
+        return Check(
+            area,
+            Status.PROBLEM,
+            f"config {key} = {setting!r} is not a {kind} device here",
+            f'set {key} to one of: {", ".join(present[:6])} (or "" for the default)',
+        )
+    return Check(
+        area,
+        Status.PROBLEM,
+        f"no default {kind} device (present: {', '.join(present[:6])})",
+        f"set {key} in config.toml to one of them",
+    )
+
+
+def check_microphone(ctx: Context) -> Check:
+    return _device_check(ctx, "input")
+
+
+def check_speakers(ctx: Context) -> Check:
+    return _device_check(ctx, "output")
+
+
+def check_voice(ctx: Context) -> Check:
+    from voicecoach.speech.tts import TextToSpeech
+
+    coach = ctx.settings.coach
+    with tempfile.TemporaryDirectory(prefix="voicecoach-doctor-") as scratch:
+        tts = TextToSpeech(
+            Path(scratch), voice=coach.voice, rate=coach.rate, language=coach.language
+        )
+        pcm = tts.render("Hello.")
+    if not pcm:
+        return Check(
+            "voice", Status.PROBLEM, "espeak-ng rendered no sound", "sudo apt-get install espeak-ng"
+        )
+    import pyttsx3
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        voices = pyttsx3.init().getProperty("voices") or []
+    language = coach.language
+    matching = [str(v.id) for v in voices if str(v.id).lower().split("/")[-1].startswith(language)]
+    if not matching:
+        return Check(
+            "voice",
+            Status.WARN,
+            f"speech renders, but no espeak-ng voice for {language!r} ({len(voices)} voices)",
+            "install a voice for the language, or set coach.voice",
+            essential=False,
+        )
+    # the voice TextToSpeech picks when coach.voice is "": LANG-us first, then LANG
+    preferred = [v for v in matching if v.lower().endswith((f"/{language}-us", f"/{language}"))]
+    chosen = coach.voice or (sorted(preferred, key=lambda v: not v.endswith("-us")) or matching)[0]
+    return Check("voice", Status.OK, f"espeak-ng via pyttsx3, {len(voices)} voices; {chosen}")
+
+
+def check_engine(ctx: Context) -> Check:
+    from voicecoach.speech.engines import choose_engine
+    from voicecoach.speech.models import folder_missing_parts
+
+    speech = ctx.settings.speech
+    choice = choose_engine(
+        speech.engine,
+        speech.model,
+        ctx.settings.coach.language,
+        ctx.models_dirs,
+        active=ctx.active_model,
+    )
+    if choice.engine == "pocketsphinx":
+        import pocketsphinx  # noqa: F401  (the fallback must at least import)
+
+        if speech.engine == "pocketsphinx":
+            return Check("speech engine", Status.OK, choice.reason)
+        return Check(
+            "speech engine",
+            Status.WARN,
+            choice.reason,
+            "`voicecoach models pull` (online) or `voicecoach models add FILE.zip` (offline) "
+            "for a Vosk model, which hears much better",
+        )
+    import vosk  # noqa: F401
+
+    model_dir = choice.model
+    if model_dir is None or folder_missing_parts(model_dir):
+        missing = ", ".join(folder_missing_parts(model_dir)) if model_dir else "no folder"
+        return Check(
+            "speech engine",
+            Status.PROBLEM,
+            f"{choice.reason}: the model is incomplete ({missing})",
+            "`voicecoach models remove NAME` and pull or add it again",
+        )
+    return Check(
+        "speech engine", Status.OK, f"{choice.reason}; `voicecoach models verify` loads it"
+    )
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_data_folder(ctx: Context) -> Check:
+    data = ctx.paths.data
+    if not data.exists():
+        parent = _existing_ancestor(data)
+        if os.access(parent, os.W_OK | os.X_OK):
+            return Check("data folder", Status.OK, f"{data} (made at the first session)")
+        return Check(
+            "data folder",
+            Status.PROBLEM,
+            f"{data} cannot be made: {parent} is not writable",
+            "set VOICECOACH_HOME to a folder you own",
+        )
+    if not data.is_dir() or not os.access(data, os.W_OK | os.X_OK):
+        return Check(
+            "data folder",
+            Status.PROBLEM,
+            f"{data} is not a writable folder",
+            f"sudo chown -R $USER {data}",
+        )
+    loose = [
+        p
+        for p in (data, ctx.paths.journal)
+        if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077
+    ]
+    if loose:
+        return Check(
+            "data folder",
+            Status.WARN,
+            f"{', '.join(map(str, loose))} can be read by other users",
+            f"chmod 700 {' '.join(map(str, loose))}",
+            essential=False,
+        )
+    return Check("data folder", Status.OK, f"{data} (owner only)")
+
+
+def check_disk(ctx: Context) -> Check:
+    where = _existing_ancestor(ctx.paths.data)
+    free = shutil.disk_usage(where).free
+    text = f"{free / 1e9:.1f} GB free on {where}"
+    if free < NO_DISK:
+        return Check("disk", Status.PROBLEM, text, "free some space: the journal needs room")
+    if free < LOW_DISK:
+        return Check(
+            "disk",
+            Status.WARN,
+            text,
+            "a speech model needs ~150 MB while installing; free some space",
+            essential=False,
+        )
+    return Check("disk", Status.OK, text, essential=False)
+
+
+CHECKS: tuple[tuple[str, Callable[[Context], Check]], ...] = (
+    ("PortAudio", check_portaudio),
+    ("microphone", check_microphone),
+    ("speakers", check_speakers),
+    ("voice", check_voice),
+    ("speech engine", check_engine),
+    ("data folder", check_data_folder),
+    ("disk", check_disk),
+)
+
+
+def run_checks(paths: Paths, config: Path | None, models_dirs: list[Path]) -> list[Check]:
+    """Every check, in order; an unexpected failure of a check becomes its problem line."""
+    from voicecoach.speech.models import active_model_name
+
+    first, settings = check_config(paths, config)
+    ctx = Context(paths, settings, models_dirs, active_model_name(paths.state_file))
+    results = [first]
+    for area, check in CHECKS:
+        try:
+            results.append(check(ctx))
+        except VoiceCoachError as exc:
+            results.append(Check(area, Status.PROBLEM, str(exc), _fix_for(area)))
+        except Exception as exc:  # a doctor reports, it does not crash
+            results.append(
+                Check(area, Status.PROBLEM, f"{type(exc).__name__}: {exc}", _fix_for(area))
+            )
+    return results
+
+
+def _fix_for(area: str) -> str:
+    return {
+        "PortAudio": "sudo apt-get install libportaudio2",
+        "microphone": "sudo apt-get install libportaudio2, then plug in a microphone",
+        "speakers": "sudo apt-get install libportaudio2, then connect speakers",
+        "voice": "sudo apt-get install espeak-ng",
+        "speech engine": '`voicecoach models list`; or set speech.engine = "pocketsphinx"',
+    }.get(area, "")
+
+
+def blocking(checks: list[Check]) -> list[Check]:
+    """Problems that stop a spoken session."""
+    return [c for c in checks if c.status is Status.PROBLEM and c.essential]
