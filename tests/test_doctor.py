@@ -105,7 +105,8 @@ def test_doctor_reports_a_missing_active_model_folder(cli: Cli, home: Path):
     home.mkdir()
     (home / "config.toml").write_text(f'[speech]\nmodel = "{home / "nowhere"}"\n')
     engine = by_area(cli("doctor", "--json"))["speech engine"]
-    assert engine["status"] == "problem" and "incomplete" in str(engine["detail"])
+    assert engine["status"] == "problem" and "no such folder" in str(engine["detail"])
+    assert "speech.model" in str(engine["fix"])
 
 
 @pytest.fixture
@@ -156,3 +157,16 @@ def test_doctor_is_happy_with_a_virtual_sound_card(pulse: str, tmp_path: Path):
     assert checks["microphone"]["status"] == "ok", checks["microphone"]
     assert checks["speakers"]["status"] == "ok", checks["speakers"]
     assert done.returncode == 0, done.stderr
+
+
+def test_doctor_reports_an_incomplete_model(cli: Cli, home: Path):
+    from tests.modelserver import make_model_folder
+
+    make_model_folder(home / "models" / "vosk-model-small-en-us-0.15", skip=("graph/Gr.fst",))
+    result = cli("doctor", "--json")
+    engine = by_area(result)["speech engine"]
+    assert engine["status"] == "problem"
+    assert "the model is incomplete (graph/HCLG.fst (or graph/HCLr.fst + graph/Gr.fst))" in str(
+        engine["detail"]
+    )
+    assert result.code == 1

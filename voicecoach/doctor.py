@@ -208,6 +208,13 @@ def check_engine(ctx: Context) -> Check:
     import vosk  # noqa: F401
 
     model_dir = choice.model
+    if model_dir is not None and not model_dir.is_dir():
+        return Check(
+            "speech engine",
+            Status.PROBLEM,
+            f"{choice.reason}: no such folder",
+            "fix speech.model in config.toml, or see `voicecoach models list`",
+        )
     if model_dir is None or folder_missing_parts(model_dir):
         missing = ", ".join(folder_missing_parts(model_dir)) if model_dir else "no folder"
         return Check(

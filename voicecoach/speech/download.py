@@ -194,6 +194,10 @@ def _resumable_part(job: DownloadJob) -> tuple[int, str]:
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
+def _cannot_write(job: DownloadJob, exc: OSError) -> ModelError:
+    return ModelError(f"{job.part}: cannot write the download ({exc.strerror or exc})")
+
+
 def _attempt(job: DownloadJob, timeout: float, progress: DownloadProgress) -> None:
     """One request: continue the part from where it ends; raise _Broken if cut short."""
     have, validator = _resumable_part(job)
@@ -230,15 +234,25 @@ def _attempt(job: DownloadJob, timeout: float, progress: DownloadProgress) -> No
             )
         expected = total if total is not None else job.size
         validator = response.headers.get("ETag") or response.headers.get("Last-Modified") or ""
-        job.part.parent.mkdir(parents=True, exist_ok=True)
-        _save_meta(job, validator)
+        try:
+            job.part.parent.mkdir(parents=True, exist_ok=True)
+            _save_meta(job, validator)
+        except OSError as exc:
+            raise _cannot_write(job, exc) from exc
         progress.start(expected, have)
-        with job.part.open(mode) as out:
+        try:
+            out = job.part.open(mode)
+        except OSError as exc:
+            raise _cannot_write(job, exc) from exc
+        with out:
             while True:
                 block = response.read1(CHUNK)
                 if not block:
                     break
-                out.write(block)
+                try:
+                    out.write(block)
+                except OSError as exc:  # a full disk is not a network problem: no retry
+                    raise _cannot_write(job, exc) from exc
                 have += len(block)
                 progress.advance(len(block))
         if expected is not None and have < expected:
