@@ -329,8 +329,12 @@ def doctor(
     as_json: JsonOpt = False,
     config: Annotated[Path | None, typer.Option(help="Check this config.toml.")] = None,
 ) -> None:
-    """What works on this machine and what to do about what doesn't. Exit 1: a spoken session
-    cannot run yet."""
+    """What works on this machine, and what to do about what doesn't.
+
+    Exits 1 when something a spoken session needs is broken
+    (settings, microphone, speakers, voice, speech engine, data folder, disk).
+    Warnings (a weaker engine, loose permissions, little room for a model) do not.
+    """
     from voicecoach.doctor import Status, blocking, run_checks
 
     home = paths()
