@@ -6,6 +6,7 @@ the dotted key, what was expected and what was found.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -20,6 +21,17 @@ def _num(low: float, high: float) -> dict[str, Any]:
 
 def _choice(*allowed: str) -> dict[str, Any]:
     return {"choices": allowed}
+
+
+def _pattern(regex: str, expected: str) -> dict[str, Any]:
+    return {"pattern": (regex, expected)}
+
+
+TIME_OF_DAY = r"([01]\d|2[0-3]):[0-5]\d"
+"""A time of day as HH:MM (24 hours)."""
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Day names for [reminder] days, Monday first (as datetime.weekday() counts)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,50 @@ class AudioSettings:
 
     input_device: str = ""
     output_device: str = ""
+    retry_every_s: float = field(default=2.0, metadata=_num(0.1, 60.0))
+    """When a device goes away: wall-clock seconds between two tries to open it again."""
+    give_up_s: float = field(default=600.0, metadata=_num(0.0, 86400.0))
+    """When a device goes away: a session ends (answers kept) after this many seconds."""
+
+
+@dataclass(frozen=True)
+class WakeSettings:
+    """Always-on mode (`voicecoach listen`): what wakes the coach; times in seconds of audio."""
+
+    phrases: tuple[str, ...] = ("hey coach", "let's reflect")
+    threshold: float = field(default=1e-20, metadata=_num(1e-80, 1.0))
+    """PocketSphinx keyphrase threshold: smaller hears the phrase more easily (and wrongly)."""
+    min_confidence: float = field(default=0.6, metadata=_num(0.0, 1.0))
+    """Vosk: lowest word confidence accepted for a wake phrase."""
+    max_phrase_s: float = field(default=3.0, metadata=_num(0.5, 10.0))
+    """A wake phrase is said on its own: longer stretches of speech are not searched."""
+    reply_s: float = field(default=8.0, metadata=_num(2.0, 60.0))
+    """How long to wait for the choice of practice, or a yes / not now."""
+    cue: str = field(default="tone", metadata=_choice("tone", "voice", "none"))
+    """How "I'm listening" and "done" are marked: a short tone, a spoken word, or nothing."""
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """The daily invitation of `voicecoach listen` (wall-clock times of day)."""
+
+    time: str = field(default="", metadata=_pattern(f"|{TIME_OF_DAY}", '"HH:MM" or ""'))
+    days: tuple[str, ...] = field(default=WEEKDAYS, metadata=_choice(*WEEKDAYS))
+    window_minutes: int = field(default=60, metadata=_num(1, 720))
+    snooze_minutes: int = field(default=10, metadata=_num(1, 240))
+    max_snoozes: int = field(default=1, metadata=_num(0, 5))
+    quiet_start: str = field(default="22:00", metadata=_pattern(f"|{TIME_OF_DAY}", '"HH:MM" or ""'))
+    quiet_end: str = field(default="08:00", metadata=_pattern(f"|{TIME_OF_DAY}", '"HH:MM" or ""'))
+    skip_if_done_today: bool = True
+
+
+@dataclass(frozen=True)
+class GpioSettings:
+    """A push button and an LED on a Raspberry Pi's GPIO header (BCM numbers; -1 = none)."""
+
+    enabled: bool = False
+    button_pin: int = field(default=17, metadata=_num(-1, 27))
+    led_pin: int = field(default=27, metadata=_num(-1, 27))
 
 
 @dataclass(frozen=True)
@@ -77,6 +133,9 @@ class Settings:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     models: ModelsSettings = field(default_factory=ModelsSettings)
+    wake: WakeSettings = field(default_factory=WakeSettings)
+    reminder: ReminderSettings = field(default_factory=ReminderSettings)
+    gpio: GpioSettings = field(default_factory=GpioSettings)
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -146,16 +205,27 @@ def _check(value: Any, kind: type, meta: Any) -> Any:
         if low is not None and not low <= value <= high:
             raise _Invalid(f"expected {_kind_name(kind)} from {low} to {high}, got {value!r}")
         return kind(value)
+    choices = meta.get("choices")
+    if kind is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise _Invalid(f"expected a list of non-empty strings, got {value!r}")
+        for item in value:
+            if choices and item not in choices:
+                raise _Invalid(f"expected items from {', '.join(map(repr, choices))}, got {item!r}")
+        return tuple(item.strip() for item in value)
     if not isinstance(value, str):
         raise wrong
-    choices = meta.get("choices")
     if choices and value not in choices:
         raise _Invalid(f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    pattern = meta.get("pattern")
+    if pattern and not re.fullmatch(pattern[0], value):
+        raise _Invalid(f"expected {pattern[1]}, got {value!r}")
     return value
 
 
 def _kind_name(kind: type) -> str:
-    return {int: "a whole number", float: "a number", bool: "true or false"}.get(kind, "a string")
+    names = {int: "a whole number", float: "a number", bool: "true or false", tuple: "a list"}
+    return names.get(kind, "a string")
 
 
 def _names(known: dict[str, Any]) -> str:
