@@ -29,7 +29,7 @@ from voicecoach.speech.models import (
     folder_size,
     installed_models,
     model_for_language,
-    repo_models_dir,
+    search_dirs,
     set_active_model,
 )
 
@@ -44,8 +44,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def models_dirs(home: Paths) -> list[Path]:
-    """Where models are looked for: the data folder's models/, then a checkout's models/."""
-    return [home.models, repo_models_dir()]
+    return search_dirs(home)
 
 
 def _mb(count: int | None) -> str:

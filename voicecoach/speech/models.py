@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import ModelError
-from voicecoach.paths import PRIVATE_FILE, private_dir
+from voicecoach.paths import PRIVATE_FILE, Paths, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,12 @@ def language_of(name: str) -> str:
 def repo_models_dir() -> Path:
     """models/ beside the package, when running from a checkout."""
     return Path(__file__).resolve().parents[2] / "models"
+
+
+def search_dirs(home: Paths) -> list[Path]:
+    """Where installed models are looked for: the data folder's models/ (where `models pull`
+    and `models add` put them), then a checkout's models/."""
+    return [home.models, repo_models_dir()]
 
 
 # --- layout -----------------------------------------------------------------------------------
