@@ -7,21 +7,38 @@
 
 One thread runs it: a live microphone's callback only queues bytes, and frames are decoded
 here. Time is audio time: ``now`` is the end of the last frame read.
+
+When the microphone (or speaker) goes away, the session pauses, the device is opened again
+every few seconds, and once it is back the coach says so and asks the current question again;
+if it does not come back in time the session ends as stopped, answers kept.
 """
 
 from __future__ import annotations
 
+import inspect
+import logging
 import threading
+from collections.abc import Iterator
 from typing import Protocol
 
+from transitions import MachineError
+
+from voicecoach.audio.devices import RetryPolicy, reopen_with_retries
 from voicecoach.audio.gate import HalfDuplexGate
 from voicecoach.audio.sink import AudioSink
 from voicecoach.audio.source import AudioSource
 from voicecoach.coach.machine import SessionMachine
+from voicecoach.errors import AudioDeviceError
+from voicecoach.frames import AudioChunk
 from voicecoach.speech.events import ListenEvent, Partial
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.store.records import SessionRecord
+
+log = logging.getLogger(__name__)
+
+DEVICE_BACK = "I can hear you again. Let's continue."
+"""Said when a lost device is back, before the current question is asked again."""
 
 
 class Progress(Protocol):
@@ -69,11 +86,19 @@ class SessionLoop:
         """Audio time (samples) at the end of the last frame read."""
         self.stop_requested = threading.Event()
         """Set (e.g. by a signal handler) to end the session politely at the next frame."""
+        self.retry = RetryPolicy()
+        """How a lost device is waited for ([audio] retry_every_s and give_up_s)."""
+        self._device_lost: AudioDeviceError | None = None
 
     # CoachIO, for the machine
     def say(self, text: str) -> None:
         self.progress.coach(text)
-        self.voice.say(text, self.now)
+        if self._device_lost is not None:
+            return  # not heard: the question is asked again once the device is back
+        try:
+            self.voice.say(text, self.now)
+        except AudioDeviceError as exc:
+            self._device_lost = exc
 
     def listen(self) -> None:
         at = self.voice.gate.open_at
@@ -92,7 +117,13 @@ class SessionLoop:
                 self.listener.cancel()
                 machine.stop()
                 break
-            chunk = next(frames)
+            try:
+                chunk = self._next_frame(frames)
+            except AudioDeviceError as exc:
+                if not self._recover(machine, exc):
+                    break
+                frames = self.source.frames()
+                continue
             self.now = chunk.end
             if not self.voice.gate.passes(chunk):
                 continue
@@ -103,3 +134,49 @@ class SessionLoop:
             if not isinstance(event, Partial):
                 machine.hear(event)
         return machine.record
+
+    def _next_frame(self, frames: Iterator[AudioChunk]) -> AudioChunk:
+        if self._device_lost is not None:
+            raise self._device_lost
+        return next(frames)
+
+    def _recover(self, machine: SessionMachine, exc: AudioDeviceError) -> bool:
+        """Pause, wait for the device, then go on; False when the session ended instead."""
+        log.warning("audio device lost (%s); the session is paused", exc)
+        self._device_lost = exc
+        try:
+            machine.pause(reason="device-lost")
+        except MachineError:
+            self.listener.cancel()
+        devices = [self.source, self.voice.sink]
+        back = reopen_with_retries(devices, self.retry, self.stop_requested)
+        self._device_lost = None
+        if not back:
+            if not machine.finished:
+                self.listener.cancel()
+                machine.stop()
+            return False
+        try:
+            if _passes_keywords(machine):
+                machine.resume(reason="device-back", line=DEVICE_BACK)
+            else:
+                machine.recorder.event("device-back")
+                machine.recorder.coach_said(DEVICE_BACK)
+                self.say(DEVICE_BACK)
+                machine.resume()
+        except MachineError:
+            log.debug("device back while %s: nothing to resume", machine.state)
+        return True
+
+
+def _passes_keywords(machine: SessionMachine) -> bool:
+    """Whether the state entered on resume accepts the trigger's keyword arguments.
+
+    transitions hands them to every callback; a machine whose ``on_enter_ASKING`` takes none
+    gets a plain ``resume()`` with the line said and noted here instead.
+    """
+    enter = getattr(machine, "on_enter_ASKING", None)
+    if enter is None:
+        return True
+    params = inspect.signature(enter).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)

@@ -1,10 +1,18 @@
-"""The one place sounddevice (PortAudio) is imported."""
+"""The one place sounddevice (PortAudio) is imported, and how lost devices are opened again."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import ModuleType
+from typing import Protocol, runtime_checkable
 
 from voicecoach.errors import AudioDeviceError
+
+log = logging.getLogger(__name__)
 
 LIST_HINT = "list devices with `python -m sounddevice`, or run with --mic-file/--answers"
 
@@ -35,3 +43,79 @@ def default_rate(kind: str, device: int | str | None) -> int:
     except (ValueError, sd.PortAudioError) as exc:
         raise AudioDeviceError(f"no {kind} device {device or ''}: {exc}; {LIST_HINT}") from exc
     return int(info["default_samplerate"])
+
+
+def rescan() -> None:
+    """Make PortAudio list the devices again (a USB device plugged back in gets a new index).
+
+    Only call it while no stream is open: every PortAudio stream of the process is closed.
+    """
+    sd = sounddevice()
+    terminate = getattr(sd, "_terminate", None)
+    initialize = getattr(sd, "_initialize", None)
+    if terminate is None or initialize is None:
+        return
+    try:
+        terminate()
+        initialize()
+    except sd.PortAudioError as exc:
+        log.warning("could not list the sound devices again (%s)", exc)
+
+
+@runtime_checkable
+class Reopenable(Protocol):
+    """A live device that can go away and be opened again (file sources never go away)."""
+
+    name: str
+
+    def reopen(self) -> None:
+        """Close what is left of the device and open it again; AudioDeviceError if it can't."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a lost device is waited for, in wall-clock seconds (no audio flows meanwhile)."""
+
+    every_s: float = 2.0
+    """Pause between two tries."""
+    give_up_s: float = 600.0
+    """Stop trying after this long."""
+
+
+def reopen_with_retries(
+    devices: Sequence[object],
+    policy: RetryPolicy,
+    stop: threading.Event | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> bool:
+    """Open every reopenable device again, retrying each ``policy.every_s`` (logged as a warning).
+
+    Returns True when all are back, False after ``policy.give_up_s`` or when ``stop`` is set.
+    """
+    live = [d for d in devices if isinstance(d, Reopenable)]
+    waiter = stop if stop is not None else threading.Event()
+    deadline = clock() + policy.give_up_s
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            for device in live:
+                device.reopen()
+        except AudioDeviceError as exc:
+            left = deadline - clock()
+            if left <= 0:
+                log.warning("audio device still unavailable after %d tries; giving up", attempt)
+                return False
+            log.warning(
+                "audio device unavailable (%s); trying again in %.0f s (try %d)",
+                exc,
+                policy.every_s,
+                attempt,
+            )
+            if waiter.wait(min(policy.every_s, left)):
+                return False
+            continue
+        if attempt > 1:
+            log.warning("audio device back after %d tries", attempt)
+        return True

@@ -16,8 +16,13 @@ class Speakers:
     """An output device; audio is resampled when the device refuses 16 kHz."""
 
     def __init__(self, device: str = "") -> None:
+        self.name = "speakers"
         self._device = device_arg(device)
         self._sd: Any = sounddevice()
+        self._rate = SAMPLE_RATE
+        self._check()
+
+    def _check(self) -> None:
         try:
             self._sd.check_output_settings(device=self._device, samplerate=SAMPLE_RATE, channels=1)
             self._rate = SAMPLE_RATE
@@ -32,6 +37,10 @@ class Speakers:
             self._sd.play(samples, self._rate, device=self._device, blocking=True)
         except (ValueError, self._sd.PortAudioError) as exc:
             raise AudioDeviceError(f"cannot play on the speakers ({exc}); {LIST_HINT}") from exc
+
+    def reopen(self) -> None:
+        """After the device went away: check it is there again (each line opens a new stream)."""
+        self._check()
 
     def close(self) -> None:
         self._sd.stop()

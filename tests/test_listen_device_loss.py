@@ -1,0 +1,117 @@
+"""A session survives its microphone going away: it pauses, waits, says so and asks again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fixture_wav
+from tests.virtual_audio import write_mini_home
+from voicecoach.audio.devices import RetryPolicy
+from voicecoach.audio.gate import HalfDuplexGate
+from voicecoach.audio.sink import SilentSink
+from voicecoach.audio.source import ScriptedAnswers
+from voicecoach.coach.machine import SessionMachine
+from voicecoach.coach.recorder import Recorder
+from voicecoach.coach.script import find_script
+from voicecoach.errors import AudioDeviceError
+from voicecoach.frames import AudioChunk, seconds_to_samples
+from voicecoach.loop import DEVICE_BACK, QuietProgress, SessionLoop, Voice
+from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.sphinx_engine import SphinxRecognizer
+from voicecoach.speech.tts import TextToSpeech
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import SessionRecord, Status
+
+
+class UnpluggedOnSecondQuestion:
+    """A scripted user whose microphone goes away when the second question is asked.
+
+    It stands in for a USB microphone (absent here) and implements the real protocol:
+    ``frames()`` raises AudioDeviceError, ``reopen()`` fails ``failures`` times, then works.
+    """
+
+    def __init__(self, answers: list[Path], failures: int) -> None:
+        self.name = "flaky microphone"
+        self._inner = ScriptedAnswers(answers, fast=True)
+        self._frames = self._inner.frames()
+        self._listens = 0
+        self._lost = False
+        self._failures = failures
+        self.reopen_tries = 0
+
+    def frames(self) -> Iterator[AudioChunk]:
+        while True:
+            if self._lost:
+                raise AudioDeviceError("the microphone stopped sending audio")
+            yield next(self._frames)
+
+    def listening(self, at: int) -> None:
+        self._listens += 1
+        if self._listens == 2:
+            self._lost = True
+            return
+        self._inner.listening(at)
+
+    def reopen(self) -> None:
+        self.reopen_tries += 1
+        if self.reopen_tries <= self._failures:
+            raise AudioDeviceError("no such device")
+        self._lost = False
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def run_mini(home: Path, source: UnpluggedOnSecondQuestion, retry: RetryPolicy) -> SessionRecord:
+    write_mini_home(home)
+    script = find_script("mini", home / "sessions")
+    recognizer = SphinxRecognizer()
+    journal = Journal(home / "journal")
+    try:
+        gate = HalfDuplexGate(seconds_to_samples(0.2))
+        listener = Listener(recognizer, ListenTiming.from_seconds(0.8, 6.0, 60.0))
+        voice = Voice(TextToSpeech(home / "cache"), SilentSink(), gate)
+        loop = SessionLoop(source, listener, voice, QuietProgress())
+        loop.retry = retry
+        machine = SessionMachine(script, loop, Recorder(journal, script.id, recognizer.info))
+        record = loop.run(machine)
+        assert journal.get(record.id) == record
+        return record
+    finally:
+        journal.close()
+        recognizer.close()
+
+
+def test_the_session_pauses_and_asks_again_when_the_mic_is_back(
+    home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = UnpluggedOnSecondQuestion(
+        [fixture_wav("patience-1"), fixture_wav("patience-2")], failures=2
+    )
+    with caplog.at_level(logging.WARNING):
+        record = run_mini(home, source, RetryPolicy(every_s=0.01, give_up_s=30.0))
+    assert record.status is Status.COMPLETED
+    assert source.reopen_tries == 3
+    first, second = record.turns
+    assert first.answer is not None and "partner" in first.answer.text
+    assert second.events[:2] == ("device-lost", "device-back")
+    assert second.coach_lines.count("What did you feel?") == 2
+    assert DEVICE_BACK in second.coach_lines
+    assert second.answer is not None and "chest" in second.answer.text
+    retries = [r for r in caplog.records if "trying again" in r.getMessage()]
+    assert len(retries) == 2 and all(r.levelno == logging.WARNING for r in retries)
+
+
+def test_a_mic_that_never_comes_back_ends_the_session_with_answers_kept(home: Path) -> None:
+    source = UnpluggedOnSecondQuestion(
+        [fixture_wav("patience-1"), fixture_wav("patience-2")], failures=10_000
+    )
+    record = run_mini(home, source, RetryPolicy(every_s=0.01, give_up_s=0.1))
+    assert record.status is Status.STOPPED
+    assert record.turns[0].answer is not None and "partner" in record.turns[0].answer.text
+    assert record.turns[1].answer is None
+    assert record.turns[1].events == ("device-lost",)
