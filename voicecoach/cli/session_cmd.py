@@ -27,7 +27,7 @@ from voicecoach.loop import SessionLoop, Voice
 from voicecoach.paths import Paths
 from voicecoach.speech.engines import choose_engine, open_recognizer
 from voicecoach.speech.listener import Listener, ListenTiming
-from voicecoach.speech.models import active_model_name, repo_models_dir
+from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -45,10 +45,6 @@ class RunOptions:
     model: str | None = None
     fast: bool = False
     show_partials: bool = True
-
-
-def models_dirs(home: Paths) -> list[Path]:
-    return [home.models, repo_models_dir()]
 
 
 def open_source(options: RunOptions, config: Settings) -> AudioSource:
@@ -103,7 +99,7 @@ def run_session(
         options.engine or config.speech.engine,
         options.model if options.model is not None else config.speech.model,
         config.coach.language,
-        models_dirs(home),
+        search_dirs(home),
         active=active_model_name(home.state_file),
     )
     source = open_source(options, config)

@@ -36,6 +36,13 @@ def check_model_dir(model_dir: Path) -> None:
         )
 
 
+def model_name(model_dir: Path) -> str:
+    """How the journal names a model: its folder, or its package for a pip-installed one."""
+    if model_dir.name == "model" and model_dir.parent.name.startswith("vosk_model_"):
+        return model_dir.parent.name.replace("_", "-")
+    return model_dir.name
+
+
 def load_model(model_dir: Path) -> Any:
     """Load a Vosk model from a local folder (never by language name: that goes online)."""
     check_model_dir(model_dir)
@@ -59,7 +66,7 @@ class VoskRecognizer:
         self._model = model if model is not None else load_model(model_dir)
         self._rec = vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         self._rec.SetWords(True)
-        self.info = EngineInfo(name="vosk", model=model_dir.name)
+        self.info = EngineInfo(name="vosk", model=model_name(model_dir))
         self._fed = 0
         """Samples given to the Kaldi recognizer since it was created."""
         self._utt_base = 0
