@@ -21,7 +21,7 @@ class Status(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EngineInfo:
     """Which recogniser heard the answers."""
 
@@ -38,7 +38,7 @@ class EngineInfo:
         return cls(name=str(doc["name"]), model=str(doc["model"]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Turn:
     """One question of a session and what came back."""
 
@@ -76,7 +76,11 @@ class Turn:
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """Everything kept about one session."""
+    """Everything kept about one session.
+
+    (Its parts use ``slots=True`` to be cheap by the million; the record itself keeps a
+    ``__dict__``, which scripts use to copy one with changes.)
+    """
 
     id: str
     """Unique id, sortable by start time (e.g. "20261126-203000-ab12")."""
