@@ -62,6 +62,10 @@ def rescan() -> None:
         log.warning("could not list the sound devices again (%s)", exc)
 
 
+QUIET_AFTER = 30
+"""After this many failed tries, only every 30th is logged (a long unplug is not a log flood)."""
+
+
 @runtime_checkable
 class Reopenable(Protocol):
     """A live device that can go away and be opened again (file sources never go away)."""
@@ -107,12 +111,13 @@ def reopen_with_retries(
             if left <= 0:
                 log.warning("audio device still unavailable after %d tries; giving up", attempt)
                 return False
-            log.warning(
-                "audio device unavailable (%s); trying again in %.0f s (try %d)",
-                exc,
-                policy.every_s,
-                attempt,
-            )
+            if attempt <= QUIET_AFTER or attempt % QUIET_AFTER == 0:
+                log.warning(
+                    "audio device unavailable (%s); trying again in %.0f s (try %d)",
+                    exc,
+                    policy.every_s,
+                    attempt,
+                )
             if waiter.wait(min(policy.every_s, left)):
                 return False
             continue

@@ -1,1 +1,166 @@
-"""Commands registered on the app (see voicecoach.cli.app)."""
+"""`voicecoach listen` (always-on mode) and `voicecoach service install|uninstall|status`."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.progress import TerminalProgress
+from voicecoach.cli.session_cmd import (
+    AnswersOpt,
+    ConfigOpt,
+    EngineOpt,
+    FastOpt,
+    JsonOpt,
+    MicFileOpt,
+    ModelOpt,
+    SpeakerFileOpt,
+)
+from voicecoach.errors import VoiceCoachError
+from voicecoach.speaker import service as unit
+from voicecoach.speaker.always_on import ListenLoop
+from voicecoach.speaker.build import ListenOptions, build_listen
+
+OnceOpt = Annotated[bool, typer.Option("--once", help="Handle one wake, then exit.")]
+MaxSecondsOpt = Annotated[
+    float | None, typer.Option("--max-seconds", help="Exit after this much audio (seconds).")
+]
+LoopOpt = Annotated[
+    bool, typer.Option("--loop-mic-file", help="Play the --mic-file recording over and over.")
+]
+ClockOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--clock-start",
+        help="With file input: the wall-clock time (YYYY-MM-DDTHH:MM) at which the audio begins.",
+    ),
+]
+
+
+@contextlib.contextmanager
+def stop_on_signals(loop: ListenLoop) -> Iterator[None]:
+    """Ctrl-C or SIGTERM (systemd stopping the service): end politely, keeping the answers."""
+
+    def request_stop(signum: int, frame: Any) -> None:
+        loop.request_stop()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _clock_start(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        expected = "expected a time like 2025-01-31T19:59"
+        raise VoiceCoachError(f"--clock-start: {expected}, got {text!r}") from exc
+
+
+@app.command()
+def listen(
+    mic_file: MicFileOpt = None,
+    answers: AnswersOpt = None,
+    loop_mic_file: LoopOpt = False,
+    speaker_file: SpeakerFileOpt = None,
+    engine: EngineOpt = None,
+    model: ModelOpt = None,
+    fast: FastOpt = False,
+    once: OnceOpt = False,
+    max_seconds: MaxSecondsOpt = None,
+    clock_start: ClockOpt = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Always on: wait for the wake phrase, the button or the daily invitation, then a session."""
+    cfg = settings(config)
+    options = ListenOptions(
+        mic_file=mic_file,
+        answers=tuple(answers or ()),
+        loop_mic_file=loop_mic_file,
+        speaker_file=speaker_file,
+        engine=engine,
+        model=model,
+        fast=fast,
+        clock_start=_clock_start(clock_start),
+    )
+    progress = TerminalProgress(err_console, show_partials=False)
+    with contextlib.ExitStack() as stack:
+        loop, reason = build_listen(options, cfg, paths(), progress, stack)
+        phrases = " or ".join(f'"{p}"' for p in cfg.wake.phrases)
+        progress.note(f"waiting for {phrases}; listening with {reason}")
+        with stop_on_signals(loop):
+            report = loop.run(until_s=max_seconds, once=once)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        err_console.print(
+            f"[dim]{report.audio_s:.0f} s listened, {len(report.wakes)} wake(s), "
+            f"{len(report.sessions)} session(s)[/]"
+        )
+
+
+service_app = typer.Typer(help="Run `voicecoach listen` at boot as a systemd user service.")
+app.add_typer(service_app, name="service")
+
+
+def _unit() -> tuple[Path, str]:
+    return unit.unit_path(), unit.unit_text(unit.this_python())
+
+
+@service_app.command("install")
+def service_install() -> None:
+    """Write the systemd user unit and say how to enable it."""
+    path, text = _unit()
+    changed = unit.install(path, text)
+    out_console.print(f"{'wrote' if changed else 'already up to date:'} {path}", highlight=False)
+    out_console.print("To start it now and at every boot, run:", highlight=False)
+    for command in unit.enable_commands():
+        out_console.print(f"  {command}", highlight=False, markup=False)
+    out_console.print("Its log: journalctl --user -u voicecoach -f", highlight=False, markup=False)
+
+
+@service_app.command("uninstall")
+def service_uninstall() -> None:
+    """Remove the systemd user unit."""
+    path, _ = _unit()
+    for command in unit.disable_commands():
+        out_console.print(f"  {command}", highlight=False, markup=False)
+    removed = unit.uninstall(path)
+    out_console.print(f"{'removed' if removed else 'not installed:'} {path}", highlight=False)
+
+
+@service_app.command("status")
+def service_status(as_json: JsonOpt = False) -> None:
+    """Whether the unit is installed, and what systemd says of it."""
+    path, text = _unit()
+    state = unit.status(path, text)
+    if as_json:
+        print_json(
+            {
+                "unit": str(state.unit),
+                "installed": state.installed,
+                "current": state.current,
+                "active": state.active,
+                "enabled": state.enabled,
+            }
+        )
+        return
+    if not state.installed:
+        out_console.print(f"not installed ({path}); run `voicecoach service install`")
+    else:
+        note = "" if state.current else " (differs from what `service install` would write)"
+        out_console.print(f"installed: {path}{note}", highlight=False)
+    out_console.print(f"active: {state.active}\nenabled: {state.enabled}", highlight=False)

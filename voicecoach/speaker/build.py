@@ -1,0 +1,149 @@
+"""Builds the always-on loop's parts from the settings and the command line (the entry point)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from voicecoach.audio.gate import HalfDuplexGate
+from voicecoach.audio.source import AudioSource
+from voicecoach.cli.session_cmd import RunOptions, open_sink
+from voicecoach.config import Settings
+from voicecoach.frames import seconds_to_samples
+from voicecoach.loop import Progress, Voice
+from voicecoach.paths import Paths
+from voicecoach.speaker.always_on import (
+    AudioClock,
+    Clock,
+    ListenLoop,
+    ListenParts,
+    LitSink,
+    WallClock,
+)
+from voicecoach.speaker.gpio import Panel, open_panel
+from voicecoach.speaker.reminder import InvitationLog
+from voicecoach.speaker.sources import RoomAndAnswers, SharedSource
+from voicecoach.speaker.wake import PhraseDecoder, SphinxPhrases, VoskPhrases, WakeSpotter
+from voicecoach.speech.engines import EngineChoice, choose_engine
+from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.models import active_model_name, search_dirs
+from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.tts import TextToSpeech
+
+REPLY_END_SILENCE_S = 1.0
+"""A one- or two-word reply ends after this much silence."""
+REPLY_MAX_S = 15.0
+
+
+@dataclass(frozen=True)
+class ListenOptions:
+    """How `voicecoach listen` runs, from the command line."""
+
+    mic_file: Path | None = None
+    """A recording of the room played as the microphone while waiting."""
+    answers: tuple[Path, ...] = ()
+    """A scripted person: one WAV per listening turn (the choice, then the answers)."""
+    loop_mic_file: bool = False
+    """Play the room recording over and over (long idle runs)."""
+    speaker_file: Path | None = None
+    engine: str | None = None
+    model: str | None = None
+    fast: bool = False
+    clock_start: datetime | None = None
+    """Wall-clock time at audio time 0 for file input (default: now)."""
+
+
+def invitation_log_path(home: Paths) -> Path:
+    return home.data / "invitations.json"
+
+
+def open_engines(choice: EngineChoice, settings: Settings) -> tuple[Recognizer, PhraseDecoder]:
+    """The session recogniser and the wake phrase decoder (one Vosk model shared by both)."""
+    wake = settings.wake
+    if choice.engine == "vosk" and choice.model is not None:
+        from voicecoach.speech.vosk_engine import VoskRecognizer, load_model
+
+        model = load_model(choice.model)
+        return (
+            VoskRecognizer(choice.model, model=model),
+            VoskPhrases(model, wake.phrases, wake.min_confidence),
+        )
+    from voicecoach.speech.sphinx_engine import SphinxRecognizer
+
+    return SphinxRecognizer(), SphinxPhrases(wake.phrases, wake.threshold)
+
+
+def open_listen_source(options: ListenOptions, settings: Settings) -> tuple[AudioSource, Clock]:
+    if options.mic_file is not None or options.answers:
+        source = RoomAndAnswers(
+            options.mic_file, options.answers, loop=options.loop_mic_file, fast=options.fast
+        )
+        return source, AudioClock(options.clock_start or datetime.now())
+    from voicecoach.audio.mic import Microphone
+
+    mic = Microphone(settings.audio.input_device)
+    mic.open()
+    return mic, WallClock()
+
+
+def build_listen(
+    options: ListenOptions,
+    settings: Settings,
+    home: Paths,
+    progress: Progress,
+    stack: contextlib.ExitStack,
+    panel: Panel | None = None,
+) -> tuple[ListenLoop, str]:
+    """Open everything (closed by ``stack``); the loop, ready to run, and the engine chosen."""
+    choice = choose_engine(
+        options.engine or settings.speech.engine,
+        options.model if options.model is not None else settings.speech.model,
+        settings.coach.language,
+        search_dirs(home),
+        active=active_model_name(home.state_file),
+    )
+    if panel is None:
+        gpio = settings.gpio
+        panel = open_panel(gpio.enabled, gpio.button_pin, gpio.led_pin)
+    stack.callback(panel.close)
+    source, clock = open_listen_source(options, settings)
+    stack.callback(source.close)
+    run = RunOptions(topic="", speaker_file=options.speaker_file, fast=options.fast)
+    sink = open_sink(run, settings)
+    stack.callback(sink.close)
+    recognizer, decoder = open_engines(choice, settings)
+    stack.callback(recognizer.close)
+    listen = settings.listen
+    spotter = WakeSpotter(decoder, listen.vad_mode, settings.wake.max_phrase_s)
+    stack.callback(spotter.close)
+    tts = TextToSpeech(
+        home.voice_cache,
+        voice=settings.coach.voice,
+        rate=settings.coach.rate,
+        volume=settings.coach.volume,
+        language=settings.coach.language,
+    )
+    gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
+    session_timing = ListenTiming.from_seconds(
+        listen.end_silence_s, listen.no_answer_s, listen.max_answer_s
+    )
+    reply_timing = ListenTiming.from_seconds(
+        min(REPLY_END_SILENCE_S, listen.end_silence_s), settings.wake.reply_s, REPLY_MAX_S
+    )
+    parts = ListenParts(
+        source=SharedSource(source),
+        spotter=spotter,
+        recognizer=recognizer,
+        session_listener=Listener(recognizer, session_timing, listen.vad_mode),
+        reply_listener=Listener(recognizer, reply_timing, listen.vad_mode),
+        voice=Voice(tts, LitSink(sink, panel), gate),
+        journal_dir=home.journal,
+        scripts_dir=home.sessions,
+        invitations=InvitationLog(invitation_log_path(home)),
+        clock=clock,
+        panel=panel,
+        progress=progress,
+    )
+    return ListenLoop(parts, settings), choice.reason

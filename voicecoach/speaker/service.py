@@ -1,0 +1,164 @@
+"""`voicecoach service`: a systemd *user* unit that runs `voicecoach listen` from boot.
+
+The unit goes to ``$XDG_CONFIG_HOME/systemd/user/voicecoach.service``. Its output goes to the
+journal (``journalctl --user -u voicecoach``). Lingering (``loginctl enable-linger``) starts the
+user's units at boot, before anyone logs in.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from voicecoach.errors import VoiceCoachError
+
+UNIT_NAME = "voicecoach.service"
+SYSTEMCTL_TIMEOUT_S = 5.0
+
+
+def unit_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where the user unit is written."""
+    env = os.environ if env is None else env
+    home = Path(env.get("HOME", str(Path.home())))
+    config = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    return config / "systemd" / "user" / UNIT_NAME
+
+
+def _quote(value: str) -> str:
+    """A value for a systemd unit line (quoted when it has spaces, % doubled)."""
+    value = value.replace("%", "%%")
+    if any(c in value for c in " \t\"'\\"):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+def unit_text(python: str, env: Mapping[str, str] | None = None) -> str:
+    """The unit: this Python runs ``-m voicecoach listen``, restarted if it fails."""
+    env = os.environ if env is None else env
+    lines = [
+        "[Unit]",
+        "Description=voicecoach: offline voice coach, always listening for its wake phrase",
+        "After=pulseaudio.service pipewire-pulse.service sound.target",
+        "",
+        "[Service]",
+        "Type=simple",
+        f"ExecStart={_quote(python)} -m voicecoach listen",
+        "Restart=on-failure",
+        "RestartSec=5",
+        "StandardOutput=journal",
+        "StandardError=journal",
+        "Environment=PYTHONUNBUFFERED=1",
+    ]
+    if env.get("VOICECOACH_HOME"):
+        lines.append(f"Environment={_quote('VOICECOACH_HOME=' + env['VOICECOACH_HOME'])}")
+    package_root = Path(__file__).resolve().parents[2]
+    installed = {Path(p).resolve() for p in sysconfig.get_paths().values()}
+    if package_root not in installed:
+        lines.append(f"Environment={_quote('PYTHONPATH=' + str(package_root))}")
+    lines += ["", "[Install]", "WantedBy=default.target", ""]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """What `voicecoach service status` reports."""
+
+    unit: Path
+    installed: bool
+    """The unit file exists."""
+    current: bool
+    """It is the unit this installation would write."""
+    active: str
+    """systemctl's word for it ("active", "inactive", …) or why it is unknown."""
+    enabled: str
+
+
+def install(path: Path, text: str) -> bool:
+    """Write the unit (atomically); False when it was already there, unchanged."""
+    if path.exists() and path.read_text() == text:
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".voicecoach-", dir=path.parent)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise VoiceCoachError(f"{path}: cannot write the service unit ({exc.strerror})") from exc
+    return True
+
+
+def uninstall(path: Path) -> bool:
+    """Remove the unit; False when there was none."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise VoiceCoachError(f"{path}: cannot remove the service unit ({exc.strerror})") from exc
+    return True
+
+
+def _systemctl(*args: str) -> str:
+    tool = shutil.which("systemctl")
+    if tool is None:
+        return "unknown (no systemctl)"
+    try:
+        result = subprocess.run(
+            [tool, "--user", *args, UNIT_NAME],
+            capture_output=True,
+            text=True,
+            timeout=SYSTEMCTL_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unknown ({exc})"
+    word = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+    if word:
+        return word
+    reason = result.stderr.strip().splitlines()[0] if result.stderr.strip() else "no answer"
+    return f"unknown ({reason})"
+
+
+def status(path: Path, text: str) -> ServiceStatus:
+    installed = path.exists()
+    return ServiceStatus(
+        unit=path,
+        installed=installed,
+        current=installed and path.read_text() == text,
+        active=_systemctl("is-active"),
+        enabled=_systemctl("is-enabled"),
+    )
+
+
+def user_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "$USER"
+
+
+def enable_commands() -> list[str]:
+    """What to run after installing, so it starts now and at every boot."""
+    return [
+        "systemctl --user daemon-reload",
+        f"systemctl --user enable --now {UNIT_NAME}",
+        f"sudo loginctl enable-linger {user_name()}",
+    ]
+
+
+def disable_commands() -> list[str]:
+    return [f"systemctl --user disable --now {UNIT_NAME}", "systemctl --user daemon-reload"]
+
+
+def this_python() -> str:
+    return sys.executable

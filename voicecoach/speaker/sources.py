@@ -1,0 +1,106 @@
+"""Audio sources for always-on mode: one stream shared by waiting and sessions.
+
+``SharedSource`` keeps one stream of frames going across the idle loop and every session (audio
+time never starts again at zero). ``RoomAndAnswers`` is the headless twin of a living room: a
+recording of the room (looped if asked) while idle, and a scripted person who answers each
+listening turn with the next WAV.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from voicecoach.audio.devices import Reopenable
+from voicecoach.audio.source import SILENT_FRAME, AudioSource, Pacer, _split
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.errors import AudioDeviceError
+from voicecoach.frames import FRAME_SAMPLES, AudioChunk
+
+
+class SharedSource:
+    """Wraps a source so that every ``frames()`` call continues the same stream."""
+
+    def __init__(self, source: AudioSource) -> None:
+        self.source = source
+        self.name = source.name
+        self._stream: Iterator[AudioChunk] | None = None
+
+    def frames(self) -> Iterator[AudioChunk]:
+        while True:
+            if self._stream is None:
+                self._stream = iter(self.source.frames())
+            try:
+                chunk = next(self._stream)
+            except AudioDeviceError:
+                self._stream = None
+                raise
+            except StopIteration:
+                return
+            yield chunk
+
+    def listening(self, at: int) -> None:
+        self.source.listening(at)
+
+    def reopen(self) -> None:
+        self._stream = None
+        if isinstance(self.source, Reopenable):
+            self.source.reopen()
+
+    def close(self) -> None:
+        self.source.close()
+
+
+class RoomAndAnswers:
+    """A room recording (looped or followed by silence); answers spoken when the coach listens."""
+
+    def __init__(
+        self,
+        room: Path | None,
+        answers: Sequence[Path] = (),
+        loop: bool = False,
+        fast: bool = False,
+    ) -> None:
+        names = [p.name for p in ([room] if room else [])] + [f"{len(answers)} answers"]
+        self.name = ", ".join(names)
+        self._room = _split(read_wav(room)) if room is not None else []
+        self._loop = loop and bool(self._room)
+        self._answers = deque(_split(read_wav(p)) for p in answers)
+        self._pending_at: int | None = None
+        self._pacer = Pacer(fast)
+
+    def listening(self, at: int) -> None:
+        self._pending_at = at
+
+    def _room_frames(self) -> Iterator[bytes]:
+        while True:
+            yield from self._room
+            if not self._loop:
+                break
+        while True:
+            yield SILENT_FRAME
+
+    def frames(self) -> Iterator[AudioChunk]:
+        start = 0
+        room = self._room_frames()
+        while True:
+            if self._pending_at is not None and start >= self._pending_at and self._answers:
+                self._pending_at = None
+                for pcm in self._answers.popleft():
+                    self._pacer.wait_until(start)
+                    yield AudioChunk(pcm=pcm, start=start)
+                    start += FRAME_SAMPLES
+                continue
+            self._pacer.wait_until(start)
+            yield AudioChunk(pcm=next(room), start=start)
+            start += FRAME_SAMPLES
+
+    @property
+    def remaining(self) -> int:
+        """Answers not yet spoken."""
+        return len(self._answers)
+
+    def close(self) -> None:
+        self._answers.clear()
+        self._room = []
