@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from voicecoach.audio.devices import RetryPolicy
 from voicecoach.audio.gate import HalfDuplexGate
 from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
 from voicecoach.audio.source import AudioSource, ScriptedAnswers, WavFileSource
@@ -127,6 +128,7 @@ def run_session(
         )
         listener = Listener(recognizer, timing, listen.vad_mode)
         loop = SessionLoop(source, listener, Voice(tts, sink, gate), progress)
+        loop.retry = RetryPolicy(config.audio.retry_every_s, config.audio.give_up_s)
         machine = SessionMachine(script, loop, Recorder(journal, script.id, recognizer.info))
         with stop_on_signals(loop):
             record = loop.run(machine)
