@@ -68,7 +68,7 @@ class UnpluggedOnSecondQuestion:
 
 def run_mini(home: Path, source: UnpluggedOnSecondQuestion, retry: RetryPolicy) -> SessionRecord:
     write_mini_home(home)
-    script = find_script("mini", home / "sessions")
+    script = find_script("patience", home / "sessions")
     recognizer = SphinxRecognizer()
     journal = Journal(home / "journal")
     try:

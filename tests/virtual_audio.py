@@ -174,8 +174,8 @@ class VirtualSoundCard:
 
 
 MINI_SCRIPT = """\
-id = "mini"
-title = "Mini"
+id = "patience"
+title = "Patience (short)"
 summary = "Two short questions, for tests that run in real time."
 
 [opening]
@@ -212,8 +212,8 @@ reply_s = 5.0
 
 
 def write_mini_home(home: Path, extra_config: str = "") -> Path:
-    """A VOICECOACH_HOME with the mini script and short timings."""
+    """A VOICECOACH_HOME whose "patience" is the two-question script, with short timings."""
     (home / "sessions").mkdir(parents=True, exist_ok=True)
-    (home / "sessions" / "mini.toml").write_text(MINI_SCRIPT)
+    (home / "sessions" / "patience.toml").write_text(MINI_SCRIPT)
     (home / "config.toml").write_text(FAST_CONFIG + extra_config)
     return home

@@ -252,28 +252,31 @@ class ListenLoop:
             self.parts.panel.show(Light.OFF)
             self.parts.spotter.reset()
 
-    def _note(self, outcome: Outcome) -> None:
-        entry = self.parts.invitations.add(self.parts.clock.now(self.now), outcome)
+    def _note(self, outcome: Outcome, at: int | None = None) -> None:
+        """Keep what came of an invitation asked at audio time ``at`` (or of a session)."""
+        moment = self.parts.clock.now(self.now if at is None else at)
+        entry = self.parts.invitations.add(moment, outcome)
         if outcome is not Outcome.SELF_STARTED:
             self.report.invitations.append(
                 {"at": entry.at.isoformat(timespec="seconds"), "outcome": outcome.value}
             )
 
     def _invite(self) -> str | None:
+        asked = self.now
         self._say(INVITATION)
         text = self._reply()
         reply = invitation_reply(text) if text is not None else Reply.UNCLEAR
         if reply is Reply.YES:
-            self._note(Outcome.ACCEPTED)
+            self._note(Outcome.ACCEPTED, asked)
             return self._choose()
         if reply is Reply.NOT_NOW:
-            self._note(Outcome.SNOOZED)
+            self._note(Outcome.SNOOZED, asked)
             self._say(SNOOZED)
         elif reply is Reply.NO:
-            self._note(Outcome.DECLINED)
+            self._note(Outcome.DECLINED, asked)
             self._say(DECLINED)
         else:
-            self._note(Outcome.UNANSWERED)
+            self._note(Outcome.UNANSWERED, asked)
         return None
 
     def _offered(self) -> tuple[str, ...]:
