@@ -1,23 +1,35 @@
 """How the journal scales with years of history.
 
 For N = 10, 400 and 4000 past sessions (one a day, going back from yesterday; 8 turns, answers of
-~60 words with word timings) it measures:
+~60 words with word timings) it measures, each on a fresh ``Journal`` object unless said:
 
-- save:   median time of ``Journal.save()`` after each answer of a new session started now;
-          each is durable (temp file, fsync, rename, directory fsync) and rewrites one shard,
-          this month's ("month KB");
-- open:   ``Journal(folder)`` + ``records()`` on a fresh object (parses and decodes everything);
-- search: ``search(word)`` on an open journal, case-insensitive over every answer.
+- save:    median (and max) time of ``Journal.save()`` after each answer of a new session;
+           durable (one append + fdatasync to the session's write-ahead file, whose size
+           after all its answers is shown as "run KB");
+- floor:   in the same folder just before, a bare append + fdatasync of one such record
+           (disk latency varies a lot on shared machines: compare save with this);
+- finish:  ``finish()``: the record moves into this month's shard ("month KB") and its
+           index entry is updated;
+- open:    ``Journal(folder)`` alone;
+- list:    ``summaries()`` (what `history`, `stats` and the review list read), first with no
+           index on disk ("cold": every shard is read once and indexed), then with it ("warm");
+- show:    ``get(id)`` of one session (reads and decodes one month);
+- all:     ``records()``: every record decoded in full (`history --json`, `export --all`);
+- search:  ``hits(word)`` for a word said in ~1% of answers (what `search` does), and
+           ``search(word)``, which also decodes the sessions found.
 
 The history is written shard by shard through ``AtomicJSONStorage`` (not one ``save()`` per
-session) so the whole run stays short. Run: ``python benchmarks/bench_journal.py``.
+session) so the whole run stays short. Run: ``python benchmarks/bench_journal.py [N …]``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -49,14 +61,18 @@ SAMPLE = (
     "calmly and i asked for reassurance instead of guessing what you meant"
 )
 VOCABULARY = tuple(SAMPLE.split())
+RARE = "lighthouse"
+"""Said in about one answer in a hundred."""
 
 
 def answer(rng: random.Random, start: float) -> Utterance:
     words, t = [], start
     for _ in range(WORDS_PER_ANSWER):
         length = round(rng.uniform(0.15, 0.6), 2)
-        words.append(Word(rng.choice(VOCABULARY), round(t, 2), round(t + length, 2),
-                          round(rng.uniform(0.55, 1.0), 2)))
+        said = RARE if rng.random() < 1 / (100 * WORDS_PER_ANSWER) else rng.choice(VOCABULARY)
+        words.append(
+            Word(said, round(t, 2), round(t + length, 2), round(rng.uniform(0.55, 1.0), 2))
+        )
         t += length + round(rng.uniform(0.02, 0.3), 2)
     return Utterance(" ".join(w.word for w in words), tuple(words), start, words[-1].end)
 
@@ -100,50 +116,98 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def bare_appends(folder: Path, record: SessionRecord, times: int) -> float:
+    """Median seconds of appending the record as a JSON line and fdatasyncing it."""
+    line = json.dumps(record.to_record()).encode() + b"\n"
+    path = folder / "running" / "floor.tmp"
+    spent = []
+    for _ in range(times):
+        start = time.perf_counter()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.write(fd, line)
+        os.fdatasync(fd)
+        os.close(fd)
+        spent.append(time.perf_counter() - start)
+    path.unlink()
+    return statistics.median(spent)
+
+
 def measure(count: int) -> dict[str, float]:
     rng = random.Random(count)
     now = datetime.now().astimezone().replace(microsecond=0)
+    repeat = 3 if count < 1000 else 2
     with tempfile.TemporaryDirectory(prefix="bench-journal-") as tmp:
         folder = Path(tmp) / "journal"
         size = fill(folder, count, now, rng)
 
-        opens = [timed(lambda: Journal(folder).records()) for _ in range(3 if count < 1000 else 2)]
+        opens = [timed(lambda: Journal(folder)) for _ in range(repeat)]
+        cold = []
+        for _ in range(repeat):
+            shutil.rmtree(folder / "index")
+            cold.append(timed(lambda: Journal(folder).summaries()))
+        warm = [timed(lambda: Journal(folder).summaries()) for _ in range(repeat)]
+        some_id = Journal(folder).summaries()[count // 2].id
+        shows = [timed(lambda: Journal(folder).get(some_id)) for _ in range(repeat)]
+        every = [timed(lambda: Journal(folder).records()) for _ in range(repeat)]
 
         journal = Journal(folder)
-        saves = []
+        floor = bare_appends(folder, session(rng, now, Status.COMPLETED), TURNS * 3)
+        saves, finishes, run_kb = [], [], 0.0
         for k in range(3):
             record = session(rng, now + timedelta(minutes=k), Status.RUNNING)
             journal.begin(record)
             for n in range(TURNS):
                 record = dataclasses.replace(record, turns=record.turns + (turn(rng, n),))
                 saves.append(timed(functools.partial(journal.save, record)))
-            journal.finish(dataclasses.replace(record, status=Status.COMPLETED))
+            run_kb = (folder / "running" / f"{record.id}.jsonl").stat().st_size / 1e3
+            done = dataclasses.replace(record, status=Status.COMPLETED)
+            finishes.append(timed(functools.partial(journal.finish, done)))
+        journal.close()
 
         this_month = (folder / f"{month_of(record)}.json").stat().st_size
         hits: list[int] = []
-        searches = [timed(lambda: hits.append(len(journal.search("Promises"))))
-                    for _ in range(5)]
-        journal.close()
+        searches = [
+            timed(lambda: hits.append(len(Journal(folder).hits(RARE)))) for _ in range(repeat)
+        ]
+        full = [timed(lambda: Journal(folder).search(RARE)) for _ in range(repeat)]
     return {
         "sessions": count,
         "mb": size / 1e6,
+        "run_kb": run_kb,
         "month_kb": this_month / 1e3,
         "save_ms": statistics.median(saves) * 1e3,
         "save_max_ms": max(saves) * 1e3,
-        "open_s": statistics.median(opens),
-        "search_ms": statistics.median(searches) * 1e3,
+        "floor_ms": floor * 1e3,
+        "finish_ms": statistics.median(finishes) * 1e3,
+        "open_ms": statistics.median(opens) * 1e3,
+        "cold_s": statistics.median(cold),
+        "warm_s": statistics.median(warm),
+        "show_s": statistics.median(shows),
+        "all_s": statistics.median(every),
+        "hits_s": statistics.median(searches),
+        "search_s": statistics.median(full),
         "hits": hits[-1],
     }
 
 
 def main() -> None:
-    print(f"{'sessions':>8} {'MB':>7} {'month KB':>9} {'save median':>12} {'save max':>9} "
-          f"{'open+records':>13} {'search':>9} {'hits':>6}")
-    for count in SIZES:
+    sizes = tuple(int(a) for a in sys.argv[1:]) or SIZES
+    print(
+        f"{'sessions':>8} {'MB':>6} {'run KB':>6} {'month KB':>8} {'save':>8} {'max':>8} "
+        f"{'floor':>8} "
+        f"{'finish':>8} {'open':>7} {'list cold':>9} {'warm':>7} {'show':>7} {'all':>7} "
+        f"{'search':>7} {'+decode':>7} {'hits':>4}"
+    )
+    for count in sizes:
         r = measure(count)
-        print(f"{r['sessions']:>8} {r['mb']:>7.1f} {r['month_kb']:>9.0f} {r['save_ms']:>9.1f} ms "
-              f"{r['save_max_ms']:>6.1f} ms {r['open_s']:>11.2f} s "
-              f"{r['search_ms']:>6.1f} ms {r['hits']:>6}")
+        print(
+            f"{r['sessions']:>8} {r['mb']:>6.1f} {r['run_kb']:>6.0f} {r['month_kb']:>8.0f} "
+            f"{r['save_ms']:>5.1f} ms {r['save_max_ms']:>5.1f} ms {r['floor_ms']:>5.1f} ms "
+            f"{r['finish_ms']:>5.0f} ms "
+            f"{r['open_ms']:>4.0f} ms {r['cold_s']:>7.2f} s {r['warm_s']:>5.2f} s "
+            f"{r['show_s']:>5.2f} s {r['all_s']:>5.2f} s {r['hits_s']:>5.2f} s "
+            f"{r['search_s']:>5.2f} s {r['hits']:>4}"
+        )
 
 
 if __name__ == "__main__":

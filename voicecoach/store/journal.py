@@ -1,231 +1,87 @@
-"""The journal: one record per session, written as it happens, sharded by month.
+"""The journal: one record per session, written as it happens, kept by month.
 
     journal/
-      2026-11.json                  TinyDB file for sessions started that month ("sessions", "meta")
+      2026-11.json                  TinyDB file of the sessions started that month
       2026-11.json.bak              the previous good version of that shard
-      2026-11.json.corrupt-<UTC>    a damaged shard, set aside and never overwritten
+      2026-11.json.corrupt-<UTC>    a damaged file, set aside and never overwritten
+      running/<id>.jsonl            session <id> while it runs: one line per save (write-ahead)
       running/<id>.lock             flocked by the process running session <id>
-      .write.lock                   flocked while any shard is rewritten
+      index/2026-11.json            summaries of that month (derived; see index.py)
+      audio/<id>/<n>.wav            answer audio, only when save_audio is on
+      .write.lock                   flocked while any journal file is rewritten
 
-``begin()`` stores a running record and takes its session lock, ``save()`` after each final
-answer rewrites only that month's shard, ``finish()`` stores the end and lets the lock go. A
-record left ``running`` by a process that died is marked ``interrupted`` when the journal is
-next opened. Folders are 0700 and files 0600.
+``begin()`` starts the running file and takes the session lock; ``save()`` after each final
+answer appends to that file only (one fdatasync), so its cost does not depend on the journal;
+``finish()`` moves the record into its month's shard and lets the lock go. A session whose
+process died is moved there marked ``interrupted`` when the journal is next opened or read.
+Folders are 0700 and files 0600.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import re
+import shutil
 import threading
-from collections.abc import Callable, MutableMapping
-from datetime import datetime
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
-
-from tinydb import TinyDB
-from tinydb.table import Document
 
 from voicecoach.errors import JournalError
+from voicecoach.store.index import INDEX_DIR, SummaryIndex
 from voicecoach.store.locks import (
     DIR_MODE,
     FILE_MODE,
     WRITE_LOCK_NAME,
     SessionLock,
     WriteLock,
-    display_path,
 )
-from voicecoach.store.records import SCHEMA_VERSION, SessionRecord, Status, Turn
-from voicecoach.store.storage import AtomicJSONStorage, Tables
+from voicecoach.store.records import SessionRecord, Status, Turn
+from voicecoach.store.running import RunningFile, running_ids
+from voicecoach.store.shard import (
+    META_TABLE,
+    MIGRATIONS,
+    SESSIONS_TABLE,
+    Migration,
+    Shard,
+    month_of,
+    upgrade,
+)
+from voicecoach.store.summary import SearchHit, SessionSummary, order, summarize
+
+__all__ = [
+    "AUDIO_DIR",
+    "META_TABLE",
+    "MIGRATIONS",
+    "SESSIONS_TABLE",
+    "Journal",
+    "Migration",
+    "month_of",
+    "upgrade",
+]
 
 log = logging.getLogger(__name__)
 
-SESSIONS_TABLE = "sessions"
-META_TABLE = "meta"
 RUNNING_DIR = "running"
+AUDIO_DIR = "audio"
+DECODED_MONTHS = 12
+"""Months whose decoded records stay in memory (the most recently used)."""
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
-Migration = Callable[[dict[str, Any]], dict[str, Any]]
-"""Turns a stored record of schema n into one of schema n + 1, without mutating its input."""
 
+@dataclasses.dataclass
+class _Held:
+    """A session this object began and has not finished."""
 
-def _schema0_to_1(doc: dict[str, Any]) -> dict[str, Any]:
-    """Schema 0 records had no "schema" key, no turn events/coach lines, moods or safety flag."""
-    new = {
-        "mood_before": None,
-        "mood_after": None,
-        "safety_flag": False,
-        "opening_lines": [],
-        "closing_lines": [],
-        **doc,
-    }
-    new["turns"] = [{"events": [], "coach_lines": [], **turn} for turn in doc.get("turns", [])]
-    new["schema"] = 1
-    return new
-
-
-MIGRATIONS: dict[int, Migration] = {0: _schema0_to_1}
-"""``MIGRATIONS[n]`` upgrades a schema-n record to n + 1; applied in turn when records are read."""
-
-
-def _newer(shard: str, schema: int) -> str:
-    return f"{shard} was written by a newer voicecoach (schema {schema}); upgrade voicecoach"
-
-
-def upgrade(doc: dict[str, Any], shard: str) -> dict[str, Any]:
-    """Bring a stored record to SCHEMA_VERSION; JournalError when a newer voicecoach wrote it."""
-    version = doc.get("schema", 0)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise ValueError("invalid schema")
-    if version > SCHEMA_VERSION:
-        raise JournalError(_newer(shard, version))
-    while version < SCHEMA_VERSION:
-        doc = MIGRATIONS[version](doc)
-        version += 1
-    return doc
-
-
-def month_of(record: SessionRecord) -> str:
-    """The shard a record lives in: the year and month of its local ``started_at``."""
-    try:
-        started = datetime.fromisoformat(record.started_at)
-    except ValueError:
-        raise ValueError(
-            f"session {record.id}: started_at is not an ISO 8601 time: {record.started_at!r}"
-        ) from None
-    return f"{started.year:04d}-{started.month:02d}"
-
-
-def _order(record: SessionRecord) -> tuple[float, str]:
-    try:
-        return datetime.fromisoformat(record.started_at).timestamp(), record.id
-    except ValueError:
-        return float("inf"), record.id
-
-
-def _replacing(doc: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
-    def replace(stored: MutableMapping[Any, Any]) -> None:
-        stored.clear()
-        stored.update(doc)
-
-    return replace
-
-
-class Shard:
-    """One month's TinyDB file and its decoded records, re-decoded only when the file changed.
-
-    Methods that write expect the caller to hold the journal's write lock.
-    """
-
-    def __init__(self, path: Path, month: str, lock: WriteLock, notices: list[str]) -> None:
-        self.month = month
-        """"YYYY-MM"."""
-        self.name = display_path(path)
-        """How messages name the file."""
-        self.db = TinyDB(path, storage=AtomicJSONStorage, lock=lock, notices=notices)
-        self.storage = cast(AtomicJSONStorage, self.db.storage)
-        self._sessions = self.db.table(SESSIONS_TABLE, cache_size=0)
-        self._meta = self.db.table(META_TABLE, cache_size=0)
-        self._notices = notices
-        self._generation = -1
-        self._schema = 0
-        self._records: dict[int, SessionRecord] = {}
-        self._ids: dict[str, int] = {}
-
-    def records(self) -> list[SessionRecord]:
-        """The shard's readable records, upgraded to the current schema."""
-        self._refresh()
-        return list(self._records.values())
-
-    def find(self, session_id: str) -> SessionRecord | None:
-        """The record with exactly this id, or None."""
-        self._refresh()
-        doc_id = self._ids.get(session_id)
-        return None if doc_id is None else self._records.get(doc_id)
-
-    def put(self, record: SessionRecord) -> None:
-        """Insert or replace the record with ``record.id`` in one atomic rewrite."""
-        tables = self._refresh()
-        if self._schema < SCHEMA_VERSION:
-            self._write(lambda: self._meta.upsert(Document({"schema": SCHEMA_VERSION}, 1)))
-            self._schema = SCHEMA_VERSION
-        doc = record.to_record()
-        doc_id = self._ids.get(record.id)
-        if doc_id is None:
-            doc_id = max(map(int, tables.get(SESSIONS_TABLE, {})), default=0) + 1
-            new = Document(doc, doc_id)
-            in_step = self._write(lambda: self._sessions.insert(new))
-        else:
-            in_step = self._write(lambda: self._sessions.update(_replacing(doc), doc_ids=[doc_id]))
-        if in_step:
-            self._records[doc_id] = record
-            self._ids[record.id] = doc_id
-
-    def remove(self, session_id: str) -> None:
-        """Delete the record for good: from the shard and from its ``.bak``."""
-        self._refresh()
-        doc_id = self._ids.get(session_id)
-        if doc_id is None:
-            return
-        if self._write(lambda: self._sessions.remove(doc_ids=[doc_id])):
-            self._records.pop(doc_id, None)
-            self._ids.pop(session_id, None)
-        self.storage.forget_backup()
-
-    def mark_interrupted(self, session_id: str) -> bool:
-        """Rewrite a still-running record as interrupted; False when it is not running (now)."""
-        record = self.find(session_id)
-        if record is None or record.status is not Status.RUNNING:
-            return False
-        self.put(dataclasses.replace(record, status=Status.INTERRUPTED))
-        return True
-
-    def _refresh(self) -> Tables:
-        tables = self.storage.read()
-        if self.storage.generation != self._generation:
-            self._decode(tables)
-        return tables
-
-    def _decode(self, tables: Tables) -> None:
-        schemas = [doc.get("schema", 0) for doc in tables.get(META_TABLE, {}).values()]
-        schema = max((s for s in schemas if isinstance(s, int)), default=0)
-        if schema > SCHEMA_VERSION:
-            raise JournalError(_newer(self.name, schema))
-        records: dict[int, SessionRecord] = {}
-        ids: dict[str, int] = {}
-        for key, doc in tables.get(SESSIONS_TABLE, {}).items():
-            doc_id = int(key)
-            if isinstance(doc.get("id"), str):
-                ids[doc["id"]] = doc_id
-            try:
-                records[doc_id] = SessionRecord.from_record(upgrade(doc, self.name))
-            except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                self._skip(doc_id, exc)
-        self._schema, self._records, self._ids = schema, records, ids
-        self._generation = self.storage.generation
-        self.storage.drop_cache()  # the records hold it all; a write re-reads this one file
-
-    def _write(self, op: Callable[[], object]) -> bool:
-        """Run one TinyDB write; True when the decoded cache can be patched rather than redone."""
-        before = self.storage.generation
-        in_step = before == self._generation
-        op()
-        if in_step and self.storage.generation == before + 1:
-            self._generation = self.storage.generation
-            return True
-        return False
-
-    def _skip(self, doc_id: int, exc: Exception) -> None:
-        line = (f"{self.name}: record {doc_id} cannot be read ({type(exc).__name__}); "
-                "left in the file and skipped")
-        if line not in self._notices:
-            self._notices.append(line)
-            log.warning("%s", line)
+    lock: SessionLock
+    file: RunningFile
+    month: str
 
 
 class Journal:
@@ -235,7 +91,7 @@ class Journal:
     """
 
     def __init__(self, folder: Path, *, lock_timeout: float = 10.0) -> None:
-        """Open (create) ``folder`` and mark sessions whose process died as interrupted."""
+        """Open (create) ``folder`` and move sessions whose process died into their shard."""
         self.folder = Path(folder)
         """The journal folder, e.g. ``~/.local/share/voicecoach/journal``."""
         self.notices: list[str] = []
@@ -243,13 +99,18 @@ class Journal:
         self._running = self.folder / RUNNING_DIR
         self._open_folders()
         self._lock = WriteLock(self.folder / WRITE_LOCK_NAME, timeout=lock_timeout)
+        self._index = SummaryIndex(self.folder / INDEX_DIR)
         self._shards: dict[str, Shard] = {}
-        self._held: dict[str, SessionLock] = {}
+        self._decoded: OrderedDict[str, None] = OrderedDict()
+        self._runs: dict[str, RunningFile] = {}
+        self._held: dict[str, _Held] = {}
         self._mutex = threading.RLock()
         with self._lock:
             self._remove_temp_files()
-        for path in sorted(self._running.glob("*.lock")):
-            self._recover(path.stem, None)
+        for session_id in sorted(running_ids(self._running)):
+            self._recover(session_id, None)
+
+    # -- a running session ---------------------------------------------------------------------
 
     def begin(self, record: SessionRecord) -> None:
         """Store a new running record durably and hold its session lock until ``finish()``."""
@@ -269,92 +130,191 @@ class Journal:
                 ) from exc
             try:
                 with self._lock:
-                    shard = self._shard(month)
-                    if shard.find(record.id) is not None:
+                    run = self._run(record.id)
+                    if run.exists():  # left by a dead process with the same id: keep it
+                        self._move_to_shard(run)
                         raise JournalError(f"a session with id {record.id} is already kept")
-                    shard.put(record)
+                    if self._shard(month).has(record.id):
+                        raise JournalError(f"a session with id {record.id} is already kept")
+                    run.write(record)
             except BaseException:
                 lock.release(remove=True)
                 raise
-            self._held[record.id] = lock
+            self._held[record.id] = _Held(lock, run, month)
 
     def save(self, record: SessionRecord) -> None:
         """Insert or replace the record with ``record.id``; durable when this returns.
 
-        Only ``record.started_at``'s month is rewritten, so ``started_at`` must never change.
+        A session begun here rewrites only its running file. Any other record is written into
+        the shard of ``record.started_at``'s month, so ``started_at`` must never change.
         """
         month = month_of(record)
-        with self._mutex, self._lock:
-            self._shard(month).put(record)
+        with self._mutex:
+            held = self._held.get(record.id)
+            if held is not None:
+                if month != held.month:
+                    raise ValueError(f"session {record.id}: started_at must not change")
+                held.file.write(record)
+                return
+            with self._lock:
+                self._put(self._shard(month), record)
 
     def finish(self, record: SessionRecord) -> None:
-        """Save the ended record (completed or stopped) and let its session lock go."""
+        """Store the ended record (completed or stopped) in its shard; the session lock goes."""
         if record.status is Status.RUNNING:
             raise ValueError("finish() needs the session's final status, not running")
         with self._mutex:
-            self.save(record)
-            lock = self._held.pop(record.id, None)
-            if lock is not None:
-                lock.release(remove=True)
+            held = self._held.get(record.id)
+            if held is None:
+                self.save(record)
+                return
+            if month_of(record) != held.month:
+                raise ValueError(f"session {record.id}: started_at must not change")
+            with self._lock:
+                self._put(self._shard(held.month), record)
+                held.file.remove()
+            del self._held[record.id]
+            held.lock.release(remove=True)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def summaries(self) -> list[SessionSummary]:
+        """Every readable session in brief, oldest first; reads no word timings."""
+        with self._mutex:
+            found = self._all_summaries()
+            stale = [
+                s
+                for s in found.values()
+                if s.status is Status.RUNNING
+                and s.id not in self._held
+                and not self._live_run(s.id)
+            ]
+            if stale and any([self._recover(s.id, s.month) for s in stale]):
+                found = self._all_summaries()
+            return sorted(found.values(), key=order)
+
+    def records(self) -> list[SessionRecord]:
+        """Every readable record in full, oldest first (by ``started_at``, then id)."""
+        return self.load(self.summaries())
+
+    def load(self, summaries: Iterable[SessionSummary]) -> list[SessionRecord]:
+        """The full records of these sessions, in the same order; any gone since are left out."""
+        with self._mutex:
+            out = []
+            for summary in summaries:
+                record = self._load(summary)
+                if record is not None:
+                    out.append(record)
+            self._evict()
+            return out
 
     def get(self, session_id: str) -> SessionRecord:
         """The record with this id, or with the only id starting with it."""
-        records = self.records()
-        for record in records:
-            if record.id == session_id:
-                return record
-        matches = [r.id for r in records if session_id and r.id.startswith(session_id)]
+        with self._mutex:
+            record = self._load(self.resolve(session_id))
+            self._evict()
+        if record is None:
+            raise JournalError(f"session {session_id} was removed meanwhile")
+        return record
+
+    def resolve(self, session_id: str) -> SessionSummary:
+        """The session with this id, or with the only id starting with it; else JournalError."""
+        summaries = self.summaries()
+        for summary in summaries:
+            if summary.id == session_id:
+                return summary
+        matches = [s for s in summaries if session_id and s.id.startswith(session_id)]
         if len(matches) == 1:
-            return next(r for r in records if r.id == matches[0])
+            return matches[0]
         if matches:
-            shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
+            shown = ", ".join(s.id for s in matches[:5]) + (", …" if len(matches) > 5 else "")
             raise JournalError(
                 f"id {session_id} matches {len(matches)} sessions ({shown}); give more of it"
             )
         raise JournalError(f"no session with id {session_id}; see `voicecoach history`")
 
-    def records(self) -> list[SessionRecord]:
-        """Every readable record, oldest first (by ``started_at``, then id)."""
-        with self._mutex:
-            found = self._collect()
-            stale = [(m, r.id) for m, r in found
-                     if r.status is Status.RUNNING and r.id not in self._held]
-            if stale and any([self._recover(sid, month) for month, sid in stale]):
-                found = self._collect()
-            return sorted((r for _, r in found), key=_order)
-
-    def search(self, text: str) -> list[tuple[SessionRecord, Turn]]:
+    def hits(self, text: str) -> list[SearchHit]:
         """Every answer containing ``text`` (case-insensitive), oldest first; "" finds none."""
         needle = text.casefold()
         if not needle.strip():
             return []
         return [
-            (record, turn)
-            for record in self.records()
-            for turn in record.turns
-            if turn.answer is not None and needle in turn.answer.text.casefold()
+            SearchHit(summary, answer)
+            for summary in self.summaries()
+            for answer in summary.answers
+            if needle in answer.text.casefold()
         ]
+
+    def search(self, text: str) -> list[tuple[SessionRecord, Turn]]:
+        """Like ``hits()``, with each hit's whole record and turn."""
+        found = self.hits(text)
+        records = {r.id: r for r in self.load({h.session.id: h.session for h in found}.values())}
+        pairs = []
+        for hit in found:
+            record = records.get(hit.session.id)
+            if record is not None and hit.answer.turn <= len(record.turns):
+                pairs.append((record, record.turns[hit.answer.turn - 1]))
+        return pairs
+
+    # -- removing ------------------------------------------------------------------------------
 
     def delete(self, session_id: str) -> SessionRecord:
         """Remove a session for good (``get()`` rules for the id); returns what was removed."""
         with self._mutex:
-            record = self.get(session_id)
-            if record.status is Status.RUNNING and record.id not in self._held:
+            summary = self.resolve(session_id)
+            record = self._load(summary)
+            self.remove([summary])
+        if record is None:
+            raise JournalError(f"session {session_id} was removed meanwhile")
+        return record
+
+    def remove(self, sessions: Iterable[SessionSummary]) -> list[SessionSummary]:
+        """Remove these sessions for good, with their audio; one rewrite per month touched.
+
+        Refuses (removing nothing) when one of them is running in another process.
+        """
+        with self._mutex:
+            chosen = {s.id: s for s in sessions}
+            busy = [
+                s.id
+                for s in chosen.values()
+                if s.status is Status.RUNNING and s.id not in self._held and self._live_run(s.id)
+            ]
+            if busy:
                 raise JournalError(
-                    f"session {record.id} is running in another process; stop it first"
+                    f"session {busy[0]} is running in another process; stop it first"
                 )
+            by_month: dict[str, list[str]] = {}
+            for summary in chosen.values():
+                by_month.setdefault(summary.month, []).append(summary.id)
             with self._lock:
-                self._shard(month_of(record)).remove(record.id)
-            lock = self._held.pop(record.id, None)
-            if lock is not None:
-                lock.release(remove=True)
-            return record
+                for month, ids in by_month.items():
+                    if (self.folder / f"{month}.json").exists():
+                        shard = self._shard(month)
+                        self._change(
+                            shard, functools.partial(shard.remove, ids), dict.fromkeys(ids)
+                        )
+                for sid in chosen:
+                    held = self._held.pop(sid, None)
+                    if held is not None:
+                        held.file.remove()
+                        held.lock.release(remove=True)
+                    self._remove_audio(sid)
+            self._evict()
+            return list(chosen.values())
+
+    def damaged_copies(self) -> list[Path]:
+        """Files set aside as damaged (``*.corrupt-*``); they may still hold old answers."""
+        found = [p for folder in (self.folder, self._running) for p in folder.glob("*.corrupt-*")]
+        return sorted(found)
+
+    # -- closing -------------------------------------------------------------------------------
 
     def close(self) -> None:
         """Let go of every session lock still held; those sessions will count as interrupted."""
         with self._mutex:
-            for lock in self._held.values():
-                lock.release(remove=False)  # the file keeps the month for cheap recovery
+            for held in self._held.values():
+                held.lock.release(remove=False)  # the file keeps the month for cheap recovery
             self._held.clear()
 
     def __enter__(self) -> Journal:
@@ -374,7 +334,7 @@ class Journal:
         try:
             if self.folder.exists() and not self.folder.is_dir():
                 raise JournalError(f"the journal folder {self.folder} is a file, not a folder")
-            for folder in (self.folder, self._running):
+            for folder in (self.folder, self._running, self.folder / INDEX_DIR):
                 folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
                 os.chmod(folder, DIR_MODE)
             for entry in os.scandir(self.folder):
@@ -387,13 +347,14 @@ class Journal:
 
     def _remove_temp_files(self) -> None:
         """Under the write lock, any temp file in the folder is left over from a crash."""
-        for path in self.folder.glob(".*.tmp"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+        for folder in (self.folder, self.folder / INDEX_DIR):
+            for path in folder.glob(".*.tmp"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
         for path in self._running.glob(".*.tmp"):
             with contextlib.suppress(FileNotFoundError):
-                stale = SessionLock.claim(path)
-                if stale is not None:
+                stale = SessionLock.claim(path)  # a lock being made is flocked before it is
+                if stale is not None:  # named, and a running file is written under our lock
                     stale.release(remove=True)
 
     def _shard(self, month: str) -> Shard:
@@ -402,6 +363,12 @@ class Journal:
             path = self.folder / f"{month}.json"
             shard = self._shards[month] = Shard(path, month, self._lock, self.notices)
         return shard
+
+    def _run(self, session_id: str) -> RunningFile:
+        run = self._runs.get(session_id)
+        if run is None:
+            run = self._runs[session_id] = RunningFile(self._running, session_id, self.notices)
+        return run
 
     def _months(self) -> list[str]:
         try:
@@ -412,11 +379,98 @@ class Journal:
             ) from exc
         return [n[:7] for n in names if n.endswith(".json") and _MONTH.fullmatch(n[:-5])]
 
-    def _collect(self) -> list[tuple[str, SessionRecord]]:
-        return [(m, r) for m in self._months() for r in self._shard(m).records()]
+    def _month_summaries(self, month: str) -> list[SessionSummary]:
+        """From the index while it matches the shard; else read the shard and index it again."""
+        shard = self._shard(month)
+        found = self._index.load(month, shard.storage.on_disk())
+        if found is not None:
+            return found
+        with self._lock:  # so that what is indexed is the shard as it is
+            was_decoded = shard.decoded
+            summaries = [summarize(r) for r in shard.records()]
+            self._index.store(month, shard.storage.signature, summaries)
+            if not was_decoded and month not in self._decoded:
+                shard.drop()
+        return summaries
+
+    def _running_records(self) -> dict[str, SessionRecord]:
+        """Records of sessions running now, here or in other processes."""
+        ids = running_ids(self._running)
+        for gone in set(self._runs) - ids - set(self._held):
+            del self._runs[gone]
+        records = {}
+        for session_id in ids:
+            record = self._run(session_id).read()
+            if record is not None:
+                records[session_id] = record
+        return records
+
+    def _all_summaries(self) -> dict[str, SessionSummary]:
+        running = self._running_records()
+        for session_id in [sid for sid in running if not self._live_run(sid)]:
+            self._recover(session_id, None)  # its process died: into its shard, interrupted
+            del running[session_id]
+        found = {s.id: s for m in self._months() for s in self._month_summaries(m)}
+        for session_id, record in running.items():
+            kept = found.get(session_id)
+            if kept is None or kept.status is Status.RUNNING:
+                found[session_id] = summarize(record)
+        return found
+
+    def _live_run(self, session_id: str) -> bool:
+        """True when a live process (maybe this one) holds the session's lock."""
+        if session_id in self._held:
+            return True
+        try:
+            claimed = SessionLock.claim(self._running / f"{session_id}.lock")
+        except FileNotFoundError:
+            return False
+        if claimed is None:
+            return True
+        claimed.release(remove=False)
+        return False
+
+    def _load(self, summary: SessionSummary) -> SessionRecord | None:
+        if summary.status is Status.RUNNING:
+            run = self._runs.get(summary.id)
+            record = run.read() if run is not None else None
+            if record is not None:
+                return record
+        shard = self._shard(summary.month)
+        record = shard.find(summary.id)
+        self._decoded[summary.month] = None
+        self._decoded.move_to_end(summary.month)
+        return record
+
+    def _evict(self) -> None:
+        while len(self._decoded) > DECODED_MONTHS:
+            month, _ = self._decoded.popitem(last=False)
+            self._shard(month).drop()
+
+    def _put(self, shard: Shard, record: SessionRecord) -> None:
+        self._change(shard, lambda: shard.put(record), {record.id: record})
+
+    def _change(
+        self, shard: Shard, op: Callable[[], object], changes: Mapping[str, SessionRecord | None]
+    ) -> None:
+        """Under the write lock: change a shard, then bring its index entry up to date."""
+        before = shard.storage.on_disk()
+        indexed = [] if before is None else self._index.load(shard.month, before)
+        op()
+        if indexed is None:
+            summaries = [summarize(r) for r in shard.records()]
+        else:
+            merged = {s.id: s for s in indexed}
+            for session_id, record in changes.items():
+                if record is None:
+                    merged.pop(session_id, None)
+                else:
+                    merged[session_id] = summarize(record)
+            summaries = list(merged.values())
+        self._index.store(shard.month, shard.storage.signature, summaries)
 
     def _recover(self, session_id: str, month: str | None) -> bool:
-        """Mark a running session interrupted unless a live process holds its lock."""
+        """Close a running session as interrupted unless a live process holds its lock."""
         try:
             claimed = SessionLock.claim(self._running / f"{session_id}.lock")
         except FileNotFoundError:
@@ -428,15 +482,56 @@ class Journal:
         changed = done = False
         try:
             with self._lock:
-                shards = [self._shard(month)] if month and _MONTH.fullmatch(month) else []
-                for shard in shards + [self._shard(m) for m in self._months()]:
-                    if shard.find(session_id) is not None:
-                        changed = shard.mark_interrupted(session_id)
-                        break
+                run = self._run(session_id)
+                if run.exists():
+                    changed = self._move_to_shard(run)
+                else:
+                    changed = self._interrupt_in_shard(session_id, month)
             done = True
         finally:
             if claimed is not None:
                 claimed.release(remove=done)
+            self._runs.pop(session_id, None)
         if changed:
             log.info("session %s had stopped without finishing; marked interrupted", session_id)
         return changed
+
+    def _move_to_shard(self, run: RunningFile) -> bool:
+        """Under the write lock: a dead session's running file becomes an interrupted record."""
+        record = run.read()
+        if record is None:
+            run.set_aside("holds no readable session")
+            return False
+        shard = self._shard(month_of(record))
+        kept = shard.find(record.id)
+        changed = kept is None or kept.status is Status.RUNNING
+        if changed:  # else the process died after finishing: the shard has the end already
+            self._put(shard, dataclasses.replace(record, status=Status.INTERRUPTED))
+        run.remove()
+        return changed
+
+    def _interrupt_in_shard(self, session_id: str, month: str | None) -> bool:
+        """Under the write lock: a running record kept in a shard (older layout) is interrupted."""
+        months = [month] if month and _MONTH.fullmatch(month) else []
+        for m in months + self._months():
+            if not (self.folder / f"{m}.json").exists():
+                continue
+            if any(s.id == session_id for s in self._month_summaries(m)):
+                shard = self._shard(m)
+                record = shard.find(session_id)
+                if record is None or record.status is not Status.RUNNING:
+                    return False
+                self._put(shard, dataclasses.replace(record, status=Status.INTERRUPTED))
+                return True
+        return False
+
+    def _remove_audio(self, session_id: str) -> None:
+        folder = self.folder / AUDIO_DIR / session_id
+        try:
+            shutil.rmtree(folder)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise JournalError(
+                f"cannot remove the audio of session {session_id}: {exc.strerror}"
+            ) from exc

@@ -70,6 +70,34 @@ def encode_shard(data: Tables) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
+def set_aside(path: Path, *, keep: bool) -> Path:
+    """Give a damaged file the name ``<name>.corrupt-<UTC timestamp>``, overwriting nothing.
+
+    With ``keep`` the old name stays (as a hard link) for the caller to replace atomically.
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1000):
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}" + (f"-{n}" if n else ""))
+        try:
+            os.link(path, aside)
+        except FileExistsError:
+            continue
+        except OSError:  # a filesystem without hard links: rename, after checking the name
+            if aside.exists():
+                continue
+            os.rename(path, aside)
+            fsync_dir(path.parent)
+            return aside
+        break
+    else:
+        raise JournalError(f"cannot set {display_path(path)} aside: too many damaged copies")
+    os.chmod(aside, FILE_MODE)
+    if not keep:
+        os.unlink(path)
+    fsync_dir(path.parent)
+    return aside
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage for one shard file, written atomically and read through a cache.
 
@@ -149,6 +177,20 @@ class AtomicJSONStorage(Storage):
     def drop_cache(self) -> None:
         """Free the parsed tables; the next read parses the file again (same generation)."""
         self._data = None
+
+    @property
+    def signature(self) -> Signature | None:
+        """Identity of the version last read or written (None: there was no file)."""
+        return self._sig
+
+    def on_disk(self) -> Signature | None:
+        """Identity of the file as it is now (one stat, no read); None when it is absent."""
+        return self._stat(self.path)
+
+    def is_current(self) -> bool:
+        """True when the file is still the version last read or written (one stat, no read)."""
+        return self.generation > 0 and self._stat(self.path) == self._sig
+
     # -- extras for the journal ----------------------------------------------------------------
 
     def forget_backup(self) -> None:
@@ -218,8 +260,10 @@ class AtomicJSONStorage(Storage):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
             fsync_dir(self.path.parent)
-        self._notice(f"{display_path(self.path)} could not be read ({why}); "
-                     f"set aside as {aside.name}; {used}")
+        self._notice(
+            f"{display_path(self.path)} could not be read ({why}); "
+            f"set aside as {aside.name}; {used}"
+        )
         return (data or {}), self._stat(self.path)
 
     def _from_backup(self) -> tuple[Tables | None, str]:
@@ -230,8 +274,10 @@ class AtomicJSONStorage(Storage):
             return parse_shard(got[0]), f"recovered from {self.backup.name}"
         except CorruptShard:
             aside = self._set_aside(self.backup, keep=False)
-            return None, (f"started the month empty ({self.backup.name} was damaged too, "
-                          f"set aside as {aside.name})")
+            return None, (
+                f"started the month empty ({self.backup.name} was damaged too, "
+                f"set aside as {aside.name})"
+            )
 
     def _keep_backup(self) -> None:
         """Hard-link the current shard as ``.bak``, unless it is damaged (then set it aside)."""
@@ -246,8 +292,10 @@ class AtomicJSONStorage(Storage):
                 parse_shard(got[0])
             except CorruptShard as exc:
                 aside = self._set_aside(self.path, keep=True)  # about to be replaced
-                self._notice(f"{display_path(self.path)} could not be read ({exc}); "
-                             f"set aside as {aside.name} before writing a new version")
+                self._notice(
+                    f"{display_path(self.path)} could not be read ({exc}); "
+                    f"set aside as {aside.name} before writing a new version"
+                )
                 return
         self._link_or_copy(self.path, self.backup)
 
@@ -285,31 +333,7 @@ class AtomicJSONStorage(Storage):
         fsync_dir(self.path.parent)
 
     def _set_aside(self, path: Path, *, keep: bool) -> Path:
-        """Give a damaged file the name ``<name>.corrupt-<UTC timestamp>``, overwriting nothing.
-
-        With ``keep`` the old name stays (as a hard link) for the caller to replace atomically.
-        """
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        for n in range(1000):
-            aside = path.with_name(f"{path.name}.corrupt-{stamp}" + (f"-{n}" if n else ""))
-            try:
-                os.link(path, aside)
-            except FileExistsError:
-                continue
-            except OSError:  # a filesystem without hard links: rename, after checking the name
-                if aside.exists():
-                    continue
-                os.rename(path, aside)
-                fsync_dir(path.parent)
-                return aside
-            break
-        else:
-            raise JournalError(f"cannot set {display_path(path)} aside: too many damaged copies")
-        os.chmod(aside, FILE_MODE)
-        if not keep:
-            os.unlink(path)
-        fsync_dir(path.parent)
-        return aside
+        return set_aside(path, keep=keep)
 
     def _notice(self, line: str) -> None:
         self.notices.append(line)
