@@ -89,9 +89,11 @@ class SessionLoop:
         self.retry = RetryPolicy()
         """How a lost device is waited for ([audio] retry_every_s and give_up_s)."""
         self._device_lost: AudioDeviceError | None = None
+        self._unshown: ListenEvent | None = None
 
     # CoachIO, for the machine
     def say(self, text: str) -> None:
+        self._show_heard()
         self.progress.coach(text)
         if self._device_lost is not None:
             return  # not heard: the question is asked again once the device is back
@@ -130,10 +132,19 @@ class SessionLoop:
             event = self.listener.feed(chunk)
             if event is None:
                 continue
-            self.progress.heard(event)
-            if not isinstance(event, Partial):
-                machine.hear(event)
+            if isinstance(event, Partial):
+                self.progress.heard(event)
+                continue
+            self._unshown = event  # shown once the machine has kept (saved) it, before its reply
+            machine.hear(event)
+            self._show_heard()
         return machine.record
+
+    def _show_heard(self) -> None:
+        """Show the answer just heard: after the journal has it, so what is shown is kept."""
+        event, self._unshown = self._unshown, None
+        if event is not None:
+            self.progress.heard(event)
 
     def _next_frame(self, frames: Iterator[AudioChunk]) -> AudioChunk:
         if self._device_lost is not None:
