@@ -125,6 +125,14 @@ class ModelsSettings:
 
 
 @dataclass(frozen=True)
+class JournalSettings:
+    """What the journal keeps, and for how long."""
+
+    keep_days: int = field(default=0, metadata=_num(0, 36500))
+    save_audio: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings, one section per table of config.toml."""
 
@@ -136,6 +144,7 @@ class Settings:
     wake: WakeSettings = field(default_factory=WakeSettings)
     reminder: ReminderSettings = field(default_factory=ReminderSettings)
     gpio: GpioSettings = field(default_factory=GpioSettings)
+    journal: JournalSettings = field(default_factory=JournalSettings)
 
 
 def load_settings(path: Path | None) -> Settings:
