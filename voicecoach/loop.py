@@ -48,6 +48,13 @@ class Progress(Protocol):
     def heard(self, event: ListenEvent) -> None: ...
 
 
+class FrameTap(Protocol):
+    """Sees the frames of each listening turn, e.g. to keep the answers' audio."""
+
+    def listening(self, at: int) -> None: ...
+    def heard(self, chunk: AudioChunk) -> None: ...
+
+
 class QuietProgress:
     """Shows nothing."""
 
@@ -90,6 +97,8 @@ class SessionLoop:
         """How a lost device is waited for ([audio] retry_every_s and give_up_s)."""
         self._device_lost: AudioDeviceError | None = None
         self._unshown: ListenEvent | None = None
+        self.tap: FrameTap | None = None
+        """Optional: given every frame the listener gets (set by `session` when saving audio)."""
 
     # CoachIO, for the machine
     def say(self, text: str) -> None:
@@ -106,6 +115,8 @@ class SessionLoop:
         at = self.voice.gate.open_at
         self.listener.start(at)
         self.source.listening(at)
+        if self.tap is not None:
+            self.tap.listening(at)
 
     def stop_listening(self) -> None:
         self.listener.cancel()
@@ -129,6 +140,8 @@ class SessionLoop:
             self.now = chunk.end
             if not self.voice.gate.passes(chunk):
                 continue
+            if self.tap is not None and self.listener.active:
+                self.tap.heard(chunk)
             event = self.listener.feed(chunk)
             if event is None:
                 continue
