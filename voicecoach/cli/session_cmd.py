@@ -30,8 +30,10 @@ from voicecoach.speech.engines import choose_engine, open_recognizer
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.tts import TextToSpeech
+from voicecoach.store.audio import AnswerAudio, JournalWriter
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
+from voicecoach.store.retention import apply_retention, retention_note
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ def run_session(
         stack.callback(journal.close)
         for notice in journal.notices:
             progress.note(notice)
+        keep_days = config.journal.keep_days
+        if erased := apply_retention(journal, keep_days):
+            progress.note(retention_note(erased, keep_days))
         listen = config.listen
         gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
         timing = ListenTiming.from_seconds(
@@ -129,7 +134,12 @@ def run_session(
         listener = Listener(recognizer, timing, listen.vad_mode)
         loop = SessionLoop(source, listener, Voice(tts, sink, gate), progress)
         loop.retry = RetryPolicy(config.audio.retry_every_s, config.audio.give_up_s)
-        machine = SessionMachine(script, loop, Recorder(journal, script.id, recognizer.info))
+        writer: JournalWriter = journal
+        if config.journal.save_audio:
+            audio = AnswerAudio(journal.folder, listen.no_answer_s + listen.max_answer_s)
+            loop.tap = audio
+            writer = audio.wrap(journal)
+        machine = SessionMachine(script, loop, Recorder(writer, script.id, recognizer.info))
         with stop_on_signals(loop):
             record = loop.run(machine)
         sink.close()

@@ -63,8 +63,9 @@ class SessionSummary:
 
     @property
     def started(self) -> datetime:
-        """``started_at`` as an aware datetime."""
-        return datetime.fromisoformat(self.started_at)
+        """``started_at`` as an aware datetime (a time without offset is taken as local)."""
+        started = datetime.fromisoformat(self.started_at)
+        return started if started.tzinfo is not None else started.astimezone()
 
     @property
     def day(self) -> date:
