@@ -1,0 +1,196 @@
+"""The real sound path: sounddevice on a private PulseAudio daemon (a virtual sound card).
+
+The person's answers are played into the virtual microphone, the coach's voice is recorded from
+the virtual speaker and transcribed back with PocketSphinx; the microphone goes away (the daemon
+is stopped) and comes back mid-session. PULSE_SERVER must be set before PortAudio is loaded,
+so voicecoach runs in a subprocess. Everything here runs in real time: the sessions are short.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import fixture_wav
+from tests.virtual_audio import VirtualSoundCard, available, write_mini_home
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.loop import DEVICE_BACK
+from voicecoach.speaker.replies import CHOOSE_QUESTION
+from voicecoach.speech.sphinx_engine import SphinxRecognizer
+from voicecoach.speech.tts import TextToSpeech
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not available(), reason="needs pulseaudio and pulseaudio-utils"),
+]
+
+RUN_TIMEOUT_S = 120.0
+FIRST, FIRST_WORD = "choose-communication", "communication"
+SECOND, SECOND_WORD = "choose-self-compassion", "compassion"
+"""Short answers (the sessions run in real time), and a word each must be heard as."""
+
+
+@pytest.fixture
+def card(tmp_path: Path) -> Iterator[VirtualSoundCard]:
+    sound = VirtualSoundCard(tmp_path / "pulse").start()
+    try:
+        yield sound
+    finally:
+        sound.close()
+
+
+def start_voicecoach(card: VirtualSoundCard, home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**card.env, "VOICECOACH_HOME": str(home)}
+    with (home / "stderr.txt").open("w") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "voicecoach", *args, "--engine", "pocketsphinx", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+
+
+def wait_until_waiting(home: Path, timeout: float = 30.0) -> None:
+    """`voicecoach listen` says what it waits for once its engines and microphone are open."""
+    deadline = time.monotonic() + timeout
+    while "waiting for" not in (home / "stderr.txt").read_text():
+        if time.monotonic() > deadline:
+            raise AssertionError("voicecoach listen did not start")
+        time.sleep(0.05)
+    time.sleep(0.5)
+
+
+def wait_for_line(home: Path, line: str, timeout: float = 30.0) -> float:
+    """Wait until the coach has rendered a line (its voice cache holds it); its length (s)."""
+    cached = TextToSpeech(home / "cache" / "voice").cache_path(line)
+    deadline = time.monotonic() + timeout
+    while not cached.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the coach never said {line!r}")
+        time.sleep(0.05)
+    time.sleep(0.1)  # written atomically, but give the writer a moment
+    return len(read_wav(cached)) / 32000
+
+
+def transcribe(wav: Path) -> str:
+    recognizer = SphinxRecognizer()
+    try:
+        recognizer.accept(read_wav(wav))
+        return recognizer.finish(0.0).text
+    finally:
+        recognizer.close()
+
+
+def played(home: Path, heard: Path, line: str) -> float:
+    """How well the line the coach rendered matches the speaker recording (peak correlation)."""
+    line_pcm = np.frombuffer(
+        read_wav(TextToSpeech(home / "cache" / "voice").cache_path(line)), "<i2"
+    )
+    rec = np.frombuffer(read_wav(heard), "<i2").astype(np.float64)
+    ref = line_pcm.astype(np.float64)
+    size = 1 << int(np.ceil(np.log2(len(rec) + len(ref))))
+    corr = np.fft.irfft(np.fft.rfft(rec, size) * np.conj(np.fft.rfft(ref, size)), size)
+    lag = int(np.argmax(corr[: len(rec) - len(ref) + 1]))
+    window = rec[lag : lag + len(ref)]
+    denom = float(np.linalg.norm(window) * np.linalg.norm(ref)) or 1.0
+    return float(np.dot(window, ref) / denom)
+
+
+def finish(process: subprocess.Popen[str], home: Path) -> dict[str, object]:
+    out, _ = process.communicate(timeout=RUN_TIMEOUT_S)
+    assert process.returncode == 0, (home / "stderr.txt").read_text()
+    result: dict[str, object] = json.loads(out)
+    return result
+
+
+def speak_after(card: VirtualSoundCard, home: Path, lines: list[str], answer: str) -> None:
+    """Once the coach has said these lines (the first one is new), answer into the mic."""
+    length = wait_for_line(home, lines[0])
+    rest = sum(wait_for_line(home, line) for line in lines[1:])
+    time.sleep(length + rest + 0.8)
+    card.speak_into_mic(fixture_wav(answer))
+
+
+def test_a_whole_session_through_the_sound_card(card: VirtualSoundCard, tmp_path: Path) -> None:
+    home = write_mini_home(tmp_path / "home")
+    heard = tmp_path / "speaker.wav"
+    recorder = card.record_speaker(heard)
+    process = start_voicecoach(card, home, "session", "patience")
+    speak_after(card, home, ["What happened?"], FIRST)
+    speak_after(card, home, ["What did you feel?"], SECOND)
+    record = finish(process, home)
+    card.stop_recording(recorder)
+    assert record["status"] == "completed"
+    answers = [turn["answer"]["text"] for turn in record["turns"]]  # type: ignore[index]
+    assert FIRST_WORD in answers[0] and SECOND_WORD in answers[1]
+    assert played(home, heard, "What happened?") > 0.9
+    assert played(home, heard, "Goodbye.") > 0.9
+    said = transcribe(heard).split()
+    assert "what" in said and "feel" in said
+
+
+def test_listen_wakes_on_the_phrase_and_runs_a_session(
+    card: VirtualSoundCard, tmp_path: Path
+) -> None:
+    home = write_mini_home(tmp_path / "home")
+    heard = tmp_path / "speaker.wav"
+    recorder = card.record_speaker(heard)
+    process = start_voicecoach(card, home, "listen", "--once", "--max-seconds", "90")
+    wait_until_waiting(home)
+    card.speak_into_mic(fixture_wav("wake-lets-reflect"))
+    speak_after(card, home, [CHOOSE_QUESTION], "choose-patience")
+    speak_after(card, home, ["What happened?"], FIRST)
+    speak_after(card, home, ["What did you feel?"], SECOND)
+    report = finish(process, home)
+    card.stop_recording(recorder)
+    assert [w["phrase"] for w in report["wakes"]] == ["let's reflect"]  # type: ignore[index]
+    assert len(report["sessions"]) == 1  # type: ignore[arg-type]
+    session_id = report["sessions"][0]  # type: ignore[index]
+    shown = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "show", str(session_id), "--json"],
+        env={**card.env, "VOICECOACH_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+    record = json.loads(shown.stdout)
+    assert FIRST_WORD in record["turns"][0]["answer"]["text"]
+    assert SECOND_WORD in record["turns"][1]["answer"]["text"]
+    assert played(home, heard, CHOOSE_QUESTION) > 0.9
+    assert played(home, heard, "What did you feel?") > 0.9
+    said = transcribe(heard).split()
+    assert "what" in said and "feel" in said
+
+
+def test_the_microphone_goes_away_and_comes_back_mid_session(
+    card: VirtualSoundCard, tmp_path: Path
+) -> None:
+    home = write_mini_home(tmp_path / "home")
+    process = start_voicecoach(card, home, "session", "patience")
+    speak_after(card, home, ["What happened?"], FIRST)
+    wait_for_line(home, "What did you feel?")
+    time.sleep(1.0)
+    card.stop()
+    time.sleep(2.5)
+    card.start()
+    heard = tmp_path / "speaker.wav"
+    recorder = card.record_speaker(heard)
+    speak_after(card, home, [DEVICE_BACK, "What did you feel?"], SECOND)
+    record = finish(process, home)
+    card.stop_recording(recorder)
+    assert record["status"] == "completed"
+    first, second = record["turns"]  # type: ignore[misc]
+    assert FIRST_WORD in first["answer"]["text"]
+    assert second["events"][:2] == ["device-lost", "device-back"]
+    assert SECOND_WORD in second["answer"]["text"]
+    assert played(home, heard, DEVICE_BACK) > 0.9
+    said = transcribe(heard).split()
+    assert "feel" in said
