@@ -8,9 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 from voicecoach.audio.gate import HalfDuplexGate
+from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
 from voicecoach.audio.source import AudioSource
-from voicecoach.cli.session_cmd import RunOptions, open_sink
 from voicecoach.config import Settings
+from voicecoach.errors import AudioFileError
 from voicecoach.frames import seconds_to_samples
 from voicecoach.loop import Progress, Voice
 from voicecoach.paths import Paths
@@ -88,6 +89,20 @@ def open_listen_source(options: ListenOptions, settings: Settings) -> tuple[Audi
     return mic, WallClock()
 
 
+def open_listen_sink(options: ListenOptions, settings: Settings) -> AudioSink:
+    """--speaker-file, nothing (--fast), or the speakers."""
+    if options.speaker_file is not None:
+        folder = options.speaker_file.parent
+        if not folder.is_dir():
+            raise AudioFileError(f"{folder}: no such folder for --speaker-file")
+        return WavFileSink(options.speaker_file)
+    if options.fast:
+        return SilentSink()
+    from voicecoach.audio.playback import Speakers
+
+    return Speakers(settings.audio.output_device)
+
+
 def build_listen(
     options: ListenOptions,
     settings: Settings,
@@ -110,8 +125,7 @@ def build_listen(
     stack.callback(panel.close)
     source, clock = open_listen_source(options, settings)
     stack.callback(source.close)
-    run = RunOptions(topic="", speaker_file=options.speaker_file, fast=options.fast)
-    sink = open_sink(run, settings)
+    sink = open_listen_sink(options, settings)
     stack.callback(sink.close)
     recognizer, decoder = open_engines(choice, settings)
     stack.callback(recognizer.close)
