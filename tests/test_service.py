@@ -1,0 +1,72 @@
+"""`voicecoach service install|uninstall|status`: a systemd user unit (systemd is not running)."""
+
+from __future__ import annotations
+
+import configparser
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+
+
+@pytest.fixture
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "xdg-config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder
+
+
+def unit(config_home: Path) -> Path:
+    return config_home / "systemd" / "user" / "voicecoach.service"
+
+
+def test_install_writes_the_user_unit_once(
+    cli: Callable[..., CliResult], config_home: Path, home: Path
+) -> None:
+    first = cli("service", "install")
+    assert first.code == 0, first.err
+    path = unit(config_home)
+    assert f"wrote {path}" in first.out
+    assert "loginctl enable-linger" in first.out
+    parsed = configparser.ConfigParser(strict=False, interpolation=None)
+    parsed.optionxform = str  # type: ignore[assignment,method-assign]
+    parsed.read_string(path.read_text())
+    service = parsed["Service"]
+    assert service["ExecStart"] == f"{sys.executable} -m voicecoach listen"
+    assert service["Restart"] == "on-failure"
+    assert service["StandardOutput"] == "journal" and service["StandardError"] == "journal"
+    assert parsed["Install"]["WantedBy"] == "default.target"
+    assert f"VOICECOACH_HOME={home}" in path.read_text()
+    written = path.read_text()
+    again = cli("service", "install")
+    assert again.code == 0 and "already up to date" in again.out
+    assert path.read_text() == written
+
+
+def test_uninstall_removes_it_and_is_idempotent(
+    cli: Callable[..., CliResult], config_home: Path
+) -> None:
+    assert cli("service", "install").code == 0
+    removed = cli("service", "uninstall")
+    assert removed.code == 0 and "removed" in removed.out
+    assert not unit(config_home).exists()
+    again = cli("service", "uninstall")
+    assert again.code == 0 and "not installed" in again.out
+
+
+def test_status_says_whether_it_is_installed(
+    cli: Callable[..., CliResult], config_home: Path
+) -> None:
+    before = cli("service", "status", "--json")
+    assert before.code == 0
+    assert before.json()["installed"] is False
+    cli("service", "install")
+    after = cli("service", "status", "--json").json()
+    assert after["installed"] is True and after["current"] is True
+    assert after["unit"] == str(unit(config_home))
+    assert isinstance(after["active"], str) and after["active"]
+    text = cli("service", "status")
+    assert "installed:" in text.out and "active:" in text.out
