@@ -1,0 +1,143 @@
+"""`voicecoach listen` headless: a room recording with a wake phrase, scripted replies, journal."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, CliResult, fixture_wav
+from tests.virtual_audio import write_mini_home
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.speaker import cues
+from voicecoach.speaker.replies import (
+    CHOOSE_QUESTION,
+    NOT_CHOSEN,
+    PRACTICES,
+    Reply,
+    choose_practice,
+    invitation_reply,
+)
+
+Cli = Callable[..., CliResult]
+OFFERED = tuple(PRACTICES)
+
+
+@pytest.fixture
+def room(tmp_path: Path) -> Path:
+    """Two seconds of a quiet room, "let's reflect", then two more seconds."""
+    out = tmp_path / "room.wav"
+    quiet = tmp_path / "quiet.wav"
+    subprocess.run(
+        ["sox", FIXTURES / "silence-10s.wav", quiet, "trim", "0", "2"], check=True, timeout=30
+    )
+    subprocess.run(
+        ["sox", quiet, fixture_wav("wake-lets-reflect"), quiet, out], check=True, timeout=30
+    )
+    return out
+
+
+def listen(cli: Cli, answers: list[str], *args: str | Path) -> CliResult:
+    wavs = [fixture_wav(name) for name in answers]
+    result = cli(
+        "listen", *(["--answers", *wavs] if wavs else []), "--fast", "--engine", "pocketsphinx",
+        "--json", *args,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    return result
+
+
+def test_the_wake_phrase_starts_the_chosen_practice_and_the_answers_are_kept(
+    cli: Cli, home: Path, room: Path, tmp_path: Path
+) -> None:
+    write_mini_home(home)
+    voice = tmp_path / "coach.wav"
+    answers = ["choose-patience", "patience-1", "patience-2"]
+    result = listen(cli, answers, "--mic-file", room, "--once", "--speaker-file", voice)
+    report = result.json()
+    assert report["wakes"] == [{"phrase": "let's reflect", "at_s": pytest.approx(3.8, abs=0.6)}]
+    (session_id,) = report["sessions"]
+    record = cli("show", session_id, "--json").json()
+    assert record["topic"] == "patience" and record["status"] == "completed"
+    assert "partner" in record["turns"][0]["answer"]["text"]
+    assert "chest" in record["turns"][1]["answer"]["text"]
+    said = read_wav(voice)
+    assert said.find(cues.LISTENING) >= 0 and said.find(cues.DONE) > said.find(cues.LISTENING)
+    assert CHOOSE_QUESTION in result.err
+
+
+def test_nothing_is_heard_or_kept_without_the_wake_phrase(cli: Cli, home: Path) -> None:
+    write_mini_home(home)
+    noise = FIXTURES / "noise-10s.wav"
+    report = listen(cli, [], "--mic-file", noise, "--loop-mic-file", "--max-seconds", "60").json()
+    assert report == {
+        "audio_s": pytest.approx(60, abs=0.2),
+        "wakes": [],
+        "sessions": [],
+        "invitations": [],
+        "device_losses": 0,
+    }
+    assert not (home / "journal").exists() or not any((home / "journal").glob("*.json"))
+
+
+def test_a_reply_that_names_no_practice_is_asked_once_more_then_let_go(
+    cli: Cli, home: Path, room: Path
+) -> None:
+    write_mini_home(home)
+    result = listen(cli, ["reply-not-now", "reply-yes"], "--mic-file", room, "--once")
+    assert result.json()["sessions"] == []
+    assert NOT_CHOSEN in result.err
+
+
+def test_surprise_me_picks_one_of_the_practices(cli: Cli, home: Path, room: Path) -> None:
+    write_mini_home(home)
+    result = listen(cli, ["choose-surprise"], "--mic-file", room, "--once", "--max-seconds", "40")
+    (session_id,) = result.json()["sessions"]
+    assert cli("show", session_id, "--json").json()["topic"] in OFFERED
+
+
+def test_a_bad_clock_start_is_one_clear_line(cli: Cli, home: Path) -> None:
+    result = cli("listen", "--mic-file", FIXTURES / "silence-10s.wav", "--clock-start", "8pm")
+    assert result.code == 1
+    assert result.err.strip() == (
+        "voicecoach: error: --clock-start: expected a time like 2025-01-31T19:59, got '8pm'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("said", "practice"),
+    [
+        ("patients", "patience"),
+        ("self compassion", "self-compassion"),
+        ("communication please", "communication"),
+        ("the weather", None),
+        ("", None),
+    ],
+)
+def test_choosing_a_practice_by_its_words(said: str, practice: str | None) -> None:
+    assert choose_practice(said, OFFERED, random.Random(1)) == practice
+
+
+def test_surprise_me_chooses_among_the_offered_only() -> None:
+    picks = {choose_practice("surprise me", OFFERED, random.Random(seed)) for seed in range(20)}
+    assert picks == set(OFFERED)
+    assert choose_practice("surprise me", (), random.Random(1)) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "reply"),
+    [
+        ("yes", Reply.YES),
+        ("yep sure", Reply.YES),
+        ("not now", Reply.NOT_NOW),
+        ("maybe later", Reply.NOT_NOW),
+        ("no thanks", Reply.NO),
+        ("the weather", Reply.UNCLEAR),
+        ("", Reply.UNCLEAR),
+    ],
+)
+def test_replies_to_the_invitation(said: str, reply: Reply) -> None:
+    assert invitation_reply(said) is reply
