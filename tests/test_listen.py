@@ -79,6 +79,7 @@ def test_nothing_is_heard_or_kept_without_the_wake_phrase(cli: Cli, home: Path) 
         "sessions": [],
         "invitations": [],
         "device_losses": 0,
+        "overflows": 0,
     }
     assert not (home / "journal").exists() or not any((home / "journal").glob("*.json"))
 

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import fixture_wav
+from tests.conftest import FIXTURES, fixture_wav
 from tests.virtual_audio import write_mini_home
 from voicecoach.audio.devices import RetryPolicy
 from voicecoach.audio.gate import HalfDuplexGate
 from voicecoach.audio.sink import SilentSink
 from voicecoach.audio.source import ScriptedAnswers
+from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import find_script
+from voicecoach.config import load_settings
 from voicecoach.errors import AudioDeviceError
 from voicecoach.frames import AudioChunk, seconds_to_samples
 from voicecoach.loop import DEVICE_BACK, QuietProgress, SessionLoop, Voice
+from voicecoach.paths import Paths
+from voicecoach.speaker.build import ListenOptions, build_listen
+from voicecoach.speaker.sources import RoomAndAnswers, SharedSource
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
 from voicecoach.speech.tts import TextToSpeech
@@ -115,3 +122,57 @@ def test_a_mic_that_never_comes_back_ends_the_session_with_answers_kept(home: Pa
     assert record.turns[0].answer is not None and "partner" in record.turns[0].answer.text
     assert record.turns[1].answer is None
     assert record.turns[1].events == ("device-lost",)
+
+
+class LostWhileWaiting:
+    """A room whose microphone goes away after two seconds, is back on the second try, and then
+    hears the wake phrase (a stand-in for a USB microphone, implementing the real protocol)."""
+
+    def __init__(self) -> None:
+        self.name = "flaky room microphone"
+        wake = read_wav(fixture_wav("wake-lets-reflect"))
+        self._inner = RoomAndAnswers(FIXTURES / "silence-10s.wav", fast=True)
+        self._wake = [wake[i : i + 3200].ljust(3200, b"\0") for i in range(0, len(wake), 3200)]
+        self._start = 0
+        self.reopen_tries = 0
+
+    def frames(self) -> Iterator[AudioChunk]:
+        while True:
+            if self._start == seconds_to_samples(2.0) and self.reopen_tries < 2:
+                raise AudioDeviceError("the microphone stopped sending audio")
+            if self._start >= seconds_to_samples(3.0) and self._wake:
+                pcm = self._wake.pop(0)
+            else:
+                pcm = bytes(3200)
+            chunk = AudioChunk(pcm, self._start)
+            self._start += 1600
+            yield chunk
+
+    def listening(self, at: int) -> None:
+        """Nobody answers."""
+
+    def reopen(self) -> None:
+        self.reopen_tries += 1
+        if self.reopen_tries == 1:
+            raise AudioDeviceError("no such device")
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def test_listen_waits_for_a_lost_microphone_and_wakes_after(
+    home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_mini_home(home)
+    source = LostWhileWaiting()
+    options = ListenOptions(mic_file=FIXTURES / "silence-10s.wav", fast=True, engine="pocketsphinx")
+    with contextlib.ExitStack() as stack, caplog.at_level(logging.WARNING):
+        loop, _ = build_listen(
+            options, load_settings(home / "config.toml"), Paths.from_env(), QuietProgress(), stack
+        )
+        loop.parts = dataclasses.replace(loop.parts, source=SharedSource(source))
+        loop.retry = RetryPolicy(every_s=0.01, give_up_s=5.0)
+        report = loop.run(until_s=30, once=True)
+    assert report.device_losses == 1 and source.reopen_tries == 2
+    assert [w["phrase"] for w in report.wakes] == ["let's reflect"]
+    assert any("trying again" in r.getMessage() for r in caplog.records)

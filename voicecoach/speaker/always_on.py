@@ -91,6 +91,8 @@ class ListenReport:
     sessions: list[str] = field(default_factory=list)
     invitations: list[dict[str, str]] = field(default_factory=list)
     device_losses: int = 0
+    overflows: int = 0
+    """Input overflows and dropped blocks of a live microphone (audio lost before it was read)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +101,7 @@ class ListenReport:
             "sessions": self.sessions,
             "invitations": self.invitations,
             "device_losses": self.device_losses,
+            "overflows": self.overflows,
         }
 
 
@@ -193,6 +196,8 @@ class ListenLoop:
             if once:
                 break
         self.report.audio_s = samples_to_seconds(self.now)
+        mic = self.parts.source.source
+        self.report.overflows = getattr(mic, "overflows", 0) + getattr(mic, "dropped", 0)
         return self.report
 
     def _wait(self, until: float) -> Trigger | None:
