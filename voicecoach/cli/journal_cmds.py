@@ -1,70 +1,273 @@
-"""Reading the journal from scripts and pipes: `history` and `show`."""
+"""Reading the journal: `history`, `show`, `search`, `export`, `forget`, `stats`, `review`.
+
+Every command here opens the journal the same way: damaged files are reported (one line each,
+on stderr) and sessions older than ``[journal] keep_days`` are erased first.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from voicecoach.cli.app import app, err_console, out_console, paths, print_json
+from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.errors import JournalError
+from voicecoach.review.export import FORMATS, render, write_export
+from voicecoach.review.views import conversation, hits_table, sessions_table, when
+from voicecoach.store.audio import load_answer, saved_answers
 from voicecoach.store.journal import Journal
-from voicecoach.store.records import SessionRecord
+from voicecoach.store.retention import apply_retention, retention_note
+from voicecoach.store.summary import SessionSummary, select
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead.")]
+IdArg = Annotated[str, typer.Argument(help="Session id (or a unique start of it).")]
 
 
 def open_journal() -> Journal:
+    """The user's journal, with notices shown and ``keep_days`` applied."""
+    keep_days = settings().journal.keep_days
     journal = Journal(paths().journal)
+    erased = apply_retention(journal, keep_days)
     for notice in journal.notices:
         err_console.print(f"[yellow]{notice}[/]", highlight=False)
+    if erased:
+        err_console.print(f"[dim]{retention_note(erased, keep_days)}[/]", highlight=False)
     return journal
 
 
-def answered(record: SessionRecord) -> int:
-    return sum(1 for t in record.turns if t.answer is not None)
+def parse_day(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value; one clear error when it is not one."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise JournalError(f"{option}: expected a date like 2026-11-26, got {value!r}") from None
 
 
 @app.command()
 def history(
-    as_json: Annotated[bool, typer.Option("--json", help="Records as a JSON list.")] = False,
+    topic: Annotated[str | None, typer.Option(help="Only this practice.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date on (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date (YYYY-MM-DD).")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only sessions with this in an answer.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Full records as a JSON list.")] = False,
 ) -> None:
     """List past sessions, oldest first."""
-    journal = open_journal()
-    try:
-        records = journal.records()
-    finally:
-        journal.close()
-    if as_json:
-        print_json([r.to_record() for r in records])
-        return
-    if not records:
-        err_console.print("No sessions yet. Start one with `voicecoach session`.")
-        return
-    table = Table("id", "started", "topic", "status", "answers")
-    for record in records:
-        table.add_row(
-            record.id,
-            record.started_at.replace("T", " ")[:16],
-            record.topic,
-            record.status.value,
-            f"{answered(record)}/{len(record.turns)}",
+    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    with open_journal() as journal:
+        every = journal.summaries()
+        chosen = select(every, topic=topic, since=first, until=last, text=search)
+        if as_json:
+            print_json([r.to_record() for r in journal.load(chosen)])
+            return
+    if not chosen:
+        hint = (
+            "No sessions match."
+            if every
+            else "No sessions yet. Start one with `voicecoach session`."
         )
-    out_console.print(table)
+        err_console.print(hint)
+        return
+    out_console.print(sessions_table(chosen))
 
 
 @app.command()
 def show(
-    session_id: Annotated[str, typer.Argument(help="Session id (or a unique start of it).")],
+    session_id: IdArg,
     as_json: Annotated[bool, typer.Option("--json", help="The stored record as JSON.")] = False,
+    play: Annotated[
+        int | None, typer.Option("--play", help="Play the kept audio of answer N.", min=1)
+    ] = None,
 ) -> None:
-    """Show one session's conversation."""
-    journal = open_journal()
-    try:
+    """Show one session's conversation (words the recogniser was unsure of are dimmed)."""
+    with open_journal() as journal:
         record = journal.get(session_id)
-    finally:
-        journal.close()
+    if play is not None:
+        pcm = load_answer(journal.folder, record.id, play)
+        err_console.print(f"[dim]playing answer {play} of {record.id}[/]", highlight=False)
+        play_audio(pcm)
+        return
     if as_json:
         print_json(record.to_record())
         return
-    from voicecoach.cli.session_cmd import print_transcript
+    out_console.print(conversation(record, audio=saved_answers(journal.folder, record.id)))
 
-    print_transcript(record)
+
+def play_audio(pcm: bytes) -> None:
+    """Play 16 kHz mono PCM on the configured speakers; returns when it has been heard."""
+    from voicecoach.audio.playback import Speakers
+
+    speakers = Speakers(settings().audio.output_device)
+    try:
+        speakers.play(pcm, 0)
+    finally:
+        speakers.close()
+
+
+@app.command("search")
+def search_answers(
+    text: Annotated[str, typer.Argument(help="Words to look for (any case).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Find answers containing TEXT, oldest first."""
+    if not text.strip():
+        raise JournalError("search: give some words to look for")
+    with open_journal() as journal:
+        hits = journal.hits(text)
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": h.session.id,
+                    "started_at": h.session.started_at,
+                    "topic": h.session.topic,
+                    "turn": h.answer.turn,
+                    "prompt_id": h.answer.prompt_id,
+                    "prompt": h.answer.prompt,
+                    "answer": h.answer.text,
+                }
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        err_console.print(f"Nothing found for {text!r}.", highlight=False)
+        return
+    out_console.print(hits_table(hits, text))
+
+
+@app.command()
+def export(
+    session_id: Annotated[
+        str | None, typer.Argument(help="Session id (or a unique start).")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every session, oldest first.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="md, json or txt.")] = "md",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file (else stdout).")
+    ] = None,
+) -> None:
+    """Export a session (or --all) as a Markdown journal page, JSON or plain text."""
+    if fmt not in FORMATS:
+        raise JournalError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+    if (session_id is None) == (not every):
+        raise JournalError("export: give a session id or --all (not both)")
+    with open_journal() as journal:
+        records = journal.records() if every else [journal.get(session_id or "")]
+    if not records:
+        raise JournalError("the journal is empty: nothing to export")
+    content = render(records, fmt, single=not every)
+    if output is None:
+        typer.echo(content, nl=False)
+        return
+    write_export(output, content)
+    sessions = "session" if len(records) == 1 else "sessions"
+    err_console.print(f"exported {len(records)} {sessions} to {output}", highlight=False)
+
+
+def _describe(summary: SessionSummary) -> str:
+    return f"{summary.id}  {when(summary.started_at)}  {summary.topic}"
+
+
+@app.command()
+def forget(
+    session_id: Annotated[
+        str | None, typer.Argument(help="Session id (or a unique start).")
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option(help="Every session started before this date (YYYY-MM-DD).")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every session, and damaged copies.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+) -> None:
+    """Erase sessions for good: their records, backups, index entries and audio."""
+    if sum([session_id is not None, before is not None, every]) != 1:
+        raise JournalError("forget: give one of a session id, --before DATE or --all")
+    day = parse_day(before, "--before")
+    with open_journal() as journal:
+        if session_id is not None:
+            chosen = [journal.resolve(session_id)]
+        else:
+            chosen = journal.summaries()
+            if day is not None:
+                chosen = [s for s in chosen if s.day < day]
+        damaged = journal.damaged_copies() if every else []
+        if not chosen and not damaged:
+            err_console.print("Nothing to erase.")
+            return
+        if not yes:
+            for summary in chosen[:10]:
+                err_console.print(f"  {_describe(summary)}", highlight=False)
+            if len(chosen) > 10:
+                err_console.print(f"  … and {len(chosen) - 10} more", highlight=False)
+            what = f"{len(chosen)} session{'' if len(chosen) == 1 else 's'}"
+            if damaged:
+                what += f" and {len(damaged)} damaged cop{'y' if len(damaged) == 1 else 'ies'}"
+            if not typer.confirm(f"Erase {what} for good?", default=False, err=True):
+                err_console.print("Nothing was erased.")
+                raise typer.Exit(1)
+        removed = journal.remove(chosen)
+        for path in damaged:
+            path.unlink(missing_ok=True)
+        left = [] if every else _copies_holding(journal.damaged_copies(), removed)
+    for summary in removed:
+        out_console.print(f"erased {_describe(summary)}", highlight=False)
+    for path in damaged:
+        out_console.print(f"erased damaged copy {path.parent.name}/{path.name}", highlight=False)
+    for path in left:
+        err_console.print(
+            f"[yellow]{path.parent.name}/{path.name} was set aside as damaged and may still hold "
+            "erased answers; delete it yourself, or run `voicecoach forget --all`[/]",
+            highlight=False,
+        )
+
+
+def _copies_holding(copies: list[Path], removed: list[SessionSummary]) -> list[Path]:
+    """The damaged copies in which one of the removed session ids still appears."""
+    ids = [s.id.encode() for s in removed]
+    found = []
+    for path in copies:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            found.append(path)
+            continue
+        if any(sid in raw for sid in ids):
+            found.append(path)
+    return found
+
+
+@app.command()
+def stats(
+    as_json: JsonOpt = False,
+    weeks: Annotated[int, typer.Option(help="Weeks of history in the charts.", min=1)] = 12,
+) -> None:
+    """Sessions per week, streak, minutes and words spoken, mood before and after."""
+    from voicecoach.review.stats import compute
+    from voicecoach.review.stats import render as render_stats
+
+    with open_journal() as journal:
+        figures = compute(journal.summaries(), date.today(), weeks)
+    if as_json:
+        print_json(figures.to_json())
+        return
+    out_console.print(render_stats(figures))
+
+
+@app.command()
+def review() -> None:
+    """Browse, search, export and erase sessions in a terminal app (works over SSH)."""
+    from voicecoach.review.app import ReviewApp
+
+    journal = open_journal()
+    try:
+        ReviewApp(journal, player=play_audio).run()
+    finally:
+        journal.close()

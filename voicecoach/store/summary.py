@@ -7,6 +7,7 @@ of years is listed and searched from the summaries (kept in ``journal/index/``, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -171,3 +172,24 @@ class SearchHit:
     """The session it was said in."""
     answer: AnswerText
     """The answer."""
+
+
+def select(
+    sessions: Iterable[SessionSummary],
+    *,
+    topic: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    text: str | None = None,
+) -> list[SessionSummary]:
+    """The sessions on ``topic``, started from ``since`` to ``until`` (local dates, both
+    included), with an answer containing ``text`` (case-insensitive); None = any."""
+    needle = text.casefold() if text else None
+    return [
+        s
+        for s in sessions
+        if (topic is None or s.topic == topic)
+        and (since is None or s.day >= since)
+        and (until is None or s.day <= until)
+        and (needle is None or any(needle in a.text.casefold() for a in s.answers))
+    ]

@@ -1,0 +1,210 @@
+"""How the journal looks in the terminal: Rich tables and conversations, shared by the plain
+commands (`history`, `show`, `search`) and the review app."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from voicecoach.speech.events import Utterance
+from voicecoach.store.records import SessionRecord, Status, Turn
+from voicecoach.store.summary import SearchHit, SessionSummary, summarize
+
+UNSURE_BELOW = 0.6
+"""Words the recogniser gave less confidence than this are shown dimmed."""
+COACH = "bold cyan"
+YOU = "bold green"
+UNSURE = "dim"
+MATCH = "reverse"
+STATUS_STYLE = {
+    Status.COMPLETED: "green",
+    Status.STOPPED: "yellow",
+    Status.INTERRUPTED: "red",
+    Status.RUNNING: "bold blue",
+}
+EVENT_NAMES = {
+    "no-answer": "no answer",
+    "reprompt": "asked again",
+    "skip": "skipped",
+    "pause": "paused",
+    "resume": "resumed",
+}
+
+
+def when(started_at: str) -> str:
+    """ "2026-11-26 20:30" in the session's own local time."""
+    try:
+        return datetime.fromisoformat(started_at).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return started_at
+
+
+def long_date(started_at: str) -> str:
+    """ "Thursday 26 November 2026, 20:30"."""
+    try:
+        started = datetime.fromisoformat(started_at)
+    except ValueError:
+        return started_at
+    return f"{started:%A} {started.day} {started:%B %Y, %H:%M}"
+
+
+def duration(seconds: float | None) -> str:
+    """ "6 min", "45 s" or "—"."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
+
+
+def mood(before: int | None, after: int | None) -> str:
+    """ "4→7", "4→?", "?→7" or "—"."""
+    if before is None and after is None:
+        return "—"
+    return f"{'?' if before is None else before}→{'?' if after is None else after}"
+
+
+def status_text(status: Status) -> Text:
+    return Text(status.value, style=STATUS_STYLE.get(status, ""))
+
+
+def sessions_table(sessions: Sequence[SessionSummary]) -> Table:
+    """One row per session: id, date, topic, length, mood, status (fits 80 columns)."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("id", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("topic", overflow="fold", min_width=9)
+    table.add_column("length", no_wrap=True, justify="right")
+    table.add_column("mood", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for s in sessions:
+        table.add_row(
+            s.id,
+            when(s.started_at),
+            s.topic,
+            duration(s.length_s),
+            mood(s.mood_before, s.mood_after),
+            status_text(s.status),
+        )
+    return table
+
+
+def hits_table(hits: Sequence[SearchHit], text: str) -> Table:
+    """One row per answer found, the text searched for highlighted."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("id", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("#", justify="right")
+    table.add_column("answer")
+    for hit in hits:
+        table.add_row(
+            hit.session.id,
+            when(hit.session.started_at),
+            str(hit.answer.turn),
+            highlighted(Text(hit.answer.text), text),
+        )
+    return table
+
+
+def highlighted(text: Text, needle: str | None) -> Text:
+    """``text`` with every case-insensitive occurrence of ``needle`` marked."""
+    if needle and needle.strip():
+        text.highlight_regex(re.compile(re.escape(needle), re.IGNORECASE), MATCH)
+    return text
+
+
+def answer_text(answer: Utterance, needle: str | None = None) -> Text:
+    """The answer's words; those the recogniser was unsure of dimmed."""
+    words = [w.word for w in answer.words]
+    if words != answer.text.split():  # no timings kept (older records): plain text
+        return highlighted(Text(answer.text), needle)
+    text = Text()
+    for n, word in enumerate(answer.words):
+        if n:
+            text.append(" ")
+        text.append(word.word, style=UNSURE if word.conf < UNSURE_BELOW else "")
+    return highlighted(text, needle)
+
+
+def split_coach_lines(turn: Turn) -> tuple[list[str], list[str]]:
+    """The coach's lines of a turn said before the answer (up to the last asking of the
+    question) and after it."""
+    lines = list(turn.coach_lines)
+    if turn.prompt not in lines:
+        return [turn.prompt], lines
+    last = len(lines) - 1 - lines[::-1].index(turn.prompt)
+    return lines[: last + 1], lines[last + 1 :]
+
+
+Line = tuple[Text, Text]
+"""Who speaks ("coach", "you" or nothing) and what."""
+
+
+def coach_lines(lines: Iterable[str]) -> list[Line]:
+    """The coach's lines, as rows of a conversation."""
+    return [(Text("coach", style=COACH), Text(line)) for line in lines]
+
+
+def block(lines: Sequence[Line]) -> Table:
+    """Rows of a conversation; wrapped lines stay indented under their text."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=5, no_wrap=True)
+    grid.add_column(ratio=1)
+    for who, body in lines:
+        grid.add_row(who, body)
+    return grid
+
+
+def turn_lines(
+    number: int, turn: Turn, needle: str | None = None, has_audio: bool = False
+) -> list[Line]:
+    """A turn: the coach asking, the answer (or its absence), what the coach said next."""
+    before, after = split_coach_lines(turn)
+    out = coach_lines(before)
+    if turn.answer is None:
+        body = Text("(no answer)", style="dim italic")
+    else:
+        body = answer_text(turn.answer, needle)
+        if has_audio:
+            body.append(f"  ♪ {number}", style="dim")
+    out.append((Text("you", style=YOU), body))
+    events = [e for e in turn.events if not (e == "no-answer" and turn.answer is None)]
+    notes = [EVENT_NAMES.get(e, e.replace("command:", "said: ")) for e in events]
+    if notes:
+        out.append((Text(), Text(" · ".join(notes), style="dim italic")))
+    return out + coach_lines(after)
+
+
+def heading(summary: SessionSummary) -> Text:
+    """ "patience · 2026-11-26 20:30 · completed · 6 min · mood 4→7"."""
+    text = Text(summary.topic, style="bold")
+    text.append(f" · {when(summary.started_at)} · ")
+    text.append_text(status_text(summary.status))
+    if summary.length_s is not None:
+        text.append(f" · {duration(summary.length_s)}")
+    if summary.mood_before is not None or summary.mood_after is not None:
+        text.append(f" · mood {mood(summary.mood_before, summary.mood_after)}")
+    return text
+
+
+def conversation(
+    record: SessionRecord, needle: str | None = None, audio: Iterable[int] = ()
+) -> RenderableType:
+    """The whole session: heading, opening, each question and answer, closing."""
+    with_audio = set(audio)
+    parts: list[RenderableType] = [heading(summarize(record)), Text(record.id, style="dim")]
+    if record.opening_lines:
+        parts.append(block(coach_lines(record.opening_lines)))
+    for n, turn in enumerate(record.turns, start=1):
+        parts += [Text(), block(turn_lines(n, turn, needle, has_audio=n in with_audio))]
+    if record.closing_lines:
+        parts += [Text(), block(coach_lines(record.closing_lines))]
+    if record.safety_flag:
+        parts.append(Text("\nThe coach gave crisis resources in this session.", style="yellow"))
+    return Group(*parts)
