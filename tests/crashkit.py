@@ -1,0 +1,206 @@
+"""Kill real scripted sessions at random moments and check that nothing final was lost.
+
+Each run is ``voicecoach session patience --answers patience-1..5.wav --fast --engine
+pocketsphinx`` in a private VOICECOACH_HOME (sharing one warm voice cache), killed with SIGKILL
+a random time after it started listening. The live progress prints each final answer on stderr
+("you …") only after the journal has saved it, so every such line seen before the kill must be
+in the journal afterwards; only the answer in progress may be lost. The journal must open
+without a damaged file, with the session closed (interrupted, or completed if it had ended).
+
+Used by ``tests/test_crash.py`` (a few kills) and ``benchmarks/crash_test.py`` (100 kills).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.conftest import fixture_wav, group
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import Status
+
+REPO = Path(__file__).resolve().parents[1]
+WAIT_S = 120.0
+"""Longest a run may take before it counts as hung."""
+
+
+def session_command() -> list[str]:
+    answers = [str(fixture_wav(name)) for name in group("patience")]
+    return [
+        sys.executable,
+        "-m",
+        "voicecoach",
+        "session",
+        "patience",
+        "--answers",
+        *answers,
+        "--fast",
+        "--engine",
+        "pocketsphinx",
+    ]
+
+
+@dataclass
+class Run:
+    """One session process and what it said on stderr, with when (seconds since start)."""
+
+    home: Path
+    proc: subprocess.Popen[str]
+    started: float = field(default_factory=time.monotonic)
+    lines: list[tuple[float, str]] = field(default_factory=list)
+    first_line: threading.Event = field(default_factory=threading.Event)
+    reader: threading.Thread = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reader = threading.Thread(target=self._read, daemon=True)
+
+    @classmethod
+    def start(cls, home: Path, cache: Path | None) -> Run:
+        home.mkdir(parents=True, exist_ok=True)
+        if cache is not None:
+            (home / "cache").symlink_to(cache, target_is_directory=True)
+        env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(REPO)}
+        proc = subprocess.Popen(
+            session_command(),
+            cwd=REPO,
+            env=env,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        run = cls(home, proc)
+        run.reader.start()
+        return run
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
+            self.first_line.set()
+        self.first_line.set()
+
+    def finish(self) -> int:
+        """Wait for the process to end and for its last stderr line to be read."""
+        code = self.proc.wait(timeout=WAIT_S)
+        self.reader.join(timeout=WAIT_S)
+        if self.proc.stderr is not None and not self.reader.is_alive():
+            self.proc.stderr.close()
+        return code
+
+    @property
+    def heard(self) -> list[str]:
+        """The final answers shown, in order."""
+        return [line[4:].strip() for _, line in self.lines if line.startswith("you ")]
+
+
+def warm_cache(base: Path) -> tuple[Path, float]:
+    """Run one whole session to fill a voice cache.
+
+    Returns the cache and the seconds from the session's first line (it has started
+    listening) to its last answer shown: the span in which kills are interesting.
+    """
+    run = Run.start(base / "warm", None)
+    code = run.finish()
+    if code != 0:
+        raise RuntimeError("the warm-up session failed:\n" + "\n".join(x for _, x in run.lines))
+    shown = [t for t, line in run.lines if line.startswith("you ")]
+    return base / "warm" / "cache", shown[-1] - run.lines[0][0]
+
+
+@dataclass(frozen=True)
+class KillResult:
+    """What one kill found."""
+
+    n: int
+    delay: float
+    """Seconds after the session started listening that SIGKILL was sent."""
+    heard: int
+    """Final answers shown before the kill."""
+    kept: int
+    """Answers in the journal afterwards."""
+    status: str | None
+    """The session's status in the journal, or None when it had not begun."""
+    problem: str | None
+    """What was wrong, or None."""
+
+
+def check(home: Path, heard: list[str]) -> tuple[int, str | None, str | None]:
+    """(answers kept, status, problem) for a killed run's journal."""
+    try:
+        journal = Journal(home / "journal")
+        records = journal.records()
+    except Exception as exc:  # noqa: BLE001 - any failure to open is the finding
+        return 0, None, f"the journal does not open: {type(exc).__name__}: {exc}"
+    if journal.notices:
+        return 0, None, f"damaged files: {journal.notices}"
+    if len(records) > 1:
+        return 0, None, f"{len(records)} sessions from one run"
+    if not records:
+        return 0, None, (f"{len(heard)} answers shown but no session kept" if heard else None)
+    record = records[0]
+    kept = [t.answer.text for t in record.turns if t.answer is not None]
+    if record.status is Status.RUNNING:
+        return len(kept), record.status.value, "the killed session is still running"
+    if kept[: len(heard)] != heard:
+        return len(kept), record.status.value, f"shown {heard!r} but kept {kept!r}"
+    if len(kept) > len(heard) + 1:
+        return len(kept), record.status.value, f"{len(kept)} kept but {len(heard)} shown"
+    return len(kept), record.status.value, None
+
+
+def kill_once(base: Path, cache: Path, n: int, delay: float) -> KillResult:
+    """Start a session, SIGKILL it ``delay`` s after it starts listening, check its journal."""
+    home = base / f"run-{n:03d}"
+    run = Run.start(home, cache)
+    try:
+        if not run.first_line.wait(WAIT_S):
+            raise RuntimeError("the session printed nothing")
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and run.proc.poll() is None:
+            time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
+        if run.proc.poll() is None:
+            run.proc.send_signal(signal.SIGKILL)
+        run.finish()
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+            run.proc.wait(timeout=WAIT_S)
+    heard = run.heard
+    kept, status, problem = check(home, heard)
+    shutil.rmtree(home, ignore_errors=True)
+    return KillResult(n, delay, len(heard), kept, status, problem)
+
+
+def kill_many(
+    base: Path,
+    count: int,
+    *,
+    seed: int,
+    workers: int = 2,
+    report: Callable[[KillResult], None] | None = None,
+) -> list[KillResult]:
+    """``count`` kills, ``workers`` at a time, each at a random moment between the session's
+    start of listening and a little after its last answer (timed on a warm-up run)."""
+    cache, span = warm_cache(base)
+    rng = random.Random(seed)
+    delays = [rng.uniform(0.0, span * 1.1) for _ in range(count)]
+    results = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(kill_once, base, cache, n, d) for n, d in enumerate(delays)]
+        for future in futures:
+            result = future.result()
+            results.append(result)
+            if report is not None:
+                report(result)
+    return results
