@@ -37,6 +37,9 @@ from voicecoach.store.records import SessionRecord
 
 log = logging.getLogger(__name__)
 
+RATE_RANGE = (80, 300)
+"""Speaking rates (words per minute) "slower" and "faster" stay within."""
+
 DEVICE_BACK = "I can hear you again. Let's continue."
 """Said when a lost device is back, before the current question is asked again."""
 
@@ -111,15 +114,24 @@ class SessionLoop:
         except AudioDeviceError as exc:
             self._device_lost = exc
 
-    def listen(self) -> None:
+    def listen(self, wait: int | None = None) -> None:
+        """Listen once the coach has finished speaking; ``wait`` replaces the no-answer wait."""
         at = self.voice.gate.open_at
-        self.listener.start(at)
+        self.listener.start(at, wait)
         self.source.listening(at)
         if self.tap is not None:
             self.tap.listening(at)
 
     def stop_listening(self) -> None:
         self.listener.cancel()
+
+    def change_rate(self, step: int) -> bool:
+        """Speak ``step`` words per minute faster (negative: slower), within 80–300."""
+        tts = self.voice.tts
+        rate = min(RATE_RANGE[1], max(RATE_RANGE[0], tts.rate + step))
+        changed = rate != tts.rate
+        tts.rate = rate
+        return changed
 
     def run(self, machine: SessionMachine) -> SessionRecord:
         """Run the session to its end, or until a stop is requested (what was said is kept)."""
