@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from voicecoach.speech.events import Utterance
 from voicecoach.speech.recognizer import utterance_from_words
 from voicecoach.store.records import EngineInfo
+
+if TYPE_CHECKING:
+    from voicecoach.speech.grammar import SphinxPhrases
 
 log = logging.getLogger(__name__)
 
@@ -89,3 +94,10 @@ class SphinxRecognizer:
 
     def close(self) -> None:
         self.reset()
+
+    def phrase_checker(self, phrases: Sequence[str]) -> SphinxPhrases:
+        """A grammar of phrases on this decoder, for a second opinion on short utterances."""
+        from voicecoach.speech.grammar import SphinxPhrases
+
+        self.reset()
+        return SphinxPhrases(self._decoder, phrases)

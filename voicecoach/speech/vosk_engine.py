@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from voicecoach.speech.events import Utterance
 from voicecoach.speech.recognizer import utterance_from_words
 from voicecoach.store.records import EngineInfo
+
+if TYPE_CHECKING:
+    from voicecoach.speech.grammar import VoskPhrases
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +125,9 @@ class VoskRecognizer:
 
     def close(self) -> None:
         self._segments = []
+
+    def phrase_checker(self, phrases: Sequence[str]) -> VoskPhrases:
+        """A recogniser of phrases on this model, for a second opinion on short utterances."""
+        from voicecoach.speech.grammar import VoskPhrases
+
+        return VoskPhrases(self._model, phrases)

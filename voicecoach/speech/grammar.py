@@ -1,0 +1,182 @@
+"""A second opinion on short utterances: a recogniser restricted to a list of phrases.
+
+An open-vocabulary model mishears short commands ("skip" → "scan", "repeat" → "ricky"). A
+recogniser whose grammar holds only the command phrases cannot mishear them as other words,
+but it will force anything it hears onto some phrase. Each check therefore returns two things:
+the phrase the restricted recogniser chose, and how closely the open transcript *sounds* like
+that phrase (phones from the PocketSphinx dictionary, or letters for Vosk). A command is taken
+only when both agree (see ``voicecoach.coach.commands``).
+
+Both checkers are created once per session and share the session recogniser's model:
+PocketSphinx gets a second (JSGF) search on the same decoder, Vosk a second Kaldi recogniser on
+the same model (a new Vosk recogniser stalls on its first audio; this one is warmed up at once).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from voicecoach.frames import SAMPLE_RATE
+from voicecoach.speech.events import Final
+
+log = logging.getLogger(__name__)
+
+SEARCH = "voicecoach-phrases"
+"""Name of the PocketSphinx search holding the phrase grammar."""
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What the phrase recogniser made of a short utterance."""
+
+    phrase: str
+    """The one phrase it heard ("" when it heard none, or several in a row)."""
+    agreement: float
+    """0.0–1.0: how closely the open transcript sounds like that phrase."""
+
+
+@dataclass(frozen=True)
+class RecheckedFinal(Final):
+    """A short final utterance, also heard by the phrase recogniser."""
+
+    recheck: Recheck | None = None
+    """The phrase recogniser's opinion (None when it was not asked)."""
+
+
+class PhraseChecker(Protocol):
+    """Re-decodes a short stretch of audio with a grammar of phrases."""
+
+    phrases: tuple[str, ...]
+    """The phrases it can hear (those the model has every word of)."""
+
+    def check(self, pcm: bytes, heard: str) -> Recheck:
+        """The phrase in ``pcm`` and its agreement with the open transcript ``heard``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """0.0–1.0 closeness of two sequences of sound units (1.0 = the same)."""
+    if not a and not b:
+        return 1.0
+    return difflib.SequenceMatcher(None, list(a), list(b), autojunk=False).ratio()
+
+
+def letters(text: str) -> list[str]:
+    """Sound units of a text without a pronouncing dictionary: its letters, Hangul split into
+    jamo (NFD), spaces and marks dropped."""
+    return [c for c in unicodedata.normalize("NFD", text.lower()) if c.isalnum()]
+
+
+def _clean(phrase: str) -> str:
+    return " ".join(phrase.lower().split())
+
+
+class SphinxPhrases:
+    """A JSGF search of the phrases on the session's PocketSphinx decoder."""
+
+    def __init__(self, decoder: Any, phrases: Sequence[str]) -> None:
+        self._decoder = decoder
+        known = [p for p in map(_clean, phrases) if p and self._knows(p)]
+        dropped = sorted(set(map(_clean, phrases)) - set(known))
+        if dropped:
+            log.warning("PocketSphinx does not know every word of: %s", ", ".join(dropped))
+        self.phrases = tuple(dict.fromkeys(known))
+        self._open_search = decoder.current_search()
+        if self.phrases:
+            rule = " | ".join(self.phrases)
+            decoder.add_jsgf_string(
+                SEARCH, f"#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = {rule};\n"
+            )
+
+    def _knows(self, phrase: str) -> bool:
+        return all(self._decoder.lookup_word(w) is not None for w in phrase.split())
+
+    def _phones(self, text: str) -> list[str]:
+        units: list[str] = []
+        for word in text.split():
+            phones = self._decoder.lookup_word(word)
+            units += phones.split() if phones else letters(word)
+        return units
+
+    def check(self, pcm: bytes, heard: str) -> Recheck:
+        if not self.phrases:
+            return Recheck("", 0.0)
+        decoder = self._decoder
+        decoder.activate_search(SEARCH)
+        try:
+            decoder.start_utt()
+            decoder.process_raw(pcm, False, True)
+            decoder.end_utt()
+            hyp = decoder.hyp()
+        finally:
+            decoder.activate_search(self._open_search)
+        phrase = _clean(hyp.hypstr) if hyp is not None else ""
+        if phrase not in self.phrases:
+            return Recheck("", 0.0)
+        return Recheck(phrase, similarity(self._phones(_clean(heard)), self._phones(phrase)))
+
+    def close(self) -> None:
+        """The search goes with the decoder."""
+
+
+class VoskPhrases:
+    """A Kaldi recogniser on the session's Vosk model whose grammar is the phrases."""
+
+    def __init__(self, model: Any, phrases: Sequence[str]) -> None:
+        import vosk
+
+        def known(word: str) -> bool:
+            return bool(model.vosk_model_find_word(word) >= 0)
+
+        wanted = [p for p in map(_clean, phrases) if p]
+        self.phrases = tuple(dict.fromkeys(p for p in wanted if all(map(known, p.split()))))
+        dropped = sorted(set(wanted) - set(self.phrases))
+        if dropped:
+            log.warning("the Vosk model does not know every word of: %s", ", ".join(dropped))
+        grammar = [*self.phrases, *(["[unk]"] if known("[unk]") else [])]
+        self._rec: Any = None
+        if self.phrases:
+            try:
+                self._rec = vosk.KaldiRecognizer(
+                    model, SAMPLE_RATE, json.dumps(grammar, ensure_ascii=False)
+                )
+            except Exception as exc:  # vosk raises a bare Exception
+                log.warning("this Vosk model cannot take a grammar (%s); no second opinion", exc)
+                self.phrases = ()
+                return
+            self._rec.AcceptWaveform(bytes(SAMPLE_RATE // 5))  # pay the first-audio stall now
+            self._rec.FinalResult()
+
+    def check(self, pcm: bytes, heard: str) -> Recheck:
+        if self._rec is None:
+            return Recheck("", 0.0)
+        texts = []
+        if self._rec.AcceptWaveform(pcm):
+            texts.append(json.loads(self._rec.Result()).get("text", ""))
+        texts.append(json.loads(self._rec.FinalResult()).get("text", ""))
+        phrase = _clean(" ".join(t for t in texts if t))
+        if phrase not in self.phrases:
+            return Recheck("", 0.0)
+        return Recheck(phrase, similarity(letters(heard), letters(phrase)))
+
+    def close(self) -> None:
+        self._rec = None
+
+
+CheckerFactory = Callable[[Sequence[str]], PhraseChecker]
+
+
+def phrase_checker(recognizer: object, phrases: Sequence[str]) -> PhraseChecker | None:
+    """A checker sharing the recogniser's model, or None when the engine offers none."""
+    make: CheckerFactory | None = getattr(recognizer, "phrase_checker", None)
+    if make is None or not phrases:
+        return None
+    return make(phrases)
