@@ -43,6 +43,10 @@ class CoachSettings:
     voice: str = ""
     rate: int = field(default=160, metadata=_num(80, 300))
     volume: float = field(default=1.0, metadata=_num(0.0, 1.0))
+    mood_checkin: bool = True
+    """Ask "from one to ten, how are you feeling?" at the start and at the end."""
+    rate_step: int = field(default=25, metadata=_num(5, 100))
+    """Words per minute "slower" / "faster" change the speaking rate by."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,14 @@ class ListenSettings:
     max_answer_s: float = field(default=180.0, metadata=_num(5.0, 3600.0))
     gate_tail_s: float = field(default=0.4, metadata=_num(0.0, 5.0))
     vad_mode: int = field(default=2, metadata=_num(0, 3))
+    thinking_pause_s: float = field(default=5.0, metadata=_num(0.3, 60.0))
+    """Silence that ends an answer whose last word announces more ("and", "because", "um")."""
+    cap_grace_s: float = field(default=10.0, metadata=_num(0.0, 120.0))
+    """Past max_answer_s, time a person still speaking gets to finish the sentence."""
+    reprompts: int = field(default=1, metadata=_num(0, 3))
+    """Gentle reprompts after no answer, before the coach moves on."""
+    pause_wait_s: float = field(default=300.0, metadata=_num(10.0, 3600.0))
+    """While paused, how long the coach waits for "continue" before ending the session."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,41 @@ class JournalSettings:
 
 
 @dataclass(frozen=True)
+class CommandSettings:
+    """Voice commands; phrase lists replace the built-in phrases of the coach's language."""
+
+    min_agreement: float = field(default=0.45, metadata=_num(0.0, 1.0))
+    """How closely the transcript must sound like the phrase the command grammar heard."""
+    max_command_s: float = field(default=3.0, metadata=_num(0.5, 10.0))
+    """Longer utterances are answers, never commands."""
+    repeat: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    pause: tuple[str, ...] = ()
+    resume: tuple[str, ...] = ()
+    stop: tuple[str, ...] = ()
+    help: tuple[str, ...] = ()
+    slower: tuple[str, ...] = ()
+    faster: tuple[str, ...] = ()
+
+
+DEFAULT_CRISIS_RESOURCES = (
+    "If you are in danger or thinking about harming yourself, please call your local "
+    "emergency number now. In the United States you can call or text 9 8 8, the Suicide and "
+    "Crisis Lifeline, at any hour."
+)
+
+
+@dataclass(frozen=True)
+class SafetySettings:
+    """What the coach says when an answer speaks of self-harm or danger."""
+
+    resources: str = field(
+        default=DEFAULT_CRISIS_RESOURCES, metadata=_pattern(r"(?s).*\S.*", "a non-empty text")
+    )
+    """Crisis resources, said after "I am not a crisis service"."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings, one section per table of config.toml."""
 
@@ -145,6 +192,8 @@ class Settings:
     reminder: ReminderSettings = field(default_factory=ReminderSettings)
     gpio: GpioSettings = field(default_factory=GpioSettings)
     journal: JournalSettings = field(default_factory=JournalSettings)
+    commands: CommandSettings = field(default_factory=CommandSettings)
+    safety: SafetySettings = field(default_factory=SafetySettings)
 
 
 def load_settings(path: Path | None) -> Settings:
