@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from voicecoach.audio.devices import RetryPolicy
 from voicecoach.audio.gate import HalfDuplexGate
@@ -118,7 +119,7 @@ def run_session(
             progress.note(notice)
         keep_days = config.journal.keep_days
         if erased := apply_retention(journal, keep_days):
-            progress.note(retention_note(erased, keep_days))
+            progress.note(escape(retention_note(erased, keep_days)))
         listen = config.listen
         gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
         timing = ListenTiming.from_seconds(
