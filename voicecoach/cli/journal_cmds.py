@@ -6,6 +6,8 @@ on stderr) and sessions older than ``[journal] keep_days`` are erased first.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -25,16 +27,23 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead.")]
 IdArg = Annotated[str, typer.Argument(help="Session id (or a unique start of it).")]
 
 
-def open_journal() -> Journal:
-    """The user's journal, with notices shown and ``keep_days`` applied."""
+@contextlib.contextmanager
+def open_journal() -> Iterator[Journal]:
+    """The user's journal, ``keep_days`` applied; what was set aside or erased is told at the end
+    (one line each, on stderr)."""
     keep_days = settings().journal.keep_days
     journal = Journal(paths().journal)
-    erased = apply_retention(journal, keep_days)
-    for notice in journal.notices:
-        err_console.print(f"[yellow]{notice}[/]", highlight=False)
-    if erased:
-        err_console.print(f"[dim]{retention_note(erased, keep_days)}[/]", highlight=False)
-    return journal
+    erased = 0
+    try:
+        erased = apply_retention(journal, keep_days)
+        yield journal
+    finally:
+        journal.close()
+        for notice in journal.notices:
+            err_console.print(notice, style="yellow", markup=False, highlight=False)
+        if erased:
+            note = retention_note(erased, keep_days)
+            err_console.print(note, style="dim", markup=False, highlight=False)
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -266,8 +275,5 @@ def review() -> None:
     """Browse, search, export and erase sessions in a terminal app (works over SSH)."""
     from voicecoach.review.app import ReviewApp
 
-    journal = open_journal()
-    try:
+    with open_journal() as journal:
         ReviewApp(journal, player=play_audio).run()
-    finally:
-        journal.close()

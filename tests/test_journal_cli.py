@@ -1,0 +1,199 @@
+"""`history`, `show` and `search` on a real journal, damaged files and `keep_days` at start-up."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from tests.conftest import CliResult
+from tests.test_journal import make_record, make_turn
+from voicecoach.speech.events import Utterance, Word
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import SessionRecord, Status
+
+Cli = Callable[..., CliResult]
+
+
+def kept(home: Path, *records: SessionRecord) -> Journal:
+    journal = Journal(home / "journal")
+    for record in records:
+        journal.save(record)
+    return journal
+
+
+def finished(sid: str, started: str, topic: str = "patience", text: str = "") -> SessionRecord:
+    record = dataclasses.replace(
+        make_record(sid, started, turns=2, status=Status.COMPLETED), topic=topic
+    )
+    if text:
+        record = dataclasses.replace(record, turns=(*record.turns, make_turn(2, text)))
+    return record
+
+
+A = finished("20261020-080000-aaaa", "2026-10-20T08:00:00+02:00", "communication")
+B = finished("20261101-210000-bbbb", "2026-11-01T21:00:00+01:00", text="A small Promise kept")
+C = finished("20261126-203000-cccc", "2026-11-26T20:30:00+01:00", "self-compassion")
+
+
+def test_history_lists_and_filters(home: Path, cli: Cli) -> None:
+    kept(home, C, A, B)
+    listed = cli("history")
+    assert listed.code == 0
+    rows = [line for line in listed.out.splitlines() if line.startswith("2026")]
+    assert [r.split()[0] for r in rows] == [A.id, B.id, C.id]
+    assert "communication" in rows[0] and "completed" in rows[0]
+
+    def ids(*args: str) -> list[str]:
+        result = cli("history", "--json", *args)
+        assert result.code == 0, result.err
+        return [r["id"] for r in result.json()]
+
+    assert ids() == [A.id, B.id, C.id]
+    assert ids("--topic", "patience") == [B.id]
+    assert ids("--since", "2026-11-01") == [B.id, C.id]
+    assert ids("--until", "2026-11-01") == [A.id, B.id]
+    assert ids("--since", "2026-10-21", "--until", "2026-11-25") == [B.id]
+    assert ids("--search", "PROMISE") == [B.id]
+    assert ids("--topic", "nothing") == []
+
+
+def test_history_json_is_show_json_oldest_first(home: Path, cli: Cli) -> None:
+    kept(home, B, A)
+    listed = cli("history", "--json").json()
+    assert listed == [cli("show", r, "--json").json() for r in (A.id, B.id)]
+    assert listed[0] == A.to_record()
+
+
+def test_bad_dates_are_one_clear_line(home: Path, cli: Cli) -> None:
+    result = cli("history", "--since", "last tuesday")
+    assert result.code == 1
+    assert result.err.strip() == (
+        "voicecoach: error: --since: expected a date like 2026-11-26, got 'last tuesday'"
+    )
+
+
+def test_empty_journal(home: Path, cli: Cli) -> None:
+    result = cli("history")
+    assert (result.code, result.out) == (0, "")
+    assert "No sessions yet" in result.err
+    assert cli("history", "--json").json() == []
+    assert cli("search", "x", "--json").json() == []
+
+
+def test_show_prints_the_whole_conversation(home: Path, cli: Cli) -> None:
+    record = dataclasses.replace(
+        B,
+        ended_at="2026-11-01T21:06:00+01:00",
+        opening_lines=("Welcome back.",),
+        closing_lines=("Goodbye for now.",),
+        turns=(
+            dataclasses.replace(B.turns[0], coach_lines=("Question 0?", "Thank you.")),
+            dataclasses.replace(B.turns[1], answer=None, events=("no-answer", "skip")),
+        ),
+    )
+    kept(home, record)
+    result = cli("show", B.id[:12])
+    assert result.code == 0, result.err
+    lines = [line.rstrip() for line in result.out.splitlines() if line.strip()]
+    assert lines[:3] == [
+        "patience · 2026-11-01 21:00 · completed · 6 min · mood 4→?",
+        B.id,
+        "coach Welcome back.",
+    ]
+    assert lines[3:] == [
+        "coach Question 0?",
+        "you   I was patient with myself when the plan changed",
+        "coach Thank you.",
+        "coach Question 1?",
+        "you   (no answer)",
+        "      skipped",
+        "coach Thank you.",
+        "coach Goodbye for now.",
+    ]
+    assert cli("show", "nope").err.strip() == (
+        "voicecoach: error: no session with id nope; see `voicecoach history`"
+    )
+
+
+def test_unsure_words_are_dimmed() -> None:
+    from voicecoach.review.views import UNSURE_BELOW, answer_text
+
+    words = (Word("i", 0.0, 0.1, 0.95), Word("felt", 0.2, 0.4, 0.31), Word("calm", 0.5, 0.8, 0.6))
+    text = answer_text(Utterance("i felt calm", words, 0.0, 0.8))
+    assert text.plain == "i felt calm"
+    dim = [text.plain[s.start : s.end] for s in text.spans if s.style == "dim"]
+    assert dim == ["felt"] and UNSURE_BELOW == 0.6
+    console = Console(force_terminal=True, color_system="standard", width=40)
+    with console.capture() as captured:
+        console.print(text)
+    assert "\x1b[2mfelt\x1b[0m" in captured.get()
+
+
+def test_search_finds_answers(home: Path, cli: Cli) -> None:
+    kept(home, A, B, C)
+    hits = cli("search", "promise", "--json").json()
+    assert hits == [
+        {
+            "id": B.id,
+            "started_at": B.started_at,
+            "topic": "patience",
+            "turn": 3,
+            "prompt_id": "q2",
+            "prompt": "Question 2?",
+            "answer": "A small Promise kept",
+        }
+    ]
+    plain = cli("search", "Promise")
+    assert B.id in plain.out and "A small Promise kept" in plain.out
+    assert len(cli("search", "patient", "--json").json()) == 6
+    assert cli("search", "zebra").err.strip() == "Nothing found for 'zebra'."
+    assert cli("search", "  ").code == 1
+
+
+def test_a_damaged_journal_is_one_clear_line_and_the_rest_is_kept(home: Path, cli: Cli) -> None:
+    kept(home, A, B)
+    kept(home, C)  # a second write of November: its .bak holds B alone
+    shard = home / "journal" / "2026-11.json"
+    shard.write_bytes(shard.read_bytes()[:100])
+    result = cli("history", "--json")
+    assert result.code == 0
+    assert [r["id"] for r in result.json()] == [A.id, B.id]
+    (line,) = result.err.splitlines()
+    (aside,) = (home / "journal").glob("2026-11.json.corrupt-*")
+    assert line == (
+        f"journal/2026-11.json could not be read (not valid JSON); set aside as {aside.name}; "
+        "recovered from 2026-11.json.bak"
+    )
+    again = cli("history", "--json")
+    assert again.err == "" and len(again.json()) == 2
+
+
+def test_keep_days_erases_old_sessions_at_start_up(
+    home: Path, cli: Cli, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = datetime.now().astimezone().replace(microsecond=0)
+    old = finished("old-1", (now - timedelta(days=40)).isoformat(), text="an old secret")
+    older = finished("old-2", (now - timedelta(days=400)).isoformat())
+    recent = finished("recent", (now - timedelta(days=2)).isoformat())
+    kept(home, old, older, recent)
+    audio = home / "journal" / "audio" / "old-1"
+    audio.mkdir(parents=True)
+    (audio / "1.wav").write_bytes(b"RIFF")
+    (home / "config.toml").write_text("[journal]\nkeep_days = 30\n")
+    with caplog.at_level(logging.INFO, logger="voicecoach.store.retention"):
+        result = cli("history", "--json")
+    assert [r["id"] for r in result.json()] == ["recent"]
+    assert result.err.strip() == "erased 2 sessions older than 30 days ([journal] keep_days)"
+    assert [r.getMessage() for r in caplog.records] == [
+        "removed 2 session(s) older than 30 days ([journal] keep_days)"
+    ]
+    assert not audio.exists()
+    for path in (home / "journal").rglob("*.json*"):
+        assert b"an old secret" not in path.read_bytes(), path
+    assert cli("history").err == ""
