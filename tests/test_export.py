@@ -1,0 +1,117 @@
+"""`voicecoach export`: a journal page in Markdown, JSON, plain text; atomic, owner-only files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import CliResult
+from tests.test_journal import make_turn
+from tests.test_journal_cli import A, B, C, kept
+from voicecoach.review.export import tidy
+
+Cli = Callable[..., CliResult]
+
+
+def test_markdown_reads_like_a_journal_page(home: Path, cli: Cli) -> None:
+    record = dataclasses.replace(
+        B,
+        ended_at="2026-11-01T21:06:00+01:00",
+        mood_after=7,
+        turns=(
+            make_turn(0, "i think i was afraid he does not care about me"),
+            dataclasses.replace(make_turn(1), answer=None),
+        ),
+    )
+    kept(home, record)
+    result = cli("export", B.id)
+    assert result.code == 0, result.err
+    assert result.out == (
+        "## Patience\n"
+        "\n"
+        "*Sunday 1 November 2026, 21:00 · 6 min · completed · mood 4→7*\n"
+        "\n"
+        "### Question 0?\n"
+        "\n"
+        "I think I was afraid he does not care about me.\n"
+        "\n"
+        "### Question 1?\n"
+        "\n"
+        "*(no answer)*\n"
+        "\n"
+        f"<small>session {B.id}</small>\n"
+    )
+
+
+def test_tidy_only_touches_case_and_the_full_stop() -> None:
+    assert tidy("i said i'm fine but i wasn't") == "I said I'm fine but I wasn't."
+    assert tidy("is it time?") == "Is it time?"
+    assert tidy("오늘은 괜찮았어요") == "오늘은 괜찮았어요."
+    assert tidy("   ") == ""
+
+
+def test_every_format_of_every_session(home: Path, cli: Cli) -> None:
+    kept(home, C, A, B)
+    every = cli("export", "--all", "--format", "json")
+    assert every.json() == cli("history", "--json").json()
+    assert cli("export", A.id, "--format", "json").json() == cli("show", A.id, "--json").json()
+    pages = cli("export", "--all").out
+    assert pages.startswith("# Journal\n\n## Communication\n")
+    assert pages.count("\n---\n") == 2
+    assert pages.index(A.id) < pages.index(B.id) < pages.index(C.id)
+    text = cli("export", A.id[:10], "--format", "txt").out
+    assert text.splitlines()[:2] == ["communication · 2026-10-20 08:00 · completed", A.id]
+    assert "coach: Question 0?\nyou:   I was patient with myself when the plan changed\n" in text
+
+
+def test_a_file_is_written_whole_and_private(home: Path, cli: Cli, tmp_path: Path) -> None:
+    kept(home, A, B)
+    target = tmp_path / "out" / "journal.md"
+    target.parent.mkdir()
+    old = os.umask(0)
+    try:
+        result = cli("export", "--all", "-o", target)
+    finally:
+        os.umask(old)
+    assert result.code == 0, result.err
+    assert result.err.strip() == f"exported 2 sessions to {target}"
+    assert result.out == ""
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert A.id in target.read_text()
+    assert [p.name for p in target.parent.iterdir()] == ["journal.md"]  # no temp file left
+
+    target.write_text("an older export")
+    assert cli("export", B.id, "--format", "json", "-o", target).code == 0
+    assert json.loads(target.read_text())["id"] == B.id
+
+
+def test_bad_exports_write_nothing(home: Path, cli: Cli, tmp_path: Path) -> None:
+    kept(home, A)
+    cases = {
+        ("export",): "export: give a session id or --all (not both)",
+        ("export", A.id, "--all"): "export: give a session id or --all (not both)",
+        ("export", A.id, "--format", "pdf"): "--format: expected one of md, json, txt, got 'pdf'",
+        (
+            "export",
+            A.id,
+            "-o",
+            tmp_path / "missing" / "x.md",
+        ): f"{tmp_path / 'missing'}: no such folder",
+        ("export", A.id, "-o", tmp_path): f"{tmp_path} is a folder; give a file name",
+        ("export", "nope"): "no session with id nope; see `voicecoach history`",
+    }
+    for args, message in cases.items():
+        result = cli(*args)
+        assert result.code == 1, args
+        assert result.err.strip() == f"voicecoach: error: {message}", args
+    assert list(tmp_path.iterdir()) == [home]
+
+
+def test_nothing_to_export(home: Path, cli: Cli) -> None:
+    result = cli("export", "--all")
+    assert result.code == 1
+    assert result.err.strip() == "voicecoach: error: the journal is empty: nothing to export"

@@ -1,0 +1,112 @@
+"""`voicecoach forget`: asks first, erases for good (records, backups, index, audio), says what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.test_journal_cli import A, B, C, kept
+
+Cli = Callable[..., CliResult]
+
+
+def journal_bytes(home: Path) -> bytes:
+    """Everything stored in the journal folder, concatenated."""
+    return b"".join(p.read_bytes() for p in sorted((home / "journal").rglob("*")) if p.is_file())
+
+
+def with_audio(home: Path, sid: str) -> Path:
+    folder = home / "journal" / "audio" / sid
+    folder.mkdir(parents=True)
+    (folder / "1.wav").write_bytes(b"RIFF....WAVE")
+    return folder
+
+
+@pytest.fixture
+def answer(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Type a reply to the confirmation question."""
+
+    def reply(text: str) -> None:
+        import io
+        import sys
+
+        monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+
+    return reply
+
+
+def test_forget_one_asks_first(home: Path, cli: Cli, answer: Callable[[str], None]) -> None:
+    kept(home, A, B, C)
+    audio = with_audio(home, B.id)
+    answer("n\n")
+    declined = cli("forget", B.id[:12])
+    assert declined.code == 1
+    assert B.id in declined.err and "Erase 1 session for good?" in declined.err
+    assert "Nothing was erased." in declined.err
+    assert B.id.encode() in journal_bytes(home)
+
+    answer("y\n")
+    result = cli("forget", B.id[:12])
+    assert result.code == 0, result.err
+    assert result.out.strip() == f"erased {B.id}  2026-11-01 21:00  patience"
+    assert [r["id"] for r in cli("history", "--json").json()] == [A.id, C.id]
+    stored = journal_bytes(home)
+    assert B.id.encode() not in stored  # not in the shard, its .bak or the index
+    assert b"A small Promise kept" not in stored
+    assert not audio.exists()
+
+
+def test_forget_before_a_date(home: Path, cli: Cli) -> None:
+    kept(home, A, B, C)
+    result = cli("forget", "--before", "2026-11-02", "--yes")
+    assert result.code == 0, result.err
+    assert [line.split()[1] for line in result.out.splitlines()] == [A.id, B.id]
+    assert [r["id"] for r in cli("history", "--json").json()] == [C.id]
+    assert cli("forget", "--before", "2026-11-02", "--yes").err.strip() == "Nothing to erase."
+
+
+def test_forget_all_takes_damaged_copies_too(home: Path, cli: Cli) -> None:
+    kept(home, A, B, C)
+    aside = home / "journal" / "2026-10.json.corrupt-20261101T000000Z"
+    aside.write_bytes(b'{"sessions": {"1": {"id": "' + A.id.encode() + b'", "text": "old wor')
+    with_audio(home, C.id)
+    result = cli("forget", "--all", "--yes")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[-1] == f"erased damaged copy journal/{aside.name}"
+    assert len(result.out.splitlines()) == 4
+    assert cli("history", "--json").json() == []
+    stored = journal_bytes(home)
+    for record in (A, B, C):
+        assert record.id.encode() not in stored
+    assert not (home / "journal" / "audio" / C.id).exists()
+
+
+def test_a_damaged_copy_that_may_hold_the_session_is_named(home: Path, cli: Cli) -> None:
+    kept(home, A, B)
+    aside = home / "journal" / "2026-10.json.corrupt-20261101T000000Z"
+    aside.write_bytes(b'{"sessions": {"1": {"id": "' + A.id.encode() + b'"')
+    result = cli("forget", A.id, "--yes")
+    assert result.code == 0
+    assert result.err.strip() == (
+        f"journal/{aside.name} was set aside as damaged and may still hold erased answers; "
+        "delete it yourself, or run `voicecoach forget --all`"
+    )
+    assert aside.exists()  # never touched without --all
+    assert cli("forget", B.id, "--yes").err == ""  # that copy does not hold B
+
+
+def test_forget_needs_one_choice(home: Path, cli: Cli) -> None:
+    kept(home, A)
+    for args in [(), (A.id, "--all"), ("--before", "2026-01-01", "--all")]:
+        result = cli("forget", *args, "--yes")
+        assert result.code == 1
+        assert result.err.strip() == (
+            "voicecoach: error: forget: give one of a session id, --before DATE or --all"
+        )
+    assert cli("forget", "--before", "soon", "--yes").err.strip() == (
+        "voicecoach: error: --before: expected a date like 2026-11-26, got 'soon'"
+    )
+    assert len(cli("history", "--json").json()) == 1
