@@ -212,6 +212,7 @@ class ReviewApp(App[None]):
         if record.closing_lines:
             items.append(TurnItem(Group(block(coach_lines(record.closing_lines)))))
         await view.extend(items)
+        view.index = 0
 
     # -- actions -----------------------------------------------------------------------------
 

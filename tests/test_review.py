@@ -1,0 +1,212 @@
+"""The review app, driven headless by Textual's pilot at 80×24: open, select, search, delete,
+export, play."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import stat
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, ListView, Static
+
+from tests.test_journal import make_turn
+from tests.test_journal_cli import A, B, C
+from voicecoach.review.app import ConfirmScreen, ExportScreen, ReviewApp, TurnItem
+from voicecoach.speech.events import Utterance, Word
+from voicecoach.store.audio import load_answer, wav_bytes
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import SessionRecord
+
+Scenario = Callable[[ReviewApp, Pilot[None]], Awaitable[None]]
+
+
+def journal_with(folder: Path, *records: SessionRecord) -> Journal:
+    journal = Journal(folder)
+    for record in records:
+        journal.save(record)
+    return journal
+
+
+def drive(app: ReviewApp, scenario: Scenario) -> None:
+    """Run the app headless in an 80×24 terminal through ``scenario``."""
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await scenario(app, pilot)
+
+    asyncio.run(asyncio.wait_for(run(), timeout=60))
+
+
+def shown(app: ReviewApp) -> str:
+    """The conversation pane as plain text."""
+    console = Console(width=76, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    for item in app.query_one("#conversation", ListView).query(TurnItem):
+        console.print(item.query_one(Static).content)
+    console.file.close()
+    return console.export_text()
+
+
+def rows(app: ReviewApp) -> int:
+    return app.query_one("#sessions", DataTable).row_count
+
+
+def test_open_and_select(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B, C), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        assert rows(app) == 3
+        assert app.record is not None and app.record.id == C.id  # the newest, at the bottom
+        assert "self-compassion · 2026-11-26 20:30 · completed" in shown(app)
+        assert "you   I was patient with myself when the plan changed" in shown(app)
+        assert app.query_one("#status", Static).content == "3 sessions"
+        await pilot.press("up")
+        await pilot.pause()
+        assert app.record is not None and app.record.id == B.id
+        assert "A small Promise kept" in shown(app)
+        conversation = app.query_one("#conversation", ListView)
+        assert conversation.size.height >= 10 and conversation.size.width == 80
+
+    drive(app, scenario)
+
+
+def test_search_filters_and_marks(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B, C), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("slash")
+        assert app.focused is app.query_one("#search", Input)
+        await pilot.press(*"PROMISE", "enter")
+        await pilot.pause()
+        assert rows(app) == 1
+        assert app.record is not None and app.record.id == B.id
+        assert app.query_one("#status", Static).content == "1 session with “PROMISE”"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert rows(app) == 3 and app.needle is None
+        assert app.record is not None and app.record.id == B.id  # still the one chosen
+
+    drive(app, scenario)
+
+
+def test_delete_asks_then_erases(tmp_path: Path) -> None:
+    folder = tmp_path / "journal"
+    app = ReviewApp(journal_with(folder, A, B, C), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("up", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert rows(app) == 3
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert rows(app) == 2
+        assert app.record is not None and app.record.id == C.id  # the next one is shown
+
+    drive(app, scenario)
+    assert [s.id for s in Journal(folder).summaries()] == [A.id, C.id]
+
+
+def test_export_the_shown_session(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
+    old = os.umask(0)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        box = app.screen.query_one("#path", Input)
+        assert box.value == str(tmp_path / f"voicecoach-{B.id}.md")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(tmp_path / "b.json")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(tmp_path / "b.pdf")
+        await pilot.press("enter")
+        await pilot.pause()
+
+    try:
+        drive(app, scenario)
+    finally:
+        os.umask(old)
+    page = tmp_path / f"voicecoach-{B.id}.md"
+    assert page.read_text().startswith("## Patience\n")
+    assert stat.S_IMODE(os.stat(page).st_mode) == 0o600
+    assert '"id": "' + B.id in (tmp_path / "b.json").read_text()
+    assert not (tmp_path / "b.pdf").exists()
+
+
+def test_play_an_answer(tmp_path: Path) -> None:
+    folder = tmp_path / "journal"
+    record = dataclasses.replace(B, turns=(make_turn(0), make_turn(1)))
+    journal = journal_with(folder, A, record)
+    pcm = bytes(range(256)) * 100
+    audio = folder / "audio" / B.id
+    audio.mkdir(parents=True)
+    (audio / "2.wav").write_bytes(wav_bytes(pcm))
+    played: list[bytes] = []
+    app = ReviewApp(journal, player=played.append, export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        assert "♪ 2" in shown(app) and "♪ 1" not in shown(app)
+        await pilot.press("tab")  # into the conversation
+        await pilot.press("down", "down")  # the heading, then question 1, then question 2
+        await pilot.pause()
+        item = app.query_one("#conversation", ListView).highlighted_child
+        assert isinstance(item, TurnItem) and item.turn == 2
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.press("up", "p")  # question 1 has no audio: nothing is played
+        await app.workers.wait_for_complete()
+
+    drive(app, scenario)
+    assert played == [load_answer(folder, B.id, 2)]
+    assert played[0] == pcm
+
+
+def test_an_empty_journal(tmp_path: Path) -> None:
+    app = ReviewApp(Journal(tmp_path / "journal"), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        assert rows(app) == 0 and app.record is None
+        status = app.query_one("#status", Static).content
+        assert status == "No sessions yet. Start one with `voicecoach session`."
+        await pilot.press("d", "e", "p")  # nothing to act on: nothing happens
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+
+    drive(app, scenario)
+
+
+def test_unsure_words_reach_the_app(tmp_path: Path) -> None:
+    words = (Word("keeping", 0.0, 0.4, 0.9), Word("promises", 0.5, 0.9, 0.2))
+    unsure = dataclasses.replace(
+        make_turn(0), answer=Utterance("keeping promises", words, 0.0, 0.9)
+    )
+    app = ReviewApp(
+        journal_with(tmp_path / "journal", dataclasses.replace(A, turns=(unsure,))),
+        export_dir=tmp_path,
+    )
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        items = list(app.query_one("#conversation", ListView).query(TurnItem))
+        console = Console(width=76, force_terminal=True, color_system="standard")
+        with console.capture() as captured:
+            console.print(items[1].query_one(Static).content)
+        assert "\x1b[2mpromises" in captured.get()
+
+    drive(app, scenario)
