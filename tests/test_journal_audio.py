@@ -1,0 +1,131 @@
+"""Answer audio: kept only when asked, beside the journal, owner-only, and played back."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import CliResult, fixture_wav
+from tests.test_journal_cli import A, kept
+from tests.virtual_audio import VirtualSoundCard, available
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.frames import AudioChunk
+from voicecoach.speech.events import Utterance, Word
+from voicecoach.store.audio import AnswerAudio, load_answer, saved_answers, wav_bytes
+
+Cli = Callable[..., CliResult]
+RUN_TIMEOUT_S = 120.0
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_tap_keeps_the_answers_span(tmp_path: Path) -> None:
+    tap = AnswerAudio(tmp_path / "journal", max_turn_s=30.0)
+    tap.listening(at=16000)
+    frames = [AudioChunk(pcm=bytes([n]) * 3200, start=16000 + 1600 * n) for n in range(40)]
+    tap.heard(AudioChunk(pcm=b"\xff" * 3200, start=0))  # before the turn: ignored
+    for chunk in frames:
+        tap.heard(chunk)
+    answer = Utterance("hello", (Word("hello", 1.5, 2.0, 0.9),), 1.5, 2.0)
+    path = tap.keep("s1", 3, answer)
+    assert path == tmp_path / "journal" / "audio" / "s1" / "3.wav"
+    pcm = read_wav(path)
+    assert len(pcm) == round((2.0 + 0.3 - 1.2) * 16000) * 2
+    assert pcm[:3200] == bytes([2]) * 3200  # 1.2 s: the turn's third frame (it began at 1.0 s)
+    tap.listening(at=16000 * 60)
+    assert tap.keep("s1", 4, answer) is None  # nothing heard in this turn yet
+
+
+def test_a_session_keeps_each_answer_when_asked(home: Path, cli: Cli) -> None:
+    home.mkdir()
+    (home / "config.toml").write_text("[journal]\nsave_audio = true\n")
+    answers = [fixture_wav(f"patience-{n}") for n in (1, 2)]
+    result = cli(
+        "session", "patience", "--answers", *answers, "--fast", "--engine", "pocketsphinx", "--json"
+    )
+    assert result.code == 0, result.err
+    record = result.json()
+    journal = home / "journal"
+    assert saved_answers(journal, record["id"]) == [1, 2]
+    folder = journal / "audio" / record["id"]
+    assert mode(journal / "audio") == 0o700 and mode(folder) == 0o700
+    for n, wav in enumerate(answers, start=1):
+        assert mode(folder / f"{n}.wav") == 0o600
+        said, kept_pcm = read_wav(wav), load_answer(journal, record["id"], n)
+        # The scripted user's frames are the fixture's samples: the kept audio is a slice of
+        # them (with the silence after it), from just before the first word to after the last.
+        spoken = kept_pcm.rstrip(b"\x00")
+        assert len(spoken) > len(said) * 0.7
+        assert said.find(spoken[: len(spoken) - len(spoken) % 2]) >= 0
+    shown = cli("show", record["id"])
+    assert "♪ 1" in shown.out and "♪ 2" in shown.out
+
+
+def test_no_audio_is_kept_by_default(home: Path, cli: Cli) -> None:
+    result = cli(
+        "session",
+        "patience",
+        "--answers",
+        fixture_wav("patience-1"),
+        "--fast",
+        "--engine",
+        "pocketsphinx",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    assert not (home / "journal" / "audio").exists()
+    played = cli("show", result.json()["id"], "--play", "1")
+    assert played.code == 1
+    assert played.err.strip().endswith(
+        "has no audio for answer 1; no audio was kept for it ([journal] save_audio was off)"
+    )
+
+
+@pytest.fixture
+def card(tmp_path: Path) -> Iterator[VirtualSoundCard]:
+    sound = VirtualSoundCard(tmp_path / "pulse").start()
+    try:
+        yield sound
+    finally:
+        sound.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not available(), reason="needs pulseaudio and pulseaudio-utils")
+def test_show_plays_an_answer_on_the_speakers(
+    card: VirtualSoundCard, home: Path, tmp_path: Path
+) -> None:
+    kept(home, A)
+    said = read_wav(fixture_wav("patience-2"))
+    folder = home / "journal" / "audio" / A.id
+    folder.mkdir(parents=True)
+    (folder / "2.wav").write_bytes(wav_bytes(said))
+    heard = tmp_path / "speaker.wav"
+    recorder = card.record_speaker(heard)
+    shown = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "show", A.id, "--play", "2"],
+        env={**card.env, "VOICECOACH_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+    card.stop_recording(recorder)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr.strip() == f"playing answer 2 of {A.id}"
+    rec = np.frombuffer(read_wav(heard), "<i2").astype(np.float64)
+    ref = np.frombuffer(said, "<i2").astype(np.float64)
+    assert len(rec) >= len(ref)
+    size = 1 << int(np.ceil(np.log2(len(rec) + len(ref))))
+    corr = np.fft.irfft(np.fft.rfft(rec, size) * np.conj(np.fft.rfft(ref, size)), size)
+    lag = int(np.argmax(corr[: len(rec) - len(ref) + 1]))
+    window = rec[lag : lag + len(ref)]
+    assert float(np.dot(window, ref) / (np.linalg.norm(window) * np.linalg.norm(ref))) > 0.9
