@@ -73,8 +73,12 @@ def run_child(folder: Path, body: str, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
         [sys.executable, "-c", script, str(folder), *args],
-        cwd=REPO, env=env, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -417,9 +421,11 @@ def test_search_is_case_insensitive_over_answers(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal")
     record = make_record(turns=1)
     other = make_record("z", turns=0)
-    journal.save(dataclasses.replace(
-        record, turns=record.turns + (make_turn(1, "Keeping a small Promise helped"),)
-    ))
+    journal.save(
+        dataclasses.replace(
+            record, turns=record.turns + (make_turn(1, "Keeping a small Promise helped"),)
+        )
+    )
     journal.save(other)
     hits = journal.search("promise")
     assert [(r.id, t.prompt_id) for r, t in hits] == [(record.id, "q1")]

@@ -145,8 +145,9 @@ class Journal:
     def save(self, record: SessionRecord) -> None:
         """Insert or replace the record with ``record.id``; durable when this returns.
 
-        A session begun here rewrites only its running file. Any other record is written into
-        the shard of ``record.started_at``'s month, so ``started_at`` must never change.
+        A session begun here is appended to its running file (one fdatasync, nothing else is
+        rewritten). Any other record is written into the shard of ``record.started_at``'s month,
+        so ``started_at`` must never change.
         """
         month = month_of(record)
         with self._mutex:
