@@ -156,22 +156,37 @@ def test_search_finds_answers(home: Path, cli: Cli) -> None:
     assert cli("search", "  ").code == 1
 
 
-def test_a_damaged_journal_is_one_clear_line_and_the_rest_is_kept(home: Path, cli: Cli) -> None:
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda raw: raw[:100], "not valid JSON"),
+        (lambda raw: b"", "the file is empty"),
+        (lambda raw: bytes(range(256)), "not valid JSON"),
+        (lambda raw: b'["a list"]', "its top level is a JSON list, not an object"),
+    ],
+    ids=["truncated", "emptied", "random bytes", "wrong shape"],
+)
+def test_a_damaged_journal_is_one_clear_line_and_the_rest_is_kept(
+    home: Path, cli: Cli, damage: Callable[[bytes], bytes], why: str
+) -> None:
     kept(home, A, B)
     kept(home, C)  # a second write of November: its .bak holds B alone
     shard = home / "journal" / "2026-11.json"
-    shard.write_bytes(shard.read_bytes()[:100])
+    shard.write_bytes(damage(shard.read_bytes()))
     result = cli("history", "--json")
     assert result.code == 0
     assert [r["id"] for r in result.json()] == [A.id, B.id]
     (line,) = result.err.splitlines()
     (aside,) = (home / "journal").glob("2026-11.json.corrupt-*")
     assert line == (
-        f"journal/2026-11.json could not be read (not valid JSON); set aside as {aside.name}; "
+        f"journal/2026-11.json could not be read ({why}); set aside as {aside.name}; "
         "recovered from 2026-11.json.bak"
     )
     again = cli("history", "--json")
     assert again.err == "" and len(again.json()) == 2
+    assert cli("show", C.id).err.strip() == (
+        f"voicecoach: error: no session with id {C.id}; see `voicecoach history`"
+    )
 
 
 def test_keep_days_erases_old_sessions_at_start_up(
