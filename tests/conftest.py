@@ -69,3 +69,16 @@ def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResu
         return CliResult(code=code, out=captured.out, err=captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def speech_engine_settled() -> None:
+    """pyttsx3's espeak driver starts "busy", so the first runAndWait() of a process returns
+    before espeak has written the audio (the first line rendered then comes out empty about a
+    third of the time). One empty run first makes every later render wait for its audio."""
+    import contextlib
+
+    from voicecoach.speech import tts
+
+    with contextlib.suppress(Exception):  # no espeak: the tests that speak will say so
+        tts._shared_engine().runAndWait()
