@@ -6,7 +6,7 @@ import contextlib
 import signal
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +19,9 @@ from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
 from voicecoach.audio.source import AudioSource, ScriptedAnswers, WavFileSource
 from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
 from voicecoach.cli.progress import TerminalProgress
+from voicecoach.coach.intents import seems_unfinished
 from voicecoach.coach.machine import SessionMachine
+from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import builtin_dir, find_script
 from voicecoach.config import Settings
@@ -28,6 +30,7 @@ from voicecoach.frames import seconds_to_samples
 from voicecoach.loop import SessionLoop, Voice
 from voicecoach.paths import Paths
 from voicecoach.speech.engines import choose_engine, open_recognizer
+from voicecoach.speech.grammar import phrase_checker
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.tts import TextToSpeech
@@ -49,6 +52,20 @@ class RunOptions:
     model: str | None = None
     fast: bool = False
     show_partials: bool = True
+    demo: bool = False
+    """A demo: no mood check-in, no first-run note, nothing remembered."""
+
+
+PHRASE_MARGIN_S = 1.0
+"""Audio decoded around a command's speech (pre-roll and hangover), on top of max_command_s."""
+
+
+def coach_options(config: Settings, home: Paths, options: RunOptions) -> CoachOptions:
+    """What the coach does beyond the script, from config.toml (a demo asks no mood)."""
+    coach = CoachOptions.from_settings(config, home.state_file)
+    if options.demo:
+        coach = replace(coach, mood_checkin=False, first_run_file=None)
+    return coach
 
 
 def open_source(options: RunOptions, config: Settings) -> AudioSource:
@@ -123,8 +140,15 @@ def run_session(
         listen = config.listen
         gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
         timing = ListenTiming.from_seconds(
-            listen.end_silence_s, listen.no_answer_s, listen.max_answer_s
+            listen.end_silence_s,
+            listen.no_answer_s,
+            listen.max_answer_s,
+            thinking_pause=listen.thinking_pause_s,
+            cap_grace=listen.cap_grace_s,
+            phrase_max=config.commands.max_command_s + PHRASE_MARGIN_S,
         )
+        coach = coach_options(config, home, options)
+        checker = phrase_checker(recognizer, coach.spotter.book.grammar())
         tts = TextToSpeech(
             home.voice_cache,
             voice=config.coach.voice,
@@ -132,7 +156,9 @@ def run_session(
             volume=config.coach.volume,
             language=config.coach.language,
         )
-        listener = Listener(recognizer, timing, listen.vad_mode)
+        listener = Listener(
+            recognizer, timing, listen.vad_mode, checker=checker, unfinished=seems_unfinished
+        )
         loop = SessionLoop(source, listener, Voice(tts, sink, gate), progress)
         loop.retry = RetryPolicy(config.audio.retry_every_s, config.audio.give_up_s)
         writer: JournalWriter = journal
@@ -140,7 +166,7 @@ def run_session(
             audio = AnswerAudio(journal.folder, listen.no_answer_s + listen.max_answer_s)
             loop.tap = audio
             writer = audio.wrap(journal)
-        machine = SessionMachine(script, loop, Recorder(writer, script.id, recognizer.info))
+        machine = SessionMachine(script, loop, Recorder(writer, script.id, recognizer.info), coach)
         with stop_on_signals(loop):
             record = loop.run(machine)
         sink.close()
@@ -220,6 +246,7 @@ def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
             engine=engine,
             fast=True,
             show_partials=False,
+            demo=True,
         )
         record = run_session(options, settings(), paths(), journal_dir=Path(scratch))
     if as_json:

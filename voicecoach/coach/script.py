@@ -1,32 +1,85 @@
 """Session scripts: the content of a session, as checked data (sessions/*.toml).
 
 A script has an ``id``, a ``title``, a one-line ``summary``, ``[opening] say = [...]``, one
-``[[steps]]`` table per question (``id``, ``prompt``, optional ``acknowledge``) and
-``[closing] say = [...]``. The user's own scripts in the data folder's ``sessions/`` are found
-beside the built-in ones (and replace a built-in one with the same id).
+``[[steps]]`` table per step and ``[closing] say = [...]``. A step is a ``question`` (the coach
+asks and listens) or a ``say`` step (the coach says it and goes on); a question may have
+follow-ups chosen by what was said, and any step may name the step that comes ``next``.
+docs/session-scripts.md documents every field. The user's own scripts in the data folder's
+``sessions/`` are found beside the built-in ones (and replace a built-in one with the same id).
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from voicecoach.coach.scriptcheck import Problems, check_flow
 from voicecoach.errors import SessionScriptError
+
+END = "end"
+"""The ``next`` value that goes to the closing lines."""
+
+
+class StepType(StrEnum):
+    """What a step does."""
+
+    QUESTION = "question"
+    """Ask the prompt, listen for the answer."""
+    SAY = "say"
+    """Say the prompt and go on without listening."""
+
+
+class When(StrEnum):
+    """What in an answer chooses a follow-up."""
+
+    SHORT = "short"
+    """The answer has fewer than ``max_words`` words."""
+    MENTIONS = "mentions"
+    """The answer contains one of ``words`` (whole words or phrases)."""
+    ALWAYS = "always"
+    """Any answer."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A question asked after an answer that fits its condition."""
+
+    id: str
+    """Unique within its step; stored as "<step id>.<follow-up id>"."""
+    when: When
+    """The condition."""
+    prompt: str
+    """What the coach asks."""
+    acknowledge: str = ""
+    """Said after its answer ("" = the step's own acknowledgement)."""
+    max_words: int = 6
+    """For ``short``: answers with fewer words than this get the follow-up."""
+    words: tuple[str, ...] = ()
+    """For ``mentions``: words or phrases (lower case) that choose it."""
+    next: str = ""
+    """Step id (or "end") to go to after it ("" = the step's own next)."""
 
 
 @dataclass(frozen=True)
 class Step:
-    """One question of a session."""
+    """One step of a session."""
 
     id: str
     """Unique within the script; stored with the answer."""
     prompt: str
-    """What the coach asks."""
+    """What the coach asks (or says, for a ``say`` step)."""
     acknowledge: str = ""
-    """What the coach says after an answer ("" = a plain thank-you is not said)."""
+    """What the coach says after an answer ("" = nothing)."""
+    type: StepType = StepType.QUESTION
+    """Question or say."""
+    next: str = ""
+    """Step id (or "end") that follows ("" = the next step in the file)."""
+    follow_ups: tuple[FollowUp, ...] = ()
+    """Checked in order after an answer; the first that fits is asked."""
 
 
 @dataclass(frozen=True)
@@ -42,11 +95,23 @@ class SessionScript:
     opening: tuple[str, ...]
     """Lines said before the first question."""
     steps: tuple[Step, ...]
-    """The questions, in order."""
+    """The steps, in file order (the first one starts)."""
     closing: tuple[str, ...]
     """Lines said after the last question."""
     path: Path
     """Where the script was read from."""
+
+    def step_by_id(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def after(self, step: Step, follow_up: FollowUp | None = None) -> str:
+        """The id of what follows a step (or one of its follow-ups): a step id or END."""
+        if follow_up is not None and follow_up.next:
+            return follow_up.next
+        if step.next:
+            return step.next
+        index = self.steps.index(step)
+        return self.steps[index + 1].id if index + 1 < len(self.steps) else END
 
 
 def builtin_dir() -> Path:
@@ -86,63 +151,38 @@ def load_script(path: Path) -> SessionScript:
     return script_from_doc(doc, path)
 
 
+STEP_FIELDS = {"id", "type", "prompt", "acknowledge", "next", "follow_ups"}
+FOLLOW_UP_FIELDS = {"id", "when", "prompt", "acknowledge", "max_words", "words", "next"}
+TOP_FIELDS = {"id", "title", "summary", "opening", "steps", "closing"}
+
+
 def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
-    problems: list[str] = []
-
-    def text(table: dict[str, Any], key: str, where: str, required: bool = True) -> str:
-        value = table.get(key, "")
-        if not isinstance(value, str):
-            problems.append(f"{path}: {where}{key}: expected a string, got {value!r}")
-            return ""
-        if required and not value.strip():
-            problems.append(f"{path}: {where}{key}: missing (expected a non-empty string)")
-        return value.strip()
-
-    def lines(section: str) -> tuple[str, ...]:
-        table = doc.get(section, {})
-        said = table.get("say", []) if isinstance(table, dict) else None
-        if not isinstance(said, list) or not all(isinstance(x, str) and x.strip() for x in said):
-            problems.append(f"{path}: {section}.say: expected a list of non-empty strings")
-            return ()
-        return tuple(x.strip() for x in said)
-
-    script_id = text(doc, "id", "")
-    title = text(doc, "title", "")
-    summary = text(doc, "summary", "", required=False)
-    opening = lines("opening")
-    closing = lines("closing")
+    problems = Problems(path)
+    for key in sorted(set(doc) - TOP_FIELDS):
+        problems.add(key, "unknown field")
+    script_id = problems.text(doc, "id", "")
+    title = problems.text(doc, "title", "")
+    summary = problems.text(doc, "summary", "", required=False)
+    opening = problems.lines(doc, "opening")
+    closing = problems.lines(doc, "closing")
     raw_steps = doc.get("steps")
     steps: list[Step] = []
     if not isinstance(raw_steps, list) or not raw_steps:
-        problems.append(f"{path}: steps: expected at least one [[steps]] table")
+        problems.add("steps", "expected at least one [[steps]] table")
         raw_steps = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_steps, start=1):
         if not isinstance(raw, dict):
-            problems.append(f"{path}: steps[{index}]: expected a table")
+            problems.add(f"steps[{index}]", "expected a table")
             continue
-        where = f"steps[{index}]."
-        step_id = text(raw, "id", where)
-        if step_id:
-            where = f"steps.{step_id}."
-            if step_id in seen:
-                problems.append(f"{path}: steps.{step_id}: id used twice")
-            seen.add(step_id)
-        unknown = sorted(set(raw) - {"id", "prompt", "acknowledge"})
-        for key in unknown:
-            problems.append(f"{path}: {where}{key}: unknown field")
-        steps.append(
-            Step(
-                id=step_id,
-                prompt=text(raw, "prompt", where),
-                acknowledge=text(raw, "acknowledge", where, required=False),
-            )
-        )
+        step = _step(raw, index, problems)
+        if step.id in seen:
+            problems.add(f"steps.{step.id}.id", "used by two steps")
+        seen.add(step.id)
+        steps.append(step)
     if script_id and script_id != path.stem:
-        problems.append(f"{path}: id: {script_id!r} must match the file name {path.stem!r}")
-    if problems:
-        raise SessionScriptError("; ".join(problems))
-    return SessionScript(
+        problems.add("id", f"{script_id!r} must match the file name {path.stem!r}")
+    script = SessionScript(
         id=script_id,
         title=title,
         summary=summary,
@@ -150,4 +190,59 @@ def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
         steps=tuple(steps),
         closing=closing,
         path=path,
+    )
+    if steps:
+        check_flow(script, problems)
+    problems.raise_if_any()
+    return script
+
+
+def _step(raw: dict[str, Any], index: int, problems: Problems) -> Step:
+    step_id = problems.text(raw, "id", f"steps[{index}].")
+    where = f"steps.{step_id}." if step_id else f"steps[{index}]."
+    for key in sorted(set(raw) - STEP_FIELDS):
+        problems.add(f"{where}{key}", "unknown field")
+    kind = problems.choice(raw, "type", where, StepType, StepType.QUESTION) or StepType.QUESTION
+    follow_ups: list[FollowUp] = []
+    raw_follow = raw.get("follow_ups", [])
+    if not isinstance(raw_follow, list) or not all(isinstance(f, dict) for f in raw_follow):
+        problems.add(f"{where}follow_ups", "expected [[steps.follow_ups]] tables")
+        raw_follow = []
+    if raw_follow and kind is StepType.SAY:
+        problems.add(f"{where}follow_ups", "a say step has no answer to follow up")
+    seen: set[str] = set()
+    for number, item in enumerate(raw_follow, start=1):
+        follow = _follow_up(item, f"{where}follow_ups", number, problems)
+        if follow.id in seen:
+            problems.add(f"{where}follow_ups.{follow.id}.id", "used twice in this step")
+        seen.add(follow.id)
+        follow_ups.append(follow)
+    return Step(
+        id=step_id,
+        prompt=problems.text(raw, "prompt", where),
+        acknowledge=problems.text(raw, "acknowledge", where, required=False),
+        type=kind,
+        next=problems.text(raw, "next", where, required=False),
+        follow_ups=tuple(follow_ups),
+    )
+
+
+def _follow_up(raw: dict[str, Any], base: str, number: int, problems: Problems) -> FollowUp:
+    follow_id = problems.text(raw, "id", f"{base}[{number}].")
+    where = f"{base}.{follow_id}." if follow_id else f"{base}[{number}]."
+    for key in sorted(set(raw) - FOLLOW_UP_FIELDS):
+        problems.add(f"{where}{key}", "unknown field")
+    when = problems.choice(raw, "when", where, When, None)
+    max_words = problems.whole(raw, "max_words", where, 6, low=1, high=100)
+    words = problems.word_list(raw, "words", where)
+    if when is When.MENTIONS and not words:
+        problems.add(f"{where}words", 'missing (when = "mentions" needs a list of words)')
+    return FollowUp(
+        id=follow_id,
+        when=when or When.ALWAYS,
+        prompt=problems.text(raw, "prompt", where),
+        acknowledge=problems.text(raw, "acknowledge", where, required=False),
+        max_words=max_words,
+        words=words,
+        next=problems.text(raw, "next", where, required=False),
     )

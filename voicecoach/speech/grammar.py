@@ -69,6 +69,30 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> float:
     return difflib.SequenceMatcher(None, list(a), list(b), autojunk=False).ratio()
 
 
+_CLASS_OF: dict[str, str] = {
+    "vowel": "AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW",
+    "stop": "P B T D K G",
+    "fricative": "F V TH DH S Z SH ZH HH",
+    "affricate": "CH JH",
+    "nasal": "M N NG",
+    "glide": "L R W Y",
+}
+SOUND_CLASSES: dict[str, str] = {p: name for name, ps in _CLASS_OF.items() for p in ps.split()}
+"""Broad classes of the PocketSphinx (CMU) phones: a one-word command misheard by the open
+model ("gods" for "pause", "flower" for "slower") keeps its shape of sounds."""
+
+
+def phone_agreement(heard: Sequence[str], phrase: Sequence[str], one_word: bool) -> float:
+    """Phone similarity; for one word against one word, averaged with the sound-class one."""
+    exact = similarity(heard, phrase)
+    if not one_word:
+        return exact
+    shape = similarity(
+        [SOUND_CLASSES.get(p, p) for p in heard], [SOUND_CLASSES.get(p, p) for p in phrase]
+    )
+    return (exact + shape) / 2
+
+
 def letters(text: str) -> list[str]:
     """Sound units of a text without a pronouncing dictionary: its letters, Hangul split into
     jamo (NFD), spaces and marks dropped."""
@@ -121,7 +145,10 @@ class SphinxPhrases:
         phrase = _clean(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)
-        return Recheck(phrase, similarity(self._phones(_clean(heard)), self._phones(phrase)))
+        said = _clean(heard)
+        one_word = len(said.split()) == 1 and len(phrase.split()) == 1
+        agreement = phone_agreement(self._phones(said), self._phones(phrase), one_word)
+        return Recheck(phrase, agreement)
 
     def close(self) -> None:
         """The search goes with the decoder."""

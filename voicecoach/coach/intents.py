@@ -1,0 +1,222 @@
+"""Voice commands: the families of phrasings, and whether an utterance is one.
+
+A command is recognised only when it is the whole utterance, give or take a few polite words at
+its edges ("okay, skip please"): "I need to stop judging myself" is an answer, never "stop".
+The phrases of each command depend on the coach's language and can be replaced in config.toml
+(``[commands]``). This module works on text only; ``coach.commands`` combines it with what the
+grammar-restricted recogniser heard.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    """What a person can say to steer the session."""
+
+    REPEAT = "repeat"
+    SKIP = "skip"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    HELP = "help"
+    SLOWER = "slower"
+    FASTER = "faster"
+
+
+ENGLISH: dict[Command, tuple[str, ...]] = {
+    Command.REPEAT: (
+        "repeat", "repeat that", "repeat the question", "say that again", "say it again",
+        "can you say that again", "what was the question", "what was that", "come again",
+        "pardon", "one more time",
+    ),
+    Command.SKIP: (
+        "skip", "skip it", "skip this", "skip this one", "skip that", "skip this question",
+        "next", "next question", "next one", "pass", "i'll pass", "move on",
+    ),
+    Command.PAUSE: (
+        "pause", "hold on", "wait", "wait a moment", "wait a minute", "wait a second",
+        "one moment", "just a moment", "give me a moment", "give me a minute", "hang on",
+    ),
+    Command.RESUME: (
+        "continue", "resume", "i'm ready", "ready", "go on", "go ahead", "carry on",
+        "keep going", "i'm back",
+    ),
+    Command.STOP: (
+        "stop", "end the session", "end session", "stop the session", "that's enough for today",
+        "that's enough", "enough for today", "quit", "goodbye", "i'm done",
+        "i'm done for today", "stop here",
+    ),
+    Command.HELP: ("help", "help please", "what can i say", "what can i do", "commands"),
+    Command.SLOWER: (
+        "slower", "speak slower", "please speak slower", "talk slower", "slow down",
+        "more slowly", "you're too fast", "too fast",
+    ),
+    Command.FASTER: (
+        "faster", "speak faster", "please speak faster", "talk faster", "speed up",
+        "you're too slow", "too slow",
+    ),
+}  # fmt: skip
+"""The built-in English phrasings of every command."""
+
+KOREAN: dict[Command, tuple[str, ...]] = {
+    Command.REPEAT: ("다시", "다시 말해 주세요"),
+    Command.SKIP: ("다음", "다음 질문"),
+    Command.PAUSE: ("잠깐", "잠시만요"),
+    Command.RESUME: ("계속",),
+    Command.STOP: ("그만", "멈춰"),
+    Command.HELP: ("도움말",),
+    Command.SLOWER: ("천천히",),
+    Command.FASTER: ("빠르게", "빨리"),
+}
+"""Korean phrasings (words the small Korean Vosk model knows)."""
+
+BUILT_IN: dict[str, dict[Command, tuple[str, ...]]] = {"en": ENGLISH, "ko": KOREAN}
+"""Phrases by language (the first part of coach.language, e.g. "en" for "en-gb")."""
+
+_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_RATING_FRAMES = (
+    "{n}", "a {n}", "about {n}", "about a {n}", "maybe {n}", "maybe a {n}", "around {n}",
+    "{n} out of ten", "i'd say {n}", "probably {n}", "like a {n}", "i feel like a {n}",
+)  # fmt: skip
+_SHORT_REPLIES = (
+    "i don't know", "not sure", "i'm not sure", "yes", "no", "not now", "okay", "maybe",
+    "thank you", "thanks", "i'm fine", "i'm okay", "good", "fine", "not bad", "nothing",
+    "i guess", "sure", "yeah", "no thanks",
+)  # fmt: skip
+
+OTHER_REPLIES: dict[str, tuple[str, ...]] = {
+    "en": tuple(f.format(n=n) for n in _NUMBERS for f in _RATING_FRAMES) + _SHORT_REPLIES,
+    "ko": ("네", "아니요", "몰라요", "좋아요", "하나", "둘", "셋", "다섯", "일곱", "열"),
+}
+"""Short replies that are not commands (mood ratings, yes, no): the command grammar holds them
+too, so that a short answer is heard as itself instead of being forced onto a command."""
+
+EDGE_WORDS: tuple[str, ...] = (
+    "please", "okay", "ok", "alright", "all right", "um", "uh", "er", "erm", "hmm", "oh", "ah",
+    "well", "so", "hey", "coach", "just", "now", "sorry", "thanks", "thank you", "can you",
+    "could you", "would you", "can we", "could we", "let's", "i said", "actually", "yes", "yeah",
+)  # fmt: skip
+"""Polite or filler words allowed before or after a command phrase ("okay, skip please")."""
+
+_EDGE_SEQUENCES = sorted((tuple(w.split()) for w in EDGE_WORDS), key=len, reverse=True)
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+
+
+def normalise(text: str) -> str:
+    """Lower case, apostrophes kept, every other mark a space, single spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
+    text = re.sub(r"[^\w']+", " ", text)
+    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
+    return " ".join(text.replace("_", " ").split())
+
+
+def core_words(text: str) -> tuple[str, ...]:
+    """The words of an utterance without polite words at either edge."""
+    words = tuple(normalise(text).split())
+    changed = True
+    while changed and words:
+        changed = False
+        for seq in _EDGE_SEQUENCES:
+            n = len(seq)
+            if len(words) > n and words[:n] == seq:
+                words, changed = words[n:], True
+            if len(words) > n and words[-n:] == seq:
+                words, changed = words[:-n], True
+    return words
+
+
+@dataclass(frozen=True)
+class PhraseBook:
+    """Every command's phrasings, normalised; the one place phrase → command is looked up."""
+
+    commands: Mapping[Command, tuple[str, ...]]
+    """Phrases of each command (a command without phrases cannot be said)."""
+    others: tuple[str, ...] = ()
+    """Short replies that are not commands, for the command grammar."""
+
+    @classmethod
+    def build(
+        cls, language: str = "en", overrides: Mapping[Command, Iterable[str]] | None = None
+    ) -> PhraseBook:
+        """The built-in phrases for a language, with any command's list replaced."""
+        code = language.split("-")[0].lower()
+        base = BUILT_IN.get(code, {})
+        merged: dict[Command, tuple[str, ...]] = {}
+        for command in Command:
+            given = tuple((overrides or {}).get(command, ()))
+            phrases = given or base.get(command, ())
+            merged[command] = tuple(dict.fromkeys(p for p in map(normalise, phrases) if p))
+        said = {p for phrases in merged.values() for p in phrases}
+        others = tuple(p for p in map(normalise, OTHER_REPLIES.get(code, ())) if p not in said)
+        return cls(commands=merged, others=others)
+
+    def phrases(self) -> list[str]:
+        """Every phrase, each once (a phrase listed under two commands belongs to the first)."""
+        return list(self._lookup())
+
+    def _lookup(self) -> dict[str, Command]:
+        table: dict[str, Command] = {}
+        for command, phrases in self.commands.items():
+            for phrase in phrases:
+                table.setdefault(phrase, command)
+        return table
+
+    def grammar(self) -> list[str]:
+        """What the command grammar holds: every command phrase, then the other replies."""
+        return [*self.phrases(), *self.others]
+
+    def command_of(self, phrase: str) -> Command | None:
+        """The command a phrase belongs to (exactly, once normalised)."""
+        return self._lookup().get(normalise(phrase))
+
+    def match(self, text: str) -> Command | None:
+        """The command a whole utterance is, or None when it is anything else."""
+        table = self._lookup()
+        said = normalise(text)
+        if said in table:
+            return table[said]
+        return table.get(" ".join(core_words(text)))
+
+    def help_words(self) -> list[str]:
+        """The first phrasing of each command that has one, for the spoken help line."""
+        return [phrases[0] for phrases in self.commands.values() if phrases]
+
+
+UNFINISHED_WORDS = frozenset(
+    {
+        "and", "but", "because", "so", "or", "um", "uh", "er", "erm", "the", "a", "an", "to",
+        "of", "that", "like", "if", "when", "my", "i", "then", "with", "was", "is", "for",
+        "about", "which", "who", "than", "as"
+    }
+)  # fmt: skip
+"""Words an English answer rarely ends on: after them a pause means the person is thinking."""
+
+
+def seems_unfinished(text: str) -> bool:
+    """True when the running transcript ends on a word that announces more to come."""
+    words = normalise(text).split()
+    return bool(words) and words[-1] in UNFINISHED_WORDS
+
+
+_GO_ON = re.compile(r"\b(continue|go on|carry on|keep going|resume|next question)\b")
+_NO = re.compile(r"^(no|nope|nah|not now|not yet)\b")
+_DISTRESS = re.compile(r"\bnot (okay|ok|fine|safe|good|well|alright|all right)\b")
+
+
+def wants_to_end(text: str) -> bool:
+    """A reply to "would you like to end here?": True unless it clearly asks to go on.
+
+    An unclear reply ends the session: after a safety concern, ending gently is the safer
+    mistake.
+    """
+    said = normalise(text)
+    if _DISTRESS.search(said):
+        return True
+    return not (_GO_ON.search(said) or _NO.search(said))

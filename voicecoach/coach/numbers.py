@@ -1,0 +1,96 @@
+"""Spoken mood ratings: "seven", "about a six", "eight out of ten", "7/10", "I don't know".
+
+``parse_mood`` returns the rating 1–10 a person gave, or None when they gave none (declined,
+or said something that holds no rating). Recogniser slips on short number words ("for" for
+"four", "won" for "one", "ate" for "eight") are read as numbers only where a number is
+expected: in a short reply, or in the frame "N out of ten".
+"""
+
+from __future__ import annotations
+
+import re
+
+from voicecoach.coach.intents import normalise
+
+LOW, HIGH = 1, 10
+"""The scale of the mood check-in."""
+
+NUMBER_WORDS: dict[str, int] = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+"""Number words a rating is said with."""
+
+SOUND_ALIKES: dict[str, int] = {
+    "won": 1, "to": 2, "too": 2, "tree": 3, "free": 3, "for": 4, "fore": 4, "fife": 5,
+    "sex": 6, "sick": 6, "sicks": 6, "seben": 7, "ate": 8, "nein": 9, "tin": 10, "tan": 10,
+}  # fmt: skip
+"""What a recogniser may write for a number word; trusted only where a number is expected."""
+
+SHORT_REPLY = 4
+"""Words in a reply short enough that a lone number-like word is taken as the rating."""
+
+DECLINED = re.compile(
+    r"\b(don't know|do not know|dunno|not sure|no idea|can't say|cannot say|rather not|"
+    r"hard to say|no comment|pass|skip)\b"
+)
+"""Replies that give no rating on purpose."""
+
+RATING_CUES = frozenset(
+    {
+        "a", "about", "around", "maybe", "probably", "like", "say", "said", "feel", "feeling",
+        "i'm", "im", "it's", "its", "at", "solid", "roughly", "perhaps", "guess", "honestly",
+        "definitely", "only", "just"
+    }
+)  # fmt: skip
+"""Words that often come right before a rating ("about a six", "I'd say seven")."""
+
+_OUT_OF = re.compile(r"\b(\w+) (?:out of|outta|of|over|on) (?:ten|10)\b")
+_SLASH = re.compile(r"\b(\d{1,2}) ?/ ?10\b")
+_HALF = re.compile(r"\band a half\b|\bpoint five\b|\.5\b")
+
+
+def _value(word: str, loose: bool) -> int | None:
+    if word.isdigit():
+        return int(word)
+    if word in NUMBER_WORDS:
+        return NUMBER_WORDS[word]
+    if loose and word in SOUND_ALIKES:
+        return SOUND_ALIKES[word]
+    return None
+
+
+def _in_scale(value: int | None) -> int | None:
+    return value if value is not None and LOW <= value <= HIGH else None
+
+
+def parse_mood(text: str) -> int | None:
+    """The rating 1–10 in a spoken reply, or None when there is none."""
+    raw = text.lower()
+    slash = _SLASH.search(raw)
+    if slash:
+        return _in_scale(int(slash.group(1)))
+    said = normalise(_HALF.sub(" ", raw))
+    if not said:
+        return None
+    framed = _OUT_OF.search(said)
+    if framed:
+        return _in_scale(_value(framed.group(1), loose=True))
+    if DECLINED.search(said):
+        return None
+    words = said.split()
+    loose = len(words) <= SHORT_REPLY
+    found: list[tuple[int, bool]] = []
+    for index, word in enumerate(words):
+        value = _value(word, loose)
+        if value is not None and (loose or word != "one"):
+            found.append((value, index > 0 and words[index - 1] in RATING_CUES))
+    if not found:
+        return None
+    if loose:
+        return _in_scale(found[0][0])
+    cued = [value for value, is_cued in found if is_cued]
+    if cued:
+        return _in_scale(cued[0])
+    values = {value for value, _ in found}
+    return _in_scale(values.pop()) if len(values) == 1 else None

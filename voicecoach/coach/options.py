@@ -1,0 +1,86 @@
+"""How the session machine behaves (from config.toml), and every line it says of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voicecoach.coach.commands import CommandSpotter
+from voicecoach.coach.intents import Command, PhraseBook
+from voicecoach.config import DEFAULT_CRISIS_RESOURCES, Settings
+from voicecoach.frames import seconds_to_samples
+
+# What the coach says, besides the script.
+REPROMPT = "Take your time. {prompt}"
+MOVE_ON = "That's all right. Let's go on."
+CAPPED = "Thank you, that was a lot to say. Let's pause there and go on."
+SKIPPED = "All right, let's skip that one."
+PAUSED = "All right, I'll wait. Say continue when you're ready, or stop to end the session."
+PAUSE_RAN_OUT = "We'll stop here for now. What you said is saved."
+STOPPED = "All right, let's end here. What you said is saved. Take care."
+LISTENING = "I'm listening."
+SLOWER = "All right, I'll speak more slowly."
+FASTER = "All right, I'll speak a little faster."
+SLOWEST = "I'm already speaking as slowly as I can."
+FASTEST = "I'm already speaking as fast as I can."
+HELP = "You can say: {words}."
+HELP_PAUSED = "We're paused. Say continue when you're ready, or stop to end the session."
+NOT_A_CRISIS_SERVICE = (
+    "I want to stop our exercise here for a moment. What you said matters, and I am not a "
+    "crisis service."
+)
+OFFER_END = "Would you like to end our session now? You can say yes, or say continue to go on."
+END_AFTER_SAFETY = (
+    "All right. We'll end here. Please reach out to someone you trust, or to the help I "
+    "mentioned. Take care of yourself."
+)
+CARRY_ON = "All right, we'll go on gently. You can say stop at any time."
+NO_MOOD = "That's all right."
+
+
+def help_line(book: PhraseBook) -> str:
+    """One short line naming a phrasing of every command."""
+    words = book.help_words()
+    if not words:
+        return HELP_PAUSED
+    listed = ", ".join(words[:-1]) + (f" or {words[-1]}" if len(words) > 1 else words[0])
+    return HELP.format(words=listed)
+
+
+@dataclass(frozen=True)
+class CoachOptions:
+    """What the machine does beyond the script. ``CoachOptions()`` is the bare machine (no
+    check-in, no first-run note); ``from_settings`` follows config.toml."""
+
+    mood_checkin: bool = False
+    """Ask for a mood from one to ten at the start and the end."""
+    first_run_file: Path | None = None
+    """The state file remembering the one-time note; None = no note."""
+    spotter: CommandSpotter = field(default_factory=lambda: CommandSpotter(PhraseBook.build()))
+    """Decides which utterances are voice commands."""
+    reprompts: int = 1
+    """Gentle reprompts after no answer."""
+    pause_wait: int = seconds_to_samples(300.0)
+    """While paused, audio time (samples) waited for "continue" before the session ends."""
+    reply_wait: int = seconds_to_samples(12.0)
+    """Audio time waited for the reply to "would you like to end now?"."""
+    rate_step: int = 25
+    """Words per minute "slower" / "faster" change the rate by."""
+    crisis_resources: str = DEFAULT_CRISIS_RESOURCES
+    """Said after a safety concern."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, state_file: Path | None) -> CoachOptions:
+        commands = settings.commands
+        overrides = {c: tuple(getattr(commands, c.value)) for c in Command}
+        book = PhraseBook.build(settings.coach.language, overrides)
+        return cls(
+            mood_checkin=settings.coach.mood_checkin,
+            first_run_file=state_file,
+            spotter=CommandSpotter(book, commands.min_agreement),
+            reprompts=settings.listen.reprompts,
+            pause_wait=seconds_to_samples(settings.listen.pause_wait_s),
+            reply_wait=seconds_to_samples(settings.listen.no_answer_s),
+            rate_step=settings.coach.rate_step,
+            crisis_resources=settings.safety.resources,
+        )

@@ -1,0 +1,104 @@
+"""Does an answer speak of self-harm, suicide, or being in danger or abused?
+
+Patterns over the normalised transcript, written wide on purpose: a false alarm costs a kind
+interruption, a miss can cost far more. They tolerate common recogniser slips ("my self",
+"kill my shelf", "suicide" heard as "sue aside") and both "I'm" and "I am".
+The check is a safety net for a practice tool, not an assessment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from voicecoach.coach.intents import normalise
+
+
+class Concern(StrEnum):
+    """What kind of danger an answer spoke of."""
+
+    SELF_HARM = "self-harm"
+    DANGER = "danger"
+
+
+SELF = r"(?:my ?self|my ?shelf|my ?selves|my ?sell)"
+PERSON = (
+    r"(?:he|she|they|him|her|partner|husband|wife|boyfriend|girlfriend|ex|dad|father|mum|mom|"
+    r"mother|brother|sister|someone|somebody|he's|she's|they're|he'd|she'd)"
+)
+HARM_VERBS = (
+    r"(?:hit|hits|hitting|beat|beats|beating|beaten|punch|punched|punches|slap|slapped|slaps|"
+    r"kick|kicked|kicks|choke|choked|chokes|choking|strangle|strangled|strangles|shove|shoved|"
+    r"push|pushed|pushes|hurt|hurts|hurting|harm|harms|harmed|rape|raped|rapes|attack|attacked|"
+    r"abuse|abused|abuses|threaten|threatened|threatens|grab|grabbed|grabs|burn|burned|burnt)"
+)
+
+PATTERNS: dict[Concern, tuple[str, ...]] = {
+    Concern.SELF_HARM: (
+        r"\bsuicid\w*",
+        r"\b(?:sue|sioux|soo) ?(?:aside|a side|side)\b",
+        rf"\b(?:kill|killing|killed|hurt|hurting|harm|harming|cut|cutting|cuts|burn|burning|"
+        rf"starve|starving|punish|punishing) {SELF}\b",
+        r"\b(?:kill|killing|hurt|hurting|harm|harming|cut|cutting) my (?:own )?(?:self|body)\b",
+        r"\bself ?harm\w*",
+        r"\b(?:end|ending|ended|take|taking) (?:my|my own) li(?:fe|ves)\b",
+        r"\bend(?:ing)? it all\b",
+        r"\b(?:want|wanted|wanting|wish|wished|going|planning|plan) to die\b",
+        r"\bwish (?:i|i'd) (?:was|were|had) (?:dead|never been born)\b",
+        r"\b(?:don't|do not|didn't|never) want to (?:live|be alive|be here|exist|wake up)\b",
+        r"\b(?:not|no longer) want(?:ing)? to (?:live|be alive|be here|exist)\b",
+        r"\bbetter off (?:dead|without me|if i (?:was|were)n't here)\b",
+        r"\b(?:no|any) (?:reason|point) (?:to|in) (?:live|living|go on|going on)\b",
+        r"\bcan't go on\b|\bcannot go on\b",
+        r"\boverdos\w*",
+        r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|a lot of|a bunch of|every) "
+        r"(?:of )?(?:my |the |those )?(?:pills|tablets|medication|meds)\b",
+        r"\b(?:hang|hanging|drown|drowning|shoot|shooting) (?:my ?self|myself)\b",
+        r"\bdisappear forever\b|\bnot be around anymore\b",
+        r"죽고 ?싶|자살|자해|해치고 ?싶|살고 ?싶지 ?않|죽어 ?버리",
+    ),
+    Concern.DANGER: (
+        rf"\b{PERSON} (?:\w+ ){{0,2}}{HARM_VERBS} me\b",
+        rf"\b{HARM_VERBS} me (?:again|every|when|if|last|so|hard|until)\b",
+        r"\b(?:will|would|might|going to|gonna|could|wants to|said he'd|said she'd|threatens to|"
+        r"threatened to) (?:\w+ )?(?:hurt|kill|hit|beat|harm) (?:me|my kids|my children|us)\b",
+        r"\b(?:don't|do not|never|no longer|not) feel safe\b",
+        r"\bnot safe (?:at home|with|here|around)\b|\bunsafe\b",
+        r"\b(?:afraid|scared|frightened|terrified) (?:to go home|of (?:him|her|them|my partner|"
+        r"my husband|my wife|my boyfriend|my girlfriend)|for my life|he'll|she'll|he will|"
+        r"she will|they will)\b",
+        r"\bin danger\b",
+        r"\babus(?:e|ed|es|ive|ing|er)\b",
+        r"\bdomestic violence\b|\bviolent (?:with|towards|to) me\b",
+        r"\b(?:raped|rape|sexual(?:ly)? assault\w*|molest\w*)\b",
+        r"\bpushed me against\b|\bthrew (?:me|things at me)\b|\blocks? me (?:in|up)\b",
+        r"\b(?:won't|will not|doesn't|does not) let me (?:leave|go out|see)\b",
+        r"때려|때리|맞았|안전하지 ?않|위험해|죽이겠|폭력",
+    ),
+}
+"""Patterns per concern, matched anywhere in the normalised transcript."""
+
+_COMPILED = {concern: [re.compile(p) for p in pats] for concern, pats in PATTERNS.items()}
+
+
+@dataclass(frozen=True)
+class SafetyCheck:
+    """A concern found in an answer."""
+
+    concern: Concern
+    """Self-harm or danger."""
+    pattern: str
+    """The pattern that matched (kept for tuning; never the words themselves)."""
+
+
+def check_safety(text: str) -> SafetyCheck | None:
+    """The first concern an answer speaks of, or None."""
+    said = normalise(text)
+    if not said:
+        return None
+    for concern, patterns in _COMPILED.items():
+        for pattern in patterns:
+            if pattern.search(said):
+                return SafetyCheck(concern=concern, pattern=pattern.pattern)
+    return None
