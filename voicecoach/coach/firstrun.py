@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from voicecoach.errors import VoiceCoachError
 from voicecoach.paths import PRIVATE_FILE, private_dir
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def mark_first_run_done(state_file: Path) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp_name, PRIVATE_FILE)
         os.replace(tmp_name, state_file)
-    except OSError as exc:
+    except (OSError, VoiceCoachError) as exc:
         if tmp_name:
             Path(tmp_name).unlink(missing_ok=True)
-        log.warning("%s: cannot remember the first run (%s)", state_file, exc.strerror)
+        log.warning("%s: cannot remember the first run (%s)", state_file, exc)
