@@ -117,19 +117,28 @@ def normalise(text: str) -> str:
     return " ".join(text.replace("_", " ").split())
 
 
-def core_words(text: str) -> tuple[str, ...]:
-    """The words of an utterance without polite words at either edge."""
+def _only_edge_words(words: tuple[str, ...]) -> bool:
+    """Can these words be read as polite words only ("okay", "thank you", "can you")?"""
+    fits = [True] + [False] * len(words)
+    for end in range(1, len(words) + 1):
+        fits[end] = any(
+            len(seq) <= end and fits[end - len(seq)] and words[end - len(seq) : end] == seq
+            for seq in _EDGE_SEQUENCES
+        )
+    return fits[-1]
+
+
+def cores(text: str) -> list[str]:
+    """Every reading of an utterance with polite words cut from its edges, longest first."""
     words = tuple(normalise(text).split())
-    changed = True
-    while changed and words:
-        changed = False
-        for seq in _EDGE_SEQUENCES:
-            n = len(seq)
-            if len(words) > n and words[:n] == seq:
-                words, changed = words[n:], True
-            if len(words) > n and words[-n:] == seq:
-                words, changed = words[:-n], True
-    return words
+    found = []
+    for start in range(len(words)):
+        if not _only_edge_words(words[:start]):
+            continue
+        for end in range(len(words), start, -1):
+            if _only_edge_words(words[end:]):
+                found.append((end - start, " ".join(words[start:end])))
+    return [core for _, core in sorted(found, key=lambda f: -f[0])]
 
 
 @dataclass(frozen=True)
@@ -179,10 +188,7 @@ class PhraseBook:
     def match(self, text: str) -> Command | None:
         """The command a whole utterance is, or None when it is anything else."""
         table = self._lookup()
-        said = normalise(text)
-        if said in table:
-            return table[said]
-        return table.get(" ".join(core_words(text)))
+        return next((table[core] for core in cores(text) if core in table), None)
 
     def help_words(self) -> list[str]:
         """The first phrasing of each command that has one, for the spoken help line."""

@@ -83,8 +83,9 @@ def parse_mood(text: str) -> int | None:
     found: list[tuple[int, bool]] = []
     for index, word in enumerate(words):
         value = _value(word, loose)
-        if value is not None and (loose or word != "one"):
-            found.append((value, index > 0 and words[index - 1] in RATING_CUES))
+        cued = index > 0 and words[index - 1] in RATING_CUES
+        if value is not None and (loose or cued or word != "one"):
+            found.append((value, cued))
     if not found:
         return None
     if loose:
