@@ -32,7 +32,11 @@ def _shared_engine() -> Any:
             import pyttsx3
 
             with contextlib.redirect_stdout(io.StringIO()):
-                _ENGINE = pyttsx3.init()
+                engine = pyttsx3.init()
+                # The espeak driver starts out "busy": the first runAndWait() of a process can
+                # return before any audio is written. One empty run settles it.
+                engine.runAndWait()
+            _ENGINE = engine
         except (ImportError, RuntimeError, OSError) as exc:
             raise VoiceCoachError(
                 f"text to speech is not available ({exc}); sudo apt-get install espeak-ng"
@@ -103,10 +107,14 @@ class TextToSpeech:
         os.close(fd)
         raw = Path(raw_name)
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine.save_to_file(text, str(raw))
-                engine.runAndWait()
-            pcm = read_wav(raw) if raw.stat().st_size else b""
+            pcm = b""
+            for _attempt in range(2):  # an empty render is tried once more
+                with contextlib.redirect_stdout(io.StringIO()):
+                    engine.save_to_file(text, str(raw))
+                    engine.runAndWait()
+                pcm = read_wav(raw) if raw.stat().st_size else b""
+                if pcm:
+                    break
         finally:
             raw.unlink(missing_ok=True)
         if not pcm:
