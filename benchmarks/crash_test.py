@@ -28,7 +28,8 @@ def main() -> int:
     def report(result: KillResult) -> None:
         flag = "PROBLEM " + result.problem if result.problem else "ok"
         print(
-            f"kill {result.n + 1:>3} at {result.delay:5.2f} s: {result.heard} shown, "
+            f"kill {result.n + 1:>3}, {result.delay:4.2f} s after answer {result.after}: "
+            f"{result.heard} shown, "
             f"{result.kept} kept, {result.status or 'not begun'}: {flag}",
             flush=True,
         )

@@ -2,10 +2,13 @@
 
 Each run is ``voicecoach session patience --answers patience-1..5.wav --fast --engine
 pocketsphinx`` in a private VOICECOACH_HOME (sharing one warm voice cache), killed with SIGKILL
-a random time after it started listening. The live progress prints each final answer on stderr
-("you …") only after the journal has saved it, so every such line seen before the kill must be
-in the journal afterwards; only the answer in progress may be lost. The journal must open
-without a damaged file, with the session closed (interrupted, or completed if it had ended).
+at a random moment: after a random number of answers (0–5) has been shown, a random time
+later (up to one and a half typical gaps between answers), so kills land evenly in every turn,
+in the closing words and while the session is being filed away. The live progress prints each
+final answer on stderr ("you …") only after the journal has saved it, so every such line seen
+before the kill must be in the journal afterwards; only the answer in progress may be lost. The
+journal must open without a damaged file, with the session closed (interrupted, or completed
+if it had ended).
 
 Used by ``tests/test_crash.py`` (a few kills) and ``benchmarks/crash_test.py`` (100 kills).
 """
@@ -58,7 +61,8 @@ class Run:
     proc: subprocess.Popen[str]
     started: float = field(default_factory=time.monotonic)
     lines: list[tuple[float, str]] = field(default_factory=list)
-    first_line: threading.Event = field(default_factory=threading.Event)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+    ended: bool = False
     reader: threading.Thread = field(init=False)
 
     def __post_init__(self) -> None:
@@ -86,9 +90,21 @@ class Run:
     def _read(self) -> None:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
-            self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
-            self.first_line.set()
-        self.first_line.set()
+            with self.changed:
+                self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
+                self.changed.notify_all()
+        with self.changed:
+            self.ended = True
+            self.changed.notify_all()
+
+    def wait_for(self, answers: int) -> bool:
+        """Wait until the first line (``answers`` = 0) or that many answers were shown;
+        False when the process ended first."""
+        with self.changed:
+            return self.changed.wait_for(
+                lambda: self.ended or (len(self.heard) >= answers and bool(self.lines)),
+                timeout=WAIT_S,
+            ) and not (self.ended and len(self.heard) < answers)
 
     def finish(self) -> int:
         """Wait for the process to end and for its last stderr line to be read."""
@@ -107,15 +123,14 @@ class Run:
 def warm_cache(base: Path) -> tuple[Path, float]:
     """Run one whole session to fill a voice cache.
 
-    Returns the cache and the seconds from the session's first line (it has started
-    listening) to its last answer shown: the span in which kills are interesting.
+    Returns the cache and the typical time between two answers being shown.
     """
     run = Run.start(base / "warm", None)
     code = run.finish()
     if code != 0:
         raise RuntimeError("the warm-up session failed:\n" + "\n".join(x for _, x in run.lines))
-    shown = [t for t, line in run.lines if line.startswith("you ")]
-    return base / "warm" / "cache", shown[-1] - run.lines[0][0]
+    shown = [run.lines[0][0]] + [t for t, line in run.lines if line.startswith("you ")]
+    return base / "warm" / "cache", (shown[-1] - shown[0]) / (len(shown) - 1)
 
 
 @dataclass(frozen=True)
@@ -123,8 +138,10 @@ class KillResult:
     """What one kill found."""
 
     n: int
+    after: int
+    """Answers the kill waited for."""
     delay: float
-    """Seconds after the session started listening that SIGKILL was sent."""
+    """Seconds after those that SIGKILL was sent."""
     heard: int
     """Final answers shown before the kill."""
     kept: int
@@ -159,16 +176,15 @@ def check(home: Path, heard: list[str]) -> tuple[int, str | None, str | None]:
     return len(kept), record.status.value, None
 
 
-def kill_once(base: Path, cache: Path, n: int, delay: float) -> KillResult:
-    """Start a session, SIGKILL it ``delay`` s after it starts listening, check its journal."""
+def kill_once(base: Path, cache: Path, n: int, after: int, delay: float) -> KillResult:
+    """Start a session; SIGKILL it ``delay`` s after ``after`` answers; check its journal."""
     home = base / f"run-{n:03d}"
     run = Run.start(home, cache)
     try:
-        if not run.first_line.wait(WAIT_S):
-            raise RuntimeError("the session printed nothing")
-        deadline = time.monotonic() + delay
-        while time.monotonic() < deadline and run.proc.poll() is None:
-            time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
+        if run.wait_for(after):
+            deadline = time.monotonic() + delay
+            while time.monotonic() < deadline and run.proc.poll() is None:
+                time.sleep(min(0.01, max(0.0, deadline - time.monotonic())))
         if run.proc.poll() is None:
             run.proc.send_signal(signal.SIGKILL)
         run.finish()
@@ -179,7 +195,7 @@ def kill_once(base: Path, cache: Path, n: int, delay: float) -> KillResult:
     heard = run.heard
     kept, status, problem = check(home, heard)
     shutil.rmtree(home, ignore_errors=True)
-    return KillResult(n, delay, len(heard), kept, status, problem)
+    return KillResult(n, after, delay, len(heard), kept, status, problem)
 
 
 def kill_many(
@@ -190,14 +206,18 @@ def kill_many(
     workers: int = 2,
     report: Callable[[KillResult], None] | None = None,
 ) -> list[KillResult]:
-    """``count`` kills, ``workers`` at a time, each at a random moment between the session's
-    start of listening and a little after its last answer (timed on a warm-up run)."""
-    cache, span = warm_cache(base)
+    """``count`` kills, ``workers`` at a time, spread over the turns (see the module doc)."""
+    cache, gap = warm_cache(base)
     rng = random.Random(seed)
-    delays = [rng.uniform(0.0, span * 1.1) for _ in range(count)]
+    answers = len(group("patience"))
+    plan = [(n % (answers + 1), rng.uniform(0.0, 1.5 * gap)) for n in range(count)]
+    rng.shuffle(plan)
     results = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(kill_once, base, cache, n, d) for n, d in enumerate(delays)]
+        futures = [
+            pool.submit(kill_once, base, cache, n, after, delay)
+            for n, (after, delay) in enumerate(plan)
+        ]
         for future in futures:
             result = future.result()
             results.append(result)

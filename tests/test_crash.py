@@ -1,7 +1,7 @@
 """Real sessions killed with SIGKILL at random moments lose nothing that was final.
 
 The full 100-kill run is ``python benchmarks/crash_test.py``; the suite does a smaller number
-(``VOICECOACH_CRASH_KILLS``, default 16) with the same code, see ``tests/crashkit.py``.
+(``VOICECOACH_CRASH_KILLS``, default 12) with the same code, see ``tests/crashkit.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tests.crashkit import kill_many
 
 pytestmark = pytest.mark.slow
 
-KILLS = int(os.environ.get("VOICECOACH_CRASH_KILLS", "16"))
+KILLS = int(os.environ.get("VOICECOACH_CRASH_KILLS", "12"))
 
 
 def test_random_kills_lose_no_final_answer(tmp_path: Path) -> None:
