@@ -1,0 +1,91 @@
+"""The safety check on text: every phrasing of danger we know of, recogniser slips, and heavy
+answers that are not danger. A miss is worse than a false alarm: the tests lean that way."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import fixture_table
+from voicecoach.coach.safety import Concern, check_safety
+
+TABLE = fixture_table()
+
+
+def texts(*groups: str) -> list[str]:
+    return [e["text"] for e in TABLE.values() if e["group"] in groups]
+
+
+@pytest.mark.parametrize("text", texts("safety", "safety-extra", "ko-safety"))
+def test_every_safety_fixture_is_flagged(text: str) -> None:
+    assert check_safety(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    texts("safe", "safe-extra", "patience", "self-compassion", "communication", "nocmd", "mood"),
+)
+def test_heavy_but_safe_answers_are_not_flagged(text: str) -> None:
+    assert check_safety(text) is None
+
+
+RECOGNISER_SLIPS = [
+    "i want to kill my self",
+    "i want to kill my shelf",
+    "i have been thinking about sue aside",
+    "sometimes i think about ending my life",
+    "i been cutting my self",
+    "i don't wanna be alive anymore",
+    "i do not want to live any more",
+    "everyone would be better off without me",
+    "he hit me",
+    "my boyfriend hits me when he drinks",
+    "she threatened to hurt me",
+    "i am scared of him",
+    "i'm afraid to go home",
+    "i don't feel safe at home",
+    "i feel unsafe",
+    "he's abusive",
+    "i want to die",
+    "i wish i was dead",
+    "i can't go on",
+    "i took all my pills",
+    "he won't let me leave the house",
+]
+
+
+@pytest.mark.parametrize("text", RECOGNISER_SLIPS)
+def test_varied_phrasings_and_recogniser_slips_are_flagged(text: str) -> None:
+    assert check_safety(text) is not None
+
+
+def test_the_concern_says_which_kind() -> None:
+    self_harm = check_safety("I want to hurt myself.")
+    danger = check_safety("My husband beats me.")
+    assert self_harm is not None and self_harm.concern is Concern.SELF_HARM
+    assert danger is not None and danger.concern is Concern.DANGER
+
+
+DANGER = [
+    "i want to kill myself",
+    "he hits me",
+    "i don't feel safe at home",
+    "i have been thinking about suicide",
+    "she said she would hurt me",
+]
+FILLER = ["well", "you know", "honestly", "lately", "at night", "and", "i think", "sometimes"]
+
+
+@given(
+    st.sampled_from(DANGER),
+    st.lists(st.sampled_from(FILLER), max_size=3),
+    st.lists(st.sampled_from(FILLER), max_size=3),
+    st.sampled_from([str.lower, str.upper, str.capitalize]),
+)
+@settings(max_examples=200, deadline=None)
+def test_danger_said_inside_a_longer_answer_is_still_flagged(
+    danger: str, before: list[str], after: list[str], case: object
+) -> None:
+    text = " ".join([*before, danger, *after]) + "."
+    assert check_safety(case(text)) is not None  # type: ignore[operator]
