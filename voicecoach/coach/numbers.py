@@ -90,8 +90,8 @@ def parse_mood(text: str) -> int | None:
         return None
     if loose:
         return _in_scale(found[0][0])
-    cued = [value for value, is_cued in found if is_cued]
-    if cued:
-        return _in_scale(cued[0])
+    after_cue = [value for value, is_cued in found if is_cued]
+    if after_cue:
+        return _in_scale(after_cue[0])
     values = {value for value, _ in found}
     return _in_scale(values.pop()) if len(values) == 1 else None
