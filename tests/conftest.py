@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,21 +69,3 @@ def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResu
         return CliResult(code=code, out=captured.out, err=captured.err)
 
     return run
-
-
-@pytest.fixture(scope="session", autouse=True)
-def speech_engine_settled() -> Iterator[None]:
-    """pyttsx3's espeak driver starts "busy", so the first runAndWait() of a process returns
-    before espeak has written the audio (the first line rendered then comes out empty about a
-    third of the time). One empty run first makes every later render wait for its audio.
-    The engine is let go before the interpreter shuts down (its finaliser needs its modules)."""
-    import contextlib
-    import gc
-
-    from voicecoach.speech import tts
-
-    with contextlib.suppress(Exception):  # no espeak: the tests that speak will say so
-        tts._shared_engine().runAndWait()
-    yield
-    tts._ENGINE = None
-    gc.collect()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import hashlib
 import io
 import logging
@@ -37,6 +39,7 @@ def _shared_engine() -> Any:
                 # return before any audio is written. One empty run settles it.
                 engine.runAndWait()
             _ENGINE = engine
+            atexit.register(release_engine)
         except (ImportError, RuntimeError, OSError) as exc:
             raise VoiceCoachError(
                 f"text to speech is not available ({exc}); sudo apt-get install espeak-ng"
@@ -45,6 +48,14 @@ def _shared_engine() -> Any:
     if threading.get_ident() != _ENGINE_OWNER:
         raise RuntimeError("the text-to-speech engine is owned by another thread")
     return _ENGINE
+
+
+def release_engine() -> None:
+    """Let the engine go while the interpreter still runs (its finaliser needs its modules)."""
+    global _ENGINE, _ENGINE_OWNER
+    _ENGINE = None
+    _ENGINE_OWNER = None
+    gc.collect()
 
 
 class TextToSpeech:
