@@ -196,10 +196,14 @@ say = ["Goodbye."]
 """A session script short enough for live-audio tests (real time is slow)."""
 
 FAST_CONFIG = """\
+[coach]
+mood_checkin = false
+
 [listen]
 end_silence_s = 0.8
 no_answer_s = 6.0
 gate_tail_s = 0.2
+reprompts = 0
 
 [audio]
 retry_every_s = 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,11 +11,13 @@ from pathlib import Path
 from voicecoach.audio.gate import HalfDuplexGate
 from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
 from voicecoach.audio.source import AudioSource
+from voicecoach.coach.script import find_script, script_files
 from voicecoach.config import Settings
-from voicecoach.errors import AudioFileError
+from voicecoach.errors import AudioFileError, VoiceCoachError
 from voicecoach.frames import seconds_to_samples
-from voicecoach.loop import Progress, Voice
+from voicecoach.loop import DEVICE_BACK, Progress, Voice
 from voicecoach.paths import Paths
+from voicecoach.speaker import replies
 from voicecoach.speaker.always_on import (
     AudioClock,
     Clock,
@@ -32,6 +35,8 @@ from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.tts import TextToSpeech
+
+log = logging.getLogger(__name__)
 
 REPLY_END_SILENCE_S = 1.0
 """A one- or two-word reply ends after this much silence."""
@@ -103,6 +108,48 @@ def open_listen_sink(options: ListenOptions, settings: Settings) -> AudioSink:
     return Speakers(settings.audio.output_device)
 
 
+def fixed_lines(scripts_dir: Path | None) -> list[str]:
+    """Every line always-on mode may say that is known in advance: its own, and the practices'."""
+    lines = [
+        replies.CHOOSE_QUESTION,
+        replies.CHOOSE_AGAIN,
+        replies.NOT_CHOSEN,
+        replies.INVITATION,
+        replies.SNOOZED,
+        replies.DECLINED,
+        DEVICE_BACK,
+    ]
+    known = script_files(scripts_dir)
+    for topic in replies.PRACTICES:
+        if topic not in known:
+            continue
+        try:
+            script = find_script(topic, scripts_dir)
+        except VoiceCoachError as exc:
+            log.warning("%s", exc)
+            continue
+        lines += [*script.opening, *script.closing]
+        for step in script.steps:
+            lines += [step.prompt, getattr(step, "acknowledge", "")]
+    return [line for line in dict.fromkeys(lines) if line]
+
+
+WARM_TRIES = 3
+"""pyttsx3's espeak driver now and then renders a line empty; the warm-up tries it again."""
+
+
+def warm_voice(tts: TextToSpeech, lines: list[str]) -> None:
+    """Render the lines before the microphone opens (then they come from the voice cache)."""
+    for line in lines:
+        for attempt in range(1, WARM_TRIES + 1):
+            try:
+                tts.render(line)
+                break
+            except VoiceCoachError as exc:
+                if attempt == WARM_TRIES:
+                    log.warning("could not prepare a line in advance (%s)", exc)
+
+
 def build_listen(
     options: ListenOptions,
     settings: Settings,
@@ -123,6 +170,14 @@ def build_listen(
         gpio = settings.gpio
         panel = open_panel(gpio.enabled, gpio.button_pin, gpio.led_pin)
     stack.callback(panel.close)
+    tts = TextToSpeech(
+        home.voice_cache,
+        voice=settings.coach.voice,
+        rate=settings.coach.rate,
+        volume=settings.coach.volume,
+        language=settings.coach.language,
+    )
+    warm_voice(tts, fixed_lines(home.sessions))
     source, clock = open_listen_source(options, settings)
     stack.callback(source.close)
     sink = open_listen_sink(options, settings)
@@ -132,13 +187,6 @@ def build_listen(
     listen = settings.listen
     spotter = WakeSpotter(decoder, listen.vad_mode, settings.wake.max_phrase_s)
     stack.callback(spotter.close)
-    tts = TextToSpeech(
-        home.voice_cache,
-        voice=settings.coach.voice,
-        rate=settings.coach.rate,
-        volume=settings.coach.volume,
-        language=settings.coach.language,
-    )
     gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
     session_timing = ListenTiming.from_seconds(
         listen.end_silence_s, listen.no_answer_s, listen.max_answer_s
