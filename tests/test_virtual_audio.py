@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import fixture_wav
+from tests.conftest import FIXTURES, fixture_wav
 from tests.virtual_audio import VirtualSoundCard, available, write_mini_home
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.loop import DEVICE_BACK
@@ -215,7 +215,14 @@ def test_listen_wakes_on_the_phrase_and_runs_a_session(
     card: VirtualSoundCard, tmp_path: Path
 ) -> None:
     home = write_mini_home(tmp_path / "home")
-    rehearse(home, "listen", "--once", "--max-seconds", "30", "--clock-start", "2025-01-06T12:00")
+    room = tmp_path / "room.wav"
+    quiet = FIXTURES / "silence-10s.wav"
+    subprocess.run(
+        ["sox", quiet, fixture_wav("wake-lets-reflect"), quiet, room, "trim", "0", "12"],
+        check=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+    rehearse(home, "listen", "--once", "--max-seconds", "60", "--mic-file", room)
     heard = tmp_path / "speaker.wav"
     recorder = card.record_speaker(heard)
     process = start_voicecoach(card, home, "listen", "--once", "--max-seconds", "90")

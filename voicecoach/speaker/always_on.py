@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from voicecoach.audio.devices import Reopenable, RetryPolicy, reopen_with_retries
 from voicecoach.audio.sink import AudioSink
 from voicecoach.coach.machine import SessionMachine
+from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import find_script, script_files
 from voicecoach.config import Settings
@@ -144,6 +145,8 @@ class ListenParts:
     clock: Clock
     panel: Panel
     progress: Progress
+    coach: CoachOptions | None = None
+    """What sessions do beyond the script (voice commands, mood check-in), as `session` does."""
 
 
 class ListenLoop:
@@ -348,7 +351,7 @@ class ListenLoop:
             if self.stop.is_set():
                 loop.stop_requested.set()
             recorder = Recorder(journal, script.id, parts.recognizer.info)
-            record = loop.run(SessionMachine(script, loop, recorder))
+            record = loop.run(SessionMachine(script, loop, recorder, parts.coach))
         finally:
             self._session = None
             journal.close()

@@ -11,6 +11,8 @@ from pathlib import Path
 from voicecoach.audio.gate import HalfDuplexGate
 from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
 from voicecoach.audio.source import AudioSource
+from voicecoach.coach.intents import seems_unfinished
+from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.script import find_script, script_files
 from voicecoach.config import Settings
 from voicecoach.errors import AudioFileError, VoiceCoachError
@@ -31,6 +33,7 @@ from voicecoach.speaker.reminder import InvitationLog
 from voicecoach.speaker.sources import RoomAndAnswers, SharedSource
 from voicecoach.speaker.wake import PhraseDecoder, SphinxPhrases, VoskPhrases, WakeSpotter
 from voicecoach.speech.engines import EngineChoice, choose_engine
+from voicecoach.speech.grammar import phrase_checker
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.recognizer import Recognizer
@@ -194,11 +197,15 @@ def build_listen(
     reply_timing = ListenTiming.from_seconds(
         min(REPLY_END_SILENCE_S, listen.end_silence_s), settings.wake.reply_s, REPLY_MAX_S
     )
+    coach = CoachOptions.from_settings(settings, home.state_file)
+    checker = phrase_checker(recognizer, coach.spotter.book.grammar())
     parts = ListenParts(
         source=SharedSource(source),
         spotter=spotter,
         recognizer=recognizer,
-        session_listener=Listener(recognizer, session_timing, listen.vad_mode),
+        session_listener=Listener(
+            recognizer, session_timing, listen.vad_mode, checker, seems_unfinished
+        ),
         reply_listener=Listener(recognizer, reply_timing, listen.vad_mode),
         voice=Voice(tts, LitSink(sink, panel), gate),
         journal_dir=home.journal,
@@ -207,5 +214,6 @@ def build_listen(
         clock=clock,
         panel=panel,
         progress=progress,
+        coach=coach,
     )
     return ListenLoop(parts, settings), choice.reason
