@@ -15,7 +15,6 @@ if it does not come back in time the session ends as stopped, answers kept.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 from collections.abc import Iterator
@@ -193,26 +192,7 @@ class SessionLoop:
                 machine.stop()
             return False
         try:
-            if _passes_keywords(machine):
-                machine.resume(reason="device-back", line=DEVICE_BACK)
-            else:
-                machine.recorder.event("device-back")
-                machine.recorder.coach_said(DEVICE_BACK)
-                self.say(DEVICE_BACK)
-                machine.resume()
+            machine.resume(reason="device-back", line=DEVICE_BACK)
         except MachineError:
             log.debug("device back while %s: nothing to resume", machine.state)
         return True
-
-
-def _passes_keywords(machine: SessionMachine) -> bool:
-    """Whether the state entered on resume accepts the trigger's keyword arguments.
-
-    transitions hands them to every callback; a machine whose ``on_enter_ASKING`` takes none
-    gets a plain ``resume()`` with the line said and noted here instead.
-    """
-    enter = getattr(machine, "on_enter_ASKING", None)
-    if enter is None:
-        return True
-    params = inspect.signature(enter).parameters.values()
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
