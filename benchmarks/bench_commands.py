@@ -9,6 +9,8 @@ safety check. Reported per engine:
 - false triggers: utterances that are not commands but were taken as one / all of them;
 - safety recall: safety phrases flagged / all of them; false alarms on heavy-but-safe answers.
 
+PocketSphinx is also scored with the open transcript alone (no grammar), from the same run.
+
 PocketSphinx hears the English fixtures. Vosk runs the small Korean model (the only Vosk model
 on the build machines): Korean commands, Korean non-commands, Korean safety phrases, and the
 English utterances as non-commands (they must never trigger a Korean command). Vosk is measured
@@ -43,6 +45,9 @@ from voicecoach.speech.listener import Listener, ListenTiming  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
+
+TRANSCRIPT_ONLY = 1.01
+"""An agreement no second opinion reaches: the open transcript decides alone (for comparison)."""
 
 EN_COMMANDS = ("command", "command-extra")
 EN_OTHERS = (
@@ -196,7 +201,8 @@ def bench_pocketsphinx(verbose: bool) -> None:
     from voicecoach.speech.sphinx_engine import SphinxRecognizer
 
     names = names_of(fixtures(), EN_COMMANDS + EN_OTHERS)
-    results, speed = run(SphinxRecognizer(), "en", names, [MIN_AGREEMENT])
+    results, speed = run(SphinxRecognizer(), "en", names, [MIN_AGREEMENT, TRANSCRIPT_ONLY])
+    report("PocketSphinx (en-us), transcript only", results[TRANSCRIPT_ONLY], EN_SAFETY, EN_SAFE)
     tally = report(
         f"PocketSphinx (en-us), agreement {MIN_AGREEMENT}",
         results[MIN_AGREEMENT],
