@@ -185,7 +185,7 @@ TopicArg = Annotated[
     str | None, typer.Argument(help="Practice: patience, self-compassion, communication, …")
 ]
 AnswersOpt = Annotated[
-    list[Path] | None, typer.Option("--answers", help="Scripted user: one WAV per question.")
+    list[Path] | None, typer.Option("--answers", help="Scripted user: one WAV per listening turn.")
 ]
 MicFileOpt = Annotated[
     Path | None, typer.Option("--mic-file", help="A recording played as the microphone.")
