@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import subprocess
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import FIXTURES, CliResult, fixture_wav
+from tests.test_journal import make_record
 from tests.virtual_audio import write_mini_home
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.speaker import cues
@@ -21,6 +23,8 @@ from voicecoach.speaker.replies import (
     choose_practice,
     invitation_reply,
 )
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import Status
 
 Cli = Callable[..., CliResult]
 OFFERED = tuple(PRACTICES)
@@ -142,3 +146,26 @@ def test_surprise_me_chooses_among_the_offered_only() -> None:
 )
 def test_replies_to_the_invitation(said: str, reply: Reply) -> None:
     assert invitation_reply(said) is reply
+
+
+def test_listen_keeps_answer_audio_and_applies_keep_days(cli: Cli, home: Path, room: Path) -> None:
+    write_mini_home(home, "\n[journal]\nsave_audio = true\nkeep_days = 30\n")
+    now = datetime.now().astimezone().replace(microsecond=0)
+    journal = Journal(home / "journal")
+    journal.save(
+        make_record(
+            "old-1", (now - timedelta(days=45)).isoformat(), turns=1, status=Status.COMPLETED
+        )
+    )
+    journal.close()
+    answers = ["choose-patience", "patience-1", "patience-2"]
+    report = listen(cli, answers, "--mic-file", room, "--once").json()
+    (session_id,) = report["sessions"]
+    journal = Journal(home / "journal")  # read directly: `history` would apply keep_days itself
+    assert [s.id for s in journal.summaries()] == [session_id]
+    journal.close()
+    folder = home / "journal" / "audio" / session_id
+    assert sorted(p.name for p in folder.glob("*.wav")) == ["1.wav", "2.wav"]
+    kept = read_wav(folder / "1.wav").rstrip(b"\x00")
+    said = read_wav(fixture_wav("patience-1"))
+    assert len(kept) > len(said) * 0.7 and said.find(kept[: len(kept) - len(kept) % 2]) >= 0

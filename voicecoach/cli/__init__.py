@@ -26,18 +26,27 @@ def expand_multi_value(argv: list[str]) -> list[str]:
     """`--answers a b c` → `--answers a --answers b --answers c`, as click expects."""
     expanded: list[str] = []
     current: str | None = None
+    took_value = False
     for arg in argv:
         if arg in MULTI_VALUE_OPTIONS:
-            current = arg
+            _close_option(expanded, current, took_value)
+            current, took_value = arg, False
             continue
         if current is not None and not arg.startswith("-"):
             expanded += [current, arg]
+            took_value = True
             continue
+        _close_option(expanded, current, took_value)
         current = None
         expanded.append(arg)
-    if current is not None:
-        expanded.append(current)  # no value: let click say so
+    _close_option(expanded, current, took_value)
     return expanded
+
+
+def _close_option(expanded: list[str], option: str | None, took_value: bool) -> None:
+    """An option given no value at all is passed on bare, so click names it in its error."""
+    if option is not None and not took_value:
+        expanded.append(option)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.text import Text
 
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
 
@@ -22,7 +23,7 @@ class TerminalProgress:
 
     def coach(self, text: str) -> None:
         self._clear_partial()
-        self._console.print(f"[bold cyan]coach[/] {text}", highlight=False)
+        self._console.print(Text.assemble(("coach", "bold cyan"), " ", text), highlight=False)
 
     def heard(self, event: ListenEvent) -> None:
         if isinstance(event, Partial):
@@ -34,11 +35,12 @@ class TerminalProgress:
             return
         self._clear_partial()
         if isinstance(event, Final):
-            self._console.print(f"[bold green]you  [/] {event.utterance.text}", highlight=False)
+            said = event.utterance.text
+            self._console.print(Text.assemble(("you  ", "bold green"), " ", said), highlight=False)
         elif isinstance(event, NoAnswer):
             self._console.print("[dim]      (no answer)[/]", highlight=False)
 
     def note(self, text: str) -> None:
-        """A message about the session itself (engine chosen, journal notices)."""
+        """A message about the session itself (engine chosen, journal notices), printed as is."""
         self._clear_partial()
-        self._console.print(f"[dim]{text}[/]", highlight=False)
+        self._console.print(Text(text, style="dim"), highlight=False)

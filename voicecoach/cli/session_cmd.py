@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from voicecoach.audio.devices import RetryPolicy
 from voicecoach.audio.gate import HalfDuplexGate
@@ -31,10 +30,10 @@ from voicecoach.loop import SessionLoop, Voice
 from voicecoach.paths import Paths
 from voicecoach.speech.engines import choose_engine, open_recognizer
 from voicecoach.speech.grammar import phrase_checker
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.listener import Listener, answer_timing
 from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.tts import TextToSpeech
-from voicecoach.store.audio import AnswerAudio, JournalWriter
+from voicecoach.store.audio import AnswerAudio, JournalWriter, longest_turn_s
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention, retention_note
@@ -54,10 +53,6 @@ class RunOptions:
     show_partials: bool = True
     demo: bool = False
     """A demo: no mood check-in, no first-run note, nothing remembered."""
-
-
-PHRASE_MARGIN_S = 1.0
-"""Audio decoded around a command's speech (pre-roll and hangover), on top of max_command_s."""
 
 
 def coach_options(config: Settings, home: Paths, options: RunOptions) -> CoachOptions:
@@ -136,17 +131,9 @@ def run_session(
             progress.note(notice)
         keep_days = config.journal.keep_days
         if erased := apply_retention(journal, keep_days):
-            progress.note(escape(retention_note(erased, keep_days)))
-        listen = config.listen
-        gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
-        timing = ListenTiming.from_seconds(
-            listen.end_silence_s,
-            listen.no_answer_s,
-            listen.max_answer_s,
-            thinking_pause=listen.thinking_pause_s,
-            cap_grace=listen.cap_grace_s,
-            phrase_max=config.commands.max_command_s + PHRASE_MARGIN_S,
-        )
+            progress.note(retention_note(erased, keep_days))
+        gate = HalfDuplexGate(seconds_to_samples(config.listen.gate_tail_s))
+        timing = answer_timing(config)
         coach = coach_options(config, home, options)
         checker = phrase_checker(recognizer, coach.spotter.book.grammar())
         tts = TextToSpeech(
@@ -157,13 +144,13 @@ def run_session(
             language=config.coach.language,
         )
         listener = Listener(
-            recognizer, timing, listen.vad_mode, checker=checker, unfinished=seems_unfinished
+            recognizer, timing, config.listen.vad_mode, checker=checker, unfinished=seems_unfinished
         )
         loop = SessionLoop(source, listener, Voice(tts, sink, gate), progress)
         loop.retry = RetryPolicy(config.audio.retry_every_s, config.audio.give_up_s)
         writer: JournalWriter = journal
         if config.journal.save_audio:
-            audio = AnswerAudio(journal.folder, listen.no_answer_s + listen.max_answer_s)
+            audio = AnswerAudio(journal.folder, longest_turn_s(config.listen))
             loop.tap = audio
             writer = audio.wrap(journal)
         machine = SessionMachine(script, loop, Recorder(writer, script.id, recognizer.info), coach)

@@ -47,7 +47,9 @@ from voicecoach.speaker.wake import WakeSpotter
 from voicecoach.speech.events import Final, NoAnswer
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.recognizer import Recognizer
+from voicecoach.store.audio import AnswerAudio, JournalWriter, longest_turn_s
 from voicecoach.store.journal import Journal
+from voicecoach.store.retention import apply_retention
 
 log = logging.getLogger(__name__)
 
@@ -344,13 +346,20 @@ class ListenLoop:
         script = find_script(topic, parts.scripts_dir)
         journal = Journal(parts.journal_dir)
         try:
+            # Running for months: [journal] keep_days is applied before each session.
+            apply_retention(journal, self.settings.journal.keep_days)
             loop = SessionLoop(parts.source, parts.session_listener, parts.voice, parts.progress)
             loop.now = self.now
             loop.retry = self.retry
             self._session = loop
             if self.stop.is_set():
                 loop.stop_requested.set()
-            recorder = Recorder(journal, script.id, parts.recognizer.info)
+            writer: JournalWriter = journal
+            if self.settings.journal.save_audio:
+                audio = AnswerAudio(journal.folder, longest_turn_s(self.settings.listen))
+                loop.tap = audio
+                writer = audio.wrap(journal)
+            recorder = Recorder(writer, script.id, parts.recognizer.info)
             record = loop.run(SessionMachine(script, loop, recorder, parts.coach))
         finally:
             self._session = None

@@ -34,7 +34,7 @@ from voicecoach.speaker.sources import RoomAndAnswers, SharedSource
 from voicecoach.speaker.wake import PhraseDecoder, SphinxPhrases, VoskPhrases, WakeSpotter
 from voicecoach.speech.engines import EngineChoice, choose_engine
 from voicecoach.speech.grammar import phrase_checker
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.listener import Listener, ListenTiming, answer_timing
 from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.tts import TextToSpeech
@@ -191,9 +191,7 @@ def build_listen(
     spotter = WakeSpotter(decoder, listen.vad_mode, settings.wake.max_phrase_s)
     stack.callback(spotter.close)
     gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
-    session_timing = ListenTiming.from_seconds(
-        listen.end_silence_s, listen.no_answer_s, listen.max_answer_s
-    )
+    session_timing = answer_timing(settings)
     reply_timing = ListenTiming.from_seconds(
         min(REPLY_END_SILENCE_S, listen.end_silence_s), settings.wake.reply_s, REPLY_MAX_S
     )

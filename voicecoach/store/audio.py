@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from voicecoach.audio.wavfile import read_wav
+from voicecoach.config import ListenSettings
 from voicecoach.errors import JournalError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH, AudioChunk, seconds_to_samples
 from voicecoach.speech.events import Utterance
@@ -123,6 +124,11 @@ class AnswerAudio:
     def wrap(self, journal: JournalWriter) -> JournalWriter:
         """The journal, keeping the audio of each new answer once the answer itself is saved."""
         return _KeepingJournal(journal, self)
+
+
+def longest_turn_s(listen: ListenSettings) -> float:
+    """The most audio one listening turn can hold: the wait, the longest answer and its grace."""
+    return listen.no_answer_s + listen.max_answer_s + listen.cap_grace_s
 
 
 class JournalWriter(Protocol):

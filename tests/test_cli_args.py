@@ -1,0 +1,56 @@
+"""`--answers a.wav b.wav …`: several values after one option, wherever it stands on the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import fixture_wav
+from voicecoach.cli import expand_multi_value
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["session", "--answers", "a.wav", "b.wav", "--fast"],
+            ["session", "--answers", "a.wav", "--answers", "b.wav", "--fast"],
+        ),
+        (
+            ["session", "patience", "--fast", "--answers", "a.wav"],
+            ["session", "patience", "--fast", "--answers", "a.wav"],
+        ),
+        (
+            ["session", "--answers", "a.wav", "--answers", "b.wav"],
+            ["session", "--answers", "a.wav", "--answers", "b.wav"],
+        ),
+        (["session", "--answers", "--fast"], ["session", "--answers", "--fast"]),
+        (["session", "--answers"], ["session", "--answers"]),
+        (["history", "--json"], ["history", "--json"]),
+    ],
+)
+def test_expand_multi_value(argv: list[str], expected: list[str]) -> None:
+    assert expand_multi_value(argv) == expected
+
+
+def test_answers_last_on_the_line_runs_the_session(cli: Any, home: Path) -> None:
+    # Mood check-in off so one WAV covers the only listening turn that matters; the rest is silence.
+    config = home.parent / "config.toml"
+    config.write_text("[coach]\nmood_checkin = false\n\n[listen]\nreprompts = 0\n")
+    result = cli(
+        "session", "patience", "--fast", "--json", "--config", config,
+        "--answers", fixture_wav("patience-1"),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    record = result.json()
+    answered = [turn for turn in record["turns"] if turn["answer"] is not None]
+    assert len(answered) == 1
+    assert "patient" in answered[0]["answer"]["text"]
+
+
+def test_answers_with_no_value_is_named(cli: Any) -> None:
+    result = cli("session", "patience", "--fast", "--answers")
+    assert result.code != 0
+    assert "--answers" in result.err
