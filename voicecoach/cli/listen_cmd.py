@@ -18,7 +18,6 @@ from voicecoach.cli.session_cmd import (
     ConfigOpt,
     EngineOpt,
     FastOpt,
-    JsonOpt,
     MicFileOpt,
     ModelOpt,
     SpeakerFileOpt,
@@ -35,6 +34,10 @@ MaxSecondsOpt = Annotated[
 LoopOpt = Annotated[
     bool, typer.Option("--loop-mic-file", help="Play the --mic-file recording over and over.")
 ]
+ReportOpt = Annotated[
+    bool, typer.Option("--json", help="At the end, print what happened (wakes, sessions) as JSON.")
+]
+StatusJsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead.")]
 ClockOpt = Annotated[
     str | None,
     typer.Option(
@@ -81,7 +84,7 @@ def listen(
     once: OnceOpt = False,
     max_seconds: MaxSecondsOpt = None,
     clock_start: ClockOpt = None,
-    as_json: JsonOpt = False,
+    as_json: ReportOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Always on: wait for the wake phrase, the button or the daily invitation, then a session."""
@@ -143,7 +146,7 @@ def service_uninstall() -> None:
 
 
 @service_app.command("status")
-def service_status(as_json: JsonOpt = False) -> None:
+def service_status(as_json: StatusJsonOpt = False) -> None:
     """Whether the unit is installed, and what systemd says of it."""
     path, text = _unit()
     state = unit.status(path, text)
