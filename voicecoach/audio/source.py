@@ -98,8 +98,14 @@ class ScriptedAnswers:
     def listening(self, at: int) -> None:
         self._pending_at = at
 
+    def between_answers(self) -> Iterator[bytes]:
+        """What the microphone hears while nobody answers: silence."""
+        while True:
+            yield SILENT_FRAME
+
     def frames(self) -> Iterator[AudioChunk]:
         start = 0
+        background = self.between_answers()
         while True:
             if self._pending_at is not None and start >= self._pending_at and self._answers:
                 self._pending_at = None
@@ -109,7 +115,7 @@ class ScriptedAnswers:
                     start += FRAME_SAMPLES
                 continue
             self._pacer.wait_until(start)
-            yield AudioChunk(pcm=SILENT_FRAME, start=start)
+            yield AudioChunk(pcm=next(background), start=start)
             start += FRAME_SAMPLES
 
     @property

@@ -8,15 +8,14 @@ listening turn with the next WAV.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from voicecoach.audio.devices import Reopenable
-from voicecoach.audio.source import SILENT_FRAME, AudioSource, Pacer, _split
+from voicecoach.audio.source import AudioSource, ScriptedAnswers, _split
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.errors import AudioDeviceError
-from voicecoach.frames import FRAME_SAMPLES, AudioChunk
+from voicecoach.frames import AudioChunk
 
 
 class SharedSource:
@@ -52,7 +51,7 @@ class SharedSource:
         self.source.close()
 
 
-class RoomAndAnswers:
+class RoomAndAnswers(ScriptedAnswers):
     """A room recording (looped or followed by silence); answers spoken when the coach listens."""
 
     def __init__(
@@ -62,45 +61,20 @@ class RoomAndAnswers:
         loop: bool = False,
         fast: bool = False,
     ) -> None:
+        super().__init__(answers, fast)
         names = [p.name for p in ([room] if room else [])] + [f"{len(answers)} answers"]
         self.name = ", ".join(names)
         self._room = _split(read_wav(room)) if room is not None else []
         self._loop = loop and bool(self._room)
-        self._answers = deque(_split(read_wav(p)) for p in answers)
-        self._pending_at: int | None = None
-        self._pacer = Pacer(fast)
 
-    def listening(self, at: int) -> None:
-        self._pending_at = at
-
-    def _room_frames(self) -> Iterator[bytes]:
+    def between_answers(self) -> Iterator[bytes]:
+        """The room recording (over and over when looped), then silence."""
         while True:
             yield from self._room
             if not self._loop:
                 break
-        while True:
-            yield SILENT_FRAME
-
-    def frames(self) -> Iterator[AudioChunk]:
-        start = 0
-        room = self._room_frames()
-        while True:
-            if self._pending_at is not None and start >= self._pending_at and self._answers:
-                self._pending_at = None
-                for pcm in self._answers.popleft():
-                    self._pacer.wait_until(start)
-                    yield AudioChunk(pcm=pcm, start=start)
-                    start += FRAME_SAMPLES
-                continue
-            self._pacer.wait_until(start)
-            yield AudioChunk(pcm=next(room), start=start)
-            start += FRAME_SAMPLES
-
-    @property
-    def remaining(self) -> int:
-        """Answers not yet spoken."""
-        return len(self._answers)
+        yield from super().between_answers()
 
     def close(self) -> None:
-        self._answers.clear()
+        super().close()
         self._room = []

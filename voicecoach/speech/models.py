@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import logging
 import os
 import pkgutil
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from voicecoach.errors import ModelError
-from voicecoach.paths import PRIVATE_FILE, Paths, private_dir
+from voicecoach.paths import Paths
+from voicecoach.state import read_state, update_state
 
 log = logging.getLogger(__name__)
 
@@ -178,39 +176,15 @@ ACTIVE_KEY = "active_model"
 """Key of the state file holding the name chosen with `voicecoach models use`."""
 
 
-def _read_state(state_file: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(state_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("%s: ignored, cannot be read (%s)", state_file, exc)
-        return {}
-    return doc if isinstance(doc, dict) else {}
-
-
 def active_model_name(state_file: Path) -> str:
     """The model chosen with `voicecoach models use`, or "" when none was chosen."""
-    value = _read_state(state_file).get(ACTIVE_KEY, "")
+    value = read_state(state_file).get(ACTIVE_KEY, "")
     return value if isinstance(value, str) else ""
 
 
 def set_active_model(state_file: Path, name: str) -> None:
     """Remember the active model ("" forgets it); other keys of the state file are kept."""
-    doc = _read_state(state_file)
-    if name:
-        doc[ACTIVE_KEY] = name
-    else:
-        doc.pop(ACTIVE_KEY, None)
-    private_dir(state_file.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=state_file.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle, ensure_ascii=False, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, PRIVATE_FILE)
-        os.replace(tmp_name, state_file)
+        update_state(state_file, ACTIVE_KEY, name or None)
     except OSError as exc:
-        Path(tmp_name).unlink(missing_ok=True)
         raise ModelError(f"{state_file}: cannot save the active model ({exc.strerror})") from exc
