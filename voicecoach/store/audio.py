@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import wave
+from collections import deque
 from pathlib import Path
 from typing import Protocol
 
@@ -81,14 +82,14 @@ class AnswerAudio:
         """The journal folder; audio goes to ``audio/<session id>/`` in it."""
         self._limit = seconds_to_samples(max_turn_s)
         self._start = 0
-        self._frames: list[AudioChunk] = []
+        self._frames: deque[AudioChunk] = deque()
 
     # -- FrameTap, for the loop --------------------------------------------------------------
 
     def listening(self, at: int) -> None:
         """A listening turn starts at audio time ``at``: forget the previous turn's frames."""
         self._start = at
-        self._frames = []
+        self._frames.clear()
 
     def heard(self, chunk: AudioChunk) -> None:
         """A frame the listener got; the oldest are dropped past the longest possible turn."""
@@ -96,7 +97,7 @@ class AnswerAudio:
             return
         self._frames.append(chunk)
         while self._frames and chunk.end - self._frames[0].start > self._limit:
-            self._frames.pop(0)
+            self._frames.popleft()
 
     # -- keeping -----------------------------------------------------------------------------
 
