@@ -34,7 +34,7 @@ from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import seconds_to_samples  # noqa: E402
 from voicecoach.loop import QuietProgress, SessionLoop, Voice  # noqa: E402
 from voicecoach.speech.events import Utterance  # noqa: E402
-from voicecoach.speech.listener import Listener, ListenTiming  # noqa: E402
+from voicecoach.speech.listener import Listener, answer_timing  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 from voicecoach.speech.scoring import character_error_rate, corpus_error_rate  # noqa: E402
 from voicecoach.speech.tts import TextToSpeech  # noqa: E402
@@ -157,11 +157,7 @@ def pipeline_decode(
     timed = TimedRecognizer(recognizer)
     source = ScriptedAnswers([wav(n) for n in case.names], fast=True)
     listen = settings.listen
-    listener = Listener(
-        timed,  # type: ignore[arg-type]
-        ListenTiming.from_seconds(listen.end_silence_s, listen.no_answer_s, listen.max_answer_s),
-        listen.vad_mode,
-    )
+    listener = Listener(timed, answer_timing(settings), listen.vad_mode)  # type: ignore[arg-type]
     tts = TextToSpeech(scratch / "voice")
     gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
     loop = SessionLoop(source, listener, Voice(tts, SilentSink(), gate), QuietProgress())

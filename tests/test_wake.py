@@ -92,3 +92,17 @@ def test_vosk_grammar_hears_its_phrase_and_not_long_speech(
     assert heard(spotter, espeak_ko("감사합니다", tmp_path)) == []
     assert heard(spotter, read_wav(fixture_wav("ko-3"))) == []
     assert heard(spotter, read_wav(FIXTURES / "silence-10s.wav")) == []
+
+
+def test_vosk_wake_phrases_the_model_cannot_know_are_named(
+    korean_model: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(ConfigError, match=r"^\[wake\] phrases: the Vosk model knows none"):
+        VoskPhrases(korean_model, PHRASES, min_confidence=0.6)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="voicecoach.speech.grammar"):
+        spotter = VoskPhrases(korean_model, ("영화", "hey coach"), min_confidence=0.6)
+    assert spotter.phrases == ("영화",)
+    assert [r.getMessage() for r in caplog.records] == [
+        "the Vosk model does not know every word of the wake phrases: hey coach"
+    ]

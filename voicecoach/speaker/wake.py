@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from voicecoach.errors import ConfigError, ModelError
+from voicecoach.errors import ConfigError
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk, seconds_to_samples
+from voicecoach.speech.grammar import clean_phrase, vosk_phrase_recognizer
 
 log = logging.getLogger(__name__)
 
@@ -173,10 +174,6 @@ class WakeSpotter:
         self.decoder.close()
 
 
-def _normalise(phrase: str) -> str:
-    return " ".join(phrase.lower().split())
-
-
 class SphinxPhrases:
     """PocketSphinx keyphrase spotting of the phrases, with its bundled US-English model."""
 
@@ -185,7 +182,7 @@ class SphinxPhrases:
     def __init__(self, phrases: tuple[str, ...], threshold: float) -> None:
         import pocketsphinx
 
-        self.phrases = tuple(_normalise(p) for p in phrases)
+        self.phrases = tuple(clean_phrase(p) for p in phrases)
         config = pocketsphinx.Config(loglevel="FATAL", lm=None)
         probe = pocketsphinx.Decoder(config)
         unknown = sorted(
@@ -220,7 +217,7 @@ class SphinxPhrases:
         hyp = self._decoder.hyp()
         if hyp is None:
             return None
-        text = _normalise(hyp.hypstr)
+        text = clean_phrase(hyp.hypstr)
         return next((p for p in self.phrases if p in text), None)
 
     def end(self) -> str | None:
@@ -243,23 +240,19 @@ class SphinxPhrases:
 
 
 class VoskPhrases:
-    """A Vosk recogniser whose grammar is the phrases and "[unk]"; created once, kept."""
+    """A Vosk recogniser whose grammar is the wake phrases (and "[unk]"); created once, kept."""
 
     engine = "vosk"
 
     def __init__(self, model: Any, phrases: tuple[str, ...], min_confidence: float) -> None:
-        import vosk
-
-        self.phrases = tuple(_normalise(p) for p in phrases)
+        self.phrases, rec = vosk_phrase_recognizer(model, phrases, "the wake phrases")
+        if rec is None:
+            raise ConfigError(
+                "[wake] phrases: the Vosk model knows none of these phrases' words; "
+                "choose phrases in the model's language"
+            )
+        self._rec: Any = rec
         self._min_conf = min_confidence
-        grammar = json.dumps([*self.phrases, "[unk]"], ensure_ascii=False)
-        try:
-            self._rec = vosk.KaldiRecognizer(model, SAMPLE_RATE, grammar)
-        except Exception as exc:  # vosk raises a bare Exception
-            raise ModelError(
-                f"this Vosk model cannot restrict itself to the wake phrases ({exc}); "
-                "it needs a model with a dynamic graph, such as the small models"
-            ) from exc
         self._rec.SetWords(True)
         self._words: list[dict[str, Any]] = []
 

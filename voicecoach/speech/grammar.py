@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE
 from voicecoach.speech.events import Final
 
@@ -99,7 +100,8 @@ def letters(text: str) -> list[str]:
     return [c for c in unicodedata.normalize("NFD", text.lower()) if c.isalnum()]
 
 
-def _clean(phrase: str) -> str:
+def clean_phrase(phrase: str) -> str:
+    """Lower case, single spaces: how phrases and transcripts are compared."""
     return " ".join(phrase.lower().split())
 
 
@@ -108,8 +110,8 @@ class SphinxPhrases:
 
     def __init__(self, decoder: Any, phrases: Sequence[str]) -> None:
         self._decoder = decoder
-        known = [p for p in map(_clean, phrases) if p and self._knows(p)]
-        dropped = sorted(set(map(_clean, phrases)) - set(known))
+        known = [p for p in map(clean_phrase, phrases) if p and self._knows(p)]
+        dropped = sorted(set(map(clean_phrase, phrases)) - set(known))
         if dropped:
             log.warning("PocketSphinx does not know every word of: %s", ", ".join(dropped))
         self.phrases = tuple(dict.fromkeys(known))
@@ -142,10 +144,10 @@ class SphinxPhrases:
             hyp = decoder.hyp()
         finally:
             decoder.activate_search(self._open_search)
-        phrase = _clean(hyp.hypstr) if hyp is not None else ""
+        phrase = clean_phrase(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)
-        said = _clean(heard)
+        said = clean_phrase(heard)
         one_word = len(said.split()) == 1 and len(phrase.split()) == 1
         agreement = phone_agreement(self._phones(said), self._phones(phrase), one_word)
         return Recheck(phrase, agreement)
@@ -154,31 +156,50 @@ class SphinxPhrases:
         """The search goes with the decoder."""
 
 
+def vosk_phrase_recognizer(
+    model: Any, phrases: Sequence[str], what: str
+) -> tuple[tuple[str, ...], Any]:
+    """A Kaldi recogniser on ``model`` restricted to the phrases it knows every word of.
+
+    Returns the phrases kept (cleaned, in order) and the recogniser (None when none is known);
+    phrases with unknown words are named in one warning (``what`` says whose phrases they are).
+    Raises ModelError when the model cannot take a grammar (large models have a static graph).
+    """
+    import vosk
+
+    def known(word: str) -> bool:
+        return bool(model.vosk_model_find_word(word) >= 0)
+
+    wanted = [p for p in map(clean_phrase, phrases) if p]
+    kept = tuple(dict.fromkeys(p for p in wanted if all(map(known, p.split()))))
+    dropped = sorted(set(wanted) - set(kept))
+    if dropped:
+        log.warning("the Vosk model does not know every word of %s: %s", what, ", ".join(dropped))
+    if not kept:
+        return (), None
+    grammar = [*kept, *(["[unk]"] if known("[unk]") else [])]
+    try:
+        rec = vosk.KaldiRecognizer(model, SAMPLE_RATE, json.dumps(grammar, ensure_ascii=False))
+    except Exception as exc:  # vosk raises a bare Exception
+        raise ModelError(
+            f"this Vosk model cannot restrict itself to {what} ({exc}); "
+            "it needs a model with a dynamic graph, such as the small models"
+        ) from exc
+    return kept, rec
+
+
 class VoskPhrases:
     """A Kaldi recogniser on the session's Vosk model whose grammar is the phrases."""
 
     def __init__(self, model: Any, phrases: Sequence[str]) -> None:
-        import vosk
-
-        def known(word: str) -> bool:
-            return bool(model.vosk_model_find_word(word) >= 0)
-
-        wanted = [p for p in map(_clean, phrases) if p]
-        self.phrases = tuple(dict.fromkeys(p for p in wanted if all(map(known, p.split()))))
-        dropped = sorted(set(wanted) - set(self.phrases))
-        if dropped:
-            log.warning("the Vosk model does not know every word of: %s", ", ".join(dropped))
-        grammar = [*self.phrases, *(["[unk]"] if known("[unk]") else [])]
         self._rec: Any = None
-        if self.phrases:
-            try:
-                self._rec = vosk.KaldiRecognizer(
-                    model, SAMPLE_RATE, json.dumps(grammar, ensure_ascii=False)
-                )
-            except Exception as exc:  # vosk raises a bare Exception
-                log.warning("this Vosk model cannot take a grammar (%s); no second opinion", exc)
-                self.phrases = ()
-                return
+        try:
+            self.phrases, self._rec = vosk_phrase_recognizer(model, phrases, "the command phrases")
+        except ModelError as exc:
+            log.warning("%s; no second opinion on commands", exc)
+            self.phrases = ()
+            return
+        if self._rec is not None:
             self._rec.AcceptWaveform(bytes(SAMPLE_RATE // 5))  # pay the first-audio stall now
             self._rec.FinalResult()
 
@@ -189,7 +210,7 @@ class VoskPhrases:
         if self._rec.AcceptWaveform(pcm):
             texts.append(json.loads(self._rec.Result()).get("text", ""))
         texts.append(json.loads(self._rec.FinalResult()).get("text", ""))
-        phrase = _clean(" ".join(t for t in texts if t))
+        phrase = clean_phrase(" ".join(t for t in texts if t))
         if phrase not in self.phrases:
             return Recheck("", 0.0)
         return Recheck(phrase, similarity(letters(heard), letters(phrase)))
