@@ -35,7 +35,7 @@ ONSET_FRAMES = 2
 PREROLL_FRAMES = 5
 """Frames before the detected start of speech that are decoded with it (soft first sounds)."""
 
-HANGOVER_FRAMES = 5
+HANGOVER_FRAMES = 3
 """Frames of silence after speech decoded straight away; a longer pause waits to see."""
 
 SENTENCE_GAP_FRAMES = 3
