@@ -28,10 +28,9 @@ from voicecoach.errors import AudioFileError
 from voicecoach.frames import seconds_to_samples
 from voicecoach.loop import SessionLoop, Voice
 from voicecoach.paths import Paths
-from voicecoach.speech.engines import choose_engine, open_recognizer
+from voicecoach.speech.engines import engine_for, open_recognizer
 from voicecoach.speech.grammar import phrase_checker
 from voicecoach.speech.listener import Listener, answer_timing
-from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.store.audio import AnswerAudio, JournalWriter, longest_turn_s
 from voicecoach.store.journal import Journal
@@ -111,13 +110,7 @@ def run_session(
     """Check every input, then run the session; nothing is written before all inputs are good."""
     progress = TerminalProgress(err_console, show_partials=options.show_partials)
     script = find_script(options.topic, home.sessions)
-    choice = choose_engine(
-        options.engine or config.speech.engine,
-        options.model if options.model is not None else config.speech.model,
-        config.coach.language,
-        search_dirs(home),
-        active=active_model_name(home.state_file),
-    )
+    choice = engine_for(config, home, options.engine, options.model)
     source = open_source(options, config)
     with contextlib.ExitStack() as stack:
         stack.callback(source.close)

@@ -32,10 +32,9 @@ from voicecoach.speaker.gpio import Panel, open_panel
 from voicecoach.speaker.reminder import InvitationLog
 from voicecoach.speaker.sources import RoomAndAnswers, SharedSource
 from voicecoach.speaker.wake import PhraseDecoder, SphinxPhrases, VoskPhrases, WakeSpotter
-from voicecoach.speech.engines import EngineChoice, choose_engine
+from voicecoach.speech.engines import EngineChoice, engine_for
 from voicecoach.speech.grammar import phrase_checker
 from voicecoach.speech.listener import Listener, ListenTiming, answer_timing
-from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.tts import TextToSpeech
 
@@ -162,13 +161,7 @@ def build_listen(
     panel: Panel | None = None,
 ) -> tuple[ListenLoop, str]:
     """Open everything (closed by ``stack``); the loop, ready to run, and the engine chosen."""
-    choice = choose_engine(
-        options.engine or settings.speech.engine,
-        options.model if options.model is not None else settings.speech.model,
-        settings.coach.language,
-        search_dirs(home),
-        active=active_model_name(home.state_file),
-    )
+    choice = engine_for(settings, home, options.engine, options.model)
     if panel is None:
         gpio = settings.gpio
         panel = open_panel(gpio.enabled, gpio.button_pin, gpio.led_pin)
