@@ -148,7 +148,9 @@ def test_replies_to_the_invitation(said: str, reply: Reply) -> None:
     assert invitation_reply(said) is reply
 
 
-def test_listen_keeps_answer_audio_and_applies_keep_days(cli: Cli, home: Path, room: Path) -> None:
+def test_listen_keeps_answer_audio_and_applies_keep_days(
+    cli: Cli, home: Path, room: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     write_mini_home(home, "\n[journal]\nsave_audio = true\nkeep_days = 30\n")
     now = datetime.now().astimezone().replace(microsecond=0)
     journal = Journal(home / "journal")
@@ -164,6 +166,10 @@ def test_listen_keeps_answer_audio_and_applies_keep_days(cli: Cli, home: Path, r
     journal = Journal(home / "journal")  # read directly: `history` would apply keep_days itself
     assert [s.id for s in journal.summaries()] == [session_id]
     journal.close()
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("voicecoach")]
+    assert "removed 1 session(s) older than 30 days ([journal] keep_days)" in logged
+    assert "wake phrase heard" in logged
+    assert not [line for line in logged if "partner" in line or "chest" in line]
     folder = home / "journal" / "audio" / session_id
     assert sorted(p.name for p in folder.glob("*.wav")) == ["1.wav", "2.wav"]
     kept = read_wav(folder / "1.wav").rstrip(b"\x00")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 from collections.abc import Iterator
 from datetime import datetime
@@ -88,6 +89,9 @@ def listen(
     config: ConfigOpt = None,
 ) -> None:
     """Always on: wait for the wake phrase, the button or the daily invitation, then a session."""
+    # A service's log (journalctl) also gets what it did: wakes, clean-ups, recoveries. No
+    # message at this level holds what was said.
+    logging.getLogger("voicecoach").setLevel(logging.INFO)
     cfg = settings(config)
     options = ListenOptions(
         mic_file=mic_file,
