@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.virtual_audio import VirtualSoundCard
 
 FIXTURES = Path(__file__).parent / "fixtures"
 """Speech WAVs made by fixtures/make_fixtures.sh from fixtures/fixtures.toml."""
@@ -69,3 +71,13 @@ def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResu
         return CliResult(code=code, out=captured.out, err=captured.err)
 
     return run
+
+
+@pytest.fixture
+def card(tmp_path: Path) -> Iterator[VirtualSoundCard]:
+    """A PulseAudio daemon of the test's own, with a virtual microphone and speaker."""
+    sound = VirtualSoundCard(tmp_path / "pulse").start()
+    try:
+        yield sound
+    finally:
+        sound.close()

@@ -6,7 +6,7 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -88,15 +88,6 @@ def test_no_audio_is_kept_by_default(home: Path, cli: Cli) -> None:
     assert played.err.strip().endswith(
         "has no audio for answer 1; no audio was kept for it ([journal] save_audio was off)"
     )
-
-
-@pytest.fixture
-def card(tmp_path: Path) -> Iterator[VirtualSoundCard]:
-    sound = VirtualSoundCard(tmp_path / "pulse").start()
-    try:
-        yield sound
-    finally:
-        sound.close()
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -41,15 +40,6 @@ REHEARSAL_TIMEOUT_S = 40.0
 FIRST, FIRST_WORD = "choose-communication", "communication"
 SECOND, SECOND_WORD = "choose-self-compassion", "compassion"
 """Short answers (the sessions run in real time), and a word each must be heard as."""
-
-
-@pytest.fixture
-def card(tmp_path: Path) -> Iterator[VirtualSoundCard]:
-    sound = VirtualSoundCard(tmp_path / "pulse").start()
-    try:
-        yield sound
-    finally:
-        sound.close()
 
 
 def start_voicecoach(card: VirtualSoundCard, home: Path, *args: str) -> subprocess.Popen[str]:
