@@ -9,7 +9,8 @@ if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
   packages+=(python3-venv python3-pip)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(festival festvox-us-slt-hts sox pulseaudio pulseaudio-utils libasound2-plugins)
+  packages+=(festival festvox-us-slt-hts sox pulseaudio pulseaudio-utils libasound2-plugins
+    pocketsphinx-testdata)
 fi
 
 missing=()

@@ -1,10 +1,10 @@
-"""Wake phrase spotting: a cheap voice-activity gate, then a recogniser that knows only the phrases.
+"""Wake phrase spotting: the voice-activity detector, then a recogniser of the phrases only.
 
-Silence costs a VAD decision per 20 ms. A stretch of speech is handed to the phrase decoder
-(with a little audio from before it); a wake phrase is said on its own, so the stretch must end
-in silence within ``max_phrase_s`` and be nothing but a phrase. Longer speech (a conversation, the
-radio) is not decoded past that length. Nothing is transcribed: the decoders can only say which
-phrase, if any, they heard.
+Silence costs a level check per frame, sound a Silero decision per 32 ms (``speech/vad.py``).
+A stretch of speech is handed to the phrase decoder (with a little audio from before it); a wake
+phrase is said on its own, so the stretch must end in silence within ``max_phrase_s`` and be
+nothing but a phrase. Longer speech (a conversation, the radio) is not decoded past that length.
+Nothing is transcribed: the decoders can only say which phrase, if any, they heard.
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voicecoach.errors import ConfigError
-from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk, seconds_to_samples
+from voicecoach.frames import FRAME_SAMPLES, AudioChunk, seconds_to_samples
 from voicecoach.speech.grammar import clean_phrase, vosk_phrase_recognizer
+from voicecoach.speech.vad import VoiceActivity
 
 log = logging.getLogger(__name__)
-
-VAD_FRAME_S = 0.02
-"""Length of one voice-activity decision."""
 
 PRE_ROLL_FRAMES = 6
 """100 ms frames kept from before the speech began (the VAD notices speech a little late)."""
@@ -71,25 +69,6 @@ class PhraseDecoder(Protocol):
     def close(self) -> None: ...
 
 
-class VoiceGate:
-    """Is a 100 ms frame speech? PocketSphinx's WebRTC-derived detector, a few µs per frame."""
-
-    def __init__(self, mode: int) -> None:
-        import pocketsphinx
-
-        self._vad = pocketsphinx.Vad(mode, SAMPLE_RATE, VAD_FRAME_S)
-        self._step = self._vad.frame_bytes
-
-    def voiced(self, pcm: bytes) -> bool:
-        step = self._step
-        votes = 0
-        total = 0
-        for i in range(0, len(pcm) - step + 1, step):
-            votes += self._vad.is_speech(pcm[i : i + step])
-            total += 1
-        return total > 0 and 2 * votes >= total
-
-
 @dataclass
 class SpotterStats:
     """What idle listening has cost so far."""
@@ -109,7 +88,7 @@ class WakeSpotter:
 
     def __init__(self, decoder: PhraseDecoder, vad_mode: int = 2, max_phrase_s: float = 3.0):
         self.decoder = decoder
-        self._gate = VoiceGate(vad_mode)
+        self._gate = VoiceActivity(vad_mode)
         self._max_frames = max(1, seconds_to_samples(max_phrase_s) // FRAME_SAMPLES)
         self._end_frames = max(1, seconds_to_samples(END_SILENCE_S) // FRAME_SAMPLES)
         self._pre: deque[bytes] = deque(maxlen=PRE_ROLL_FRAMES)

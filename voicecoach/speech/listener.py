@@ -1,7 +1,7 @@
 """One listening turn: frames in, a Partial while speaking, then a Final or a NoAnswer.
 
 The end of an answer is decided here, not by the engine: trailing silence (a cheap voice
-activity detector over 20 ms frames) counted in audio time, with a cap on the answer's length
+activity detector, ``speech/vad.py``) counted in audio time, with a cap on the answer's length
 and a timeout for no answer at all. Optionally:
 
 - a pause after a word that announces more ("and", "because", "um") may run to the longer
@@ -22,12 +22,7 @@ from voicecoach.frames import AudioChunk, samples_to_seconds, seconds_to_samples
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
 from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
 from voicecoach.speech.recognizer import Recognizer
-
-VAD_FRAME_S = 0.02
-"""Length of one voice-activity decision."""
-
-VOICED_SHARE = 0.5
-"""Share of a frame's 20 ms decisions that must be speech for the frame to count as voiced."""
+from voicecoach.speech.vad import VoiceActivity
 
 ONSET_FRAMES = 2
 """Consecutive voiced 100 ms frames that start an answer (shorter sounds are clicks)."""
@@ -94,23 +89,6 @@ def answer_timing(settings: Settings) -> ListenTiming:
         cap_grace=listen.cap_grace_s,
         phrase_max=settings.commands.max_command_s + PHRASE_MARGIN_S,
     )
-
-
-class VoiceActivity:
-    """Is there speech in a frame? PocketSphinx's WebRTC-derived detector."""
-
-    def __init__(self, mode: int) -> None:
-        import pocketsphinx
-
-        self._vad = pocketsphinx.Vad(mode, 16000, VAD_FRAME_S)
-        self._step = self._vad.frame_bytes
-
-    def voiced(self, pcm: bytes) -> bool:
-        decisions = [
-            self._vad.is_speech(pcm[i : i + self._step])
-            for i in range(0, len(pcm) - self._step + 1, self._step)
-        ]
-        return bool(decisions) and sum(decisions) >= VOICED_SHARE * len(decisions)
 
 
 class Listener:

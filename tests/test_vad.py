@@ -1,0 +1,60 @@
+"""The voice-activity detector on real speech, real noise and far-away speech."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.realspeech import clip_pcm
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.frames import FRAME_SAMPLES
+from voicecoach.speech.vad import VoiceActivity, level_dbfs
+
+FRAME_BYTES = FRAME_SAMPLES * 2
+
+
+def frames(pcm: bytes) -> list[bytes]:
+    return [pcm[i : i + FRAME_BYTES] for i in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES)]
+
+
+def at_level(pcm: bytes, dbfs: float) -> bytes:
+    """The audio scaled so its RMS level is ``dbfs``."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    gain = 10 ** ((dbfs - level_dbfs(pcm)) / 20)
+    return np.clip(samples * gain, -32768, 32767).astype("<i2").tobytes()
+
+
+def speech_share(vad: VoiceActivity, pcm: bytes) -> float:
+    decisions = [vad.voiced(frame) for frame in frames(pcm)]
+    return sum(decisions) / len(decisions)
+
+
+def test_read_speech_is_voiced_and_noise_is_not() -> None:
+    vad = VoiceActivity()
+    assert speech_share(vad, at_level(clip_pcm(0), -22.0)) > 0.7
+    noise = read_wav(FIXTURES / "noise-10s.wav")
+    assert speech_share(VoiceActivity(), at_level(noise, -32.0)) < 0.05
+
+
+def test_speech_far_below_the_person_is_background() -> None:
+    vad = VoiceActivity()
+    person = at_level(clip_pcm(1), -22.0)
+    speech_share(vad, person)
+    assert vad.near_level is not None
+    tv = [vad.classify(frame) for frame in frames(at_level(clip_pcm(2), -42.0))]
+    assert sum(a.speech for a in tv) <= 1
+    assert sum(a.background for a in tv) > 0.5 * len(tv)
+    # The same far speech heard on its own, with nobody near, is speech.
+    assert speech_share(VoiceActivity(), at_level(clip_pcm(2), -42.0)) > 0.5
+
+
+def test_quiet_room_skips_the_network() -> None:
+    vad = VoiceActivity()
+    quiet = at_level(read_wav(FIXTURES / "noise-10s.wav"), -75.0)
+    assert [vad.classify(f).probability for f in frames(quiet)] == [0.0] * len(frames(quiet))
+
+
+def test_mode_out_of_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="vad_mode"):
+        VoiceActivity(4)

