@@ -48,7 +48,7 @@ def listen(cli: Cli, answers: list[str], *args: str | Path) -> CliResult:
     wavs = [fixture_wav(name) for name in answers]
     result = cli(
         "listen", *(["--answers", *wavs] if wavs else []), "--fast", "--engine", "pocketsphinx",
-        "--json", *args,
+        "--json", "--show-words", *args,
     )  # fmt: skip
     assert result.code == 0, result.err
     return result

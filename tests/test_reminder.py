@@ -100,7 +100,7 @@ SILENCE = FIXTURES / "silence-10s.wav"
 
 def listen(cli: Callable[..., CliResult], *args: str | Path) -> CliResult:
     result = cli(
-        "listen", "--fast", "--engine", "pocketsphinx", "--json", "--clock-start",
+        "listen", "--fast", "--engine", "pocketsphinx", "--json", "--show-words", "--clock-start",
         "2025-01-06T19:59:50", *args,
     )  # fmt: skip
     assert result.code == 0, result.err

@@ -212,10 +212,12 @@ def test_listen_wakes_on_the_phrase_and_runs_a_session(
         check=True,
         timeout=RUN_TIMEOUT_S,
     )
-    rehearse(home, "listen", "--once", "--max-seconds", "60", "--mic-file", room)
+    rehearse(home, "listen", "--show-words", "--once", "--max-seconds", "60", "--mic-file", room)
     heard = tmp_path / "speaker.wav"
     recorder = card.record_speaker(heard)
-    process = start_voicecoach(card, home, "listen", "--once", "--max-seconds", "90")
+    process = start_voicecoach(
+        card, home, "listen", "--show-words", "--once", "--max-seconds", "90"
+    )
     wait_until_waiting(home)
     card.speak_into_mic(fixture_wav("wake-lets-reflect"))
     speak_after(card, home, [CHOOSE_QUESTION], "choose-patience")

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
-from voicecoach.cli.progress import TerminalProgress
+from voicecoach.cli.progress import EventProgress, TerminalProgress
 from voicecoach.cli.session_cmd import (
     AnswersOpt,
     ConfigOpt,
@@ -37,6 +37,13 @@ LoopOpt = Annotated[
 ]
 ReportOpt = Annotated[
     bool, typer.Option("--json", help="At the end, print what happened (wakes, sessions) as JSON.")
+]
+WordsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-words",
+        help="Also print what the coach says and hears (stderr); never for the service.",
+    ),
 ]
 StatusJsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead.")]
 ClockOpt = Annotated[
@@ -86,6 +93,7 @@ def listen(
     max_seconds: MaxSecondsOpt = None,
     clock_start: ClockOpt = None,
     as_json: ReportOpt = False,
+    show_words: WordsOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Always on: wait for the wake phrase, the button or the daily invitation, then a session."""
@@ -103,7 +111,9 @@ def listen(
         fast=fast,
         clock_start=_clock_start(clock_start),
     )
-    progress = TerminalProgress(err_console, show_partials=False)
+    progress: EventProgress | TerminalProgress = EventProgress(err_console)
+    if show_words:
+        progress = TerminalProgress(err_console, show_partials=False)
     with contextlib.ExitStack() as stack:
         loop, reason = build_listen(options, cfg, paths(), progress, stack)
         phrases = " or ".join(f'"{p}"' for p in cfg.wake.phrases)

@@ -44,3 +44,29 @@ class TerminalProgress:
         """A message about the session itself (engine chosen, journal notices), printed as is."""
         self._clear_partial()
         self._console.print(Text(text, style="dim"), highlight=False)
+
+
+class EventProgress:
+    """Progress for unattended runs (`listen`, the service's log): events, never words.
+
+    What the person says and what the coach says back (a follow-up picked by their words, the
+    safety lines) stay out of stderr, which a service sends to the system log.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    def coach(self, text: str) -> None:
+        self._console.print(f"coach speaks ({len(text.split())} words)", highlight=False)
+
+    def heard(self, event: ListenEvent) -> None:
+        if isinstance(event, Final):
+            said = event.utterance
+            seconds = max(0.0, said.end - said.start)
+            self._console.print(f"answer heard ({seconds:.1f} s)", highlight=False)
+        elif isinstance(event, NoAnswer):
+            self._console.print("no answer", highlight=False)
+
+    def note(self, text: str) -> None:
+        """A message about the run itself (engine chosen, journal notices), printed as is."""
+        self._console.print(Text(text), highlight=False)
