@@ -1,22 +1,15 @@
-"""The `voicecoach` command. Each command group lives in its own module beside this one."""
+"""The `voicecoach` command. Each command group lives in its own module beside this one,
+imported only when one of its commands is run (see `voicecoach.cli.app.COMMANDS`)."""
 
 from __future__ import annotations
 
 import logging
 import sys
 
-from voicecoach.cli.app import app, err_console
+import typer
+
+from voicecoach.cli.app import app, err_console, root_command
 from voicecoach.errors import VoiceCoachError
-
-# Importing a module registers its commands on the app.
-from voicecoach.cli import (  # noqa: E402,F401  isort: skip
-    journal_cmds,
-    listen_cmd,
-    models_cmd,
-    session_cmd,
-    sessions_cmd,
-)
-
 
 MULTI_VALUE_OPTIONS = {"--answers"}
 """Options that take several values in a row (`--answers a.wav b.wav c.wav`)."""
@@ -49,15 +42,41 @@ def _close_option(expanded: list[str], option: str | None, took_value: bool) -> 
         expanded.append(option)
 
 
+def error_line(message: str) -> None:
+    """What every failure prints: one line on stderr, ``voicecoach: error: …``."""
+    err_console.print(f"voicecoach: error: {message}", markup=False, highlight=False)
+
+
+def usage_message(exc: typer.BadParameter | Exception) -> str:
+    """A usage error as one line, ending with where to read more."""
+    from typer._click.exceptions import UsageError
+
+    message = " ".join(exc.format_message().split()) if isinstance(exc, UsageError) else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message = f"{message.rstrip('.')}; see `{ctx.command_path} --help`"
+    return message
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run a command; a VoiceCoachError becomes one line and exit code 1."""
+    """Entry point: run a command. A usage mistake (exit code 2) and a VoiceCoachError (exit
+    code 1) print the same way: one line on stderr, ``voicecoach: error: …``."""
+    from typer._click.exceptions import ClickException
+
     logging.basicConfig(level=logging.WARNING, format="voicecoach: %(levelname)s: %(message)s")
     args = expand_multi_value(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=args, prog_name="voicecoach")
-    except VoiceCoachError as exc:
-        err_console.print(f"voicecoach: error: {exc}", markup=False, highlight=False)
+        code = root_command().main(args=args, prog_name="voicecoach", standalone_mode=False)
+    except ClickException as exc:
+        error_line(usage_message(exc))
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        error_line("stopped")
         sys.exit(1)
+    except VoiceCoachError as exc:
+        error_line(str(exc))
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]

@@ -1,23 +1,135 @@
-"""The Typer app and what every command shares: settings, folders, the terminal."""
+"""The Typer app and what every command shares: settings, folders, the terminal.
+
+Commands live in modules beside this one and are imported only when asked for (`COMMANDS`):
+`voicecoach history` never loads the speech engines, numpy or the network code.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.main
 from rich.console import Console
 
-from voicecoach.config import Settings, load_settings
-from voicecoach.paths import Paths
+from voicecoach.cli.helpfmt import Group, plain_help, tidy_params
+
+if TYPE_CHECKING:
+    from voicecoach.config import Settings
+    from voicecoach.paths import Paths
+
+COMMANDS: dict[str, str] = {
+    "session": "session_cmd",
+    "demo": "session_cmd",
+    "history": "journal_cmds",
+    "show": "journal_cmds",
+    "search": "journal_cmds",
+    "export": "journal_cmds",
+    "forget": "journal_cmds",
+    "stats": "journal_cmds",
+    "review": "journal_cmds",
+    "sessions": "sessions_cmd",
+    "listen": "listen_cmd",
+    "service": "listen_cmd",
+    "models": "models_cmd",
+    "doctor": "models_cmd",
+}
+"""Command name → the module of `voicecoach.cli` that defines it, in the order help lists them.
+A command missing here is still found: every module of the package is then imported."""
+
+
+class Commands(Group):
+    """The top-level group: a command's module is imported the first time it is asked for."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            module = COMMANDS.get(cmd_name)
+            if module is not None:
+                importlib.import_module(f"{__package__}.{module}")
+            self.build_registered()
+        if cmd_name not in self.commands:
+            self.load_all()
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        self.load_all()
+        known = [name for name in COMMANDS if name in self.commands]
+        return known + sorted(name for name in self.commands if name not in COMMANDS)
+
+    def load_all(self) -> None:
+        for module in pkgutil.iter_modules(importlib.import_module(__package__ or "").__path__):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"{__package__}.{module.name}")
+        self.build_registered()
+
+    def build_registered(self) -> None:
+        """Build the click commands of what the imported modules registered on `app`."""
+        plain_help(app)
+        for info in app.registered_commands:
+            if info.callback is None:
+                continue
+            name = info.name or typer.main.get_command_name(info.callback.__name__)
+            if name not in self.commands:
+                self.commands[name] = typer.main.get_command_from_info(
+                    info, pretty_exceptions_short=True, rich_markup_mode=None
+                )
+        for group in app.registered_groups:
+            if isinstance(group.name, str) and group.name not in self.commands:
+                self.commands[group.name] = typer.main.get_group_from_info(
+                    group,
+                    pretty_exceptions_short=True,
+                    suggest_commands=True,
+                    rich_markup_mode=None,
+                )
+
 
 app = typer.Typer(
     name="voicecoach",
     help="An offline voice coach for short spoken reflection sessions. Nothing leaves this "
     "machine.",
-    no_args_is_help=True,
+    cls=Commands,
+    invoke_without_command=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def print_version(value: bool) -> None:
+    if value:
+        from voicecoach import __version__
+
+        typer.echo(f"voicecoach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=print_version
+        ),
+    ] = False,
+) -> None:
+    """An offline voice coach for short spoken reflection sessions. Nothing leaves this
+    machine."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
+
+
+def root_command() -> Any:
+    """The click command of the whole app (commands still to be imported are found lazily)."""
+    plain_help(app)
+    command = typer.main.get_command(app)
+    tidy_params(command.params)  # the shell-completion options are added last
+    return command
+
 
 out_console = Console(soft_wrap=True)
 """Results (stdout): JSON, tables, transcripts."""
@@ -26,11 +138,15 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 
 def paths() -> Paths:
+    from voicecoach.paths import Paths
+
     return Paths.from_env()
 
 
 def settings(config: Path | None = None) -> Settings:
     """The user's settings (or those of --config FILE) over the defaults."""
+    from voicecoach.config import load_settings
+
     return load_settings(config if config is not None else paths().config_file)
 
 

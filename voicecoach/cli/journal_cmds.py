@@ -18,7 +18,6 @@ from voicecoach.cli.app import app, err_console, out_console, paths, print_json,
 from voicecoach.errors import JournalError
 from voicecoach.review.export import FORMATS, render, write_export
 from voicecoach.review.views import conversation, hits_table, sessions_table, when
-from voicecoach.store.audio import load_answer, saved_answers
 from voicecoach.store.journal import Journal
 from voicecoach.store.retention import apply_retention, retention_note
 from voicecoach.store.summary import SessionSummary, select
@@ -94,6 +93,8 @@ def show(
     ] = None,
 ) -> None:
     """Show one session's conversation (words the recogniser was unsure of are dimmed)."""
+    from voicecoach.store.audio import load_answer, saved_answers  # numpy: only here
+
     with open_journal() as journal:
         record = journal.get(session_id)
     if play is not None:

@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
-from voicecoach.coach.graph import mermaid
 from voicecoach.coach.script import builtin_dir, find_script, load_script, script_files
 from voicecoach.errors import SessionScriptError
 
@@ -100,5 +99,7 @@ def graph(
 ) -> None:
     """Print the session's state machine as a Mermaid diagram (paste it into any Mermaid
     viewer)."""
+    from voicecoach.coach.graph import mermaid  # the state machine's tables: only here
+
     script = find_script(topic, paths().sessions)
     typer.echo(mermaid(script, mood=settings().coach.mood_checkin), nl=False)
