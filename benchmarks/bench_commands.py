@@ -40,7 +40,6 @@ from voicecoach.coach.safety import check_safety  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import SAMPLE_RATE, AudioChunk  # noqa: E402
 from voicecoach.speech.events import Final, NoAnswer  # noqa: E402
-from voicecoach.speech.grammar import phrase_checker  # noqa: E402
 from voicecoach.speech.listener import Listener, ListenTiming  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 
@@ -137,7 +136,7 @@ def make_listener(recognizer: Recognizer, book: PhraseBook) -> Listener:
         cap_grace=listen.cap_grace_s,
         phrase_max=commands.max_command_s + 1.0,
     )
-    checker = phrase_checker(recognizer, book.grammar())
+    checker = recognizer.phrase_checker(book.grammar())
     return Listener(recognizer, timing, listen.vad_mode, checker=checker)
 
 

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,13 +36,14 @@ from voicecoach.coach.script import find_script  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import seconds_to_samples  # noqa: E402
 from voicecoach.loop import QuietProgress, SessionLoop, Voice  # noqa: E402
-from voicecoach.speech.events import Utterance  # noqa: E402
-from voicecoach.speech.listener import Listener, answer_timing  # noqa: E402
+from voicecoach.speech.events import EngineInfo, Utterance  # noqa: E402
+from voicecoach.speech.grammar import PhraseChecker  # noqa: E402
+from voicecoach.speech.listener import Listener  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 from voicecoach.speech.scoring import character_error_rate, corpus_error_rate  # noqa: E402
 from voicecoach.speech.tts import TextToSpeech  # noqa: E402
 from voicecoach.store.journal import Journal  # noqa: E402
-from voicecoach.store.records import EngineInfo  # noqa: E402
+from voicecoach.wiring import answer_timing  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -70,6 +72,9 @@ class TimedRecognizer:
 
     def reset(self) -> None:
         self.inner.reset()
+
+    def phrase_checker(self, phrases: Sequence[str]) -> PhraseChecker | None:
+        return self.inner.phrase_checker(phrases)
 
     def close(self) -> None:
         self.inner.close()

@@ -12,11 +12,11 @@ from voicecoach.coach.intents import (
     ENGLISH,
     Command,
     PhraseBook,
-    normalise,
     seems_unfinished,
     wants_to_end,
 )
 from voicecoach.coach.numbers import parse_mood
+from voicecoach.text import normalise
 
 BOOK = PhraseBook.build("en")
 PHRASES = [(phrase, command) for command, phrases in ENGLISH.items() for phrase in phrases]

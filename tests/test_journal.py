@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from voicecoach.errors import JournalError
-from voicecoach.speech.events import Utterance, Word
+from voicecoach.speech.events import EngineInfo, Utterance, Word
 from voicecoach.store.journal import MIGRATIONS, Journal
-from voicecoach.store.records import EngineInfo, SessionRecord, Status, Turn
+from voicecoach.store.records import SessionRecord, Status, Turn
 
 REPO = Path(__file__).resolve().parents[1]
 WAIT_S = 30.0

@@ -43,6 +43,7 @@ class UnpluggedOnSecondQuestion:
 
     def __init__(self, answers: list[Path], failures: int) -> None:
         self.name = "flaky microphone"
+        self.lost_blocks = 0
         self._inner = ScriptedAnswers(answers, fast=True)
         self._frames = self._inner.frames()
         self._listens = 0
@@ -130,6 +131,7 @@ class LostWhileWaiting:
 
     def __init__(self) -> None:
         self.name = "flaky room microphone"
+        self.lost_blocks = 0
         wake = read_wav(fixture_wav("wake-lets-reflect"))
         self._inner = RoomAndAnswers(FIXTURES / "silence-10s.wav", fast=True)
         self._wake = [wake[i : i + 3200].ljust(3200, b"\0") for i in range(0, len(wake), 3200)]

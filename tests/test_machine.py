@@ -22,10 +22,10 @@ from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import MOOD_AFTER, MOOD_BEFORE
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import SessionScript, find_script, load_script, script_files
-from voicecoach.speech.events import Final, NoAnswer, Utterance
+from voicecoach.speech.events import EngineInfo, Final, NoAnswer, Utterance
 from voicecoach.speech.grammar import Recheck, RecheckedFinal
 from voicecoach.store.journal import Journal
-from voicecoach.store.records import EngineInfo, SessionRecord, Status
+from voicecoach.store.records import SessionRecord, Status
 
 
 class ScriptedLoop:

@@ -32,7 +32,9 @@ NO_DISK = 10 * 1000 * 1000
 NO_DEVICE_FIX = "plug in a {what} (USB ones work on a Raspberry Pi; `{tool}` should list it){extra}"
 
 
-class Status(Enum):
+class Severity(Enum):
+    """How a check came out: fine, worth knowing, or in the way of a spoken session."""
+
     OK = "ok"
     WARN = "warn"
     PROBLEM = "problem"
@@ -44,7 +46,7 @@ class Check:
 
     area: str
     """What was checked ("microphone", "speech engine", …)."""
-    status: Status
+    status: Severity
     detail: str
     """What was found."""
     fix: str = ""
@@ -77,10 +79,10 @@ def check_config(paths: Paths, config: Path | None) -> tuple[Check, Settings]:
     try:
         settings = load_settings(file)
     except VoiceCoachError as exc:
-        return Check("settings", Status.PROBLEM, str(exc), f"edit {file}"), Settings()
+        return Check("settings", Severity.PROBLEM, str(exc), f"edit {file}"), Settings()
     if not file.exists():
-        return Check("settings", Status.OK, f"defaults (no {file})"), settings
-    return Check("settings", Status.OK, str(file)), settings
+        return Check("settings", Severity.OK, f"defaults (no {file})"), settings
+    return Check("settings", Severity.OK, str(file)), settings
 
 
 def _sounddevice() -> Any:
@@ -91,7 +93,7 @@ def _sounddevice() -> Any:
 
 def check_portaudio(ctx: Context) -> Check:
     sd = _sounddevice()
-    return Check("PortAudio", Status.OK, sd.get_portaudio_version()[1])
+    return Check("PortAudio", Severity.OK, sd.get_portaudio_version()[1])
 
 
 def _device_check(ctx: Context, kind: str) -> Check:
@@ -111,7 +113,7 @@ def _device_check(ctx: Context, kind: str) -> Check:
         info = None
     if info is not None:
         rate = int(info["default_samplerate"])
-        return Check(area, Status.OK, f"{info['name']} ({rate} Hz)")
+        return Check(area, Severity.OK, f"{info['name']} ({rate} Hz)")
     if not present:
         what, tool = ("microphone", "arecord -l") if kind == "input" else ("speaker", "aplay -l")
         extra = (
@@ -121,20 +123,20 @@ def _device_check(ctx: Context, kind: str) -> Check:
         )
         return Check(
             area,
-            Status.PROBLEM,
+            Severity.PROBLEM,
             f"no {kind} sound device found (PortAudio sees no {what})",
             NO_DEVICE_FIX.format(what=what, tool=tool, extra=extra),
         )
     if setting:
         return Check(
             area,
-            Status.PROBLEM,
+            Severity.PROBLEM,
             f"config {key} = {setting!r} is not a {kind} device here",
             f'set {key} to one of: {", ".join(present[:6])} (or "" for the default)',
         )
     return Check(
         area,
-        Status.PROBLEM,
+        Severity.PROBLEM,
         f"no default {kind} device (present: {', '.join(present[:6])})",
         f"set {key} in config.toml to one of them",
     )
@@ -159,7 +161,10 @@ def check_voice(ctx: Context) -> Check:
         pcm = tts.render("Hello.")
     if not pcm:
         return Check(
-            "voice", Status.PROBLEM, "espeak-ng rendered no sound", "sudo apt-get install espeak-ng"
+            "voice",
+            Severity.PROBLEM,
+            "espeak-ng rendered no sound",
+            "sudo apt-get install espeak-ng",
         )
     import pyttsx3
 
@@ -170,7 +175,7 @@ def check_voice(ctx: Context) -> Check:
     if not matching:
         return Check(
             "voice",
-            Status.WARN,
+            Severity.WARN,
             f"speech renders, but no espeak-ng voice for {language!r} ({len(voices)} voices)",
             "install a voice for the language, or set coach.voice",
             essential=False,
@@ -178,7 +183,7 @@ def check_voice(ctx: Context) -> Check:
     # the voice TextToSpeech picks when coach.voice is "": LANG-us first, then LANG
     preferred = [v for v in matching if v.lower().endswith((f"/{language}-us", f"/{language}"))]
     chosen = coach.voice or (sorted(preferred, key=lambda v: not v.endswith("-us")) or matching)[0]
-    return Check("voice", Status.OK, f"espeak-ng via pyttsx3, {len(voices)} voices; {chosen}")
+    return Check("voice", Severity.OK, f"espeak-ng via pyttsx3, {len(voices)} voices; {chosen}")
 
 
 def check_engine(ctx: Context) -> Check:
@@ -197,10 +202,10 @@ def check_engine(ctx: Context) -> Check:
         import pocketsphinx  # noqa: F401  (the fallback must at least import)
 
         if speech.engine == "pocketsphinx":
-            return Check("speech engine", Status.OK, choice.reason)
+            return Check("speech engine", Severity.OK, choice.reason)
         return Check(
             "speech engine",
-            Status.WARN,
+            Severity.WARN,
             choice.reason,
             "`voicecoach models pull` (online) or `voicecoach models add FILE.zip` (offline) "
             "for a Vosk model, which hears much better",
@@ -211,7 +216,7 @@ def check_engine(ctx: Context) -> Check:
     if model_dir is not None and not model_dir.is_dir():
         return Check(
             "speech engine",
-            Status.PROBLEM,
+            Severity.PROBLEM,
             f"{choice.reason}: no such folder",
             "fix speech.model in config.toml, or see `voicecoach models list`",
         )
@@ -219,12 +224,12 @@ def check_engine(ctx: Context) -> Check:
         missing = ", ".join(folder_missing_parts(model_dir)) if model_dir else "no folder"
         return Check(
             "speech engine",
-            Status.PROBLEM,
+            Severity.PROBLEM,
             f"{choice.reason}: the model is incomplete ({missing})",
             "`voicecoach models remove NAME` and pull or add it again",
         )
     return Check(
-        "speech engine", Status.OK, f"{choice.reason}; `voicecoach models verify` loads it"
+        "speech engine", Severity.OK, f"{choice.reason}; `voicecoach models verify` loads it"
     )
 
 
@@ -239,17 +244,17 @@ def check_data_folder(ctx: Context) -> Check:
     if not data.exists():
         parent = _existing_ancestor(data)
         if os.access(parent, os.W_OK | os.X_OK):
-            return Check("data folder", Status.OK, f"{data} (made at the first session)")
+            return Check("data folder", Severity.OK, f"{data} (made at the first session)")
         return Check(
             "data folder",
-            Status.PROBLEM,
+            Severity.PROBLEM,
             f"{data} cannot be made: {parent} is not writable",
             "set VOICECOACH_HOME to a folder you own",
         )
     if not data.is_dir() or not os.access(data, os.W_OK | os.X_OK):
         return Check(
             "data folder",
-            Status.PROBLEM,
+            Severity.PROBLEM,
             f"{data} is not a writable folder",
             f"sudo chown -R $USER {data}",
         )
@@ -261,12 +266,12 @@ def check_data_folder(ctx: Context) -> Check:
     if loose:
         return Check(
             "data folder",
-            Status.WARN,
+            Severity.WARN,
             f"{', '.join(map(str, loose))} can be read by other users",
             f"chmod 700 {' '.join(map(str, loose))}",
             essential=False,
         )
-    return Check("data folder", Status.OK, f"{data} (owner only)")
+    return Check("data folder", Severity.OK, f"{data} (owner only)")
 
 
 def check_disk(ctx: Context) -> Check:
@@ -274,16 +279,16 @@ def check_disk(ctx: Context) -> Check:
     free = shutil.disk_usage(where).free
     text = f"{free / 1e9:.1f} GB free on {where}"
     if free < NO_DISK:
-        return Check("disk", Status.PROBLEM, text, "free some space: the journal needs room")
+        return Check("disk", Severity.PROBLEM, text, "free some space: the journal needs room")
     if free < LOW_DISK:
         return Check(
             "disk",
-            Status.WARN,
+            Severity.WARN,
             text,
             "a speech model needs ~150 MB while installing; free some space",
             essential=False,
         )
-    return Check("disk", Status.OK, text, essential=False)
+    return Check("disk", Severity.OK, text, essential=False)
 
 
 CHECKS: tuple[tuple[str, Callable[[Context], Check]], ...] = (
@@ -308,10 +313,10 @@ def run_checks(paths: Paths, config: Path | None, models_dirs: list[Path]) -> li
         try:
             results.append(check(ctx))
         except VoiceCoachError as exc:
-            results.append(Check(area, Status.PROBLEM, str(exc), _fix_for(area)))
+            results.append(Check(area, Severity.PROBLEM, str(exc), _fix_for(area)))
         except Exception as exc:  # a doctor reports, it does not crash
             results.append(
-                Check(area, Status.PROBLEM, f"{type(exc).__name__}: {exc}", _fix_for(area))
+                Check(area, Severity.PROBLEM, f"{type(exc).__name__}: {exc}", _fix_for(area))
             )
     return results
 
@@ -328,4 +333,4 @@ def _fix_for(area: str) -> str:
 
 def blocking(checks: list[Check]) -> list[Check]:
     """Problems that stop a spoken session."""
-    return [c for c in checks if c.status is Status.PROBLEM and c.essential]
+    return [c for c in checks if c.status is Severity.PROBLEM and c.essential]

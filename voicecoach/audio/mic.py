@@ -138,6 +138,11 @@ class Microphone:
     def listening(self, at: int) -> None:
         """A live person answers when they like."""
 
+    @property
+    def lost_blocks(self) -> int:
+        """Input overflows plus blocks dropped because the loop fell behind."""
+        return self.overflows + self.dropped
+
     def close(self) -> None:
         self._discard_stream()
         if self.overflows or self.dropped:

@@ -29,6 +29,11 @@ class AudioSource(Protocol):
         """The coach listens from audio time ``at`` (samples) on; a scripted user answers then."""
         ...
 
+    @property
+    def lost_blocks(self) -> int:
+        """Blocks of audio lost before they were read (a live device's overflows; 0 for files)."""
+        ...
+
     def close(self) -> None:
         """Release the device or file."""
         ...
@@ -82,6 +87,11 @@ class WavFileSource:
     def listening(self, at: int) -> None:
         """A recording plays on regardless of the coach."""
 
+    @property
+    def lost_blocks(self) -> int:
+        """A file loses nothing."""
+        return 0
+
     def close(self) -> None:
         self._frames = []
 
@@ -117,6 +127,11 @@ class ScriptedAnswers:
             self._pacer.wait_until(start)
             yield AudioChunk(pcm=next(background), start=start)
             start += FRAME_SAMPLES
+
+    @property
+    def lost_blocks(self) -> int:
+        """A file loses nothing."""
+        return 0
 
     @property
     def remaining(self) -> int:

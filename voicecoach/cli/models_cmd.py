@@ -334,7 +334,7 @@ def doctor(
     (settings, microphone, speakers, voice, speech engine, data folder, disk).
     Warnings (a weaker engine, loose permissions, little room for a model) do not.
     """
-    from voicecoach.doctor import Status, blocking, run_checks
+    from voicecoach.doctor import Severity, blocking, run_checks
 
     home = paths()
     checks = run_checks(home, config, models_dirs(home))
@@ -342,7 +342,7 @@ def doctor(
     if as_json:
         print_json([c.to_record() for c in checks])
     else:
-        style = {Status.OK: "green", Status.WARN: "yellow", Status.PROBLEM: "bold red"}
+        style = {Severity.OK: "green", Severity.WARN: "yellow", Severity.PROBLEM: "bold red"}
         for check in checks:
             mark = f"[{style[check.status]}]{check.status.value:<7}[/]"
             detail, fix = escape(check.detail), escape(check.fix)

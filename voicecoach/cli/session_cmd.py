@@ -28,14 +28,14 @@ from voicecoach.errors import AudioFileError
 from voicecoach.frames import seconds_to_samples
 from voicecoach.loop import SessionLoop, Voice
 from voicecoach.paths import Paths
-from voicecoach.speech.engines import engine_for, open_recognizer
-from voicecoach.speech.grammar import phrase_checker
-from voicecoach.speech.listener import Listener, answer_timing
+from voicecoach.speech.engines import open_recognizer
+from voicecoach.speech.listener import Listener
 from voicecoach.speech.tts import TextToSpeech
-from voicecoach.store.audio import AnswerAudio, JournalWriter, longest_turn_s
+from voicecoach.store.audio import AnswerAudio
 from voicecoach.store.journal import Journal
-from voicecoach.store.records import SessionRecord
+from voicecoach.store.records import JournalWriter, SessionRecord
 from voicecoach.store.retention import apply_retention, retention_note
+from voicecoach.wiring import answer_timing, engine_for, longest_turn_s
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def run_session(
         gate = HalfDuplexGate(seconds_to_samples(config.listen.gate_tail_s))
         timing = answer_timing(config)
         coach = coach_options(config, home, options)
-        checker = phrase_checker(recognizer, coach.spotter.book.grammar())
+        checker = recognizer.phrase_checker(coach.spotter.book.grammar())
         tts = TextToSpeech(
             home.voice_cache,
             voice=config.coach.voice,

@@ -10,10 +10,11 @@ grammar-restricted recogniser heard.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+
+from voicecoach.text import normalise
 
 
 class Command(StrEnum):
@@ -105,16 +106,6 @@ EDGE_WORDS: tuple[str, ...] = (
 """Polite or filler words allowed before or after a command phrase ("okay, skip please")."""
 
 _EDGE_SEQUENCES = sorted((tuple(w.split()) for w in EDGE_WORDS), key=len, reverse=True)
-
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
-
-
-def normalise(text: str) -> str:
-    """Lower case, apostrophes kept, every other mark a space, single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
-    text = re.sub(r"[^\w']+", " ", text)
-    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
-    return " ".join(text.replace("_", " ").split())
 
 
 def _only_edge_words(words: tuple[str, ...]) -> bool:

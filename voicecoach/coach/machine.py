@@ -30,12 +30,9 @@ from voicecoach.coach.options import CoachOptions, help_line
 from voicecoach.coach.plan import Item, Kind, Plan
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.safety import check_safety
-from voicecoach.coach.script import SessionScript, Step
+from voicecoach.coach.script import SessionScript
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer
 from voicecoach.store.records import SessionRecord, Status
-
-MOVE_ON = say.MOVE_ON
-CAPPED = say.CAPPED
 
 __all__ = ["LIVE", "TALKING", "TRANSITIONS", "CoachIO", "SessionMachine", "State"]
 
@@ -119,11 +116,6 @@ class SessionMachine:
     def item(self) -> Item | None:
         """What is being asked."""
         return self.plan.current
-
-    @property
-    def step(self) -> Step | None:
-        item = self.item
-        return self.script.step_by_id(item.id.split(".")[0]) if item is not None else None
 
     def hear(self, event: ListenEvent) -> None:
         """A listening turn reported something: fire the one trigger it stands for."""

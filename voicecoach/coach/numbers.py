@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from voicecoach.coach.intents import normalise
+from voicecoach.text import normalise
 
 LOW, HIGH = 1, 10
 """The scale of the mood check-in."""

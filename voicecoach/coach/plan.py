@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from voicecoach.coach.intents import normalise
 from voicecoach.coach.script import END, FollowUp, SessionScript, Step, StepType, When
+from voicecoach.text import normalise
 
 MOOD_BEFORE = "Before we begin: from one to ten, how are you feeling?"
 MOOD_AFTER = "Before we finish: from one to ten, how are you feeling now?"

@@ -5,18 +5,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
 
-from voicecoach.speech.events import Utterance
-from voicecoach.store.records import EngineInfo, SessionRecord, Status, Turn
-
-
-class JournalWriter(Protocol):
-    """The part of the journal a running session uses."""
-
-    def begin(self, record: SessionRecord) -> None: ...
-    def save(self, record: SessionRecord) -> None: ...
-    def finish(self, record: SessionRecord) -> None: ...
+from voicecoach.speech.events import EngineInfo, Utterance
+from voicecoach.store.records import JournalWriter, SessionRecord, Status, Turn
 
 
 def now_iso() -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from voicecoach.coach.intents import normalise
+from voicecoach.text import normalise
 
 
 class Concern(StrEnum):

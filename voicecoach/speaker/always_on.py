@@ -47,9 +47,11 @@ from voicecoach.speaker.wake import WakeSpotter
 from voicecoach.speech.events import Final, NoAnswer
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.recognizer import Recognizer
-from voicecoach.store.audio import AnswerAudio, JournalWriter, longest_turn_s
+from voicecoach.store.audio import AnswerAudio
 from voicecoach.store.journal import Journal
+from voicecoach.store.records import JournalWriter
 from voicecoach.store.retention import apply_retention
+from voicecoach.wiring import longest_turn_s
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +203,7 @@ class ListenLoop:
             if once:
                 break
         self.report.audio_s = samples_to_seconds(self.now)
-        mic = self.parts.source.source
-        self.report.overflows = getattr(mic, "overflows", 0) + getattr(mic, "dropped", 0)
+        self.report.overflows = self.parts.source.lost_blocks
         return self.report
 
     def _wait(self, until: float) -> Trigger | None:

@@ -32,11 +32,11 @@ from voicecoach.speaker.gpio import Panel, open_panel
 from voicecoach.speaker.reminder import InvitationLog
 from voicecoach.speaker.sources import RoomAndAnswers, SharedSource
 from voicecoach.speaker.wake import PhraseDecoder, SphinxPhrases, VoskPhrases, WakeSpotter
-from voicecoach.speech.engines import EngineChoice, engine_for
-from voicecoach.speech.grammar import phrase_checker
-from voicecoach.speech.listener import Listener, ListenTiming, answer_timing
+from voicecoach.speech.engines import EngineChoice
+from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.tts import TextToSpeech
+from voicecoach.wiring import answer_timing, engine_for
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def fixed_lines(scripts_dir: Path | None) -> list[str]:
             continue
         lines += [*script.opening, *script.closing]
         for step in script.steps:
-            lines += [step.prompt, getattr(step, "acknowledge", "")]
+            lines += [step.prompt, step.acknowledge]
     return [line for line in dict.fromkeys(lines) if line]
 
 
@@ -189,7 +189,7 @@ def build_listen(
         min(REPLY_END_SILENCE_S, listen.end_silence_s), settings.wake.reply_s, REPLY_MAX_S
     )
     coach = CoachOptions.from_settings(settings, home.state_file)
-    checker = phrase_checker(recognizer, coach.spotter.book.grammar())
+    checker = recognizer.phrase_checker(coach.spotter.book.grammar())
     parts = ListenParts(
         source=SharedSource(source),
         spotter=spotter,

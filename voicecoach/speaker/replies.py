@@ -10,6 +10,8 @@ import random
 import re
 from enum import Enum
 
+from voicecoach.text import words as words_of
+
 PRACTICES: dict[str, tuple[str, ...]] = {
     "patience": ("patience", "patient", "patients"),
     "self-compassion": ("compassion", "compassionate", "self", "kindness"),
@@ -44,13 +46,9 @@ _NO = re.compile(r"\b(no|nope|not today|skip|don't|do not)\b")
 _YES = re.compile(r"\b(yes|yeah|yep|yup|sure|okay|ok|alright|please|let's|of course|go)\b")
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z']+", text.lower())
-
-
 def choose_practice(text: str, offered: tuple[str, ...], rng: random.Random) -> str | None:
     """The practice a reply chooses ("surprise me" picks one), or None when it names none."""
-    words = set(_words(text))
+    words = set(words_of(text))
     for practice in offered:
         if words & set(PRACTICES.get(practice, (practice,))):
             return practice
@@ -61,7 +59,7 @@ def choose_practice(text: str, offered: tuple[str, ...], rng: random.Random) -> 
 
 def invitation_reply(text: str) -> Reply:
     """How a reply to "would you like to do your reflection now?" is taken."""
-    said = " ".join(_words(text))
+    said = " ".join(words_of(text))
     if not said:
         return Reply.UNCLEAR
     if _NOT_NOW.search(said):

@@ -42,6 +42,10 @@ class SharedSource:
     def listening(self, at: int) -> None:
         self.source.listening(at)
 
+    @property
+    def lost_blocks(self) -> int:
+        return self.source.lost_blocks
+
     def reopen(self) -> None:
         self._stream = None
         if isinstance(self.source, Reopenable):

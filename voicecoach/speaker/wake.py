@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 from voicecoach.errors import ConfigError
 from voicecoach.frames import FRAME_SAMPLES, AudioChunk, seconds_to_samples
-from voicecoach.speech.grammar import clean_phrase, vosk_phrase_recognizer
+from voicecoach.speech.grammar import vosk_phrase_recognizer
 from voicecoach.speech.vad import VoiceActivity
+from voicecoach.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class SphinxPhrases:
     def __init__(self, phrases: tuple[str, ...], threshold: float) -> None:
         import pocketsphinx
 
-        self.phrases = tuple(clean_phrase(p) for p in phrases)
+        self.phrases = tuple(normalise(p) for p in phrases)
         config = pocketsphinx.Config(loglevel="FATAL", lm=None)
         probe = pocketsphinx.Decoder(config)
         unknown = sorted(
@@ -196,7 +197,7 @@ class SphinxPhrases:
         hyp = self._decoder.hyp()
         if hyp is None:
             return None
-        text = clean_phrase(hyp.hypstr)
+        text = normalise(hyp.hypstr)
         return next((p for p in self.phrases if p in text), None)
 
     def end(self) -> str | None:

@@ -45,8 +45,8 @@ class DownloadProgress(Protocol):
         """Something worth saying: a resume, a retry."""
 
 
-class QuietProgress:
-    """Progress that shows nothing."""
+class QuietDownload:
+    """Download progress that shows nothing."""
 
     def start(self, total: int | None, done: int) -> None:
         pass
@@ -270,7 +270,7 @@ def download(
     Raises ModelError when the network fails (the part is kept, so the next run continues it)
     or when the whole file has the wrong size or MD5 (the part is deleted).
     """
-    progress = progress or QuietProgress()
+    progress = progress or QuietDownload()
     for attempt in range(1, attempts + 1):
         before = job.part.stat().st_size if job.part.exists() else 0
         try:

@@ -5,16 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.config import Settings
 from voicecoach.errors import ModelError
-from voicecoach.paths import Paths
-from voicecoach.speech.models import (
-    active_model_name,
-    find_installed,
-    model_for_language,
-    resolve_model,
-    search_dirs,
-)
+from voicecoach.speech.models import find_installed, model_for_language, resolve_model
 from voicecoach.speech.recognizer import Recognizer
 
 
@@ -28,19 +20,6 @@ class EngineChoice:
     """The Vosk model folder; None for PocketSphinx's bundled model."""
     reason: str
     """One line explaining the choice."""
-
-
-def engine_for(
-    settings: Settings, home: Paths, engine: str | None = None, model: str | None = None
-) -> EngineChoice:
-    """The engine a session or `listen` uses: the command line's choice, else the settings'."""
-    return choose_engine(
-        engine or settings.speech.engine,
-        model if model is not None else settings.speech.model,
-        settings.coach.language,
-        search_dirs(home),
-        active=active_model_name(home.state_file),
-    )
 
 
 def choose_engine(

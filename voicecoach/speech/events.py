@@ -8,6 +8,23 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class EngineInfo:
+    """Which recogniser heard the answers."""
+
+    name: str
+    """"vosk" or "pocketsphinx"."""
+    model: str
+    """Model name or path the engine loaded."""
+
+    def to_record(self) -> dict[str, Any]:
+        return {"name": self.name, "model": self.model}
+
+    @classmethod
+    def from_record(cls, doc: dict[str, Any]) -> EngineInfo:
+        return cls(name=str(doc["name"]), model=str(doc["model"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Word:
     """One recognised word and where it was heard."""
 

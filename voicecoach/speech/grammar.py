@@ -18,13 +18,14 @@ import difflib
 import json
 import logging
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE
 from voicecoach.speech.events import Final
+from voicecoach.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -100,18 +101,13 @@ def letters(text: str) -> list[str]:
     return [c for c in unicodedata.normalize("NFD", text.lower()) if c.isalnum()]
 
 
-def clean_phrase(phrase: str) -> str:
-    """Lower case, single spaces: how phrases and transcripts are compared."""
-    return " ".join(phrase.lower().split())
-
-
 class SphinxPhrases:
     """A JSGF search of the phrases on the session's PocketSphinx decoder."""
 
     def __init__(self, decoder: Any, phrases: Sequence[str]) -> None:
         self._decoder = decoder
-        known = [p for p in map(clean_phrase, phrases) if p and self._knows(p)]
-        dropped = sorted(set(map(clean_phrase, phrases)) - set(known))
+        known = [p for p in map(normalise, phrases) if p and self._knows(p)]
+        dropped = sorted(set(map(normalise, phrases)) - set(known))
         if dropped:
             log.warning("PocketSphinx does not know every word of: %s", ", ".join(dropped))
         self.phrases = tuple(dict.fromkeys(known))
@@ -144,10 +140,10 @@ class SphinxPhrases:
             hyp = decoder.hyp()
         finally:
             decoder.activate_search(self._open_search)
-        phrase = clean_phrase(hyp.hypstr) if hyp is not None else ""
+        phrase = normalise(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)
-        said = clean_phrase(heard)
+        said = normalise(heard)
         one_word = len(said.split()) == 1 and len(phrase.split()) == 1
         agreement = phone_agreement(self._phones(said), self._phones(phrase), one_word)
         return Recheck(phrase, agreement)
@@ -170,7 +166,7 @@ def vosk_phrase_recognizer(
     def known(word: str) -> bool:
         return bool(model.vosk_model_find_word(word) >= 0)
 
-    wanted = [p for p in map(clean_phrase, phrases) if p]
+    wanted = [p for p in map(normalise, phrases) if p]
     kept = tuple(dict.fromkeys(p for p in wanted if all(map(known, p.split()))))
     dropped = sorted(set(wanted) - set(kept))
     if dropped:
@@ -210,21 +206,10 @@ class VoskPhrases:
         if self._rec.AcceptWaveform(pcm):
             texts.append(json.loads(self._rec.Result()).get("text", ""))
         texts.append(json.loads(self._rec.FinalResult()).get("text", ""))
-        phrase = clean_phrase(" ".join(t for t in texts if t))
+        phrase = normalise(" ".join(t for t in texts if t))
         if phrase not in self.phrases:
             return Recheck("", 0.0)
         return Recheck(phrase, similarity(letters(heard), letters(phrase)))
 
     def close(self) -> None:
         self._rec = None
-
-
-CheckerFactory = Callable[[Sequence[str]], PhraseChecker]
-
-
-def phrase_checker(recognizer: object, phrases: Sequence[str]) -> PhraseChecker | None:
-    """A checker sharing the recogniser's model, or None when the engine offers none."""
-    make: CheckerFactory | None = getattr(recognizer, "phrase_checker", None)
-    if make is None or not phrases:
-        return None
-    return make(phrases)

@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from voicecoach.config import Settings
 from voicecoach.frames import AudioChunk, samples_to_seconds, seconds_to_samples
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
 from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
@@ -72,23 +71,6 @@ class ListenTiming:
             cap_grace=seconds_to_samples(cap_grace),
             phrase_max=seconds_to_samples(phrase_max),
         )
-
-
-PHRASE_MARGIN_S = 1.0
-"""Audio decoded around a command's speech (pre-roll and hangover), on top of max_command_s."""
-
-
-def answer_timing(settings: Settings) -> ListenTiming:
-    """How a session listens for answers, from ``[listen]`` and ``[commands]``."""
-    listen = settings.listen
-    return ListenTiming.from_seconds(
-        listen.end_silence_s,
-        listen.no_answer_s,
-        listen.max_answer_s,
-        thinking_pause=listen.thinking_pause_s,
-        cap_grace=listen.cap_grace_s,
-        phrase_max=settings.commands.max_command_s + PHRASE_MARGIN_S,
-    )
 
 
 class Listener:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from voicecoach.speech.events import Utterance
-from voicecoach.store.records import EngineInfo
+from voicecoach.speech.events import EngineInfo, Utterance
+from voicecoach.speech.grammar import PhraseChecker
 
 
 class Recognizer(Protocol):
@@ -32,6 +33,11 @@ class Recognizer(Protocol):
 
     def reset(self) -> None:
         """Drop whatever was accepted since the last finish."""
+        ...
+
+    def phrase_checker(self, phrases: Sequence[str]) -> PhraseChecker | None:
+        """A second decoder of short utterances restricted to ``phrases``, sharing this engine's
+        model; None when the engine offers none (or no phrase is given)."""
         ...
 
     def close(self) -> None:

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-_NOT_WORD = re.compile(r"[^a-z0-9'\s\uac00-\ud7a3]")
-
-
-def normalise(text: str) -> list[str]:
-    """Lowercase words without punctuation (apostrophes and Hangul kept)."""
-    return _NOT_WORD.sub(" ", text.lower()).split()
+from voicecoach.text import words
 
 
 def edit_distance(reference: list[str], hypothesis: list[str]) -> int:
@@ -29,22 +22,22 @@ def edit_distance(reference: list[str], hypothesis: list[str]) -> int:
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Errors per reference word (0.0 is perfect; can exceed 1.0)."""
-    ref = normalise(reference)
+    ref = words(reference)
     if not ref:
-        return 0.0 if not normalise(hypothesis) else 1.0
-    return edit_distance(ref, normalise(hypothesis)) / len(ref)
+        return 0.0 if not words(hypothesis) else 1.0
+    return edit_distance(ref, words(hypothesis)) / len(ref)
 
 
 def corpus_error_rate(pairs: list[tuple[str, str]]) -> float:
     """Total errors over total reference words, for (reference, hypothesis) pairs."""
-    words = sum(len(normalise(ref)) for ref, _ in pairs)
-    errors = sum(edit_distance(normalise(ref), normalise(hyp)) for ref, hyp in pairs)
-    return errors / words if words else 0.0
+    total = sum(len(words(ref)) for ref, _ in pairs)
+    errors = sum(edit_distance(words(ref), words(hyp)) for ref, hyp in pairs)
+    return errors / total if total else 0.0
 
 
 def character_error_rate(pairs: list[tuple[str, str]]) -> float:
     """Errors per reference character, spaces ignored: fair for languages (such as Korean)
     whose word boundaries a recogniser draws differently from the reference."""
-    chars = [(list("".join(normalise(ref))), list("".join(normalise(hyp)))) for ref, hyp in pairs]
+    chars = [(list("".join(words(ref))), list("".join(words(hyp)))) for ref, hyp in pairs]
     total = sum(len(ref) for ref, _ in chars)
     return sum(edit_distance(ref, hyp) for ref, hyp in chars) / total if total else 0.0

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
-from voicecoach.speech.events import Utterance
+from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.speech.recognizer import utterance_from_words
-from voicecoach.store.records import EngineInfo
 
 if TYPE_CHECKING:
     from voicecoach.speech.grammar import SphinxPhrases

@@ -14,16 +14,14 @@ import logging
 import wave
 from collections import deque
 from pathlib import Path
-from typing import Protocol
 
 from voicecoach.audio.wavfile import read_wav
-from voicecoach.config import ListenSettings
 from voicecoach.errors import JournalError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH, AudioChunk, seconds_to_samples
 from voicecoach.speech.events import Utterance
 from voicecoach.store.files import private_folder, write_private
 from voicecoach.store.journal import AUDIO_DIR
-from voicecoach.store.records import SessionRecord
+from voicecoach.store.records import JournalWriter, SessionRecord
 
 log = logging.getLogger(__name__)
 
@@ -125,19 +123,6 @@ class AnswerAudio:
     def wrap(self, journal: JournalWriter) -> JournalWriter:
         """The journal, keeping the audio of each new answer once the answer itself is saved."""
         return _KeepingJournal(journal, self)
-
-
-def longest_turn_s(listen: ListenSettings) -> float:
-    """The most audio one listening turn can hold: the wait, the longest answer and its grace."""
-    return listen.no_answer_s + listen.max_answer_s + listen.cap_grace_s
-
-
-class JournalWriter(Protocol):
-    """What the recorder writes to (as ``coach.recorder.JournalWriter``)."""
-
-    def begin(self, record: SessionRecord) -> None: ...
-    def save(self, record: SessionRecord) -> None: ...
-    def finish(self, record: SessionRecord) -> None: ...
 
 
 class _KeepingJournal:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from voicecoach.speech.events import Utterance
+from voicecoach.speech.events import EngineInfo, Utterance
 
 SCHEMA_VERSION = 1
 """Version of the record layout written by this code."""
@@ -19,23 +19,6 @@ class Status(StrEnum):
     COMPLETED = "completed"
     STOPPED = "stopped"
     INTERRUPTED = "interrupted"
-
-
-@dataclass(frozen=True, slots=True)
-class EngineInfo:
-    """Which recogniser heard the answers."""
-
-    name: str
-    """"vosk" or "pocketsphinx"."""
-    model: str
-    """Model name or path the engine loaded."""
-
-    def to_record(self) -> dict[str, Any]:
-        return {"name": self.name, "model": self.model}
-
-    @classmethod
-    def from_record(cls, doc: dict[str, Any]) -> EngineInfo:
-        return cls(name=str(doc["name"]), model=str(doc["model"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,3 +145,19 @@ class SessionRecord:
             closing_lines=tuple(doc.get("closing_lines", ())),
             extra={k: v for k, v in doc.items() if k not in known},
         )
+
+
+class JournalWriter(Protocol):
+    """The part of the journal a running session writes to (the recorder's only way out)."""
+
+    def begin(self, record: SessionRecord) -> None:
+        """The session started: make its record durable as running."""
+        ...
+
+    def save(self, record: SessionRecord) -> None:
+        """An answer was added: make the record durable before the coach goes on."""
+        ...
+
+    def finish(self, record: SessionRecord) -> None:
+        """The session ended (its status says how): the last durable write."""
+        ...
