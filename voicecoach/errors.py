@@ -24,7 +24,15 @@ class ConfigError(VoiceCoachError):
 
 
 class AudioDeviceError(VoiceCoachError):
-    """A microphone or speaker is missing, busy, or went away."""
+    """A microphone or speaker is missing, busy, or went away.
+
+    ``direction`` is "input" (a microphone), "output" (speakers) or "" (unknown), so the
+    command line can say which of its own options does without that device.
+    """
+
+    def __init__(self, message: str, direction: str = "") -> None:
+        super().__init__(message)
+        self.direction = direction
 
 
 class AudioFileError(VoiceCoachError):

@@ -14,7 +14,8 @@ from voicecoach.errors import AudioDeviceError
 
 log = logging.getLogger(__name__)
 
-LIST_HINT = "list devices with `python -m sounddevice`, or run with --mic-file/--answers"
+LIST_HINT = "list devices with `python -m sounddevice`"
+"""The command line adds which of its options do without the device (see AudioDeviceError)."""
 
 
 def sounddevice() -> ModuleType:
@@ -41,7 +42,8 @@ def default_rate(kind: str, device: int | str | None) -> int:
     try:
         info = sd.query_devices(device, kind)
     except (ValueError, sd.PortAudioError) as exc:
-        raise AudioDeviceError(f"no {kind} device {device or ''}: {exc}; {LIST_HINT}") from exc
+        named = f" {device}" if device not in (None, "") else ""
+        raise AudioDeviceError(f"no {kind} device{named}: {exc}; {LIST_HINT}", kind) from exc
     return int(info["default_samplerate"])
 
 

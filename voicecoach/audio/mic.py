@@ -67,12 +67,16 @@ class Microphone:
                 rate = default_rate("input", self._device)
                 self._stream = self._open_at(sd, rate)
             except (sd.PortAudioError, ValueError) as exc:
-                raise AudioDeviceError(f"cannot open the microphone ({exc}); {LIST_HINT}") from exc
+                raise AudioDeviceError(
+                    f"cannot open the microphone ({exc}); {LIST_HINT}", "input"
+                ) from exc
         try:
             self._stream.start()
         except sd.PortAudioError as exc:
             self._discard_stream()
-            raise AudioDeviceError(f"cannot start the microphone ({exc}); {LIST_HINT}") from exc
+            raise AudioDeviceError(
+                f"cannot start the microphone ({exc}); {LIST_HINT}", "input"
+            ) from exc
 
     def _open_at(self, sd: Any, rate: int) -> Any:
         self._rate = rate
@@ -118,7 +122,7 @@ class Microphone:
                 if stream is None or not stream.active or time.monotonic() >= deadline:
                     break
         self._discard_stream()
-        raise AudioDeviceError(f"the microphone stopped sending audio; {LIST_HINT}")
+        raise AudioDeviceError(f"the microphone stopped sending audio; {LIST_HINT}", "input")
 
     def frames(self) -> Iterator[AudioChunk]:
         if self._stream is None:

@@ -36,7 +36,9 @@ class Speakers:
         try:
             self._sd.play(samples, self._rate, device=self._device, blocking=True)
         except (ValueError, self._sd.PortAudioError) as exc:
-            raise AudioDeviceError(f"cannot play on the speakers ({exc}); {LIST_HINT}") from exc
+            raise AudioDeviceError(
+                f"cannot play on the speakers ({exc}); {LIST_HINT}", "output"
+            ) from exc
 
     def reopen(self) -> None:
         """After the device went away: check it is there again (each line opens a new stream)."""

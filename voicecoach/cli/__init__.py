@@ -9,7 +9,7 @@ import sys
 import typer
 
 from voicecoach.cli.app import app, err_console, root_command
-from voicecoach.errors import VoiceCoachError
+from voicecoach.errors import AudioDeviceError, VoiceCoachError
 
 MULTI_VALUE_OPTIONS = {"--answers"}
 """Options that take several values in a row (`--answers a.wav b.wav c.wav`)."""
@@ -65,13 +65,19 @@ def main(argv: list[str] | None = None) -> None:
 
     logging.basicConfig(level=logging.WARNING, format="voicecoach: %(levelname)s: %(message)s")
     args = expand_multi_value(sys.argv[1:] if argv is None else argv)
+    root = root_command()
     try:
-        code = root_command().main(args=args, prog_name="voicecoach", standalone_mode=False)
+        code = root.main(args=args, prog_name="voicecoach", standalone_mode=False)
     except ClickException as exc:
         error_line(usage_message(exc))
         sys.exit(exc.exit_code)
     except typer.Abort:
         error_line("stopped")
+        sys.exit(1)
+    except AudioDeviceError as exc:
+        from voicecoach.cli.hints import device_hint
+
+        error_line(f"{exc}{device_hint(exc.direction, root, args)}")
         sys.exit(1)
     except VoiceCoachError as exc:
         error_line(str(exc))

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
-from voicecoach.errors import JournalError
+from voicecoach.errors import AudioDeviceError, JournalError
 from voicecoach.review.export import FORMATS, render, write_export
 from voicecoach.review.views import conversation, hits_table, sessions_table, when
 from voicecoach.store.journal import Journal
@@ -93,14 +93,18 @@ def show(
     ] = None,
 ) -> None:
     """Show one session's conversation (words the recogniser was unsure of are dimmed)."""
-    from voicecoach.store.audio import load_answer, saved_answers  # numpy: only here
+    from voicecoach.store.audio import answer_file, load_answer, saved_answers  # numpy: here
 
     with open_journal() as journal:
         record = journal.get(session_id)
     if play is not None:
         pcm = load_answer(journal.folder, record.id, play)
         err_console.print(f"[dim]playing answer {play} of {record.id}[/]", highlight=False)
-        play_audio(pcm)
+        try:
+            play_audio(pcm)
+        except AudioDeviceError as exc:
+            kept = answer_file(journal.folder, record.id, play)
+            raise AudioDeviceError(f"{exc}, or play {kept} with any audio player") from exc
         return
     if as_json:
         print_json(record.to_record())
