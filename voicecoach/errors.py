@@ -9,6 +9,7 @@ prints its message on one line and exits non-zero.
     ├── AudioFileError       a WAV file that cannot be read as audio
     ├── ModelError           a speech model is missing, broken or cannot be fetched
     ├── SessionScriptError   a sessions/*.toml script is malformed, or a topic is unknown
+    ├── OutputError          a file to write is a folder, a link to a file, or not writable
     └── JournalError         the journal cannot be opened, read or written
 """
 
@@ -49,3 +50,7 @@ class SessionScriptError(VoiceCoachError):
 
 class JournalError(VoiceCoachError):
     """The journal cannot be opened, read or written."""
+
+
+class OutputError(VoiceCoachError):
+    """A file named for output cannot be written (a folder, a link to a file, no such folder)."""

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from voicecoach.audio.wavfile import write_wav
 from voicecoach.frames import SAMPLE_WIDTH
+from voicecoach.outputs import check_output
 
 
 class AudioSink(Protocol):
@@ -25,6 +26,7 @@ class WavFileSink:
     """Writes everything the coach says to one WAV, aligned to audio time with silence."""
 
     def __init__(self, path: Path) -> None:
+        check_output(path, "--speaker-file")
         self._path = path
         self._pcm = bytearray()
 

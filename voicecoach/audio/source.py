@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from voicecoach.audio.wavfile import read_wav
+from voicecoach.audio.wavfile import WavReader
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, SAMPLE_WIDTH, AudioChunk
 
 FRAME_BYTES = FRAME_SAMPLES * SAMPLE_WIDTH
@@ -57,25 +57,40 @@ class Pacer:
             time.sleep(delay)
 
 
-def _split(pcm: bytes) -> list[bytes]:
-    """Cut PCM into whole frames, padding the last one with silence."""
-    frames = [pcm[i : i + FRAME_BYTES] for i in range(0, len(pcm), FRAME_BYTES)]
-    if frames and len(frames[-1]) < FRAME_BYTES:
-        frames[-1] = frames[-1] + bytes(FRAME_BYTES - len(frames[-1]))
-    return frames
+def split_frames(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """Cut a stream of PCM blocks into whole frames, padding the last one with silence."""
+    pending = b""
+    for block in blocks:
+        pending += block
+        cut = len(pending) - len(pending) % FRAME_BYTES
+        for i in range(0, cut, FRAME_BYTES):
+            yield pending[i : i + FRAME_BYTES]
+        pending = pending[cut:]
+    if pending:
+        yield pending + bytes(FRAME_BYTES - len(pending))
+
+
+def wav_frames(path: Path) -> Iterator[bytes]:
+    """A WAV file's frames, read from the file as they are needed (header checked now)."""
+    return split_frames(WavReader(path).blocks())
 
 
 class WavFileSource:
-    """One continuous recording replayed as the microphone, then silence."""
+    """One continuous recording replayed as the microphone, then silence.
+
+    The file is read a block at a time as the frames are taken: memory stays flat however long
+    the recording is. Its header is checked when the source is made.
+    """
 
     def __init__(self, path: Path, fast: bool = False) -> None:
         self.name = path.name
-        self._frames = _split(read_wav(path))
+        self._reader = WavReader(path)
+        self._stream = self._play()
         self._pacer = Pacer(fast)
 
-    def frames(self) -> Iterator[AudioChunk]:
+    def _play(self) -> Iterator[AudioChunk]:
         start = 0
-        for pcm in self._frames:
+        for pcm in split_frames(self._reader.blocks()):
             self._pacer.wait_until(start)
             yield AudioChunk(pcm=pcm, start=start)
             start += FRAME_SAMPLES
@@ -83,6 +98,9 @@ class WavFileSource:
             self._pacer.wait_until(start)
             yield AudioChunk(pcm=SILENT_FRAME, start=start)
             start += FRAME_SAMPLES
+
+    def frames(self) -> Iterator[AudioChunk]:
+        return self._stream
 
     def listening(self, at: int) -> None:
         """A recording plays on regardless of the coach."""
@@ -93,7 +111,7 @@ class WavFileSource:
         return 0
 
     def close(self) -> None:
-        self._frames = []
+        self._reader.close()
 
 
 class ScriptedAnswers:
@@ -101,7 +119,16 @@ class ScriptedAnswers:
 
     def __init__(self, paths: Sequence[Path], fast: bool = False) -> None:
         self.name = f"{len(paths)} scripted answers"
-        self._answers = deque(_split(read_wav(p)) for p in paths)
+        readers = []
+        try:
+            for path in paths:
+                readers.append(WavReader(path))
+        except BaseException:
+            for reader in readers:
+                reader.close()
+            raise
+        self._readers = readers
+        self._answers = deque(split_frames(r.blocks()) for r in readers)
         self._pending_at: int | None = None
         self._pacer = Pacer(fast)
 
@@ -140,3 +167,5 @@ class ScriptedAnswers:
 
     def close(self) -> None:
         self._answers.clear()
+        for reader in self._readers:
+            reader.close()

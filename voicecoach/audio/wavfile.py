@@ -1,73 +1,213 @@
-"""Read any PCM WAV as 16 kHz mono int16, and write our own audio back out."""
+"""Read any PCM WAV as 16 kHz mono int16, a block at a time; write our own audio back out.
+
+The header is checked before any audio is read: 8–192 kHz, 1–8 channels, 8/16/24/32-bit
+integer or 32-bit float samples, plain PCM or WAVE_FORMAT_EXTENSIBLE. A data chunk that ends
+mid-sample (or claims more than the file holds) is cut to its whole frames.
+"""
 
 from __future__ import annotations
 
-import os
-import wave
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from voicecoach.audio.resampler import StreamResampler, resample
 from voicecoach.errors import AudioFileError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
+from voicecoach.outputs import write_output
+
+RATE_RANGE = (8_000, 192_000)
+"""Sample rates accepted, in Hz."""
+MAX_CHANNELS = 8
+BLOCK_S = 0.5
+"""Seconds of the file's audio converted at a time."""
+
+_PCM, _FLOAT, _EXTENSIBLE = 0x0001, 0x0003, 0xFFFE
+_GUID_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
+"""The last 14 bytes of the KSDATAFORMAT_SUBTYPE GUIDs; the first two bytes are the format."""
+_MAX_FMT_BYTES = 1024
+_MAX_CHUNKS = 1024
+__all__ = ["WavInfo", "WavReader", "read_wav", "resample", "to_pcm16", "write_wav"]
+
+
+@dataclass(frozen=True)
+class WavInfo:
+    """What a WAV header says, once checked."""
+
+    rate: int
+    """Samples per second (Hz)."""
+    channels: int
+    width: int
+    """Bytes per sample (1–4)."""
+    is_float: bool
+    """32-bit IEEE float samples instead of integers."""
+    frames: int
+    """Whole frames (one sample per channel) in the data chunk that the file really holds."""
+    data_offset: int
+    """Byte offset of the first frame."""
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.rate
+
+
+def _fail(path: Path, problem: str) -> AudioFileError:
+    hint = f"convert it with `sox {path.name} -r 16000 -c 1 -b 16 fixed.wav`"
+    return AudioFileError(f"{path}: not a readable PCM WAV file: {problem}; {hint}")
+
+
+def _read_exact(handle: BinaryIO, count: int) -> bytes:
+    data = handle.read(count)
+    return data if len(data) == count else b""
+
+
+def _format(path: Path, fmt: bytes) -> tuple[int, int, int, bool]:
+    """(channels, rate, width, is_float) from a fmt chunk, checked."""
+    if len(fmt) < 16:
+        raise _fail(path, f"its fmt chunk is {len(fmt)} bytes, too short")
+    tag, channels, rate, _byte_rate, align, bits = struct.unpack("<HHIIHH", fmt[:16])
+    if tag == _EXTENSIBLE:
+        if len(fmt) < 40 or fmt[26:40] != _GUID_TAIL:
+            raise _fail(path, "an extensible WAV whose sub-format is not PCM or float")
+        (tag,) = struct.unpack("<H", fmt[24:26])
+        valid_bits = struct.unpack("<H", fmt[18:20])[0]
+        if valid_bits > bits:
+            raise _fail(path, f"{valid_bits} valid bits in {bits}-bit samples")
+    if tag not in (_PCM, _FLOAT):
+        raise _fail(path, f"compressed audio (format {tag:#06x}), not PCM")
+    if not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+        low, high = (r // 1000 for r in RATE_RANGE)
+        raise _fail(path, f"a sample rate of {rate} Hz (expected {low}–{high} kHz)")
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise _fail(path, f"{channels} channels (expected 1 to {MAX_CHANNELS})")
+    is_float = tag == _FLOAT
+    allowed = (32,) if is_float else (8, 16, 24, 32)
+    if bits not in allowed or align != channels * bits // 8:
+        kind = "float" if is_float else "integer"
+        raise _fail(path, f"{bits}-bit {kind} samples in {align}-byte frames")
+    return channels, rate, bits // 8, is_float
+
+
+def read_header(path: Path, handle: BinaryIO, size: int) -> WavInfo:
+    """Walk the RIFF chunks up to the data; raise AudioFileError naming what is wrong."""
+    head = _read_exact(handle, 12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        raise _fail(path, f"no RIFF/WAVE header in its {size} bytes")
+    fmt: tuple[int, int, int, bool] | None = None
+    for _ in range(_MAX_CHUNKS):
+        chunk = _read_exact(handle, 8)
+        if not chunk:
+            break
+        kind, length = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+        if kind == b"fmt ":
+            if length > _MAX_FMT_BYTES:
+                raise _fail(path, f"a fmt chunk of {length} bytes")
+            fmt = _format(path, _read_exact(handle, length))
+        elif kind == b"data":
+            if fmt is None:
+                raise _fail(path, "its audio comes before its format (no fmt chunk)")
+            channels, rate, width, is_float = fmt
+            offset = handle.tell()
+            frames = min(length, max(0, size - offset)) // (channels * width)
+            if frames == 0:
+                raise _fail(path, "no audio (the data chunk holds 0 frames)")
+            return WavInfo(rate, channels, width, is_float, frames, offset)
+        else:
+            handle.seek(length, 1)
+        if length % 2:
+            handle.seek(1, 1)
+    raise _fail(path, "no audio (no data chunk)")
+
+
+class WavReader:
+    """A WAV file opened for reading its audio as 16 kHz mono int16, block by block."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._handle: BinaryIO = path.open("rb")
+        except FileNotFoundError as exc:
+            raise AudioFileError(f"{path}: no such file") from exc
+        except IsADirectoryError as exc:
+            raise AudioFileError(f"{path}: is a folder, not a WAV file") from exc
+        except OSError as exc:
+            raise AudioFileError(f"{path}: cannot read ({exc.strerror})") from exc
+        try:
+            size = path.stat().st_size
+            self.info = read_header(path, self._handle, size)
+        except OSError as exc:
+            self._handle.close()
+            raise AudioFileError(f"{path}: cannot read ({exc.strerror})") from exc
+        except BaseException:
+            self._handle.close()
+            raise
+
+    @property
+    def samples(self) -> int:
+        """How many 16 kHz samples the file gives."""
+        return int(round(self.info.frames * SAMPLE_RATE / self.info.rate))
+
+    def blocks(self) -> Iterator[bytes]:
+        """16 kHz mono int16 PCM, about BLOCK_S seconds at a time, then the file is closed."""
+        info = self.info
+        frame_bytes = info.channels * info.width
+        per_block = max(1, int(info.rate * BLOCK_S))
+        stream = StreamResampler(info.rate, SAMPLE_RATE, info.frames)
+        try:
+            self._handle.seek(info.data_offset)
+            left = info.frames
+            while left > 0:
+                raw = self._handle.read(min(left, per_block) * frame_bytes)
+                whole = len(raw) - len(raw) % frame_bytes
+                if whole == 0:
+                    break
+                left -= whole // frame_bytes
+                samples = _to_float(raw[:whole], info.width, info.is_float)
+                mono = samples.reshape(-1, info.channels).mean(axis=1)
+                if out := to_pcm16(stream.feed(mono)):
+                    yield out
+            if out := to_pcm16(stream.finish()):
+                yield out
+        except OSError as exc:
+            raise AudioFileError(f"{self.path}: cannot read ({exc.strerror})") from exc
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def check_wav(path: Path) -> WavInfo:
+    """The file's checked header (AudioFileError if it cannot be played); nothing is kept open."""
+    reader = WavReader(path)
+    reader.close()
+    return reader.info
 
 
 def read_wav(path: Path) -> bytes:
     """Return the file's audio as 16 kHz mono int16 PCM, whatever its rate and channels."""
-    try:
-        with wave.open(str(path), "rb") as wav:
-            channels = wav.getnchannels()
-            width = wav.getsampwidth()
-            rate = wav.getframerate()
-            raw = wav.readframes(wav.getnframes())
-    except FileNotFoundError as exc:
-        raise AudioFileError(f"{path}: no such file") from exc
-    except (wave.Error, EOFError, OSError) as exc:
-        raise AudioFileError(
-            f"{path}: not a readable PCM WAV file ({exc}); convert it with "
-            f"`sox {path.name} -r 16000 -c 1 -b 16 fixed.wav`"
-        ) from exc
-    if rate <= 0 or channels <= 0 or width not in (1, 2, 3, 4):
-        raise AudioFileError(f"{path}: unsupported WAV format ({width * 8}-bit, {rate} Hz)")
-    samples = _to_float(raw, width)
-    usable = len(samples) - len(samples) % channels
-    mono = samples[:usable].reshape(-1, channels).mean(axis=1)
-    return to_pcm16(resample(mono, rate, SAMPLE_RATE))
+    return b"".join(WavReader(path).blocks())
 
 
-def _to_float(raw: bytes, width: int) -> np.ndarray:
-    """PCM bytes of any supported width → float64 samples in [-1, 1)."""
+def _to_float(raw: bytes, width: int, is_float: bool = False) -> np.ndarray:
+    """PCM bytes of a supported width (whole samples) → float64 samples in [-1, 1)."""
+    if is_float:
+        values = np.frombuffer(raw, dtype="<f4").astype(np.float64)
+        return np.clip(np.nan_to_num(values), -1.0, 1.0)
     if width == 1:
         return (np.frombuffer(raw, dtype=np.uint8).astype(np.float64) - 128.0) / 128.0
     if width == 2:
         return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
     if width == 3:
-        usable = len(raw) - len(raw) % 3
-        trip = np.frombuffer(raw[:usable], dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        trip = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
         value = trip[:, 0] | (trip[:, 1] << 8) | (trip[:, 2] << 16)
         value = np.where(value >= 1 << 23, value - (1 << 24), value)
         return value.astype(np.float64) / float(1 << 23)
     return np.frombuffer(raw, dtype="<i4").astype(np.float64) / float(1 << 31)
-
-
-def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
-    """Band-limited resampling: windowed-sinc low-pass, then linear interpolation."""
-    if src_rate == dst_rate or samples.size == 0:
-        return samples
-    if dst_rate < src_rate:
-        samples = _lowpass(samples, cutoff=0.45 * dst_rate / src_rate)
-    duration = samples.size / src_rate
-    count = int(round(duration * dst_rate))
-    positions = np.arange(count) * (src_rate / dst_rate)
-    return np.interp(positions, np.arange(samples.size), samples)
-
-
-def _lowpass(samples: np.ndarray, cutoff: float, taps: int = 63) -> np.ndarray:
-    """FIR low-pass; cutoff is a fraction of the sampling rate (0–0.5)."""
-    n = np.arange(taps) - (taps - 1) / 2
-    kernel = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(taps)
-    kernel /= kernel.sum()
-    return np.convolve(samples, kernel, mode="same")
 
 
 def to_pcm16(samples: np.ndarray) -> bytes:
@@ -76,12 +216,22 @@ def to_pcm16(samples: np.ndarray) -> bytes:
     return scaled.astype("<i2").tobytes()
 
 
+def wav_bytes_header(frames: int, rate: int = SAMPLE_RATE) -> bytes:
+    """The 44-byte header of a 16-bit mono PCM WAV holding ``frames`` samples."""
+    data = frames * SAMPLE_WIDTH
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF", 36 + data, b"WAVE", b"fmt ", 16, _PCM, 1, rate, rate * SAMPLE_WIDTH,
+        SAMPLE_WIDTH, SAMPLE_WIDTH * 8, b"data", data,
+    )  # fmt: skip
+
+
 def write_wav(path: Path, pcm: bytes, rate: int = SAMPLE_RATE) -> None:
-    """Write 16-bit mono PCM to a WAV file atomically (temp file, then rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with wave.open(str(tmp), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(SAMPLE_WIDTH)
-        wav.setframerate(rate)
-        wav.writeframes(pcm)
-    os.replace(tmp, path)
+    """Write 16-bit mono PCM as a WAV: atomically to a regular file, in place to a device/FIFO.
+
+    Raises AudioFileError (or another VoiceCoachError) naming the path when it cannot be written.
+    """
+    pcm = pcm[: len(pcm) - len(pcm) % SAMPLE_WIDTH]
+    with write_output(path, binary=True) as handle:
+        handle.write(wav_bytes_header(len(pcm) // SAMPLE_WIDTH, rate))
+        handle.write(pcm)

@@ -16,6 +16,7 @@ import typer
 
 from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
 from voicecoach.errors import AudioDeviceError, JournalError
+from voicecoach.outputs import check_output
 from voicecoach.review.export import FORMATS, render, write_export
 from voicecoach.review.views import conversation, hits_table, sessions_table, when
 from voicecoach.store.journal import Journal
@@ -171,6 +172,8 @@ def export(
         raise JournalError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     if (session_id is None) == (not every):
         raise JournalError("export: give a session id or --all (not both)")
+    if output is not None:
+        check_output(output)
     with open_journal() as journal:
         records = journal.records() if every else [journal.get(session_id or "")]
     if not records:

@@ -24,6 +24,7 @@ from voicecoach.cli.session_cmd import (
     SpeakerFileOpt,
 )
 from voicecoach.errors import VoiceCoachError
+from voicecoach.outputs import check_output
 from voicecoach.speaker import service as unit
 from voicecoach.speaker.always_on import ListenLoop
 from voicecoach.speaker.build import ListenOptions, build_listen
@@ -100,6 +101,8 @@ def listen(
     # A service's log (journalctl) also gets what it did: wakes, clean-ups, recoveries. No
     # message at this level holds what was said.
     logging.getLogger("voicecoach").setLevel(logging.INFO)
+    if speaker_file is not None:
+        check_output(speaker_file, "--speaker-file")
     cfg = settings(config)
     options = ListenOptions(
         mic_file=mic_file,

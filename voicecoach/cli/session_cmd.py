@@ -27,6 +27,7 @@ from voicecoach.config import Settings
 from voicecoach.errors import AudioFileError
 from voicecoach.frames import seconds_to_samples
 from voicecoach.loop import SessionLoop, Voice
+from voicecoach.outputs import check_output
 from voicecoach.paths import Paths
 from voicecoach.speech.engines import open_recognizer
 from voicecoach.speech.listener import Listener
@@ -78,9 +79,6 @@ def open_source(options: RunOptions, config: Settings) -> AudioSource:
 
 def open_sink(options: RunOptions, config: Settings) -> AudioSink:
     if options.speaker_file is not None:
-        if not options.speaker_file.parent.is_dir():
-            folder = options.speaker_file.parent
-            raise AudioFileError(f"{folder}: no such folder for --speaker-file")
         return WavFileSink(options.speaker_file)
     if options.fast:
         return SilentSink()
@@ -193,6 +191,8 @@ def session(
     config: ConfigOpt = None,
 ) -> None:
     """Run one spoken session."""
+    if speaker_file is not None:
+        check_output(speaker_file, "--speaker-file")
     cfg = settings(config)
     options = RunOptions(
         topic=topic or cfg.coach.topic,

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voicecoach.errors import JournalError
+from voicecoach.outputs import write_output
 from voicecoach.review.views import duration, long_date, mood, split_coach_lines, when
-from voicecoach.store.files import write_private
 from voicecoach.store.records import SessionRecord, Turn
 from voicecoach.store.summary import summarize
 
@@ -100,12 +100,7 @@ def render(records: Sequence[SessionRecord], fmt: str, *, single: bool) -> str:
 
 
 def write_export(path: Path, content: str) -> None:
-    """Write the export atomically; the file is readable by its owner only."""
-    if path.is_dir():
-        raise JournalError(f"{path} is a folder; give a file name")
-    if not path.parent.is_dir():
-        raise JournalError(f"{path.parent}: no such folder")
-    try:
-        write_private(path, content.encode("utf-8"))
-    except OSError as exc:
-        raise JournalError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    """Write the export: a file atomically and owner-only, a device or FIFO in place, ``-`` to
+    stdout. Raises OutputError naming the path (a folder, a link to a file, a failed write)."""
+    with write_output(path) as handle:
+        handle.write(content)

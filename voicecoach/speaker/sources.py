@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from voicecoach.audio.devices import Reopenable
-from voicecoach.audio.source import AudioSource, ScriptedAnswers, _split
-from voicecoach.audio.wavfile import read_wav
+from voicecoach.audio.source import AudioSource, ScriptedAnswers, wav_frames
+from voicecoach.audio.wavfile import check_wav
 from voicecoach.errors import AudioDeviceError
 from voicecoach.frames import AudioChunk
 
@@ -68,17 +68,19 @@ class RoomAndAnswers(ScriptedAnswers):
         super().__init__(answers, fast)
         names = [p.name for p in ([room] if room else [])] + [f"{len(answers)} answers"]
         self.name = ", ".join(names)
-        self._room = _split(read_wav(room)) if room is not None else []
-        self._loop = loop and bool(self._room)
+        if room is not None:
+            check_wav(room)
+        self._room = room
+        self._loop = loop and room is not None
 
     def between_answers(self) -> Iterator[bytes]:
-        """The room recording (over and over when looped), then silence."""
-        while True:
-            yield from self._room
+        """The room recording (over and over when looped; read as it plays), then silence."""
+        while self._room is not None:
+            yield from wav_frames(self._room)
             if not self._loop:
                 break
         yield from super().between_answers()
 
     def close(self) -> None:
         super().close()
-        self._room = []
+        self._room = None

@@ -1,0 +1,169 @@
+"""Hostile and unlucky WAV input: checked headers, streamed reading, one clear line each."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import CliResult
+from tests.test_audio import tone, write
+from voicecoach.audio.source import WavFileSource
+from voicecoach.audio.wavfile import read_wav
+from voicecoach.errors import AudioFileError
+from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE
+
+Cli = Callable[..., CliResult]
+
+
+def header(
+    rate: int = 16000,
+    channels: int = 1,
+    bits: int = 16,
+    tag: int = 1,
+    data: int | None = None,
+    align: int | None = None,
+) -> bytes:
+    """A 44-byte PCM WAV header; ``data`` is the size the data chunk claims."""
+    align = channels * bits // 8 if align is None else align
+    fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * align, align, bits)
+    return (
+        b"RIFF"
+        + struct.pack("<I", min(0xFFFFFFFF, 36 + (data or 0)))
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + b"data"
+        + struct.pack("<I", data or 0)
+    )
+
+
+def one_line_error(cli: Cli, wav: Path, *words: str) -> str:
+    """`session --mic-file WAV` refuses it: one line, exit 1, nothing kept."""
+    result = cli("session", "--mic-file", wav, "--fast", "--engine", "pocketsphinx")
+    assert result.code == 1, result.err
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    assert result.err.startswith("voicecoach: error: ") and "Traceback" not in result.err
+    assert "()" not in result.err
+    for word in words:
+        assert word in result.err
+    return result.err
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"rate": 1}, ["1 Hz", "8–192 kHz"]),
+        ({"rate": 400_000}, ["400000 Hz"]),
+        ({"rate": 0}, ["0 Hz"]),
+        ({"channels": 0}, ["0 channels"]),
+        ({"channels": 9}, ["9 channels"]),
+        ({"bits": 12}, ["12-bit"]),
+        ({"bits": 16, "align": 7}, ["7-byte frames"]),
+        ({"tag": 0x55}, ["compressed", "0x0055"]),
+        ({"tag": 3, "bits": 16}, ["16-bit float"]),
+    ],
+)
+def test_header_fields_out_of_range_are_one_line(
+    cli: Cli, home: Path, tmp_path: Path, fields: dict[str, int], words: list[str]
+) -> None:
+    wav = tmp_path / "bad.wav"
+    wav.write_bytes(header(data=3200, **fields) + bytes(3200))
+    one_line_error(cli, wav, "bad.wav", *words)
+    assert not (home / "journal").exists() or not any((home / "journal").iterdir())
+
+
+def test_a_header_only_or_zero_frame_wav_is_refused(cli: Cli, home: Path, tmp_path: Path) -> None:
+    empty = write(tmp_path / "empty.wav", np.zeros(0), SAMPLE_RATE)
+    one_line_error(cli, empty, "0 frames")
+    claims = tmp_path / "claims.wav"
+    claims.write_bytes(header(data=10_000))  # says 10 kB of audio, holds none
+    one_line_error(cli, claims, "0 frames")
+
+
+def test_a_30_byte_wav_names_its_problem_without_empty_parentheses(
+    cli: Cli, home: Path, tmp_path: Path
+) -> None:
+    short = tmp_path / "short.wav"
+    short.write_bytes(header()[:30])
+    one_line_error(cli, short, "short.wav")
+
+
+def test_a_folder_given_as_a_wav_is_one_line(cli: Cli, home: Path, tmp_path: Path) -> None:
+    one_line_error(cli, tmp_path, "folder")
+
+
+def test_data_cut_mid_sample_or_longer_than_the_file_is_read_to_its_whole_frames(
+    tmp_path: Path,
+) -> None:
+    samples = (tone(0.5, SAMPLE_RATE) * 32767).astype("<i2").tobytes()
+    odd = tmp_path / "odd.wav"
+    odd.write_bytes(header(data=len(samples) + 1) + samples + b"\x01")
+    assert read_wav(odd) == samples
+    stereo = tmp_path / "stereo.wav"
+    frames = np.repeat(np.frombuffer(samples, "<i2")[:, None], 2, axis=1).tobytes()
+    stereo.write_bytes(header(channels=2, data=0xFFFFFFFF) + frames + b"\x01\x02\x03")
+    assert len(read_wav(stereo)) == len(samples)
+
+
+@pytest.mark.parametrize(
+    ("args", "rate"),
+    [(["-b", "24", "-c", "3"], 48000), (["-b", "32", "-c", "1"], 44100),
+     (["-e", "floating-point", "-b", "32", "-c", "2"], 22050)],
+)  # fmt: skip
+def test_extensible_and_float_wavs_from_sox_are_read(
+    tmp_path: Path, args: list[str], rate: int
+) -> None:
+    wav = tmp_path / "sox.wav"
+    subprocess.run(
+        ["sox", "-n", "-r", str(rate), *args, wav, "synth", "1", "sine", "440", "vol", "0.5"],
+        check=True,
+        timeout=30,
+    )
+    if "-c" in args and args[args.index("-c") + 1] == "3":
+        assert wav.read_bytes()[20:22] == b"\xfe\xff"  # WAVE_FORMAT_EXTENSIBLE
+    samples = np.frombuffer(read_wav(wav), dtype="<i2").astype(float)
+    assert abs(len(samples) - SAMPLE_RATE) <= 1
+    peak = np.argmax(np.abs(np.fft.rfft(samples))) * SAMPLE_RATE / len(samples)
+    assert abs(peak - 440) < 3
+
+
+def peak_while_playing(path: Path) -> tuple[int, int]:
+    """(frames played, peak bytes allocated) for a whole pass over a --mic-file."""
+    tracemalloc.start()
+    try:
+        source = WavFileSource(path, fast=True)
+        played, silent_at = 0, None
+        for chunk in source.frames():
+            played += 1
+            if not any(chunk.pcm[:64]) and silent_at is None and played * FRAME_SAMPLES > 9e6:
+                silent_at = played
+                break
+        source.close()
+        return played, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_long_mic_file_is_read_frame_by_frame_with_flat_memory(tmp_path: Path) -> None:
+    """Ten minutes of 44.1 kHz stereo (106 MB): a few megabytes at most, not the whole file."""
+    rate, channels, seconds = 44100, 2, 600
+    data = rate * channels * 2 * seconds
+    wav = tmp_path / "long.wav"
+    with wav.open("wb") as handle:
+        handle.write(header(rate=rate, channels=channels, data=data))
+        handle.truncate(44 + data)  # sparse: all silence, no disk used
+    played, peak = peak_while_playing(wav)
+    assert played * FRAME_SAMPLES >= 9e6
+    assert peak < 8e6, f"{peak / 1e6:.0f} MB"
+
+
+def test_a_wav_that_cannot_be_read_names_the_file() -> None:
+    with pytest.raises(AudioFileError, match="no such file"):
+        read_wav(Path("/nonexistent/a.wav"))
