@@ -6,13 +6,14 @@ the dotted key, what was expected and what was found.
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from voicecoach.errors import ConfigError
+from voicecoach.errors import ConfigError, VoiceCoachError
 
 
 def _num(low: float, high: float) -> dict[str, Any]:
@@ -196,18 +197,46 @@ class Settings:
     safety: SafetySettings = field(default_factory=SafetySettings)
 
 
-def load_settings(path: Path | None) -> Settings:
-    """Read a config.toml over the defaults; a missing file gives the defaults."""
-    if path is None or not path.exists():
-        return Settings()
+def read_toml(path: Path, error: type[VoiceCoachError] = ConfigError) -> dict[str, Any]:
+    """A UTF-8 TOML file as a dict; ``error`` (one line naming the file and the problem) if not.
+
+    A byte-order mark and bytes that are not UTF-8 are named as such, with where they are.
+    """
     try:
-        with path.open("rb") as handle:
-            doc = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise error(f"{path}: is a folder, not a TOML file") from exc
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
-    return settings_from_doc(doc, source=str(path))
+        raise error(f"{path}: cannot read ({exc.strerror})") from exc
+    if data.startswith(codecs.BOM_UTF8):
+        raise error(f"{path}: starts with a byte-order mark (BOM); save it as UTF-8 without one")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{path}: line {line}: byte {data[exc.start]:#04x} is not UTF-8; save it as UTF-8"
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise error(f"{path}: not valid TOML: nested too deeply") from exc
+
+
+def load_settings(path: Path | None, required: bool = False) -> Settings:
+    """Read a config.toml over the defaults; a missing file gives the defaults.
+
+    ``required`` (a file named with --config): a missing file is a ConfigError too.
+    """
+    if path is None:
+        return Settings()
+    if not path.exists():
+        if required:
+            raise ConfigError(f"{path}: no such config file")
+        return Settings()
+    return settings_from_doc(read_toml(path), source=str(path))
 
 
 def settings_from_doc(doc: dict[str, Any], source: str = "config.toml") -> Settings:

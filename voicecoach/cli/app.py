@@ -147,7 +147,9 @@ def settings(config: Path | None = None) -> Settings:
     """The user's settings (or those of --config FILE) over the defaults."""
     from voicecoach.config import load_settings
 
-    return load_settings(config if config is not None else paths().config_file)
+    if config is not None:
+        return load_settings(config, required=True)
+    return load_settings(paths().config_file)
 
 
 def print_json(doc: object) -> None:

@@ -10,7 +10,6 @@ docs/session-scripts.md documents every field. The user's own scripts in the dat
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -141,14 +140,9 @@ def find_script(topic: str, user_dir: Path | None) -> SessionScript:
 
 def load_script(path: Path) -> SessionScript:
     """Read and check one script; every problem is reported in one error."""
-    try:
-        with path.open("rb") as handle:
-            doc = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise SessionScriptError(f"{path}: not valid TOML ({exc})") from exc
-    except OSError as exc:
-        raise SessionScriptError(f"{path}: cannot read ({exc.strerror})") from exc
-    return script_from_doc(doc, path)
+    from voicecoach.config import read_toml
+
+    return script_from_doc(read_toml(path, SessionScriptError), path)
 
 
 STEP_FIELDS = {"id", "type", "prompt", "acknowledge", "next", "follow_ups"}
