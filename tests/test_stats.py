@@ -70,7 +70,7 @@ def test_figures_per_week_and_mood() -> None:
     assert chart[9].startswith("  1")
     # This week's columns are the last pair: before 4 (rows 1-4), after 5.5 → 6 (rows 1-6).
     columns = [line[4:] for line in chart[:10]]
-    assert [c[9:11] for c in columns] == ["  "] * 4 + [" █"] * 2 + ["██"] * 4
+    assert [c[9:11] for c in columns] == ["  "] * 4 + [" █"] * 2 + ["░█"] * 4
 
 
 def test_stats_command(home: Path, cli: Cli) -> None:
@@ -90,7 +90,7 @@ def test_stats_command(home: Path, cli: Cli) -> None:
         "words spoken",
         "Sessions per week",
         "Mood before and after",
-        "█ before",
+        "░ before",
         "█ after",
     ):
         assert label in plain.out, label

@@ -7,6 +7,7 @@ Commands live in modules beside this one and are imported only when asked for (`
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -150,6 +151,21 @@ def settings(config: Path | None = None) -> Settings:
     if config is not None:
         return load_settings(config, required=True)
     return load_settings(paths().config_file)
+
+
+def show_table(table: Any) -> None:
+    """A table on stdout: fitted to a terminal; in a pipe or file, at its natural width (nothing
+    cut or wrapped) and without trailing spaces."""
+    if out_console.is_terminal:
+        out_console.print(table)
+        return
+    from rich.measure import Measurement
+
+    width = Measurement.get(out_console, out_console.options.update_width(10_000), table).maximum
+    plain = Console(file=io.StringIO(), width=max(width, 1), color_system=None, soft_wrap=True)
+    plain.print(table)
+    lines = plain.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    out_console.file.write("".join(line.rstrip() + "\n" for line in lines))
 
 
 def print_json(doc: object) -> None:

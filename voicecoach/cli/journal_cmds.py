@@ -14,7 +14,15 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.app import (
+    app,
+    err_console,
+    out_console,
+    paths,
+    print_json,
+    settings,
+    show_table,
+)
 from voicecoach.errors import AudioDeviceError, JournalError
 from voicecoach.outputs import check_output
 from voicecoach.review.export import FORMATS, render, write_export
@@ -82,7 +90,7 @@ def history(
         )
         err_console.print(hint)
         return
-    out_console.print(sessions_table(chosen))
+    show_table(sessions_table(chosen, width=out_console.width if out_console.is_terminal else None))
 
 
 @app.command()
@@ -104,13 +112,14 @@ def show(
         try:
             play_audio(pcm)
         except AudioDeviceError as exc:
-            kept = answer_file(journal.folder, record.id, play)
-            raise AudioDeviceError(f"{exc}, or play {kept} with any audio player") from exc
+            wav = answer_file(journal.folder, record.id, play)
+            raise AudioDeviceError(f"{exc}, or play {wav} with any audio player") from exc
         return
     if as_json:
         print_json(record.to_record())
         return
-    out_console.print(conversation(record, audio=saved_answers(journal.folder, record.id)))
+    kept = saved_answers(journal.folder, record.id)
+    out_console.print(conversation(record, audio=kept, plain=not out_console.is_terminal))
 
 
 def play_audio(pcm: bytes) -> None:
@@ -151,9 +160,9 @@ def search_answers(
         )
         return
     if not hits:
-        err_console.print(f"Nothing found for {text!r}.", highlight=False)
+        err_console.print(f"Nothing found for {text!r}.", highlight=False, markup=False)
         return
-    out_console.print(hits_table(hits, text))
+    show_table(hits_table(hits, text))
 
 
 @app.command()
@@ -184,7 +193,9 @@ def export(
         return
     write_export(output, content)
     sessions = "session" if len(records) == 1 else "sessions"
-    err_console.print(f"exported {len(records)} {sessions} to {output}", highlight=False)
+    err_console.print(
+        f"exported {len(records)} {sessions} to {output}", highlight=False, markup=False
+    )
 
 
 def _describe(summary: SessionSummary) -> str:
@@ -221,7 +232,7 @@ def forget(
             return
         if not yes:
             for summary in chosen[:10]:
-                err_console.print(f"  {_describe(summary)}", highlight=False)
+                err_console.print(f"  {_describe(summary)}", highlight=False, markup=False)
             if len(chosen) > 10:
                 err_console.print(f"  … and {len(chosen) - 10} more", highlight=False)
             what = f"{len(chosen)} session{'' if len(chosen) == 1 else 's'}"
@@ -235,9 +246,11 @@ def forget(
             path.unlink(missing_ok=True)
         left = [] if every else _copies_holding(journal.damaged_copies(), removed)
     for summary in removed:
-        out_console.print(f"erased {_describe(summary)}", highlight=False)
+        out_console.print(f"erased {_describe(summary)}", highlight=False, markup=False)
     for path in damaged:
-        out_console.print(f"erased damaged copy {path.parent.name}/{path.name}", highlight=False)
+        out_console.print(
+            f"erased damaged copy {path.parent.name}/{path.name}", highlight=False, markup=False
+        )
     for path in left:
         err_console.print(
             f"[yellow]{path.parent.name}/{path.name} was set aside as damaged and may still hold "

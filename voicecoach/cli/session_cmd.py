@@ -152,10 +152,13 @@ def run_session(
 
 
 def print_transcript(record: SessionRecord) -> None:
-    out_console.print(f"[bold]{record.topic}[/] · {record.started_at} · {record.status.value}")
+    from rich.markup import escape
+
+    topic = escape(record.topic)
+    out_console.print(f"[bold]{topic}[/] · {record.started_at} · {record.status.value}")
     for turn in record.turns:
-        out_console.print(f"\n[cyan]coach[/] {turn.prompt}", highlight=False)
-        answer = turn.answer.text if turn.answer is not None else "[dim](no answer)[/]"
+        out_console.print(f"\n[cyan]coach[/] {escape(turn.prompt)}", highlight=False)
+        answer = escape(turn.answer.text) if turn.answer is not None else "[dim](no answer)[/]"
         out_console.print(f"[green]you  [/] {answer}", highlight=False)
 
 

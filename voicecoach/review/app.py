@@ -5,32 +5,36 @@
 ├ the conversation: coach lines, answers (unsure words dimmed) ──┤  tab to move into it
 │ …                                                               │  p  play an answer
 └ keys ───────────────────────────────────────────────────────────┘  e export · d delete
+
+From `WIDE` columns on, the list and the conversation stand side by side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual import on, work
-from textual.app import App, ComposeResult
+from textual import events, on, work
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.containers import Container, Vertical
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
 
 from voicecoach.errors import VoiceCoachError
 from voicecoach.review.export import render, write_export
+from voicecoach.review.screens import ConfirmScreen, ExportScreen, KeysScreen, key_name
 from voicecoach.review.views import (
     block,
     coach_lines,
     duration,
     heading,
+    matches,
     mood,
-    status_text,
+    status_cell,
     turn_lines,
     when,
 )
@@ -42,51 +46,9 @@ from voicecoach.store.summary import SessionSummary, select, summarize
 Player = Callable[[bytes], None]
 """Plays 16 kHz mono PCM and returns when it has been heard."""
 SUFFIXES = {".md": "md", ".json": "json", ".txt": "txt"}
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question; dismissed with True for "y"."""
-
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.question)
-            yield Static(Text.from_markup("[b]y[/] erase for good    [b]n[/] keep it"))
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
-class ExportScreen(ModalScreen[Path | None]):
-    """Asks where to export; the file name's ending (.md, .json, .txt) picks the format."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, suggestion: Path) -> None:
-        super().__init__()
-        self.suggestion = suggestion
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static("Export this session to (.md, .json or .txt):")
-            yield Input(value=str(self.suggestion), id="path")
-            yield Static(Text.from_markup("[b]enter[/] export    [b]esc[/] cancel"))
-
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        self.dismiss(Path(value).expanduser() if value else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+WIDE = 120
+"""Columns from which the sessions list stands beside the conversation instead of above it."""
+MOVES = (("↑ ↓", "choose a session, or move in the conversation"),)
 
 
 class TurnItem(ListItem):
@@ -102,13 +64,18 @@ class ReviewApp(App[None]):
 
     TITLE = "voicecoach review"
     CSS = """
+    #left { height: auto; }
     #sessions { height: 9; }
+    #body.wide { layout: horizontal; }
+    #body.wide #left { width: 64; height: 1fr; }
+    #body.wide #sessions { height: 1fr; }
+    #body.wide #conversation { border-top: none; border-left: solid $primary; }
     #status { height: 1; color: $text-muted; padding: 0 1; }
     #search { height: 1; border: none; padding: 0 1; display: none; }
     #search.shown { display: block; }
     #conversation { height: 1fr; border-top: solid $primary; }
     #conversation > TurnItem { padding: 0 1; margin: 0 0 1 0; }
-    ConfirmScreen, ExportScreen { align: center middle; }
+    ConfirmScreen, ExportScreen, KeysScreen { align: center middle; }
     .dialog {
         width: 70; height: auto; padding: 1 2;
         border: thick $accent; background: $surface;
@@ -118,11 +85,24 @@ class ReviewApp(App[None]):
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("escape", "clear_search", "Clear search", show=False),
+        Binding("tab", "app.focus_next", "Next pane", priority=True),
         Binding("p", "play", "Play"),
         Binding("e", "export", "Export"),
         Binding("d", "delete", "Delete"),
+        Binding("question_mark", "keys", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
+    ACTIONS = {
+        "search": "Search all answers",
+        "clear_search": "Clear the search",
+        "focus_next": "Move to the next pane (the conversation scrolls there)",
+        "play": "Play the kept audio of the chosen answer",
+        "export": "Export this session (.md, .json or .txt)",
+        "delete": "Erase this session for good",
+        "keys": "Show the keys",
+        "quit": "Quit",
+    }
+    """What each of the app's own actions does, for `?` and the command palette."""
 
     def __init__(
         self, journal: Journal, player: Player | None = None, export_dir: Path | None = None
@@ -142,17 +122,53 @@ class ReviewApp(App[None]):
         """The session shown."""
 
     def compose(self) -> ComposeResult:
-        yield DataTable(id="sessions", cursor_type="row")
-        yield Static(id="status")
-        yield Input(placeholder="search all answers · enter: search · esc: clear", id="search")
-        yield ListView(id="conversation")
+        with Container(id="body"):
+            with Vertical(id="left"):
+                yield DataTable(id="sessions", cursor_type="row")
+                yield Static(id="status")
+                yield Input(
+                    placeholder="search all answers · enter: search · esc: clear", id="search"
+                )
+            yield ListView(id="conversation")
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.lay_out(self.size.width)
         table = self.query_one("#sessions", DataTable)
         table.add_columns("date", "topic", "length", "mood", "status", "answers")
         await self.load_sessions()
         table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.lay_out(event.size.width)
+
+    def lay_out(self, width: int) -> None:
+        """Side by side from `WIDE` columns on, else the list above the conversation."""
+        self.query_one("#body").set_class(width >= WIDE, "wide")
+
+    # -- keys and the command palette --------------------------------------------------------
+
+    def keys(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action of the app, in the order of BINDINGS."""
+        rows = list(MOVES)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding):
+                action = binding.action.removeprefix("app.")
+                rows.append((key_name(binding.key), self.ACTIONS.get(action, binding.description)))
+        return rows
+
+    def action_keys(self) -> None:
+        self.push_screen(KeysScreen(self.keys()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The app's own actions first in the command palette, then Textual's."""
+        for binding in self.BINDINGS:
+            action = binding.action.removeprefix("app.") if isinstance(binding, Binding) else ""
+            if isinstance(binding, Binding) and action in self.ACTIONS:
+                yield SystemCommand(
+                    binding.description, self.ACTIONS[action], partial(self.run_action, action)
+                )
+        yield from super().get_system_commands(screen)
 
     # -- the sessions list -------------------------------------------------------------------
 
@@ -168,7 +184,7 @@ class ReviewApp(App[None]):
                 s.topic,
                 duration(s.length_s),
                 mood(s.mood_before, s.mood_after),
-                status_text(s.status),
+                status_cell(s, short=True),
                 f"{len(s.answers)}/{s.questions}",
                 key=s.id,
             )
@@ -199,7 +215,7 @@ class ReviewApp(App[None]):
         try:
             record = self.journal.get(summary.id)
         except VoiceCoachError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         self.record = record
         audio = set(saved_answers(self.journal.folder, record.id))
@@ -212,7 +228,17 @@ class ReviewApp(App[None]):
         if record.closing_lines:
             items.append(TurnItem(Group(block(coach_lines(record.closing_lines)))))
         await view.extend(items)
-        view.index = 0
+        found = next((i for i, item in enumerate(items) if self.matched(item)), None)
+        view.index = found if found is not None else 0
+        if found is not None:
+            view.scroll_to_widget(items[found], animate=False, top=True)
+
+    def matched(self, item: TurnItem) -> bool:
+        """Whether the search in force is found in this item's answer."""
+        if not self.needle or self.record is None or not item.turn:
+            return False
+        answer = self.record.turns[item.turn - 1].answer
+        return answer is not None and matches(answer.text, self.needle)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -252,12 +278,12 @@ class ReviewApp(App[None]):
         try:
             pcm = load_answer(self.journal.folder, record.id, turn)
         except VoiceCoachError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(str(exc), severity="warning", markup=False)
             return
         if self.player is None:
-            self.notify("no speakers to play on", severity="warning")
+            self.notify("no speakers to play on", severity="warning", markup=False)
             return
-        self.notify(f"playing answer {turn}")
+        self.notify(f"playing answer {turn}", markup=False)
         self.play(pcm)
 
     @work(thread=True, exclusive=True, group="play")
@@ -268,7 +294,7 @@ class ReviewApp(App[None]):
         try:
             self.player(pcm)
         except VoiceCoachError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
 
     def action_export(self) -> None:
         record = self.record
@@ -283,14 +309,14 @@ class ReviewApp(App[None]):
             return
         fmt = SUFFIXES.get(path.suffix.lower())
         if fmt is None:
-            self.notify("give a name ending in .md, .json or .txt", severity="error")
+            self.notify("give a name ending in .md, .json or .txt", severity="error", markup=False)
             return
         try:
             write_export(path, render([record], fmt, single=True))
         except VoiceCoachError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"exported to {path}")
+        self.notify(f"exported to {path}", markup=False)
 
     def action_delete(self) -> None:
         record = self.record
@@ -309,11 +335,11 @@ class ReviewApp(App[None]):
         try:
             self.journal.remove([summarize(record)])
         except VoiceCoachError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         ids = [s.id for s in self.sessions]
         index = ids.index(record.id) if record.id in ids else 0
         neighbour = ids[index + 1] if index + 1 < len(ids) else (ids[index - 1] if index else None)
         self.record = None
         await self.load_sessions(neighbour)
-        self.notify("session erased")
+        self.notify("session erased", markup=False)

@@ -19,6 +19,9 @@ from rich.text import Text
 from voicecoach.store.summary import SessionSummary
 
 BAR = "█"
+BEFORE_BAR = "░"
+"""Mood before: a lighter shade, so before and after differ without colour (NO_COLOR, pipes)."""
+AFTER_BAR = "█"
 BEFORE_STYLE = "blue"
 AFTER_STYLE = "green"
 
@@ -176,20 +179,35 @@ def mood_chart(stats: JournalStats) -> Text:
     for level in range(10, 0, -1):
         text.append(f"{level:>3} ", style="dim")
         for week in stats.weeks:
-            for value, style in ((week.mood_before, BEFORE_STYLE), (week.mood_after, AFTER_STYLE)):
+            for value, bar, style in (
+                (week.mood_before, BEFORE_BAR, BEFORE_STYLE),
+                (week.mood_after, AFTER_BAR, AFTER_STYLE),
+            ):
                 filled = value is not None and round(value) >= level
-                text.append(BAR if filled else " ", style=style)
+                text.append(bar if filled else " ", style=style)
             text.append(" ")
         text.append("\n")
-    text.append("    ")
-    for week in stats.weeks:
-        text.append(f"{week.start:%d} ", style="dim")
+    text.append_text(week_axis(stats.weeks))
     text.append("\n    ")
-    text.append(f"{BAR} before", style=BEFORE_STYLE)
+    text.append(f"{BEFORE_BAR} before", style=BEFORE_STYLE)
     text.append("  ")
-    text.append(f"{BAR} after", style=AFTER_STYLE)
+    text.append(f"{AFTER_BAR} after", style=AFTER_STYLE)
     text.append("   (weekly average; blank = not said)", style="dim")
     return text
+
+
+def week_axis(weeks: Sequence[Week]) -> Text:
+    """Two lines under the mood columns (3 characters a week): the day each week starts, and
+    the month's name under the first week of each month (and under the first week shown)."""
+    days, months = Text("    "), Text("    ")
+    previous: int | None = None
+    for week in weeks:
+        days.append(f"{week.start:%d} ", style="dim")
+        label = f"{week.start:%b}"[:3] if week.start.month != previous else ""
+        months.append(f"{label:<3}", style="dim")
+        previous = week.start.month
+    months.rstrip()
+    return Text("\n").join([days, months])
 
 
 def render(stats: JournalStats) -> RenderableType:

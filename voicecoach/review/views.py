@@ -4,6 +4,7 @@ commands (`history`, `show`, `search`) and the review app."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from rich.text import Text
 from voicecoach.speech.events import Utterance
 from voicecoach.store.records import SessionRecord, Status, Turn
 from voicecoach.store.summary import SearchHit, SessionSummary, summarize
+from voicecoach.text import words
 
 UNSURE_BELOW = 0.6
 """Words the recogniser gave less confidence than this are shown dimmed."""
@@ -74,25 +76,67 @@ def status_text(status: Status) -> Text:
     return Text(status.value, style=STATUS_STYLE.get(status, ""))
 
 
-def sessions_table(sessions: Sequence[SessionSummary]) -> Table:
-    """One row per session: id, date, topic, length, mood, status (fits 80 columns)."""
+SAFETY_MARK = "⚠ crisis help given"
+"""Shown beside a session in which the coach gave crisis resources (words, not only colour)."""
+SAFETY_SHORT = "⚠ crisis help"
+"""The same, in a table's status column."""
+
+COLUMNS = ("id", "date", "topic", "length", "mood", "status")
+NARROWER = (("length",), ("length", "mood"), ("length", "mood", "time"))
+"""What `sessions_table` leaves out, in turn, until the table fits: never the id."""
+
+
+def status_cell(summary: SessionSummary, short: bool = False) -> Text:
+    """The status, and the safety mark when the coach gave crisis resources."""
+    text = status_text(summary.status)
+    if summary.safety_flag:
+        text.append(f" {SAFETY_SHORT if short else SAFETY_MARK}", style="bold yellow")
+    return text
+
+
+def sessions_table(sessions: Sequence[SessionSummary], width: int | None = None) -> Table:
+    """One row per session: id, date, topic, length, mood, status. Given a ``width``, the
+    length, then the mood, then the time of day are left out until it fits; ids are always
+    whole, so they can be copied."""
+    rows: list[dict[str, str | Text]] = [
+        {
+            "id": s.id,
+            "date": when(s.started_at),
+            "topic": s.topic,
+            "length": duration(s.length_s),
+            "mood": mood(s.mood_before, s.mood_after),
+            "status": status_cell(s, short=True),
+        }
+        for s in sessions
+    ]
+    left_out: tuple[str, ...] = ()
+    if width is not None:
+        for option in ((), *NARROWER):
+            left_out = option
+            if _natural_width(rows, option) <= width:
+                break
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
-    table.add_column("id", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("topic", overflow="fold", min_width=9)
-    table.add_column("length", no_wrap=True, justify="right")
-    table.add_column("mood", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    for s in sessions:
-        table.add_row(
-            s.id,
-            when(s.started_at),
-            s.topic,
-            duration(s.length_s),
-            mood(s.mood_before, s.mood_after),
-            status_text(s.status),
-        )
+    names = [c for c in COLUMNS if c not in left_out]
+    for name in names:
+        longest = max((len(str(row[name])) for row in rows), default=len(name))
+        if name == "id":
+            table.add_column(name, no_wrap=True, min_width=longest)
+        elif name in ("topic", "status"):
+            table.add_column(name, overflow="fold", min_width=min(longest, 9))
+        else:
+            table.add_column(name, no_wrap=True, justify="right" if name == "length" else "left")
+    for row in rows:
+        date = str(row["date"])[:10] if "time" in left_out else row["date"]
+        table.add_row(*[date if name == "date" else row[name] for name in names])
     return table
+
+
+def _natural_width(rows: list[dict[str, str | Text]], left_out: tuple[str, ...]) -> int:
+    names = [c for c in COLUMNS if c not in left_out]
+    widths = [max((len(str(row[n])) for row in rows), default=0) for n in names]
+    if "time" in left_out:
+        widths[names.index("date")] = 10
+    return sum(max(w, len(n)) for w, n in zip(widths, names, strict=True)) + len(names) - 1
 
 
 def hits_table(hits: Sequence[SearchHit], text: str) -> Table:
@@ -112,10 +156,26 @@ def hits_table(hits: Sequence[SearchHit], text: str) -> Table:
     return table
 
 
+def needle_words(needle: str | None) -> list[str]:
+    """The words searched for, compared as the search compares them (case, Unicode form)."""
+    return words(needle) if needle else []
+
+
+def matches(text: str, needle: str) -> bool:
+    """Whether every word searched for is in ``text``."""
+    found = set(words(text))
+    wanted = needle_words(needle)
+    return bool(wanted) and all(any(w in f for f in found) for w in wanted)
+
+
 def highlighted(text: Text, needle: str | None) -> Text:
-    """``text`` with every case-insensitive occurrence of ``needle`` marked."""
-    if needle and needle.strip():
-        text.highlight_regex(re.compile(re.escape(needle), re.IGNORECASE), MATCH)
+    """``text`` with every case-insensitive occurrence of each word of ``needle`` marked."""
+    plain = unicodedata.normalize("NFKC", text.plain).lower()
+    if len(plain) != len(text.plain):
+        return text  # a character changed length when folded: nothing marked, nothing wrong
+    for word in needle_words(needle):
+        for found in re.finditer(re.escape(word), plain):
+            text.stylize(MATCH, found.start(), found.end())
     return text
 
 
@@ -151,8 +211,13 @@ def coach_lines(lines: Iterable[str]) -> list[Line]:
     return [(Text("coach", style=COACH), Text(line)) for line in lines]
 
 
-def block(lines: Sequence[Line]) -> Table:
-    """Rows of a conversation; wrapped lines stay indented under their text."""
+def block(lines: Sequence[Line], plain: bool = False) -> RenderableType:
+    """Rows of a conversation; wrapped lines stay indented under their text. ``plain``: one
+    line each, neither wrapped nor padded (for a pipe or a file)."""
+    if plain:
+        rows = [Text.assemble(who, " " * (6 - len(who.plain)) if who.plain else "      ", body)
+                for who, body in lines]  # fmt: skip
+        return Text("\n").join(rows)
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=5, no_wrap=True)
     grid.add_column(ratio=1)
@@ -185,7 +250,7 @@ def heading(summary: SessionSummary) -> Text:
     """ "patience · 2026-11-26 20:30 · completed · 6 min · mood 4→7"."""
     text = Text(summary.topic, style="bold")
     text.append(f" · {when(summary.started_at)} · ")
-    text.append_text(status_text(summary.status))
+    text.append_text(status_cell(summary))
     if summary.length_s is not None:
         text.append(f" · {duration(summary.length_s)}")
     if summary.mood_before is not None or summary.mood_after is not None:
@@ -194,17 +259,22 @@ def heading(summary: SessionSummary) -> Text:
 
 
 def conversation(
-    record: SessionRecord, needle: str | None = None, audio: Iterable[int] = ()
+    record: SessionRecord,
+    needle: str | None = None,
+    audio: Iterable[int] = (),
+    plain: bool = False,
 ) -> RenderableType:
-    """The whole session: heading, opening, each question and answer, closing."""
+    """The whole session: heading, opening, each question and answer, closing. ``plain``:
+    nothing wrapped or padded to the terminal's width (for a pipe or a file)."""
     with_audio = set(audio)
     parts: list[RenderableType] = [heading(summarize(record)), Text(record.id, style="dim")]
     if record.opening_lines:
-        parts.append(block(coach_lines(record.opening_lines)))
+        parts.append(block(coach_lines(record.opening_lines), plain))
     for n, turn in enumerate(record.turns, start=1):
-        parts += [Text(), block(turn_lines(n, turn, needle, has_audio=n in with_audio))]
+        lines = turn_lines(n, turn, needle, has_audio=n in with_audio)
+        parts += [Text(), block(lines, plain)]
     if record.closing_lines:
-        parts += [Text(), block(coach_lines(record.closing_lines))]
+        parts += [Text(), block(coach_lines(record.closing_lines), plain)]
     if record.safety_flag:
         parts.append(Text("\nThe coach gave crisis resources in this session.", style="yellow"))
     return Group(*parts)

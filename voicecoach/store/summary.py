@@ -144,6 +144,9 @@ def summarize(record: SessionRecord) -> SessionSummary:
 
 
 def _length(record: SessionRecord, last_answer_end: float | None) -> float | None:
+    """Seconds from start to end. Answers are timed in audio time, which a file run at --fast
+    speed gets through quicker than the clock: the session lasted at least until its last
+    answer ended, whatever the wall clock says."""
     if record.ended_at is not None:
         try:
             span = datetime.fromisoformat(record.ended_at) - datetime.fromisoformat(
@@ -152,7 +155,7 @@ def _length(record: SessionRecord, last_answer_end: float | None) -> float | Non
         except (ValueError, TypeError):
             span = None
         if span is not None:
-            return max(0.0, span.total_seconds())
+            return max(0.0, span.total_seconds(), round(last_answer_end or 0.0, 2))
     return None if last_answer_end is None else round(last_answer_end, 2)
 
 

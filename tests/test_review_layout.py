@@ -1,0 +1,147 @@
+"""The review app's layout, keys, command palette and search jumps, through Textual's pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Footer, ListView
+
+from tests.test_journal import make_turn
+from tests.test_journal_cli import A, B, C
+from tests.test_review import Scenario, journal_with, shown
+from voicecoach.review.app import ReviewApp, TurnItem
+from voicecoach.review.screens import KeysScreen
+
+MANY_TURNS = dataclasses.replace(
+    B,
+    turns=(
+        *[make_turn(n) for n in range(12)],
+        make_turn(12, "I told her I worried about money and we made a plan"),
+    ),
+)
+
+
+def drive_at(app: ReviewApp, size: tuple[int, int], scenario: Scenario) -> None:
+    async def run() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await scenario(app, pilot)
+
+    asyncio.run(asyncio.wait_for(run(), timeout=60))
+
+
+def test_wide_terminal_puts_the_list_beside_the_conversation(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B, C), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        table = app.query_one("#sessions", DataTable)
+        conversation = app.query_one("#conversation", ListView)
+        assert conversation.region.x > table.region.x
+        assert conversation.region.y == table.region.y  # side by side
+        assert conversation.size.height > 30
+
+    drive_at(app, (160, 40), scenario)
+
+
+def test_narrow_terminal_stacks_them(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B, C), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        table = app.query_one("#sessions", DataTable)
+        conversation = app.query_one("#conversation", ListView)
+        assert conversation.region.y > table.region.y
+        assert conversation.region.x == table.region.x
+
+    drive_at(app, (100, 30), scenario)
+
+
+def test_search_jumps_to_the_answer_found(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, MANY_TURNS, C), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("slash", *"worried about MONEY", "enter")
+        await pilot.pause()
+        assert app.record is not None and app.record.id == B.id
+        view = app.query_one("#conversation", ListView)
+        item = view.highlighted_child
+        assert isinstance(item, TurnItem) and item.turn == 13
+        await pilot.pause()
+        assert view.scroll_y > 0  # scrolled down to it
+        assert item.region.y >= view.region.y and item.region.bottom <= view.region.bottom
+
+    drive_at(app, (80, 24), scenario)
+
+
+def test_question_mark_shows_every_key(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen)
+        listed = dict(app.screen.keys)
+        for key in ("/", "tab", "p", "e", "d", "q", "?", "↑ ↓"):
+            assert key in listed, key
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, KeysScreen)
+
+    drive_at(app, (80, 24), scenario)
+
+
+def test_footer_shows_tab_and_the_keys(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        footer = app.query_one(Footer)
+        keys = {
+            key.description
+            for key in footer.query("FooterKey")  # type: ignore[attr-defined]
+        }
+        assert {"Search", "Next pane", "Play", "Export", "Delete", "Keys", "Quit"} <= keys
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is app.query_one("#conversation", ListView)
+
+    drive_at(app, (120, 30), scenario)
+
+
+def test_command_palette_lists_the_apps_actions(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert titles[:8] == [
+            "Search", "Clear search", "Next pane", "Play", "Export", "Delete", "Keys", "Quit"
+        ]  # fmt: skip
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"keys")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen)
+
+    drive_at(app, (100, 30), scenario)
+
+
+def test_safety_flag_and_markup_in_messages(tmp_path: Path) -> None:
+    flagged = dataclasses.replace(C, safety_flag=True)
+    app = ReviewApp(journal_with(tmp_path / "journal", A, flagged), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        assert "crisis help given" in shown(app)
+        table = app.query_one("#sessions", DataTable)
+        assert "crisis help" in str(table.get_row(C.id)[4])
+        assert "crisis" not in str(table.get_row(A.id)[4])
+        await pilot.press("p")  # no audio kept: the message names the setting as it is written
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("[journal] save_audio" in m for m in messages), messages
+
+    drive_at(app, (80, 24), scenario)

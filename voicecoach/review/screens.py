@@ -1,0 +1,88 @@
+"""The review app's dialogs: confirm an erase, choose where to export, the keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; dismissed with True for "y"."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question))
+            yield Static(Text.from_markup("[b]y[/] erase for good    [b]n[/] keep it"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    """Asks where to export; the file name's ending (.md, .json, .txt) picks the format."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, suggestion: Path) -> None:
+        super().__init__()
+        self.suggestion = suggestion
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Export this session to (.md, .json or .txt):")
+            yield Input(value=str(self.suggestion), id="path")
+            yield Static(Text.from_markup("[b]enter[/] export    [b]esc[/] cancel"))
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        self.dismiss(Path(value).expanduser() if value else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def key_name(keys: str) -> str:
+    """A binding's keys as a person reads them: "slash" → "/", "question_mark" → "?"."""
+    names = {"slash": "/", "question_mark": "?", "escape": "esc", "tab": "tab", "up": "↑"}
+    return " ".join(names.get(k, k) for k in keys.split(","))
+
+
+class KeysScreen(ModalScreen[None]):
+    """Every key of the app and what it does; any key closes it."""
+
+    BINDINGS = [Binding("escape,question_mark,q,enter", "close", "Close")]
+
+    def __init__(self, keys: Iterable[tuple[str, str]]) -> None:
+        super().__init__()
+        self.keys = list(keys)
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        for keys, description in self.keys:
+            table.add_row(Text(keys, style="bold"), Text(description))
+        with Vertical(classes="dialog", id="keys"):
+            yield Static(Text("Keys", style="bold"))
+            yield Static(table)
+            yield Static(Text("esc or ? to close", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
