@@ -28,14 +28,9 @@ FLAGGED = dataclasses.replace(C, safety_flag=True)
 
 
 def rendered(renderable: object, width: int, no_color: bool = False) -> str:
-    console = Console(
-        width=width,
-        file=open(os.devnull, "w"),
-        record=True,
-        no_color=no_color,  # noqa: SIM115
-    )
-    console.print(renderable)
-    console.file.close()
+    with open(os.devnull, "w") as sink:
+        console = Console(width=width, file=sink, record=True, no_color=no_color)
+        console.print(renderable)
     return console.export_text(styles=False)
 
 
