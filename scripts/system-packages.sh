@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian / Ubuntu / Raspberry Pi OS packages voicecoach needs.
 #   scripts/system-packages.sh          what running voicecoach needs
-#   scripts/system-packages.sh --test   also what the tests need (festival voice, sox, PulseAudio)
+#   scripts/system-packages.sh --test   also what the tests need (festival voices, sox, PulseAudio,
+#                                       real read speech for the room tests)
 set -euo pipefail
 
 packages=(libportaudio2 espeak-ng)
@@ -9,8 +10,8 @@ if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
   packages+=(python3-venv python3-pip)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(festival festvox-us-slt-hts sox pulseaudio pulseaudio-utils libasound2-plugins
-    pocketsphinx-testdata)
+  packages+=(festival festvox-us-slt-hts festvox-kdlpc16k sox pulseaudio pulseaudio-utils
+    libasound2-plugins pocketsphinx-testdata)
 fi
 
 missing=()
