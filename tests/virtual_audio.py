@@ -22,6 +22,10 @@ PACKAGES = "pulseaudio pulseaudio-utils libasound2-plugins libportaudio2"
 
 START_TIMEOUT_S = 10.0
 
+AEC_ARGS = "analog_gain_control=0 digital_gain_control=0"
+"""WebRTC echo canceller options: no automatic gain control, which otherwise turns the
+virtual microphone down to about -50 dBFS and hides the speech."""
+
 
 def available() -> bool:
     """True when the PulseAudio daemon and its tools are installed."""
@@ -149,6 +153,74 @@ class VirtualSoundCard:
                 "parecord",
                 "-d",
                 "speaker.monitor",
+                "--rate=16000",
+                "--channels=1",
+                "--format=s16le",
+                "--file-format=wav",
+                str(wav),
+            ],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+        )
+        self._recorders.append(recorder)
+        return recorder
+
+    # ---- echo: the speaker heard by the microphone ---------------------------------------------
+    def loopback(self, latency_ms: int) -> int:
+        """Feed what the speaker plays into the microphone ``latency_ms`` later.
+
+        A small speaker beside its microphone, as on a Pi with a speaker-phone. Returns the
+        module index (for ``unload``).
+        """
+        index = self.pactl(
+            "load-module",
+            "module-loopback",
+            "source=speaker.monitor",
+            "sink=micfeed",
+            f"latency_msec={latency_ms}",
+            "source_dont_move=true",
+            "sink_dont_move=true",
+        )
+        return int(index.strip())
+
+    def echo_cancel(self, aec_args: str = AEC_ARGS) -> int:
+        """Load WebRTC echo cancellation between the microphone and the speaker.
+
+        Its sink ``speaker_aec`` and source ``mic_aec`` become the defaults, so a program that
+        plays and records through the defaults gets the microphone with its own voice removed.
+        Returns the module index; raises ``subprocess.CalledProcessError`` when the module does
+        not load (PulseAudio built without WebRTC audio processing).
+
+        Measured here with real speech through ``loopback``: at 30 ms the echo comes out of
+        ``mic_aec`` ~30 dB quieter; at 300 ms only 2–4 dB (beyond the canceller's reach).
+        """
+        index = self.pactl(
+            "load-module",
+            "module-echo-cancel",
+            "source_master=mic",
+            "sink_master=speaker",
+            "aec_method=webrtc",
+            "source_name=mic_aec",
+            "sink_name=speaker_aec",
+            "rate=16000",
+            "channels=1",
+            f'aec_args="{aec_args}"',
+        )
+        self.pactl("set-default-sink", "speaker_aec")
+        self.pactl("set-default-source", "mic_aec")
+        return int(index.strip())
+
+    def unload(self, module: int) -> None:
+        """Unload a module loaded by ``loopback`` or ``echo_cancel`` (defaults fall back)."""
+        self.pactl("unload-module", str(module))
+
+    def record(self, source: str, wav: Path) -> subprocess.Popen[bytes]:
+        """Start recording any source (e.g. ``mic``, ``mic_aec``) to a WAV."""
+        recorder = subprocess.Popen(
+            [
+                "parecord",
+                "-d",
+                source,
                 "--rate=16000",
                 "--channels=1",
                 "--format=s16le",
