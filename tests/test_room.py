@@ -93,10 +93,19 @@ def test_a_reflective_pause_keeps_every_word_in_one_answer(coach: Coach, pause_s
     assert outcome.answers == 1, outcome
 
 
-def test_a_pause_after_and_keeps_the_answer_open(coach: Coach) -> None:
-    first = room.synthetic("i waited for him all evening and", "slt")
+@pytest.mark.parametrize(
+    "first",
+    [
+        "i waited for him all evening and",
+        pytest.param(
+            "i waited for him all evening and he did not call and",
+            marks=pytest.mark.xfail(strict=True, reason="a stale partial misses the last 'and'"),
+        ),
+    ],
+)
+def test_a_pause_after_and_keeps_the_answer_open(coach: Coach, first: str) -> None:
     second = room.synthetic("then i called my sister", "slt")
-    outcome = coach.outcome(two_parts(coach, first, second, 4.0))
+    outcome = coach.outcome(two_parts(coach, room.synthetic(first, "slt"), second, 4.0))
     assert (outcome.lost, outcome.misfiled) == (0, 0), outcome
 
 
