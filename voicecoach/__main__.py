@@ -1,5 +1,11 @@
 """`python -m voicecoach` runs the command line."""
 
-from voicecoach.cli import main
+import sys
+
+try:
+    from voicecoach.cli import main
+except KeyboardInterrupt:  # Ctrl-C while Python is still starting up
+    sys.stderr.write("voicecoach: error: stopped\n")
+    sys.exit(130)
 
 main()

@@ -32,6 +32,7 @@ from voicecoach.frames import AudioChunk
 from voicecoach.speech.events import ListenEvent, Partial
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.tts import TextToSpeech
+from voicecoach.stop import urgent
 from voicecoach.store.records import SessionRecord
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class Voice:
         self.gate = gate
 
     def say(self, text: str, now: int) -> None:
+        if urgent():
+            return  # SIGTERM or a second Ctrl-C: nothing more is said
         pcm = self.tts.render(text)
         start = self.gate.coach_speaks(now, len(pcm) // 2)
         self.sink.play(pcm, start)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -88,7 +88,7 @@ class WavFileSource:
         self._stream = self._play()
         self._pacer = Pacer(fast)
 
-    def _play(self) -> Iterator[AudioChunk]:
+    def _play(self) -> Generator[AudioChunk, None, None]:
         start = 0
         for pcm in split_frames(self._reader.blocks()):
             self._pacer.wait_until(start)
@@ -111,7 +111,7 @@ class WavFileSource:
         return 0
 
     def close(self) -> None:
-        self._reader.close()
+        self._stream.close()
 
 
 class ScriptedAnswers:
@@ -119,16 +119,7 @@ class ScriptedAnswers:
 
     def __init__(self, paths: Sequence[Path], fast: bool = False) -> None:
         self.name = f"{len(paths)} scripted answers"
-        readers = []
-        try:
-            for path in paths:
-                readers.append(WavReader(path))
-        except BaseException:
-            for reader in readers:
-                reader.close()
-            raise
-        self._readers = readers
-        self._answers = deque(split_frames(r.blocks()) for r in readers)
+        self._answers = deque(split_frames(WavReader(p).blocks()) for p in paths)
         self._pending_at: int | None = None
         self._pacer = Pacer(fast)
 
@@ -167,5 +158,3 @@ class ScriptedAnswers:
 
     def close(self) -> None:
         self._answers.clear()
-        for reader in self._readers:
-            reader.close()

@@ -7,6 +7,7 @@ mid-sample (or claims more than the file holds) is cut to its whole frames.
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -123,28 +124,32 @@ def read_header(path: Path, handle: BinaryIO, size: int) -> WavInfo:
     raise _fail(path, "no audio (no data chunk)")
 
 
+def _open(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except FileNotFoundError as exc:
+        raise AudioFileError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise AudioFileError(f"{path}: is a folder, not a WAV file") from exc
+    except OSError as exc:
+        raise AudioFileError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
 class WavReader:
-    """A WAV file opened for reading its audio as 16 kHz mono int16, block by block."""
+    """A WAV file whose header is checked, read as 16 kHz mono int16 block by block.
+
+    Nothing stays open between the check and the reading: the file is opened again by
+    ``blocks()`` and closed when they end (or are dropped).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            self._handle: BinaryIO = path.open("rb")
-        except FileNotFoundError as exc:
-            raise AudioFileError(f"{path}: no such file") from exc
-        except IsADirectoryError as exc:
-            raise AudioFileError(f"{path}: is a folder, not a WAV file") from exc
-        except OSError as exc:
-            raise AudioFileError(f"{path}: cannot read ({exc.strerror})") from exc
-        try:
-            size = path.stat().st_size
-            self.info = read_header(path, self._handle, size)
-        except OSError as exc:
-            self._handle.close()
-            raise AudioFileError(f"{path}: cannot read ({exc.strerror})") from exc
-        except BaseException:
-            self._handle.close()
-            raise
+        with _open(path) as handle:
+            try:
+                size = os.fstat(handle.fileno()).st_size
+                self.info = read_header(path, handle, size)
+            except OSError as exc:
+                raise AudioFileError(f"{path}: cannot read ({exc.strerror})") from exc
 
     @property
     def samples(self) -> int:
@@ -152,40 +157,37 @@ class WavReader:
         return int(round(self.info.frames * SAMPLE_RATE / self.info.rate))
 
     def blocks(self) -> Iterator[bytes]:
-        """16 kHz mono int16 PCM, about BLOCK_S seconds at a time, then the file is closed."""
+        """16 kHz mono int16 PCM, about BLOCK_S seconds at a time."""
         info = self.info
         frame_bytes = info.channels * info.width
         per_block = max(1, int(info.rate * BLOCK_S))
         stream = StreamResampler(info.rate, SAMPLE_RATE, info.frames)
-        try:
-            self._handle.seek(info.data_offset)
-            left = info.frames
-            while left > 0:
-                raw = self._handle.read(min(left, per_block) * frame_bytes)
-                whole = len(raw) - len(raw) % frame_bytes
-                if whole == 0:
-                    break
-                left -= whole // frame_bytes
-                samples = _to_float(raw[:whole], info.width, info.is_float)
-                mono = samples.reshape(-1, info.channels).mean(axis=1)
-                if out := to_pcm16(stream.feed(mono)):
-                    yield out
-            if out := to_pcm16(stream.finish()):
-                yield out
-        except OSError as exc:
-            raise AudioFileError(f"{self.path}: cannot read ({exc.strerror})") from exc
-        finally:
-            self.close()
+        with _open(self.path) as handle:
+            try:
+                handle.seek(info.data_offset)
+                left = info.frames
+                while left > 0:
+                    raw = handle.read(min(left, per_block) * frame_bytes)
+                    whole = len(raw) - len(raw) % frame_bytes
+                    if whole == 0:
+                        break
+                    left -= whole // frame_bytes
+                    samples = _to_float(raw[:whole], info.width, info.is_float)
+                    mono = samples.reshape(-1, info.channels).mean(axis=1)
+                    if out := to_pcm16(stream.feed(mono)):
+                        yield out
+            except OSError as exc:
+                raise AudioFileError(f"{self.path}: cannot read ({exc.strerror})") from exc
+        if out := to_pcm16(stream.finish()):
+            yield out
 
     def close(self) -> None:
-        self._handle.close()
+        """Nothing is held open between reads (kept for the sources' close())."""
 
 
 def check_wav(path: Path) -> WavInfo:
     """The file's checked header (AudioFileError if it cannot be played); nothing is kept open."""
-    reader = WavReader(path)
-    reader.close()
-    return reader.info
+    return WavReader(path).info
 
 
 def read_wav(path: Path) -> bytes:

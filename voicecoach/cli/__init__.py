@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         error_line("stopped")
         sys.exit(1)
+    except KeyboardInterrupt:
+        error_line("stopped")
+        sys.exit(130)
     except AudioDeviceError as exc:
         from voicecoach.cli.hints import device_hint
 

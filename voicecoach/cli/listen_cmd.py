@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -28,6 +27,7 @@ from voicecoach.outputs import check_output
 from voicecoach.speaker import service as unit
 from voicecoach.speaker.always_on import ListenLoop
 from voicecoach.speaker.build import ListenOptions, build_listen
+from voicecoach.stop import SIGNALS
 
 OnceOpt = Annotated[bool, typer.Option("--once", help="Handle one wake, then exit.")]
 MaxSecondsOpt = Annotated[
@@ -58,17 +58,10 @@ ClockOpt = Annotated[
 
 @contextlib.contextmanager
 def stop_on_signals(loop: ListenLoop) -> Iterator[None]:
-    """Ctrl-C or SIGTERM (systemd stopping the service): end politely, keeping the answers."""
-
-    def request_stop(signum: int, frame: Any) -> None:
-        loop.request_stop()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    """Ctrl-C (systemd stopping the service sends SIGTERM): end politely, keeping the answers;
+    SIGTERM or a second Ctrl-C during a session: at once."""
+    with SIGNALS.session(loop.request_stop):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _clock_start(text: str | None) -> datetime | None:
@@ -118,7 +111,8 @@ def listen(
     if show_words:
         progress = TerminalProgress(err_console, show_partials=False)
     with contextlib.ExitStack() as stack:
-        loop, reason = build_listen(options, cfg, paths(), progress, stack)
+        with SIGNALS.starting():
+            loop, reason = build_listen(options, cfg, paths(), progress, stack)
         phrases = " or ".join(f'"{p}"' for p in cfg.wake.phrases)
         progress.note(f"waiting for {phrases}; listening with {reason}")
         with stop_on_signals(loop):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -32,6 +31,7 @@ from voicecoach.paths import Paths
 from voicecoach.speech.engines import open_recognizer
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.tts import TextToSpeech
+from voicecoach.stop import SIGNALS
 from voicecoach.store.audio import AnswerAudio
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import JournalWriter, SessionRecord
@@ -89,17 +89,9 @@ def open_sink(options: RunOptions, config: Settings) -> AudioSink:
 
 @contextlib.contextmanager
 def stop_on_signals(loop: SessionLoop) -> Iterator[None]:
-    """Ctrl-C or SIGTERM ends the session politely at the next frame."""
-
-    def request_stop(signum: int, frame: Any) -> None:
-        loop.stop_requested.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    """Ctrl-C ends the session politely at the next frame; SIGTERM or a second Ctrl-C at once."""
+    with SIGNALS.session(loop.stop_requested.set):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def run_session(
@@ -110,7 +102,7 @@ def run_session(
     script = find_script(options.topic, home.sessions)
     choice = engine_for(config, home, options.engine, options.model)
     source = open_source(options, config)
-    with contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as stack, SIGNALS.starting():
         stack.callback(source.close)
         sink = open_sink(options, config)
         recognizer = open_recognizer(choice)

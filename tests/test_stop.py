@@ -1,0 +1,131 @@
+"""Signals end a run in time, at any moment, with the answers kept and no traceback.
+
+Each test runs voicecoach in a process of its own and signals it: during a long rendering (the
+coach's second prompt is thousands of words, which espeak renders for minutes), and during
+start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fixture_wav
+from tests.virtual_audio import FAST_CONFIG
+
+LONG_PROMPT = " ".join(["Take your time and tell me what you noticed about that moment."] * 130)
+LONG_SCRIPT = f"""\
+id = "patience"
+title = "Long"
+
+[opening]
+say = ["Hello."]
+
+[[steps]]
+id = "one"
+prompt = "What happened?"
+
+[[steps]]
+id = "two"
+prompt = "{LONG_PROMPT}"
+
+[closing]
+say = ["Goodbye."]
+"""
+STOP_WITHIN_S = 1.0
+START_TIMEOUT_S = 60.0
+
+
+def long_home(home: Path) -> dict[str, str]:
+    (home / "sessions").mkdir(parents=True)
+    (home / "sessions" / "patience.toml").write_text(LONG_SCRIPT)
+    (home / "config.toml").write_text(FAST_CONFIG)
+    return {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+
+
+def start(env: dict[str, str], home: Path, *args: str) -> subprocess.Popen[bytes]:
+    with (home / "stderr.txt").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "voicecoach", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+
+def wait_for(home: Path, text: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while text not in (home / "stderr.txt").read_text(errors="replace"):
+        assert time.monotonic() < deadline, (home / "stderr.txt").read_text()
+        time.sleep(0.05)
+
+
+def stopped_within(process: subprocess.Popen[bytes], sent_at: float) -> float:
+    process.wait(timeout=30)
+    return time.monotonic() - sent_at
+
+
+def kept_answers(env: dict[str, str]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "history", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    (summary,) = json.loads(done.stdout)
+    shown = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "show", summary["id"], "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    record = json.loads(shown.stdout)
+    return [t["answer"]["text"] for t in record["turns"] if t.get("answer")]
+
+
+@pytest.mark.parametrize("signals", [[signal.SIGTERM], [signal.SIGINT, signal.SIGINT]])
+def test_sigterm_or_a_second_ctrl_c_ends_a_long_rendering_within_a_second(
+    tmp_path: Path, signals: list[signal.Signals]
+) -> None:
+    home = tmp_path / "home"
+    env = long_home(home)
+    answer = str(fixture_wav("patience-1"))
+    process = start(env, home, "session", "--answers", answer, "--fast", "--engine", "pocketsphinx")
+    wait_for(home, "Take your time")
+    time.sleep(0.5)  # well into the rendering
+    for number, sig in enumerate(signals):
+        if number:
+            time.sleep(0.2)
+        process.send_signal(sig)
+        sent_at = time.monotonic()
+    took = stopped_within(process, sent_at)
+    err = (home / "stderr.txt").read_text()
+    assert took < STOP_WITHIN_S, f"{took:.2f} s"
+    assert "Traceback" not in err
+    assert "partner" in kept_answers(env)[0]
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.4, 0.8, 1.5])
+def test_ctrl_c_during_start_up_is_one_line(tmp_path: Path, delay: float) -> None:
+    home = tmp_path / "home"
+    env = long_home(home)
+    answer = str(fixture_wav("patience-1"))
+    process = start(env, home, "session", "--answers", answer, "--fast", "--engine", "pocketsphinx")
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    sent_at = time.monotonic()
+    took = stopped_within(process, sent_at)
+    err = (home / "stderr.txt").read_text()
+    assert "Traceback" not in err and "Exception" not in err, err
+    if process.returncode != 0:
+        assert err.strip().splitlines()[-1] in ("voicecoach: stopped", "voicecoach: error: stopped")
+    assert took < 5.0  # a polite stop of a session that had begun says a short goodbye first

@@ -1,0 +1,160 @@
+"""Ctrl-C and SIGTERM: what they do at each moment of a run.
+
+default     (every command)   Ctrl-C raises KeyboardInterrupt: the CLI prints one line.
+starting    (session, listen)  engines, voices and devices are being opened: nothing has been
+                               said or kept yet, so either signal ends the process at once,
+                               with one line (a signal inside a C library's callback, such
+                               as espeak's, could not be raised as an exception there).
+session     (the loop runs)    a first Ctrl-C asks the session to end politely (it says a
+                               short goodbye); SIGTERM or a second Ctrl-C ends it at once:
+                               no more speaking, and if the process is still busy in a
+                               blocking call (a long rendering, a device, an engine) after
+                               URGENT_GRACE_S, it exits. Answers are kept either way: each
+                               is in the journal as soon as it is final, and a session left
+                               open is marked interrupted the next time the journal opens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+URGENT_GRACE_S = 0.5
+"""After an urgent stop, how long the session may take to end by itself before the process
+exits (the whole stop stays within a second)."""
+
+STOPPED_LINE = b"voicecoach: stopped\n"
+
+
+class StopSignals:
+    """The process's SIGINT / SIGTERM handling (one per process: signals are process-wide).
+
+    The C-level handler writes each signal's number to a socket (``signal.set_wakeup_fd``) and a
+    thread acts on it, so a main thread blocked inside a C call (espeak rendering, PortAudio
+    opening a device, an engine finishing) cannot delay the stop.
+    """
+
+    def __init__(self) -> None:
+        self.urgent = threading.Event()
+        """Set by SIGTERM or a second Ctrl-C during a session: stop now, say nothing more."""
+        self._polite: Callable[[], None] | None = None
+        self._starting = False
+        self._asked = False
+        self._finished = threading.Event()
+        self._lock = threading.Lock()
+
+    def _install(self) -> _Installed | None:
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        reader, writer = socket.socketpair()
+        writer.setblocking(False)
+        old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        handlers = {sig: signal.signal(sig, _noted) for sig in (signal.SIGINT, signal.SIGTERM)}
+        threading.Thread(target=self._read, args=(reader,), name="signals", daemon=True).start()
+        return _Installed(handlers, old_fd, reader, writer)
+
+    @staticmethod
+    def _restore(installed: _Installed | None) -> None:
+        if installed is None:
+            return
+        signal.set_wakeup_fd(installed.old_fd)
+        for sig, handler in installed.handlers.items():
+            signal.signal(sig, handler)
+        installed.writer.close()
+        with contextlib.suppress(OSError):
+            installed.reader.shutdown(socket.SHUT_RDWR)
+
+    def _read(self, reader: socket.socket) -> None:
+        with reader:
+            while True:
+                try:
+                    data = reader.recv(64)
+                except OSError:
+                    return
+                if not data:
+                    return
+                for signum in data:
+                    self._on_signal(signum)
+
+    @contextlib.contextmanager
+    def starting(self) -> Iterator[None]:
+        """While a session's parts are opened: a signal ends the process at once."""
+        installed = self._install()
+        self._starting = True
+        try:
+            yield
+        finally:
+            self._starting = False
+            self._restore(installed)
+
+    @contextlib.contextmanager
+    def session(self, polite: Callable[[], None]) -> Iterator[None]:
+        """While a session runs: ``polite`` is called on the first Ctrl-C (and on an urgent
+        stop, so the loop ends at its next frame)."""
+        installed = self._install()
+        with self._lock:
+            self._starting = False  # from here on there is something to end well
+            self._polite, self._asked = polite, False
+            self.urgent.clear()
+            self._finished.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._finished.set()
+                self._polite = None
+            self._restore(installed)
+
+    def _on_signal(self, signum: int) -> None:
+        with self._lock:
+            polite = self._polite
+            if polite is None:
+                if self._starting:
+                    _exit_now(signum)
+                return
+            if signum == signal.SIGINT and not self._asked:
+                self._asked = True
+                urgent = False
+            elif self.urgent.is_set():
+                return
+            else:
+                self.urgent.set()
+                urgent = True
+        polite()
+        if urgent and not self._finished.wait(URGENT_GRACE_S):
+            _exit_now(signum)
+
+
+@dataclass
+class _Installed:
+    handlers: dict[signal.Signals, Any]
+    old_fd: int
+    reader: socket.socket
+    writer: socket.socket
+
+
+def _noted(signum: int, frame: FrameType | None) -> None:
+    """The Python-level handler: the signal was already passed on through the wakeup socket."""
+
+
+def _exit_now(signum: int) -> None:
+    """One line on stderr, then the process ends (no clean-up that could block)."""
+    with contextlib.suppress(OSError):
+        os.write(2, STOPPED_LINE)
+    os._exit(128 + signum)
+
+
+SIGNALS = StopSignals()
+"""The process's one signal handling."""
+
+
+def urgent() -> bool:
+    """True once SIGTERM or a second Ctrl-C asked the session to end now."""
+    return SIGNALS.urgent.is_set()
