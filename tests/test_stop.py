@@ -126,6 +126,6 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path: Path, delay: float) -> Non
     took = stopped_within(process, sent_at)
     err = (home / "stderr.txt").read_text()
     assert "Traceback" not in err and "Exception" not in err, err
-    if process.returncode != 0:
+    if process.returncode != 0 and err.strip():  # (Python itself may end first, silently)
         assert err.strip().splitlines()[-1] in ("voicecoach: stopped", "voicecoach: error: stopped")
     assert took < 5.0  # a polite stop of a session that had begun says a short goodbye first
