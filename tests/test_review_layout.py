@@ -6,13 +6,15 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
+import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Footer, ListView
+from textual.widgets import DataTable, Footer, ListView, Static
 
 from tests.test_journal import make_turn
 from tests.test_journal_cli import A, B, C
 from tests.test_review import Scenario, journal_with, shown
+from voicecoach.review import app as review_app
 from voicecoach.review.app import ReviewApp, TurnItem
 from voicecoach.review.screens import KeysScreen
 
@@ -143,5 +145,37 @@ def test_safety_flag_and_markup_in_messages(tmp_path: Path) -> None:
         await pilot.pause()
         messages = [n.message for n in app._notifications]
         assert any("[journal] save_audio" in m for m in messages), messages
+
+    drive_at(app, (80, 24), scenario)
+
+
+def test_long_journal_lists_the_newest_then_more_on_moving_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_app, "PAGE", 2)
+    records = [
+        dataclasses.replace(
+            A, id=f"2026110{n}-080000-aaaa", started_at=f"2026-11-0{n}T08:00:00+01:00"
+        )
+        for n in range(1, 8)
+    ]
+    app = ReviewApp(journal_with(tmp_path / "journal", *records), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        table = app.query_one("#sessions", DataTable)
+        assert table.row_count == 3  # "… 5 older" and the newest two
+        assert "5 older" in str(table.get_row_at(0)[0])
+        assert app.record is not None and app.record.id == records[-1].id
+        await pilot.press("up")
+        await pilot.pause()
+        assert app.record is not None and app.record.id == records[-2].id
+        await pilot.press("up")  # onto "older": two more are listed, the cursor on the newer
+        await pilot.pause()
+        assert table.row_count == 5
+        assert app.record is not None and app.record.id == records[-3].id
+        await pilot.press("up", "up", "up")
+        await pilot.pause()
+        assert table.row_count == 7  # all seven, no "older" row left
+        assert app.query_one("#status", Static).content == "7 sessions"
 
     drive_at(app, (80, 24), scenario)

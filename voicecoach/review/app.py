@@ -49,6 +49,10 @@ SUFFIXES = {".md": "md", ".json": "json", ".txt": "txt"}
 WIDE = 120
 """Columns from which the sessions list stands beside the conversation instead of above it."""
 MOVES = (("↑ ↓", "choose a session, or move in the conversation"),)
+PAGE = 200
+"""Sessions listed at first (the newest); more are listed on moving above them."""
+OLDER = "older"
+"""The key of the row standing for the sessions not listed yet."""
 
 
 class TurnItem(ListItem):
@@ -117,7 +121,9 @@ class ReviewApp(App[None]):
         self.needle: str | None = None
         """The search in force."""
         self.sessions: list[SessionSummary] = []
-        """The sessions listed, oldest first."""
+        """The sessions found (all, or those with the search in force), oldest first."""
+        self.first_listed = 0
+        """Index in `sessions` of the oldest one listed (those before it: one "older" row)."""
         self.record: SessionRecord | None = None
         """The session shown."""
 
@@ -173,12 +179,33 @@ class ReviewApp(App[None]):
     # -- the sessions list -------------------------------------------------------------------
 
     async def load_sessions(self, keep: str | None = None) -> None:
-        """Fill the list (newest at the bottom, selected), honouring the search in force."""
+        """Fill the list (newest at the bottom, selected), honouring the search in force.
+
+        Only the newest `PAGE` sessions are listed at first, under one row standing for the
+        older ones: moving onto it lists more (years of journal open in a blink)."""
         every = self.journal.summaries()
         self.sessions = select(every, text=self.needle) if self.needle else every
+        ids = [s.id for s in self.sessions]
+        self.first_listed = max(0, len(ids) - PAGE)
+        if keep in ids:
+            self.first_listed = min(self.first_listed, ids.index(keep))
+        chosen = self.fill_list(keep if keep in ids else (ids[-1] if ids else None))
+        await self.show(chosen)
+        count = f"{len(self.sessions)} session{'' if len(self.sessions) == 1 else 's'}"
+        status = f"{count} with “{self.needle}”" if self.needle else count
+        if not every:
+            status = "No sessions yet. Start one with `voicecoach session`."
+        self.query_one("#status", Static).update(status)
+
+    def fill_list(self, cursor_on: str | None) -> SessionSummary | None:
+        """List the sessions from `first_listed` on; the cursor on ``cursor_on`` (its summary)."""
         table = self.query_one("#sessions", DataTable)
         table.clear()
-        for s in self.sessions:
+        if self.first_listed:
+            older = Text(f"… {self.first_listed:,} older", style="dim")
+            table.add_row(older, "", "", "", "", "", key=OLDER)
+        listed = self.sessions[self.first_listed :]
+        for s in listed:
             table.add_row(
                 when(s.started_at),
                 s.topic,
@@ -188,19 +215,27 @@ class ReviewApp(App[None]):
                 f"{len(s.answers)}/{s.questions}",
                 key=s.id,
             )
-        ids = [s.id for s in self.sessions]
-        row = (ids.index(keep) if keep in ids else len(ids) - 1) if ids else None
-        if row is not None:
-            table.move_cursor(row=row)
-        await self.show(None if row is None else self.sessions[row])
-        count = f"{len(self.sessions)} session{'' if len(self.sessions) == 1 else 's'}"
-        status = f"{count} with “{self.needle}”" if self.needle else count
-        if not every:
-            status = "No sessions yet. Start one with `voicecoach session`."
-        self.query_one("#status", Static).update(status)
+        ids = [s.id for s in listed]
+        if cursor_on not in ids:
+            return None
+        table.move_cursor(row=ids.index(cursor_on) + (1 if self.first_listed else 0))
+        return listed[ids.index(cursor_on)]
+
+    async def list_older(self) -> None:
+        """List twice as many sessions (older ones above); the cursor on the newest added."""
+        shown = len(self.sessions) - self.first_listed
+        was_first = self.first_listed
+        self.first_listed = max(0, self.first_listed - max(shown, PAGE))
+        chosen = self.fill_list(self.sessions[was_first - 1].id)
+        if chosen is not None and (self.record is None or self.record.id != chosen.id):
+            await self.show(chosen)
 
     @on(DataTable.RowHighlighted, "#sessions")
     async def session_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value == OLDER:
+            if event.data_table.cursor_row == 0:  # still there: not a passing highlight
+                await self.list_older()
+            return
         chosen = next((s for s in self.sessions if s.id == event.row_key.value), None)
         if chosen is not None and (self.record is None or self.record.id != chosen.id):
             await self.show(chosen)
