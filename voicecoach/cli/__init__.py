@@ -42,6 +42,10 @@ def _close_option(expanded: list[str], option: str | None, took_value: bool) -> 
         expanded.append(option)
 
 
+INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT)."""
+
+
 def error_line(message: str) -> None:
     """What every failure prints: one line on stderr, ``voicecoach: error: …``."""
     err_console.print(f"voicecoach: error: {message}", markup=False, highlight=False)
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         error_line("stopped")
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except AudioDeviceError as exc:
         from voicecoach.cli.hints import device_hint
 
@@ -85,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     except VoiceCoachError as exc:
         error_line(str(exc))
         sys.exit(1)
+    if code == INTERRUPTED:  # Typer turns Ctrl-C into this exit code, silently
+        error_line("stopped")
     sys.exit(code if isinstance(code, int) else 0)
 
 
