@@ -107,6 +107,14 @@ def run_session(
         sink = open_sink(options, config)
         recognizer = open_recognizer(choice)
         stack.callback(recognizer.close)
+        tts = TextToSpeech(
+            home.voice_cache,
+            voice=config.coach.voice,
+            rate=config.coach.rate,
+            volume=config.coach.volume,
+            language=config.coach.language,
+        )
+        tts.check_voice()  # a voice that is not there stops us before the journal is touched
         progress.note(f"listening with {choice.reason}")
         journal = Journal(journal_dir or home.journal)
         stack.callback(journal.close)
@@ -119,13 +127,6 @@ def run_session(
         timing = answer_timing(config)
         coach = coach_options(config, home, options)
         checker = recognizer.phrase_checker(coach.spotter.book.grammar())
-        tts = TextToSpeech(
-            home.voice_cache,
-            voice=config.coach.voice,
-            rate=config.coach.rate,
-            volume=config.coach.volume,
-            language=config.coach.language,
-        )
         listener = Listener(
             recognizer, timing, config.listen.vad_mode, checker=checker, unfinished=seems_unfinished
         )

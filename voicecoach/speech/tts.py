@@ -50,6 +50,14 @@ def _shared_engine() -> Any:
     return _ENGINE
 
 
+def _speaks(voice: Any, language: str) -> bool:
+    """Whether a pyttsx3 voice is of ``language`` ("en" matches en, en-us, en-gb-…)."""
+    codes = [c.decode(errors="ignore") if isinstance(c, bytes) else str(c) for c in voice.languages]
+    codes = [c.strip("\x00\x01\x02\x03\x04\x05").lower().replace("_", "-") for c in codes]
+    wanted = language.lower()
+    return any(c == wanted or c.startswith(wanted + "-") for c in codes)
+
+
 def release_engine() -> None:
     """Let the engine go while the interpreter still runs (its finaliser needs its modules)."""
     global _ENGINE, _ENGINE_OWNER
@@ -87,6 +95,11 @@ class TextToSpeech:
         engine.setProperty("volume", self.volume)
         return engine
 
+    def check_voice(self) -> None:
+        """Start the engine and find the voice asked for, before anything is said or written;
+        VoiceCoachError naming voices of ``coach.language`` when there is no such voice."""
+        self._engine()
+
     def _pick_voice(self, engine: Any) -> str:
         voices = engine.getProperty("voices") or []
         wanted = self._voice_wanted.lower()
@@ -94,8 +107,10 @@ class TextToSpeech:
             for voice in voices:
                 if wanted in (str(voice.id).lower(), str(voice.name).lower()):
                     return str(voice.id)
-            names = ", ".join(sorted(str(v.id) for v in voices)[:12])
-            raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted!r} (try {names} …)")
+            same = sorted(str(v.id) for v in voices if _speaks(v, self._language))
+            names = ", ".join(same[:8]) + (" …" if len(same) > 8 else "")
+            hint = f"{self._language!r} voices: {names}" if same else f"no {self._language!r} voice"
+            raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted!r} ({hint})")
         for preferred in (f"{self._language}-us", self._language):
             for voice in voices:
                 if str(voice.id).lower().endswith("/" + preferred):

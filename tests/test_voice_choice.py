@@ -1,0 +1,39 @@
+"""A voice that is not there is refused before the session starts: nothing said, nothing kept."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import fixture_wav
+
+
+def test_bad_voice_is_refused_before_anything_is_said_or_kept(cli: Any, home: Path) -> None:
+    config = home.parent / "config.toml"
+    config.write_text('[coach]\nvoice = "nope"\n')
+    result = cli(
+        "session", "patience", "--fast", "--config", config, "--answers", fixture_wav("patience-1")
+    )
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("voicecoach: error: config.toml: coach.voice: no voice 'nope'")
+    suggested = re.findall(r"\b[a-z]+/[a-z0-9-]+", lines[0])
+    assert suggested, lines[0]
+    assert all(re.search(r"/en(-|$)", voice) for voice in suggested), suggested
+    assert "coach " not in result.err  # the coach never started speaking
+    assert not (home / "journal").exists() or cli("history", "--json").json() == []
+
+
+def test_a_voice_of_the_language_is_accepted(cli: Any, home: Path) -> None:
+    config = home.parent / "config.toml"
+    config.write_text(
+        '[coach]\nvoice = "gmw/en-us"\nmood_checkin = false\n\n[listen]\nreprompts = 0\n'
+    )
+    result = cli(
+        "session", "patience", "--fast", "--json", "--config", config,
+        "--answers", fixture_wav("patience-1"),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert result.json()["status"] == "completed"
