@@ -18,7 +18,7 @@ For N = 10, 400 and 4000 past sessions (one a day, going back from yesterday; 8 
 - search:  ``hits(word)`` for a word said in ~1% of answers (what `search` does), and
            ``search(word)``, which also decodes the sessions found.
 
-The history is written shard by shard through ``AtomicJSONStorage`` (not one ``save()`` per
+The history is written month by month in the journal's own format (not one ``save()`` per
 session) so the whole run stays short. Run: ``python benchmarks/bench_journal.py [N …]``.
 """
 
@@ -40,16 +40,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voicecoach.speech.events import Utterance, Word  # noqa: E402
-from voicecoach.store.journal import META_TABLE, SESSIONS_TABLE, Journal, month_of  # noqa: E402
-from voicecoach.store.records import (  # noqa: E402
-    SCHEMA_VERSION,
-    EngineInfo,
-    SessionRecord,
-    Status,
-    Turn,
-)
-from voicecoach.store.storage import AtomicJSONStorage  # noqa: E402
+from voicecoach.files import private_folder, write_private  # noqa: E402
+from voicecoach.speech.events import EngineInfo, Utterance, Word  # noqa: E402
+from voicecoach.store.journal import Journal, month_of  # noqa: E402
+from voicecoach.store.monthfile import encode_month  # noqa: E402
+from voicecoach.store.records import SessionRecord, Status, Turn  # noqa: E402
+from voicecoach.store.stored import encode  # noqa: E402
 
 SIZES = (10, 400, 4000)
 TURNS = 8
@@ -98,15 +94,13 @@ def session(rng: random.Random, started: datetime, status: Status) -> SessionRec
 
 def fill(folder: Path, count: int, now: datetime, rng: random.Random) -> int:
     """Write ``count`` past sessions, one shard at a time; returns the bytes on disk."""
-    Journal(folder).close()  # creates the folder with its modes
-    shards: dict[str, dict[str, dict[str, object]]] = {}
-    for day in range(1, count + 1):
+    private_folder(folder)
+    shards: dict[str, list[dict[str, object]]] = {}
+    for day in range(count, 0, -1):
         record = session(rng, now - timedelta(days=day, hours=1), Status.COMPLETED)
-        docs = shards.setdefault(month_of(record), {})
-        docs[str(len(docs) + 1)] = record.to_record()
+        shards.setdefault(month_of(record), []).append(encode(record))
     for month, docs in shards.items():
-        storage = AtomicJSONStorage(folder / f"{month}.json")
-        storage.write({META_TABLE: {"1": {"schema": SCHEMA_VERSION}}, SESSIONS_TABLE: docs})
+        write_private(folder / f"{month}.json", encode_month(docs))
     return sum(p.stat().st_size for p in folder.glob("*.json"))
 
 
@@ -143,7 +137,7 @@ def measure(count: int) -> dict[str, float]:
         opens = [timed(lambda: Journal(folder)) for _ in range(repeat)]
         cold = []
         for _ in range(repeat):
-            shutil.rmtree(folder / "index")
+            shutil.rmtree(folder / "index", ignore_errors=True)
             cold.append(timed(lambda: Journal(folder).summaries()))
         warm = [timed(lambda: Journal(folder).summaries()) for _ in range(repeat)]
         some_id = Journal(folder).summaries()[count // 2].id

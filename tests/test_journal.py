@@ -155,13 +155,15 @@ def test_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
 
 
-def test_opening_tightens_a_loose_folder(tmp_path: Path) -> None:
+def test_writing_tightens_a_loose_folder_and_reading_changes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "journal"
     folder.mkdir(mode=0o755)
     os.chmod(folder, 0o755)
     (folder / "2026-11.json").write_text("{}")
     os.chmod(folder / "2026-11.json", 0o644)
-    Journal(folder)
+    assert Journal(folder).records() == []
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o755
+    Journal(folder).save(make_record())
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(folder / "2026-11.json").st_mode) == 0o600
 
@@ -177,7 +179,7 @@ def test_records_are_sharded_by_month_and_saving_touches_one_shard(tmp_path: Pat
     for name, record in (("2026-10.json", october), ("2026-11.json", november)):
         doc = json.loads((folder / name).read_text())
         assert [d["id"] for d in doc["sessions"].values()] == [record.id]
-        assert list(doc["meta"].values()) == [{"schema": 1}]
+        assert list(doc["meta"].values()) == [{"format": 2, "schema": 1}]
     before = os.stat(folder / "2026-10.json")
     journal.save(dataclasses.replace(november, turns=(make_turn(0),)))
     after = os.stat(folder / "2026-10.json")
@@ -228,15 +230,14 @@ def test_damaged_shard_is_set_aside_never_overwritten(
     (aside,) = folder.glob("2026-11.json.corrupt-*")
     assert aside.read_bytes() == damaged
     assert stat.S_IMODE(os.stat(aside).st_mode) == 0o600
-    (notice,) = journal.notices
-    assert notice.startswith("journal/2026-11.json could not be read")
-    assert aside.name in notice
+    (damage,) = journal.notices
+    assert damage.startswith("journal/2026-11.json is damaged (")
+    assert damage.endswith(f"; the damaged file is kept as {aside.name}")
+    assert json.loads(shard.read_bytes()) is not None  # the month file is whole again on disk
     if with_backup:
-        assert "recovered from 2026-11.json.bak" in notice
+        assert "0 sessions read from it, 1 more from 2026-11.json.bak;" in damage
         assert records == [first]  # the version before the last save
-        assert json.loads(shard.read_bytes())  # the shard is whole again on disk
     else:
-        assert "started the month empty" in notice
         assert records == []
     journal.save(make_record("20261127-090000-cccc", "2026-11-27T09:00:00+01:00"))
     assert aside.read_bytes() == damaged
@@ -253,7 +254,7 @@ def test_damaged_backup_is_set_aside_too(tmp_path: Path) -> None:
     assert journal.records() == []
     assert len(list(folder.glob("2026-11.json.corrupt-*"))) == 1
     assert next(folder.glob("2026-11.json.bak.corrupt-*")).read_bytes() == b"\x00\x01"
-    assert "2026-11.json.bak was damaged too" in journal.notices[0]
+    assert "(2026-11.json.bak is damaged too: " in journal.notices[0]
 
 
 def test_unreadable_record_is_skipped_and_kept(tmp_path: Path) -> None:
@@ -266,10 +267,12 @@ def test_unreadable_record_is_skipped_and_kept(tmp_path: Path) -> None:
     fresh = Journal(folder)
     assert [r.id for r in fresh.records()] == [make_record().id]
     assert fresh.notices == [
-        "journal/2026-11.json: record 7 cannot be read (KeyError); left in the file and skipped"
+        "journal/2026-11.json: session broken cannot be read (KeyError); "
+        "left in the file and skipped"
     ]
     fresh.save(make_record(turns=1))
-    assert json.loads((folder / "2026-11.json").read_text())["sessions"]["7"]["id"] == "broken"
+    kept = json.loads((folder / "2026-11.json").read_text())["sessions"].values()
+    assert "broken" in [doc["id"] for doc in kept]
 
 
 # -- interrupted and live sessions ---------------------------------------------------------------
@@ -470,7 +473,7 @@ def test_schema0_records_are_upgraded_on_read(tmp_path: Path) -> None:
     assert "schema" not in SCHEMA0["sessions"]["1"]  # migrations do not mutate their input
     journal.save(make_record("20250302-080000-new1", "2025-03-02T08:00:00+01:00"))
     doc = json.loads((folder / "2025-03.json").read_text())
-    assert list(doc["meta"].values()) == [{"schema": 1}]
+    assert list(doc["meta"].values()) == [{"format": 2, "schema": 1}]
     assert [r.id for r in Journal(folder).records()] == [record.id, "20250302-080000-new1"]
 
 

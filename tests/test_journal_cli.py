@@ -159,10 +159,10 @@ def test_search_finds_answers(home: Path, cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("damage", "why"),
     [
-        (lambda raw: raw[:100], "not valid JSON"),
+        (lambda raw: raw[:100], "it was cut short"),
         (lambda raw: b"", "the file is empty"),
         (lambda raw: bytes(range(256)), "not valid JSON"),
-        (lambda raw: b'["a list"]', "its top level is a JSON list, not an object"),
+        (lambda raw: b'["a list"]', "not a TinyDB database"),
     ],
     ids=["truncated", "emptied", "random bytes", "wrong shape"],
 )
@@ -179,8 +179,8 @@ def test_a_damaged_journal_is_one_clear_line_and_the_rest_is_kept(
     (line,) = result.err.splitlines()
     (aside,) = (home / "journal").glob("2026-11.json.corrupt-*")
     assert line == (
-        f"journal/2026-11.json could not be read ({why}); set aside as {aside.name}; "
-        "recovered from 2026-11.json.bak"
+        f"journal/2026-11.json is damaged ({why}); 0 sessions read from it, 1 more from "
+        f"2026-11.json.bak; the damaged file is kept as {aside.name}"
     )
     again = cli("history", "--json")
     assert again.err == "" and len(again.json()) == 2

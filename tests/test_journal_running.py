@@ -129,7 +129,7 @@ def test_a_death_after_the_shard_write_keeps_the_finished_record(tmp_path: Path)
 
 def test_a_running_file_with_nothing_readable_is_set_aside(tmp_path: Path) -> None:
     folder = tmp_path / "journal"
-    Journal(folder)
+    (folder / "running").mkdir(parents=True)
     running_file(folder).write_bytes(b'\x00\x00garbage\n{"half": ')
     journal = Journal(folder)
     assert journal.records() == []
@@ -213,7 +213,7 @@ def test_index_is_private_and_used_while_it_matches_the_shard(tmp_path: Path) ->
     assert stat.S_IMODE(os.stat(folder / "index").st_mode) == 0o700
     assert stat.S_IMODE(os.stat(index).st_mode) == 0o600
     doc = json.loads(index.read_text())
-    doc["sessions"][0]["answers"][0][3] = "text only the index holds"
+    doc["content"]["answers"][0][4] = "text only the index holds"
     index.write_text(json.dumps(doc))
     # The shard did not change, so the index is trusted: listing reads no shard at all.
     assert Journal(folder).summaries()[0].answers[0].text == "text only the index holds"

@@ -11,6 +11,7 @@ prints its message on one line and exits non-zero.
     ├── SessionScriptError   a sessions/*.toml script is malformed, or a topic is unknown
     ├── OutputError          a file to write is a folder, a link to a file, or not writable
     └── JournalError         the journal cannot be opened, read or written
+        └── SaveError        a running session cannot save (disk full or read-only)
 """
 
 from __future__ import annotations
@@ -54,3 +55,10 @@ class JournalError(VoiceCoachError):
 
 class OutputError(VoiceCoachError):
     """A file named for output cannot be written (a folder, a link to a file, no such folder)."""
+
+
+class SaveError(JournalError):
+    """A running session could not save an answer (disk full, read-only, gone).
+
+    Everything saved before it is kept; the session should say so and stop.
+    """

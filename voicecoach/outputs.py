@@ -1,8 +1,8 @@
 """Files the user names for output (`export -o`, `--speaker-file`): checked first, written safely.
 
 - ``-`` is standard output.
-- A regular file (or a new name) is written to a temporary file beside it (0600), synced, then
-  renamed over it: a reader never sees half a file, and a failed write leaves no temp file.
+- A regular file (or a new name) is written through ``files.atomic_writer``: a temporary file
+  beside it (0600), synced, renamed over it: a reader never sees half a file, and a failed write leaves no temp file.
 - Anything else that can be written (a device such as /dev/null, a FIFO, a terminal) is written
   in place: it is never replaced by a regular file.
 - A folder, a missing folder, or a symbolic link to a regular file is refused: renaming over the
@@ -12,15 +12,16 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from voicecoach.errors import OutputError
+from voicecoach.files import atomic_writer
 
 STDOUT = "-"
 
@@ -116,20 +117,13 @@ def _in_place_writer(path: Path, binary: bool, label: str) -> Iterator[IO[Any]]:
 @contextlib.contextmanager
 def _atomic_writer(path: Path, binary: bool, label: str) -> Iterator[IO[Any]]:
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with atomic_writer(path) as raw:
+            if binary:
+                yield raw
+            else:
+                text = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+                yield text
+                text.flush()
+                text.detach()
     except OSError as exc:
-        raise OutputError(f"{label}: cannot write in {path.parent} ({exc.strerror})") from exc
-    tmp = Path(tmp_name)
-    try:
-        handle = os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8")
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise OutputError(f"{label}: cannot write ({exc.strerror})") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

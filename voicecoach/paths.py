@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import VoiceCoachError
-
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
+from voicecoach.files import private_folder
 
 
 @dataclass(frozen=True)
@@ -68,10 +66,10 @@ class Paths:
 
 
 def private_dir(path: Path) -> Path:
-    """Create the folder (and parents) if needed and make it owner-only."""
+    """Create the folder (and any missing parents, each 0700 whatever the umask); an existing
+    one loses group/other bits (never through a symlink). VoiceCoachError when it cannot."""
     try:
-        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-        os.chmod(path, PRIVATE_DIR)
+        private_folder(path)
     except OSError as exc:
         raise VoiceCoachError(f"{path}: cannot create a private folder ({exc.strerror})") from exc
     return path

@@ -12,8 +12,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from voicecoach.files import write_private
 from voicecoach.paths import private_dir
-from voicecoach.store.files import write_private
 
 log = logging.getLogger(__name__)
 

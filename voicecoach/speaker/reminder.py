@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -24,6 +22,7 @@ from enum import Enum
 from pathlib import Path
 
 from voicecoach.config import WEEKDAYS, ReminderSettings
+from voicecoach.files import private_folder, write_private
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +142,8 @@ class InvitationLog:
                 {"at": e.at.isoformat(), "outcome": e.outcome.value} for e in self.entries
             ]
         }
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".invitations-", dir=self._path.parent)
         try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(doc, handle, indent=1)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self._path)
+            private_folder(self._path.parent)
+            write_private(self._path, json.dumps(doc, indent=1).encode())
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             log.warning("%s: cannot save the invitation history (%s)", self._path, exc)

@@ -13,12 +13,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import VoiceCoachError
+from voicecoach.files import private_folder, write_private
 
 UNIT_NAME = "voicecoach.service"
 SYSTEMCTL_TIMEOUT_S = 5.0
@@ -86,12 +86,8 @@ def install(path: Path, text: str) -> bool:
     if path.exists() and path.read_text() == text:
         return False
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".voicecoach-", dir=path.parent)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        private_folder(path.parent)
+        write_private(path, text.encode())
     except OSError as exc:
         raise VoiceCoachError(f"{path}: cannot write the service unit ({exc.strerror})") from exc
     return True

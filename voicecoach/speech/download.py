@@ -23,6 +23,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from voicecoach.errors import ModelError
+from voicecoach.files import private_folder
 
 USER_AGENT = "voicecoach/0.1 (model download)"
 CHUNK = 64 * 1024
@@ -235,7 +236,7 @@ def _attempt(job: DownloadJob, timeout: float, progress: DownloadProgress) -> No
         expected = total if total is not None else job.size
         validator = response.headers.get("ETag") or response.headers.get("Last-Modified") or ""
         try:
-            job.part.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(job.part.parent)
             _save_meta(job, validator)
         except OSError as exc:
             raise _cannot_write(job, exc) from exc

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from voicecoach.config import ModelsSettings
 from voicecoach.errors import ModelError
+from voicecoach.files import tighten_folder
 from voicecoach.paths import private_dir
 from voicecoach.speech.catalog import (
     CatalogEntry,
@@ -102,7 +103,7 @@ def _move_into_place(
     try:
         root = fill(scratch)
         check_layout(root, label)
-        os.chmod(root, 0o700)
+        tighten_folder(root)
         if target.exists():
             raise ModelError(f"a model named {name!r} was installed meanwhile; nothing changed")
         os.rename(root, target)

@@ -146,5 +146,4 @@ class TextToSpeech:
         if not pcm:
             raise VoiceCoachError(f"text to speech produced no audio for {text[:40]!r}")
         write_wav(cached, pcm)
-        os.chmod(cached, 0o600)
         return pcm

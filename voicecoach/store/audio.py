@@ -17,11 +17,11 @@ from pathlib import Path
 
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.errors import JournalError
+from voicecoach.files import private_folder, write_private
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH, AudioChunk, seconds_to_samples
 from voicecoach.speech.events import Utterance
-from voicecoach.store.files import private_folder, write_private
-from voicecoach.store.journal import AUDIO_DIR
 from voicecoach.store.records import JournalWriter, SessionRecord
+from voicecoach.store.retention import AUDIO_DIR
 
 log = logging.getLogger(__name__)
 

@@ -3,13 +3,14 @@
 Both are ``fcntl.flock`` locks, so the kernel drops them when their process dies: a session lock
 that can be taken without blocking belongs to a session whose process is gone.
 
-    journal/.write.lock          held for the few milliseconds a shard is being rewritten
+    journal/.write.lock          held for the few milliseconds a month file is rewritten
     journal/running/<id>.lock    held for as long as session <id> runs
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -20,38 +21,15 @@ from pathlib import Path
 from types import TracebackType
 
 from voicecoach.errors import JournalError
+from voicecoach.files import open_private
 
-FILE_MODE = 0o600
-"""Every journal file is readable and writable by its owner only."""
-DIR_MODE = 0o700
-"""Every journal folder is usable by its owner only."""
 WRITE_LOCK_NAME = ".write.lock"
-"""File in the journal folder whose flock guards every shard rewrite."""
+"""File in the journal folder whose flock guards every month file rewrite."""
 
 
 def display_path(path: Path) -> str:
     """Name a journal file the way messages show it: ``journal/2026-11.json``."""
     return f"{path.parent.name}/{path.name}"
-
-
-def open_private(path: Path, flags: int) -> int:
-    """Open ``path`` with ``flags``; a file it creates is mode 0600 from its first instant."""
-    fd = os.open(path, flags | os.O_CLOEXEC, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)  # the umask may have taken bits away; set exactly 0600
-    except OSError:
-        os.close(fd)
-        raise
-    return fd
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make renames and new names in ``folder`` durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class WriteLock:
@@ -104,6 +82,11 @@ class WriteLock:
         try:
             fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise JournalError(
+                    f"{display_path(self.path)} is a symbolic link; remove it (voicecoach "
+                    "makes it again)"
+                ) from exc
             raise JournalError(f"cannot open {display_path(self.path)}: {exc.strerror}") from exc
         deadline = time.monotonic() + self.timeout
         while True:
@@ -174,7 +157,12 @@ class SessionLock:
         Returns None while its session's process is alive; raises FileNotFoundError when
         there is no such lock file.
         """
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise FileNotFoundError(path) from exc  # not ours: never a session's lock
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -1,16 +1,64 @@
-"""``[journal] keep_days``: sessions older than that are erased when voicecoach starts."""
+"""Erasing sessions for good: by hand (`forget`) or by ``[journal] keep_days`` at start-up.
+
+A session is erased from its month file and that file's ``.bak``, from the index, and with its
+kept audio. ``keep_days`` looks only at the months old enough to hold expired sessions.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import shutil
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from voicecoach.store.journal import Journal
+from voicecoach.errors import JournalError
+from voicecoach.store.months import MonthFiles
 from voicecoach.store.records import Status
 from voicecoach.store.summary import SessionSummary
 
+if TYPE_CHECKING:
+    from voicecoach.store.journal import Journal
+
 log = logging.getLogger(__name__)
+
+AUDIO_DIR = "audio"
+"""Sub-folder of the journal holding kept answer audio, one folder per session."""
+
+
+def erase(
+    folder: Path,
+    months: MonthFiles,
+    sessions: Sequence[SessionSummary],
+    drop_running: Callable[[str], None],
+) -> None:
+    """Remove ``sessions`` for good: one rewrite per month touched, then their audio.
+
+    ``drop_running`` lets go of a session this process is running. Raises JournalError.
+    """
+    by_month: dict[str, set[str]] = {}
+    for summary in sessions:
+        by_month.setdefault(summary.month, set()).add(summary.id)
+    with months.lock:
+        for month, ids in by_month.items():
+            if (folder / f"{month}.json").exists():
+                months.remove(month, ids)
+        for summary in sessions:
+            drop_running(summary.id)
+            remove_audio(folder, summary.id)
+
+
+def remove_audio(folder: Path, session_id: str) -> None:
+    """Delete ``audio/<session id>/`` if it is there. JournalError when the disk refuses."""
+    try:
+        shutil.rmtree(folder / AUDIO_DIR / session_id)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise JournalError(
+            f"cannot remove the audio of session {session_id}: {exc.strerror}"
+        ) from exc
 
 
 def expired(
@@ -30,7 +78,14 @@ def apply_retention(journal: Journal, keep_days: int, now: datetime | None = Non
     """
     if keep_days <= 0:
         return 0
-    old = expired(journal.summaries(), keep_days, now or datetime.now().astimezone())
+    now = now or datetime.now().astimezone()
+    last = (now - timedelta(days=keep_days) + timedelta(days=1)).strftime("%Y-%m")
+    old = [
+        s
+        for month in journal.months()
+        if month <= last
+        for s in expired(journal.month_summaries(month), keep_days, now)
+    ]
     if not old:
         return 0
     journal.remove(old)

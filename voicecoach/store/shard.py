@@ -1,243 +1,254 @@
-"""One month of the journal: a TinyDB file of finished sessions, and the record schema's history.
+"""One month file on disk (``journal/2026-11.json``): read, salvaged, rewritten whole.
 
-A shard is parsed only when its file changed and decoded into records only when a caller needs
-whole records (listing and searching use the summary index instead, see ``index.py``).
+A rewrite keeps the version before it as ``<month>.json.bak`` (a hard link) and installs the new
+one atomically, so a reader sees one version or the other and a power cut leaves the last good
+one. Reading never writes: a damaged file is salvaged in memory (every whole record line is
+kept, the ``.bak`` fills in only the sessions the damaged file no longer holds whole), and
+``tidy()`` then sets the damaged bytes aside as ``<name>.corrupt-<UTC>`` and writes the salvaged
+version, when the disk allows. A symlinked month file is never read, written or chmodded.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-from collections.abc import Callable, Collection, MutableMapping
-from datetime import datetime
+import contextlib
+import errno
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
-
-from tinydb import TinyDB
-from tinydb.table import Document
+from typing import Any
 
 from voicecoach.errors import JournalError
-from voicecoach.store.locks import WriteLock, display_path
-from voicecoach.store.records import SCHEMA_VERSION, SessionRecord, Status
-from voicecoach.store.storage import AtomicJSONStorage, Tables
+from voicecoach.files import fsync_dir, open_private, temp_name, write_private
+from voicecoach.store.codec import PLAIN, Codec
+from voicecoach.store.locks import display_path
+from voicecoach.store.monthfile import MonthRead, encode_month, find_doc, parse_month
+from voicecoach.store.records import SessionRecord
+from voicecoach.store.stored import UNREADABLE, decode, encode
 
-log = logging.getLogger(__name__)
-
-SESSIONS_TABLE = "sessions"
-META_TABLE = "meta"
-
-Migration = Callable[[dict[str, Any]], dict[str, Any]]
-"""Turns a stored record of schema n into one of schema n + 1, without mutating its input."""
+Signature = tuple[int, int, int, int]
+"""(inode, size, mtime ns, ctime ns): changes whenever the file is replaced or touched."""
 
 
-def _schema0_to_1(doc: dict[str, Any]) -> dict[str, Any]:
-    """Schema 0 records had no "schema" key, no turn events/coach lines, moods or safety flag."""
-    new = {
-        "mood_before": None,
-        "mood_after": None,
-        "safety_flag": False,
-        "opening_lines": [],
-        "closing_lines": [],
-        **doc,
-    }
-    new["turns"] = [{"events": [], "coach_lines": [], **turn} for turn in doc.get("turns", [])]
-    new["schema"] = 1
-    return new
-
-
-MIGRATIONS: dict[int, Migration] = {0: _schema0_to_1}
-"""``MIGRATIONS[n]`` upgrades a schema-n record to n + 1; applied in turn when records are read."""
-
-
-def newer_schema(name: str, schema: int) -> str:
-    """The message for a file written by a later version."""
-    return f"{name} was written by a newer voicecoach (schema {schema}); upgrade voicecoach"
-
-
-def upgrade(doc: dict[str, Any], shard: str) -> dict[str, Any]:
-    """Bring a stored record to SCHEMA_VERSION; JournalError when a newer voicecoach wrote it."""
-    version = doc.get("schema", 0)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise ValueError("invalid schema")
-    if version > SCHEMA_VERSION:
-        raise JournalError(newer_schema(shard, version))
-    while version < SCHEMA_VERSION:
-        doc = MIGRATIONS[version](doc)
-        version += 1
-    return doc
-
-
-def decode(doc: dict[str, Any], name: str) -> SessionRecord:
-    """A stored document as a record; KeyError/ValueError/TypeError/AttributeError if unreadable."""
-    return SessionRecord.from_record(upgrade(doc, name))
-
-
-UNREADABLE = (KeyError, ValueError, TypeError, AttributeError)
-"""What decoding a damaged record raises."""
-
-
-def month_of(record: SessionRecord) -> str:
-    """The shard a record lives in: the year and month of its local ``started_at``."""
-    return month_of_time(record.started_at, record.id)
-
-
-def month_of_time(started_at: str, session_id: str = "?") -> str:
-    """ "YYYY-MM" of an ISO 8601 start time; ValueError naming the session when it is not one."""
+def stat_signature(path: Path) -> Signature | None:
+    """The file's signature, or None when it is absent. Raises JournalError if unreadable."""
     try:
-        started = datetime.fromisoformat(started_at)
-    except ValueError:
-        raise ValueError(
-            f"session {session_id}: started_at is not an ISO 8601 time: {started_at!r}"
-        ) from None
-    return f"{started.year:04d}-{started.month:02d}"
+        st = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise JournalError(f"cannot read {display_path(path)}: {exc.strerror}") from exc
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _replacing(doc: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
-    def replace(stored: MutableMapping[Any, Any]) -> None:
-        stored.clear()
-        stored.update(doc)
+def read_private(path: Path) -> tuple[bytes, Signature] | None:
+    """A journal file's bytes and the signature of exactly that version; None when absent.
 
-    return replace
+    JournalError when it cannot be read, or is a symbolic link (never followed).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise JournalError(
+                f"{display_path(path)} is a symbolic link; voicecoach reads and writes only "
+                "its own files there: move the file it points to in its place"
+            ) from exc
+        raise JournalError(f"cannot read {display_path(path)}: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        raw = f.read()
+    return raw, (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def set_aside(path: Path, *, keep: bool) -> Path:
+    """Give a damaged file the name ``<name>.corrupt-<UTC timestamp>``, overwriting nothing.
+
+    With ``keep`` the old name stays (as a hard link) for the caller to replace atomically.
+    Raises OSError.
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1000):
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}" + (f"-{n}" if n else ""))
+        try:
+            os.link(path, aside, follow_symlinks=False)
+        except FileExistsError:
+            continue
+        except OSError as exc:  # a filesystem without hard links: rename, after checking
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+            if aside.exists():
+                continue
+            os.rename(path, aside)
+            fsync_dir(path.parent)
+            return aside
+        break
+    else:
+        raise JournalError(f"cannot set {display_path(path)} aside: too many damaged copies")
+    if not keep:
+        os.unlink(path)
+    fsync_dir(path.parent)
+    return aside
+
+
+@dataclass
+class MonthDocs:
+    """The stored documents of one month as read (maybe salvaged), with what to tell."""
+
+    docs: list[dict[str, Any]]
+    """Stored documents, still sealed, one per session id."""
+    signature: Signature | None
+    """The version of the month file they were read from (None: no file)."""
+    damage: str | None = None
+    """Why the file was not whole, or None."""
+    bak_damage: str | None = None
+    """Why the ``.bak`` was not whole (only looked at when the file was damaged), or None."""
+    from_bak: int = 0
+    """Sessions filled in from the ``.bak``."""
+    old_format: bool = False
+    """True when the file is of an older format (rewritten in the current one when written)."""
+    skipped: list[str] = field(default_factory=list)
+    """One line per record that could not be decoded."""
+    aside: Path | None = None
+    """Where the damaged file was set aside, once it has been."""
 
 
 class Shard:
-    """One month's TinyDB file; its records are decoded on demand and kept until dropped.
+    """The month file of one month. Methods that write expect the journal's write lock held."""
 
-    Methods that write expect the caller to hold the journal's write lock.
-    """
-
-    def __init__(self, path: Path, month: str, lock: WriteLock, notices: list[str]) -> None:
+    def __init__(self, path: Path, month: str, codec: Codec = PLAIN) -> None:
+        self.path = path
+        """``journal/<month>.json``."""
+        self.backup = path.with_name(path.name + ".bak")
+        """The version before the last rewrite."""
         self.month = month
         """"YYYY-MM"."""
         self.name = display_path(path)
         """How messages name the file."""
-        self.db = TinyDB(path, storage=AtomicJSONStorage, lock=lock, notices=notices)
-        self.storage = cast(AtomicJSONStorage, self.db.storage)
-        self._sessions = self.db.table(SESSIONS_TABLE, cache_size=0)
-        self._meta = self.db.table(META_TABLE, cache_size=0)
-        self._notices = notices
-        self._generation = -1
-        self._schema = 0
-        self._ids: dict[str, int] = {}
-        self._records: dict[int, SessionRecord] | None = None
+        self.codec = codec
+        """Seals the content of records written."""
 
-    @property
-    def decoded(self) -> bool:
-        """True while decoded records are held in memory."""
-        return self._records is not None
+    def on_disk(self) -> Signature | None:
+        """The file's signature now (one stat)."""
+        return stat_signature(self.path)
 
-    def records(self) -> list[SessionRecord]:
-        """The shard's readable records, upgraded to the current schema."""
-        return list(self._sync(decode=True).values())
+    def read(self) -> MonthDocs:
+        """Every readable stored document, salvaged from the ``.bak`` if the file is damaged."""
+        got = read_private(self.path)
+        if got is None:
+            return MonthDocs([], None)
+        raw, sig = got
+        found = parse_month(raw, self.name)
+        out = MonthDocs(_unique(found.docs), sig, found.damage, old_format=found.old_format)
+        if found.damage is not None:
+            self._fill_from_backup(out)
+        return out
 
-    def find(self, session_id: str) -> SessionRecord | None:
-        """The record with exactly this id, or None."""
-        self._sync(decode=False)
-        doc_id = self._ids.get(session_id)
-        return None if doc_id is None else self._sync(decode=True).get(doc_id)
-
-    def has(self, session_id: str) -> bool:
-        """True when a document with this id is stored, readable or not."""
-        self._sync(decode=False)
-        return session_id in self._ids
-
-    def put(self, record: SessionRecord) -> None:
-        """Insert or replace the record with ``record.id`` in one atomic rewrite."""
-        self._sync(decode=False)
-        if self._schema < SCHEMA_VERSION:
-            self._write(lambda: self._meta.upsert(Document({"schema": SCHEMA_VERSION}, 1)))
-            self._schema = SCHEMA_VERSION
-        doc = record.to_record()
-        doc_id = self._ids.get(record.id)
-        if doc_id is None:
-            tables = self.storage.read()
-            doc_id = max(map(int, tables.get(SESSIONS_TABLE, {})), default=0) + 1
-            new = Document(doc, doc_id)
-            in_step = self._write(lambda: self._sessions.insert(new))
-        else:
-            in_step = self._write(lambda: self._sessions.update(_replacing(doc), doc_ids=[doc_id]))
-        if in_step:
-            self._ids[record.id] = doc_id
-            if self._records is not None:
-                self._records[doc_id] = record
-
-    def remove(self, session_ids: Collection[str]) -> list[str]:
-        """Delete records for good, from the shard and from its ``.bak``; the ids removed."""
-        self._sync(decode=False)
-        doc_ids = {self._ids[sid]: sid for sid in session_ids if sid in self._ids}
-        if not doc_ids:
-            return []
-        if self._write(lambda: self._sessions.remove(doc_ids=list(doc_ids))):
-            for doc_id, sid in doc_ids.items():
-                self._ids.pop(sid, None)
-                if self._records is not None:
-                    self._records.pop(doc_id, None)
-        self.storage.forget_backup()
-        return list(doc_ids.values())
-
-    def mark_interrupted(self, session_id: str) -> SessionRecord | None:
-        """Rewrite a still-running record as interrupted; the new record, or None if not running."""
-        record = self.find(session_id)
-        if record is None or record.status is not Status.RUNNING:
-            return None
-        record = dataclasses.replace(record, status=Status.INTERRUPTED)
-        self.put(record)
-        return record
-
-    def drop(self) -> None:
-        """Free the decoded records (and parsed file); they are decoded again when needed."""
-        self._records = None
-        self.storage.drop_cache()
-
-    def _sync(self, *, decode: bool) -> dict[int, SessionRecord]:
-        """Catch up with the file (one stat when it has not changed); decode if asked."""
-        current = self._generation == self.storage.generation and self.storage.is_current()
-        if current and (not decode or self._records is not None):
-            return self._records or {}
-        tables = self.storage.read()
-        if self.storage.generation != self._generation:
-            self._scan(tables)
-        if decode and self._records is None:
-            self._records = self._decode(tables)
-            self.storage.drop_cache()  # the records hold it all; a write re-reads this one file
-        return self._records or {}
-
-    def _scan(self, tables: Tables) -> None:
-        schemas = [doc.get("schema", 0) for doc in tables.get(META_TABLE, {}).values()]
-        schema = max((s for s in schemas if isinstance(s, int)), default=0)
-        if schema > SCHEMA_VERSION:
-            raise JournalError(newer_schema(self.name, schema))
-        ids: dict[str, int] = {}
-        for key, doc in tables.get(SESSIONS_TABLE, {}).items():
-            if isinstance(doc.get("id"), str):
-                ids[doc["id"]] = int(key)
-        self._schema, self._ids, self._records = schema, ids, None
-        self._generation = self.storage.generation
-
-    def _decode(self, tables: Tables) -> dict[int, SessionRecord]:
-        records: dict[int, SessionRecord] = {}
-        for key, doc in tables.get(SESSIONS_TABLE, {}).items():
+    def records(self, docs: MonthDocs | None = None) -> list[SessionRecord]:
+        """The readable records; each one that cannot be decoded is named in ``docs.skipped``."""
+        docs = docs if docs is not None else self.read()
+        out = []
+        for doc in docs.docs:
             try:
-                records[int(key)] = decode(doc, self.name)
+                out.append(decode(doc, self.name))
             except UNREADABLE as exc:
-                self._skip(int(key), exc)
-        return records
+                sid = doc.get("id")
+                which = f"session {sid}" if isinstance(sid, str) else "a record"
+                docs.skipped.append(
+                    f"{self.name}: {which} cannot be read ({type(exc).__name__}); "
+                    "left in the file and skipped"
+                )
+        return out
 
-    def _write(self, op: Callable[[], object]) -> bool:
-        """Run one TinyDB write; True when the cached ids can be patched rather than redone."""
-        before = self.storage.generation
-        in_step = before == self._generation
-        op()
-        if in_step and self.storage.generation == before + 1:
-            self._generation = self.storage.generation
-            return True
-        return False
+    def find(self, session_id: str) -> tuple[SessionRecord | None, MonthDocs | None]:
+        """The record with this id, parsing only its line when the file is whole.
 
-    def _skip(self, doc_id: int, exc: Exception) -> None:
-        line = (
-            f"{self.name}: record {doc_id} cannot be read ({type(exc).__name__}); "
-            "left in the file and skipped"
-        )
-        if line not in self._notices:
-            self._notices.append(line)
-            log.warning("%s", line)
+        Returns the record (None when absent or unreadable) and, when the whole month had to
+        be read, what was read (for its notices).
+        """
+        got = read_private(self.path)
+        if got is None:
+            return None, None
+        doc = find_doc(got[0], session_id)
+        if doc is not None:
+            try:
+                return decode(doc, self.name), None
+            except UNREADABLE:
+                pass
+        docs = self.read()
+        for record in self.records(docs):
+            if record.id == session_id:
+                return record, docs
+        return None, docs
+
+    def write(self, docs: list[dict[str, Any]], *, whole: bool) -> None:
+        """Replace the file with ``docs``; the current version becomes the ``.bak`` if ``whole``.
+
+        A damaged ``.bak`` is set aside first, never overwritten. Raises OSError.
+        """
+        if whole and self.path.exists():
+            self._check_backup()
+            self._link(self.path, self.backup)
+        write_private(self.path, encode_month(docs))
+
+    def forget_backup(self) -> None:
+        """Make ``.bak`` the current version, so data just removed is gone from it too."""
+        if self.path.exists():
+            self._link(self.path, self.backup)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.backup)
+        fsync_dir(self.path.parent)
+
+    def store(self, record: SessionRecord, docs: MonthDocs) -> None:
+        """Write ``docs`` with ``record`` put in (replacing the one with its id). OSError."""
+        new = encode(record, self.codec)
+        kept = [d for d in docs.docs if d.get("id") != record.id]
+        self.write([*kept, new], whole=docs.damage is None)
+
+    def _fill_from_backup(self, out: MonthDocs) -> None:
+        try:
+            got = read_private(self.backup)
+        except JournalError:
+            got = None
+        if got is None:
+            return
+        bak = parse_month(got[0], self.name)
+        out.bak_damage = bak.damage
+        have = {d.get("id") for d in out.docs}
+        for doc in _unique(bak.docs):
+            if doc.get("id") not in have:
+                out.docs.append(doc)
+                out.from_bak += 1
+
+    def _check_backup(self) -> None:
+        got = read_private(self.backup)
+        if got is None:
+            return
+        found: MonthRead = parse_month(got[0], self.name)
+        if found.damage is not None:
+            set_aside(self.backup, keep=False)
+
+    def _link(self, source: Path, target: Path) -> None:
+        tmp = temp_name(target)
+        try:
+            os.link(source, tmp, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+            fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                out.write(src.read())
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(tmp, target)
+
+
+def _unique(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One document per id (the last one wins, as a rewrite would keep); others dropped."""
+    by_id: dict[object, dict[str, Any]] = {}
+    for doc in docs:
+        by_id[doc.get("id")] = doc
+    return list(by_id.values())

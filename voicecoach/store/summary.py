@@ -7,13 +7,14 @@ of years is listed and searched from the summaries (kept in ``journal/index/``, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from voicecoach.store.records import SessionRecord, Status
-from voicecoach.store.shard import month_of_time
+from voicecoach.store.stored import month_of_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,22 @@ class SearchHit:
     """The answer."""
 
 
+def fold(text: str) -> str:
+    """Text as search compares it: Unicode NFC, case-folded, on one line."""
+    return unicodedata.normalize("NFC", text).casefold().replace("\n", " ")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, folded; an answer matches when it holds every one of them."""
+    return fold(text).split()
+
+
+def says_all(answer: str, words: Sequence[str]) -> bool:
+    """True when ``answer`` holds every one of ``words`` (folded, as from ``search_words``)."""
+    folded = fold(answer)
+    return bool(words) and all(w in folded for w in words)
+
+
 def select(
     sessions: Iterable[SessionSummary],
     *,
@@ -186,13 +203,14 @@ def select(
     text: str | None = None,
 ) -> list[SessionSummary]:
     """The sessions on ``topic``, started from ``since`` to ``until`` (local dates, both
-    included), with an answer containing ``text`` (case-insensitive); None = any."""
-    needle = text.casefold() if text else None
+    included), with an answer holding every word of ``text`` (any case, any Unicode form);
+    None = any."""
+    words = search_words(text) if text else None
     return [
         s
         for s in sessions
         if (topic is None or s.topic == topic)
         and (since is None or s.day >= since)
         and (until is None or s.day <= until)
-        and (needle is None or any(needle in a.text.casefold() for a in s.answers))
+        and (words is None or any(says_all(a.text, words) for a in s.answers))
     ]

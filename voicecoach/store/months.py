@@ -1,0 +1,258 @@
+"""The journal's month files and their index, kept in step.
+
+Reading goes through the index while it matches its month file, else reads the month and
+indexes it again. Nothing here needs the disk to be writable to read: a damaged month file is
+salvaged in memory, and putting that right (setting the damaged bytes aside, writing what was
+salvaged, writing the index) is tried under the write lock and, when the disk refuses, told in
+one notice and left for later.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from voicecoach.errors import JournalError
+from voicecoach.files import remove_files
+from voicecoach.store.codec import PLAIN, Codec
+from voicecoach.store.index import INDEX_DIR, MonthEntry, SummaryIndex, build
+from voicecoach.store.locks import WriteLock
+from voicecoach.store.records import SessionRecord
+from voicecoach.store.shard import MonthDocs, Shard, set_aside
+from voicecoach.store.stored import UNREADABLE, NewerJournal, decode, encode, month_of
+from voicecoach.store.summary import summarize
+
+log = logging.getLogger(__name__)
+
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+class Notices(list[str]):
+    """Lines for the person (damaged files, skipped records); each told once."""
+
+    def add(self, line: str) -> None:
+        """Keep ``line`` unless it was kept already (also logged, at info level)."""
+        if line not in self:
+            self.append(line)
+            log.info("%s", line)
+
+
+class MonthFiles:
+    """Every ``<month>.json`` under the journal folder, with ``index/``."""
+
+    def __init__(
+        self, folder: Path, lock: WriteLock, notices: Notices, codec: Codec = PLAIN
+    ) -> None:
+        self.folder = folder
+        """The journal folder."""
+        self.lock = lock
+        """Held around every rewrite."""
+        self.notices = notices
+        """Where damage and skipped records are told."""
+        self.codec = codec
+        """Seals what is written."""
+        self.index = SummaryIndex(folder / INDEX_DIR, codec)
+        """The summaries of each month."""
+        self._untidy = False
+
+    def months(self) -> list[str]:
+        """The months that have a file, oldest first."""
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise JournalError(
+                f"cannot read the journal folder {self.folder}: {exc.strerror}"
+            ) from exc
+        return sorted(n[:7] for n in names if n.endswith(".json") and _MONTH.fullmatch(n[:-5]))
+
+    def shard(self, month: str) -> Shard:
+        """The month file of ``month``."""
+        return Shard(self.folder / f"{month}.json", month, self.codec)
+
+    def entry(self, month: str) -> MonthEntry:
+        """The month's index entry: from ``index/`` while current, else made from the month."""
+        shard = self.shard(month)
+        try:
+            sig = shard.on_disk()
+            if sig is None:
+                return build([])
+            found = self.index.load(month, sig)
+            if found is not None:
+                return found
+            docs = shard.read()
+        except NewerJournal:
+            raise
+        except JournalError as exc:
+            self.notices.add(str(exc))
+            return build([])
+        entry = build([summarize(r) for r in self._records(shard, docs)])
+        if docs.damage is None:
+            self._tidy(lambda: self._store_index(month, docs, entry), month, docs, entry)
+        return entry
+
+    def records(self, month: str) -> list[SessionRecord]:
+        """The month's readable records, in file order."""
+        shard = self.shard(month)
+        try:
+            docs = shard.read()
+        except NewerJournal:
+            raise
+        except JournalError as exc:
+            self.notices.add(str(exc))
+            return []
+        return self._records(shard, docs)
+
+    def find(self, month: str, session_id: str) -> SessionRecord | None:
+        """The record with this id in ``month``'s file, or None."""
+        shard = self.shard(month)
+        record, docs = shard.find(session_id)
+        if docs is not None:
+            self._told(shard, docs)
+        return record
+
+    def iter_records(self) -> Iterator[SessionRecord]:
+        """Every readable record, month by month (one month in memory at a time)."""
+        for month in self.months():
+            yield from self.records(month)
+
+    def put(self, record: SessionRecord) -> None:
+        """Insert or replace ``record`` in its month, under the write lock; index updated.
+
+        Raises JournalError when the disk refuses.
+        """
+        month = month_of(record)
+        shard = self.shard(month)
+        with self.lock:
+            docs = shard.read()
+            try:
+                self._set_aside(shard, docs)
+                shard.store(record, docs)
+            except OSError as exc:
+                raise JournalError(f"cannot write {shard.name}: {exc.strerror or exc}") from exc
+            finally:
+                self._told(shard, docs)
+            kept = self.index.load(month, docs.signature) if docs.damage is None else None
+            if kept is not None:
+                summaries = [s for s in kept.summaries if s.id != record.id]
+                entry = build([*summaries, summarize(record)])
+            else:
+                entry = build([summarize(r) for r in shard.records()])
+            self._write_index(month, shard, entry)
+
+    def remove(self, month: str, ids: set[str]) -> None:
+        """Remove these sessions from ``month``'s file and its ``.bak``, under the write lock."""
+        shard = self.shard(month)
+        with self.lock:
+            docs = shard.read()
+            kept = [d for d in docs.docs if d.get("id") not in ids]
+            try:
+                self._set_aside(shard, docs)
+                if len(kept) != len(docs.docs) or docs.damage is not None:
+                    shard.write(kept, whole=False)
+                shard.forget_backup()
+            except OSError as exc:
+                raise JournalError(f"cannot write {shard.name}: {exc.strerror or exc}") from exc
+            finally:
+                self._told(shard, docs)
+            entry = build([summarize(r) for r in shard.records()])
+            self._write_index(month, shard, entry)
+
+    def sweep_temp_files(self) -> None:
+        """Remove temp files left by a crash (under the write lock: none is being written)."""
+        try:
+            with self.lock:
+                for folder in (self.folder, self.index.folder):
+                    for path in folder.glob(".*.tmp"):
+                        remove_files(path)
+        except (OSError, JournalError) as exc:
+            self.cannot_tidy(exc)
+
+    def cannot_tidy(self, exc: BaseException) -> None:
+        """Tell once that the journal was read as it is, because the disk refused a change."""
+        if not self._untidy:
+            self._untidy = True
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.notices.add(f"the journal could not be tidied ({why}); it was read as it is")
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _records(self, shard: Shard, docs: MonthDocs) -> list[SessionRecord]:
+        records = shard.records(docs)
+        if docs.damage is not None or docs.old_format:
+            self._tidy(lambda: self._rewrite(shard, docs), shard.month, docs, None)
+        self._told(shard, docs)
+        return records
+
+    def _told(self, shard: Shard, docs: MonthDocs) -> None:
+        if docs.damage is not None:
+            read = len(docs.docs) - docs.from_bak
+            line = f"{shard.name} is damaged ({docs.damage}); {_sessions(read)} read from it"
+            if docs.from_bak:
+                line += f", {docs.from_bak} more from {shard.backup.name}"
+            if docs.bak_damage is not None:
+                line += f" ({shard.backup.name} is damaged too: {docs.bak_damage})"
+            if docs.aside is not None:
+                line += f"; the damaged file is kept as {docs.aside.name}"
+            self.notices.add(line)
+        for line in docs.skipped:
+            self.notices.add(line)
+
+    def _tidy(
+        self, change: Callable[[], None], month: str, docs: MonthDocs, entry: MonthEntry | None
+    ) -> None:
+        """Run ``change`` under the write lock; when the disk refuses, carry on without it."""
+        try:
+            with self.lock:
+                if self.shard(month).on_disk() == docs.signature:  # else someone else did
+                    change()
+        except (OSError, JournalError) as exc:
+            self.cannot_tidy(exc)
+            if entry is not None:
+                self.index.keep(month, docs.signature, entry)
+
+    def _rewrite(self, shard: Shard, docs: MonthDocs) -> None:
+        """Set a damaged file aside and write what was salvaged; or upgrade an old format."""
+        self._set_aside(shard, docs)
+        stored = []
+        for doc in docs.docs:
+            stored.append(doc if "codec" in doc else _restored(doc, shard.name, self.codec))
+        shard.write(stored, whole=docs.damage is None)
+        entry = build([summarize(r) for r in shard.records()])
+        self._write_index(shard.month, shard, entry)
+
+    def _set_aside(self, shard: Shard, docs: MonthDocs) -> None:
+        """A damaged month file is kept under another name (and a damaged ``.bak`` too)."""
+        if docs.damage is None or docs.aside is not None:
+            return
+        docs.aside = set_aside(shard.path, keep=True)
+        if docs.bak_damage is not None:
+            set_aside(shard.backup, keep=False)
+
+    def _store_index(self, month: str, docs: MonthDocs, entry: MonthEntry) -> None:
+        self.index.store(month, docs.signature, entry)
+
+    def _write_index(self, month: str, shard: Shard, entry: MonthEntry) -> None:
+        sig = shard.on_disk()
+        try:
+            self.index.store(month, sig, entry)
+        except OSError as exc:
+            self.cannot_tidy(exc)
+            self.index.keep(month, sig, entry)
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session{'' if count == 1 else 's'}"
+
+
+def _restored(doc: dict[str, Any], name: str, codec: Codec) -> dict[str, Any]:
+    """An older-layout document in the current layout; as it was if it cannot be decoded."""
+    try:
+        return encode(decode(doc, name), codec)
+    except UNREADABLE:
+        return doc
