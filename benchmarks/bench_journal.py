@@ -94,7 +94,7 @@ def session(rng: random.Random, started: datetime, status: Status) -> SessionRec
 
 def fill(folder: Path, count: int, now: datetime, rng: random.Random) -> int:
     """Write ``count`` past sessions, one shard at a time; returns the bytes on disk."""
-    private_folder(folder)
+    private_folder(folder / "running")
     shards: dict[str, list[dict[str, object]]] = {}
     for day in range(count, 0, -1):
         record = session(rng, now - timedelta(days=day, hours=1), Status.COMPLETED)

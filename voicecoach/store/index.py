@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import JournalError
-from voicecoach.files import remove_files, write_private
+from voicecoach.files import private_folder, remove_files, write_private
 from voicecoach.store.codec import PLAIN, Codec, codec_named
 from voicecoach.store.records import Status
 from voicecoach.store.shard import Signature
@@ -114,6 +114,7 @@ class SummaryIndex:
         self._memory[month] = (shard, entry)
         path = self._path(month)
         try:
+            private_folder(self.folder)
             write_private(path, json.dumps(_encode(month, shard, entry, self.codec)).encode())
         except OSError:
             with contextlib.suppress(OSError):
