@@ -2,7 +2,8 @@
 
 - ``-`` is standard output.
 - A regular file (or a new name) is written through ``files.atomic_writer``: a temporary file
-  beside it (0600), synced, renamed over it: a reader never sees half a file, and a failed write leaves no temp file.
+  beside it (0600), synced, renamed over it: a reader never sees half a file, and a failed
+  write leaves no temp file.
 - Anything else that can be written (a device such as /dev/null, a FIFO, a terminal) is written
   in place: it is never replaced by a regular file.
 - A folder, a missing folder, or a symbolic link to a regular file is refused: renaming over the

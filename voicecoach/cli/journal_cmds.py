@@ -7,6 +7,7 @@ on stderr) and sessions older than ``[journal] keep_days`` are erased first.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -25,9 +26,10 @@ from voicecoach.cli.app import (
 )
 from voicecoach.errors import AudioDeviceError, JournalError
 from voicecoach.outputs import check_output
-from voicecoach.review.export import FORMATS, render, write_export
+from voicecoach.review.export import chunks, format_for, json_list, write_export
 from voicecoach.review.views import conversation, hits_table, sessions_table, when
 from voicecoach.store.journal import Journal
+from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention, retention_note
 from voicecoach.store.summary import SessionSummary, select
 
@@ -64,33 +66,95 @@ def parse_day(value: str | None, option: str) -> date | None:
         raise JournalError(f"{option}: expected a date like 2026-11-26, got {value!r}") from None
 
 
+PAGE = 20
+"""Sessions `history` shows unless told otherwise (the latest ones)."""
+
+
+def _months_between(months: list[str], first: date | None, last: date | None) -> list[str]:
+    """The months that may hold sessions from ``first`` to ``last`` (a month's margin each side,
+    for UTC offsets)."""
+    lo = f"{first.year - (first.month == 1):04d}-{(first.month - 2) % 12 + 1:02d}" if first else ""
+    hi = f"{last.year + (last.month == 12):04d}-{last.month % 12 + 1:02d}" if last else "9999"
+    return [m for m in months if lo <= m <= hi]
+
+
+def _pick(
+    journal: Journal,
+    count: int | None,
+    *,
+    topic: str | None,
+    first: date | None,
+    last: date | None,
+    text: str | None,
+) -> tuple[list[SessionSummary], bool]:
+    """The latest ``count`` matching sessions (None: all), oldest first, reading months from
+    the newest back only as far as needed; and whether older ones were left out."""
+    months = _months_between(journal.months(), first, last)
+    chosen: list[SessionSummary] = []
+    for n, month in enumerate(reversed(months)):
+        found = select(
+            journal.month_summaries(month), topic=topic, since=first, until=last, text=text
+        )
+        chosen = found + chosen
+        if count is not None and len(chosen) >= count:
+            more = len(chosen) > count or n + 1 < len(months)
+            return chosen[-count:], more
+    return chosen, False
+
+
+def _records_of(journal: Journal, chosen: list[SessionSummary]) -> Iterator[SessionRecord]:
+    """The full records of ``chosen``, oldest first, decoding one month at a time."""
+    by_month: dict[str, set[str]] = {}
+    for summary in chosen:
+        by_month.setdefault(summary.month, set()).add(summary.id)
+    for month in sorted(by_month):
+        wanted = by_month[month]
+        yield from (r for r in journal.iter_records([month]) if r.id in wanted)
+
+
 @app.command()
 def history(
     topic: Annotated[str | None, typer.Option(help="Only this practice.")] = None,
     since: Annotated[str | None, typer.Option(help="From this date on (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date (YYYY-MM-DD).")] = None,
     search: Annotated[
-        str | None, typer.Option(help="Only sessions with this in an answer.")
+        str | None, typer.Option(help="Only sessions with an answer holding all these words.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Full records as a JSON list.")] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(help=f"Show the latest N sessions (default {PAGE}).", min=1, metavar="N"),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Show every session.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Full records as a JSON list: every match, or --limit N."),
+    ] = False,
 ) -> None:
-    """List past sessions, oldest first."""
+    """List the latest sessions, oldest first (--all for every one)."""
+    if every and limit is not None:
+        raise JournalError("history: give --all or --limit, not both")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    count = None if every or (as_json and limit is None) else (limit or PAGE)
     with open_journal() as journal:
-        every = journal.summaries()
-        chosen = select(every, topic=topic, since=first, until=last, text=search)
+        chosen, more = _pick(journal, count, topic=topic, first=first, last=last, text=search)
         if as_json:
-            print_json([r.to_record() for r in journal.load(chosen)])
+            for piece in json_list(r.to_record() for r in _records_of(journal, chosen)):
+                typer.echo(piece, nl=False)
             return
+        if not chosen:
+            empty = not journal.months()
     if not chosen:
-        hint = (
-            "No sessions match."
-            if every
-            else "No sessions yet. Start one with `voicecoach session`."
-        )
-        err_console.print(hint)
+        hint = "No sessions yet. Start one with `voicecoach session`." if empty else ""
+        err_console.print(hint or "No sessions match.")
         return
     show_table(sessions_table(chosen, width=out_console.width if out_console.is_terminal else None))
+    if more:
+        err_console.print(
+            f"the latest {len(chosen)} shown; --all for every session, --limit N for more",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
@@ -135,10 +199,10 @@ def play_audio(pcm: bytes) -> None:
 
 @app.command("search")
 def search_answers(
-    text: Annotated[str, typer.Argument(help="Words to look for (any case).")],
+    text: Annotated[str, typer.Argument(help="Words to look for (any case, all of them).")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Find answers containing TEXT, oldest first."""
+    """Find answers holding every word of TEXT, oldest first."""
     if not text.strip():
         raise JournalError("search: give some words to look for")
     with open_journal() as journal:
@@ -171,31 +235,49 @@ def export(
         str | None, typer.Argument(help="Session id (or a unique start).")
     ] = None,
     every: Annotated[bool, typer.Option("--all", help="Every session, oldest first.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="md, json or txt.")] = "md",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="md, json or txt (default: from -o's suffix, else md)."),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file (else stdout).")
     ] = None,
 ) -> None:
     """Export a session (or --all) as a Markdown journal page, JSON or plain text."""
-    if fmt not in FORMATS:
-        raise JournalError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+    chosen_format = format_for(output, fmt)
     if (session_id is None) == (not every):
         raise JournalError("export: give a session id or --all (not both)")
     if output is not None:
         check_output(output)
     with open_journal() as journal:
-        records = journal.records() if every else [journal.get(session_id or "")]
-    if not records:
-        raise JournalError("the journal is empty: nothing to export")
-    content = render(records, fmt, single=not every)
-    if output is None:
-        typer.echo(content, nl=False)
-        return
-    write_export(output, content)
-    sessions = "session" if len(records) == 1 else "sessions"
+        records = journal.iter_records() if every else iter([journal.get(session_id or "")])
+        first = next(records, None)
+        if first is None:
+            raise JournalError("the journal is empty: nothing to export")
+        counted = _Counted(itertools.chain([first], records))
+        pieces = chunks(counted, chosen_format, single=not every)
+        if output is None:
+            for piece in pieces:
+                typer.echo(piece, nl=False)
+            return
+        write_export(output, pieces)
+    sessions = "session" if counted.count == 1 else "sessions"
     err_console.print(
-        f"exported {len(records)} {sessions} to {output}", highlight=False, markup=False
+        f"exported {counted.count} {sessions} to {output}", highlight=False, markup=False
     )
+
+
+class _Counted(Iterator[SessionRecord]):
+    """Records passed on one by one, counted."""
+
+    def __init__(self, records: Iterator[SessionRecord]) -> None:
+        self.count = 0
+        self._records = records
+
+    def __next__(self) -> SessionRecord:
+        record = next(self._records)
+        self.count += 1
+        return record
 
 
 def _describe(summary: SessionSummary) -> str:

@@ -1,13 +1,14 @@
 """Sessions as files: Markdown that reads like a journal page, plain text, or the JSON records.
 
-Files are written whole and atomically, readable by their owner only.
+An export of many sessions is made one record at a time (``chunks``), so its memory does not
+grow with the journal. Files are written whole and atomically, readable by their owner only.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from voicecoach.errors import JournalError
@@ -89,18 +90,54 @@ def text_page(record: SessionRecord) -> str:
 
 def render(records: Sequence[SessionRecord], fmt: str, *, single: bool) -> str:
     """The export in ``fmt``; JSON is one record (``single``) or a list, as `show`/`history`."""
-    if fmt == "md":
-        return markdown(records)
-    if fmt == "txt":
-        return "\n\n".join(text_page(r) for r in records)
+    return "".join(chunks(records, fmt, single=single))
+
+
+def json_list(docs: Iterable[dict[str, object]]) -> Iterator[str]:
+    """A JSON list written one document at a time, one per line (CPython's C encoder)."""
+    first = True
+    for doc in docs:
+        yield ("[\n" if first else ",\n") + json.dumps(doc, ensure_ascii=False)
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
+def chunks(records: Iterable[SessionRecord], fmt: str, *, single: bool) -> Iterator[str]:
+    """The export in ``fmt``, a piece per record; JSON is one record (``single``) or a list."""
+    if fmt not in FORMATS:
+        raise JournalError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "json":
-        doc: object = records[0].to_record() if single else [r.to_record() for r in records]
-        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-    raise JournalError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+        if single:
+            for record in records:
+                yield json.dumps(record.to_record(), ensure_ascii=False, indent=2) + "\n"
+        else:
+            yield from json_list(r.to_record() for r in records)
+        return
+    for n, record in enumerate(records):
+        if fmt == "txt":
+            yield ("\n\n" if n else "") + text_page(record)
+        elif single:
+            yield markdown_page(record)
+        else:
+            yield ("# Journal\n\n" if n == 0 else "\n---\n\n") + markdown_page(record)
 
 
-def write_export(path: Path, content: str) -> None:
-    """Write the export: a file atomically and owner-only, a device or FIFO in place, ``-`` to
-    stdout. Raises OutputError naming the path (a folder, a link to a file, a failed write)."""
+def format_for(path: Path | None, given: str | None) -> str:
+    """The export format: ``given``, else from the file's suffix (.md, .json, .txt), else md."""
+    if given is not None:
+        if given not in FORMATS:
+            raise JournalError(f"--format: expected one of {', '.join(FORMATS)}, got {given!r}")
+        return given
+    suffix = path.suffix.lower().lstrip(".") if path is not None else ""
+    suffix = {"markdown": "md", "text": "txt"}.get(suffix, suffix)
+    return suffix if suffix in FORMATS else "md"
+
+
+def write_export(path: Path, content: str | Iterable[str]) -> None:
+    """Write the export, piece by piece: a file atomically and owner-only, a device or FIFO in
+    place, ``-`` to stdout. Raises OutputError naming the path (a folder, a link to a file, a
+    failed write)."""
+    pieces = [content] if isinstance(content, str) else content
     with write_output(path) as handle:
-        handle.write(content)
+        for piece in pieces:
+            handle.write(piece)

@@ -2,6 +2,7 @@
 
     {"format": 2, "month": "2026-11", "shard": [inode, size, mtime_ns, ctime_ns],
      "sessions": [[id, topic, started_at, ended_at, status, length_s, questions], …],
+     "skipped": ["<notice of a record that cannot be read>", …],
      "codec": "plain",
      "content": {"moods": [[before, after, safety_flag, spoken_s, words], …],
                  "answers": [[session, turn, prompt_id, prompt, text], …],
@@ -22,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ class MonthEntry:
     """Each answer's folded text, one per line, in ``answers`` order."""
     where: list[tuple[int, int]]
     """For each answer line: (position in ``summaries``, position in its ``answers``)."""
+    skipped: list[str] = field(default_factory=list)
+    """One notice per record of the month that cannot be read (told by every reader)."""
 
     def hits(self, words: Sequence[str]) -> list[SearchHit]:
         """Answers containing every one of ``words`` (already folded)."""
@@ -63,11 +66,11 @@ class MonthEntry:
         return out
 
 
-def build(summaries: list[SessionSummary]) -> MonthEntry:
-    """The index entry of these summaries."""
+def build(summaries: list[SessionSummary], skipped: Sequence[str] = ()) -> MonthEntry:
+    """The index entry of these summaries (and notices of the records left out)."""
     where = [(s, a) for s, summary in enumerate(summaries) for a in range(len(summary.answers))]
     texts = [fold(summaries[s].answers[a].text) for s, a in where]
-    return MonthEntry(summaries, "\n".join(texts), where)
+    return MonthEntry(summaries, "\n".join(texts), where, list(skipped))
 
 
 class SummaryIndex:
@@ -159,6 +162,7 @@ def _encode(month: str, shard: Signature | None, entry: MonthEntry, codec: Codec
             [s.id, s.topic, s.started_at, s.ended_at, s.status.value, s.length_s, s.questions]
             for s in summaries
         ],
+        "skipped": entry.skipped,
         "codec": codec.name,
         "content": codec.seal(content),
     }
@@ -198,4 +202,5 @@ def _decode(doc: dict[str, Any]) -> MonthEntry:
     fold_text = content["fold"]
     if not isinstance(fold_text, str) or (where and fold_text.count("\n") != len(where) - 1):
         raise ValueError("the folded text does not match the answers")
-    return MonthEntry(summaries, fold_text, where)
+    skipped = [str(line) for line in doc["skipped"]]
+    return MonthEntry(summaries, fold_text, where, skipped)

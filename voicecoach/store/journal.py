@@ -92,8 +92,8 @@ class Journal:
     # -- reading ------------------------------------------------------------------------------
 
     def months(self) -> list[str]:
-        """The months that hold sessions, oldest first ("YYYY-MM")."""
-        return self._months.months()
+        """The months that hold sessions (kept or running), oldest first ("YYYY-MM")."""
+        return self._all_months(self._running_now())
 
     def month_summaries(
         self, month: str, running: dict[str, SessionRecord] | None = None
@@ -241,6 +241,10 @@ class Journal:
         """Files set aside as damaged (``*.corrupt-*``); they may still hold old answers."""
         found = [p for folder in (self.folder, self._running) for p in folder.glob("*.corrupt-*")]
         return sorted(found)
+
+    def cannot_tidy(self, exc: BaseException) -> None:
+        """Tell (once, in ``notices``) that a change was refused and the journal read as it is."""
+        self._months.cannot_tidy(exc)
 
     # -- closing ------------------------------------------------------------------------------
 

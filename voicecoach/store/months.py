@@ -84,6 +84,8 @@ class MonthFiles:
                 return build([])
             found = self.index.load(month, sig)
             if found is not None:
+                for line in found.skipped:
+                    self.notices.add(line)
                 return found
             docs = shard.read()
         except NewerJournal:
@@ -91,7 +93,7 @@ class MonthFiles:
         except JournalError as exc:
             self.notices.add(str(exc))
             return build([])
-        entry = build([summarize(r) for r in self._records(shard, docs)])
+        entry = build([summarize(r) for r in self._records(shard, docs)], docs.skipped)
         if docs.damage is None:
             self._tidy(lambda: self._store_index(month, docs, entry), month, docs, entry)
         return entry
@@ -140,9 +142,9 @@ class MonthFiles:
             kept = self.index.load(month, docs.signature) if docs.damage is None else None
             if kept is not None:
                 summaries = [s for s in kept.summaries if s.id != record.id]
-                entry = build([*summaries, summarize(record)])
+                entry = build([*summaries, summarize(record)], kept.skipped)
             else:
-                entry = build([summarize(r) for r in shard.records()])
+                entry = self._entry_of(shard)
             self._write_index(month, shard, entry)
 
     def remove(self, month: str, ids: set[str]) -> None:
@@ -160,8 +162,7 @@ class MonthFiles:
                 raise JournalError(f"cannot write {shard.name}: {exc.strerror or exc}") from exc
             finally:
                 self._told(shard, docs)
-            entry = build([summarize(r) for r in shard.records()])
-            self._write_index(month, shard, entry)
+            self._write_index(month, shard, self._entry_of(shard))
 
     def sweep_temp_files(self) -> None:
         """Remove temp files left by a crash (under the write lock: none is being written)."""
@@ -223,8 +224,7 @@ class MonthFiles:
         for doc in docs.docs:
             stored.append(doc if "codec" in doc else _restored(doc, shard.name, self.codec))
         shard.write(stored, whole=docs.damage is None)
-        entry = build([summarize(r) for r in shard.records()])
-        self._write_index(shard.month, shard, entry)
+        self._write_index(shard.month, shard, self._entry_of(shard))
 
     def _set_aside(self, shard: Shard, docs: MonthDocs) -> None:
         """A damaged month file is kept under another name (and a damaged ``.bak`` too)."""
@@ -233,6 +233,10 @@ class MonthFiles:
         docs.aside = set_aside(shard.path, keep=True)
         if docs.bak_damage is not None:
             set_aside(shard.backup, keep=False)
+
+    def _entry_of(self, shard: Shard) -> MonthEntry:
+        docs = shard.read()
+        return build([summarize(r) for r in shard.records(docs)], docs.skipped)
 
     def _store_index(self, month: str, docs: MonthDocs, entry: MonthEntry) -> None:
         self.index.store(month, docs.signature, entry)

@@ -88,7 +88,11 @@ def apply_retention(journal: Journal, keep_days: int, now: datetime | None = Non
     ]
     if not old:
         return 0
-    journal.remove(old)
+    try:
+        journal.remove(old)
+    except JournalError as exc:  # a full or read-only disk: erased next time
+        journal.cannot_tidy(exc)
+        return 0
     log.info("removed %d session(s) older than %d days ([journal] keep_days)", len(old), keep_days)
     return len(old)
 
