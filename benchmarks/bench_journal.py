@@ -15,11 +15,15 @@ For N = 10, 400 and 4000 past sessions (one a day, going back from yesterday; 8 
            index on disk ("cold": every shard is read once and indexed), then with it ("warm");
 - show:    ``get(id)`` of one session (reads and decodes one month);
 - all:     ``records()``: every record decoded in full (`history --json`, `export --all`);
-- search:  ``hits(word)`` for a word said in ~1% of answers (what `search` does), and
-           ``search(word)``, which also decodes the sessions found.
+- search:  ``hits(word)`` for a word said in ~1% of answers (what `search` does).
 
 The history is written month by month in the journal's own format (not one ``save()`` per
 session) so the whole run stays short. Run: ``python benchmarks/bench_journal.py [N …]``.
+
+``--processes N`` instead times whole ``voicecoach`` processes (`history`, `show`, `search`,
+and the peak memory of `history --json` and `export --all`) on N sessions, each beside SQLite
+doing the same in the same run (see ``journal_processes.py``); ``--tree PATH`` runs the
+``voicecoach`` of another checkout on the same data (for before/after figures).
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from voicecoach.files import private_folder, write_private  # noqa: E402
 from voicecoach.speech.events import EngineInfo, Utterance, Word  # noqa: E402
@@ -163,7 +169,6 @@ def measure(count: int) -> dict[str, float]:
         searches = [
             timed(lambda: hits.append(len(Journal(folder).hits(RARE)))) for _ in range(repeat)
         ]
-        full = [timed(lambda: Journal(folder).search(RARE)) for _ in range(repeat)]
     return {
         "sessions": count,
         "mb": size / 1e6,
@@ -179,18 +184,42 @@ def measure(count: int) -> dict[str, float]:
         "show_s": statistics.median(shows),
         "all_s": statistics.median(every),
         "hits_s": statistics.median(searches),
-        "search_s": statistics.median(full),
         "hits": hits[-1],
     }
 
 
+def processes(count: int, tree: Path) -> None:
+    """Whole-process figures at ``count`` sessions, beside SQLite (see journal_processes.py)."""
+    import journal_processes as jp
+
+    rng = random.Random(count)
+    now = datetime.now().astimezone().replace(microsecond=0)
+    records = [
+        session(rng, now - timedelta(days=day, hours=1), Status.COMPLETED)
+        for day in range(count, 0, -1)
+    ]
+    with tempfile.TemporaryDirectory(prefix="bench-journal-") as tmp:
+        home = Path(tmp) / "home"
+        jp.write_format1(home / "journal", records)
+        jp.write_sqlite(Path(tmp) / "journal.sqlite", records)
+        some_id = records[count // 2].id
+        del records
+        figures = jp.measure(home, Path(tmp) / "journal.sqlite", tree, some_id, RARE)
+    jp.report(count, figures)
+
+
 def main() -> None:
-    sizes = tuple(int(a) for a in sys.argv[1:]) or SIZES
+    args = sys.argv[1:]
+    if args[:1] == ["--processes"]:
+        tree = Path(args[args.index("--tree") + 1]) if "--tree" in args else ROOT
+        processes(int(args[1]) if len(args) > 1 and args[1].isdigit() else 4000, tree)
+        return
+    sizes = tuple(int(a) for a in args) or SIZES
     print(
         f"{'sessions':>8} {'MB':>6} {'run KB':>6} {'month KB':>8} {'save':>8} {'max':>8} "
         f"{'floor':>8} "
         f"{'finish':>8} {'open':>7} {'list cold':>9} {'warm':>7} {'show':>7} {'all':>7} "
-        f"{'search':>7} {'+decode':>7} {'hits':>4}"
+        f"{'search':>7} {'hits':>4}"
     )
     for count in sizes:
         r = measure(count)
@@ -200,7 +229,7 @@ def main() -> None:
             f"{r['finish_ms']:>5.0f} ms "
             f"{r['open_ms']:>4.0f} ms {r['cold_s']:>7.2f} s {r['warm_s']:>5.2f} s "
             f"{r['show_s']:>5.2f} s {r['all_s']:>5.2f} s {r['hits_s']:>5.2f} s "
-            f"{r['search_s']:>5.2f} s {r['hits']:>4}"
+            f"{r['hits']:>4}"
         )
 
 

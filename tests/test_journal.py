@@ -430,10 +430,10 @@ def test_search_is_case_insensitive_over_answers(tmp_path: Path) -> None:
         )
     )
     journal.save(other)
-    hits = journal.search("promise")
-    assert [(r.id, t.prompt_id) for r, t in hits] == [(record.id, "q1")]
-    assert len(journal.search("PATIENT")) == 1
-    assert journal.search("") == []
+    hits = journal.hits("promise")
+    assert [(h.session.id, h.answer.prompt_id) for h in hits] == [(record.id, "q1")]
+    assert len(journal.hits("PATIENT")) == 1
+    assert journal.hits("") == []
 
 
 # -- schema ---------------------------------------------------------------------------------------

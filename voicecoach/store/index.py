@@ -124,12 +124,6 @@ class SummaryIndex:
                 remove_files(path)
             raise
 
-    def forget(self, month: str) -> None:
-        """Remove the month's index file (its month file is gone)."""
-        self._memory.pop(month, None)
-        with contextlib.suppress(OSError):
-            remove_files(self._path(month))
-
     def _path(self, month: str) -> Path:
         return self.folder / f"{month}.json"
 

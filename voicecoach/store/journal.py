@@ -33,7 +33,7 @@ from voicecoach.store.codec import PLAIN, Codec
 from voicecoach.store.index import INDEX_DIR, build
 from voicecoach.store.locks import WRITE_LOCK_NAME, WriteLock
 from voicecoach.store.months import MonthFiles, Notices
-from voicecoach.store.records import SessionRecord, Status, Turn
+from voicecoach.store.records import SessionRecord, Status
 from voicecoach.store.recovery import Recovery
 from voicecoach.store.retention import erase
 from voicecoach.store.stored import MIGRATIONS, Migration, month_of, upgrade
@@ -113,16 +113,6 @@ class Journal:
         running = self._running_now()
         return [s for m in self._all_months(running) for s in self.month_summaries(m, running)]
 
-    def recent(self, count: int) -> list[SessionSummary]:
-        """The latest ``count`` sessions in brief, oldest first; reads only the months needed."""
-        running = self._running_now()
-        out: list[SessionSummary] = []
-        for month in reversed(self._all_months(running)):
-            if len(out) >= count:
-                break
-            out = self.month_summaries(month, running) + out
-        return out[-count:] if count > 0 else []
-
     def records(self) -> list[SessionRecord]:
         """Every readable record in full, oldest first (by ``started_at``, then id)."""
         return list(self.iter_records())
@@ -141,15 +131,6 @@ class Journal:
                     if kept.status is Status.RUNNING and sid not in running:
                         got[sid] = self._settle_record(kept)
             yield from sorted(got.values(), key=order)
-
-    def load(self, summaries: Iterable[SessionSummary]) -> list[SessionRecord]:
-        """The full records of these sessions, in the same order; any gone since are left out."""
-        out = []
-        for summary in summaries:
-            record = self._load(summary)
-            if record is not None:
-                out.append(record)
-        return out
 
     def get(self, session_id: str) -> SessionRecord:
         """The record with this id, or with the only id starting with it."""
@@ -192,19 +173,6 @@ class Journal:
                 found += build(extra).hits(words)
             out += sorted(found, key=lambda h: (order(h.session), h.answer.turn))
         return out
-
-    def search(self, text: str) -> list[tuple[SessionRecord, Turn]]:
-        """Like ``hits()``, with each hit's whole record and turn."""
-        found = self.hits(text)
-        records = {r.id: r for r in self.load({h.session.id: h.session for h in found}.values())}
-        pairs = []
-        for hit in found:
-            record = records.get(hit.session.id)
-            if record is not None and hit.answer.turn <= len(record.turns):
-                pairs.append((record, record.turns[hit.answer.turn - 1]))
-        return pairs
-
-    # -- removing (retention.py) --------------------------------------------------------------
 
     def delete(self, session_id: str) -> SessionRecord:
         """Remove a session for good (``get()`` rules for the id); returns what was removed."""

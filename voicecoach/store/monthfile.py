@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,14 +93,6 @@ def find_doc(raw: bytes, session_id: str) -> dict[str, Any] | None:
             if doc is not None:
                 return doc
     return None
-
-
-def iter_ids(raw: bytes) -> Iterator[str]:
-    """The ids of the records in a format-2 file, without parsing the records."""
-    for line in raw.split(b"\n")[1:]:
-        match = re.match(rb'"\d+": \{"id": ("(?:[^"\\]|\\.)*")', line)
-        if match:
-            yield json.loads(match.group(1))
 
 
 def _parse_lines(raw: bytes, name: str) -> MonthRead:

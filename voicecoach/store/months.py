@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,11 +117,6 @@ class MonthFiles:
         if docs is not None:
             self._told(shard, docs)
         return record
-
-    def iter_records(self) -> Iterator[SessionRecord]:
-        """Every readable record, month by month (one month in memory at a time)."""
-        for month in self.months():
-            yield from self.records(month)
 
     def put(self, record: SessionRecord) -> None:
         """Insert or replace ``record`` in its month, under the write lock; index updated.
