@@ -72,8 +72,8 @@ def test_a_running_session_is_listed_found_and_searched(tmp_path: Path) -> None:
     (summary,) = other.summaries()
     assert (summary.id, summary.status, len(summary.answers)) == (SID, Status.RUNNING, 2)
     assert [(h.session.id, h.answer.turn) for h in other.hits("LIGHTHOUSE")] == [(SID, 2)]
-    ((found, turn),) = other.search("lighthouse")
-    assert found.id == SID and turn.prompt_id == "q1"
+    (hit,) = other.hits("lighthouse")
+    assert hit.session.id == SID and hit.answer.prompt_id == "q1"
     assert other.get(SID[:10]).status is Status.RUNNING
 
 
