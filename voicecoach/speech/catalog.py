@@ -78,7 +78,9 @@ def _entry(item: Any, base_url: str) -> CatalogEntry | None:
     if not isinstance(url, str) or not url:
         url = name + ".zip"
     size = item.get("size")
-    md5 = item.get("md5")
+    md5 = item.get("md5", "")
+    if not isinstance(md5, str):
+        return None  # a checksum that cannot be compared: the entry is not offered
     return CatalogEntry(
         name=name,
         language=str(item.get("lang", "")),
@@ -86,7 +88,7 @@ def _entry(item: Any, base_url: str) -> CatalogEntry | None:
         url=urljoin(base_url, url),
         size=size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None,
         size_text=str(item.get("size_text", "")),
-        md5=md5.lower() if isinstance(md5, str) else "",
+        md5=md5.lower(),
         kind=str(item.get("type", "")),
         version=str(item.get("version", "")),
         obsolete=str(item.get("obsolete", "false")).lower() == "true",

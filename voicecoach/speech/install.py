@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -172,6 +173,17 @@ def install_archive(
         return _move_into_place(models_dir, chosen, fill, label)
 
 
+def copy_problem(exc: shutil.Error | OSError) -> str:
+    """What went wrong in a copy, in a few words: the first file's problem and how many more."""
+    problems = exc.args[0] if isinstance(exc, shutil.Error) and exc.args else None
+    if isinstance(problems, list) and problems:
+        source, _target, why = problems[0]
+        why = re.sub(r"^\[Errno \d+\] ", "", str(why)).split(": '")[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return f"{source}: {why.lower()}{more}"
+    return exc.strerror.lower() if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
 def install_folder(folder: Path, models_dir: Path, name: str | None = None) -> InstalledModel:
     """Copy a model folder (e.g. from a USB stick) into models_dir/NAME."""
     folder = folder.expanduser()
@@ -189,7 +201,7 @@ def install_folder(folder: Path, models_dir: Path, name: str | None = None) -> I
         try:
             shutil.copytree(folder, copy, symlinks=False)
         except (shutil.Error, OSError) as exc:
-            raise ModelError(f"{folder}: cannot copy it ({exc})") from exc
+            raise ModelError(f"{folder}: cannot copy it: {copy_problem(exc)}") from exc
         return copy
 
     return _move_into_place(models_dir, chosen, fill, str(folder))
