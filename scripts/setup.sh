@@ -10,6 +10,8 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
 echo
+VOICECOACH_BIN=.venv/bin/voicecoach scripts/offer-model.sh || true
+echo
 echo "Installed. The demo runs a whole session on sample answers (no microphone needed):"
 echo
 .venv/bin/voicecoach demo
