@@ -41,7 +41,10 @@ class CoachSettings:
 
     topic: str = "patience"
     language: str = "en"
+    voice_engine: str = field(default="auto", metadata=_choice("auto", "piper", "pyttsx3"))
+    """"auto": a Piper voice when one is installed, else pyttsx3 (espeak-ng)."""
     voice: str = ""
+    """A Piper voice name, or a pyttsx3 voice id or name ("" = picked by language)."""
     rate: int = field(default=160, metadata=_num(80, 300))
     volume: float = field(default=1.0, metadata=_num(0.0, 1.0))
     mood_checkin: bool = True
@@ -138,6 +141,14 @@ class ModelsSettings:
 
 
 @dataclass(frozen=True)
+class VoicesSettings:
+    """Where Piper voices are fetched from (only when you run `voicecoach voices pull`)."""
+
+    catalog_url: str = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/voices.json"
+    timeout_s: float = field(default=30.0, metadata=_num(0.1, 600.0))
+
+
+@dataclass(frozen=True)
 class JournalSettings:
     """What the journal keeps, and for how long."""
 
@@ -189,6 +200,7 @@ class Settings:
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     models: ModelsSettings = field(default_factory=ModelsSettings)
+    voices: VoicesSettings = field(default_factory=VoicesSettings)
     wake: WakeSettings = field(default_factory=WakeSettings)
     reminder: ReminderSettings = field(default_factory=ReminderSettings)
     gpio: GpioSettings = field(default_factory=GpioSettings)

@@ -8,6 +8,7 @@ prints its message on one line and exits non-zero.
     ├── AudioDeviceError     no microphone / speaker, or a device vanished
     ├── AudioFileError       a WAV file that cannot be read as audio
     ├── ModelError           a speech model is missing, broken or cannot be fetched
+    │   └── VoiceError       a Piper voice is missing, damaged or cannot be loaded
     ├── SessionScriptError   a sessions/*.toml script is malformed, or a topic is unknown
     ├── OutputError          a file to write is a folder, a link to a file, or not writable
     └── JournalError         the journal cannot be opened, read or written
@@ -43,6 +44,10 @@ class AudioFileError(VoiceCoachError):
 
 class ModelError(VoiceCoachError):
     """A speech model is missing, incomplete, or cannot be loaded or fetched."""
+
+
+class VoiceError(ModelError):
+    """A text-to-speech voice (a Piper voice model) is missing, damaged or cannot be loaded."""
 
 
 class SessionScriptError(VoiceCoachError):

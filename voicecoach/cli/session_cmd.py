@@ -23,14 +23,15 @@ from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import builtin_dir, find_script
 from voicecoach.config import Settings
-from voicecoach.errors import AudioFileError
+from voicecoach.errors import AudioFileError, VoiceCoachError
 from voicecoach.frames import seconds_to_samples
 from voicecoach.loop import SessionLoop, Voice
 from voicecoach.outputs import check_output
 from voicecoach.paths import Paths
 from voicecoach.speech.engines import open_recognizer
 from voicecoach.speech.listener import Listener
-from voicecoach.speech.tts import TextToSpeech
+from voicecoach.speech.tts.choose import open_voice
+from voicecoach.speech.tts.voices import voices_dirs
 from voicecoach.stop import SIGNALS
 from voicecoach.store.audio import AnswerAudio
 from voicecoach.store.journal import Journal
@@ -101,20 +102,19 @@ def run_session(
     progress = TerminalProgress(err_console, show_partials=options.show_partials)
     script = find_script(options.topic, home.sessions)
     choice = engine_for(config, home, options.engine, options.model)
+    voice = open_voice(config.coach, home.voice_cache, voices_dirs(home))
+    voice.tts.check_voice()  # a voice that is not there stops us before the journal is touched
+    first = next(iter(script.opening), "") or (script.steps[0].prompt if script.steps else "")
+    if first:  # rendered before the microphone opens, so the session starts without a wait
+        with contextlib.suppress(VoiceCoachError):  # an empty render is tried again when said
+            voice.tts.render(first)
     source = open_source(options, config)
     with contextlib.ExitStack() as stack, SIGNALS.starting():
         stack.callback(source.close)
         sink = open_sink(options, config)
         recognizer = open_recognizer(choice)
         stack.callback(recognizer.close)
-        tts = TextToSpeech(
-            home.voice_cache,
-            voice=config.coach.voice,
-            rate=config.coach.rate,
-            volume=config.coach.volume,
-            language=config.coach.language,
-        )
-        tts.check_voice()  # a voice that is not there stops us before the journal is touched
+        progress.note(voice.reason)
         progress.note(f"listening with {choice.reason}")
         journal = Journal(journal_dir or home.journal)
         stack.callback(journal.close)
@@ -127,6 +127,7 @@ def run_session(
         timing = answer_timing(config)
         coach = coach_options(config, home, options)
         checker = recognizer.phrase_checker(coach.spotter.book.grammar())
+        tts = voice.tts
         listener = Listener(
             recognizer, timing, config.listen.vad_mode, checker=checker, unfinished=seems_unfinished
         )

@@ -36,6 +36,8 @@ from voicecoach.speech.engines import EngineChoice
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.tts import TextToSpeech
+from voicecoach.speech.tts.choose import open_voice
+from voicecoach.speech.tts.voices import voices_dirs
 from voicecoach.wiring import answer_timing, engine_for
 
 log = logging.getLogger(__name__)
@@ -166,13 +168,9 @@ def build_listen(
         gpio = settings.gpio
         panel = open_panel(gpio.enabled, gpio.button_pin, gpio.led_pin)
     stack.callback(panel.close)
-    tts = TextToSpeech(
-        home.voice_cache,
-        voice=settings.coach.voice,
-        rate=settings.coach.rate,
-        volume=settings.coach.volume,
-        language=settings.coach.language,
-    )
+    voice = open_voice(settings.coach, home.voice_cache, voices_dirs(home))
+    (log.warning if voice.fell_back else log.info)("%s", voice.reason)
+    tts = voice.tts
     warm_voice(tts, fixed_lines(home.sessions))
     source, clock = open_listen_source(options, settings)
     stack.callback(source.close)
