@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from voicecoach.audio.wavfile import read_wav
-from voicecoach.speech.scoring import normalise
 from voicecoach.speech.tts.voices import ENTRY_POINT_GROUP
+from voicecoach.text import words
 
 VOICE = "en_US-joe-medium"
 
@@ -75,7 +75,7 @@ def script_language_model(lines: list[str], path: Path) -> Path:
     but not the order of the lines, and still has to hear every word: pyttsx3's espeak-ng voice
     scores a word error rate of about 0.3 against it, the Piper test voice about 0.02.
     """
-    sentences = [["<s>", *normalise(line), "</s>"] for line in lines]
+    sentences = [["<s>", *words(line), "</s>"] for line in lines]
     unigrams = collections.Counter(word for s in sentences for word in s)
     bigrams = collections.Counter(pair for s in sentences for pair in zip(s, s[1:], strict=False))
     total, discount = sum(unigrams.values()), 0.5
