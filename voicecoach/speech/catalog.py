@@ -1,8 +1,10 @@
-"""The catalogue of Vosk models the Vosk project publishes (model-list.json).
+"""Catalogues of what can be pulled: entries with the files to fetch, sizes and checksums.
 
-It is a JSON list of objects with the keys name, lang, lang_text, md5, size, size_text, type
-("small", "big", "big-lgraph", "spk", …), url, version and obsolete ("true"/"false"). Only
-`voicecoach models pull` and `models list --available` read it, and only when asked.
+Each kind has its own catalogue format (Piper's voices.json is read in ``tts/voices.py``);
+the Vosk project's model-list.json is read here. It is a JSON list of objects with the keys
+name, lang, lang_text, md5, size, size_text, type ("small", "big", "big-lgraph", "spk", …),
+url, version and obsolete ("true"/"false"). Only `pull` and `list --available` read a
+catalogue, and only when asked.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
 from voicecoach.config import ModelsSettings
 from voicecoach.errors import ModelError
+from voicecoach.speech.artifacts import Kind
 from voicecoach.speech.download import fetch_bytes
 
 CATALOG_ENV = "VOICECOACH_MODEL_CATALOG"
@@ -30,8 +33,22 @@ SPEECH_TYPES = ("small", "big", "big-lgraph")
 
 
 @dataclass(frozen=True)
+class RemoteFile:
+    """One file of a catalogue entry."""
+
+    url: str
+    """Where it is (absolute; relative addresses are resolved against the catalogue)."""
+    name: str
+    """The file's name once fetched, e.g. "vosk-model-small-en-us-0.15.zip"."""
+    size: int | None
+    """Bytes, when the catalogue says."""
+    md5: str
+    """MD5 (hex), "" when the catalogue does not say."""
+
+
+@dataclass(frozen=True)
 class CatalogEntry:
-    """One model the catalogue offers."""
+    """One model or voice a catalogue offers."""
 
     name: str
     """e.g. "vosk-model-small-en-us-0.15"; also the folder it is installed as."""
@@ -39,24 +56,28 @@ class CatalogEntry:
     """Language code, e.g. "en-us"."""
     language_text: str
     """Language in words, e.g. "US English"."""
-    url: str
-    """Where the zip is (absolute; relative addresses are resolved against the catalogue)."""
+    files: tuple[RemoteFile, ...]
+    """What to fetch: a model's zip, a voice's network and settings."""
     size: int | None
-    """Size of the zip in bytes, when the catalogue says."""
+    """Bytes of all its files, when the catalogue says."""
     size_text: str
     """Size for people, e.g. "39.3MiB"."""
-    md5: str
-    """MD5 of the zip (hex), "" when the catalogue does not say."""
     kind: str
-    """The catalogue's type: "small" (Raspberry Pi, phones), "big", "big-lgraph", …"""
+    """The catalogue's type: "small" (Raspberry Pi, phones), "big", …; a voice's quality."""
     version: str
     obsolete: bool
-    """Replaced by a newer model."""
+    """Replaced by a newer one."""
+    suits_pi: bool
+    """Runs in real time on a Raspberry Pi (small models; x_low, low and medium voices)."""
 
     @property
-    def suits_pi(self) -> bool:
-        """Small models run in real time on a Raspberry Pi in a few hundred MB of memory."""
-        return self.kind == "small"
+    def url(self) -> str:
+        """Where the (first) file is."""
+        return self.files[0].url
+
+    @property
+    def md5(self) -> str:
+        return self.files[0].md5
 
     @property
     def is_speech(self) -> bool:
@@ -77,22 +98,33 @@ def _entry(item: Any, base_url: str) -> CatalogEntry | None:
         return None
     if not isinstance(url, str) or not url:
         url = name + ".zip"
-    size = item.get("size")
+    size = byte_count(item.get("size"))
     md5 = item.get("md5", "")
     if not isinstance(md5, str):
         return None  # a checksum that cannot be compared: the entry is not offered
+    kind = str(item.get("type", ""))
     return CatalogEntry(
         name=name,
         language=str(item.get("lang", "")),
         language_text=str(item.get("lang_text", "")),
-        url=urljoin(base_url, url),
-        size=size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None,
+        files=(RemoteFile(urljoin(base_url, url), name + ".zip", size, md5_text(md5)),),
+        size=size,
         size_text=str(item.get("size_text", "")),
-        md5=md5.lower(),
-        kind=str(item.get("type", "")),
+        kind=kind,
         version=str(item.get("version", "")),
         obsolete=str(item.get("obsolete", "false")).lower() == "true",
+        suits_pi=kind == "small",
     )
+
+
+def byte_count(value: Any) -> int | None:
+    """A catalogue's size field, when it is a positive whole number."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return value if ok else None
+
+
+def md5_text(value: Any) -> str:
+    return value.lower() if isinstance(value, str) else ""
 
 
 def parse_catalog(doc: Any, base_url: str) -> list[CatalogEntry]:
@@ -105,17 +137,21 @@ def parse_catalog(doc: Any, base_url: str) -> list[CatalogEntry]:
     return entries
 
 
-def fetch_catalog(url: str, timeout: float) -> list[CatalogEntry]:
-    """Download and parse the catalogue."""
+Parser = Callable[[Any, str], list[CatalogEntry]]
+"""(parsed JSON, the catalogue's URL) → its entries; raises ModelError for a wrong format."""
+
+
+def fetch_catalog(url: str, timeout: float, parse: Parser = parse_catalog) -> list[CatalogEntry]:
+    """Download and parse a catalogue (by default the Vosk models')."""
     data = fetch_bytes(url, timeout)
     try:
         doc = json.loads(data)
     except ValueError as exc:
-        raise ModelError(f"{url}: not a model catalogue (not JSON)") from exc
-    return parse_catalog(doc, url)
+        raise ModelError(f"{url}: not a catalogue (not JSON)") from exc
+    return parse(doc, url)
 
 
-def find_entry(entries: list[CatalogEntry], name: str, url: str) -> CatalogEntry:
+def find_entry(entries: list[CatalogEntry], name: str, url: str, kind: Kind) -> CatalogEntry:
     """The catalogue entry with this name; the error suggests near names."""
     for entry in entries:
         if entry.name == name:
@@ -123,14 +159,6 @@ def find_entry(entries: list[CatalogEntry], name: str, url: str) -> CatalogEntry
     near = difflib.get_close_matches(name, [e.name for e in entries], n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(near)}?" if near else ""
     raise ModelError(
-        f"no model {name!r} in the catalogue {url}{hint} (see `voicecoach models list --available`)"
-    )
-
-
-def manual_route(name: str, catalog: str) -> str:
-    """How to install without internet on this machine."""
-    zip_url = urljoin(catalog, name + ".zip")
-    return (
-        f"Without internet here: download {zip_url} on another machine, copy it over "
-        f"(a USB stick works) and run `voicecoach models add {name}.zip`"
+        f"no {kind.noun} {name!r} in the catalogue {url}{hint} "
+        f"(see `voicecoach {kind.command} list --available`)"
     )

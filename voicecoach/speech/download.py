@@ -146,7 +146,7 @@ def fetch_bytes(url: str, timeout: float, limit: int = 16 * 1024 * 1024) -> byte
     except (OSError, http.client.HTTPException) as exc:
         raise network_error(exc, url, timeout) from exc
     if len(data) > limit:
-        raise ModelError(f"{url}: larger than {_mb(limit)}; not a model catalogue")
+        raise ModelError(f"{url}: larger than {_mb(limit)}; not a catalogue")
     return data
 
 
@@ -315,3 +315,15 @@ def _finish(job: DownloadJob) -> Path:
     with contextlib.suppress(OSError):
         job.meta.unlink()
     return job.dest
+
+
+def already_fetched(job: DownloadJob) -> bool:
+    """Is job.dest a whole file from an earlier run (size and MD5 as expected)?
+
+    Without a size or an MD5 to check, a file is fetched again.
+    """
+    if not job.dest.is_file() or (job.size is None and not job.md5):
+        return False
+    if job.size is not None and job.dest.stat().st_size != job.size:
+        return False
+    return not job.md5 or md5_of(job.dest) == job.md5.lower()

@@ -1,9 +1,10 @@
-"""Putting models in place: from a zip, a folder or the catalogue; and taking them away.
+"""Putting models and voices in place: from a zip, a folder, loose files or a catalogue; and
+taking them away. One piece of code for every ``Kind`` (see ``artifacts.py``).
 
-A model is unpacked (or copied) into a hidden ``.incoming-PID-…`` folder inside the models
+Everything is unpacked (or copied) into a hidden ``.incoming-PID-…`` folder inside the target
 folder, checked, and only then renamed to its name — one atomic step on the same file system.
-An interrupted install leaves at most a hidden folder, never a half-model that looks
-installed; the next install sweeps such leftovers away.
+An interrupted install leaves at most a hidden folder, never a half-model (or half-voice) that
+looks installed; the next install sweeps such leftovers away.
 """
 
 from __future__ import annotations
@@ -21,34 +22,48 @@ from voicecoach.config import ModelsSettings
 from voicecoach.errors import ModelError
 from voicecoach.files import tighten_folder
 from voicecoach.paths import private_dir
+from voicecoach.speech.artifacts import Installed, Kind
 from voicecoach.speech.catalog import (
     CatalogEntry,
+    Parser,
     catalog_url,
     fetch_catalog,
     find_entry,
-    manual_route,
+    parse_catalog,
 )
-from voicecoach.speech.download import DownloadJob, DownloadProgress, NetworkError, download
-from voicecoach.speech.models import (
-    LAYOUT_HINT,
-    InstalledModel,
-    check_layout,
-    language_of,
-    missing_parts,
+from voicecoach.speech.download import (
+    DownloadJob,
+    DownloadProgress,
+    NetworkError,
+    already_fetched,
+    download,
 )
+from voicecoach.speech.models import MODELS, InstalledModel
 
 INCOMING = ".incoming-"
 REMOVING = ".removing-"
 DOWNLOADS = ".downloads"
 SPACE_MARGIN = 20 * 1024 * 1024
-"""Bytes kept free beyond what a model needs."""
+"""Bytes kept free beyond what a model or voice needs."""
 
 
-def check_name(name: str) -> str:
-    """A model name is also a folder name: no slashes, no leading dot."""
+def check_name(name: str, kind: Kind = MODELS) -> str:
+    """A name is also a folder name: no slashes, no leading dot."""
     if not name or "/" in name or "\\" in name or name.startswith(".") or name != name.strip():
-        raise ModelError(f"{name!r}: not a usable model name (a plain folder name is needed)")
+        raise ModelError(f"{name!r}: not a usable {kind.noun} name (a plain folder name is needed)")
     return name
+
+
+def check_folder(folder: Path, name: str, kind: Kind, label: str | None = None) -> None:
+    """Raise ModelError naming every missing part, unless the folder holds a whole one."""
+    if not folder.is_dir():
+        raise ModelError(f"{label or folder}: no such folder")
+    missing = kind.folder_missing(folder, name)
+    if missing:
+        raise ModelError(
+            f"{label or folder}: not {kind.described}: missing {', '.join(missing)} "
+            f"({kind.layout_hint})"
+        )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -61,11 +76,11 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_leftovers(models_dir: Path) -> None:
+def sweep_leftovers(folder: Path) -> None:
     """Delete hidden unpack/remove folders left by runs that were killed."""
-    if not models_dir.is_dir():
+    if not folder.is_dir():
         return
-    for path in models_dir.iterdir():
+    for path in folder.iterdir():
         if not path.name.startswith((INCOMING, REMOVING)) or not path.is_dir():
             continue
         pid_text = path.name.split("-")[1] if path.name.count("-") >= 2 else ""
@@ -83,46 +98,35 @@ def _check_space(folder: Path, needed: int, what: str) -> None:
         )
 
 
-def _target(models_dir: Path, name: str) -> Path:
-    target = models_dir / check_name(name)
+def _target(folder: Path, name: str, kind: Kind) -> Path:
+    target = folder / check_name(name, kind)
     if target.exists():
         raise ModelError(
-            f"a model named {name!r} is already installed in {models_dir}; "
-            f"`voicecoach models remove {name}` first, or give another --name"
+            f"a {kind.noun} named {name!r} is already installed in {folder}; "
+            f"`voicecoach {kind.command} remove {name}` first"
+            + (", or give another --name" if kind is MODELS else "")
         )
     return target
 
 
 def _move_into_place(
-    models_dir: Path, name: str, fill: Callable[[Path], Path], label: str
-) -> InstalledModel:
-    """fill(scratch) puts the model somewhere below scratch and returns its folder."""
-    private_dir(models_dir)
-    sweep_leftovers(models_dir)
-    target = _target(models_dir, name)
-    scratch = Path(tempfile.mkdtemp(prefix=f"{INCOMING}{os.getpid()}-", dir=models_dir))
+    folder: Path, name: str, fill: Callable[[Path], Path], label: str, kind: Kind
+) -> Installed:
+    """fill(scratch) puts the thing somewhere below scratch and returns its folder."""
+    private_dir(folder)
+    sweep_leftovers(folder)
+    target = _target(folder, name, kind)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{INCOMING}{os.getpid()}-", dir=folder))
     try:
         root = fill(scratch)
-        check_layout(root, label)
+        check_folder(root, name, kind, label)
         tighten_folder(root)
         if target.exists():
-            raise ModelError(f"a model named {name!r} was installed meanwhile; nothing changed")
+            raise ModelError(f"a {kind.noun} named {name!r} was installed meanwhile; no change")
         os.rename(root, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return InstalledModel(name, language_of(name), target, "folder")
-
-
-def _zip_root(names: list[str]) -> str:
-    """The folder inside the zip that holds the model ("" = the top of the zip)."""
-    roots = {n[: -len("am/final.mdl")] for n in names if n.endswith("am/final.mdl")}
-    roots = {r for r in roots if r == "" or r.endswith("/")}
-    if len(roots) == 1:
-        return roots.pop()
-    tops = {n.split("/", 1)[0] for n in names}
-    if len(tops) == 1 and any("/" in n for n in names):
-        return tops.pop() + "/"
-    return ""
+    return Installed(name, kind.language_of(name), target, "folder")
 
 
 def _safe_members(archive: zipfile.ZipFile, label: str) -> list[str]:
@@ -135,11 +139,15 @@ def _safe_members(archive: zipfile.ZipFile, label: str) -> list[str]:
 
 
 def install_archive(
-    zip_path: Path, models_dir: Path, name: str | None = None, label: str | None = None
-) -> InstalledModel:
-    """Unpack a model zip into models_dir/NAME (the zip's folder name unless name is given).
+    zip_path: Path,
+    folder: Path,
+    name: str | None = None,
+    label: str | None = None,
+    kind: Kind = MODELS,
+) -> Installed:
+    """Unpack a zip into folder/NAME (the name found in the zip unless name is given).
 
-    label names the zip in messages (default: its path).
+    label names the zip in messages (default: its path). Raises ModelError.
     """
     label = label or str(zip_path)
     if not zip_path.is_file():
@@ -150,17 +158,17 @@ def install_archive(
         raise ModelError(f"{label}: not a readable zip file ({exc})") from exc
     with archive:
         names = _safe_members(archive, label)
-        root = _zip_root(names)
+        root, found = kind.root_in(names)
+        chosen = name or found or zip_path.stem
         inside = set(names)
-        missing = missing_parts(lambda rel: root + rel in inside)
+        missing = kind.missing(lambda rel: root + rel in inside, chosen)
         if missing:
             raise ModelError(
-                f"{label}: not a Vosk model: missing {', '.join(missing)} ({LAYOUT_HINT})"
+                f"{label}: not {kind.described}: missing {', '.join(missing)} ({kind.layout_hint})"
             )
-        chosen = name or root.rstrip("/").rsplit("/", 1)[-1] or zip_path.stem
         members = [info for info in archive.infolist() if info.filename.startswith(root)]
-        private_dir(models_dir)
-        _check_space(models_dir, sum(info.file_size for info in members), label)
+        private_dir(folder)
+        _check_space(folder, sum(info.file_size for info in members), label)
 
         def fill(scratch: Path) -> Path:
             try:
@@ -170,7 +178,7 @@ def install_archive(
                 raise ModelError(f"{label}: damaged zip, cannot unpack it ({exc})") from exc
             return scratch / root if root else scratch
 
-        return _move_into_place(models_dir, chosen, fill, label)
+        return _move_into_place(folder, chosen, fill, label, kind)
 
 
 def copy_problem(exc: shutil.Error | OSError) -> str:
@@ -184,52 +192,130 @@ def copy_problem(exc: shutil.Error | OSError) -> str:
     return exc.strerror.lower() if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
-def install_folder(folder: Path, models_dir: Path, name: str | None = None) -> InstalledModel:
-    """Copy a model folder (e.g. from a USB stick) into models_dir/NAME."""
-    folder = folder.expanduser()
-    check_layout(folder)
-    chosen = name or folder.resolve().name
-    if folder.resolve().parent == models_dir.resolve():
-        raise ModelError(f"{folder}: already in the models folder; see `voicecoach models list`")
-    private_dir(models_dir)
+def install_folder(
+    source: Path, folder: Path, name: str | None = None, kind: Kind = MODELS
+) -> Installed:
+    """Copy a folder (e.g. from a USB stick) into folder/NAME. Raises ModelError."""
+    source = source.expanduser()
+    if not source.is_dir():
+        raise ModelError(f"{source}: no such folder")
+    _root, found = kind.root_in(
+        [p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()]
+    )
+    chosen = name or found or source.resolve().name
+    check_folder(source, chosen, kind)
+    if source.resolve().parent == folder.resolve():
+        raise ModelError(
+            f"{source}: already in the {kind.command} folder; see `voicecoach {kind.command} list`"
+        )
+    private_dir(folder)
     _check_space(
-        models_dir, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()), str(folder)
+        folder, sum(p.stat().st_size for p in source.rglob("*") if p.is_file()), str(source)
     )
 
     def fill(scratch: Path) -> Path:
-        copy = scratch / "model"
+        copy = scratch / "copy"
         try:
-            shutil.copytree(folder, copy, symlinks=False)
+            shutil.copytree(source, copy, symlinks=False)
         except (shutil.Error, OSError) as exc:
-            raise ModelError(f"{folder}: cannot copy it: {copy_problem(exc)}") from exc
+            raise ModelError(f"{source}: cannot copy it: {copy_problem(exc)}") from exc
         return copy
 
-    return _move_into_place(models_dir, chosen, fill, str(folder))
+    return _move_into_place(folder, chosen, fill, str(source), kind)
 
 
-def remove_model(model: InstalledModel) -> None:
-    """Delete an installed model folder: renamed away first, so it vanishes in one step."""
-    if model.origin == "package":
-        package = model.name
+def install_files(
+    files: list[Path], folder: Path, name: str, kind: Kind, label: str | None = None
+) -> Installed:
+    """Copy loose files (a voice's network and settings) into folder/NAME. Raises ModelError."""
+    label = label or name
+    for path in files:
+        if not path.is_file():
+            raise ModelError(f"{path}: no such file")
+    private_dir(folder)
+    _check_space(folder, sum(p.stat().st_size for p in files), label)
+
+    def fill(scratch: Path) -> Path:
+        copy = scratch / "copy"
+        copy.mkdir()
+        try:
+            for path in files:
+                shutil.copyfile(path, copy / path.name)
+        except OSError as exc:
+            raise ModelError(f"{label}: cannot copy it ({exc.strerror or exc})") from exc
+        return copy
+
+    return _move_into_place(folder, name, fill, label, kind)
+
+
+def remove_installed(item: Installed, kind: Kind = MODELS) -> None:
+    """Delete an installed folder: renamed away first, so it vanishes in one step."""
+    if item.origin == "package":
+        package = item.name if kind is MODELS else "PACKAGE"  # a voice's package is named apart
         raise ModelError(
-            f"{model.name} is installed as a Python package; remove it with "
-            f"`pip uninstall {package}`"
+            f"{item.name} is installed as a Python package; remove it with "
+            f"`pip uninstall {package}`" + ("" if kind is MODELS else " (`pip list` names it)")
         )
-    away = model.path.with_name(f"{REMOVING}{os.getpid()}-{model.name}")
+    away = item.path.with_name(f"{REMOVING}{os.getpid()}-{item.name}")
     try:
-        os.rename(model.path, away)
+        os.rename(item.path, away)
     except OSError as exc:
-        raise ModelError(f"{model.path}: cannot remove it ({exc.strerror})") from exc
+        raise ModelError(f"{item.path}: cannot remove it ({exc.strerror})") from exc
     shutil.rmtree(away, ignore_errors=True)
 
 
-def download_job(entry: CatalogEntry, models_dir: Path) -> DownloadJob:
-    return DownloadJob(
-        url=entry.url,
-        dest=models_dir / DOWNLOADS / f"{entry.name}.zip",
-        size=entry.size,
-        md5=entry.md5,
-    )
+def remove_model(model: InstalledModel) -> None:
+    """Delete an installed model folder."""
+    remove_installed(model, MODELS)
+
+
+def download_jobs(entry: CatalogEntry, folder: Path) -> list[DownloadJob]:
+    """One job per file of the entry, each fetched into folder/.downloads."""
+    return [
+        DownloadJob(url=f.url, dest=folder / DOWNLOADS / f.name, size=f.size, md5=f.md5)
+        for f in entry.files
+    ]
+
+
+def pull(
+    kind: Kind,
+    name: str,
+    catalog: str,
+    timeout: float,
+    folder: Path,
+    progress: DownloadProgress | None = None,
+    parse: Parser = parse_catalog,
+) -> Installed:
+    """Fetch what the catalogue names, check every file, install it in folder.
+
+    A broken transfer keeps its part (the next pull continues it); a file with the wrong size
+    or MD5 is deleted; nothing appears in folder unless it is whole. Raises ModelError.
+    """
+    check_name(name, kind)
+    try:
+        entries = fetch_catalog(catalog, timeout, parse)
+    except NetworkError as exc:
+        raise ModelError(f"{exc}. {kind.manual_route(name, catalog)}") from exc
+    entry = find_entry(entries, name, catalog, kind)
+    _target(folder, entry.name, kind)
+    jobs = download_jobs(entry, folder)
+    private_dir(folder / DOWNLOADS)
+    if entry.size is not None:
+        _check_space(folder, entry.size * 3, f"{entry.name} ({entry.size_text or entry.size})")
+    fetched: list[Path] = []
+    try:
+        for job in jobs:
+            fetched.append(job.dest if already_fetched(job) else download(job, timeout, progress))
+    except NetworkError as exc:
+        raise ModelError(f"{exc}. {kind.manual_route(entry.name, catalog)}") from exc
+    try:
+        if len(fetched) == 1 and fetched[0].suffix == ".zip":
+            return install_archive(fetched[0], folder, entry.name, entry.name, kind)
+        return install_files(fetched, folder, entry.name, kind, entry.name)
+    finally:
+        for path in fetched:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def pull_model(
@@ -237,26 +323,6 @@ def pull_model(
     settings: ModelsSettings,
     models_dir: Path,
     progress: DownloadProgress | None = None,
-) -> InstalledModel:
+) -> Installed:
     """Fetch a model named in the catalogue, check it and install it in models_dir."""
-    url = catalog_url(settings)
-    check_name(name)
-    try:
-        entries = fetch_catalog(url, settings.timeout_s)
-    except NetworkError as exc:
-        raise ModelError(f"{exc}. {manual_route(name, url)}") from exc
-    entry = find_entry(entries, name, url)
-    _target(models_dir, entry.name)
-    job = download_job(entry, models_dir)
-    private_dir(job.dest.parent)
-    if entry.size is not None:
-        _check_space(models_dir, entry.size * 3, f"{entry.name} ({entry.size_text or entry.size})")
-    try:
-        archive = download(job, settings.timeout_s, progress)
-    except NetworkError as exc:
-        raise ModelError(f"{exc}. {manual_route(entry.name, url)}") from exc
-    try:
-        return install_archive(archive, models_dir, name=entry.name, label=entry.name)
-    finally:
-        with contextlib.suppress(OSError):
-            archive.unlink()
+    return pull(MODELS, name, catalog_url(settings), settings.timeout_s, models_dir, progress)

@@ -13,28 +13,19 @@ import os
 import pkgutil
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 from voicecoach.errors import ModelError
 from voicecoach.paths import Paths
+from voicecoach.speech.artifacts import Installed, Kind
 from voicecoach.state import read_state, update_state
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class InstalledModel:
-    """A Vosk model on this machine."""
-
-    name: str
-    """Folder name (e.g. "vosk-model-small-en-us-0.15") or package name."""
-    language: str
-    """Language code read from the name ("en-us", "ko"); "" when unknown."""
-    path: Path
-    """The model folder (with am/, conf/, graph/ …)."""
-    origin: str
-    """"folder" (models directory) or "package" (installed with pip)."""
+InstalledModel = Installed
+"""A Vosk model on this machine (the shared ``Installed`` record)."""
 
 
 _LANG = re.compile(
@@ -78,6 +69,41 @@ def missing_parts(exists: Callable[[str], bool]) -> list[str]:
     if not exists("graph/HCLG.fst") and not (exists("graph/HCLr.fst") and exists("graph/Gr.fst")):
         missing.append("graph/HCLG.fst (or graph/HCLr.fst + graph/Gr.fst)")
     return missing
+
+
+def model_root_in(names: list[str]) -> tuple[str, str]:
+    """The folder inside a zip that holds the model ("" = the top) and its name ("" = none)."""
+    roots = {n[: -len("am/final.mdl")] for n in names if n.endswith("am/final.mdl")}
+    roots = {r for r in roots if r == "" or r.endswith("/")}
+    if len(roots) == 1:
+        root = roots.pop()
+    else:
+        tops = {n.split("/", 1)[0] for n in names}
+        only_one = len(tops) == 1 and any("/" in n for n in names)
+        root = tops.pop() + "/" if only_one else ""
+    return root, root.rstrip("/").rsplit("/", 1)[-1]
+
+
+def manual_route(name: str, catalog: str) -> str:
+    """How to install a model without internet on this machine."""
+    zip_url = urljoin(catalog, name + ".zip")
+    return (
+        f"Without internet here: download {zip_url} on another machine, copy it over "
+        f"(a USB stick works) and run `voicecoach models add {name}.zip`"
+    )
+
+
+MODELS = Kind(
+    noun="model",
+    command="models",
+    described="a Vosk model",
+    layout_hint=LAYOUT_HINT,
+    missing=lambda exists, _name: missing_parts(exists),
+    root_in=model_root_in,
+    language_of=language_of,
+    manual_route=manual_route,
+)
+"""Vosk speech models, for the shared download and install machinery."""
 
 
 def folder_missing_parts(folder: Path) -> list[str]:

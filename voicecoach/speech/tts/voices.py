@@ -15,12 +15,18 @@ point's name is the voice's name and its object is a callable returning the path
 from __future__ import annotations
 
 import logging
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urljoin
 
+from voicecoach.errors import ModelError
 from voicecoach.paths import Paths
+from voicecoach.speech.artifacts import Kind
+from voicecoach.speech.catalog import CatalogEntry, RemoteFile, byte_count, md5_text
 from voicecoach.speech.models import InstalledModel, repo_models_dir
 
 log = logging.getLogger(__name__)
@@ -42,6 +48,101 @@ def voice_language(name: str) -> str:
 def voice_missing_parts(exists: Callable[[str], bool], name: str) -> list[str]:
     """What a voice folder lacks, given a test for relative file names; [] when whole."""
     return [rel for rel in (f"{name}.onnx", f"{name}.onnx.json") if not exists(rel)]
+
+
+def voice_root_in(names: list[str]) -> tuple[str, str]:
+    """The folder holding NAME.onnx among relative file names, and NAME ("" when not one)."""
+    networks = [n for n in names if n.endswith(".onnx") and not n.endswith("/.onnx")]
+    if len(networks) != 1:
+        return "", ""
+    path = PurePosixPath(networks[0])
+    root = "" if str(path.parent) == "." else f"{path.parent}/"
+    return root, path.name.removesuffix(".onnx")
+
+
+def manual_route(name: str, catalog: str) -> str:
+    """How to install a voice without internet on this machine."""
+    return (
+        f"Without internet here: on another machine, download {name}.onnx and "
+        f"{name}.onnx.json (listed in {catalog}), copy them over (a USB stick works) and run "
+        f"`voicecoach voices add {name}.onnx`"
+    )
+
+
+VOICES = Kind(
+    noun="voice",
+    command="voices",
+    described="a Piper voice",
+    layout_hint=LAYOUT_HINT,
+    missing=voice_missing_parts,
+    root_in=voice_root_in,
+    language_of=voice_language,
+    manual_route=manual_route,
+)
+"""Piper voices, for the shared download and install machinery."""
+
+CATALOG_ENV = "VOICECOACH_VOICE_CATALOG"
+"""Environment variable that overrides config.toml voices.catalog_url."""
+
+PI_QUALITIES = ("x_low", "low", "medium")
+"""Piper qualities that speak faster than real time on a Raspberry Pi 4."""
+
+KEPT_FILES = (".onnx", ".onnx.json", "MODEL_CARD")
+"""Which files of a catalogue entry are fetched."""
+
+
+def voice_catalog_url(configured: str, env: Mapping[str, str] | None = None) -> str:
+    """The catalogue address: $VOICECOACH_VOICE_CATALOG, else config.toml voices.catalog_url."""
+    env = os.environ if env is None else env
+    return env.get(CATALOG_ENV) or configured
+
+
+def _voice_entry(key: str, item: Any, base_url: str) -> CatalogEntry | None:
+    if not isinstance(item, dict) or not key or "/" in key or key.startswith("."):
+        return None
+    files = item.get("files")
+    if not isinstance(files, dict):
+        return None
+    remote = tuple(
+        RemoteFile(
+            url=urljoin(base_url, path),
+            name=PurePosixPath(path).name,
+            size=byte_count(info.get("size_bytes")),
+            md5=md5_text(info.get("md5_digest")),
+        )
+        for path, info in sorted(files.items())
+        if isinstance(path, str) and isinstance(info, dict) and path.endswith(KEPT_FILES)
+    )
+    if {f.name for f in remote} < {f"{key}.onnx", f"{key}.onnx.json"}:
+        return None
+    found = item.get("language")
+    language: dict[str, Any] = found if isinstance(found, dict) else {}
+    sizes = [f.size for f in remote]
+    total = sum(s for s in sizes if s is not None) if None not in sizes else None
+    quality = str(item.get("quality", ""))
+    return CatalogEntry(
+        name=key,
+        language=voice_language(key),
+        language_text=f"{language.get('name_english', '')} ({language.get('country_english', '')})",
+        files=remote,
+        size=total,
+        size_text=f"{total / 2**20:.1f}MiB" if total else "",
+        kind=quality,
+        version="",
+        obsolete=False,
+        suits_pi=quality in PI_QUALITIES,
+    )
+
+
+def parse_voice_catalog(doc: Any, base_url: str) -> list[CatalogEntry]:
+    """The entries of Piper's voices.json: {NAME: {language, quality, files: {PATH: {size_bytes,
+    md5_digest}}}}; paths are relative to the catalogue. Raises ModelError for another format."""
+    if not isinstance(doc, dict):
+        raise ModelError(f"{base_url}: not a voice catalogue (expected a JSON object)")
+    entries = [e for key, item in doc.items() if (e := _voice_entry(key, item, base_url))]
+    if doc and not entries:
+        raise ModelError(f"{base_url}: not a voice catalogue (no entry names its files)")
+    return entries
 
 
 def voice_files(voice: InstalledModel) -> tuple[Path, Path]:
