@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 CATALOG_PATH = "/vosk/models/model-list.json"
+VOICE_CATALOG_PATH = "/piper/voices.json"
 WAIT_S = 30.0
 """Longest a stalled response holds its connection (released at shutdown)."""
 
@@ -120,6 +121,8 @@ class ModelServer:
     files: dict[str, Path] = field(default_factory=dict)
     """URL path → file served."""
     catalogue: list[dict[str, Any]] = field(default_factory=list)
+    voice_catalogue: dict[str, Any] = field(default_factory=dict)
+    """Piper's voices.json: voice name → language, quality and files."""
     behaviour: Behaviour = field(default_factory=Behaviour)
     log: list[Served] = field(default_factory=list)
     etags: dict[str, str] = field(default_factory=dict)
@@ -151,8 +154,35 @@ class ModelServer:
         self.catalogue.append(entry)
         return entry
 
+    @property
+    def voice_catalog_url(self) -> str:
+        return self.base + VOICE_CATALOG_PATH
+
+    def add_voice(self, name: str, files: list[Path], **overrides: Any) -> dict[str, Any]:
+        """Serve a voice's files at /piper/en/NAME/FILE and list them in voices.json."""
+        entry: dict[str, Any] = {
+            "key": name,
+            "name": name.split("-")[1] if "-" in name else name,
+            "language": {
+                "code": name.split("-")[0],
+                "name_english": "English",
+                "country_english": "United States",
+            },
+            "quality": name.rsplit("-", 1)[-1],
+            "num_speakers": 1,
+            "files": {},
+        }
+        for path in files:
+            rel = f"en/{name}/{path.name}"
+            self.files[f"/piper/{rel}"] = path
+            entry["files"][rel] = {"size_bytes": path.stat().st_size, "md5_digest": md5_hex(path)}
+        entry.update(overrides)
+        self.voice_catalogue[name] = entry
+        return entry
+
     def downloads(self) -> list[Served]:
-        return [s for s in self.log if s.path.endswith(".zip")]
+        """Requests for served files (not the catalogues)."""
+        return [s for s in self.log if s.path in self.files]
 
     def __enter__(self) -> ModelServer:
         self._thread.start()
@@ -183,8 +213,9 @@ def _handler(server: ModelServer) -> type[http.server.BaseHTTPRequestHandler]:
             if rules.stall_headers:
                 server.release.wait(WAIT_S)
                 return
-            if self.path == CATALOG_PATH:
-                body = json.dumps(server.catalogue).encode()
+            if self.path in (CATALOG_PATH, VOICE_CATALOG_PATH):
+                doc = server.catalogue if self.path == CATALOG_PATH else server.voice_catalogue
+                body = json.dumps(doc).encode()
                 self._head(200, {"Content-Type": "application/json"}, len(body), served)
                 self.wfile.write(body)
                 served.sent = len(body)

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "listen": "listen_cmd",
     "service": "listen_cmd",
     "models": "models_cmd",
+    "voices": "voices_cmd",
     "doctor": "models_cmd",
 }
 """Command name → the module of `voicecoach.cli` that defines it, in the order help lists them.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.config import CoachSettings
-from voicecoach.errors import VoiceError
+from voicecoach.errors import VoiceCoachError, VoiceError
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.speech.tts.espeak import EspeakSynthesizer
 from voicecoach.speech.tts.voices import find_voice, voice_files, voice_for_language
@@ -49,6 +49,22 @@ def _piper_name(coach: CoachSettings, dirs: list[Path]) -> tuple[str, str]:
     if coach.voice_engine == "piper":
         return "", f"no Piper voice for {coach.language!r} is installed"
     return "", ""
+
+
+def active_voice(coach: CoachSettings, dirs: list[Path]) -> tuple[str, str]:
+    """(engine, voice) the settings choose, without loading anything: ("piper", NAME) or
+    ("pyttsx3", espeak-ng voice id). A Piper voice that fails to load is still named here."""
+    name, _how = _piper_name(coach, dirs)
+    if name:
+        return "piper", name
+    from voicecoach.speech.tts.espeak import EspeakSynthesizer
+
+    synth = EspeakSynthesizer("" if coach.voice_engine == "piper" else coach.voice, coach.language)
+    try:
+        synth.check()
+    except VoiceCoachError:
+        return "pyttsx3", coach.voice
+    return "pyttsx3", synth.voice_id
 
 
 def open_voice(coach: CoachSettings, cache_dir: Path, dirs: list[Path]) -> VoiceChoice:

@@ -112,6 +112,11 @@ class EspeakSynthesizer:
         self._voice_id: str | None = None
 
     @property
+    def voice_id(self) -> str:
+        """The espeak-ng voice used ("" = the engine's default); known after check()."""
+        return self._voice_id or ""
+
+    @property
     def label(self) -> str:
         """What the voice is, for people: "pyttsx3 (espeak-ng) gmw/en-US"."""
         return f"pyttsx3 (espeak-ng) {self._voice_id or self.voice or self.language}"

@@ -1,0 +1,260 @@
+"""`voicecoach voices …`: every voice the coach can speak with — Piper voices (pulled, added by
+hand, or from Python packages) and espeak-ng's through pyttsx3 — and which one it uses."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.models_cmd import RichDownloadProgress
+from voicecoach.errors import VoiceError
+from voicecoach.speech.artifacts import Installed
+from voicecoach.speech.models import folder_size
+from voicecoach.speech.tts.choose import active_voice, load_piper
+from voicecoach.speech.tts.voices import (
+    VOICES,
+    find_voice,
+    installed_voices,
+    parse_voice_catalog,
+    voice_catalog_url,
+    voices_dirs,
+)
+
+voices_app = typer.Typer(
+    help="Every voice the coach can speak with, and which one it uses. Only `pull` and "
+    "`list --available` use the network.",
+    no_args_is_help=True,
+)
+app.add_typer(voices_app, name="voices")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _espeak_rows(language: str, active: tuple[str, str]) -> list[dict[str, object]]:
+    from voicecoach.speech.tts.espeak import espeak_voices, voices_for_language
+
+    return [
+        {
+            "name": v.id,
+            "engine": "pyttsx3",
+            "language": v.languages[0] if v.languages else "",
+            "size": None,
+            "origin": "espeak-ng",
+            "path": "",
+            "active": active == ("pyttsx3", v.id),
+        }
+        for v in voices_for_language(espeak_voices(), language)
+    ]
+
+
+def _piper_rows(found: list[Installed], active: tuple[str, str]) -> list[dict[str, object]]:
+    return [
+        {
+            "name": v.name,
+            "engine": "piper",
+            "language": v.language,
+            "size": folder_size(v.path) if v.origin == "folder" else None,
+            "origin": v.origin,
+            "path": str(v.path),
+            "active": active == ("piper", v.name),
+        }
+        for v in found
+    ]
+
+
+def _catalogue_rows(installed: set[str]) -> list[dict[str, object]]:
+    from voicecoach.speech.catalog import fetch_catalog
+
+    voices = settings().voices
+    url = voice_catalog_url(voices.catalog_url)
+    return [
+        {
+            "name": entry.name,
+            "language": entry.language,
+            "language_text": entry.language_text,
+            "quality": entry.kind,
+            "size": entry.size,
+            "size_text": entry.size_text,
+            "raspberry_pi": entry.suits_pi,
+            "installed": entry.name in installed,
+        }
+        for entry in fetch_catalog(url, voices.timeout_s, parse_voice_catalog)
+    ]
+
+
+def _mb(count: object) -> str:
+    return f"{count / 1e6:.0f} MB" if isinstance(count, int) else ""
+
+
+@voices_app.command("list")
+def list_voices(
+    available: Annotated[
+        bool, typer.Option("--available", help="Also the Piper voices you can pull (internet).")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Installed voices of every engine (espeak-ng's for coach.language), the active one marked."""
+    home, coach = paths(), settings().coach
+    dirs = voices_dirs(home)
+    found = installed_voices(dirs)
+    active = active_voice(coach, dirs)
+    rows = _piper_rows(found, active) + _espeak_rows(coach.language, active)
+    if as_json:
+        doc: dict[str, object] = {"installed": rows}
+        if available:
+            doc["available"] = _catalogue_rows({v.name for v in found})
+        print_json(doc)
+        return
+    table = Table("", "name", "engine", "language", "size", "from", title="Voices")
+    for row in rows:
+        table.add_row(
+            "✓" if row["active"] else "",
+            escape(str(row["name"])),
+            str(row["engine"]),
+            escape(str(row["language"])),
+            _mb(row["size"]),
+            escape(str(row["origin"])),
+        )
+    out_console.print(table)
+    if not found:
+        err_console.print(
+            "[dim]No Piper voice installed: the coach speaks with espeak-ng. A warmer voice: "
+            "`voicecoach voices list --available`, then `voicecoach voices pull NAME` "
+            "(needs `pip install 'voicecoach[piper]'`).[/]"
+        )
+    if available:
+        _print_catalogue(_catalogue_rows({v.name for v in found}))
+
+
+def _print_catalogue(rows: list[dict[str, object]]) -> None:
+    table = Table("name", "language", "quality", "size", "Pi", "", title="Available Piper voices")
+    for row in rows:
+        table.add_row(
+            escape(str(row["name"])),
+            escape(str(row["language_text"])),
+            escape(str(row["quality"])),
+            escape(str(row["size_text"])),
+            "✓" if row["raspberry_pi"] else "",
+            "installed" if row["installed"] else "",
+        )
+    out_console.print(table)
+    err_console.print("[dim]Pi ✓: x_low, low and medium voices speak in real time on a Pi 4.[/]")
+
+
+def _installed(voice: Installed) -> None:
+    out_console.print(f"installed {voice.name} in {voice.path}", highlight=False)
+    err_console.print(
+        f"[dim]Make the coach speak with it: `voicecoach voices use {voice.name}`. "
+        "Check its licence in its MODEL_CARD.[/]"
+    )
+
+
+@voices_app.command()
+def pull(
+    name: Annotated[str, typer.Argument(help="A voice from `voices list --available`.")],
+) -> None:
+    """Download a Piper voice from the catalogue, check it and install it (resumes)."""
+    from voicecoach.speech.install import pull as pull_from_catalogue
+
+    home, voices = paths(), settings().voices
+    existing = find_voice(name, voices_dirs(home))
+    if existing is not None:
+        err_console.print(f"{name} is already installed ({existing.path}).", highlight=False)
+        return
+    url = voice_catalog_url(voices.catalog_url)
+    with RichDownloadProgress(name) as progress:
+        voice = pull_from_catalogue(
+            VOICES, name, url, voices.timeout_s, voices_dirs(home)[0], progress,
+            parse_voice_catalog,
+        )  # fmt: skip
+    _installed(voice)
+
+
+@voices_app.command()
+def add(
+    path: Annotated[
+        Path, typer.Argument(help="NAME.onnx (NAME.onnx.json beside it), a folder or a zip.")
+    ],
+) -> None:
+    """Install a Piper voice copied by hand (e.g. downloaded elsewhere, brought on a USB stick)."""
+    from voicecoach.speech.install import install_archive, install_files, install_folder
+
+    folder = voices_dirs(paths())[0]
+    if path.is_dir():
+        voice = install_folder(path, folder, kind=VOICES)
+    elif path.suffix == ".zip":
+        voice = install_archive(path, folder, kind=VOICES)
+    elif path.suffix == ".onnx":
+        if not path.is_file():
+            raise VoiceError(f"{path}: no such file")
+        config = path.with_name(path.name + ".json")
+        if not config.is_file():
+            raise VoiceError(f"{path}: its settings {config.name} must be beside it")
+        card = path.with_name("MODEL_CARD")
+        files = [path, config] + ([card] if card.is_file() else [])
+        voice = install_files(files, folder, path.name.removesuffix(".onnx"), VOICES, str(path))
+    else:
+        raise VoiceError(f"{path}: expected NAME.onnx, a folder or a .zip of a Piper voice")
+    _installed(voice)
+
+
+@voices_app.command()
+def use(
+    name: Annotated[str, typer.Argument(help="A voice from `voicecoach voices list`.")],
+) -> None:
+    """Make the coach speak with this voice: sets coach.voice and coach.voice_engine."""
+    from voicecoach.config_edit import set_keys
+
+    home, coach = paths(), settings().coach
+    dirs = voices_dirs(home)
+    if find_voice(name, dirs) is not None:
+        load_piper(name, dirs)  # a damaged voice is refused here, not at the next session
+        set_keys(home.config_file, "coach", {"voice_engine": "piper", "voice": name})
+        out_console.print(f"the coach now speaks with Piper {name}", highlight=False)
+        return
+    from voicecoach.speech.tts.espeak import espeak_voices, voices_for_language
+
+    every = espeak_voices()
+    match = next((v for v in every if name.lower() in (v.id.lower(), v.name.lower())), None)
+    if match is None:
+        piper = ", ".join(v.name for v in installed_voices(dirs))
+        espeak = ", ".join(v.id for v in voices_for_language(every, coach.language)[:6])
+        raise VoiceError(
+            f"no voice named {name!r} (Piper: {piper or 'none installed'}; "
+            f"espeak-ng for {coach.language!r}: {espeak} …); see `voicecoach voices list`"
+        )
+    set_keys(home.config_file, "coach", {"voice_engine": "pyttsx3", "voice": match.id})
+    out_console.print(f"the coach now speaks with espeak-ng {match.id}", highlight=False)
+
+
+@voices_app.command()
+def remove(
+    name: Annotated[str, typer.Argument(help="An installed Piper voice.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete an installed Piper voice (espeak-ng's voices come with the system)."""
+    from voicecoach.config_edit import set_keys
+    from voicecoach.speech.install import remove_installed
+
+    home = paths()
+    voice = find_voice(name, voices_dirs(home))
+    if voice is None:
+        raise VoiceError(f"no installed Piper voice named {name!r}; see `voicecoach voices list`")
+    if voice.origin == "package":
+        remove_installed(voice, VOICES)  # raises, saying how to uninstall the package
+    if not yes:
+        if not sys.stdin.isatty():
+            raise VoiceError(f"remove {name}? pass --yes to confirm without a terminal")
+        if not typer.confirm(f"Delete {voice.path} ({_mb(folder_size(voice.path))})?"):
+            raise typer.Exit(1)
+    remove_installed(voice, VOICES)
+    if settings().coach.voice == name:
+        set_keys(home.config_file, "coach", {"voice_engine": "auto", "voice": ""})
+        err_console.print("[dim]coach.voice was this voice: back to auto.[/]")
+    out_console.print(f"removed {name}", highlight=False)
