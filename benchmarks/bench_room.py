@@ -25,8 +25,8 @@ Echo rows run the CLI in real time on a virtual sound card (PulseAudio null sink
 speaker is looped into the microphone with module-loopback, nobody speaking, cold and warm
 voice cache.
 
-    python benchmarks/bench_room.py [--quick] [--engines pocketsphinx,vosk] [--no-echo]
-                                    [--out FILE]
+    python benchmarks/bench_room.py [--quick] [--engines pocketsphinx,vosk]
+                                    [--part all|rooms|live] [--only NAME] [--out FILE]
 """
 
 from __future__ import annotations
@@ -409,7 +409,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="real recordings only (one voice)")
     parser.add_argument("--engines", default="pocketsphinx,vosk")
-    parser.add_argument("--no-echo", action="store_true", help="skip the virtual sound card")
+    parser.add_argument(
+        "--part",
+        choices=("all", "rooms", "live"),
+        default="all",
+        help="rooms: the recordings only; live: echo and barge-in on the virtual sound card only",
+    )
     parser.add_argument("--only", help="run only conditions whose name contains this")
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args()
@@ -424,7 +429,7 @@ def main() -> None:
     echo: list[tuple[str, str, int, int, int]] = []
     with tempfile.TemporaryDirectory(prefix="bench-room-") as tmp:
         scratch = Path(tmp)
-        for engine in engines:
+        for engine in engines if args.part != "live" else ():
             bench = Bench(engine, model if engine == "vosk" else None, scratch)
             for condition in conditions(args.quick):
                 if args.only and args.only not in condition.name:
@@ -438,7 +443,7 @@ def main() -> None:
                 rows.append(row)
                 print(table([row], [])[: table([row], []).index("\n\n")].splitlines()[-1],
                       file=sys.stderr, flush=True)  # fmt: skip
-        if not args.no_echo:
+        if args.part != "rooms":
             delays = (30, 300, 800)
             for engine in engines:
                 for delay in delays:
@@ -449,9 +454,9 @@ def main() -> None:
                         echo.append((f"loopback {delay} ms", engine, warm, o.answers, o.stray))
                         print(echo[-1], file=sys.stderr, flush=True)
         barge: list[tuple[str, int, int]] = []
-        if not args.no_echo and "pocketsphinx" in engines:
+        if args.part != "rooms" and "pocketsphinx" in engines:
             for label, into in (("2 s into the question", 2.0), ("after the question", 7.0)):
-                trials = 2 if label.startswith("2 s") and not args.quick else 1
+                trials = 2 if label.startswith("2 s") else 1
                 acted = [
                     barge_in_trial(command, scratch, into)
                     for command in BARGE_COMMANDS
