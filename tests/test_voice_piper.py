@@ -143,3 +143,23 @@ def test_rate_maps_to_length_scale_and_the_cache_keys_hold_engine_and_voice(
     quiet = np.abs(pcm[: len(pcm) // 160 * 160].reshape(-1, 160)).max(axis=1) < 300
     runs = [len(m.group()) for m in re.finditer("1+", "".join("1" if q else "0" for q in quiet))]
     assert max(runs[1:-1]) * 0.01 >= 0.3
+
+
+def test_doctor_names_the_voice_and_its_render_speed(cli: Cli, home: Path, joe: str) -> None:
+    voice = next(c for c in cli("doctor", "--json").json() if c["area"] == "voice")
+    assert voice["status"] == "ok", voice
+    match = re.fullmatch(
+        rf"Piper {VOICE}; renders at ([0-9.]+)× real time \(([0-9.]+) s of speech in [0-9.]+ s\)",
+        voice["detail"],
+    )
+    assert match, voice["detail"]
+    assert 0 < float(match.group(1)) < 1.0 and float(match.group(2)) > 2.0
+
+
+def test_doctor_warns_when_the_voice_falls_back(cli: Cli, home: Path) -> None:
+    damage(voice_folder(home / "voices" / VOICE))
+    voice = next(c for c in cli("doctor", "--json").json() if c["area"] == "voice")
+    assert voice["status"] == "warn" and not voice["essential"]
+    assert voice["detail"].startswith(f"voice {VOICE}: ") and "is damaged" in voice["detail"]
+    assert "speaking with pyttsx3 (espeak-ng) instead" in voice["detail"]
+    assert "real time" in voice["detail"] and voice["fix"]

@@ -2,19 +2,19 @@
 
 Each check gives one line: ok, warn (works, but could be better) or problem, with the fix.
 Checks never raise; nothing here touches the network or loads a speech model (that is
-`voicecoach models verify`). A check marked essential is needed for a spoken session
-(microphone, speakers, voice, speech engine, settings, data folder, disk); the command exits
-non-zero when one of those has a problem.
+`voicecoach models verify`); the voice is loaded and timed on one line (its real-time factor).
+A check marked essential is needed for a spoken session (microphone, speakers, voice, speech
+engine, settings, data folder, disk); the command exits non-zero when one of those has a
+problem.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -150,40 +150,62 @@ def check_speakers(ctx: Context) -> Check:
     return _device_check(ctx, "output")
 
 
+RTF_LINE = "Let's take a few quiet minutes together. There are no right answers."
+"""What doctor renders to time the voice (about four seconds of speech)."""
+
+
 def check_voice(ctx: Context) -> Check:
-    from voicecoach.speech.tts import TextToSpeech
+    """The voice engine and voice the settings choose, and how fast it renders here."""
+    from voicecoach.speech.tts.choose import open_voice
+    from voicecoach.speech.tts.espeak import espeak_voices, voices_for_language
+    from voicecoach.speech.tts.voices import voices_dirs
 
     coach = ctx.settings.coach
     with tempfile.TemporaryDirectory(prefix="voicecoach-doctor-") as scratch:
-        tts = TextToSpeech(
-            Path(scratch), voice=coach.voice, rate=coach.rate, language=coach.language
-        )
-        pcm = tts.render("Hello.")
+        choice = open_voice(coach, Path(scratch), voices_dirs(ctx.paths))
+        tts = choice.tts
+        tts.check_voice()
+        tts.render("Hello.")  # the first render of a process warms the engine up
+        started = time.perf_counter()
+        pcm = tts.render(RTF_LINE)
+        took = time.perf_counter() - started
     if not pcm:
         return Check(
             "voice",
             Severity.PROBLEM,
-            "espeak-ng rendered no sound",
+            f"{tts.label} rendered no sound",
             "sudo apt-get install espeak-ng",
         )
-    import pyttsx3
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        voices = pyttsx3.init().getProperty("voices") or []
-    language = coach.language
-    matching = [str(v.id) for v in voices if str(v.id).lower().split("/")[-1].startswith(language)]
-    if not matching:
+    audio_s = len(pcm) / 2 / 16000
+    rtf = took / audio_s
+    speed = f"renders at {rtf:.2f}× real time ({audio_s:.1f} s of speech in {took:.2f} s)"
+    detail = f"{tts.label}; {speed}"
+    if choice.fell_back:
         return Check(
             "voice",
             Severity.WARN,
-            f"speech renders, but no espeak-ng voice for {language!r} ({len(voices)} voices)",
+            f"{choice.reason}; {speed}",
+            "see `voicecoach voices list`: remove the voice and pull or add it again",
+            essential=False,
+        )
+    if rtf > 1.0:
+        return Check(
+            "voice",
+            Severity.WARN,
+            f"{detail}: slower than speech, so a new line keeps the listener waiting",
+            "choose a low or x_low Piper voice (`voicecoach voices list --available`), or "
+            'coach.voice_engine = "pyttsx3"',
+            essential=False,
+        )
+    if tts.engine == "pyttsx3" and not voices_for_language(espeak_voices(), coach.language):
+        return Check(
+            "voice",
+            Severity.WARN,
+            f"speech renders, but no espeak-ng voice for {coach.language!r}; {speed}",
             "install a voice for the language, or set coach.voice",
             essential=False,
         )
-    # the voice TextToSpeech picks when coach.voice is "": LANG-us first, then LANG
-    preferred = [v for v in matching if v.lower().endswith((f"/{language}-us", f"/{language}"))]
-    chosen = coach.voice or (sorted(preferred, key=lambda v: not v.endswith("-us")) or matching)[0]
-    return Check("voice", Severity.OK, f"espeak-ng via pyttsx3, {len(voices)} voices; {chosen}")
+    return Check("voice", Severity.OK, detail)
 
 
 def check_engine(ctx: Context) -> Check:
