@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import os
 import stat
+import unicodedata
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -90,6 +91,28 @@ def test_search_filters_and_marks(tmp_path: Path) -> None:
         await pilot.pause()
         assert rows(app) == 3 and app.needle is None
         assert app.record is not None and app.record.id == B.id  # still the one chosen
+
+    drive(app, scenario)
+
+
+def test_search_needs_every_word_and_any_unicode_form(tmp_path: Path) -> None:
+    said = "I worried about money 인내심"
+    both = dataclasses.replace(A, turns=(*A.turns, make_turn(2, said)))
+    apart = dataclasses.replace(C, turns=(*C.turns, make_turn(2, "money"), make_turn(3, "worried")))
+    app = ReviewApp(journal_with(tmp_path / "journal", both, B, apart), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("slash")
+        await pilot.press(*"money worried", "enter")
+        await pilot.pause()
+        assert rows(app) == 1
+        assert app.record is not None and app.record.id == A.id
+        await pilot.press("escape")
+        await pilot.pause()
+        app.needle = unicodedata.normalize("NFD", "인내심")
+        await app.load_sessions()
+        await pilot.pause()
+        assert rows(app) == 1 and app.record is not None and app.record.id == A.id
 
     drive(app, scenario)
 

@@ -41,7 +41,7 @@ from voicecoach.review.views import (
 from voicecoach.store.audio import load_answer, saved_answers
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
-from voicecoach.store.summary import SessionSummary, select, summarize
+from voicecoach.store.summary import SessionSummary, summarize
 
 Player = Callable[[bytes], None]
 """Plays 16 kHz mono PCM and returns when it has been heard."""
@@ -184,7 +184,11 @@ class ReviewApp(App[None]):
         Only the newest `PAGE` sessions are listed at first, under one row standing for the
         older ones: moving onto it lists more (years of journal open in a blink)."""
         every = self.journal.summaries()
-        self.sessions = select(every, text=self.needle) if self.needle else every
+        if self.needle:  # every word, through each month's index
+            found = {hit.session.id for hit in self.journal.hits(self.needle)}
+            self.sessions = [s for s in every if s.id in found]
+        else:
+            self.sessions = every
         ids = [s.id for s in self.sessions]
         self.first_listed = max(0, len(ids) - PAGE)
         if keep in ids:
