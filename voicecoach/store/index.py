@@ -5,12 +5,13 @@
      "skipped": ["<notice of a record that cannot be read>", …],
      "codec": "plain",
      "content": {"moods": [[before, after, safety_flag, spoken_s, words], …],
-                 "answers": [[session, turn, prompt_id, prompt, text], …],
+                 "answers": "<one JSON list per line: [session, turn, prompt_id, prompt, text]>",
                  "fold": "<each answer's text, NFC and case-folded, one per line>"}}
 
 ``sessions`` is the listing (readable without the codec); ``content`` holds what was said and
 goes through the codec. Search looks for every word in ``fold`` (one substring test per month
-for each word, then line by line) and reads ``answers`` only for the lines that match.
+for each word, then line by line) and decodes ``answers`` only for the lines that match; the
+summaries of a month are made only when a listing asks for them.
 
 The index is derived data: it names the exact version of its month file it was made from and
 is used only while that file is unchanged; else the month is read again and the index
@@ -23,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,41 +36,115 @@ from voicecoach.store.summary import AnswerText, SearchHit, SessionSummary, fold
 
 INDEX_DIR = "index"
 """Sub-folder of the journal holding the index files."""
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 """Layout of an index file; a file of another layout is rebuilt."""
 
 
-@dataclass
 class MonthEntry:
-    """One month's index, as read or built."""
+    """One month's index, as read or built; summaries are made only when asked for."""
 
-    summaries: list[SessionSummary]
-    """The month's sessions in brief, in file order."""
-    fold: str
-    """Each answer's folded text, one per line, in ``answers`` order."""
-    where: list[tuple[int, int]]
-    """For each answer line: (position in ``summaries``, position in its ``answers``)."""
-    skipped: list[str] = field(default_factory=list)
-    """One notice per record of the month that cannot be read (told by every reader)."""
+    def __init__(
+        self,
+        rows: list[list[Any]],
+        moods: list[list[Any]],
+        answers: str,
+        folded: str,
+        skipped: Sequence[str] = (),
+        summaries: list[SessionSummary] | None = None,
+    ) -> None:
+        self.rows = rows
+        """The listing: [id, topic, started_at, ended_at, status, length_s, questions]."""
+        self.moods = moods
+        """Per session: [mood_before, mood_after, safety_flag, spoken_s, words]."""
+        self.answers = answers
+        """One JSON list per line: [session position, turn, prompt_id, prompt, text]."""
+        self.fold = folded
+        """Each answer's folded text, one per line, in ``answers`` order."""
+        self.skipped = list(skipped)
+        """One notice per record of the month that cannot be read (told by every reader)."""
+        self._summaries = summaries
+        self._lines: list[str] | None = None
+
+    @property
+    def summaries(self) -> list[SessionSummary]:
+        """The month's sessions in brief, in file order."""
+        if self._summaries is None:
+            said: list[list[AnswerText]] = [[] for _ in self.rows]
+            for line in self._answer_lines():
+                n, answer = _answer(line)
+                said[n].append(answer)
+            self._summaries = [self._summary(n, said[n]) for n in range(len(self.rows))]
+        return self._summaries
 
     def hits(self, words: Sequence[str]) -> list[SearchHit]:
         """Answers containing every one of ``words`` (already folded)."""
         if not words or not all(w in self.fold for w in words):
             return []
+        lines = self._answer_lines()
+        made: dict[int, SessionSummary] = {}
         out = []
-        for n, line in enumerate(self.fold.split("\n")):
-            if all(w in line for w in words):
-                s, a = self.where[n]
-                summary = self.summaries[s]
-                out.append(SearchHit(summary, summary.answers[a]))
+        for k, folded in enumerate(self.fold.split("\n")):
+            if not all(w in folded for w in words):
+                continue
+            n, answer = _answer(lines[k])
+            if n not in made:
+                made[n] = self._summaries[n] if self._summaries else self._session(n, k)
+            out.append(SearchHit(made[n], answer))
         return out
+
+    def _answer_lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.answers.split("\n") if self.answers else []
+        return self._lines
+
+    def _session(self, n: int, k: int) -> SessionSummary:
+        """The summary of session ``n``, whose answers are the lines around line ``k``."""
+        lines, prefix = self._answer_lines(), f"[{n},"
+        first, last = k, k
+        while first > 0 and lines[first - 1].startswith(prefix):
+            first -= 1
+        while last + 1 < len(lines) and lines[last + 1].startswith(prefix):
+            last += 1
+        return self._summary(n, [_answer(line)[1] for line in lines[first : last + 1]])
+
+    def _summary(self, n: int, said: list[AnswerText]) -> SessionSummary:
+        sid, topic, started, ended, status, length, questions = self.rows[n]
+        before, after, safety, spoken, words = self.moods[n]
+        return SessionSummary(
+            id=str(sid),
+            topic=str(topic),
+            started_at=str(started),
+            ended_at=ended,
+            status=Status(status),
+            mood_before=before,
+            mood_after=after,
+            safety_flag=bool(safety),
+            questions=int(questions),
+            answers=tuple(said),
+            spoken_s=float(spoken),
+            words=int(words),
+            length_s=None if length is None else float(length),
+        )
+
+
+def _answer(line: str) -> tuple[int, AnswerText]:
+    n, turn, prompt_id, prompt, text = json.loads(line)
+    return int(n), AnswerText(int(turn), str(prompt_id), str(prompt), str(text))
 
 
 def build(summaries: list[SessionSummary], skipped: Sequence[str] = ()) -> MonthEntry:
     """The index entry of these summaries (and notices of the records left out)."""
-    where = [(s, a) for s, summary in enumerate(summaries) for a in range(len(summary.answers))]
-    texts = [fold(summaries[s].answers[a].text) for s, a in where]
-    return MonthEntry(summaries, "\n".join(texts), where, list(skipped))
+    rows = [
+        [s.id, s.topic, s.started_at, s.ended_at, s.status.value, s.length_s, s.questions]
+        for s in summaries
+    ]
+    moods = [[s.mood_before, s.mood_after, s.safety_flag, s.spoken_s, s.words] for s in summaries]
+    said = [(n, a) for n, s in enumerate(summaries) for a in s.answers]
+    answers = "\n".join(
+        json.dumps([n, a.turn, a.prompt_id, a.prompt, a.text], ensure_ascii=False) for n, a in said
+    )
+    folded = "\n".join(fold(a.text) for _, a in said)
+    return MonthEntry(rows, moods, answers, folded, skipped, summaries)
 
 
 class SummaryIndex:
@@ -136,26 +210,12 @@ def _sig(value: Any) -> Signature | None:
 
 
 def _encode(month: str, shard: Signature | None, entry: MonthEntry, codec: Codec) -> Any:
-    summaries = entry.summaries
-    content = {
-        "moods": [
-            [s.mood_before, s.mood_after, s.safety_flag, s.spoken_s, s.words] for s in summaries
-        ],
-        "answers": [
-            [n, a.turn, a.prompt_id, a.prompt, a.text]
-            for n, s in enumerate(summaries)
-            for a in s.answers
-        ],
-        "fold": entry.fold,
-    }
+    content = {"moods": entry.moods, "answers": entry.answers, "fold": entry.fold}
     return {
         "format": INDEX_FORMAT,
         "month": month,
         "shard": None if shard is None else list(shard),
-        "sessions": [
-            [s.id, s.topic, s.started_at, s.ended_at, s.status.value, s.length_s, s.questions]
-            for s in summaries
-        ],
+        "sessions": entry.rows,
         "skipped": entry.skipped,
         "codec": codec.name,
         "content": codec.seal(content),
@@ -164,37 +224,19 @@ def _encode(month: str, shard: Signature | None, entry: MonthEntry, codec: Codec
 
 def _decode(doc: dict[str, Any]) -> MonthEntry:
     content = codec_named(doc["codec"]).unseal(doc["content"])
-    answers: list[list[AnswerText]] = [[] for _ in doc["sessions"]]
-    where = []
-    for n, turn, prompt_id, prompt, text in content["answers"]:
-        where.append((int(n), len(answers[n])))
-        answers[n].append(AnswerText(int(turn), str(prompt_id), str(prompt), str(text)))
-    summaries = [
-        SessionSummary(
-            id=str(sid),
-            topic=str(topic),
-            started_at=str(started),
-            ended_at=ended,
-            status=Status(status),
-            mood_before=before,
-            mood_after=after,
-            safety_flag=bool(safety),
-            questions=int(questions),
-            answers=tuple(said),
-            spoken_s=float(spoken),
-            words=int(words),
-            length_s=None if length is None else float(length),
-        )
-        for (sid, topic, started, ended, status, length, questions), (
-            before,
-            after,
-            safety,
-            spoken,
-            words,
-        ), said in zip(doc["sessions"], content["moods"], answers, strict=True)
-    ]
-    fold_text = content["fold"]
-    if not isinstance(fold_text, str) or (where and fold_text.count("\n") != len(where) - 1):
+    rows, moods, answers, folded = (
+        doc["sessions"],
+        content["moods"],
+        content["answers"],
+        content["fold"],
+    )
+    if not (isinstance(rows, list) and isinstance(moods, list) and len(rows) == len(moods)):
+        raise ValueError("the listing does not match the moods")
+    if not (isinstance(answers, str) and isinstance(folded, str)):
+        raise ValueError("the answers are not text")
+    if answers.count("\n") != folded.count("\n") or bool(answers) != bool(folded):
         raise ValueError("the folded text does not match the answers")
-    skipped = [str(line) for line in doc["skipped"]]
-    return MonthEntry(summaries, fold_text, where, skipped)
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 7 and isinstance(row[0], str)):
+            raise ValueError("a listing row is damaged")
+    return MonthEntry(rows, moods, answers, folded, [str(x) for x in doc["skipped"]])
