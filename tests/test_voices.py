@@ -181,12 +181,15 @@ def test_add_by_hand_use_and_remove(cli: Cli, home: Path, tmp_path: Path):
     assert added.code == 0, added.err
     assert voices_folder(home) == [VOICE]
     assert (home / "voices" / VOICE / "MODEL_CARD").is_file()
+    # the test voice's own recordings are CC0; it is fine-tuned from another voice
+    assert "licence: CC0; fine-tuned from U.S. English lessac voice (medium quality)" in added.err
 
     # espeak-ng's voices for the coach's language are listed beside it; one is active
     voices = listed(cli)
     espeak = [v for v in voices.values() if v["engine"] == "pyttsx3"]
     assert espeak and all(v["language"].startswith("en") for v in espeak)
     assert voices[VOICE]["active"] and not any(v["active"] for v in espeak)
+    assert voices[VOICE]["licence"].startswith("CC0; fine-tuned from U.S. English lessac")
 
     home.joinpath("config.toml").write_text("# mine\n[coach]\nrate = 150 # my pace\n")
     chosen = cli("voices", "use", espeak[0]["name"])

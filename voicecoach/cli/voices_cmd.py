@@ -23,6 +23,7 @@ from voicecoach.speech.tts.voices import (
     installed_voices,
     parse_voice_catalog,
     voice_catalog_url,
+    voice_licence,
     voices_dirs,
 )
 
@@ -47,6 +48,7 @@ def _espeak_rows(language: str, active: tuple[str, str]) -> list[dict[str, objec
             "size": None,
             "origin": "espeak-ng",
             "path": "",
+            "licence": "GPL-3.0 (espeak-ng)",
             "active": active == ("pyttsx3", v.id),
         }
         for v in voices_for_language(espeak_voices(), language)
@@ -62,6 +64,7 @@ def _piper_rows(found: list[Installed], active: tuple[str, str]) -> list[dict[st
             "size": folder_size(v.path) if v.origin == "folder" else None,
             "origin": v.origin,
             "path": str(v.path),
+            "licence": voice_licence(v),
             "active": active == ("piper", v.name),
         }
         for v in found
@@ -111,7 +114,7 @@ def list_voices(
             doc["available"] = _catalogue_rows({v.name for v in found})
         print_json(doc)
         return
-    table = Table("", "name", "engine", "language", "size", "from", title="Voices")
+    table = Table("", "name", "engine", "language", "size", "from", "licence", title="Voices")
     for row in rows:
         table.add_row(
             "✓" if row["active"] else "",
@@ -120,6 +123,7 @@ def list_voices(
             escape(str(row["language"])),
             _mb(row["size"]),
             escape(str(row["origin"])),
+            escape(str(row["licence"])),
         )
     out_console.print(table)
     if not found:
@@ -149,9 +153,9 @@ def _print_catalogue(rows: list[dict[str, object]]) -> None:
 
 def _installed(voice: Installed) -> None:
     out_console.print(f"installed {voice.name} in {voice.path}", highlight=False)
+    err_console.print(f"licence: {voice_licence(voice)}", markup=False, highlight=False)
     err_console.print(
-        f"[dim]Make the coach speak with it: `voicecoach voices use {voice.name}`. "
-        "Check its licence in its MODEL_CARD.[/]"
+        f"[dim]Make the coach speak with it: `voicecoach voices use {voice.name}`.[/]"
     )
 
 

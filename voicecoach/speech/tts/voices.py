@@ -145,6 +145,27 @@ def parse_voice_catalog(doc: Any, base_url: str) -> list[CatalogEntry]:
     return entries
 
 
+def voice_licence(voice: InstalledModel) -> str:
+    """What the voice's MODEL_CARD says of its licence and its origin, e.g. "CC0; fine-tuned
+    from U.S. English lessac voice (medium quality)"; "" when there is no card."""
+    card = voice.path / "MODEL_CARD"
+    try:
+        text = card.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    parts = [
+        line.split(":", 1)[1].strip()
+        for line in text.splitlines()
+        if line.strip().lstrip("*- ").lower().startswith("license:")
+    ]
+    parts += [
+        "fine-tuned " + line.strip().lstrip("*- ").split(" ", 1)[1].rstrip(".")
+        for line in text.splitlines()
+        if line.strip().lstrip("*- ").lower().startswith(("finetuned from", "fine-tuned from"))
+    ]
+    return "; ".join(parts) or "not stated in its MODEL_CARD"
+
+
 def voice_files(voice: InstalledModel) -> tuple[Path, Path]:
     """The voice's network and its settings file."""
     model = voice.path / f"{voice.name}.onnx"
