@@ -70,7 +70,11 @@ with open(os.environ["FIRST_PLAY_FILE"], "w") as handle:
 
 
 def env(home: Path) -> dict[str, str]:
-    return {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    """The children's environment: as an installed copy runs, with its bytecode cached (a
+    PYTHONDONTWRITEBYTECODE left by the caller would make every run compile the package)."""
+    environment = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    return environment
 
 
 def run_once(argv: list[str], home: Path) -> tuple[float, float]:
@@ -127,7 +131,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder:
         scratch = Path(folder)
         home = scratch / "home"
-        subprocess.run([py, "-m", "voicecoach", "history"], env=env(home), capture_output=True)
+        for warm_up in (["history"], ["sessions", "list"], ["session", "--help"]):
+            subprocess.run([py, "-m", "voicecoach", *warm_up], env=env(home), capture_output=True)
         cases = {"bare `import typer, tinydb`": [py, "-c", "import typer, tinydb"]}
         cases |= {f"voicecoach {' '.join(a)}": [py, "-m", "voicecoach", *a] for a in LIGHT}
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}

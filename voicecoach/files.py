@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -53,7 +52,7 @@ def fsync_dir(folder: Path) -> None:
 
 def temp_name(target: Path) -> Path:
     """A fresh hidden temp name beside ``target`` (``.<name>.<pid>.<hex>.tmp``)."""
-    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    return target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
 
 
 @contextlib.contextmanager

@@ -133,9 +133,9 @@ def root_command() -> Any:
     return command
 
 
-out_console = Console(soft_wrap=True)
+out_console = Console(soft_wrap=True, emoji=False)
 """Results (stdout): JSON, tables, transcripts."""
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 """Progress and messages (stderr), so stdout stays clean for --json."""
 
 

@@ -14,7 +14,6 @@ import errno
 import fcntl
 import json
 import os
-import secrets
 import threading
 import time
 from pathlib import Path
@@ -122,7 +121,7 @@ class SessionLock:
         session is alive. Raises JournalError when a live process already runs that session.
         """
         path = folder / f"{session_id}.lock"
-        tmp = folder / f".{session_id}.{secrets.token_hex(4)}.tmp"
+        tmp = folder / f".{session_id}.{os.urandom(4).hex()}.tmp"
         fd = open_private(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
