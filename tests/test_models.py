@@ -32,7 +32,7 @@ def folder_models(cli: Cli) -> dict[str, dict[str, object]]:
 
 
 def test_add_a_zip(cli: Cli, home: Path, tmp_path: Path):
-    result = cli("models", "add", make_model_zip(tmp_path, NAME))
+    result = cli("models", "add", "--no-load-check", make_model_zip(tmp_path, NAME))
     assert result.code == 0, result.err
     assert sorted(p.name for p in (home / "models").iterdir()) == [NAME]
     model = folder_models(cli)[NAME]
@@ -41,14 +41,14 @@ def test_add_a_zip(cli: Cli, home: Path, tmp_path: Path):
 
 def test_add_a_zip_with_the_model_at_its_top(cli: Cli, home: Path, tmp_path: Path):
     flat = zip_folder(make_model_folder(tmp_path / "src"), tmp_path / "my-model.zip", top=None)
-    result = cli("models", "add", flat, "--name", "vosk-model-small-ko-0.1")
+    result = cli("models", "add", "--no-load-check", flat, "--name", "vosk-model-small-ko-0.1")
     assert result.code == 0, result.err
     assert folder_models(cli)["vosk-model-small-ko-0.1"]["language"] == "ko"
 
 
 def test_add_a_folder(cli: Cli, home: Path, tmp_path: Path):
     folder = make_model_folder(tmp_path / "usb" / "vosk-model-small-de-0.15")
-    result = cli("models", "add", folder)
+    result = cli("models", "add", "--no-load-check", folder)
     assert result.code == 0, result.err
     copied = home / "models" / "vosk-model-small-de-0.15"
     assert (copied / "am" / "final.mdl").read_bytes() == (folder / "am" / "final.mdl").read_bytes()
@@ -59,7 +59,7 @@ def test_add_a_folder(cli: Cli, home: Path, tmp_path: Path):
 def test_static_graph_layout_is_accepted(cli: Cli, home: Path, tmp_path: Path):
     folder = make_model_folder(tmp_path / "vosk-model-en-us-0.22", skip=("graph/Gr.fst",))
     (folder / "graph" / "HCLr.fst").rename(folder / "graph" / "HCLG.fst")
-    assert cli("models", "add", folder).code == 0
+    assert cli("models", "add", "--no-load-check", folder).code == 0
 
 
 @pytest.mark.parametrize(
@@ -108,8 +108,8 @@ def test_unsafe_zip_paths_are_refused(tmp_path: Path):
 
 def test_same_name_twice_is_refused(cli: Cli, home: Path, tmp_path: Path):
     archive = make_model_zip(tmp_path, NAME)
-    assert cli("models", "add", archive).code == 0
-    result = cli("models", "add", archive)
+    assert cli("models", "add", "--no-load-check", archive).code == 0
+    result = cli("models", "add", "--no-load-check", archive)
     assert result.code == 1 and "already installed" in result.err
     assert sorted(p.name for p in (home / "models").iterdir()) == [NAME]
 
@@ -126,7 +126,12 @@ def test_leftovers_of_a_killed_install_are_hidden_then_swept(cli: Cli, home: Pat
 
 
 def test_use_makes_sessions_pick_the_model(cli: Cli, home: Path, tmp_path: Path):
-    assert cli("models", "add", make_model_zip(tmp_path, "vosk-model-small-de-0.15")).code == 0
+    assert (
+        cli(
+            "models", "add", "--no-load-check", make_model_zip(tmp_path, "vosk-model-small-de-0.15")
+        ).code
+        == 0
+    )
     dirs = [home / "models"]
     assert choose_engine("auto", "", "en", dirs).engine == "pocketsphinx"
     result = cli("models", "use", "vosk-model-small-de-0.15")
@@ -160,7 +165,7 @@ def test_use_keeps_other_state_and_refuses_unknown_names(cli: Cli, home: Path):
 
 
 def test_remove_asks_unless_yes(cli: Cli, home: Path, tmp_path: Path):
-    assert cli("models", "add", make_model_zip(tmp_path, NAME)).code == 0
+    assert cli("models", "add", "--no-load-check", make_model_zip(tmp_path, NAME)).code == 0
     assert cli("models", "use", NAME).code == 0
     refused = cli("models", "remove", NAME)
     assert refused.code == 1 and "pass --yes" in refused.err
@@ -210,7 +215,7 @@ def test_state_file_written_atomically_and_survives_garbage(tmp_path: Path):
 
 
 def test_copy_of_a_model_in_the_models_folder_is_refused(cli: Cli, home: Path, tmp_path: Path):
-    assert cli("models", "add", make_model_zip(tmp_path, NAME)).code == 0
-    result = cli("models", "add", home / "models" / NAME)
+    assert cli("models", "add", "--no-load-check", make_model_zip(tmp_path, NAME)).code == 0
+    result = cli("models", "add", "--no-load-check", home / "models" / NAME)
     assert result.code == 1 and "already in the models folder" in result.err
     shutil.rmtree(home / "models" / NAME)

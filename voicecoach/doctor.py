@@ -1,11 +1,12 @@
 """`voicecoach doctor`: what works on this machine, and what to do about what does not.
 
 Each check gives one line: ok, warn (works, but could be better) or problem, with the fix.
-Checks never raise; nothing here touches the network or loads a speech model (that is
-`voicecoach models verify`); the voice is loaded and timed on one line (its real-time factor).
-A check marked essential is needed for a spoken session (microphone, speakers, voice, speech
-engine, settings, data folder, disk); the command exits non-zero when one of those has a
-problem.
+Checks never raise; nothing here touches the network. The voice is loaded and timed on one
+line (its real-time factor); the chosen Vosk model is loaded once, in a process of its own with
+a time and memory bound (speech/probe.py), so a model that has the right files but does not
+work is reported here. A check marked essential is needed for a spoken session (microphone,
+speakers, voice, speech engine, settings, data folder, disk); the command exits non-zero when
+one of those has a problem.
 """
 
 from __future__ import annotations
@@ -250,9 +251,20 @@ def check_engine(ctx: Context) -> Check:
             f"{choice.reason}: the model is incomplete ({missing})",
             "`voicecoach models remove NAME` and pull or add it again",
         )
-    return Check(
-        "speech engine", Severity.OK, f"{choice.reason}; `voicecoach models verify` loads it"
-    )
+    from voicecoach.errors import ModelError
+    from voicecoach.speech.probe import probe_model
+
+    try:
+        report = probe_model(model_dir, model_dir.name)
+    except ModelError as exc:
+        return Check(
+            "speech engine",
+            Severity.PROBLEM,
+            f"{choice.reason}: {exc}",
+            "`voicecoach models remove NAME` and pull or add it again",
+        )
+    loaded = f"loads in {report.get('load_s')} s, +{report.get('rss_growth_mb')} MB"
+    return Check("speech engine", Severity.OK, f"{choice.reason}; {loaded}")
 
 
 def _existing_ancestor(path: Path) -> Path:

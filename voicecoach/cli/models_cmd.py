@@ -227,15 +227,33 @@ def _installed(model: InstalledModel) -> None:
 def add(
     path: Annotated[Path, typer.Argument(help="A model zip, or an unpacked model folder.")],
     name: Annotated[str | None, typer.Option(help="Install under this name.")] = None,
+    load_check: Annotated[
+        bool,
+        typer.Option(
+            "--load-check/--no-load-check",
+            help="Load the model once (in a separate process) before accepting it.",
+        ),
+    ] = True,
 ) -> None:
     """Install a model copied by hand (e.g. downloaded elsewhere, brought on a USB stick)."""
-    from voicecoach.speech.install import install_archive, install_folder
+    from voicecoach.speech.install import install_archive, install_folder, remove_model
+    from voicecoach.speech.probe import probe_model
 
     home = paths()
     if path.is_dir():
+        if load_check:
+            err_console.print(f"[dim]loading {path} once to check it …[/]", highlight=False)
+            probe_model(path, name or path.resolve().name)
         model = install_folder(path, home.models, name)
     else:
         model = install_archive(path, home.models, name)
+        if load_check:
+            err_console.print(f"[dim]loading {model.name} once to check it …[/]", highlight=False)
+            try:
+                probe_model(model.path, model.name)
+            except ModelError as exc:
+                remove_model(model)
+                raise ModelError(f"{exc}; not installed") from exc
     _installed(model)
 
 
