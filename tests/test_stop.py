@@ -139,3 +139,35 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path: Path, delay: float) -> Non
     if process.returncode != 0:
         assert err.strip().splitlines()[-1] in ("voicecoach: stopped", "voicecoach: error: stopped")
     assert took < 5.0  # a polite stop of a session that had begun says a short goodbye first
+
+
+def small_files_only() -> None:
+    """In the child: every file it writes is cut at 16 kB (a full disk, as the writer sees it)."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16_000, 16_000))
+
+
+def test_a_voice_cache_that_cannot_be_written_does_not_hang_the_session(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "sessions").mkdir(parents=True)
+    from tests.virtual_audio import write_mini_home
+
+    write_mini_home(home)
+    env = {**os.environ, "VOICECOACH_HOME": str(home)}
+    answers = [str(fixture_wav("patience-1")), str(fixture_wav("patience-2"))]
+    done = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "session", "--answers", *answers, "--fast",
+         "--engine", "pocketsphinx", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files_only,  # noqa: PLW1509
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    record = json.loads(done.stdout)
+    assert "partner" in record["turns"][0]["answer"]["text"]
+    assert not list((home / "cache").rglob("*.wav"))  # nothing half-written in the cache

@@ -7,6 +7,7 @@ mid-sample (or claims more than the file holds) is cut to its whole frames.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from collections.abc import Iterator
@@ -32,7 +33,15 @@ _GUID_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
 """The last 14 bytes of the KSDATAFORMAT_SUBTYPE GUIDs; the first two bytes are the format."""
 _MAX_FMT_BYTES = 1024
 _MAX_CHUNKS = 1024
-__all__ = ["WavInfo", "WavReader", "read_wav", "resample", "to_pcm16", "write_wav"]
+__all__ = [
+    "WavInfo",
+    "WavReader",
+    "read_wav",
+    "resample",
+    "to_pcm16",
+    "wav_bytes_to_pcm",
+    "write_wav",
+]
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,15 @@ class WavReader:
 def check_wav(path: Path) -> WavInfo:
     """The file's checked header (AudioFileError if it cannot be played); nothing is kept open."""
     return WavReader(path).info
+
+
+def wav_bytes_to_pcm(data: bytes, label: str = "audio") -> bytes:
+    """A whole WAV held in memory → 16 kHz mono int16 PCM (AudioFileError naming ``label``)."""
+    info = read_header(Path(label), io.BytesIO(data), len(data))
+    end = info.data_offset + info.frames * info.channels * info.width
+    samples = _to_float(data[info.data_offset : end], info.width, info.is_float)
+    mono = samples.reshape(-1, info.channels).mean(axis=1)
+    return to_pcm16(resample(mono, info.rate, SAMPLE_RATE))
 
 
 def read_wav(path: Path) -> bytes:

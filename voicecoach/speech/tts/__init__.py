@@ -9,16 +9,21 @@ Which engine and voice a session uses is decided in ``choose.py`` (coach.voice_e
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 from voicecoach.audio.wavfile import read_wav, write_wav
-from voicecoach.errors import VoiceCoachError
+from voicecoach.errors import AudioFileError, VoiceCoachError
 from voicecoach.paths import private_dir
 from voicecoach.speech.tts.espeak import EspeakSynthesizer, release_engine
+
+log = logging.getLogger(__name__)
 
 
 class Synthesizer(Protocol):
@@ -94,15 +99,43 @@ class TextToSpeech:
         """
         cached = self.cache_path(text)
         if cached.exists():
-            return read_wav(cached)
-        private_dir(self._cache_dir)
-        with tempfile.TemporaryDirectory(dir=self._cache_dir, prefix=".render-") as scratch:
-            pcm = self.synthesizer.synthesize(text, self.rate, self.volume, Path(scratch))
+            try:
+                return read_wav(cached)
+            except AudioFileError:
+                log.warning("a damaged line in the voice cache was rendered again")
+        with _scratch(self._cache_dir) as scratch:
+            pcm = self.synthesizer.synthesize(text, self.rate, self.volume, scratch)
         if not pcm:
             raise VoiceCoachError(f"text to speech produced no audio for {text[:40]!r}")
-        write_wav(cached, pcm)
-        os.chmod(cached, 0o600)
+        try:
+            write_wav(cached, pcm)
+            os.chmod(cached, 0o600)
+        except (OSError, VoiceCoachError) as exc:
+            global _CACHE_WARNED
+            if not _CACHE_WARNED:
+                log.warning("the voice cache cannot be written (%s); lines are rendered anew", exc)
+                _CACHE_WARNED = True
         return pcm
+
+
+_CACHE_WARNED = False
+"""The voice cache's write failure is told once per process."""
+
+
+@contextlib.contextmanager
+def _scratch(cache_dir: Path) -> Iterator[Path]:
+    """A scratch folder in the voice cache, or in the system's temporary folder when the cache
+    cannot be written (a full disk); VoiceCoachError when neither can."""
+    try:
+        private_dir(cache_dir)
+        folder = tempfile.TemporaryDirectory(dir=cache_dir, prefix=".render-")
+    except (OSError, VoiceCoachError):
+        try:
+            folder = tempfile.TemporaryDirectory(prefix="voicecoach-render-")
+        except OSError as exc:
+            raise VoiceCoachError(f"no room to render speech ({exc.strerror})") from exc
+    with folder as name:
+        yield Path(name)
 
 
 __all__ = ["Synthesizer", "TextToSpeech", "release_engine"]

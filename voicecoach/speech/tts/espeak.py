@@ -6,14 +6,12 @@ import atexit
 import contextlib
 import gc
 import io
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voicecoach.audio.wavfile import read_wav
+from voicecoach.audio.wavfile import wav_bytes_to_pcm
 from voicecoach.errors import VoiceCoachError
 
 ENGINE = "pyttsx3"
@@ -154,21 +152,19 @@ class EspeakSynthesizer:
     def synthesize(self, text: str, rate: int, volume: float, scratch: Path) -> bytes:
         """The line as 16 kHz mono int16 PCM ("" when espeak-ng rendered nothing).
 
-        rate is in words per minute, volume 0–1; scratch is a folder for the engine's WAV.
+        rate is in words per minute, volume 0–1. The engine writes its WAV into memory, not
+        into ``scratch``: a write that fails inside pyttsx3's loop (a full disk) would leave
+        that loop waiting for ever.
         """
         engine = self._engine(rate, volume)
-        fd, raw_name = tempfile.mkstemp(suffix=".wav", dir=scratch)
-        os.close(fd)
-        raw = Path(raw_name)
-        try:
-            pcm = b""
-            for _attempt in range(2):  # an empty render is tried once more
-                with contextlib.redirect_stdout(io.StringIO()):
-                    engine.save_to_file(text, str(raw))
-                    engine.runAndWait()
-                pcm = read_wav(raw) if raw.stat().st_size else b""
-                if pcm:
-                    break
-        finally:
-            raw.unlink(missing_ok=True)
+        pcm = b""
+        for _attempt in range(2):  # an empty render is tried once more
+            buffer = io.BytesIO()
+            with contextlib.redirect_stdout(io.StringIO()):
+                engine.save_to_file(text, buffer)
+                engine.runAndWait()
+            data = buffer.getvalue()
+            pcm = wav_bytes_to_pcm(data, "espeak-ng output") if len(data) > 44 else b""
+            if pcm:
+                break
         return pcm
