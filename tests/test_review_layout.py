@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, ListView, Static
 from tests.test_journal import make_turn
 from tests.test_journal_cli import A, B, C
 from tests.test_review import Scenario, journal_with, shown
-from voicecoach.review import app as review_app
+from voicecoach.review import listing
 from voicecoach.review.app import ReviewApp, TurnItem
 from voicecoach.review.screens import KeysScreen
 
@@ -152,7 +152,7 @@ def test_safety_flag_and_markup_in_messages(tmp_path: Path) -> None:
 def test_long_journal_lists_the_newest_then_more_on_moving_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(review_app, "PAGE", 2)
+    monkeypatch.setattr(listing, "PAGE", 2)
     records = [
         dataclasses.replace(
             A, id=f"2026110{n}-080000-aaaa", started_at=f"2026-11-0{n}T08:00:00+01:00"
@@ -177,5 +177,42 @@ def test_long_journal_lists_the_newest_then_more_on_moving_up(
         await pilot.pause()
         assert table.row_count == 7  # all seven, no "older" row left
         assert app.query_one("#status", Static).content == "7 sessions"
+
+    drive_at(app, (80, 24), scenario)
+
+
+def test_first_screen_reads_the_newest_months_then_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listing, "PAGE", 2)
+    days = ["2026-09-03", "2026-10-01", "2026-10-02", "2026-11-01", "2026-11-02", "2026-11-03"]
+    records = [
+        dataclasses.replace(
+            A, id=f"{d.replace('-', '')}-080000-aaaa", started_at=f"{d}T08:00:00+01:00"
+        )
+        for d in days
+    ]
+    journal = journal_with(tmp_path / "journal", *records)
+    read: list[str] = []
+    month_summaries = journal.month_summaries
+
+    def counted(month: str, *args: object) -> list[object]:
+        read.append(month)
+        return month_summaries(month, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(journal, "month_summaries", counted)
+    app = ReviewApp(journal, export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        assert read[0] == "2026-11"  # the first screen began with the newest month
+        assert app.ready_at is not None
+        table = app.query_one("#sessions", DataTable)
+        assert table.row_count == 3
+        assert "4 older" in str(table.get_row_at(0)[0])  # counted once the screen was up
+        assert app.query_one("#status", Static).content == "6 sessions"
+        assert app.record is not None and app.record.id == records[-1].id
+        await pilot.press("up", "up")
+        await pilot.pause()
+        assert table.row_count == 5 and "2 older" in str(table.get_row_at(0)[0])
 
     drive_at(app, (80, 24), scenario)

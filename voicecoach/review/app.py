@@ -11,14 +11,16 @@ From `WIDE` columns on, the list and the conversation stand side by side.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import events, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
@@ -26,15 +28,19 @@ from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
 
 from voicecoach.errors import VoiceCoachError
 from voicecoach.review.export import render, write_export
-from voicecoach.review.screens import ConfirmScreen, ExportScreen, KeysScreen, key_name
+from voicecoach.review.listing import OLDER, ListingApp
+from voicecoach.review.screens import (
+    ConfirmScreen,
+    ExportScreen,
+    KeysScreen,
+    keys_of,
+    palette_of,
+)
 from voicecoach.review.views import (
     block,
     coach_lines,
-    duration,
     heading,
     matches,
-    mood,
-    status_cell,
     turn_lines,
     when,
 )
@@ -49,10 +55,6 @@ SUFFIXES = {".md": "md", ".json": "json", ".txt": "txt"}
 WIDE = 120
 """Columns from which the sessions list stands beside the conversation instead of above it."""
 MOVES = (("↑ ↓", "choose a session, or move in the conversation"),)
-PAGE = 200
-"""Sessions listed at first (the newest); more are listed on moving above them."""
-OLDER = "older"
-"""The key of the row standing for the sessions not listed yet."""
 
 
 class TurnItem(ListItem):
@@ -63,29 +65,11 @@ class TurnItem(ListItem):
         self.turn = turn
 
 
-class ReviewApp(App[None]):
+class ReviewApp(ListingApp):
     """Sessions list, the chosen session's conversation, search, play, export and delete."""
 
     TITLE = "voicecoach review"
-    CSS = """
-    #left { height: auto; }
-    #sessions { height: 9; }
-    #body.wide { layout: horizontal; }
-    #body.wide #left { width: 64; height: 1fr; }
-    #body.wide #sessions { height: 1fr; }
-    #body.wide #conversation { border-top: none; border-left: solid $primary; }
-    #status { height: 1; color: $text-muted; padding: 0 1; }
-    #search { height: 1; border: none; padding: 0 1; display: none; }
-    #search.shown { display: block; }
-    #conversation { height: 1fr; border-top: solid $primary; }
-    #conversation > TurnItem { padding: 0 1; margin: 0 0 1 0; }
-    ConfirmScreen, ExportScreen, KeysScreen { align: center middle; }
-    .dialog {
-        width: 70; height: auto; padding: 1 2;
-        border: thick $accent; background: $surface;
-    }
-    .dialog Input { margin: 1 0; }
-    """
+    CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("escape", "clear_search", "Clear search", show=False),
@@ -124,6 +108,12 @@ class ReviewApp(App[None]):
         """The sessions found (all, or those with the search in force), oldest first."""
         self.first_listed = 0
         """Index in `sessions` of the oldest one listed (those before it: one "older" row)."""
+        self.complete = True
+        """False while only the newest months are read (the first screen)."""
+        self.columns: list[Any] = []
+        """The sessions list's column keys."""
+        self.ready_at: float | None = None
+        """When the first screen was ready (time.time()), for benchmarks."""
         self.record: SessionRecord | None = None
         """The session shown."""
 
@@ -141,9 +131,12 @@ class ReviewApp(App[None]):
     async def on_mount(self) -> None:
         self.lay_out(self.size.width)
         table = self.query_one("#sessions", DataTable)
-        table.add_columns("date", "topic", "length", "mood", "status", "answers")
-        await self.load_sessions()
+        self.columns = table.add_columns("date", "topic", "length", "mood", "status", "answers")
+        await self.load_newest()
         table.focus()
+        self.ready_at = time.time()
+        if not self.complete:
+            self.call_after_refresh(self.complete_list)
 
     def on_resize(self, event: events.Resize) -> None:
         self.lay_out(event.size.width)
@@ -156,83 +149,18 @@ class ReviewApp(App[None]):
 
     def keys(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action of the app, in the order of BINDINGS."""
-        rows = list(MOVES)
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding):
-                action = binding.action.removeprefix("app.")
-                rows.append((key_name(binding.key), self.ACTIONS.get(action, binding.description)))
-        return rows
+        return list(MOVES) + keys_of(self.BINDINGS, self.ACTIONS)
 
     def action_keys(self) -> None:
         self.push_screen(KeysScreen(self.keys()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The app's own actions first in the command palette, then Textual's."""
-        for binding in self.BINDINGS:
-            action = binding.action.removeprefix("app.") if isinstance(binding, Binding) else ""
-            if isinstance(binding, Binding) and action in self.ACTIONS:
-                yield SystemCommand(
-                    binding.description, self.ACTIONS[action], partial(self.run_action, action)
-                )
+        for title, help_text, action in palette_of(self.BINDINGS, self.ACTIONS):
+            yield SystemCommand(title, help_text, partial(self.run_action, action))
         yield from super().get_system_commands(screen)
 
-    # -- the sessions list -------------------------------------------------------------------
-
-    async def load_sessions(self, keep: str | None = None) -> None:
-        """Fill the list (newest at the bottom, selected), honouring the search in force.
-
-        Only the newest `PAGE` sessions are listed at first, under one row standing for the
-        older ones: moving onto it lists more (years of journal open in a blink)."""
-        every = self.journal.summaries()
-        if self.needle:  # every word, through each month's index
-            found = {hit.session.id for hit in self.journal.hits(self.needle)}
-            self.sessions = [s for s in every if s.id in found]
-        else:
-            self.sessions = every
-        ids = [s.id for s in self.sessions]
-        self.first_listed = max(0, len(ids) - PAGE)
-        if keep in ids:
-            self.first_listed = min(self.first_listed, ids.index(keep))
-        chosen = self.fill_list(keep if keep in ids else (ids[-1] if ids else None))
-        await self.show(chosen)
-        count = f"{len(self.sessions)} session{'' if len(self.sessions) == 1 else 's'}"
-        status = f"{count} with “{self.needle}”" if self.needle else count
-        if not every:
-            status = "No sessions yet. Start one with `voicecoach session`."
-        self.query_one("#status", Static).update(status)
-
-    def fill_list(self, cursor_on: str | None) -> SessionSummary | None:
-        """List the sessions from `first_listed` on; the cursor on ``cursor_on`` (its summary)."""
-        table = self.query_one("#sessions", DataTable)
-        table.clear()
-        if self.first_listed:
-            older = Text(f"… {self.first_listed:,} older", style="dim")
-            table.add_row(older, "", "", "", "", "", key=OLDER)
-        listed = self.sessions[self.first_listed :]
-        for s in listed:
-            table.add_row(
-                when(s.started_at),
-                s.topic,
-                duration(s.length_s),
-                mood(s.mood_before, s.mood_after),
-                status_cell(s, short=True),
-                f"{len(s.answers)}/{s.questions}",
-                key=s.id,
-            )
-        ids = [s.id for s in listed]
-        if cursor_on not in ids:
-            return None
-        table.move_cursor(row=ids.index(cursor_on) + (1 if self.first_listed else 0))
-        return listed[ids.index(cursor_on)]
-
-    async def list_older(self) -> None:
-        """List twice as many sessions (older ones above); the cursor on the newest added."""
-        shown = len(self.sessions) - self.first_listed
-        was_first = self.first_listed
-        self.first_listed = max(0, self.first_listed - max(shown, PAGE))
-        chosen = self.fill_list(self.sessions[was_first - 1].id)
-        if chosen is not None and (self.record is None or self.record.id != chosen.id):
-            await self.show(chosen)
+    # -- the sessions list (filled by ListingApp) --------------------------------------------
 
     @on(DataTable.RowHighlighted, "#sessions")
     async def session_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -66,6 +66,27 @@ def key_name(keys: str) -> str:
     return " ".join(names.get(k, k) for k in keys.split(","))
 
 
+def keys_of(bindings: Iterable[object], actions: dict[str, str]) -> list[tuple[str, str]]:
+    """(keys, what they do) for each binding, described by ``actions`` where it can be."""
+    rows = []
+    for binding in bindings:
+        if isinstance(binding, Binding):
+            action = binding.action.removeprefix("app.")
+            rows.append((key_name(binding.key), actions.get(action, binding.description)))
+    return rows
+
+
+def palette_of(bindings: Iterable[object], actions: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(title, help, action) of each bound action ``actions`` describes, for the palette."""
+    found = []
+    for binding in bindings:
+        if isinstance(binding, Binding):
+            action = binding.action.removeprefix("app.")
+            if action in actions:
+                found.append((binding.description, actions[action], action))
+    return found
+
+
 class KeysScreen(ModalScreen[None]):
     """Every key of the app and what it does; any key closes it."""
 

@@ -1,0 +1,150 @@
+"""The sessions list of the review app: the newest first, older ones on demand, the count.
+
+Years of journal open in a blink: the first screen reads only the newest months (enough for
+`PAGE` sessions); the rest is read once the screen is up, and listed `PAGE` at a time (more on
+moving onto the "… older" row).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import App
+from textual.widgets import DataTable, Static
+
+from voicecoach.review.views import duration, mood, status_cell, when
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import SessionRecord
+from voicecoach.store.summary import SessionSummary
+
+PAGE = 200
+"""Sessions listed at first (the newest); more are listed on moving above them."""
+OLDER = "older"
+"""The key of the row standing for the sessions not listed yet."""
+
+
+class ListingApp(App[None]):
+    """The half of the review app that fills ``#sessions`` and ``#status``."""
+
+    journal: Journal
+    needle: str | None
+    sessions: list[SessionSummary]
+    first_listed: int
+    complete: bool
+    columns: list[Any]
+    record: SessionRecord | None
+
+    async def show(self, summary: SessionSummary | None) -> None:
+        """Show a session's conversation (the app's other half)."""
+        raise NotImplementedError
+
+    async def load_newest(self) -> None:
+        """The first screen: the newest months only, enough for `PAGE` sessions; the rest is
+        read once the screen is up (`complete_list`)."""
+        months = self.journal.months()
+        newest: list[SessionSummary] = []
+        taken = 0
+        for month in reversed(months):
+            newest = self.journal.month_summaries(month) + newest
+            taken += 1
+            if len(newest) > PAGE:
+                break
+        self.sessions = newest
+        self.complete = taken == len(months)
+        self.first_listed = max(0, len(newest) - PAGE)
+        await self.show(self.fill_list(newest[-1].id if newest else None))
+        self.show_count()
+
+    async def complete_list(self) -> None:
+        """Every session, under those listed; the "older" row and the count made whole."""
+        if self.complete:
+            return
+        listed = self.sessions[self.first_listed :]
+        every = self.journal.summaries()
+        self.complete = True
+        if [s.id for s in every[len(every) - len(listed) :]] != [s.id for s in listed]:
+            await self.load_sessions(self.record.id if self.record else None)  # changed meanwhile
+            return
+        self.sessions = every
+        self.first_listed = len(every) - len(listed)
+        table = self.query_one("#sessions", DataTable)
+        if self.first_listed:
+            table.update_cell(OLDER, self.columns[0], self.older_label())
+        else:
+            table.remove_row(OLDER)
+        self.show_count()
+
+    def older_label(self) -> Text:
+        if not self.complete:
+            return Text("… older", style="dim")
+        return Text(f"… {self.first_listed:,} older", style="dim")
+
+    def show_count(self) -> None:
+        """The status line: how many sessions (found), or how to begin."""
+        n = len(self.sessions)
+        count = f"{n} session{'' if n == 1 else 's'}" if self.complete else f"latest {n} sessions"
+        status = f"{count} with “{self.needle}”" if self.needle else count
+        if not self.sessions and self.complete and not self.needle:
+            status = "No sessions yet. Start one with `voicecoach session`."
+        self.query_one("#status", Static).update(status)
+
+    async def load_sessions(self, keep: str | None = None) -> None:
+        """Fill the list (newest at the bottom, selected), honouring the search in force.
+
+        Only the newest `PAGE` sessions are listed at first, under one row standing for the
+        older ones: moving onto it lists more (years of journal open in a blink)."""
+        every = self.journal.summaries()
+        if self.needle:  # every word, through each month's index
+            found = {hit.session.id for hit in self.journal.hits(self.needle)}
+            self.sessions = [s for s in every if s.id in found]
+        else:
+            self.sessions = every
+        ids = [s.id for s in self.sessions]
+        self.first_listed = max(0, len(ids) - PAGE)
+        if keep in ids:
+            self.first_listed = min(self.first_listed, ids.index(keep))
+        self.complete = True
+        chosen = self.fill_list(keep if keep in ids else (ids[-1] if ids else None))
+        await self.show(chosen)
+        self.show_count()
+        if not every:
+            self.query_one("#status", Static).update(
+                "No sessions yet. Start one with `voicecoach session`."
+            )
+
+    def fill_list(self, cursor_on: str | None) -> SessionSummary | None:
+        """List the sessions from `first_listed` on; the cursor on ``cursor_on`` (its summary)."""
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        older = self.first_listed or not self.complete
+        if older:
+            table.add_row(self.older_label(), "", "", "", "", "", key=OLDER)
+        listed = self.sessions[self.first_listed :]
+        for s in listed:
+            table.add_row(
+                when(s.started_at),
+                s.topic,
+                duration(s.length_s),
+                mood(s.mood_before, s.mood_after),
+                status_cell(s, short=True),
+                f"{len(s.answers)}/{s.questions}",
+                key=s.id,
+            )
+        ids = [s.id for s in listed]
+        if cursor_on not in ids:
+            return None
+        table.move_cursor(row=ids.index(cursor_on) + (1 if older else 0))
+        return listed[ids.index(cursor_on)]
+
+    async def list_older(self) -> None:
+        """List twice as many sessions (older ones above); the cursor on the newest added."""
+        await self.complete_list()
+        if not self.first_listed:
+            return
+        shown = len(self.sessions) - self.first_listed
+        was_first = self.first_listed
+        self.first_listed = max(0, self.first_listed - max(shown, PAGE))
+        chosen = self.fill_list(self.sessions[was_first - 1].id)
+        if chosen is not None and (self.record is None or self.record.id != chosen.id):
+            await self.show(chosen)
