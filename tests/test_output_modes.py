@@ -128,3 +128,17 @@ def test_markup_in_messages_is_printed_as_is(home: Path, cli: Cli) -> None:
     assert "Nothing found for '[journal]'." in result.err
     result = cli("show", A.id, "--play", "1")
     assert "[journal] save_audio" in result.err
+
+
+def test_other_piped_tables_cut_nothing(home: Path, cli: Cli) -> None:
+    listed = cli("sessions", "list").out
+    for line in listed.splitlines():
+        assert line == line.rstrip()
+    summaries = [s["summary"] for s in cli("sessions", "list", "--json").json()]
+    assert summaries and all(summary in listed for summary in summaries)  # each on one line
+    models = cli("models", "list")
+    assert "…" not in models.out
+    for model in cli("models", "list", "--json").json()["installed"]:
+        assert model["path"] in models.out
+    stats = cli("stats").out
+    assert all(line == line.rstrip() for line in stats.splitlines())

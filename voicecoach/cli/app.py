@@ -155,8 +155,8 @@ def settings(config: Path | None = None) -> Settings:
 
 
 def show_table(table: Any) -> None:
-    """A table on stdout: fitted to a terminal; in a pipe or file, at its natural width (nothing
-    cut or wrapped) and without trailing spaces."""
+    """A table (or any renderable) on stdout: fitted to a terminal; in a pipe or file, at its
+    natural width (nothing cut or wrapped) and without trailing spaces."""
     if out_console.is_terminal:
         out_console.print(table)
         return

@@ -370,7 +370,7 @@ def stats(
     if as_json:
         print_json(figures.to_json())
         return
-    out_console.print(render_stats(figures))
+    show_table(render_stats(figures))
 
 
 @app.command()

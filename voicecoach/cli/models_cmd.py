@@ -18,7 +18,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.app import (
+    app,
+    err_console,
+    out_console,
+    paths,
+    print_json,
+    settings,
+    show_table,
+)
 from voicecoach.errors import ModelError
 from voicecoach.paths import Paths
 from voicecoach.speech.catalog import DEFAULT_MODEL, catalog_url, fetch_catalog
@@ -105,7 +113,7 @@ def _print_installed(rows: list[dict[str, object]], how: str) -> None:
             str(row["origin"]),
             escape(str(row["path"])),
         )
-    out_console.print(table)
+    show_table(table)
 
 
 def _print_catalogue(rows: list[dict[str, object]]) -> None:
@@ -119,7 +127,7 @@ def _print_catalogue(rows: list[dict[str, object]]) -> None:
             "✓" if row["raspberry_pi"] else "",
             "installed" if row["installed"] else "",
         )
-    out_console.print(table)
+    show_table(table)
     err_console.print("[dim]Pi ✓: small models, which run in real time on a Raspberry Pi.[/]")
 
 

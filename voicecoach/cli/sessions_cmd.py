@@ -11,7 +11,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.app import (
+    app,
+    err_console,
+    out_console,
+    paths,
+    print_json,
+    settings,
+    show_table,
+)
 from voicecoach.coach.script import builtin_dir, find_script, load_script, script_files
 from voicecoach.errors import SessionScriptError
 
@@ -67,7 +75,7 @@ def list_sessions(
         if row.problem:
             summary = f"[red]broken: see `voicecoach sessions check {escape(row.path)}`[/]"
         table.add_row(row.topic, escape(row.title), str(row.steps), row.origin, summary)
-    out_console.print(table)
+    show_table(table)
 
 
 @sessions_app.command("check")
