@@ -119,3 +119,20 @@ def test_write_wav_into_a_fifo_and_onto_a_link_to_a_device(tmp_path: Path) -> No
         dangling = tmp_path / "dangling.wav"
         dangling.symlink_to(tmp_path / "nowhere")
         check_output(dangling)
+
+
+def test_service_install_never_replaces_a_linked_unit_or_its_target(
+    cli: Cli, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_home = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    folder = config_home / "systemd" / "user"
+    folder.mkdir(parents=True)
+    dotfiles = tmp_path / "dotfiles.service"
+    dotfiles.write_bytes(b"[Unit]\nDescription=mine \xff\n")
+    (folder / "voicecoach.service").symlink_to(dotfiles)
+    one_line(cli("service", "install"), "symbolic link", str(dotfiles))
+    assert (folder / "voicecoach.service").is_symlink()
+    assert dotfiles.read_bytes() == b"[Unit]\nDescription=mine \xff\n"
+    status = cli("service", "status", "--json")
+    assert status.code == 0 and status.json()["installed"] and not status.json()["current"]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from voicecoach.errors import VoiceCoachError
 from voicecoach.files import private_folder, write_private
+from voicecoach.outputs import check_output
 
 UNIT_NAME = "voicecoach.service"
 SYSTEMCTL_TIMEOUT_S = 5.0
@@ -81,12 +82,21 @@ class ServiceStatus:
     enabled: str
 
 
+def _read(path: Path) -> str:
+    """The unit file's text as it is (bytes that are not UTF-8 shown replaced); "" if unreadable."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def install(path: Path, text: str) -> bool:
     """Write the unit (atomically); False when it was already there, unchanged."""
-    if path.exists() and path.read_text() == text:
+    if path.exists() and _read(path) == text:
         return False
     try:
         private_folder(path.parent)
+        check_output(path, "the service unit")  # never replaces a link, or what it points to
         write_private(path, text.encode())
     except OSError as exc:
         raise VoiceCoachError(f"{path}: cannot write the service unit ({exc.strerror})") from exc
@@ -130,7 +140,7 @@ def status(path: Path, text: str) -> ServiceStatus:
     return ServiceStatus(
         unit=path,
         installed=installed,
-        current=installed and path.read_text() == text,
+        current=installed and _read(path) == text,
         active=_systemctl("is-active"),
         enabled=_systemctl("is-enabled"),
     )
