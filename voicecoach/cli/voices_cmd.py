@@ -48,7 +48,7 @@ def _espeak_rows(language: str, active: tuple[str, str]) -> list[dict[str, objec
             "size": None,
             "origin": "espeak-ng",
             "path": "",
-            "licence": "GPL-3.0 (espeak-ng)",
+            "licence": "GPL-3.0",
             "active": active == ("pyttsx3", v.id),
         }
         for v in voices_for_language(espeak_voices(), language)
@@ -114,15 +114,16 @@ def list_voices(
             doc["available"] = _catalogue_rows({v.name for v in found})
         print_json(doc)
         return
-    table = Table("", "name", "engine", "language", "size", "from", "licence", title="Voices")
+    table = Table("", title="Voices")
+    table.add_column("name", no_wrap=True)  # names are typed back: never cut
+    for header in ("engine", "language", "licence"):
+        table.add_column(header)
     for row in rows:
         table.add_row(
             "✓" if row["active"] else "",
             escape(str(row["name"])),
             str(row["engine"]),
             escape(str(row["language"])),
-            _mb(row["size"]),
-            escape(str(row["origin"])),
             escape(str(row["licence"])),
         )
     out_console.print(table)
