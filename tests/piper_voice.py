@@ -93,8 +93,8 @@ def script_language_model(lines: list[str], path: Path) -> Path:
     return path
 
 
-def transcribe(segments: list[bytes], language_model: Path | None = None) -> str:
-    """PocketSphinx (its US-English acoustic model) on each stretch, whole; the texts joined."""
+def transcribe_each(segments: list[bytes], language_model: Path | None = None) -> list[str]:
+    """PocketSphinx (its US-English acoustic model) on each stretch, whole: one text each."""
     import pocketsphinx
 
     if language_model is None:
@@ -107,6 +107,10 @@ def transcribe(segments: list[bytes], language_model: Path | None = None) -> str
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
         hyp = decoder.hyp()
-        if hyp is not None and hyp.hypstr:
-            texts.append(hyp.hypstr)
-    return " ".join(texts)
+        texts.append(hyp.hypstr if hyp is not None else "")
+    return texts
+
+
+def transcribe(segments: list[bytes], language_model: Path | None = None) -> str:
+    """The texts of transcribe_each, joined."""
+    return " ".join(t for t in transcribe_each(segments, language_model) if t)

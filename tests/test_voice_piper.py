@@ -94,7 +94,9 @@ def test_a_damaged_voice_falls_back_to_pyttsx3_with_a_note(
     assert np.abs(np.frombuffer(read_wav(speaker), dtype="<i2")).max() > 1000
 
 
-@pytest.mark.parametrize("problem", ["missing", "bad-json", "unknown-name", "no-voice"])
+@pytest.mark.parametrize(
+    "problem", ["missing", "bad-json", "unknown-name", "no-voice", "auto-unknown-name"]
+)
 def test_missing_voice_files_fall_back_to_pyttsx3(tmp_path: Path, problem: str) -> None:
     voices = tmp_path / "voices"
     folder = voice_folder(voices / VOICE)
@@ -103,18 +105,20 @@ def test_missing_voice_files_fall_back_to_pyttsx3(tmp_path: Path, problem: str) 
         (folder / f"{VOICE}.onnx").unlink()
     elif problem == "bad-json":
         (folder / f"{VOICE}.onnx.json").write_text("{not json")
-    elif problem == "unknown-name":
+    elif problem in ("unknown-name", "auto-unknown-name"):
         name = "en_US-nobody-low"
     else:
         shutil.rmtree(folder)
         name = ""
-    coach = CoachSettings(voice_engine="piper", voice=name)
+    engine = "auto" if problem.startswith("auto") else "piper"
+    coach = CoachSettings(voice_engine=engine, voice=name)
     choice = open_voice(coach, tmp_path / "cache", [voices])
     assert choice.fell_back and choice.tts.engine == "pyttsx3"
     expected = {
         "missing": f"voice {VOICE}: {folder / VOICE}.onnx is missing",
         "bad-json": f"voice {VOICE}: {folder / VOICE}.onnx.json is damaged",
         "unknown-name": "no Piper voice named 'en_US-nobody-low' is installed",
+        "auto-unknown-name": "no Piper voice named 'en_US-nobody-low' is installed",
         "no-voice": "no Piper voice for 'en' is installed",
     }[problem]
     assert choice.reason.startswith(expected), choice.reason

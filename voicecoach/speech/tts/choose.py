@@ -16,7 +16,12 @@ from voicecoach.config import CoachSettings
 from voicecoach.errors import VoiceCoachError, VoiceError
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.speech.tts.espeak import EspeakSynthesizer
-from voicecoach.speech.tts.voices import find_voice, voice_files, voice_for_language
+from voicecoach.speech.tts.voices import (
+    find_voice,
+    voice_files,
+    voice_for_language,
+    voice_language,
+)
 
 if TYPE_CHECKING:
     from voicecoach.speech.tts.piper import PiperSynthesizer
@@ -39,8 +44,8 @@ def _piper_name(coach: CoachSettings, dirs: list[Path]) -> tuple[str, str]:
         return "", ""
     if coach.voice and find_voice(coach.voice, dirs) is not None:
         return coach.voice, "coach.voice"
-    if coach.voice and coach.voice_engine == "piper":
-        return coach.voice, "coach.voice"
+    if coach.voice and (coach.voice_engine == "piper" or voice_language(coach.voice)):
+        return coach.voice, "coach.voice"  # a Piper name ("en_US-…") that is not installed
     if coach.voice:  # auto with an espeak-ng voice named
         return "", ""
     found = voice_for_language(coach.language, dirs)
