@@ -136,6 +136,10 @@ def history(
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     count = None if every or (as_json and limit is None) else (limit or PAGE)
     with open_journal() as journal:
+        if as_json and count is None and not (topic or first or last or search):
+            for piece in json_list(r.to_record() for r in journal.iter_records()):
+                typer.echo(piece, nl=False)  # every record, one month in memory at a time
+            return
         chosen, more = _pick(journal, count, topic=topic, first=first, last=last, text=search)
         if as_json:
             for piece in json_list(r.to_record() for r in _records_of(journal, chosen)):
