@@ -268,3 +268,20 @@ def test_summary_figures(tmp_path: Path) -> None:
     assert summary.length_s == 390.0
     assert (summary.mood_before, summary.mood_after) == (4, 7)
     assert summary.month == "2026-11"
+
+
+def test_an_index_damaged_where_it_is_read_late_is_rebuilt_quietly(tmp_path: Path) -> None:
+    folder = tmp_path / "journal"
+    record = make_record(turns=2, status=Status.COMPLETED)
+    Journal(folder).save(record)
+    index = folder / "index" / "2026-11.json"
+    doc = json.loads(index.read_text())
+    doc["content"]["answers"] = "\n".join("[not json" for _ in range(2))
+    index.write_text(json.dumps(doc))
+    journal = Journal(folder)
+    assert [h.session.id for h in journal.hits("patient")] == [record.id, record.id]
+    index.write_text(json.dumps(doc))
+    journal = Journal(folder)
+    (summary,) = journal.summaries()
+    assert (summary.id, len(summary.answers)) == (record.id, 2)
+    assert journal.notices == []

@@ -40,6 +40,10 @@ INDEX_FORMAT = 3
 """Layout of an index file; a file of another layout is rebuilt."""
 
 
+class DamagedIndex(ValueError):
+    """A part of an index file decoded only when needed turned out damaged: rebuild it."""
+
+
 class MonthEntry:
     """One month's index, as read or built; summaries are made only when asked for."""
 
@@ -69,12 +73,19 @@ class MonthEntry:
     def summaries(self) -> list[SessionSummary]:
         """The month's sessions in brief, in file order."""
         if self._summaries is None:
-            said: list[list[AnswerText]] = [[] for _ in self.rows]
-            for line in self._answer_lines():
-                n, answer = _answer(line)
-                said[n].append(answer)
-            self._summaries = [self._summary(n, said[n]) for n in range(len(self.rows))]
+            try:
+                said: list[list[AnswerText]] = [[] for _ in self.rows]
+                every = json.loads("[" + self.answers.replace("\n", ",") + "]")  # one parse
+                for n, turn, prompt_id, prompt, text in every:
+                    said[n].append(AnswerText(int(turn), str(prompt_id), str(prompt), str(text)))
+                self._summaries = [self._summary(n, said[n]) for n in range(len(self.rows))]
+            except _DAMAGE as exc:
+                raise DamagedIndex("the index's answers are damaged") from exc
         return self._summaries
+
+    def ids(self) -> set[str]:
+        """The ids of the month's sessions (no summary made)."""
+        return {row[0] for row in self.rows}
 
     def hits(self, words: Sequence[str]) -> list[SearchHit]:
         """Answers containing every one of ``words`` (already folded)."""
@@ -83,13 +94,16 @@ class MonthEntry:
         lines = self._answer_lines()
         made: dict[int, SessionSummary] = {}
         out = []
-        for k, folded in enumerate(self.fold.split("\n")):
-            if not all(w in folded for w in words):
-                continue
-            n, answer = _answer(lines[k])
-            if n not in made:
-                made[n] = self._summaries[n] if self._summaries else self._session(n, k)
-            out.append(SearchHit(made[n], answer))
+        try:
+            for k, folded in enumerate(self.fold.split("\n")):
+                if not all(w in folded for w in words):
+                    continue
+                n, answer = _answer(lines[k])
+                if n not in made:
+                    made[n] = self._summaries[n] if self._summaries else self._session(n, k)
+                out.append(SearchHit(made[n], answer))
+        except _DAMAGE as exc:
+            raise DamagedIndex("the index's answers are damaged") from exc
         return out
 
     def _answer_lines(self) -> list[str]:
@@ -115,7 +129,7 @@ class MonthEntry:
             topic=str(topic),
             started_at=str(started),
             ended_at=ended,
-            status=Status(status),
+            status=_STATUS[status],
             mood_before=before,
             mood_after=after,
             safety_flag=bool(safety),
@@ -125,6 +139,10 @@ class MonthEntry:
             words=int(words),
             length_s=None if length is None else float(length),
         )
+
+
+_STATUS = {s.value: s for s in Status}
+_DAMAGE = (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
 
 
 def _answer(line: str) -> tuple[int, AnswerText]:
@@ -177,6 +195,10 @@ class SummaryIndex:
             return None  # sealed with a codec not available here: rebuilt likewise
         self._memory[month] = (shard, entry)
         return entry
+
+    def drop(self, month: str) -> None:
+        """Forget the month's entry held in memory (it turned out damaged)."""
+        self._memory.pop(month, None)
 
     def keep(self, month: str, shard: Signature | None, entry: MonthEntry) -> None:
         """Remember an entry in memory only (when the disk cannot be written)."""
@@ -239,4 +261,9 @@ def _decode(doc: dict[str, Any]) -> MonthEntry:
     for row in rows:
         if not (isinstance(row, list) and len(row) == 7 and isinstance(row[0], str)):
             raise ValueError("a listing row is damaged")
+        if row[4] not in _STATUS:
+            raise ValueError("a listing row has no known status")
+    for mood in moods:
+        if not (isinstance(mood, list) and len(mood) == 5):
+            raise ValueError("a mood row is damaged")
     return MonthEntry(rows, moods, answers, folded, [str(x) for x in doc["skipped"]])

@@ -101,7 +101,7 @@ class Journal:
         """The sessions of one month in brief, oldest first."""
         running = self._running_now() if running is None else running
         with self._mutex:
-            found = {s.id: s for s in self._months.entry(month).summaries}
+            found = {s.id: s for s in self._months.summaries(month)}
             for record in _of_month(running, month):
                 kept = found.get(record.id)
                 if kept is None or kept.status is Status.RUNNING:
@@ -165,9 +165,7 @@ class Journal:
         out = []
         for month in self._all_months(running):
             with self._mutex:
-                entry = self._months.entry(month)
-            found = entry.hits(words)
-            ids = {s.id for s in entry.summaries}
+                found, ids = self._months.hits(month, words)
             extra = [summarize(r) for r in _of_month(running, month) if r.id not in ids]
             if extra:
                 found += build(extra).hits(words)

@@ -12,19 +12,19 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import JournalError
 from voicecoach.files import remove_files
 from voicecoach.store.codec import PLAIN, Codec
-from voicecoach.store.index import INDEX_DIR, MonthEntry, SummaryIndex, build
+from voicecoach.store.index import INDEX_DIR, DamagedIndex, MonthEntry, SummaryIndex, build
 from voicecoach.store.locks import WriteLock
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.shard import MonthDocs, Shard, set_aside
 from voicecoach.store.stored import UNREADABLE, NewerJournal, decode, encode, month_of
-from voicecoach.store.summary import summarize
+from voicecoach.store.summary import SearchHit, SessionSummary, summarize
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,30 @@ class MonthFiles:
             self._tidy(lambda: self._store_index(month, docs, entry), month, docs, entry)
         return entry
 
+    def summaries(self, month: str) -> list[SessionSummary]:
+        """The month's sessions in brief, from its index (rebuilt if it proves damaged)."""
+        try:
+            return self.entry(month).summaries
+        except DamagedIndex:
+            return self._rebuilt(month).summaries
+
+    def hits(self, month: str, words: Sequence[str]) -> tuple[list[SearchHit], set[str]]:
+        """The month's answers holding every word (folded), and the ids the month holds."""
+        entry = self.entry(month)
+        try:
+            return entry.hits(words), entry.ids()
+        except DamagedIndex:
+            entry = self._rebuilt(month)
+            return entry.hits(words), entry.ids()
+
+    def _rebuilt(self, month: str) -> MonthEntry:
+        self.index.drop(month)
+        shard = self.shard(month)
+        docs = shard.read()
+        entry = build([summarize(r) for r in self._records(shard, docs)], docs.skipped)
+        self._tidy(lambda: self._store_index(month, docs, entry), month, docs, entry)
+        return entry
+
     def records(self, month: str) -> list[SessionRecord]:
         """The month's readable records, in file order."""
         shard = self.shard(month)
@@ -135,9 +159,13 @@ class MonthFiles:
             finally:
                 self._told(shard, docs)
             kept = self.index.load(month, docs.signature) if docs.damage is None else None
-            if kept is not None:
-                summaries = [s for s in kept.summaries if s.id != record.id]
-                entry = build([*summaries, summarize(record)], kept.skipped)
+            try:
+                summaries = None if kept is None else kept.summaries
+            except DamagedIndex:
+                summaries = None
+            if kept is not None and summaries is not None:
+                others = [s for s in summaries if s.id != record.id]
+                entry = build([*others, summarize(record)], kept.skipped)
             else:
                 entry = self._entry_of(shard)
             self._write_index(month, shard, entry)
