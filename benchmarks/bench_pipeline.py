@@ -54,12 +54,20 @@ class TimedRecognizer:
     def __init__(self, inner: Recognizer) -> None:
         self.inner = inner
         self.info: EngineInfo = inner.info
+        self.second_pass = inner.second_pass
         self.seconds = 0.0
 
     def accept(self, pcm: bytes) -> str | None:
         t0 = time.thread_time()
         try:
             return self.inner.accept(pcm)
+        finally:
+            self.seconds += time.thread_time() - t0
+
+    def hypothesis(self) -> str:
+        t0 = time.thread_time()
+        try:
+            return self.inner.hypothesis()
         finally:
             self.seconds += time.thread_time() - t0
 

@@ -209,11 +209,11 @@ class SessionMachine:
 
     def keep_concern(self, event: Final, **_: Any) -> None:
         """An answer that spoke of danger is kept as it was said; no follow-up is chosen."""
-        self.recorder.answer(event.utterance)
+        self.recorder.answer(event.utterance, event.better)
 
     def keep_answer(self, event: Final, **_: Any) -> None:
         item = self.item
-        self.recorder.answer(event.utterance)
+        self.recorder.answer(event.utterance, event.better)
         if item is not None and item.is_mood:
             mood = parse_mood(event.utterance.text)
             field = "mood_before" if item.kind is Kind.MOOD_BEFORE else "mood_after"

@@ -1,13 +1,27 @@
-"""Builds the session record turn by turn and hands it to the journal after every answer."""
+"""Builds the session record turn by turn and hands it to the journal after every answer.
+
+An answer is saved with its streaming words at once; when the engine decodes it again whole
+(``Final.better``), the better words replace them at the next save after they are ready, and
+a completed session's end waits a bounded time for any still running. A failed decode keeps the
+streaming words.
+"""
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
 
 from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.store.records import JournalWriter, SessionRecord, Status, Turn
+
+log = logging.getLogger(__name__)
+
+REDECODE_WAIT_S = 10.0
+"""Longest wait at the end of a session for whole-utterance decodes still running."""
 
 
 def now_iso() -> str:
@@ -33,6 +47,8 @@ class Recorder:
             engine=engine,
         )
         self._phase = "opening"
+        self._pending: list[tuple[int, Utterance, Future[Utterance]]] = []
+        """Answers (turn index, streaming words) whose whole-utterance decode is running."""
         journal.begin(self.record)
 
     @property
@@ -67,24 +83,65 @@ class Recorder:
         if turn is not None:
             self._replace_turn(events=(*turn.events, name))
 
-    def answer(self, utterance: Utterance) -> None:
-        """Keep the turn's answer and write the record durably, now."""
+    def answer(self, utterance: Utterance, better: Future[Utterance] | None = None) -> None:
+        """Keep the turn's answer and write the record durably, now.
+
+        ``better`` is the same answer decoded again whole; it replaces ``utterance`` once ready.
+        """
+        self._improve()
         if self.turn is not None:
             self._replace_turn(answer=utterance)
+            if better is not None:
+                self._pending.append((len(self.record.turns) - 1, utterance, better))
         self._journal.save(self.record)
+
+    def settle(self) -> None:
+        """Save now if a whole-utterance decode has become ready (cheap when none has)."""
+        if self._pending and self._improve():
+            self._journal.save(self.record)
+
+    def _improve(self, wait: float = 0.0) -> bool:
+        """Put ready whole-utterance decodes in place of streaming words; True if any was."""
+        deadline = time.monotonic() + wait
+        waiting = []
+        changed = False
+        for index, streamed, future in self._pending:
+            try:
+                better = future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                waiting.append((index, streamed, future))
+                continue
+            except Exception as exc:  # the decode failed: the streaming words stay
+                log.warning("an answer's second decode failed (%s)", type(exc).__name__)
+                continue
+            turns = self.record.turns
+            if turns[index].answer is streamed and not better.is_empty:
+                turn = replace(turns[index], answer=better)
+                kept = (*turns[:index], turn, *turns[index + 1 :])
+                self.record = replace(self.record, turns=kept)
+                changed = True
+        self._pending = waiting
+        return changed
 
     def start_closing(self) -> None:
         """The questions are over; what the coach says now closes the session."""
         self._phase = "closing"
+        self._improve()
         self._journal.save(self.record)
 
     def update(self, **fields: object) -> None:
         """Change top-level fields (mood, safety flag) and save."""
         self.record = replace(self.record, **fields)  # type: ignore[arg-type]
+        self._improve()
         self._journal.save(self.record)
 
     def end(self, status: Status) -> SessionRecord:
-        """Close the session with its final status."""
+        """Close the session with its final status.
+
+        A completed session waits up to ``REDECODE_WAIT_S`` for second decodes still running;
+        a stopped one takes only those ready (the person asked to stop, now).
+        """
+        self._improve(wait=REDECODE_WAIT_S if status is Status.COMPLETED else 0.0)
         self.record = replace(self.record, status=status, ended_at=now_iso())
         self._journal.finish(self.record)
         return self.record

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -132,6 +133,9 @@ class Final:
     """What was said."""
     capped: bool = False
     """True when the answer reached the maximum answer length rather than ending by itself."""
+    better: Future[Utterance] | None = field(default=None, compare=False)
+    """The same audio decoded again whole, when the engine offers it: better words and real
+    confidences, ready some time after the reply. Keep ``utterance`` if it fails."""
 
 
 ListenEvent = Partial | Final | NoAnswer

@@ -1,11 +1,15 @@
 """One listening turn: frames in, a Partial while speaking, then a Final or a NoAnswer.
 
-The end of an answer is decided here, not by the engine: trailing silence (a cheap voice
-activity detector, ``speech/vad.py``) counted in audio time, with a cap on the answer's length
-and a timeout for no answer at all. Optionally:
+The end of an answer is decided here, not by the engine: trailing silence (the voice activity
+detector of ``speech/vad.py``: speech from someone near, so a TV or steady noise does not hold
+the turn) counted in audio time, with a cap on the answer's length and a timeout for no answer
+at all. Words decoded from frames that were only background (far speech heard before the
+person's level was known) are not kept. When the engine offers it, the finished utterance is
+decoded again whole off the reply's path (``Final.better``). Optionally:
 
 - a pause after a word that announces more ("and", "because", "um") may run to the longer
-  ``thinking_pause`` before the answer is taken as finished;
+  ``thinking_pause`` before the answer is taken as finished; the words are those decoded up to
+  the pause, asked of the engine when the pause begins;
 - at the cap, a person still speaking is let finish the sentence (up to ``cap_grace`` more);
 - a short utterance is decoded a second time by a phrase checker (a grammar of the voice
   commands), and its Final carries that second opinion.
@@ -15,13 +19,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 
 from voicecoach.frames import AudioChunk, samples_to_seconds, seconds_to_samples
-from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
+from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial, Utterance
 from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
 from voicecoach.speech.recognizer import Recognizer
-from voicecoach.speech.vad import VoiceActivity
+from voicecoach.speech.vad import NEAR_MARGIN_DB, Activity, VoiceActivity
 
 ONSET_FRAMES = 2
 """Consecutive voiced 100 ms frames that start an answer (shorter sounds are clicks)."""
@@ -30,10 +35,51 @@ PREROLL_FRAMES = 5
 """Frames before the detected start of speech that are decoded with it (soft first sounds)."""
 
 HANGOVER_FRAMES = 3
-"""Frames of silence after speech decoded straight away; a longer pause waits to see."""
+"""Frames of silence after speech decoded straight away (at least; see ``Listener._hangover``);
+a longer pause waits to see."""
 
 SENTENCE_GAP_FRAMES = 3
 """Silent frames that count as the end of a sentence when an answer runs past its cap."""
+
+WORD_SLACK_S = 0.1
+"""Word times and frame times may disagree by this much when words are matched to frames."""
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What the detector said about one decoded frame, kept to sort the words out later."""
+
+    start: float
+    """Audio time of the frame's first sample, seconds."""
+    end: float
+    """Audio time just after its last sample, seconds."""
+    level: float
+    """Its level, dBFS."""
+    speechlike: bool
+    """Silero heard speech in it (near or far)."""
+
+
+def near_words(utterance: Utterance, heard: list[Heard], near_level: float | None) -> Utterance:
+    """The utterance without words heard only in frames far below the person's level.
+
+    A word is kept when some frame it overlaps was speech within ``NEAR_MARGIN_DB`` of
+    ``near_level`` (dBFS); with no level known, or no frames, everything is kept.
+    """
+    if near_level is None or not heard or utterance.is_empty:
+        return utterance
+    floor = near_level - NEAR_MARGIN_DB
+    near = [h for h in heard if h.speechlike and h.level >= floor]
+    kept = tuple(
+        w
+        for w in utterance.words
+        if any(h.start < w.end + WORD_SLACK_S and h.end > w.start - WORD_SLACK_S for h in near)
+    )
+    if len(kept) == len(utterance.words):
+        return utterance
+    if not kept:
+        return Utterance(text="", words=(), start=utterance.start, end=utterance.start)
+    text = " ".join(w.word for w in kept)
+    return replace(utterance, text=text, words=kept, start=kept[0].start, end=kept[-1].end)
 
 
 @dataclass(frozen=True)
@@ -89,6 +135,7 @@ class Listener:
         vad_mode: int = 2,
         checker: PhraseChecker | None = None,
         unfinished: Callable[[str], bool] | None = None,
+        redecode: bool = True,
     ) -> None:
         self.recognizer = recognizer
         self.timing = timing
@@ -96,22 +143,29 @@ class Listener:
         """Hears short utterances again with a grammar of phrases (None = never)."""
         self.unfinished = unfinished
         """Whether a running transcript announces more to come (None = never)."""
-        self._vad = VoiceActivity(vad_mode)
+        self.second_pass = recognizer.second_pass if redecode else None
+        """Decodes each finished answer again whole, for the journal (None = never)."""
+        self.vad = VoiceActivity(vad_mode)
+        """The voice-activity detector; it keeps the person's level from turn to turn."""
         self._active = False
         self._turn_start = 0
         self._no_answer = timing.no_answer
         """The no-answer wait of the current turn."""
         self._running = ""
         """The newest running transcript of the current utterance."""
-        self._audio: list[bytes] | None = []
-        """Decoded audio of the current utterance, while short enough to check (else None)."""
+        self._at_pause: str | None = None
+        """What the engine had decoded when the current pause began (None: no pause yet)."""
+        self._audio: list[bytes] = []
+        """Decoded audio of the current utterance."""
         self._audio_samples = 0
+        self._heard: list[Heard] = []
+        """The detector's view of each decoded frame of the current utterance."""
         self._utt_start: int | None = None
         """Audio time of the first sample the recognizer got for the current utterance."""
         self._onset: int | None = None
         self._voiced_run = 0
         self._last_voiced = 0
-        self._held: deque[AudioChunk] = deque()
+        self._held: deque[tuple[AudioChunk, Activity]] = deque()
         """Frames not yet decoded: the pre-roll before speech, or a long pause inside it."""
 
     @property
@@ -125,6 +179,7 @@ class Listener:
         ``no_answer`` replaces the usual wait for a first word for this turn (samples).
         """
         self.recognizer.reset()
+        self.vad.reset()
         self._active = True
         self._turn_start = at
         self._no_answer = self.timing.no_answer if no_answer is None else no_answer
@@ -136,8 +191,10 @@ class Listener:
         self._voiced_run = 0
         self._held.clear()
         self._running = ""
-        self._audio = [] if self.checker is not None and self.timing.phrase_max else None
+        self._at_pause = None
+        self._audio = []
         self._audio_samples = 0
+        self._heard = []
 
     def cancel(self) -> None:
         """Abandon the turn (the coach interrupts itself, or the session ends)."""
@@ -150,13 +207,14 @@ class Listener:
         """Take one frame of the turn; return what it decided, if anything."""
         if not self._active or chunk.start < self._turn_start:
             return None
-        voiced = self._vad.voiced(chunk.pcm)
-        if voiced:
+        activity = self.vad.classify(chunk.pcm)
+        if activity.speech:
             self._voiced_run += 1
             self._last_voiced = chunk.end
+            self._at_pause = None
         else:
             self._voiced_run = 0
-        self._held.append(chunk)
+        self._held.append((chunk, activity))
         if self._onset is None:
             if self._voiced_run < ONSET_FRAMES:
                 while len(self._held) > PREROLL_FRAMES + ONSET_FRAMES:
@@ -166,14 +224,24 @@ class Listener:
                 return None
             self._onset = chunk.end - self._voiced_run * chunk.samples
         partial = None
-        if voiced or chunk.end - self._last_voiced <= HANGOVER_FRAMES * chunk.samples:
+        silence = chunk.end - self._last_voiced
+        if activity.speech or silence <= max(HANGOVER_FRAMES * chunk.samples, self._hangover()):
             partial = self._decode_held()
             self._running = partial or self._running
         if self._capped(chunk):
             return self._final(capped=True)
-        if chunk.end - self._last_voiced >= self._end_silence():
-            return self._final(capped=False)
+        if silence >= self.timing.end_silence:
+            if self._at_pause is None:
+                # Every frame up to here is decoded, the last word included: read the words.
+                self._at_pause = self.recognizer.hypothesis()
+            if silence >= self._end_silence():
+                return self._final(capped=False)
         return Partial(partial) if partial else None
+
+    def _hangover(self) -> int:
+        """Silence after speech decoded as it comes: up to the end-of-answer silence, so the
+        last word is settled when the thinking pause is decided (longer pauses are held)."""
+        return self.timing.end_silence if self.timing.thinking_pause else 0
 
     def _capped(self, chunk: AudioChunk) -> bool:
         """Past the cap: at once, or (with a grace) at the next gap between sentences."""
@@ -186,48 +254,77 @@ class Listener:
         return chunk.end - self._last_voiced >= SENTENCE_GAP_FRAMES * chunk.samples
 
     def _end_silence(self) -> int:
+        """The silence that ends this answer: longer when the words so far announce more."""
         longer = self.timing.thinking_pause
-        if longer > self.timing.end_silence and self.unfinished and self.unfinished(self._running):
-            return longer
-        return self.timing.end_silence
+        if longer <= self.timing.end_silence or self.unfinished is None:
+            return self.timing.end_silence
+        said = self._at_pause if self._at_pause is not None else self._running
+        return longer if self.unfinished(said) else self.timing.end_silence
 
     def _decode_held(self) -> str | None:
         """Give every held frame to the recognizer; the newest running transcript, if any."""
         partial = None
         while self._held:
-            chunk = self._held.popleft()
+            chunk, activity = self._held.popleft()
             if self._utt_start is None:
                 self._utt_start = chunk.start
             partial = self.recognizer.accept(chunk.pcm) or partial
-            self._keep_audio(chunk)
-        return partial
-
-    def _keep_audio(self, chunk: AudioChunk) -> None:
-        if self._audio is None:
-            return
-        self._audio_samples += chunk.samples
-        if self._audio_samples > self.timing.phrase_max:
-            self._audio = None  # too long to be a phrase: nothing to check
-        else:
             self._audio.append(chunk.pcm)
+            self._audio_samples += chunk.samples
+            self._heard.append(
+                Heard(
+                    start=samples_to_seconds(chunk.start),
+                    end=samples_to_seconds(chunk.end),
+                    level=activity.level,
+                    speechlike=activity.speech or activity.background,
+                )
+            )
+        return partial
 
     def _final(self, capped: bool) -> ListenEvent | None:
         start = self._utt_start if self._utt_start is not None else self._turn_start
-        utterance = self.recognizer.finish(offset=samples_to_seconds(start))
+        offset = samples_to_seconds(start)
+        heard, near = self._heard, self.vad.near_level
+        utterance = near_words(self.recognizer.finish(offset=offset), heard, near)
         if utterance.is_empty and not capped:
-            # A cough or a door: nothing was said. Keep listening for a real answer.
+            # A cough, a door or the TV: nothing was said. Keep listening for a real answer.
             self._new_utterance()
             return None
         self._active = False
         self._held.clear()
-        if self.checker is not None and self._audio and not capped:
-            recheck = self.checker.check(b"".join(self._audio), utterance.text)
-            self._audio = None
-            return RecheckedFinal(utterance=utterance, capped=capped, recheck=recheck)
-        return Final(utterance=utterance, capped=capped)
+        audio = b"".join(self._audio)
+        better = None
+        if self.second_pass is not None:
+            better = _filtered(self.second_pass.submit(audio, offset), heard, near)
+        if self.checker is not None and not capped and self._short_enough():
+            recheck = self.checker.check(audio, utterance.text)
+            return RecheckedFinal(
+                utterance=utterance, capped=capped, better=better, recheck=recheck
+            )
+        return Final(utterance=utterance, capped=capped, better=better)
+
+    def _short_enough(self) -> bool:
+        """Short enough to be a phrase, for the phrase checker."""
+        return 0 < self._audio_samples <= self.timing.phrase_max
 
     def _give_up(self, now: int) -> NoAnswer:
         self.recognizer.reset()
         self._active = False
         self._held.clear()
         return NoAnswer(waited=samples_to_seconds(now - self._turn_start))
+
+
+def _filtered(
+    decoded: Future[Utterance], heard: list[Heard], near_level: float | None
+) -> Future[Utterance]:
+    """A future of the decoded utterance without its background words (see ``near_words``)."""
+    out: Future[Utterance] = Future()
+
+    def done(source: Future[Utterance]) -> None:
+        try:
+            out.set_result(near_words(source.result(), heard, near_level))
+        except BaseException as exc:  # the child's failure, handed on to whoever waits
+            out.set_exception(exc)
+
+    decoded.add_done_callback(done)
+    return out

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.speech.grammar import PhraseChecker
+
+if TYPE_CHECKING:
+    from voicecoach.speech.redecode import Redecoder
 
 
 class Recognizer(Protocol):
@@ -19,8 +22,17 @@ class Recognizer(Protocol):
     info: EngineInfo
     """Engine name and model, as stored in the journal."""
 
+    second_pass: Redecoder | None
+    """Decodes a finished utterance again whole, off the reply's path (None: streaming words
+    are already as good as the engine's)."""
+
     def accept(self, pcm: bytes) -> str | None:
         """Decode more audio; return the running transcript when it changed, else None."""
+        ...
+
+    def hypothesis(self) -> str:
+        """The best transcript of everything accepted in this utterance, brought up to date
+        now (not the last partial, which may lag the audio)."""
         ...
 
     def finish(self, offset: float) -> Utterance:

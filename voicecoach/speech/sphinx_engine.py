@@ -1,16 +1,24 @@
-"""PocketSphinx: the built-in US-English engine that works right after installation."""
+"""PocketSphinx: the built-in US-English engine that works right after installation.
+
+Two decoders of the same model: the streaming one runs the first search pass only, so ending
+an utterance costs the same after 5 s or 2 minutes of speech (the second pass and the lattice
+search after it grew to ~13 s after a 110 s answer); the whole-utterance one (``decode_whole``,
+run by ``speech/redecode.py`` after the answer) normalises features over the whole utterance
+and gives each word its lattice posterior as confidence.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.speech.recognizer import utterance_from_words
+from voicecoach.speech.redecode import Redecoder
 
 if TYPE_CHECKING:
     from voicecoach.speech.grammar import SphinxPhrases
@@ -25,27 +33,84 @@ PARTIAL_EVERY = SAMPLE_RATE // 2
 
 _FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "[BREATH]", "[COUGH]"}
 
+STREAMING = {"fwdflat": False, "bestpath": False}
+"""Search passes the streaming decoder skips (they run at the end, over the whole utterance)."""
+
+WHOLE = {"fwdflat": False}
+"""The whole-utterance decoder keeps the lattice search (word posteriors) but not the flat
+second pass: on the LibriVox clips it cost time without improving the words."""
+
+
+def _config(model_dir: Path | None, **options: object) -> Any:
+    import pocketsphinx
+
+    config = pocketsphinx.Config(loglevel="FATAL", **options)
+    if model_dir is not None:
+        if (model_dir / "mdef").exists():
+            config["hmm"] = str(model_dir)
+        elif (model_dir / "acoustic-model").is_dir():
+            config["hmm"] = str(model_dir / "acoustic-model")
+        else:
+            raise ModelError(f"{model_dir}: not a PocketSphinx model folder")
+    return config
+
+
+def _decoder(config: Any) -> Any:
+    import pocketsphinx
+
+    try:
+        return pocketsphinx.Decoder(config)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"PocketSphinx could not load its model: {exc}") from exc
+
+
+def _words(decoder: Any) -> list[tuple[str, float, float, float]]:
+    """(word, start s, end s, confidence) of the decoder's last utterance, fillers left out.
+
+    With the lattice search on, a segment's ``prob`` is the word's posterior probability
+    (0–1); without it PocketSphinx reports 1.0.
+    """
+    words = []
+    for seg in decoder.seg():
+        word = seg.word
+        if word in _FILLERS or word.startswith("++"):
+            continue
+        if word.endswith(")") and "(" in word:
+            word = word[: word.index("(")]
+        conf = min(1.0, max(0.0, float(seg.prob)))
+        words.append((word, seg.start_frame / FRAME_RATE, (seg.end_frame + 1) / FRAME_RATE, conf))
+    return words
+
+
+def whole_decoder(model_dir: Path | None = None) -> Any:
+    """A decoder with the lattice search on, for ``decode_whole``. Raises ModelError."""
+    return _decoder(_config(model_dir, **WHOLE))
+
+
+def decode_whole(decoder: Any, pcm: bytes, offset: float) -> Utterance:
+    """Decode one finished utterance in one piece (whole-utterance feature normalisation).
+
+    ``pcm`` is 16 kHz int16 audio whose first sample is at ``offset`` s of session audio time.
+    """
+    decoder.start_utt()
+    decoder.process_raw(pcm, False, True)
+    decoder.end_utt()
+    return utterance_from_words(_words(decoder), offset)
+
 
 class SphinxRecognizer:
     """Streaming PocketSphinx decoder with its bundled US-English model (or a given one)."""
 
     def __init__(self, model_dir: Path | None = None) -> None:
         try:
-            import pocketsphinx
+            import pocketsphinx  # noqa: F401
         except ImportError as exc:  # pragma: no cover - a dependency of the package
             raise ModelError("PocketSphinx is not installed: pip install pocketsphinx") from exc
-        config = pocketsphinx.Config(loglevel="FATAL")
-        model_name = "en-us (bundled with pocketsphinx)"
-        if model_dir is not None:
-            if not (model_dir / "mdef").exists() and not (model_dir / "acoustic-model").is_dir():
-                raise ModelError(f"{model_dir}: not a PocketSphinx model folder")
-            model_name = str(model_dir)
-        try:
-            self._decoder = pocketsphinx.Decoder(config)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"PocketSphinx could not load its model: {exc}") from exc
-        self._logmath = self._decoder.logmath
+        model_name = "en-us (bundled with pocketsphinx)" if model_dir is None else str(model_dir)
+        self._decoder = _decoder(_config(model_dir, **STREAMING))
         self.info = EngineInfo(name="pocketsphinx", model=model_name)
+        self.second_pass: Redecoder | None = Redecoder(model_dir)
+        """Decodes each finished utterance again whole, off the reply's path."""
         self._in_utt = False
         self._since_partial = 0
         self._last_partial = ""
@@ -68,23 +133,19 @@ class SphinxRecognizer:
         self._last_partial = text
         return text
 
+    def hypothesis(self) -> str:
+        """The best transcript of all audio accepted in this utterance, as of now."""
+        if not self._in_utt:
+            return ""
+        hyp = self._decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
     def finish(self, offset: float) -> Utterance:
         if not self._in_utt:
             return utterance_from_words([], offset)
         self._decoder.end_utt()
         self._in_utt = False
-        words: list[tuple[str, float, float, float]] = []
-        for seg in self._decoder.seg():
-            word = seg.word
-            if word in _FILLERS or word.startswith("++"):
-                continue
-            if word.endswith(")") and "(" in word:
-                word = word[: word.index("(")]
-            conf = min(1.0, max(0.0, self._logmath.exp(seg.prob)))
-            words.append(
-                (word, seg.start_frame / FRAME_RATE, (seg.end_frame + 1) / FRAME_RATE, conf)
-            )
-        return utterance_from_words(words, offset)
+        return utterance_from_words(_words(self._decoder), offset)
 
     def reset(self) -> None:
         if self._in_utt:
@@ -93,6 +154,8 @@ class SphinxRecognizer:
 
     def close(self) -> None:
         self.reset()
+        if self.second_pass is not None:
+            self.second_pass.close()
 
     def phrase_checker(self, phrases: Sequence[str]) -> SphinxPhrases:
         """A grammar of phrases on this decoder, for a second opinion on short utterances."""

@@ -15,6 +15,7 @@ from voicecoach.speech.recognizer import utterance_from_words
 
 if TYPE_CHECKING:
     from voicecoach.speech.grammar import VoskPhrases
+    from voicecoach.speech.redecode import Redecoder
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class VoskRecognizer:
         self._rec = vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         self._rec.SetWords(True)
         self.info = EngineInfo(name="vosk", model=model_name(model_dir))
+        self.second_pass: Redecoder | None = None
+        """Kaldi's streaming decode is already its best: nothing to decode again."""
         self._fed = 0
         """Samples given to the Kaldi recognizer since it was created."""
         self._utt_base = 0
@@ -100,6 +103,11 @@ class VoskRecognizer:
         result = json.loads(result_json)
         if result.get("text", "").strip():
             self._segments.append(result)
+
+    def hypothesis(self) -> str:
+        """The best transcript of all audio accepted in this utterance, as of now."""
+        partial = json.loads(self._rec.PartialResult()).get("partial", "")
+        return " ".join([*(s["text"] for s in self._segments), partial]).strip()
 
     def finish(self, offset: float) -> Utterance:
         self._keep(self._rec.FinalResult())

@@ -1,0 +1,79 @@
+"""A second, whole-utterance decode of each finished answer, off the reply's path.
+
+Streaming decoding decides when an answer ends and what the coach replies; it is quick but
+its words are a little worse (live feature normalisation, no second search pass), and its
+confidences are not real. Once the answer is over, its audio is decoded again whole in a child
+process of its own (a decoder holds the interpreter's lock for the length of a call, so a
+thread would stall the audio loop for seconds), and the journal takes those words when they are
+ready. If the child fails or is slow, the streaming words stay: nothing waits for it but the
+journal, and then only for a bounded time.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from voicecoach.speech.events import Utterance
+
+log = logging.getLogger(__name__)
+
+_decoder: object | None = None
+"""The child's PocketSphinx decoder (each child process loads its own once)."""
+
+
+def _load(model_dir: str | None) -> None:
+    global _decoder
+    # Ctrl-C reaches the whole process group: the session stops politely, the child says nothing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from voicecoach.speech.sphinx_engine import whole_decoder
+
+    _decoder = whole_decoder(Path(model_dir) if model_dir else None)
+
+
+def _decode(pcm: bytes, offset: float) -> Utterance:
+    from voicecoach.speech.sphinx_engine import decode_whole
+
+    if _decoder is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("the whole-utterance decoder is not loaded")
+    return decode_whole(_decoder, pcm, offset)
+
+
+class Redecoder:
+    """Decodes finished utterances whole with PocketSphinx, one at a time, in a child process.
+
+    The child is started on first use and loads its own copy of the model (~0.5 s, ~110 MB).
+    """
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self._model_dir = str(model_dir) if model_dir is not None else None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, pcm: bytes, offset: float) -> Future[Utterance]:
+        """Decode 16 kHz int16 ``pcm`` whose first sample is at ``offset`` s of audio time.
+
+        The future's result is the utterance with session times and per-word posteriors; it
+        raises whatever the child raised (or BrokenProcessPool if the child died).
+        """
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_load,
+                initargs=(self._model_dir,),
+            )
+        try:
+            return self._pool.submit(_decode, pcm, offset)
+        except RuntimeError as exc:  # the pool broke earlier: say so through the future
+            failed: Future[Utterance] = Future()
+            failed.set_exception(exc)
+            return failed
+
+    def close(self) -> None:
+        """Stop the child; decodes not yet started are dropped."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
