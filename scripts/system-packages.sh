@@ -2,7 +2,8 @@
 # Install the Debian / Ubuntu / Raspberry Pi OS packages voicecoach needs.
 #   scripts/system-packages.sh          what running voicecoach needs
 #   scripts/system-packages.sh --test   also what the tests need (festival voices, sox, PulseAudio,
-#                                       real read speech for the room tests)
+#                                       real read speech for the room tests, age to check
+#                                       that encrypted exports open with the stock tool)
 set -euo pipefail
 
 packages=(libportaudio2 espeak-ng)
@@ -11,7 +12,7 @@ if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(festival festvox-us-slt-hts festvox-kdlpc16k sox pulseaudio pulseaudio-utils
-    libasound2-plugins pocketsphinx-testdata)
+    libasound2-plugins pocketsphinx-testdata age)
 fi
 
 missing=()

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "forget": "journal_cmds",
     "stats": "journal_cmds",
     "review": "journal_cmds",
+    "key": "key_cmd",
     "sessions": "sessions_cmd",
     "listen": "listen_cmd",
     "service": "listen_cmd",

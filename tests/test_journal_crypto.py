@@ -1,0 +1,124 @@
+"""Encryption at rest: the journal's key, its passphrase, and a plain journal encrypted on
+`key init` (real age files, read back by the stock `age` tool)."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import stat
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.test_journal_cli import A, B, C, kept
+from voicecoach.errors import JournalError
+from voicecoach.store.crypto import AgeCodec, JournalKey, WrongPassphrase, read_passphrase
+from voicecoach.store.journal import Journal
+
+Cli = Callable[..., CliResult]
+PASS = "correct horse battery"
+
+
+def every_byte(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def test_codec_seals_without_the_secret_and_unseals_with_it() -> None:
+    import pyrage
+
+    identity = pyrage.x25519.Identity.generate()
+    locked = AgeCodec(str(identity.to_public()))
+    sealed = locked.seal({"text": "my promise", "n": 3})
+    assert isinstance(sealed, str) and "promise" not in sealed
+    with pytest.raises(JournalError, match="passphrase is needed"):
+        locked.unseal(sealed)
+    assert AgeCodec(str(identity.to_public()), identity).unseal(sealed) == {
+        "text": "my promise",
+        "n": 3,
+    }
+    with pytest.raises(ValueError):
+        AgeCodec(str(identity.to_public()), identity).unseal(sealed[:-8] + "AAAAAAA=")
+
+
+def test_key_init_change_and_wrong_passphrase(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "short")
+    refused = cli("key", "init")
+    assert refused.code == 1 and "at least 8 characters" in refused.err
+    assert not (home / "journal" / "key").exists()
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+    key = JournalKey(home / "journal")
+    assert key.recipient().startswith("age1")
+    for path in (key.recipient_file, key.identity_file):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert b"AGE-SECRET-KEY" not in key.identity_file.read_bytes()
+    again = cli("key", "init")
+    assert again.code == 1 and "already has a key" in again.err
+
+    before = key.identity_file.read_bytes()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "not the passphrase")
+    monkeypatch.setenv("VOICECOACH_NEW_PASSPHRASE", "a brand new passphrase")
+    wrong = cli("key", "change-passphrase")
+    assert wrong.code == 1
+    assert wrong.err.strip().splitlines() == [
+        "voicecoach: error: wrong passphrase for the journal's key"
+    ]
+    assert key.identity_file.read_bytes() == before
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "change-passphrase").code == 0
+    with pytest.raises(WrongPassphrase):
+        key.unlock(PASS)
+    assert str(key.unlock("a brand new passphrase").to_public()) == key.recipient()
+
+
+def test_passphrase_needs_env_or_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE", raising=False)
+    with pytest.raises(JournalError, match="VOICECOACH_PASSPHRASE"):
+        read_passphrase()  # pytest's stdin is not a terminal
+
+
+def test_key_init_encrypts_a_plain_journal_and_age_reads_it(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    kept(home, A, B, C).close()
+    folder = home / "journal"
+    assert b"Promise kept" in every_byte(folder)
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    done = cli("key", "init")
+    assert done.code == 0, done.err
+    assert "3 sessions" in done.err
+    assert b"Promise kept" not in every_byte(folder)
+    assert not list(folder.glob("*.corrupt-*"))
+
+    key = JournalKey(folder)
+    codec = key.codec(PASS)
+    from voicecoach.store.codec import register
+
+    register(codec)
+    with Journal(folder, codec=codec) as journal:
+        assert journal.get(B.id) == B
+        assert [h.session.id for h in journal.hits("promise")] == [B.id]
+
+    recovery = tmp_path / "identity.txt"
+    exported = cli("key", "export-recovery", recovery)
+    assert exported.code == 0, exported.err
+    assert stat.S_IMODE(recovery.stat().st_mode) == 0o600
+    assert cli("key", "export-recovery", recovery).code == 1  # never overwritten
+
+    age = shutil.which("age")
+    assert age is not None, "the Debian age package is in scripts/system-packages.sh --test"
+    line = next(ln for ln in (folder / "2026-11.json").read_text().splitlines() if B.id in ln)
+    blob = line.split('"content": "', 1)[1].split('"', 1)[0]
+    sealed = tmp_path / "record.age"
+    sealed.write_bytes(base64.b64decode(blob))
+    plain = subprocess.run(
+        [age, "-d", "-i", str(recovery), str(sealed)], capture_output=True, check=True
+    )
+    assert b"A small Promise kept" in plain.stdout

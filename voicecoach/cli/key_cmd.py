@@ -1,0 +1,102 @@
+"""`voicecoach key …`: encrypt the journal at rest and look after its passphrase.
+
+``key init`` makes the journal's key pair (the private key stored under a passphrase);
+``change-passphrase`` stores it under a new one; ``export-recovery`` writes the private key as
+an age identity file, which the stock ``age -d -i FILE`` reads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voicecoach.cli.app import app, err_console, paths
+from voicecoach.errors import JournalError, OutputError
+from voicecoach.store.crypto import JournalKey, check_new_passphrase, read_passphrase
+
+NEW_PASSPHRASE_ENV = "VOICECOACH_NEW_PASSPHRASE"
+"""The new passphrase for `key change-passphrase` in scripts (the old one is in
+``VOICECOACH_PASSPHRASE``)."""
+
+key_app = typer.Typer(
+    help="Encrypt the journal: make its key, change its passphrase, export it for recovery.",
+    no_args_is_help=True,
+)
+app.add_typer(key_app, name="key")
+
+
+def _say(line: str) -> None:
+    err_console.print(line, markup=False, highlight=False)
+
+
+def _key() -> JournalKey:
+    return JournalKey(paths().journal)
+
+
+def _existing() -> JournalKey:
+    key = _key()
+    if not key.exists():
+        raise JournalError("the journal has no key yet; run `voicecoach key init` first")
+    return key
+
+
+@key_app.command("init")
+def init() -> None:
+    """Make the journal's key and encrypt what it holds; asks for a new passphrase."""
+    from voicecoach.store.migrate import encrypt_journal
+
+    key = _key()
+    if key.exists():
+        raise JournalError(f"{key.journal} already has a key (see `voicecoach key --help`)")
+    passphrase = check_new_passphrase(read_passphrase("New passphrase: ", confirm=True))
+    moved = encrypt_journal(key, passphrase)
+    _say(f"The journal is encrypted ({moved} sessions). Without the passphrase it cannot be read:")
+    _say("keep a copy of the key offline with `voicecoach key export-recovery FILE`.")
+
+
+@key_app.command("change-passphrase")
+def change_passphrase() -> None:
+    """Protect the journal's key with a new passphrase (VOICECOACH_NEW_PASSPHRASE in scripts)."""
+    key = _existing()
+    old = read_passphrase("Current passphrase: ")
+    key.unlock(old)
+    new = os.environ.get(NEW_PASSPHRASE_ENV)
+    if new is None:
+        new = _ask_new()
+    key.change_passphrase(old, check_new_passphrase(new))
+    _say("The passphrase was changed.")
+
+
+def _ask_new() -> str:
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        raise JournalError(
+            f"the new passphrase is needed: set {NEW_PASSPHRASE_ENV} or use a terminal"
+        )
+    first = getpass.getpass("New passphrase: ")
+    if getpass.getpass("Again: ") != first:
+        raise JournalError("the two passphrases differ; nothing was changed")
+    return first
+
+
+@key_app.command("export-recovery")
+def export_recovery(
+    output: Annotated[Path, typer.Argument(help="File to write the private key to (new).")],
+) -> None:
+    """Write the journal's private key to a new file (owner-only), as `age -d -i FILE` reads it."""
+    key = _existing()
+    text = key.recovery_text(read_passphrase())
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        raise OutputError(f"{output} already exists; give a new file") from None
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot write ({exc.strerror})") from None
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(text)
+    _say(f"The private key is in {output}: keep it offline (`age -d -i {output}` reads exports).")

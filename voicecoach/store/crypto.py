@@ -1,0 +1,220 @@
+"""Encryption at rest with the age format: a journal's key and the codec that uses it.
+
+    journal/key/recipient.txt   the public key (``age1…``): anyone may encrypt, nobody decrypts
+    journal/key/identity.age    the private key (``AGE-SECRET-KEY-1…``), itself an age file
+                                encrypted with the passphrase (age's scrypt recipient)
+
+Writing needs only ``recipient.txt``, so a speaker records a session without any secret;
+reading needs the passphrase, which unlocks ``identity.age`` (scrypt: about a second, by
+design). Every sealed unit is a whole age file in base64, so the stock tool reads it:
+``base64 -d | age -d -i <exported identity>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import getpass
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyrage
+
+from voicecoach.errors import JournalError
+from voicecoach.files import private_folder, write_private
+from voicecoach.store.codec import PLAIN, Codec, register
+
+KEY_DIR = "key"
+"""Sub-folder of the journal holding its key."""
+RECIPIENT_FILE = "recipient.txt"
+IDENTITY_FILE = "identity.age"
+PASSPHRASE_ENV = "VOICECOACH_PASSPHRASE"
+"""When set, the passphrase (for scripts and tests); else it is asked for on the terminal."""
+MIN_PASSPHRASE = 8
+"""Characters a new passphrase needs at least."""
+
+
+class WrongPassphrase(JournalError):
+    """The passphrase does not open the journal's key."""
+
+
+class AgeCodec:
+    """Seals content as an age file (base64) to one recipient; unseals with its identity.
+
+    Without an identity (locked) it still seals; unsealing raises JournalError.
+    """
+
+    name = "age"
+
+    def __init__(self, recipient: str, identity: pyrage.x25519.Identity | None = None) -> None:
+        try:
+            self._recipient = pyrage.x25519.Recipient.from_str(recipient)
+        except pyrage.RecipientError as exc:
+            raise JournalError(f"the journal's public key is damaged ({exc})") from None
+        self._identity = identity
+
+    @property
+    def unlocked(self) -> bool:
+        """True when this codec can unseal."""
+        return self._identity is not None
+
+    def seal(self, content: dict[str, Any]) -> str:
+        """``content`` as compact JSON, encrypted to the recipient, in base64 (ASCII)."""
+        data = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        return base64.b64encode(pyrage.encrypt(data, [self._recipient])).decode("ascii")
+
+    def unseal(self, stored: Any) -> dict[str, Any]:
+        """The content back; JournalError when locked, ValueError when ``stored`` is damaged."""
+        if self._identity is None:
+            raise JournalError("the journal is encrypted: its passphrase is needed to read it")
+        if not isinstance(stored, str):
+            raise ValueError("age content is not a string")
+        try:
+            data = pyrage.decrypt(base64.b64decode(stored, validate=True), [self._identity])
+        except (binascii.Error, pyrage.DecryptError) as exc:
+            raise ValueError(f"age content cannot be decrypted ({exc})") from None
+        content = json.loads(data)
+        if not isinstance(content, dict):
+            raise ValueError("age content is not a JSON object")
+        return content
+
+    def decrypt_bytes(self, data: bytes) -> bytes:
+        """A whole age file decrypted; JournalError when locked, ValueError when damaged."""
+        if self._identity is None:
+            raise JournalError("the journal is encrypted: its passphrase is needed to read it")
+        try:
+            return pyrage.decrypt(data, [self._identity])
+        except pyrage.DecryptError as exc:
+            raise ValueError(f"age file cannot be decrypted ({exc})") from None
+
+
+@dataclass(frozen=True)
+class JournalKey:
+    """The key files of one journal folder."""
+
+    journal: Path
+    """The journal folder the key belongs to."""
+
+    @property
+    def folder(self) -> Path:
+        return self.journal / KEY_DIR
+
+    @property
+    def recipient_file(self) -> Path:
+        return self.folder / RECIPIENT_FILE
+
+    @property
+    def identity_file(self) -> Path:
+        return self.folder / IDENTITY_FILE
+
+    def exists(self) -> bool:
+        """True once ``key init`` has run for this journal."""
+        return self.recipient_file.is_file()
+
+    def recipient(self) -> str:
+        """The public key, ``age1…``; JournalError when there is none or it cannot be read."""
+        try:
+            text = self.recipient_file.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise JournalError(
+                f"{self.recipient_file}: cannot read the public key ({exc})"
+            ) from None
+        return text
+
+    def create(self, passphrase: str) -> pyrage.x25519.Identity:
+        """A new key pair, the identity stored encrypted with ``passphrase``.
+
+        JournalError when the journal already has a key."""
+        if self.exists() or self.identity_file.exists():
+            raise JournalError(f"{self.journal} already has a key (see `voicecoach key --help`)")
+        identity = pyrage.x25519.Identity.generate()
+        private_folder(self.folder)
+        self._store_identity(identity, passphrase)
+        write_private(self.recipient_file, f"{identity.to_public()}\n".encode())
+        return identity
+
+    def unlock(self, passphrase: str) -> pyrage.x25519.Identity:
+        """The private key; WrongPassphrase when ``passphrase`` does not open it."""
+        try:
+            sealed = self.identity_file.read_bytes()
+        except OSError as exc:
+            raise JournalError(
+                f"{self.identity_file}: cannot read the key ({exc.strerror})"
+            ) from None
+        try:
+            text = pyrage.passphrase.decrypt(sealed, passphrase).decode("ascii")
+        except pyrage.DecryptError:
+            raise WrongPassphrase("wrong passphrase for the journal's key") from None
+        except UnicodeDecodeError:
+            raise JournalError(f"{self.identity_file}: the key is damaged") from None
+        secret = next((ln for ln in text.splitlines() if ln.startswith("AGE-SECRET-KEY-")), "")
+        try:
+            identity = pyrage.x25519.Identity.from_str(secret)
+        except pyrage.IdentityError:
+            raise JournalError(f"{self.identity_file}: the key is damaged") from None
+        if str(identity.to_public()) != self.recipient():
+            raise JournalError(f"{self.folder}: the private key does not match the public key")
+        return identity
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Store the identity under ``new`` (atomically); WrongPassphrase leaves it as it was."""
+        self._store_identity(self.unlock(old), new)
+
+    def recovery_text(self, passphrase: str) -> str:
+        """The identity as an age identity file (what ``age -d -i FILE`` reads)."""
+        identity = self.unlock(passphrase)
+        return (
+            f"# voicecoach journal key: keep it offline; it reads every session of {self.journal}\n"
+            f"# public key: {identity.to_public()}\n{identity}\n"
+        )
+
+    def codec(self, passphrase: str | None = None) -> AgeCodec:
+        """The journal's codec: locked (seals only) without ``passphrase``, else unlocked."""
+        identity = None if passphrase is None else self.unlock(passphrase)
+        return AgeCodec(self.recipient(), identity)
+
+    def _store_identity(self, identity: pyrage.x25519.Identity, passphrase: str) -> None:
+        text = f"# public key: {identity.to_public()}\n{identity}\n".encode("ascii")
+        write_private(self.identity_file, pyrage.passphrase.encrypt(text, passphrase))
+
+
+def read_passphrase(prompt: str = "Journal passphrase: ", *, confirm: bool = False) -> str:
+    """``VOICECOACH_PASSPHRASE`` when set, else asked for on the terminal (twice if ``confirm``).
+
+    JournalError when neither is available, or the two entries differ."""
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise JournalError(
+            f"the journal's passphrase is needed: set {PASSPHRASE_ENV} or use a terminal"
+        )
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again: ") != first:
+        raise JournalError("the two passphrases differ; nothing was changed")
+    return first
+
+
+def check_new_passphrase(passphrase: str) -> str:
+    """``passphrase`` when long enough for a new key; JournalError otherwise."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise JournalError(f"the passphrase needs at least {MIN_PASSPHRASE} characters")
+    return passphrase
+
+
+def journal_codec(journal: Path, *, unlock: bool) -> Codec:
+    """The codec to open ``journal`` with: ``plain`` when it has no key; else its age codec,
+    unlocked with the passphrase (asked for, see ``read_passphrase``) when ``unlock``.
+
+    WrongPassphrase (a JournalError) when the passphrase does not open the key."""
+    key = JournalKey(journal)
+    if not key.exists():
+        return PLAIN
+    codec = key.codec(read_passphrase() if unlock else None)
+    if codec.unlocked:
+        register(codec)
+    return codec
