@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 import tracemalloc
@@ -167,3 +168,9 @@ def test_a_long_mic_file_is_read_frame_by_frame_with_flat_memory(tmp_path: Path)
 def test_a_wav_that_cannot_be_read_names_the_file() -> None:
     with pytest.raises(AudioFileError, match="no such file"):
         read_wav(Path("/nonexistent/a.wav"))
+
+
+def test_a_pipe_given_as_a_wav_is_one_line_not_a_wait(cli: Cli, home: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "live.wav"
+    os.mkfifo(fifo)
+    one_line_error(cli, fifo, "not a regular file")

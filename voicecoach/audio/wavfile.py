@@ -153,6 +153,10 @@ class WavReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise AudioFileError(
+                f"{path}: not a regular file (a pipe or a device); save the recording to a file"
+            )
         with _open(path) as handle:
             try:
                 size = os.fstat(handle.fileno()).st_size
