@@ -1,0 +1,767 @@
+"""Whole spoken sessions with scripted users in several voices, through the real loop.
+
+Each run builds what `voicecoach session` builds (the real Listener over PocketSphinx with the
+command grammar, the real session machine, the real journal in a temporary folder, the coach's
+lines rendered by the real text-to-speech) and replaces only the microphone: a scripted user who
+answers each listening turn by what the coach just said. The user's utterances are synthesised
+once per voice (festival slt and kdl, espeak-ng en-us and en-gb with variants) and cached.
+
+Reported, per voice and in total:
+
+- replies that fit the answer's class (no answer, "I don't know", one word, a full answer, harsh
+  self-talk, a named feeling), judged on the coach's words: a non-answer is never praised and
+  gets a gentle reprompt or follow-up; a very short answer gets a follow-up; harsh self-talk a
+  self-compassionate reframe; a named feeling is reflected back with the person's own word;
+- moods captured: the rating stored equals the one spoken (numbers one to ten, in words and in
+  phrases), re-asks counted (asked again, the user says it again, or in the form the coach
+  offers as an example, as a person would);
+- commands recognised: every command as one word and as a phrase, said to the first question,
+  acted on (directly, or after the coach asked to confirm and the user said yes);
+- false commands: commands taken from answers, and confirmations asked on answers;
+- gaps between the coach's lines (audible end of one to audible start of the next, when no one
+  spoke in between), and how long the first session speaks before its first question.
+
+    python benchmarks/bench_dialogue.py [--voices slt,kdl,us,us-f3,gb,gb-m3] [--only classes]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from voicecoach.audio.gate import HalfDuplexGate  # noqa: E402
+from voicecoach.audio.source import SILENT_FRAME, _split  # noqa: E402
+from voicecoach.audio.wavfile import read_wav  # noqa: E402
+from voicecoach.coach.intents import seems_unfinished  # noqa: E402
+from voicecoach.coach.machine import SessionMachine  # noqa: E402
+from voicecoach.coach.options import CoachOptions  # noqa: E402
+from voicecoach.coach.recorder import Recorder  # noqa: E402
+from voicecoach.coach.script import SessionScript, find_script  # noqa: E402
+from voicecoach.config import Settings  # noqa: E402
+from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk, seconds_to_samples  # noqa: E402
+from voicecoach.loop import SessionLoop, Voice  # noqa: E402
+from voicecoach.speech.events import Final, ListenEvent, NoAnswer  # noqa: E402
+from voicecoach.speech.grammar import phrase_checker  # noqa: E402
+from voicecoach.speech.listener import Listener, answer_timing  # noqa: E402
+from voicecoach.speech.tts import TextToSpeech  # noqa: E402
+from voicecoach.store.journal import Journal  # noqa: E402
+from voicecoach.store.records import SessionRecord  # noqa: E402
+
+CACHE = Path(tempfile.gettempdir()) / "voicecoach-bench-dialogue"
+
+VOICES: dict[str, tuple[str, str]] = {
+    "slt": ("festival", "voice_cmu_us_slt_arctic_hts"),
+    "kdl": ("festival", "voice_ked_diphone"),
+    "us": ("espeak-ng", "en-us"),
+    "us-f3": ("espeak-ng", "en-us+f3"),
+    "gb": ("espeak-ng", "en-gb"),
+    "gb-m3": ("espeak-ng", "en-gb+m3"),
+}
+"""Scripted users: festival slt and kdl (the kdlpc16k package's diphone voice), espeak-ng."""
+
+PRACTICES = ("patience", "self-compassion", "communication")
+
+ANSWERS: dict[str, tuple[str, ...]] = {
+    "full": (
+        "My partner came home late and I kept checking my phone the whole evening.",
+        "My chest got tight and I wanted to send another message right away.",
+        "I think I was worried that I did not matter to him.",
+        "She was probably tired after a long day at work.",
+        "Next time I could take a few slow breaths before I answer.",
+    ),
+    "unsure": ("I don't know.", "I'm not sure.", "I don't really know.", "Not sure.", "No idea."),
+    "short": ("Work.", "Dinner.", "Yesterday.", "The kitchen.", "My sister."),
+    "harsh": (
+        "It's all my fault.",
+        "I'm so stupid.",
+        "I always ruin things.",
+        "I'm useless at this.",
+        "I hate myself for it.",
+    ),
+    "feeling": (
+        "I felt afraid that he would leave.",
+        "I was really angry.",
+        "Mostly I felt lonely.",
+        "I felt hurt when she laughed.",
+        "I get anxious when he is late.",
+    ),
+}
+"""What the scripted user says to each step, by class; silence is the sixth class."""
+
+FEELING_OF = {
+    "I felt afraid that he would leave.": "afraid",
+    "I was really angry.": "angry",
+    "Mostly I felt lonely.": "lonely",
+    "I felt hurt when she laughed.": "hurt",
+    "I get anxious when he is late.": "anxious",
+}
+CLASSES = ("silence", *ANSWERS)
+
+NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+MOOD_FRAMES = ("about a {n}", "I'd say {n}", "{n} out of ten", "maybe a {n}", "probably {n}")
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "repeat": ("repeat", "repeat the question"),
+    "skip": ("skip", "skip this one"),
+    "pause": ("pause", "hold on"),
+    "resume": ("continue", "carry on"),
+    "stop": ("stop", "end the session"),
+    "help": ("help", "what can I say"),
+    "slower": ("slower", "speak slower"),
+    "faster": ("faster", "speak faster"),
+}
+"""Each command as one word and as a phrase."""
+
+ONE_QUESTION = """\
+id = "bench-one"
+title = "One question"
+summary = "One question, for the benchmark."
+
+[opening]
+say = ["Let's begin."]
+
+[[steps]]
+id = "moment"
+prompt = "Think of a moment this week when you felt impatient. What was happening?"
+acknowledge = "Thank you."
+
+[closing]
+say = ["Goodbye for now."]
+"""
+
+PRAISE = re.compile(
+    r"thank you for|brave|kind and doable|already a kind of|makes sense|takes care|well done|"
+    r"that's great|wonderful|good job|beautiful|honest|thank you"
+)
+"""What praises an answer: never said after a non-answer."""
+REFRAME = re.compile(
+    r"friend|gentl|kind(?:er|ly|ness)? to yourself|hard on yourself|harsh|deserve|"
+    r"self-compassion|human|be kind"
+)
+"""What marks a self-compassionate reframe."""
+
+
+# ---- the scripted user's voice ---------------------------------------------------------------
+def synth(voice: str, text: str) -> bytes:
+    """16 kHz mono int16 PCM of ``text`` in ``voice`` (cached), 0.3 s of silence either side."""
+    engine, name = VOICES[voice]
+    key = hashlib.sha1(f"{engine}:{name}:{text}".encode()).hexdigest()[:16]
+    path = CACHE / voice / f"{key}.wav"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = Path(tmp) / "raw.wav"
+            if engine == "festival":
+                text_file = Path(tmp) / "text.txt"
+                text_file.write_text(text)
+                subprocess.run(
+                    ["text2wave", "-eval", f"({name})", "-o", str(raw), str(text_file)],
+                    check=True,
+                    capture_output=True,
+                )
+            else:
+                subprocess.run(
+                    ["espeak-ng", "-v", name, "-w", str(raw), text], check=True, capture_output=True
+                )
+            out = Path(tmp) / "out.wav"
+            subprocess.run(
+                ["sox", "-D", "-R", "-V1", str(raw), "-t", "wav", "-e", "signed-integer"]
+                + ["-b", "16", "-c", "1", "-r", "16000", str(out)]
+                + ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%"]
+                + ["reverse", "norm", "-3", "pad", "0.3", "0.3"],
+                check=True,
+                capture_output=True,
+            )
+            shutil.move(str(out), path)
+    return read_wav(path)
+
+
+# ---- one session --------------------------------------------------------------------------
+@dataclass
+class Line:
+    text: str
+    at: int = 0
+    """Audio time the rendered line starts (samples)."""
+    onset: int = 0
+    """Audible start (samples, absolute)."""
+    offset: int = 0
+    """Audible end (samples, absolute)."""
+
+
+@dataclass
+class Log:
+    """What happened in one session, in order: ("coach", Line), ("listen", at), ("heard", ev)."""
+
+    items: list[tuple[str, object]] = field(default_factory=list)
+
+    def last_line(self) -> str:
+        for kind, item in reversed(self.items):
+            if kind == "coach" and isinstance(item, Line):
+                return item.text
+        return ""
+
+
+class TimedSink:
+    """Keeps where each line starts and where its sound is audible."""
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+
+    def play(self, pcm: bytes, at: int) -> None:
+        line = next(
+            (i for k, i in reversed(self.log.items) if k == "coach" and isinstance(i, Line)), None
+        )
+        if line is None:
+            return
+        onset, offset = audible(pcm)
+        line.at, line.onset, line.offset = at, at + onset, at + offset
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def audible(pcm: bytes, threshold: int = 400) -> tuple[int, int]:
+    """First and last sample louder than ``threshold`` (10 ms windows)."""
+    import numpy as np
+
+    samples = np.abs(np.frombuffer(pcm, dtype=np.int16).astype(np.int32))
+    window = 160
+    n = len(samples) // window
+    if n == 0:
+        return 0, 0
+    peaks = samples[: n * window].reshape(n, window).max(axis=1)
+    loud = np.nonzero(peaks > threshold)[0]
+    if len(loud) == 0:
+        return 0, 0
+    return int(loud[0]) * window, (int(loud[-1]) + 1) * window
+
+
+class Recording:
+    """Progress: the coach's lines and what was heard, into the log."""
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+
+    def coach(self, text: str) -> None:
+        self.log.items.append(("coach", Line(text)))
+
+    def heard(self, event: ListenEvent) -> None:
+        if isinstance(event, Final | NoAnswer):
+            self.log.items.append(("heard", event))
+
+    def note(self, text: str) -> None:
+        """Notes are not part of the dialogue."""
+
+
+Respond = Callable[[str], bytes | None]
+
+
+class ScriptedUser:
+    """Answers each listening turn with what ``respond`` says to the coach's last line."""
+
+    name = "scripted user"
+
+    def __init__(self, log: Log, respond: Respond) -> None:
+        self.log = log
+        self.respond = respond
+        self._pending: int | None = None
+        self.audio_end = 0
+
+    def listening(self, at: int) -> None:
+        self.log.items.append(("listen", at))
+        self._pending = at
+
+    def frames(self) -> Iterator[AudioChunk]:
+        start = 0
+        while start < seconds_to_samples(900.0):
+            if self._pending is not None and start >= self._pending:
+                self._pending = None
+                pcm = self.respond(self.log.last_line())
+                for frame in _split(pcm or b""):
+                    yield AudioChunk(pcm=frame, start=start)
+                    start += FRAME_SAMPLES
+                continue
+            yield AudioChunk(pcm=SILENT_FRAME, start=start)
+            start += FRAME_SAMPLES
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+@dataclass
+class Bench:
+    recognizer: object
+    settings: Settings
+    work: Path
+
+    def run(
+        self,
+        script: SessionScript,
+        respond: Respond,
+        mood: bool = False,
+        first_run: bool = False,
+    ) -> tuple[SessionRecord, Log]:
+        log = Log()
+        settings = self.settings
+        state = self.work / "state.toml"
+        if first_run and state.exists():
+            state.unlink()
+        options = CoachOptions.from_settings(settings, state if first_run else None)
+        options = _with(options, mood_checkin=mood)
+        checker = phrase_checker(self.recognizer, options.spotter.book.grammar())
+        listener = Listener(
+            self.recognizer,  # type: ignore[arg-type]
+            answer_timing(settings),
+            settings.listen.vad_mode,
+            checker=checker,
+            unfinished=seems_unfinished,
+        )
+        tts = TextToSpeech(self.work / "voice-cache", rate=settings.coach.rate)
+        gate = HalfDuplexGate(seconds_to_samples(settings.listen.gate_tail_s))
+        user = ScriptedUser(log, respond)
+        loop = SessionLoop(user, listener, Voice(tts, TimedSink(log), gate), Recording(log))
+        journal = Journal(self.work / "journal")
+        try:
+            machine = SessionMachine(
+                script,
+                loop,
+                Recorder(journal, script.id, self.recognizer.info),
+                options,  # type: ignore[attr-defined]
+            )
+            record = loop.run(machine)
+        finally:
+            journal.close()
+            if checker is not None:
+                checker.close()
+        return record, log
+
+
+def _with(options: CoachOptions, **changes: object) -> CoachOptions:
+    from dataclasses import replace
+
+    return replace(options, **changes)  # type: ignore[arg-type]
+
+
+# ---- judging ------------------------------------------------------------------------------
+def replies(log: Log) -> list[tuple[ListenEvent, list[str]]]:
+    """Each heard event with the coach's lines after it, up to the next listening turn."""
+    found: list[tuple[ListenEvent, list[str]]] = []
+    current: list[str] | None = None
+    for kind, item in log.items:
+        if kind == "heard" and isinstance(item, Final | NoAnswer):
+            current = []
+            found.append((item, current))
+        elif kind == "coach" and current is not None and isinstance(item, Line):
+            current.append(item.text)
+        elif kind == "listen":
+            current = None
+    return found
+
+
+def fits(kind: str, said: str, lines: list[str], prompts: set[str]) -> bool:
+    """Does the coach's reply fit what the user said? ``prompts``: the script's questions and
+    closing lines, which are not part of the reply to an answer."""
+    own = [line for line in lines if line not in prompts]
+    ack = " ".join(own).lower()
+    asks_more = any(line.rstrip().endswith("?") for line in own) or any(
+        line in FOLLOW_UPS for line in lines
+    )
+    if not lines:
+        return False
+    if kind in ("silence", "unsure"):
+        return not PRAISE.search(ack)
+    if kind == "short":
+        return asks_more and not PRAISE.search(ack)
+    if kind == "harsh":
+        return bool(REFRAME.search(ack))
+    if kind == "feeling":
+        return FEELING_OF[said] in ack
+    return bool(ack.strip()) and "all right" not in ack and "take your time" not in ack
+
+
+FOLLOW_UPS: set[str] = set()
+"""Every follow-up prompt of the practices (filled as scripts are read)."""
+
+
+def questions(script: SessionScript) -> set[str]:
+    """The script's questions and follow-ups: the lines that ask for reflection."""
+    asked = {s.prompt for s in script.steps if s.type.value == "question"}
+    return asked | {f.prompt for s in script.steps for f in s.follow_ups}
+
+
+def step_prompts(script: SessionScript) -> set[str]:
+    """The script's own lines that are not replies to an answer: questions and closing."""
+    follow = {f.prompt for s in script.steps for f in s.follow_ups}
+    FOLLOW_UPS.update(follow)
+    return {s.prompt for s in script.steps} | follow | set(script.closing)
+
+
+@dataclass
+class Tally:
+    fit: Counter[str] = field(default_factory=Counter)
+    total: Counter[str] = field(default_factory=Counter)
+    praised_non_answer: int = 0
+    moods: int = 0
+    moods_ok: int = 0
+    moods_stored: int = 0
+    reasks: int = 0
+    commands: Counter[str] = field(default_factory=Counter)
+    commands_ok: Counter[str] = field(default_factory=Counter)
+    confirmed: int = 0
+    answers: int = 0
+    false_commands: int = 0
+    confirms_on_answers: int = 0
+    gaps: list[tuple[float, float]] = field(default_factory=list)
+    """(measured gap, expected pause) in seconds."""
+    misses: list[str] = field(default_factory=list)
+
+
+def gaps(log: Log, tally: Tally, pause: Callable[[str], float]) -> None:
+    previous: Line | None = None
+    for kind, item in log.items:
+        if kind == "coach" and isinstance(item, Line):
+            if previous is not None and item.onset > 0:
+                gap = (item.onset - previous.offset) / SAMPLE_RATE
+                tally.gaps.append((gap, pause(item.text)))
+            previous = item
+        elif kind in ("heard", "listen"):
+            previous = None
+
+
+def commands_in(record: SessionRecord) -> list[str]:
+    return [e for turn in record.turns for e in turn.events if e.startswith("command:")]
+
+
+# ---- the scenarios ------------------------------------------------------------------------
+class ClassUser:
+    """Answers each of a script's questions once with an answer of one class; a follow-up with a
+    full answer; "no" to "did you want to …?"."""
+
+    def __init__(self, voice: str, kind: str, script: SessionScript) -> None:
+        self.voice = voice
+        self.kind = kind
+        self.prompts = [s.prompt for s in script.steps]
+        self.said: dict[str, str] = {}
+        """What was said to each question (by its prompt)."""
+
+    def __call__(self, line: str) -> bytes | None:
+        if "did you want to" in line.lower():
+            return synth(self.voice, "No.")
+        for position, prompt in enumerate(self.prompts):
+            if line.endswith(prompt) and prompt not in self.said:
+                if self.kind == "silence":
+                    self.said[prompt] = ""
+                    return None
+                sentences = ANSWERS[self.kind]
+                self.said[prompt] = sentences[position % len(sentences)]
+                return synth(self.voice, self.said[prompt])
+        if line.endswith(tuple(self.prompts)) and self.kind == "silence":
+            return None  # the reprompt: still nothing
+        return synth(self.voice, ANSWERS["full"][0])  # a follow-up: a full answer
+
+
+def class_sessions(bench: Bench, voice: str, index: int, tally: Tally, pause: PauseRule) -> None:
+    for number, kind in enumerate(CLASSES):
+        topic = PRACTICES[(index + number) % len(PRACTICES)]
+        script = find_script(topic, None)
+        user = ClassUser(voice, kind, script)
+        record, log = bench.run(script, user)
+        prompts = step_prompts(script)
+        gaps(log, tally, pause.expected(questions(script)))
+        for turn in record.turns:
+            tally.answers += turn.answer is not None
+        tally.false_commands += len(commands_in(record))
+        tally.confirms_on_answers += sum(
+            "did you want to" in line.lower() for t in record.turns for line in t.coach_lines
+        )
+        judge_replies(log, user, prompts, tally)
+
+
+def judge_replies(log: Log, user: ClassUser, prompts: set[str], tally: Tally) -> None:
+    """The reply to the first answer to each question, judged against the answer's class."""
+    asked: set[str] = set()
+    current = ""
+    reply_to = {id(event): lines for event, lines in replies(log)}
+    for kind, item in log.items:
+        if kind == "coach" and isinstance(item, Line):
+            current = next((p for p in user.prompts if item.text.endswith(p)), "")
+        if kind != "heard" or not current or current in asked:
+            continue
+        asked.add(current)
+        lines = reply_to[id(item)]
+        said = user.said.get(current, "")
+        ok = fits(user.kind, said, lines, prompts)
+        tally.total[user.kind] += 1
+        tally.fit[user.kind] += ok
+        own = " ".join(x for x in lines if x not in prompts).lower()
+        if user.kind in ("silence", "unsure") and PRAISE.search(own):
+            tally.praised_non_answer += 1
+        if not ok:
+            heard = item.utterance.text if isinstance(item, Final) else "(nothing)"
+            tally.misses.append(f"{user.voice} {user.kind}: {said!r} heard {heard!r} → {lines}")
+
+
+class MoodUser:
+    """Says one rating to the first mood question, another to the last; asked again, says it
+    again, or in the form the coach gives as an example ("like this: six out of ten")."""
+
+    def __init__(self, voice: str, before: str, after: str) -> None:
+        self.voice = voice
+        self.before = before
+        self.after = after
+        self.current = before
+        self.asked: Counter[str] = Counter()
+
+    def __call__(self, line: str) -> bytes | None:
+        low = line.lower()
+        if "did you want to" in low:
+            return synth(self.voice, "No.")
+        if "how are you feeling" in low:
+            last = low.startswith("and now") or "finish" in low
+            self.current = self.after if last else self.before
+        elif not ("one to ten" in low or "number" in low or "which" in low):
+            return synth(self.voice, ANSWERS["full"][0])
+        self.asked[self.current] += 1
+        if "like this" in low and "out of ten" in low:
+            word = next(w for w in NUMBERS if re.search(rf"\b{w}\b", self.current))
+            return synth(self.voice, f"{word} out of ten")
+        return synth(self.voice, self.current)
+
+
+def mood_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -> None:
+    script = one_question(bench)
+    spoken = list(NUMBERS) + [
+        MOOD_FRAMES[i % len(MOOD_FRAMES)].format(n=n) for i, n in enumerate(NUMBERS)
+    ]
+    for i in range(0, len(spoken), 2):
+        user = MoodUser(voice, spoken[i], spoken[i + 1])
+        record, log = bench.run(script, user, mood=True)
+        gaps(log, tally, pause.expected(questions(script)))
+        tally.false_commands += len(commands_in(record))
+        for said, got in ((user.before, record.mood_before), (user.after, record.mood_after)):
+            want = next(n for n, word in enumerate(NUMBERS, 1) if re.search(rf"\b{word}\b", said))
+            tally.moods += 1
+            tally.moods_ok += got == want
+            tally.moods_stored += got is not None
+            tally.reasks += max(0, user.asked[said] - 1)
+            if got != want:
+                heard = [
+                    t.answer.text if t.answer else ""
+                    for t in record.turns
+                    if t.prompt_id.startswith("mood")
+                ]
+                tally.misses.append(f"{voice} mood {said!r} → {got} (heard {heard})")
+
+
+class CommandUser:
+    """Says a command to the first question; "yes" to "did you want to …?"; "continue" when
+    paused; a full answer otherwise."""
+
+    def __init__(self, voice: str, form: str) -> None:
+        self.voice = voice
+        self.form = form
+        self.said = False
+
+    def __call__(self, line: str) -> bytes | None:
+        low = line.lower()
+        if "did you want to" in low or "would you like to end" in low:
+            return synth(self.voice, "Yes.")
+        if "say continue" in low or "paused" in low:
+            return synth(self.voice, "continue")
+        if not self.said:
+            self.said = True
+            return synth(self.voice, self.form)
+        return synth(self.voice, ANSWERS["full"][0])
+
+
+def command_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -> None:
+    script = one_question(bench)
+    for command, forms in COMMANDS.items():
+        for form in forms:
+            record, log = bench.run(script, CommandUser(voice, form))
+            gaps(log, tally, pause.expected(questions(script)))
+            got = commands_in(record)
+            kind = "one word" if " " not in form else "phrase"
+            tally.commands[kind] += 1
+            ok = bool(got) and got[0] == f"command:{command}"
+            tally.commands_ok[kind] += ok
+            tally.confirmed += any(
+                "did you want to" in line.lower() for t in record.turns for line in t.coach_lines
+            )
+            if not ok:
+                heard = [t.answer.text for t in record.turns if t.answer]
+                tally.misses.append(f"{voice} command {form!r} → {got} (answers {heard})")
+
+
+def one_question(bench: Bench) -> SessionScript:
+    folder = bench.work / "scripts"
+    folder.mkdir(exist_ok=True)
+    (folder / "bench-one.toml").write_text(ONE_QUESTION)
+    return find_script("bench-one", folder)
+
+
+@dataclass
+class PauseRule:
+    """The pause the coach is configured to leave before a line (None: not configured)."""
+
+    line: float | None
+    question: float | None
+
+    def expected(self, prompts: set[str]) -> Callable[[str], float]:
+        def rule(text: str) -> float:
+            base = self.line if self.line is not None else 0.0
+            if self.question is not None and any(text.endswith(p) for p in prompts):
+                return self.question
+            return base
+
+        return rule
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PauseRule:
+        coach = settings.coach
+        return cls(getattr(coach, "pause_s", None), getattr(coach, "question_pause_s", None))
+
+
+def first_session_speech(bench: Bench) -> tuple[float, float, int]:
+    """The first-ever session: seconds of the coach's speech until its first question starts
+    and until it ends, and lines that repeat a phrase of the line before."""
+    script = find_script("patience", None)
+    _, log = bench.run(script, lambda line: None, mood=True, first_run=True)
+    lines: list[Line] = []
+    for kind, item in log.items:
+        if kind == "coach" and isinstance(item, Line):
+            lines.append(item)
+        if kind == "listen" and lines:
+            start = lines[0].onset
+            return (
+                (lines[-1].onset - start) / SAMPLE_RATE,
+                (lines[-1].offset - start) / SAMPLE_RATE,
+                repeated_lines(log),
+            )
+    return float("nan"), float("nan"), 0
+
+
+def repeated_lines(log: Log) -> int:
+    """Lines that repeat a phrase of the line before (four words or more in common)."""
+    count = 0
+    previous = ""
+    for kind, item in log.items:
+        if kind == "coach" and isinstance(item, Line):
+            if previous and _shared_phrase(previous, item.text):
+                count += 1
+            previous = item.text
+        elif kind == "listen":
+            previous = ""
+    return count
+
+
+def _shared_phrase(a: str, b: str, n: int = 3) -> bool:
+    def grams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z']+", text.lower())
+        return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+    return bool(grams(a) & grams(b))
+
+
+# ---- report -------------------------------------------------------------------------------
+def pct(a: int, b: int) -> str:
+    return f"{a}/{b} = {100 * a / b:.1f}%" if b else "n/a"
+
+
+def report(label: str, tally: Tally, pause: PauseRule) -> None:
+    print(f"\n{label}")
+    fit = sum(tally.fit.values())
+    total = sum(tally.total.values())
+    print(f"  replies fitting the class   {pct(fit, total)}")
+    for kind in CLASSES:
+        if tally.total[kind]:
+            print(f"    {kind:<9} {pct(tally.fit[kind], tally.total[kind])}")
+    print(f"  non-answers praised         {tally.praised_non_answer}")
+    print(
+        f"  moods captured              {pct(tally.moods_ok, tally.moods)}  re-asks {tally.reasks}"
+    )
+    for kind in ("one word", "phrase"):
+        ok, n = tally.commands_ok[kind], tally.commands[kind]
+        print(f"  commands ({kind:<8})        {pct(ok, n)}")
+    print(f"  confirmations asked (cmds)  {tally.confirmed}")
+    print(f"  false commands on answers   {tally.false_commands} (of {tally.answers} answers)")
+    print(f"  confirmations on answers    {tally.confirms_on_answers}")
+    if tally.gaps:
+        measured = [g for g, _ in tally.gaps]
+        within = sum(abs(g - p) <= 0.1 for g, p in tally.gaps)
+        print(
+            f"  gaps between lines          n={len(measured)} min {min(measured):.2f} s, "
+            f"median {statistics.median(measured):.2f} s, max {max(measured):.2f} s; "
+            f"within configured ±0.1 s: {pct(within, len(measured))} "
+            f"(line {pause.line}, question {pause.question})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voices", default=",".join(VOICES))
+    parser.add_argument("--only", choices=("classes", "moods", "commands", "first"), default=None)
+    parser.add_argument("--verbose", action="store_true", help="List every miss.")
+    args = parser.parse_args()
+    voices = [v for v in args.voices.split(",") if v]
+    from voicecoach.speech.sphinx_engine import SphinxRecognizer
+
+    settings = Settings()
+    pause = PauseRule.from_settings(settings)
+    total = Tally()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = Bench(SphinxRecognizer(), settings, Path(tmp))
+        if args.only in (None, "first"):
+            starts, ends, repeats = first_session_speech(bench)
+            print(
+                f"first session: first question starts {starts:.1f} s and ends {ends:.1f} s "
+                f"after the coach's first word; lines repeating the line before: {repeats}"
+            )
+        for index, voice in enumerate(voices):
+            tally = Tally()
+            if args.only in (None, "classes"):
+                class_sessions(bench, voice, index, tally, pause)
+            if args.only in (None, "moods"):
+                mood_sessions(bench, voice, tally, pause)
+            if args.only in (None, "commands"):
+                command_sessions(bench, voice, tally, pause)
+            report(f"PocketSphinx, voice {voice}", tally, pause)
+            merge(total, tally)
+            if args.verbose:
+                print("   ", "\n    ".join(tally.misses))
+        report(f"PocketSphinx, all voices ({', '.join(voices)})", total, pause)
+
+
+def merge(into: Tally, tally: Tally) -> None:
+    into.fit.update(tally.fit)
+    into.total.update(tally.total)
+    into.praised_non_answer += tally.praised_non_answer
+    into.moods += tally.moods
+    into.moods_ok += tally.moods_ok
+    into.moods_stored += tally.moods_stored
+    into.reasks += tally.reasks
+    into.commands.update(tally.commands)
+    into.commands_ok.update(tally.commands_ok)
+    into.confirmed += tally.confirmed
+    into.answers += tally.answers
+    into.false_commands += tally.false_commands
+    into.confirms_on_answers += tally.confirms_on_answers
+    into.gaps += tally.gaps
+    into.misses += tally.misses
+
+
+if __name__ == "__main__":
+    main()
