@@ -37,7 +37,7 @@ class ScriptedLoop:
         self.listening = False
         self.rate = 160
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, pause: float = 0.0) -> None:
         self.said.append(text)
 
     def listen(self, wait: int | None = None) -> None:
@@ -110,14 +110,16 @@ def test_every_shipped_script_runs_from_mood_to_mood(journal: Journal, topic: st
     assert s.io.said[: len(script.opening)] == list(script.opening)
     assert s.io.said[len(script.opening)] == MOOD_BEFORE
     s.hear("about a six")
-    for _ in script.steps:
+    for _ in range(2 * len(script.steps)):  # a step's check may ask once more
+        if s.io.said[-1] == MOOD_AFTER:
+            break
         s.hear(ANSWER)
     assert s.io.said[-1] == MOOD_AFTER
     s.hear("eight out of ten")
     record = s.record
     assert s.machine.state is State.DONE and record.status is Status.COMPLETED
     assert (record.mood_before, record.mood_after) == (6, 8)
-    ids = [t.prompt_id for t in record.turns]
+    ids = [t.prompt_id for t in record.turns if "." not in t.prompt_id]
     assert ids == ["mood-before", *(step.id for step in script.steps), "mood-after"]
     assert record.closing_lines == script.closing
     assert journal.get(record.id) == record, "the journal holds what the machine kept"
@@ -133,7 +135,7 @@ def test_the_bare_machine_asks_no_mood(journal: Journal) -> None:
 
 @pytest.mark.parametrize(
     ("said", "mood"),
-    [("seven", 7), ("i don't know", None), ("pretty good", None), ("nine out of 10", 9)],
+    [("seven", 7), ("i don't know", None), ("nine out of 10", 9)],
 )
 def test_the_mood_is_kept_as_a_number_or_none(
     journal: Journal, said: str, mood: int | None

@@ -51,6 +51,10 @@ class CoachSettings:
     """Ask "from one to ten, how are you feeling?" at the start and at the end."""
     rate_step: int = field(default=25, metadata=_num(5, 100))
     """Words per minute "slower" / "faster" change the speaking rate by."""
+    pause_s: float = field(default=0.6, metadata=_num(0.0, 5.0))
+    """Seconds of silence between two of the coach's lines."""
+    question_pause_s: float = field(default=1.0, metadata=_num(0.0, 5.0))
+    """Seconds of silence before a question that asks for reflection."""
 
 
 @dataclass(frozen=True)

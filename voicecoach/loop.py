@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from array import array
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -26,9 +27,10 @@ from voicecoach.audio.devices import RetryPolicy, reopen_with_retries
 from voicecoach.audio.gate import HalfDuplexGate
 from voicecoach.audio.sink import AudioSink
 from voicecoach.audio.source import AudioSource
+from voicecoach.coach import options as say
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.errors import AudioDeviceError
-from voicecoach.frames import AudioChunk
+from voicecoach.frames import AudioChunk, seconds_to_samples
 from voicecoach.speech.events import ListenEvent, Partial
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.tts import TextToSpeech
@@ -42,6 +44,9 @@ RATE_RANGE = (80, 300)
 
 DEVICE_BACK = "I can hear you again. Let's continue."
 """Said when a lost device is back, before the current question is asked again."""
+
+GOODBYE = say.GOODBYE
+"""Said when the session is stopped from outside (Ctrl-C): short, at most a second."""
 
 
 class Progress(Protocol):
@@ -76,12 +81,35 @@ class Voice:
         self.sink = sink
         self.gate = gate
 
-    def say(self, text: str, now: int) -> None:
+    def say(self, text: str, now: int, pause: float = 0.0) -> None:
+        """Say a line; when it follows another line, ``pause`` seconds of silence come between
+        them (the rendered silence at either end is trimmed, so the pause is what is heard)."""
         if urgent():
             return  # SIGTERM or a second Ctrl-C: nothing more is said
-        pcm = self.tts.render(text)
-        start = self.gate.coach_speaks(now, len(pcm) // 2)
+        pcm = trim_silence(self.tts.render(text))
+        after = self.gate.speech_end + seconds_to_samples(pause) if self.gate.speech_end else 0
+        start = self.gate.coach_speaks(max(now, after), len(pcm) // 2)
         self.sink.play(pcm, start)
+
+
+SILENCE_LEVEL = 300
+"""Peak sample level (int16) below which a 10 ms window at a line's edge is silence."""
+
+
+def trim_silence(pcm: bytes, keep: int = 480) -> bytes:
+    """PCM with the silence at its start and end cut, ``keep`` samples (30 ms) left each side."""
+    samples = array("h", pcm)
+    window = 160
+    loud = [
+        i
+        for i in range(0, len(samples), window)
+        if max(map(abs, samples[i : i + window]), default=0) > SILENCE_LEVEL
+    ]
+    if not loud:
+        return pcm
+    first = max(0, loud[0] - keep)
+    last = min(len(samples), loud[-1] + window + keep)
+    return samples[first:last].tobytes()
 
 
 class SessionLoop:
@@ -106,13 +134,13 @@ class SessionLoop:
         """Optional: given every frame the listener gets (set by `session` when saving audio)."""
 
     # CoachIO, for the machine
-    def say(self, text: str) -> None:
+    def say(self, text: str, pause: float = 0.0) -> None:
         self._show_heard()
         self.progress.coach(text)
         if self._device_lost is not None:
             return  # not heard: the question is asked again once the device is back
         try:
-            self.voice.say(text, self.now)
+            self.voice.say(text, self.now, pause)
         except AudioDeviceError as exc:
             self._device_lost = exc
 
@@ -142,7 +170,7 @@ class SessionLoop:
         while not machine.finished:
             if self.stop_requested.is_set():
                 self.listener.cancel()
-                machine.stop()
+                machine.stop(line=GOODBYE)
                 break
             try:
                 chunk = self._next_frame(frames)

@@ -17,6 +17,7 @@ from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
 from voicecoach.audio.source import AudioSource, ScriptedAnswers, WavFileSource
 from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
 from voicecoach.cli.progress import TerminalProgress
+from voicecoach.coach.continuity import journal_history
 from voicecoach.coach.intents import seems_unfinished
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.options import CoachOptions
@@ -126,6 +127,8 @@ def run_session(
         gate = HalfDuplexGate(seconds_to_samples(config.listen.gate_tail_s))
         timing = answer_timing(config)
         coach = coach_options(config, home, options)
+        if not options.demo:
+            coach = replace(coach, history=journal_history(journal))
         checker = recognizer.phrase_checker(coach.spotter.book.grammar())
         tts = voice.tts
         listener = Listener(

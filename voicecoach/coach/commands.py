@@ -5,6 +5,9 @@ together.
   command, unless the phrase recogniser clearly heard a *different* command.
 - Otherwise the phrase recogniser's choice is taken when the open transcript sounds like it
   (agreement at least ``min_agreement``): "ricky" for "repeat", "and tenure" for "continue".
+- A one- or two-word utterance weighs the phrase recogniser more: its choice is taken from a
+  lower agreement (``short_agreement``), and between that and ``unsure_floor`` the command is
+  *unsure*: the coach asks before acting ("Did you want to skip this one?").
 - Anything longer than a command, or heard only by one of the two, is an answer.
 """
 
@@ -15,9 +18,26 @@ from dataclasses import dataclass
 from voicecoach.coach.intents import Command, PhraseBook
 from voicecoach.speech.events import Final
 from voicecoach.speech.grammar import Recheck, RecheckedFinal
+from voicecoach.text import normalise
 
 MIN_AGREEMENT = 0.45
 """Default: how closely the open transcript must sound like the phrase recogniser's choice."""
+SHORT_AGREEMENT = 0.4
+"""For one or two words heard: the agreement from which the phrase recogniser is trusted."""
+UNSURE_FLOOR = 0.2
+"""For one or two words heard: below ``SHORT_AGREEMENT`` but at least this, ask first."""
+SHORT_UTTERANCE = 2
+"""Words in an utterance short enough to weigh the phrase recogniser more."""
+
+
+@dataclass(frozen=True)
+class Spotted:
+    """A command heard in an utterance."""
+
+    command: Command
+    """Which command."""
+    sure: bool = True
+    """False: it only may be the command; the coach asks before acting on it."""
 
 
 @dataclass(frozen=True)
@@ -31,11 +51,33 @@ class CommandSpotter:
     weak), 1.0 only an exact transcript."""
 
     def command(self, final: Final) -> Command | None:
-        """The command a final utterance is, or None for an answer."""
+        """The command a final utterance surely is, or None for an answer (or an unsure one)."""
+        spotted = self.spot(final)
+        return spotted.command if spotted is not None and spotted.sure else None
+
+    def spot(self, final: Final) -> Spotted | None:
+        """The command a final utterance is or may be, or None for an answer."""
         if final.capped:
             return None
         recheck = final.recheck if isinstance(final, RecheckedFinal) else None
-        return self.decide(final.utterance.text, recheck)
+        sure = self.decide(final.utterance.text, recheck)
+        if sure is not None:
+            return Spotted(sure)
+        return self._short(final.utterance.text, recheck)
+
+    def _short(self, text: str, recheck: Recheck | None) -> Spotted | None:
+        """A one- or two-word utterance the phrase recogniser heard as a command."""
+        words = normalise(text).split()
+        if not words or len(words) > SHORT_UTTERANCE or recheck is None or not recheck.phrase:
+            return None
+        heard = self.book.command_of(recheck.phrase)
+        if heard is None or normalise(text) in self.book.others:
+            return None  # a short reply the grammar also holds ("no", "maybe") is an answer
+        if recheck.agreement >= min(self.min_agreement, SHORT_AGREEMENT):
+            return Spotted(heard)
+        if recheck.agreement >= UNSURE_FLOOR:
+            return Spotted(heard, sure=False)
+        return None
 
     def decide(self, text: str, recheck: Recheck | None) -> Command | None:
         said = self.book.match(text)
@@ -45,5 +87,7 @@ class CommandSpotter:
                 return None
             return said
         if heard is not None and recheck is not None and recheck.agreement >= self.min_agreement:
-            return heard
+            longest = max((len(p.split()) for p in self.book.phrases()), default=0)
+            if len(normalise(text).split()) <= longest + 2:  # never inside a real answer
+                return heard
         return None

@@ -17,6 +17,8 @@ class State(Enum):
     INTRO = "intro"
     ASKING = "asking"
     LISTENING = "listening"
+    CONFIRMING = "confirming"
+    """A short utterance may have been a command: the coach asked, and listens for yes or no."""
     ACKNOWLEDGING = "acknowledging"
     PAUSED = "paused"
     SAFETY = "safety"
@@ -26,7 +28,9 @@ class State(Enum):
 
 
 LIVE = [s for s in State if s not in (State.DONE, State.STOPPED)]
-TALKING = [State.ASKING, State.LISTENING, State.ACKNOWLEDGING, State.SAFETY]
+TALKING = [State.ASKING, State.LISTENING, State.CONFIRMING, State.ACKNOWLEDGING, State.SAFETY]
+HEARING = [State.LISTENING, State.CONFIRMING]
+"""States that take an answer or a command."""
 """States a pause can interrupt (a voice command, or a lost audio device)."""
 
 TRANSITIONS: list[dict[str, Any]] = [
@@ -47,15 +51,24 @@ TRANSITIONS: list[dict[str, Any]] = [
     # What a listening turn heard.
     {
         "trigger": "answered",
-        "source": State.LISTENING,
+        "source": HEARING,
         "dest": State.ACKNOWLEDGING,
         "before": "keep_answer",
     },
     {
         "trigger": "danger",
-        "source": [State.LISTENING, State.PAUSED],
+        "source": [*HEARING, State.PAUSED],
         "dest": State.SAFETY,
         "before": "keep_concern",
+    },
+    # A mood not heard as a number, or two numbers: asked once more.
+    {"trigger": "reask", "source": State.LISTENING, "dest": "=", "before": "ask_mood_again"},
+    # A short utterance that may be a command: asked before acting.
+    {
+        "trigger": "confirm",
+        "source": State.LISTENING,
+        "dest": State.CONFIRMING,
+        "before": "hold_for_confirming",
     },
     {
         "trigger": "unanswered",
@@ -77,10 +90,10 @@ TRANSITIONS: list[dict[str, Any]] = [
         "before": "note_wait_over",
     },
     # Voice commands (see COMMAND_TRIGGERS).
-    {"trigger": "repeat", "source": State.LISTENING, "dest": State.ASKING, "before": "ask_again"},
+    {"trigger": "repeat", "source": HEARING, "dest": State.ASKING, "before": "ask_again"},
     {
         "trigger": "skip",
-        "source": State.LISTENING,
+        "source": HEARING,
         "dest": State.ACKNOWLEDGING,
         "before": "skip_it",
     },
@@ -90,20 +103,30 @@ TRANSITIONS: list[dict[str, Any]] = [
         "dest": "=",
         "before": "help_me",
     },
-    {"trigger": "rate", "source": State.LISTENING, "dest": State.ASKING, "before": "change_rate"},
-    {"trigger": "ready", "source": State.LISTENING, "dest": "=", "before": "still_listening"},
+    {"trigger": "help", "source": State.CONFIRMING, "dest": State.LISTENING, "before": "help_me"},
+    {"trigger": "rate", "source": HEARING, "dest": State.ASKING, "before": "change_rate"},
+    {"trigger": "ready", "source": HEARING, "dest": State.LISTENING, "before": "still_listening"},
     {"trigger": "ignored", "source": State.PAUSED, "dest": "="},
     {"trigger": "pause", "source": TALKING, "dest": State.PAUSED, "before": "note_pause"},
     {
         "trigger": "resume",
         "source": State.PAUSED,
         "dest": State.SAFETY,
-        "conditions": "paused_in_safety",
+        "conditions": ["paused_in_safety", "resumable"],
         "before": "note_resume",
     },
-    {"trigger": "resume", "source": State.PAUSED, "dest": State.ASKING, "before": "note_resume"},
-    # After a safety concern: go on, or end.
+    {
+        "trigger": "resume",
+        "source": State.PAUSED,
+        "dest": State.ASKING,
+        "conditions": "resumable",
+        "before": "note_resume",
+    },
+    # The device came back while the person had paused: still paused.
+    {"trigger": "resume", "source": State.PAUSED, "dest": None, "before": "keep_paused"},
+    # After a safety concern: go on, or end; after one that may be a mishearing, ask first.
     {"trigger": "carry_on", "source": State.SAFETY, "dest": State.ACKNOWLEDGING, "before": "go_on"},
+    {"trigger": "offer", "source": State.SAFETY, "dest": None, "before": "offer_end"},
     {"trigger": "finish", "source": State.CLOSING, "dest": State.DONE},
     {"trigger": "stop", "source": LIVE, "dest": State.STOPPED},
 ]

@@ -16,8 +16,7 @@ log = logging.getLogger(__name__)
 KEY = "first_run_done"
 
 FIRST_RUN_NOTE = (
-    "Before we begin, one thing to know: I am a practice tool for reflection. I am not therapy, "
-    "and I am not a crisis service."
+    "One thing first: I'm a practice tool for reflection, not therapy or a crisis service."
 )
 """Said once, before the very first session's opening lines."""
 

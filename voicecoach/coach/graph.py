@@ -34,7 +34,7 @@ def machine_lines() -> list[str]:
             label += f" [{transition['conditions']}]"
         for source in _sources(transition):
             dest = transition["dest"]
-            target = source if dest == "=" else dest
+            target = source if dest in ("=", None) else dest
             lines.append(f"    {source.value} --> {target.value} : {label}")
     lines += ["    done --> [*]", "    stopped --> [*]"]
     return lines
@@ -45,7 +45,9 @@ def _condition(follow_up: FollowUp) -> str:
         return f"fewer than {follow_up.max_words} words"
     if follow_up.when is When.MENTIONS:
         return "mentions " + ", ".join(follow_up.words[:3])
-    return "any answer"
+    if follow_up.when is When.ALWAYS:
+        return "any answer"
+    return f"{follow_up.when.value} answer"
 
 
 def script_lines(script: SessionScript, mood: bool) -> list[str]:

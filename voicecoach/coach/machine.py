@@ -14,24 +14,24 @@ from typing import Any, Protocol
 
 from transitions import Machine
 
+from voicecoach.coach import answers
 from voicecoach.coach import options as say
+from voicecoach.coach.answers import AnswerClass, Heard, classify
+from voicecoach.coach.commands import Spotted
+from voicecoach.coach.concern import check_concern, feedback
 from voicecoach.coach.dialogue import (
-    COMMAND_TRIGGERS,
     LIVE,
-    PAUSED_TRIGGERS,
     TALKING,
     TRANSITIONS,
     State,
 )
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done, mark_first_run_done
-from voicecoach.coach.intents import Command, wants_to_end
-from voicecoach.coach.numbers import parse_mood
 from voicecoach.coach.options import CoachOptions, help_line
 from voicecoach.coach.plan import Item, Kind, Plan
 from voicecoach.coach.recorder import Recorder
-from voicecoach.coach.safety import check_safety
-from voicecoach.coach.script import SessionScript
-from voicecoach.speech.events import Final, ListenEvent, NoAnswer
+from voicecoach.coach.script import Check, SessionScript
+from voicecoach.coach.understanding import Understanding
+from voicecoach.speech.events import Final
 from voicecoach.store.records import SessionRecord, Status
 
 __all__ = ["LIVE", "TALKING", "TRANSITIONS", "CoachIO", "SessionMachine", "State"]
@@ -40,8 +40,9 @@ __all__ = ["LIVE", "TALKING", "TRANSITIONS", "CoachIO", "SessionMachine", "State
 class CoachIO(Protocol):
     """What the machine asks of the loop."""
 
-    def say(self, text: str) -> None:
-        """Speak a line (returns once it is queued or heard)."""
+    def say(self, text: str, pause: float = 0.0) -> None:
+        """Speak a line (returns once it is queued or heard), after ``pause`` seconds of
+        silence when it follows another line."""
         ...
 
     def listen(self, wait: int | None = None) -> None:
@@ -58,7 +59,7 @@ class CoachIO(Protocol):
         ...
 
 
-class SessionMachine:
+class SessionMachine(Understanding):
     """Runs one session script: intro, each question in turn, closing."""
 
     state: State
@@ -72,6 +73,9 @@ class SessionMachine:
     pause: Callable[..., bool]
     resume: Callable[..., bool]
     carry_on: Callable[..., bool]
+    offer: Callable[..., bool]
+    confirm: Callable[..., bool]
+    reask: Callable[..., bool]
     finish: Callable[..., bool]
     stop: Callable[..., bool]
     trigger: Callable[..., bool]
@@ -87,13 +91,20 @@ class SessionMachine:
         self.options = options or CoachOptions()
         self._io = io
         self.recorder = recorder
-        self.plan = Plan(script, mood=self.options.mood_checkin)
+        self.plan = Plan(script, mood=self.options.mood_checkin, last_step=self._last_step())
         self._resumed = False
         """Back from a pause: SAFETY only offers again to end."""
         self._reprompts = 0
         self._ack = ""
         """What ACKNOWLEDGING says."""
         self._paused_from: State | None = None
+        self._pause_reason = ""
+        self._mood_reasks = 0
+        self._held: tuple[Final, Spotted] | None = None
+        """The short utterance being confirmed as a command, and the command."""
+        self._checking_safe = False
+        """After a safety match that may be a mishearing: asked whether the person is safe."""
+        self._turns = 0
         self.machine = Machine(
             model=self,
             states=State,
@@ -117,40 +128,12 @@ class SessionMachine:
         """What is being asked."""
         return self.plan.current
 
-    def hear(self, event: ListenEvent) -> None:
-        """A listening turn reported something: fire the one trigger it stands for."""
-        if isinstance(event, NoAnswer):
-            self.unanswered(event=event)
-        elif isinstance(event, Final):
-            name, kwargs = self.understand(event)
-            self.trigger(name, **kwargs)
-
-    def understand(self, event: Final) -> tuple[str, dict[str, Any]]:
-        """The trigger a final utterance stands for, in this state."""
-        text = event.utterance.text
-        if self.state is State.SAFETY:
-            ends = self._command(event) is not Command.RESUME and wants_to_end(text)
-            return ("stop", {"line": say.END_AFTER_SAFETY}) if ends else ("carry_on", {})
-        if check_safety(text) is not None:
-            return "danger", {"event": event}
-        if self.state is State.PAUSED:
-            command = self._command(event)
-            if command is None or command not in PAUSED_TRIGGERS:
-                return "ignored", {"listening": True}
-            self.recorder.event(f"command:{command}")
-            name, kwargs = PAUSED_TRIGGERS[command]
-            return name, {**kwargs, "listening": True}
-        item = self.item
-        if item is not None and item.is_mood and parse_mood(text) is not None:
-            return "answered", {"event": event}
-        command = self._command(event)
-        if command is not None:
-            self.recorder.event(f"command:{command}")
-            return COMMAND_TRIGGERS[command]
-        return "answered", {"event": event}
-
-    def _command(self, event: Final) -> Command | None:
-        return self.options.spotter.command(event)
+    def _last_step(self) -> str:
+        look = self.script.look_back
+        history = self.options.history
+        if look is None or history is None:
+            return ""
+        return history(self.script.id, look.step)
 
     # ---- conditions -----------------------------------------------------------------------
     def has_more(self, **_: Any) -> bool:
@@ -162,10 +145,16 @@ class SessionMachine:
     def paused_in_safety(self, **_: Any) -> bool:
         return self._paused_from is State.SAFETY
 
+    def resumable(self, reason: str = "resume", **_: Any) -> bool:
+        """A device coming back resumes only a pause the device caused."""
+        return reason != "device-back" or self._pause_reason == "device-lost"
+
     # ---- callbacks ------------------------------------------------------------------------
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, question: bool = False) -> None:
+        """Say a line after the configured pause (longer before a question for reflection)."""
         self.recorder.coach_said(text)
-        self._io.say(text)
+        opt = self.options
+        self._io.say(text, pause=opt.question_pause_s if question else opt.pause_s)
 
     def on_enter_INTRO(self, **_: Any) -> None:
         state_file = self.options.first_run_file
@@ -181,6 +170,7 @@ class SessionMachine:
         if item is not None:
             self.recorder.start_turn(item.id, item.prompt)
         self._reprompts = self.options.reprompts
+        self._mood_reasks = self.options.mood_reasks
 
     def on_enter_ASKING(self, **_: Any) -> None:
         self._resumed = False
@@ -188,7 +178,8 @@ class SessionMachine:
         if item is None:  # pragma: no cover - ASKING is entered only with an item
             self.advance()
             return
-        self._say(item.prompt)
+        reflective = item.kind in (Kind.QUESTION, Kind.FOLLOW_UP, Kind.LOOK_BACK)
+        self._say(item.prompt, question=reflective)
         if item.expects_answer:
             self.listen()
         else:
@@ -201,7 +192,21 @@ class SessionMachine:
         self._reprompts -= 1
         self.recorder.event("reprompt")
         item = self.item
-        self._say(say.REPROMPT.format(prompt=item.prompt if item else ""))
+        self._say(say.REPROMPT.format(prompt=item.prompt if item else ""), question=True)
+
+    def ask_mood_again(self, line: str, **_: Any) -> None:
+        """A mood not heard as a number (or two numbers): asked once more, then let go."""
+        self._mood_reasks -= 1
+        self.recorder.event("mood-reask")
+        self._say(line)
+
+    def hold_for_confirming(self, event: Final, spotted: Spotted, **_: Any) -> None:
+        self._held = (event, spotted)
+        self.recorder.event(f"confirm:{spotted.command}")
+        self._say(say.CONFIRM[spotted.command])
+
+    def on_enter_CONFIRMING(self, **_: Any) -> None:
+        self._io.listen(self.options.reply_wait)
 
     def note_no_answer(self, **_: Any) -> None:
         self.recorder.event("no-answer")
@@ -211,20 +216,50 @@ class SessionMachine:
         """An answer that spoke of danger is kept as it was said; no follow-up is chosen."""
         self.recorder.answer(event.utterance, event.better)
 
-    def keep_answer(self, event: Final, **_: Any) -> None:
+    def keep_answer(self, event: Final, mood: int | None = None, **_: Any) -> None:
         item = self.item
         self.recorder.answer(event.utterance, event.better)
         if item is not None and item.is_mood:
-            mood = parse_mood(event.utterance.text)
             field = "mood_before" if item.kind is Kind.MOOD_BEFORE else "mood_after"
             self.recorder.update(**{field: mood})
             self._ack = item.acknowledge if mood is not None else say.NO_MOOD
             return
-        self.plan.answered(event.utterance.text)
         if event.capped:
+            self.plan.answered(event.utterance.text)
             self._ack = say.CAPPED
-        else:
-            self._ack = "" if self.plan.follow_up_pending else (item.acknowledge if item else "")
+            return
+        heard = classify(event.utterance.text)
+        self.plan.answered(event.utterance.text, heard)
+        self._ack = self._reply(item, heard, event.utterance.text)
+
+    def _reply(self, item: Item | None, heard: Heard, text: str) -> str:
+        """What the coach says to an answer of this class (before any follow-up)."""
+        if item is None:
+            return ""
+        if item.kind is Kind.LOOK_BACK:
+            if item.acknowledge:
+                return item.acknowledge
+            return answers.WIN if answers.small_win(text) else answers.NOT_YET
+        step = self.plan.step_of(item)
+        own = step.replies.get(heard.kind.value, "") if step is not None else ""
+        if (
+            step is not None
+            and step.check is Check.CONCERN
+            and heard.kind is not AnswerClass.UNSURE
+        ):
+            return feedback(check_concern(text))
+        pending = self.plan.follow_up_pending
+        self._turns += 1
+        if heard.kind is AnswerClass.UNSURE:
+            return own or ("" if pending else answers.NOT_SURE[self._turns % 2])
+        if heard.kind is AnswerClass.HARSH:
+            return own or answers.REFRAMES[self._turns % len(answers.REFRAMES)]
+        ack = "" if pending else item.acknowledge
+        if heard.kind is AnswerClass.FEELING:
+            if own:
+                return own.replace("{feeling}", heard.feeling)
+            return f"{answers.reflect(heard.feeling)} {ack}".strip()
+        return own or ack
 
     def on_enter_ACKNOWLEDGING(self, **_: Any) -> None:
         line, self._ack = self._ack, ""
@@ -257,6 +292,8 @@ class SessionMachine:
     def note_pause(self, reason: str = "pause", line: str = "", **_: Any) -> None:
         """Pausing stops listening; ``line`` (if any) is said first, e.g. why."""
         self._paused_from = self.state
+        self._pause_reason = reason
+        self._held = None
         self._io.stop_listening()
         self.recorder.event(reason)
         if line:
@@ -274,26 +311,44 @@ class SessionMachine:
         if line:
             self._say(line)
 
+    def keep_paused(self, reason: str = "", **_: Any) -> None:
+        """The device is back, but the person had paused: still paused, listening again."""
+        self.recorder.event(reason or "still-paused")
+        self._say(say.STILL_PAUSED)
+        self._io.listen(self.options.pause_wait)
+
     def note_wait_over(self, **_: Any) -> None:
         if self.state is State.PAUSED:
             self._say(say.PAUSE_RAN_OUT)
         else:
             self._say(say.END_AFTER_SAFETY)
 
-    def on_enter_SAFETY(self, **_: Any) -> None:
+    def on_enter_SAFETY(self, misheard: bool = False, **_: Any) -> None:
         if self._resumed:  # back from a pause: only the offer again
             self._resumed = False
+        elif misheard:  # maybe a mishearing: the resources, then ask instead of stopping
+            self.recorder.event("safety-unsure")
+            self.recorder.update(safety_flag=True)
+            self._say(self.options.crisis_resources)
+            self._say(say.MISHEARD)
+            self._checking_safe = True
+            self._io.listen(self.options.reply_wait)
+            return
         else:
             self.recorder.event("safety")
             self.recorder.update(safety_flag=True)
             self._say(say.NOT_A_CRISIS_SERVICE)
             self._say(self.options.crisis_resources)
+        self.offer_end()
+
+    def offer_end(self, **_: Any) -> None:
+        self._checking_safe = False
         self._say(say.OFFER_END)
         self._io.listen(self.options.reply_wait)
 
-    def go_on(self, **_: Any) -> None:
+    def go_on(self, line: str = say.CARRY_ON, **_: Any) -> None:
         self.recorder.event("carry-on")
-        self._ack = say.CARRY_ON
+        self._ack = line
 
     def on_enter_CLOSING(self, **_: Any) -> None:
         self.recorder.start_closing()

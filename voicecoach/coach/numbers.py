@@ -64,8 +64,9 @@ def _in_scale(value: int | None) -> int | None:
     return value if value is not None and LOW <= value <= HIGH else None
 
 
-def parse_mood(text: str) -> int | None:
-    """The rating 1–10 in a spoken reply, or None when there is none."""
+def parse_mood(text: str, strict: bool = False) -> int | None:
+    """The rating 1–10 in a spoken reply, or None when there is none; ``strict`` reads number
+    words and digits only (no recogniser slips such as "for" for "four")."""
     raw = text.lower()
     slash = _SLASH.search(raw)
     if slash:
@@ -75,23 +76,45 @@ def parse_mood(text: str) -> int | None:
         return None
     framed = _OUT_OF.search(said)
     if framed:
-        return _in_scale(_value(framed.group(1), loose=True))
+        return _in_scale(_value(framed.group(1), loose=not strict))
     if DECLINED.search(said):
         return None
     words = said.split()
-    loose = len(words) <= SHORT_REPLY
+    loose = len(words) <= SHORT_REPLY and not strict
     found: list[tuple[int, bool]] = []
     for index, word in enumerate(words):
         value = _value(word, loose)
         cued = index > 0 and words[index - 1] in RATING_CUES
-        if value is not None and (loose or cued or word != "one"):
+        if value is not None and (len(words) <= SHORT_REPLY or cued or word != "one"):
             found.append((value, cued))
     if not found:
         return None
-    if loose:
+    if len(words) <= SHORT_REPLY:
         return _in_scale(found[0][0])
     after_cue = [value for value, is_cued in found if is_cued]
     if after_cue:
         return _in_scale(after_cue[0])
     values = {value for value, _ in found}
     return _in_scale(values.pop()) if len(values) == 1 else None
+
+
+_EITHER = re.compile(r"\b(\w+) or (?:a |maybe |maybe a )?(\w+)\b")
+
+
+def either_of(text: str) -> tuple[int, int] | None:
+    """Two ratings offered as a choice ("six or seven", "a five or a six"), else None."""
+    said = normalise(text)
+    match = _EITHER.search(said)
+    if match is None:
+        return None
+    loose = len(said.split()) <= SHORT_REPLY + 2
+    first = _in_scale(_value(match.group(1), loose))
+    second = _in_scale(_value(match.group(2), loose))
+    if first is None or second is None or first == second:
+        return None
+    return first, second
+
+
+def declined(text: str) -> bool:
+    """Does the reply give no rating on purpose ("I don't know", "I'd rather not")?"""
+    return bool(DECLINED.search(normalise(text)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,25 @@ END_AFTER_SAFETY = (
     "mentioned. Take care of yourself."
 )
 CARRY_ON = "All right, we'll go on gently. You can say stop at any time."
-NO_MOOD = "That's all right."
+NO_MOOD = "That's all right, we'll leave the number out today."
+MOOD_AGAIN = "Sorry, I didn't catch the number. Could you say it like this: six out of ten?"
+MOOD_WHICH = "Which is closer, {first} or {second}?"
+MISHEARD = "I may have misheard; are you safe right now?"
+SAFE_TO_GO_ON = "Thank you for telling me. We'll go on gently. You can say stop at any time."
+GOODBYE = "Goodbye for now."
+"""Said when the session is ended from outside (Ctrl-C): at most a second."""
+STILL_PAUSED = "We're still paused. Say continue when you're ready."
+CONFIRM: dict[Command, str] = {
+    Command.SKIP: "Did you want to skip this one?",
+    Command.REPEAT: "Did you want me to repeat the question?",
+    Command.PAUSE: "Did you want to pause for a moment?",
+    Command.RESUME: "Did you want to go on?",
+    Command.STOP: "Did you want to end the session?",
+    Command.HELP: "Did you want to hear what you can say?",
+    Command.SLOWER: "Did you want me to speak more slowly?",
+    Command.FASTER: "Did you want me to speak faster?",
+}
+"""Asked when a short utterance may be a command but is not sure to be one."""
 
 
 def help_line(book: PhraseBook) -> str:
@@ -68,6 +87,18 @@ class CoachOptions:
     """Words per minute "slower" / "faster" change the rate by."""
     crisis_resources: str = DEFAULT_CRISIS_RESOURCES
     """Said after a safety concern."""
+    pause_s: float = 0.0
+    """Seconds of silence between two of the coach's lines."""
+    question_pause_s: float = 0.0
+    """Seconds of silence before a question that asks for reflection."""
+    mood_reasks: int = 1
+    """Times a mood that was not heard as a number is asked for again."""
+    sure_confidence: float = 0.6
+    """Mean word confidence (0.0-1.0) below which a safety match may be a mishearing: the
+    coach gives the resources and asks whether the person is safe instead of ending."""
+    history: Callable[[str, str], str] | None = None
+    """(practice id, step id) → the answer to that step in the last session of the practice
+    ("" when there is none); None = no look back."""
 
     @classmethod
     def from_settings(cls, settings: Settings, state_file: Path | None) -> CoachOptions:
@@ -83,4 +114,6 @@ class CoachOptions:
             reply_wait=seconds_to_samples(settings.listen.no_answer_s),
             rate_step=settings.coach.rate_step,
             crisis_resources=settings.safety.resources,
+            pause_s=settings.coach.pause_s,
+            question_pause_s=settings.coach.question_pause_s,
         )

@@ -7,11 +7,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from voicecoach.coach.answers import GENTLER, MORE, AnswerClass, Heard, said_back
+from voicecoach.coach.concern import check_concern
 from voicecoach.coach.script import END, FollowUp, SessionScript, Step, StepType, When
 from voicecoach.text import normalise
 
-MOOD_BEFORE = "Before we begin: from one to ten, how are you feeling?"
-MOOD_AFTER = "Before we finish: from one to ten, how are you feeling now?"
+MOOD_BEFORE = "How are you feeling right now, from one to ten? One is very low, ten is very good."
+MOOD_AFTER = "And now, from one to ten, how are you feeling?"
+LOOK_BACK = "look-back"
+"""The prompt_id of the look back at the last session."""
+
+BUILT_IN_FOLLOW_UPS: dict[AnswerClass, FollowUp] = {
+    AnswerClass.UNSURE: FollowUp("gentler", When.UNSURE, GENTLER),
+    AnswerClass.SHORT: FollowUp("more", When.SHORT, MORE),
+}
+"""Asked after "I don't know" or a very short answer when the step has no follow-up for it."""
 
 MAX_ITEMS = 60
 """Most things asked in one session: a script whose loop exits only on a follow-up ends here."""
@@ -25,6 +35,7 @@ class Kind(StrEnum):
     FOLLOW_UP = "follow-up"
     MOOD_BEFORE = "mood-before"
     MOOD_AFTER = "mood-after"
+    LOOK_BACK = "look-back"
 
 
 @dataclass(frozen=True)
@@ -62,10 +73,23 @@ class _Cursor:
     count: int = 0
 
 
-def fits(follow_up: FollowUp, answer: str) -> bool:
-    """Does an answer call for this follow-up?"""
+_BY_CLASS = {
+    When.UNSURE: AnswerClass.UNSURE,
+    When.HARSH: AnswerClass.HARSH,
+    When.FEELING: AnswerClass.FEELING,
+}
+
+
+def fits(follow_up: FollowUp, answer: str, heard: Heard | None = None) -> bool:
+    """Does an answer (of class ``heard``, when known) call for this follow-up?"""
     said = normalise(answer)
+    if follow_up.when is When.INCOMPLETE:
+        return bool(said) and not check_concern(said).complete
+    if follow_up.when in _BY_CLASS:
+        return heard is not None and heard.kind is _BY_CLASS[follow_up.when]
     if follow_up.when is When.SHORT:
+        if heard is not None and heard.kind in (AnswerClass.UNSURE, AnswerClass.HARSH):
+            return False  # "I don't know" is not a short answer about the topic
         return len(said.split()) < follow_up.max_words
     if follow_up.when is When.MENTIONS:
         padded = f" {said} "
@@ -76,9 +100,11 @@ def fits(follow_up: FollowUp, answer: str) -> bool:
 class Plan:
     """The running order of one session."""
 
-    def __init__(self, script: SessionScript, mood: bool = False) -> None:
+    def __init__(self, script: SessionScript, mood: bool = False, last_step: str = "") -> None:
         self.script = script
         self.mood = mood
+        self.last_step = last_step
+        """The answer to the look-back step in the last session ("" = no look back)."""
         self._cursor = _Cursor()
         self.current: Item | None = None
         """The item being asked."""
@@ -96,16 +122,23 @@ class Plan:
     def follow_up_pending(self) -> bool:
         return self._cursor.pending is not None
 
-    def answered(self, text: str) -> None:
-        """The current question was answered: choose a follow-up if the answer calls for one."""
+    def answered(self, text: str, heard: Heard | None = None) -> None:
+        """The current question was answered: choose a follow-up if the answer calls for one
+        (at most one per question: a follow-up's answer gets none)."""
         cursor = self._cursor
         step = self._step(cursor)
         if step is None or cursor.via is not None or self.current is None:
             return
         if self.current.kind is not Kind.QUESTION:
             return
-        chosen = next((f for f in step.follow_ups if fits(f, text)), None)
+        chosen = next((f for f in step.follow_ups if fits(f, text, heard)), None)
+        if chosen is None and heard is not None:
+            chosen = BUILT_IN_FOLLOW_UPS.get(heard.kind)
         self._cursor = replace(cursor, pending=chosen)
+
+    def step_of(self, item: Item) -> Step | None:
+        """The script step an item belongs to (None for mood and look-back items)."""
+        return self.script.step_by_id(item.id.split(".")[0])
 
     def _step(self, cursor: _Cursor) -> Step | None:
         return self.script.step_by_id(cursor.step) if cursor.step else None
@@ -115,6 +148,13 @@ class Plan:
         if cursor.stage == "before":
             if self.mood:
                 item = Item("mood-before", MOOD_BEFORE, Kind.MOOD_BEFORE, "Thank you.")
+                return item, _Cursor(stage="look-back", count=count)
+            return self._advance(replace(cursor, stage="look-back"))
+        if cursor.stage == "look-back":
+            look = self.script.look_back
+            if look is not None and self.last_step:
+                prompt = look.prompt.replace("{answer}", said_back(self.last_step))
+                item = Item(LOOK_BACK, prompt, Kind.LOOK_BACK, look.acknowledge)
                 return item, _Cursor(stage="steps", count=count)
             return self._advance(replace(cursor, stage="steps"))
         if cursor.stage == "steps":

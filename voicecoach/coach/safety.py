@@ -9,6 +9,7 @@ The check is a safety net for a practice tool, not an assessment.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -103,3 +104,29 @@ def check_safety(text: str) -> SafetyCheck | None:
             if pattern.search(said):
                 return SafetyCheck(concern=concern, pattern=pattern.pattern)
     return None
+
+
+_UNSAFE = re.compile(
+    r"\bnot (?:safe|okay|ok|fine|really|sure|good|well)\b|^(?:no|nope|nah)\b|\bhelp\b|\bscared\b"
+)
+_SAFE = re.compile(
+    r"\b(?:yes|yeah|yep|yup|i am|i'm safe|i am safe|safe|i'm okay|i'm ok|i'm fine|i'm alright|"
+    r"i'm all right|fine|okay|of course|misheard|you misheard)\b"
+)
+
+
+def says_safe(text: str) -> bool | None:
+    """A reply to "are you safe right now?": True (safe), False (not safe), None (unclear)."""
+    said = normalise(text)
+    if not said:
+        return None
+    if _UNSAFE.search(said):
+        return False
+    if _SAFE.search(said):
+        return True
+    return None
+
+
+def uncertain(words: Sequence[float], sure: float) -> bool:
+    """Were the words heard too doubtfully (mean confidence below ``sure``) to trust a match?"""
+    return bool(words) and sum(words) / len(words) < sure

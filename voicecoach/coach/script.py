@@ -10,7 +10,8 @@ docs/session-scripts.md documents every field. The user's own scripts in the dat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -41,6 +42,23 @@ class When(StrEnum):
     """The answer contains one of ``words`` (whole words or phrases)."""
     ALWAYS = "always"
     """Any answer."""
+    UNSURE = "unsure"
+    """ "I don't know", "not sure" (see ``voicecoach.coach.answers``)."""
+    HARSH = "harsh"
+    """Harsh self-talk ("it's all my fault", "I'm stupid")."""
+    FEELING = "feeling"
+    """The answer names a feeling."""
+    INCOMPLETE = "incomplete"
+    """For a step with ``check = "concern"``: the concern lacks a feeling, a situation or a
+    request, or says "always" / "never"."""
+
+
+class Check(StrEnum):
+    """A rule-based check of a step's answer, whose result the coach says back."""
+
+    NONE = "none"
+    CONCERN = "concern"
+    """A concern said out loud: feeling, situation, request; "always" / "never" noticed."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,24 @@ class Step:
     """Step id (or "end") that follows ("" = the next step in the file)."""
     follow_ups: tuple[FollowUp, ...] = ()
     """Checked in order after an answer; the first that fits is asked."""
+    check: Check = Check.NONE
+    """A check of the answer whose result is the acknowledgement (see ``Check``)."""
+    replies: Mapping[str, str] = field(default_factory=dict)
+    """Acknowledgement by answer class ("unsure", "short", "harsh", "feeling", "full"), in place
+    of the coach's own; "{feeling}" in a "feeling" reply is the person's feeling word."""
+
+
+@dataclass(frozen=True)
+class LookBack:
+    """Opens a session by looking back at what the person named in their last session of the
+    same practice ("Last time you said you would …. How did that go?")."""
+
+    step: str
+    """Id of the step whose last answer is looked back at."""
+    prompt: str
+    """The question; "{answer}" is that answer, turned to "you"."""
+    acknowledge: str = ""
+    """Said after the reply ("" = the coach's own: a small win is named)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +135,8 @@ class SessionScript:
     """Lines said after the last question."""
     path: Path
     """Where the script was read from."""
+    look_back: LookBack | None = None
+    """Optional: the look back at the last session's step."""
 
     def step_by_id(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -145,9 +183,11 @@ def load_script(path: Path) -> SessionScript:
     return script_from_doc(read_toml(path, SessionScriptError), path)
 
 
-STEP_FIELDS = {"id", "type", "prompt", "acknowledge", "next", "follow_ups"}
+STEP_FIELDS = {"id", "type", "prompt", "acknowledge", "next", "follow_ups", "replies", "check"}
+REPLY_CLASSES = ("unsure", "short", "harsh", "feeling", "full")
+LOOK_BACK_FIELDS = {"step", "prompt", "acknowledge"}
 FOLLOW_UP_FIELDS = {"id", "when", "prompt", "acknowledge", "max_words", "words", "next"}
-TOP_FIELDS = {"id", "title", "summary", "opening", "steps", "closing"}
+TOP_FIELDS = {"id", "title", "summary", "opening", "steps", "closing", "look_back"}
 
 
 def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
@@ -174,6 +214,9 @@ def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
             problems.add(f"steps.{step.id}.id", "used by two steps")
         seen.add(step.id)
         steps.append(step)
+    look_back = _look_back(doc.get("look_back"), problems)
+    if look_back is not None and steps and look_back.step not in seen:
+        problems.add("look_back.step", f"no step with id {look_back.step!r}")
     if script_id and script_id != path.stem:
         problems.add("id", f"{script_id!r} must match the file name {path.stem!r}")
     script = SessionScript(
@@ -184,6 +227,7 @@ def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
         steps=tuple(steps),
         closing=closing,
         path=path,
+        look_back=look_back,
     )
     if steps:
         check_flow(script, problems)
@@ -211,8 +255,14 @@ def _step(raw: dict[str, Any], index: int, problems: Problems) -> Step:
             problems.add(f"{where}follow_ups.{follow.id}.id", "used twice in this step")
         seen.add(follow.id)
         follow_ups.append(follow)
+    replies = _replies(raw.get("replies", {}), where, problems)
+    check = problems.choice(raw, "check", where, Check, Check.NONE) or Check.NONE
+    if any(f.when is When.INCOMPLETE for f in follow_ups) and check is not Check.CONCERN:
+        problems.add(f"{where}follow_ups", 'when = "incomplete" needs check = "concern"')
     return Step(
+        check=check,
         id=step_id,
+        replies=replies,
         prompt=problems.text(raw, "prompt", where),
         acknowledge=problems.text(raw, "acknowledge", where, required=False),
         type=kind,
@@ -239,4 +289,40 @@ def _follow_up(raw: dict[str, Any], base: str, number: int, problems: Problems) 
         max_words=max_words,
         words=words,
         next=problems.text(raw, "next", where, required=False),
+    )
+
+
+def _replies(raw: Any, where: str, problems: Problems) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        problems.add(f"{where}replies", "expected a table of answer class = line")
+        return {}
+    found: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in REPLY_CLASSES:
+            allowed = ", ".join(repr(c) for c in REPLY_CLASSES)
+            problems.add(
+                f"{where}replies.{key}", f"unknown answer class (expected one of {allowed})"
+            )
+        elif not isinstance(value, str) or not value.strip():
+            problems.add(f"{where}replies.{key}", "expected a non-empty string")
+        else:
+            found[key] = value.strip()
+    return found
+
+
+def _look_back(raw: Any, problems: Problems) -> LookBack | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.add("look_back", "expected a table with step and prompt")
+        return None
+    for key in sorted(set(raw) - LOOK_BACK_FIELDS):
+        problems.add(f"look_back.{key}", "unknown field")
+    prompt = problems.text(raw, "prompt", "look_back.")
+    if prompt and "{answer}" not in prompt:
+        problems.add("look_back.prompt", 'expected "{answer}" where the last answer goes')
+    return LookBack(
+        step=problems.text(raw, "step", "look_back."),
+        prompt=prompt,
+        acknowledge=problems.text(raw, "acknowledge", "look_back.", required=False),
     )

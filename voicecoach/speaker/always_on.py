@@ -11,7 +11,7 @@ import logging
 import math
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from voicecoach.audio.devices import Reopenable, RetryPolicy, reopen_with_retries
 from voicecoach.audio.sink import AudioSink
+from voicecoach.coach.continuity import journal_history
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.recorder import Recorder
@@ -361,7 +362,8 @@ class ListenLoop:
                 loop.tap = audio
                 writer = audio.wrap(journal)
             recorder = Recorder(writer, script.id, parts.recognizer.info)
-            record = loop.run(SessionMachine(script, loop, recorder, parts.coach))
+            coach = replace(parts.coach, history=journal_history(journal)) if parts.coach else None
+            record = loop.run(SessionMachine(script, loop, recorder, coach))
         finally:
             self._session = None
             journal.close()

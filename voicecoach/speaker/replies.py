@@ -16,6 +16,10 @@ PRACTICES: dict[str, tuple[str, ...]] = {
     "patience": ("patience", "patient", "patients"),
     "self-compassion": ("compassion", "compassionate", "self", "kindness"),
     "communication": ("communication", "communicate", "communicating", "talking"),
+    "where-it-comes-from": ("where", "comes", "past", "origin"),
+    "saying-a-concern": ("concern", "concerns", "rehearse", "saying"),
+    "supporting-a-partner": ("supporting", "support", "partner", "partners"),
+    "small-wins": ("wins", "win", "small"),
 }
 """The practices offered, each with words that choose it."""
 

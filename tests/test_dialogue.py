@@ -1,0 +1,327 @@
+"""Replies chosen by what was said, the mood asked again, unsure commands confirmed, a gentle
+safety check after a doubtful match, the look back at the last session, a paused session kept
+paused: the real session machine on the shipped scripts (see test_machine.py for the harness)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_machine import ANSWER, Session, session
+from voicecoach.coach import answers
+from voicecoach.coach import options as say
+from voicecoach.coach.answers import AnswerClass, classify, feeling_named, said_back, small_win
+from voicecoach.coach.concern import check_concern, feedback
+from voicecoach.coach.continuity import last_answer
+from voicecoach.coach.machine import State
+from voicecoach.coach.numbers import either_of
+from voicecoach.coach.options import CoachOptions
+from voicecoach.coach.plan import LOOK_BACK
+from voicecoach.coach.safety import says_safe
+from voicecoach.coach.script import find_script
+from voicecoach.speech.events import Final, Utterance, Word
+from voicecoach.speech.grammar import Recheck
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import Status
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    journal = Journal(tmp_path / "journal")
+    yield journal
+    journal.close()
+
+
+PRAISE = ("thank you for", "brave", "kind and doable", "makes sense", "well done", "great")
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("", AnswerClass.NONE),
+        ("i don't know", AnswerClass.UNSURE),
+        ("um i'm not sure", AnswerClass.UNSURE),
+        ("no idea", AnswerClass.UNSURE),
+        ("dinner", AnswerClass.SHORT),
+        ("my sister", AnswerClass.SHORT),
+        ("it's all my fault", AnswerClass.HARSH),
+        ("i'm so stupid", AnswerClass.HARSH),
+        ("i always ruin things", AnswerClass.HARSH),
+        ("i felt afraid that he would leave", AnswerClass.FEELING),
+        ("i wasn't angry just tired of waiting", AnswerClass.FEELING),
+        (ANSWER, AnswerClass.FULL),
+        ("my partner came home late and i kept checking my phone", AnswerClass.FULL),
+    ],
+)
+def test_answers_are_classed_by_what_was_said(said: str, kind: AnswerClass) -> None:
+    assert classify(said).kind is kind
+
+
+def test_the_feeling_reflected_is_the_persons_own_and_not_a_negated_one() -> None:
+    assert feeling_named("i felt so lonely last night") == "lonely"
+    assert feeling_named("i wasn't angry") == ""
+    assert feeling_named("the content of his letter") == ""
+    assert answers.reflect("afraid") == "It sounds like you felt afraid."
+
+
+def test_an_answer_is_said_back_to_the_person() -> None:
+    assert said_back("I could take a few slow breaths before I answer") == (
+        "you could take a few slow breaths before you answer"
+    )
+    assert said_back("I'll text my partner when I'm late") == (
+        "you'll text your partner when you're late"
+    )
+
+
+def replies_after(s: Session, text: str) -> list[str]:
+    before = len(s.io.said)
+    s.hear(text)
+    return s.io.said[before:]
+
+
+def test_i_dont_know_gets_a_gentler_example_and_never_praise(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    reply = replies_after(s, "i don't know")
+    script = find_script("patience", None)
+    example = script.steps[0].follow_ups[0]
+    assert reply == [example.prompt]
+    assert not any(p in " ".join(reply).lower() for p in PRAISE)
+    # A second "I don't know" (to the follow-up): no second follow-up, no praise.
+    reply = replies_after(s, "i'm not sure")
+    assert reply[0] in answers.NOT_SURE
+    assert reply[1] == script.steps[1].prompt
+    assert [t.prompt_id for t in s.record.turns] == ["moment", "moment.example", "body"]
+
+
+def test_a_very_short_answer_gets_one_follow_up(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    reply = replies_after(s, "dinner")
+    assert reply == ["What happened in that moment? Tell me a little more."]
+    reply = replies_after(s, "work")  # short again: at most one follow-up per question
+    assert reply[-1] == find_script("patience", None).steps[1].prompt
+
+
+def test_harsh_self_talk_gets_a_self_compassionate_reframe(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    reply = replies_after(s, "it's all my fault")
+    assert reply[0] in answers.REFRAMES
+    assert reply[1] == find_script("patience", None).steps[1].prompt
+
+
+def test_a_named_feeling_is_reflected_back(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    reply = replies_after(s, "i felt afraid that he would leave me again")
+    assert reply[0] == "It sounds like you felt afraid. Thank you for describing that."
+
+
+def test_a_step_can_choose_its_own_reply_by_class(journal: Journal, tmp_path: Path) -> None:
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(
+        'id = "mine"\ntitle = "Mine"\n[opening]\nsay = []\n[closing]\nsay = ["Bye."]\n'
+        '[[steps]]\nid = "q"\nprompt = "How was it?"\nacknowledge = "Thanks."\n'
+        '[steps.replies]\nharsh = "Go easy on yourself."\nfeeling = "So you felt {feeling}."\n'
+    )
+    script = find_script("mine", folder)
+    s = Session(script, journal, CoachOptions()).start()
+    assert replies_after(s, "i'm useless")[0] == "Go easy on yourself."
+    t = Session(script, journal, CoachOptions()).start()
+    assert replies_after(t, "i felt hurt")[0] == "So you felt hurt."
+
+
+def test_a_missed_mood_is_asked_once_more_then_let_go_aloud(journal: Journal) -> None:
+    s = session(journal)
+    assert "one is very low, ten is very good" in s.io.said[-1].lower()
+    assert replies_after(s, "pretty good") == [say.MOOD_AGAIN]
+    assert replies_after(s, "seven")[0] == "Thank you."
+    assert s.record.mood_before == 7
+    assert s.turn("mood-before")["events"] == ["mood-reask"]
+    t = session(journal)
+    t.hear("pretty good")
+    assert replies_after(t, "still pretty good")[0] == say.NO_MOOD
+    assert t.record.mood_before is None
+
+
+def test_six_or_seven_asks_which_and_a_phrase_is_a_whole_number(journal: Journal) -> None:
+    assert either_of("six or seven") == (6, 7)
+    assert either_of("maybe a five or a six") == (5, 6)
+    s = session(journal)
+    assert replies_after(s, "six or seven") == ["Which is closer, 6 or 7?"]
+    s.hear("about a six")
+    assert s.record.mood_before == 6
+
+
+def test_the_grammar_hears_the_number_the_open_transcript_missed(journal: Journal) -> None:
+    s = session(journal)
+    s.hear("far", Recheck("four", 0.5))
+    assert s.record.mood_before == 4
+    assert s.turn("mood-before")["events"] == []
+
+
+def test_an_unsure_short_command_is_confirmed_before_acting(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    before = len(s.io.said)
+    s.hear("scan", Recheck("skip", 0.3))
+    assert s.io.said[before:] == ["Did you want to skip this one?"]
+    assert s.machine.state is State.CONFIRMING
+    s.hear("yes")
+    assert s.turn("moment")["events"] == ["confirm:skip", "command:skip", "skip"]
+    assert s.turn("moment")["answer"] is None
+    # "No": what was said is the answer.
+    t = session(journal, mood_checkin=False)
+    t.hear("scan", Recheck("skip", 0.3))
+    t.hear("no")
+    assert t.turn("moment")["answer"]["text"] == "scan"
+
+
+def test_a_sure_short_command_acts_and_a_real_answer_never_does(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear("scant", Recheck("skip", 0.5))
+    assert s.turn("moment")["events"] == ["command:skip", "skip"]
+    t = session(journal, mood_checkin=False)
+    t.hear("i wanted to skip the dinner with his family", Recheck("skip", 0.9))
+    assert t.turn("moment")["events"] == []
+    assert t.turn("moment")["answer"]["text"].startswith("i wanted to skip")
+
+
+def doubtful(text: str, conf: float) -> Final:
+    words = tuple(
+        Word(word=w, start=i * 0.3, end=i * 0.3 + 0.25, conf=conf)
+        for i, w in enumerate(text.split())
+    )
+    return Final(Utterance(text=text, words=words, start=0.0, end=len(words) * 0.3))
+
+
+def test_a_doubtful_safety_match_gives_the_resources_and_asks_gently(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    s.io.listening = False
+    s.machine.hear(doubtful("i think it might have been raped", 0.3))
+    options = CoachOptions()
+    assert s.io.said[-2:] == [options.crisis_resources, say.MISHEARD]
+    assert s.record.safety_flag
+    s.hear("yes i'm safe you misheard me")
+    assert s.machine.state is State.LISTENING
+    assert say.SAFE_TO_GO_ON in s.io.said
+    # Not safe: the session ends with the resources given.
+    t = session(journal, mood_checkin=False)
+    t.io.listening = False
+    t.machine.hear(doubtful("he hit me", 0.3))
+    t.hear("no i'm not safe")
+    assert t.record.status is Status.STOPPED and t.io.said[-1] == say.END_AFTER_SAFETY
+
+
+def test_a_sure_safety_match_still_stops_the_exercise(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    s.io.listening = False
+    s.machine.hear(doubtful("he hit me again last night", 1.0))
+    assert s.io.said[-1] == say.OFFER_END and say.NOT_A_CRISIS_SERVICE in s.io.said
+    assert says_safe("yes") is True and says_safe("not really") is False
+    assert says_safe("the weather") is None
+
+
+def test_a_paused_session_stays_paused_when_a_device_comes_back(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear("hold on")
+    assert s.machine.state is State.PAUSED
+    s.io.listening = False
+    s.machine.resume(reason="device-back", line="I can hear you again.")
+    assert s.machine.state is State.PAUSED
+    assert s.io.said[-1] == say.STILL_PAUSED and s.io.listening
+    s.hear("continue")
+    assert s.machine.state is State.LISTENING
+
+
+def history_of(answers_by_step: dict[str, str]) -> CoachOptions:
+    return CoachOptions(history=lambda topic, step: answers_by_step.get(step, ""))
+
+
+def test_the_look_back_asks_about_the_step_named_last_time(journal: Journal) -> None:
+    options = history_of({"next-time": "i could take a few slow breaths before i answer"})
+    s = Session(find_script("patience", None), journal, options).start()
+    assert s.io.said[-1] == (
+        "Last time you said you could take a few slow breaths before you answer. How did that go?"
+    )
+    reply = replies_after(s, "it went well i did it twice")
+    assert reply[0] == answers.WIN
+    assert s.record.turns[0].prompt_id == LOOK_BACK
+    t = Session(find_script("patience", None), journal, options).start()
+    assert replies_after(t, "i forgot")[0] == answers.NOT_YET
+    assert small_win("yes a little") and not small_win("no i didn't")
+
+
+def test_the_last_answer_is_read_from_the_journal(journal: Journal) -> None:
+    s = Session(find_script("patience", None), journal, CoachOptions()).start()
+    for text in (ANSWER, ANSWER, ANSWER, ANSWER, "i could breathe slowly first"):
+        s.hear(text)
+    assert s.record.status is Status.COMPLETED
+    assert last_answer(journal, "patience", "next-time") == "i could breathe slowly first"
+    assert last_answer(journal, "communication", "promise") == ""
+
+
+@pytest.mark.parametrize(
+    ("said", "parts", "absolutes"),
+    [
+        ("i feel worried when you come home late and i need a message", (1, 1, 1), ()),
+        ("you always ignore my messages", (0, 0, 0), ("you always",)),
+        ("i feel hurt when you never call", (1, 1, 0), ("you never",)),
+    ],
+)
+def test_a_concern_is_checked_for_feeling_situation_request(
+    said: str, parts: tuple[int, int, int], absolutes: tuple[str, ...]
+) -> None:
+    check = check_concern(said)
+    assert (check.feeling, check.situation, check.request) == tuple(map(bool, parts))
+    assert check.absolutes == absolutes
+    line = feedback(check)
+    if check.complete:
+        assert "clear and kind" in line
+    else:
+        assert "You could add" in line or "It can help" in line or "noticed the word" in line
+
+
+def test_the_concern_practice_says_what_is_missing_and_asks_once_more(journal: Journal) -> None:
+    s = session(journal, "saying-a-concern", mood_checkin=False)
+    s.hear("i'm worried about his phone")
+    reply = replies_after(s, "you always ignore my messages")
+    assert "I noticed the word you always" in reply[0]
+    assert reply[1].startswith("Would you like to try it once more")
+    reply = replies_after(s, "i feel worried when you come home late and i need a message")
+    assert "clear and kind" in reply[0]
+
+
+def test_lines_leave_a_pause_longer_before_a_question(journal: Journal) -> None:
+    options = CoachOptions(pause_s=0.5, question_pause_s=1.2)
+    s = Session(find_script("patience", None), journal, options)
+    pauses: list[tuple[str, float]] = []
+    s.io.say = lambda text, pause=0.0: pauses.append((text, pause))  # type: ignore[method-assign]
+    s.start()
+    script = find_script("patience", None)
+    assert pauses[0] == (script.opening[0], 0.5)
+    assert pauses[-1] == (script.steps[0].prompt, 1.2)
+
+
+def test_no_line_repeats_a_phrase_of_the_line_before_on_the_first_session(
+    journal: Journal, tmp_path: Path
+) -> None:
+    for topic in ("patience", "self-compassion", "communication", "small-wins"):
+        options = CoachOptions(mood_checkin=True, first_run_file=tmp_path / f"{topic}.toml")
+        s = Session(find_script(topic, None), journal, options).start()
+        lines = [line.lower().rstrip(".?!").split() for line in s.io.said]
+        for a, b in zip(lines, lines[1:], strict=False):
+            assert not {tuple(a[i : i + 3]) for i in range(len(a) - 2)} & {
+                tuple(b[i : i + 3]) for i in range(len(b) - 2)
+            }, (a, b)
+
+
+def test_every_built_in_practice_has_follow_ups_for_i_dont_know() -> None:
+    for topic in (
+        "patience", "self-compassion", "communication", "where-it-comes-from",
+        "saying-a-concern", "supporting-a-partner", "small-wins",
+    ):  # fmt: skip
+        script = find_script(topic, None)
+        assert script.look_back is not None, topic
+        questions = [s for s in script.steps if s.type.value == "question"]
+        with_unsure = [s for s in questions if any(f.when.value == "unsure" for f in s.follow_ups)]
+        assert len(with_unsure) >= len(questions) - 1, topic

@@ -1,0 +1,110 @@
+"""Whole spoken sessions for each answer class, through the real CLI, PocketSphinx and journal.
+
+The scripted user (`--answers`) speaks one WAV per listening turn (see test_machine_e2e.py):
+"I don't know", "it's all my fault", "I felt afraid …", "dinner"; a second session of the same
+practice looks back at the step named in the first; the concern practice checks a concern said
+out loud; "six or seven" at the mood question is asked which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.test_machine_e2e import config, heard, run, turns
+from voicecoach.coach import answers
+from voicecoach.coach.script import find_script
+
+PATIENCE = find_script("patience", None)
+PRAISE = ("thank you for", "brave", "kind and doable", "makes sense", "well done", "great")
+
+
+def lines_of(turn: dict[str, Any]) -> list[str]:
+    return list(turn["coach_lines"])
+
+
+@pytest.mark.slow
+def test_each_answer_class_gets_its_reply_and_the_next_session_looks_back(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
+    record = run(
+        cli,
+        "patience",
+        "dialogue-unsure-1",  # "I don't know": a gentler example, no praise
+        "patience-1",  # the example answered
+        "dialogue-harsh-1",  # "It's all my fault": a reframe
+        "dialogue-feeling-1",  # "I felt afraid …": reflected back
+        "dialogue-short-1",  # "Dinner.": one follow-up for a little more
+        "patience-4",
+        "dialogue-step-1",  # "I could take a few slow breaths before I answer."
+    )
+    assert record["status"] == "completed"
+    by_id = turns(record)
+    steps = {s.id: s for s in PATIENCE.steps}
+    unsure = lines_of(by_id["moment"])
+    assert unsure == [steps["moment"].prompt]  # no acknowledgement: straight to the example
+    assert by_id["moment.example"]["prompt"] == steps["moment"].follow_ups[0].prompt
+    assert not any(p in " ".join(unsure).lower() for p in PRAISE)
+    assert heard(by_id["body"], "dialogue-harsh-1")
+    assert lines_of(by_id["body"])[1] in answers.REFRAMES
+    assert lines_of(by_id["underneath"])[1].startswith("It sounds like you felt afraid.")
+    assert by_id["other-side.more"]["prompt"] == answers.MORE
+    assert heard(by_id["next-time"], "dialogue-step-1")
+
+    second = run(cli, "patience", "dialogue-win-1", "cmd-stop")
+    look = turns(second)["look-back"]
+    assert look["prompt"] == (
+        "Last time you said you could take a few slow breaths before you answer. How did that go?"
+    )
+    assert lines_of(look)[1] == answers.WIN
+    assert second["status"] == "stopped"
+
+
+@pytest.mark.slow
+def test_a_concern_said_out_loud_is_checked_and_tried_once_more(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
+    record = run(
+        cli,
+        "saying-a-concern",
+        "patience-1",
+        "dialogue-concern-2",  # "You always ignore my messages."
+        "dialogue-concern-1",  # "I feel worried when you come home late, and I need …"
+        "cmd-stop",
+    )
+    by_id = turns(record)
+    first = lines_of(by_id["rehearse"])[1]
+    assert "I noticed the word you always" in first
+    assert by_id["rehearse.again"]["answer"] is not None
+    assert "clear and kind" in lines_of(by_id["rehearse.again"])[1]
+
+
+@pytest.mark.slow
+def test_six_or_seven_is_asked_which_and_the_mood_kept(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    config(home, "[listen]\nno_answer_s = 3.0\n")
+    record = run(cli, "small-wins", "dialogue-either-1", "mood-1", "cmd-stop")
+    assert record["mood_before"] == 7
+    mood = turns(record)["mood-before"]
+    assert "mood-reask" in mood["events"]
+    assert "Which is closer, 6 or 7?" in lines_of(mood)
+
+
+@pytest.mark.slow
+def test_every_new_practice_runs_end_to_end(home: Path, cli: Callable[..., CliResult]) -> None:
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 2.0\nreprompts = 0\n")
+    listed = cli("sessions", "list")
+    for topic in ("where-it-comes-from", "saying-a-concern", "supporting-a-partner", "small-wins"):
+        assert topic[:15] in listed.out
+        script = find_script(topic, None)
+        record = run(cli, topic, *(["patience-1"] * len(script.steps)))
+        assert record["status"] == "completed", topic
+        asked = [t["prompt_id"] for t in record["turns"] if "." not in t["prompt_id"]]
+        assert asked == [s.id for s in script.steps], topic

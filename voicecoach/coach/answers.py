@@ -1,0 +1,210 @@
+"""What kind of answer was given, so the coach can reply to what was said.
+
+``classify`` sorts an answer's transcript into one ``AnswerClass``: no answer, "I don't know" /
+"not sure", very short, harsh self-talk ("it's all my fault", "I'm stupid"), a named feeling
+("I felt afraid"), or a full answer. ``feeling_named`` finds the person's own feeling word from a
+small curated list, so the coach can reflect it back ("It sounds like you felt afraid.").
+English only; other languages get ``FULL`` or ``SHORT`` by length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from voicecoach.text import normalise
+
+
+class AnswerClass(StrEnum):
+    """What an answer was, as far as the words tell."""
+
+    NONE = "none"
+    """Nothing was said."""
+    UNSURE = "unsure"
+    """"I don't know", "not sure", "no idea"."""
+    SHORT = "short"
+    """A few words that hold little to reply to ("work", "my sister")."""
+    HARSH = "harsh"
+    """Harsh self-talk: "it's all my fault", "I'm stupid", "I always ruin things"."""
+    FEELING = "feeling"
+    """Names a feeling ("I felt afraid", "I was angry")."""
+    FULL = "full"
+    """Anything else: an answer to acknowledge."""
+
+
+SHORT_WORDS = 3
+"""Answers of at most this many words (that are not a feeling or self-talk) are very short."""
+
+UNSURE = re.compile(
+    r"^(?:(?:um|uh|er|hmm|well|i|honestly|really|i guess|i mean) )*"
+    r"(?:i )?(?:don't|do not|dont|didn't|really don't) (?:really )?"
+    r"(?:know|remember|have an answer)|"
+    r"^(?:(?:um|uh|hmm|well) )*(?:i'm |i am |not )?(?:not )?(?:really )?sure\b|"
+    r"\bno idea\b|\bdunno\b|\bnot sure\b|\bhard to say\b|\bcan't (?:think|say|remember)\b|"
+    r"\bcannot (?:think|say|remember)\b|^(?:nothing|no|nope|not really|pass|i can't)$"
+)
+"""Replies that say there is no answer (yet)."""
+
+HARSH = re.compile(
+    r"\b(?:it's|it is|it was|that's|that was|this is) (?:all |always |entirely )?my fault\b|"
+    r"\ball my fault\b|"
+    r"^(?:and|um|i) (?:so |just |really |such an? )?(?:stupid|useless|worthless|pathetic|"
+    r"hopeless|an idiot|a failure|dumb)\b|"
+    r"\bi(?:'m| am) (?:so |such an? |just |really |completely |totally |a )?"
+    r"(?:stupid|useless|worthless|pathetic|hopeless|an idiot|idiot|a failure|failure|a mess|"
+    r"terrible|awful|the worst|a bad person|not good enough|too much|unlovable|broken|weak|"
+    r"a burden|burden|dumb|bad at everything)\b|"
+    r"\bi (?:always|never) (?:ruin|mess|screw|get|do|make|say)\w* (?:\w+ )?(?:up|wrong|right|"
+    r"things|everything|it)\b|"
+    r"\bi (?:always|just) (?:ruin|ruined|destroy|spoil)\w*\b|"
+    r"\bi ruin everything\b|\bi can't do anything right\b|\bi hate myself\b|"
+    r"\bi(?:'m| am) never (?:enough|good enough)\b|\bwhat's wrong with me\b|"
+    r"\bno one (?:could|would) (?:ever )?love me\b|\bi deserve(?:d)? (?:it|this|to be alone)\b"
+)
+"""Harsh self-talk: blame, names called on oneself, "always/never" about oneself."""
+
+FEELINGS: dict[str, str] = {
+    # word heard → how the coach names it back ("It sounds like you felt …")
+    "afraid": "afraid", "scared": "scared", "frightened": "frightened", "fear": "afraid",
+    "terrified": "terrified", "anxious": "anxious", "anxiety": "anxious", "worried": "worried",
+    "worry": "worried", "nervous": "nervous", "panicky": "panicky", "panicked": "panicked",
+    "angry": "angry", "anger": "angry", "mad": "angry", "furious": "furious",
+    "annoyed": "annoyed", "irritated": "irritated", "frustrated": "frustrated",
+    "resentful": "resentful", "jealous": "jealous", "jealousy": "jealous", "envious": "envious",
+    "sad": "sad", "sadness": "sad", "lonely": "lonely", "alone": "alone", "hurt": "hurt",
+    "rejected": "rejected", "abandoned": "abandoned", "betrayed": "betrayed",
+    "ignored": "ignored", "unwanted": "unwanted", "invisible": "invisible",
+    "ashamed": "ashamed", "shame": "ashamed", "embarrassed": "embarrassed", "guilty": "guilty",
+    "guilt": "guilty", "insecure": "insecure", "helpless": "helpless",
+    "overwhelmed": "overwhelmed", "exhausted": "exhausted", "tired": "tired",
+    "confused": "confused", "disappointed": "disappointed", "upset": "upset",
+    "tense": "tense", "stressed": "stressed", "restless": "restless",
+    "impatient": "impatient", "suspicious": "suspicious", "distrustful": "distrustful",
+    "calm": "calm", "relieved": "relieved", "happy": "happy", "glad": "glad",
+    "grateful": "grateful",
+    "hopeful": "hopeful", "proud": "proud", "safe": "safe", "loved": "loved", "close": "close",
+    "peaceful": "peaceful", "content": "content", "excited": "excited",
+}  # fmt: skip
+"""The curated feeling words, each with the word the coach reflects back."""
+
+_NEGATION = frozenset({"not", "never", "wasn't", "isn't", "didn't", "don't", "no", "weren't"})
+_FEELING_VERBS = frozenset(
+    {"felt", "feel", "feeling", "feels", "was", "am", "i'm", "get", "got", "became", "so", "very",
+     "really", "pretty", "quite", "bit", "little", "kind", "of", "sort", "just", "mostly", "too",
+     "and", "more", "were", "grew"}
+)  # fmt: skip
+"""Words that may come between "I" and a feeling ("I felt so alone")."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """An answer as the coach understood it."""
+
+    kind: AnswerClass
+    """Its class."""
+    feeling: str = ""
+    """The feeling word to reflect back ("" when none was named)."""
+
+
+def feeling_named(text: str) -> str:
+    """The first feeling the answer names (not negated: "I wasn't angry" names none), as the
+    coach says it back; "" when none is named. Feelings named only about others ("he was angry")
+    count too: the reflection then says what the person described."""
+    words = normalise(text).split()
+    for index, word in enumerate(words):
+        named = FEELINGS.get(word)
+        if named is None:
+            continue
+        before = words[max(0, index - 2) : index]
+        if _NEGATION & set(before):
+            continue
+        if word in {"close", "content", "safe", "alone"} and not (set(before) & _FEELING_VERBS):
+            continue  # "close to", "the content", "safe place": only as a feeling after a verb
+        return named
+    return ""
+
+
+def classify(text: str) -> Heard:
+    """The class of an answer's transcript (empty: ``NONE``)."""
+    said = normalise(text)
+    if not said:
+        return Heard(AnswerClass.NONE)
+    if HARSH.search(said):
+        return Heard(AnswerClass.HARSH)
+    words = said.split()
+    if len(words) <= 8 and UNSURE.search(said):
+        return Heard(AnswerClass.UNSURE)
+    feeling = feeling_named(said)
+    if feeling:
+        return Heard(AnswerClass.FEELING, feeling)
+    if len(words) <= SHORT_WORDS:
+        return Heard(AnswerClass.SHORT)
+    return Heard(AnswerClass.FULL)
+
+
+def reflect(feeling: str) -> str:
+    """The line that names the person's feeling back to them."""
+    return f"It sounds like you felt {feeling}."
+
+
+REFRAMES = (
+    "That's a harsh thing to say to yourself. If a good friend said it about themselves, "
+    "you would probably answer them more gently.",
+    "That sounds like a hard voice to live with. Mistakes make you human, not a bad person.",
+    "I hear how hard you're being on yourself. You deserve the same patience you give others.",
+)
+"""Self-compassionate reframes for harsh self-talk, used in turn."""
+
+NOT_SURE = (
+    "That's all right. It isn't always easy to put into words.",
+    "That's okay. Not knowing is a fine place to start.",
+)
+"""Said after "I don't know" when no follow-up is left: never praise."""
+
+MORE = "Could you say a little more about that?"
+"""The follow-up after a very short answer, when the script has none of its own."""
+GENTLER = "That's all right. Is there one small part of it you could put into words?"
+"""The follow-up after "I don't know", when the script has none of its own."""
+
+_I_TO_YOU = {
+    "i": "you", "i'm": "you're", "i'll": "you'll", "i'd": "you'd", "i've": "you've",
+    "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are",
+    "was": "were",
+}  # fmt: skip
+
+
+def said_back(text: str) -> str:
+    """An answer turned to the second person: "I could take a breath" → "you could take a
+    breath" (lower case, no end mark)."""
+    words = normalise(text).split()
+    out: list[str] = []
+    for index, word in enumerate(words):
+        if word == "was" and (index == 0 or words[index - 1] != "i"):
+            out.append(word)
+            continue
+        if word == "am" and (index == 0 or words[index - 1] != "i"):
+            out.append(word)
+            continue
+        out.append(_I_TO_YOU.get(word, word))
+    return " ".join(out)
+
+
+_WIN = re.compile(
+    r"\b(?:yes|yeah|i did|did it|tried|went (?:well|okay|ok|fine|better|all right)|better|"
+    r"helped|worked|managed|good|great|a bit|a little|sometimes|once|twice)\b"
+)
+_NO_WIN = re.compile(
+    r"\b(?:didn't|did not|not really|no|nope|forgot|couldn't|could not|never|wasn't|haven't|"
+    r"worse)\b"
+)
+
+
+def small_win(text: str) -> bool:
+    """Does a reply to "how did that go?" tell of a step taken, however small?"""
+    said = normalise(text)
+    return bool(_WIN.search(said)) and not _NO_WIN.search(said)
+
+
+WIN = "That's a real win, however small it seems. Well done for trying it."
+NOT_YET = "That's all right. Noticing it is already part of the practice."

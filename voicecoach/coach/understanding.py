@@ -1,0 +1,153 @@
+"""How the session machine understands what it heard: each final utterance (or silence) becomes
+exactly one trigger, given the state: a safety concern, a voice command (or a question whether it
+was one), a mood, an answer, a reply to "are you safe?" or "did you want to …?".
+
+``Understanding`` is a part of ``SessionMachine`` (machine.py), kept apart so each file has one
+job; it only decides, the machine's callbacks act.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from voicecoach.coach import options as say
+from voicecoach.coach.commands import Spotted
+from voicecoach.coach.dialogue import COMMAND_TRIGGERS, PAUSED_TRIGGERS, State
+from voicecoach.coach.intents import Command, wants_to_end
+from voicecoach.coach.numbers import declined, either_of, parse_mood
+from voicecoach.coach.options import CoachOptions
+from voicecoach.coach.plan import Item
+from voicecoach.coach.recorder import Recorder
+from voicecoach.coach.safety import check_safety, says_safe, uncertain
+from voicecoach.speech.events import Final, ListenEvent, NoAnswer
+from voicecoach.speech.grammar import RecheckedFinal
+
+
+class Understanding:
+    """Turns what a listening turn reported into the machine's trigger."""
+
+    state: State
+    options: CoachOptions
+    recorder: Recorder
+    _held: tuple[Final, Spotted] | None
+    _checking_safe: bool
+    _mood_reasks: int
+    answered: Callable[..., bool]
+    unanswered: Callable[..., bool]
+    offer: Callable[..., bool]
+    trigger: Callable[..., bool]
+
+    @property
+    def item(self) -> Item | None:
+        raise NotImplementedError
+
+    def hear(self, event: ListenEvent) -> None:
+        """A listening turn reported something: fire the one trigger it stands for."""
+        if isinstance(event, NoAnswer):
+            if self.state is State.CONFIRMING and self._held is not None:
+                self.answered(event=self._held[0])  # no reply: the short utterance was an answer
+            elif self.state is State.SAFETY and self._checking_safe:
+                self.offer()
+            else:
+                self.unanswered(event=event)
+        elif isinstance(event, Final):
+            name, kwargs = self.understand(event)
+            self.trigger(name, **kwargs)
+
+    def understand(self, event: Final) -> tuple[str, dict[str, Any]]:
+        """The trigger a final utterance stands for, in this state."""
+        text = event.utterance.text
+        if self.state is State.SAFETY:
+            return self._after_safety(event)
+        concern = check_safety(text)
+        if concern is not None:
+            confidences = [w.conf for w in event.utterance.words]
+            misheard = uncertain(confidences, self.options.sure_confidence)
+            return "danger", {"event": event, "misheard": misheard}
+        if self.state is State.PAUSED:
+            return self._while_paused(event)
+        if self.state is State.CONFIRMING:
+            return self._confirming(event)
+        item = self.item
+        if item is not None and item.is_mood:
+            mood = self._mood(event)
+            if mood is not None:
+                return "answered", {"event": event, "mood": mood}
+        spotted = self.options.spotter.spot(event)
+        if spotted is not None and spotted.sure:
+            self.recorder.event(f"command:{spotted.command}")
+            return COMMAND_TRIGGERS[spotted.command]
+        if spotted is not None:
+            return "confirm", {"event": event, "spotted": spotted}
+        if item is not None and item.is_mood and self._mood_reasks > 0:
+            pair = either_of(text)
+            if pair is not None:
+                return "reask", {"line": say.MOOD_WHICH.format(first=pair[0], second=pair[1])}
+            if not declined(text):
+                return "reask", {"line": say.MOOD_AGAIN}
+        return "answered", {"event": event}
+
+    def _mood(self, event: Final) -> int | None:
+        """The rating heard: a number word in the open transcript; else the phrase grammar's
+        rating; else a recogniser slip read as a number ("for" for "four")."""
+        text = event.utterance.text
+        if either_of(text) and self._mood_reasks > 0:
+            return None  # "six or seven": asked which
+        if declined(text):
+            return None
+        strict = parse_mood(text, strict=True)
+        if strict is not None:
+            return strict
+        recheck = event.recheck if isinstance(event, RecheckedFinal) else None
+        if recheck is not None and recheck.phrase and recheck.phrase in self._ratings:
+            return parse_mood(recheck.phrase)
+        return parse_mood(text)
+
+    @property
+    def _ratings(self) -> tuple[str, ...]:
+        return self.options.spotter.book.others
+
+    def _while_paused(self, event: Final) -> tuple[str, dict[str, Any]]:
+        spotted = self.options.spotter.spot(event)
+        command = spotted.command if spotted is not None else None
+        if spotted is not None and not spotted.sure and command is Command.STOP:
+            command = None  # an unsure "stop" while paused: keep waiting
+        if command is None or command not in PAUSED_TRIGGERS:
+            return "ignored", {"listening": True}
+        self.recorder.event(f"command:{command}")
+        name, kwargs = PAUSED_TRIGGERS[command]
+        return name, {**kwargs, "listening": True}
+
+    def _confirming(self, event: Final) -> tuple[str, dict[str, Any]]:
+        held, self._held = self._held, None
+        if held is None:  # pragma: no cover - CONFIRMING is entered with a held utterance
+            return "answered", {"event": event}
+        short, spotted = held
+        reply = says_safe(event.utterance.text)  # yes / no, as to "are you safe?"
+        if reply is True:
+            self.recorder.event(f"command:{spotted.command}")
+            return COMMAND_TRIGGERS[spotted.command]
+        command = self._command(event)
+        if command is not None:
+            self.recorder.event(f"command:{command}")
+            return COMMAND_TRIGGERS[command]
+        if reply is False:
+            return "answered", {"event": short}
+        return "answered", {"event": event}
+
+    def _after_safety(self, event: Final) -> tuple[str, dict[str, Any]]:
+        text = event.utterance.text
+        if self._checking_safe:
+            self._checking_safe = False
+            safe = says_safe(text)
+            if safe is True:
+                return "carry_on", {"line": say.SAFE_TO_GO_ON}
+            if safe is False:
+                return "stop", {"line": say.END_AFTER_SAFETY}
+            return "offer", {}
+        ends = self._command(event) is not Command.RESUME and wants_to_end(text)
+        return ("stop", {"line": say.END_AFTER_SAFETY}) if ends else ("carry_on", {})
+
+    def _command(self, event: Final) -> Command | None:
+        return self.options.spotter.command(event)
