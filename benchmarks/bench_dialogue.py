@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from voicecoach.audio.gate import HalfDuplexGate  # noqa: E402
-from voicecoach.audio.source import SILENT_FRAME, _split  # noqa: E402
+from voicecoach.audio.source import SILENT_FRAME, split_frames  # noqa: E402
 from voicecoach.audio.wavfile import read_wav  # noqa: E402
 from voicecoach.coach.intents import seems_unfinished  # noqa: E402
 from voicecoach.coach.machine import SessionMachine  # noqa: E402
@@ -54,11 +54,12 @@ from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk, seconds_to_samples  # noqa: E402
 from voicecoach.loop import SessionLoop, Voice  # noqa: E402
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer  # noqa: E402
-from voicecoach.speech.grammar import phrase_checker  # noqa: E402
-from voicecoach.speech.listener import Listener, answer_timing  # noqa: E402
+from voicecoach.speech.listener import Listener  # noqa: E402
+from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 from voicecoach.speech.tts import TextToSpeech  # noqa: E402
 from voicecoach.store.journal import Journal  # noqa: E402
 from voicecoach.store.records import SessionRecord  # noqa: E402
+from voicecoach.wiring import answer_timing  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "voicecoach-bench-dialogue"
 
@@ -290,7 +291,7 @@ class ScriptedUser:
             if self._pending is not None and start >= self._pending:
                 self._pending = None
                 pcm = self.respond(self.log.last_line())
-                for frame in _split(pcm or b""):
+                for frame in split_frames([pcm or b""]):
                     yield AudioChunk(pcm=frame, start=start)
                     start += FRAME_SAMPLES
                 continue
@@ -303,7 +304,7 @@ class ScriptedUser:
 
 @dataclass
 class Bench:
-    recognizer: object
+    recognizer: Recognizer
     settings: Settings
     work: Path
 
@@ -321,7 +322,7 @@ class Bench:
             state.unlink()
         options = CoachOptions.from_settings(settings, state if first_run else None)
         options = _with(options, mood_checkin=mood)
-        checker = phrase_checker(self.recognizer, options.spotter.book.grammar())
+        checker = self.recognizer.phrase_checker(options.spotter.book.grammar())
         listener = Listener(
             self.recognizer,  # type: ignore[arg-type]
             answer_timing(settings),
@@ -635,6 +636,39 @@ class PauseRule:
         return cls(getattr(coach, "pause_s", None), getattr(coach, "question_pause_s", None))
 
 
+def safety_figures(bench: Bench) -> None:
+    """Safety recall on the spoken danger phrasings (fixtures), and how many of the matches were
+    heard with too little confidence to end the session (asked "are you safe?" instead)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_commands import EN_SAFE, EN_SAFETY, fixtures, listen_once, make_listener
+
+    from voicecoach.coach.intents import PhraseBook
+    from voicecoach.coach.safety import check_safety, uncertain
+
+    listener = make_listener(bench.recognizer, PhraseBook.build("en"))  # type: ignore[arg-type]
+    table = fixtures()
+    flagged = doubtful = alarms = total = safe = 0
+    for entry in table.values():
+        group = entry.get("group")
+        if group not in EN_SAFETY + EN_SAFE:
+            continue
+        final = listen_once(listener, read_wav(ROOT / "tests" / "fixtures" / entry["file"]))
+        text = final.utterance.text if final else ""
+        hit = check_safety(text) is not None
+        confidences = [w.conf for w in final.utterance.words] if final else []
+        if group in EN_SAFETY:
+            total += 1
+            flagged += hit
+            doubtful += hit and uncertain(confidences, CoachOptions().sure_confidence)
+        else:
+            safe += 1
+            alarms += hit
+    print(
+        f"safety: recall {pct(flagged, total)}, of which asked 'are you safe?' (doubtful) "
+        f"{doubtful}; false alarms {alarms}/{safe}"
+    )
+
+
 def first_session_speech(bench: Bench) -> tuple[float, float, int]:
     """The first-ever session: seconds of the coach's speech until its first question starts
     and until it ends, and lines that repeat a phrase of the line before."""
@@ -713,7 +747,9 @@ def report(label: str, tally: Tally, pause: PauseRule) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voices", default=",".join(VOICES))
-    parser.add_argument("--only", choices=("classes", "moods", "commands", "first"), default=None)
+    parser.add_argument(
+        "--only", choices=("classes", "moods", "commands", "first", "safety"), default=None
+    )
     parser.add_argument("--verbose", action="store_true", help="List every miss.")
     args = parser.parse_args()
     voices = [v for v in args.voices.split(",") if v]
@@ -724,6 +760,8 @@ def main() -> None:
     total = Tally()
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(SphinxRecognizer(), settings, Path(tmp))
+        if args.only in (None, "safety"):
+            safety_figures(bench)
         if args.only in (None, "first"):
             starts, ends, repeats = first_session_speech(bench)
             print(

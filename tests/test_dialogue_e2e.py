@@ -108,3 +108,77 @@ def test_every_new_practice_runs_end_to_end(home: Path, cli: Callable[..., CliRe
         assert record["status"] == "completed", topic
         asked = [t["prompt_id"] for t in record["turns"] if "." not in t["prompt_id"]]
         assert asked == [s.id for s in script.steps], topic
+
+
+def test_the_goodbye_after_ctrl_c_is_at_most_a_second(tmp_path: Path) -> None:
+    from voicecoach.coach import options as say
+    from voicecoach.loop import trim_silence
+    from voicecoach.speech.tts import TextToSpeech
+
+    pcm = trim_silence(TextToSpeech(tmp_path / "voice").render(say.GOODBYE))
+    assert 0.2 < len(pcm) / 2 / 16000 <= 1.0
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_with_a_goodbye_and_keeps_the_answers(home: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import fixture_wav
+    from voicecoach.coach import options as say
+
+    config(home, "[coach]\nmood_checkin = false\n")
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(Path.cwd())}
+    answers = [fixture_wav("patience-1"), fixture_wav("patience-2")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "session", "patience", "--engine", "pocketsphinx"]
+        + ["--speaker-file", str(tmp_path / "coach.wav"), "--answers", *map(str, answers)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    seen = ""
+    assert proc.stderr is not None
+    while time.monotonic() < deadline:  # real time: the first answer is heard and kept
+        line = proc.stderr.readline()
+        seen += line
+        if not line or "Thank you for describing" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert say.GOODBYE in seen + err
+    shown = json_of(home)
+    assert shown["status"] == "stopped"
+    assert shown["turns"][0]["answer"] is not None
+
+
+def json_of(home: Path) -> dict[str, Any]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(Path.cwd())}
+    out = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "history", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    last = json.loads(out)[-1]
+    shown = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "show", last["id"], "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(shown)
+    return result

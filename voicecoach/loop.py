@@ -170,7 +170,7 @@ class SessionLoop:
         while not machine.finished:
             if self.stop_requested.is_set():
                 self.listener.cancel()
-                machine.stop(line=GOODBYE)
+                machine.stop(line=say.GOODBYE)  # stopped from outside: a short goodbye
                 break
             try:
                 chunk = self._next_frame(frames)

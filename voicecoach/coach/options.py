@@ -41,7 +41,7 @@ MOOD_AGAIN = "Sorry, I didn't catch the number. Could you say it like this: six 
 MOOD_WHICH = "Which is closer, {first} or {second}?"
 MISHEARD = "I may have misheard; are you safe right now?"
 SAFE_TO_GO_ON = "Thank you for telling me. We'll go on gently. You can say stop at any time."
-GOODBYE = "Goodbye for now."
+GOODBYE = "Goodbye."
 """Said when the session is ended from outside (Ctrl-C): at most a second."""
 STILL_PAUSED = "We're still paused. Say continue when you're ready."
 CONFIRM: dict[Command, str] = {
