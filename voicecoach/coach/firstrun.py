@@ -15,9 +15,7 @@ log = logging.getLogger(__name__)
 
 KEY = "first_run_done"
 
-FIRST_RUN_NOTE = (
-    "One thing first: I'm a practice tool for reflection, not therapy or a crisis service."
-)
+FIRST_RUN_NOTE = "I'm a practice tool, not therapy or a crisis service."
 """Said once, before the very first session's opening lines."""
 
 
