@@ -20,7 +20,7 @@ from voicecoach.coach.numbers import either_of
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import LOOK_BACK
 from voicecoach.coach.safety import says_safe
-from voicecoach.coach.script import find_script
+from voicecoach.coach.script import find_script, script_files
 from voicecoach.speech.events import Final, Utterance, Word
 from voicecoach.speech.grammar import Recheck
 from voicecoach.store.journal import Journal
@@ -305,7 +305,7 @@ def test_lines_leave_a_pause_longer_before_a_question(journal: Journal) -> None:
 def test_no_line_repeats_a_phrase_of_the_line_before_on_the_first_session(
     journal: Journal, tmp_path: Path
 ) -> None:
-    for topic in ("patience", "self-compassion", "communication", "small-wins"):
+    for topic in sorted(script_files(None)):
         options = CoachOptions(mood_checkin=True, first_run_file=tmp_path / f"{topic}.toml")
         s = Session(find_script(topic, None), journal, options).start()
         lines = [line.lower().rstrip(".?!").split() for line in s.io.said]
