@@ -97,17 +97,22 @@ def test_six_or_seven_is_asked_which_and_the_mood_kept(
     assert "Which is closer, 6 or 7?" in lines_of(mood)
 
 
+NEW_PRACTICES = ("where-it-comes-from", "saying-a-concern", "supporting-a-partner", "small-wins")
+
+
 @pytest.mark.slow
-def test_every_new_practice_runs_end_to_end(home: Path, cli: Callable[..., CliResult]) -> None:
+@pytest.mark.parametrize("topic", NEW_PRACTICES)
+def test_every_new_practice_runs_end_to_end(
+    home: Path, cli: Callable[..., CliResult], topic: str
+) -> None:
     config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 2.0\nreprompts = 0\n")
-    listed = cli("sessions", "list")
-    for topic in ("where-it-comes-from", "saying-a-concern", "supporting-a-partner", "small-wins"):
-        assert topic[:15] in listed.out
-        script = find_script(topic, None)
-        record = run(cli, topic, *(["patience-1"] * len(script.steps)))
-        assert record["status"] == "completed", topic
-        asked = [t["prompt_id"] for t in record["turns"] if "." not in t["prompt_id"]]
-        assert asked == [s.id for s in script.steps], topic
+    assert topic in cli("sessions", "list", "--json").out
+    script = find_script(topic, None)
+    record = run(cli, topic, *(["dialogue-step-1"] * len(script.steps)))
+    assert record["status"] == "completed"
+    asked = [t["prompt_id"] for t in record["turns"] if "." not in t["prompt_id"]]
+    assert asked == [s.id for s in script.steps]
+    assert record["turns"][0]["answer"] is not None
 
 
 def test_the_goodbye_after_ctrl_c_is_at_most_a_second(tmp_path: Path) -> None:
