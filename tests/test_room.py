@@ -99,7 +99,7 @@ def test_a_reflective_pause_keeps_every_word_in_one_answer(coach: Coach, pause_s
         "i waited for him all evening and",
         pytest.param(
             "i waited for him all evening and he did not call and",
-            marks=pytest.mark.xfail(strict=True, reason="a stale partial misses the last 'and'"),
+            marks=pytest.mark.xfail(strict=True, reason="cut at a 4 s pause after this 'and'"),
         ),
     ],
 )
