@@ -52,6 +52,12 @@ TRANSITIONS: list[dict[str, Any]] = [
         "before": "keep_answer",
     },
     {
+        "trigger": "continued",
+        "source": State.LISTENING,
+        "dest": State.ASKING,
+        "before": "join_answer",
+    },
+    {
         "trigger": "danger",
         "source": [State.LISTENING, State.PAUSED],
         "dest": State.SAFETY,

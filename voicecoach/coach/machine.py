@@ -67,6 +67,7 @@ class SessionMachine:
     advance: Callable[..., bool]
     listen: Callable[..., bool]
     answered: Callable[..., bool]
+    continued: Callable[..., bool]
     danger: Callable[..., bool]
     unanswered: Callable[..., bool]
     pause: Callable[..., bool]
@@ -117,13 +118,29 @@ class SessionMachine:
         """What is being asked."""
         return self.plan.current
 
-    def hear(self, event: ListenEvent) -> None:
-        """A listening turn reported something: fire the one trigger it stands for."""
+    def hear(self, event: ListenEvent, over_coach: bool = False) -> None:
+        """A listening turn reported something: fire the one trigger it stands for.
+
+        ``over_coach``: the person began while the coach was still speaking (its
+        acknowledgement or the next question); an answer then continues the one just given.
+        """
         if isinstance(event, NoAnswer):
             self.unanswered(event=event)
         elif isinstance(event, Final):
             name, kwargs = self.understand(event)
+            if name == "answered" and over_coach and self._previous_answered():
+                name = "continued"
             self.trigger(name, **kwargs)
+
+    def _previous_answered(self) -> bool:
+        """Is a question being asked right after one that was answered?"""
+        turns = self.record.turns
+        return (
+            self.state is State.LISTENING
+            and len(turns) >= 2
+            and turns[-1].answer is None
+            and turns[-2].answer is not None
+        )
 
     def understand(self, event: Final) -> tuple[str, dict[str, Any]]:
         """The trigger a final utterance stands for, in this state."""
@@ -210,6 +227,10 @@ class SessionMachine:
     def keep_concern(self, event: Final, **_: Any) -> None:
         """An answer that spoke of danger is kept as it was said; no follow-up is chosen."""
         self.recorder.answer(event.utterance, event.better)
+
+    def join_answer(self, event: Final, **_: Any) -> None:
+        """Speech over the coach's reply: it belongs to the answer just given."""
+        self.recorder.continue_previous(event.utterance)
 
     def keep_answer(self, event: Final, **_: Any) -> None:
         item = self.item
