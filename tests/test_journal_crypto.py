@@ -122,3 +122,37 @@ def test_key_init_encrypts_a_plain_journal_and_age_reads_it(
         [age, "-d", "-i", str(recovery), str(sealed)], capture_output=True, check=True
     )
     assert b"A small Promise kept" in plain.stdout
+
+
+def test_reading_an_encrypted_journal_needs_the_passphrase(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    kept(home, A, B).close()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+    folder = home / "journal"
+    before = every_byte(folder)
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "guess work")
+    for command in (("show", B.id), ("search", "promise"), ("export", "--all")):
+        refused = cli(*command)
+        assert refused.code == 1, command
+        assert refused.err.strip().splitlines() == [
+            "voicecoach: error: wrong passphrase for the journal's key"
+        ]
+        assert "Promise" not in refused.out
+    assert every_byte(folder) == before
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert "A small Promise kept" in cli("show", B.id).out
+    export = tmp_path / "all.md"
+    assert cli("export", "--all", "-o", export).code == 0
+    assert b"Promise" not in export.read_bytes()
+    recovery = tmp_path / "identity.txt"
+    assert cli("key", "export-recovery", recovery).code == 0
+    age = shutil.which("age")
+    assert age is not None, "the Debian age package is in scripts/system-packages.sh --test"
+    plain = subprocess.run(
+        [age, "-d", "-i", str(recovery), str(export)], capture_output=True, check=True
+    )
+    assert b"A small Promise kept" in plain.stdout and A.id.encode() in plain.stdout

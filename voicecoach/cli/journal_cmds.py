@@ -26,7 +26,7 @@ from voicecoach.cli.app import (
 )
 from voicecoach.errors import AudioDeviceError, JournalError
 from voicecoach.outputs import check_output
-from voicecoach.review.export import chunks, format_for, json_list, write_export
+from voicecoach.review.export import chunks, format_for, json_list, sealed_export, write_export
 from voicecoach.review.views import conversation, hits_table, sessions_table, when
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -41,8 +41,11 @@ IdArg = Annotated[str, typer.Argument(help="Session id (or a unique start of it)
 def open_journal() -> Iterator[Journal]:
     """The user's journal, ``keep_days`` applied; what was set aside or erased is told at the end
     (one line each, on stderr)."""
+    from voicecoach.store.crypto import journal_codec
+
     keep_days = settings().journal.keep_days
-    journal = Journal(paths().journal)
+    folder = paths().journal
+    journal = Journal(folder, codec=journal_codec(folder, unlock=True))
     erased = 0
     try:
         erased = apply_retention(journal, keep_days)
@@ -264,7 +267,7 @@ def export(
             for piece in pieces:
                 typer.echo(piece, nl=False)
             return
-        write_export(output, pieces)
+        write_export(output, sealed_export(paths().journal, pieces))
     sessions = "session" if counted.count == 1 else "sessions"
     err_console.print(
         f"exported {counted.count} {sessions} to {output}", highlight=False, markup=False

@@ -20,6 +20,7 @@ from voicecoach.errors import AudioFileError
 from voicecoach.outputs import check_output
 from voicecoach.paths import Paths
 from voicecoach.stop import SIGNALS
+from voicecoach.store.crypto import journal_codec
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention, retention_note
@@ -85,7 +86,8 @@ def run_session(
         )
         progress.note(stages.voice_reason)
         progress.note(f"listening with {choice.reason}")
-        journal = Journal(journal_dir or home.journal)
+        folder = journal_dir or home.journal
+        journal = Journal(folder, codec=journal_codec(folder, unlock=True))
         stack.callback(journal.close)
         for notice in journal.notices:
             progress.note(notice)
