@@ -22,6 +22,13 @@ Cli = Callable[..., CliResult]
 PASS = "correct horse battery"
 
 
+def forget_unlocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a new process: no codec unlocked by an earlier command of this test."""
+    from voicecoach.store import codec
+
+    monkeypatch.setattr(codec, "_CODECS", {codec.PLAIN.name: codec.PLAIN})
+
+
 def every_byte(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
 
@@ -133,6 +140,18 @@ def test_reading_an_encrypted_journal_needs_the_passphrase(
     folder = home / "journal"
     before = every_byte(folder)
 
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    listed = cli("history")  # the listing metadata needs no passphrase
+    assert listed.code == 0, listed.err
+    assert [ln.split()[0] for ln in listed.out.splitlines() if ln.startswith("2026")] == [
+        A.id,
+        B.id,
+    ]
+    assert "completed" in listed.out and "Promise" not in listed.out
+    locked = cli("history", "--search", "promise")
+    assert locked.code == 1 and "VOICECOACH_PASSPHRASE" in locked.err
+
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", "guess work")
     for command in (("show", B.id), ("search", "promise"), ("export", "--all")):
         refused = cli(*command)
@@ -156,3 +175,13 @@ def test_reading_an_encrypted_journal_needs_the_passphrase(
         [age, "-d", "-i", str(recovery), str(export)], capture_output=True, check=True
     )
     assert b"A small Promise kept" in plain.stdout and A.id.encode() in plain.stdout
+
+    shutil.rmtree(folder / "index")  # no current index: the listing needs the passphrase
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    needs = cli("history")
+    assert needs.code == 1 and "VOICECOACH_PASSPHRASE" in needs.err
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    again = cli("history")
+    assert again.code == 0 and A.id in again.out and B.id in again.out
+    assert b"Promise" not in every_byte(folder)
