@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult
+from tests.test_journal import make_record
 from tests.test_journal_cli import A, B, C, kept
 from voicecoach.errors import JournalError
 from voicecoach.store.crypto import AgeCodec, JournalKey, WrongPassphrase, read_passphrase
@@ -185,3 +186,35 @@ def test_reading_an_encrypted_journal_needs_the_passphrase(
     again = cli("history")
     assert again.code == 0 and A.id in again.out and B.id in again.out
     assert b"Promise" not in every_byte(folder)
+
+
+def test_key_init_seals_set_aside_files_and_refuses_while_a_session_runs(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    kept(home, A).close()
+    folder = home / "journal"
+    aside = folder / "2026-11.json.corrupt-20261126T203000Z"
+    aside.write_bytes(b'{"sessions": {"1": {"id": "x", "text": "a secret worry about money"')
+    running = Journal(folder)
+    running.begin(make_record("20261126-210000-dddd", "2026-11-26T21:00:00+01:00", turns=1))
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    try:
+        busy = cli("key", "init")
+    finally:
+        running.close()
+    assert busy.code == 1 and "a session is running" in busy.err
+    assert not (folder / "key").exists()
+
+    assert cli("key", "init").code == 0  # the session, ended, is filed as interrupted first
+    assert not aside.exists()
+    sealed = aside.with_name(aside.name + ".age")
+    assert b"worry" not in every_byte(folder)
+    assert b"patient with myself" not in every_byte(folder)  # the filed session too
+    recovery = tmp_path / "identity.txt"
+    assert cli("key", "export-recovery", recovery).code == 0
+    age = shutil.which("age")
+    assert age is not None
+    plain = subprocess.run(
+        [age, "-d", "-i", str(recovery), str(sealed)], capture_output=True, check=True
+    )
+    assert b"a secret worry about money" in plain.stdout
