@@ -42,6 +42,7 @@ from voicecoach.frames import SAMPLE_RATE, AudioChunk  # noqa: E402
 from voicecoach.speech.events import Final, NoAnswer  # noqa: E402
 from voicecoach.speech.listener import Listener, ListenTiming  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
+from voicecoach.speech.vad import VoiceActivity  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -137,7 +138,7 @@ def make_listener(recognizer: Recognizer, book: PhraseBook) -> Listener:
         phrase_max=commands.max_command_s + 1.0,
     )
     checker = recognizer.phrase_checker(book.grammar())
-    return Listener(recognizer, timing, listen.vad_mode, checker=checker)
+    return Listener(recognizer, timing, VoiceActivity(listen.vad_mode), checker=checker)
 
 
 def run(

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from voicecoach.audio.gate import HalfDuplexGate  # noqa: E402
+
 from voicecoach.audio.source import SILENT_FRAME, split_frames  # noqa: E402
 from voicecoach.audio.wavfile import read_wav  # noqa: E402
 from voicecoach.coach.intents import seems_unfinished  # noqa: E402

@@ -41,6 +41,7 @@ from voicecoach.speech.events import Final, NoAnswer, Utterance  # noqa: E402
 from voicecoach.speech.listener import Listener  # noqa: E402
 from voicecoach.speech.scoring import corpus_error_rate  # noqa: E402
 from voicecoach.speech.sphinx_engine import SphinxRecognizer  # noqa: E402
+from voicecoach.speech.vad import VoiceActivity  # noqa: E402
 
 try:
     from voicecoach.wiring import answer_timing  # noqa: E402
@@ -216,7 +217,9 @@ def main() -> None:
     settings = Settings()
     timing = answer_timing(settings)
     recognizer = SphinxRecognizer()
-    listener = Listener(recognizer, timing, settings.listen.vad_mode, unfinished=seems_unfinished)
+    listener = Listener(
+        recognizer, timing, VoiceActivity(settings.listen.vad_mode), unfinished=seems_unfinished
+    )
     pairs = clips()
     print(f"end_silence_s = {settings.listen.end_silence_s}")
     print(f"raw engine WER (each clip whole, fresh decoder): {raw_wer(pairs):.3f}\n")

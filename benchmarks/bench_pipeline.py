@@ -26,24 +26,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voicecoach.audio.gate import HalfDuplexGate  # noqa: E402
 from voicecoach.audio.sink import SilentSink  # noqa: E402
 from voicecoach.audio.source import ScriptedAnswers  # noqa: E402
+from voicecoach.audio.voice import Voice  # noqa: E402
 from voicecoach.audio.wavfile import read_wav  # noqa: E402
-from voicecoach.coach.machine import SessionMachine  # noqa: E402
-from voicecoach.coach.recorder import Recorder  # noqa: E402
+from voicecoach.coach.options import CoachOptions  # noqa: E402
 from voicecoach.coach.script import find_script  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
-from voicecoach.frames import seconds_to_samples  # noqa: E402
-from voicecoach.loop import QuietProgress, SessionLoop, Voice  # noqa: E402
+from voicecoach.loop import QuietProgress  # noqa: E402
 from voicecoach.speech.events import EngineInfo, Utterance  # noqa: E402
 from voicecoach.speech.grammar import PhraseChecker  # noqa: E402
-from voicecoach.speech.listener import Listener  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 from voicecoach.speech.scoring import character_error_rate, corpus_error_rate  # noqa: E402
 from voicecoach.speech.tts import TextToSpeech  # noqa: E402
 from voicecoach.store.journal import Journal  # noqa: E402
-from voicecoach.wiring import answer_timing  # noqa: E402
+from voicecoach.wiring import run_session, stages_of  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -171,16 +168,12 @@ def pipeline_decode(
     settings = Settings()
     timed = TimedRecognizer(recognizer)
     source = ScriptedAnswers([wav(n) for n in case.names], fast=True)
-    listen = settings.listen
-    listener = Listener(timed, answer_timing(settings), listen.vad_mode)  # type: ignore[arg-type]
-    tts = TextToSpeech(scratch / "voice")
-    gate = HalfDuplexGate(seconds_to_samples(listen.gate_tail_s))
-    loop = SessionLoop(source, listener, Voice(tts, SilentSink(), gate), QuietProgress())
+    voice = Voice(TextToSpeech(scratch / "voice"), SilentSink())
+    stages = stages_of(timed, source, voice, settings, QuietProgress(), CoachOptions())
     journal = Journal(scratch / f"journal-{time.monotonic_ns()}")
     script = find_script(case.topic, None)
-    machine = SessionMachine(script, loop, Recorder(journal, script.id, recognizer.info))
     t0 = time.perf_counter()
-    record = loop.run(machine)
+    record = run_session(stages, script, journal)
     total = time.perf_counter() - t0
     journal.close()
     answers = [t.answer.text if t.answer else "" for t in record.turns]

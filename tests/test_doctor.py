@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult
+from tests.virtual_audio import VirtualSoundCard
 
 Cli = Callable[..., CliResult]
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +53,7 @@ def test_doctor_json_covers_every_area(cli: Cli, home: Path):
         "PortAudio",
         "microphone",
         "speakers",
+        "echo",
         "voice",
         "speech engine",
         "data folder",
@@ -156,7 +159,28 @@ def test_doctor_is_happy_with_a_virtual_sound_card(pulse: str, tmp_path: Path):
     checks = {c["area"]: c for c in json.loads(done.stdout)}
     assert checks["microphone"]["status"] == "ok", checks["microphone"]
     assert checks["speakers"]["status"] == "ok", checks["speakers"]
+    echo = checks["echo"]
+    assert echo["status"] == "warn" and "echo cancellation off" in echo["detail"], echo
+    assert (
+        re.search(r"output latency \d+ ms", echo["detail"]) and "module-echo-cancel" in echo["fix"]
+    )
     assert done.returncode == 0, done.stderr
+
+
+def test_doctor_sees_echo_cancellation_on_the_virtual_sound_card(
+    card: VirtualSoundCard, tmp_path: Path
+) -> None:
+    card.echo_cancel()
+    env = {**card.env, "VOICECOACH_HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "doctor", "--json"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    import json
+
+    echo = {c["area"]: c for c in json.loads(done.stdout)}["echo"]
+    assert echo["status"] == "ok" and "echo cancellation on" in echo["detail"], echo
+    assert re.search(r"output latency \d+ ms", echo["detail"]), echo
 
 
 def test_doctor_reports_an_incomplete_model(cli: Cli, home: Path):

@@ -67,6 +67,9 @@ class Watch:
     def heard(self, event: ListenEvent) -> None:
         """Nothing to note."""
 
+    def note(self, text: str) -> None:
+        """Nothing to note."""
+
 
 @contextlib.contextmanager
 def listen_loop(home: Path, panel: GpioPanel, progress: Watch) -> Iterator[ListenLoop]:
@@ -92,7 +95,11 @@ def test_a_press_starts_a_session_and_the_led_shows_listening(
         press(factory, panel)
         report = loop.run(until_s=120, once=True)
     assert report.wakes == [] and len(report.sessions) == 1
-    assert all(light is Light.LISTENING and led == 1 for _, light, led in watch.seen)
+    # Each line is noted as it becomes audible: after listening, or while the line (or tone)
+    # before it still plays (speaking); the LED is on whenever the coach listens.
+    assert all(light in (Light.LISTENING, Light.SPEAKING) for _, light, _ in watch.seen)
+    assert all(led == 1 for _, light, led in watch.seen if light is Light.LISTENING)
+    assert any(light is Light.SPEAKING for _, light, _ in watch.seen)
     said = [text for text, _, _ in watch.seen]
     assert said[0] == CHOOSE_QUESTION
     assert said.index("Hello.") < said.index("What happened?") < said.index("Goodbye.")

@@ -81,8 +81,9 @@ def test_the_answer_fixtures_are_not_commands(name: str) -> None:
 @pytest.mark.parametrize(
     "name", [n for n, e in fixture_table().items() if e["group"] in ("command", "command-extra")]
 )
-def test_every_command_fixture_is_a_command(name: str) -> None:
-    assert BOOK.match(fixture_table()[name]["text"]) is not None
+def test_every_command_fixture_is_its_command(name: str) -> None:
+    entry = fixture_table()[name]
+    assert BOOK.match(entry["text"]) is Command(entry["command"])
 
 
 def test_phrases_can_be_replaced_per_command_and_per_language() -> None:

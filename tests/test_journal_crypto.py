@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult
+from tests.test_journal import make_record
 from tests.test_journal_cli import A, B, C, kept
 from voicecoach.errors import JournalError
 from voicecoach.store.crypto import AgeCodec, JournalKey, WrongPassphrase, read_passphrase
@@ -20,6 +21,13 @@ from voicecoach.store.journal import Journal
 
 Cli = Callable[..., CliResult]
 PASS = "correct horse battery"
+
+
+def forget_unlocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a new process: no codec unlocked by an earlier command of this test."""
+    from voicecoach.store import codec
+
+    monkeypatch.setattr(codec, "_CODECS", {codec.PLAIN.name: codec.PLAIN})
 
 
 def every_byte(folder: Path) -> bytes:
@@ -122,3 +130,91 @@ def test_key_init_encrypts_a_plain_journal_and_age_reads_it(
         [age, "-d", "-i", str(recovery), str(sealed)], capture_output=True, check=True
     )
     assert b"A small Promise kept" in plain.stdout
+
+
+def test_reading_an_encrypted_journal_needs_the_passphrase(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    kept(home, A, B).close()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+    folder = home / "journal"
+    before = every_byte(folder)
+
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    listed = cli("history")  # the listing metadata needs no passphrase
+    assert listed.code == 0, listed.err
+    assert [ln.split()[0] for ln in listed.out.splitlines() if ln.startswith("2026")] == [
+        A.id,
+        B.id,
+    ]
+    assert "completed" in listed.out and "Promise" not in listed.out
+    locked = cli("history", "--search", "promise")
+    assert locked.code == 1 and "VOICECOACH_PASSPHRASE" in locked.err
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "guess work")
+    for command in (("show", B.id), ("search", "promise"), ("export", "--all")):
+        refused = cli(*command)
+        assert refused.code == 1, command
+        assert refused.err.strip().splitlines() == [
+            "voicecoach: error: wrong passphrase for the journal's key"
+        ]
+        assert "Promise" not in refused.out
+    assert every_byte(folder) == before
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert "A small Promise kept" in cli("show", B.id).out
+    export = tmp_path / "all.md"
+    assert cli("export", "--all", "-o", export).code == 0
+    assert b"Promise" not in export.read_bytes()
+    recovery = tmp_path / "identity.txt"
+    assert cli("key", "export-recovery", recovery).code == 0
+    age = shutil.which("age")
+    assert age is not None, "the Debian age package is in scripts/system-packages.sh --test"
+    plain = subprocess.run(
+        [age, "-d", "-i", str(recovery), str(export)], capture_output=True, check=True
+    )
+    assert b"A small Promise kept" in plain.stdout and A.id.encode() in plain.stdout
+
+    shutil.rmtree(folder / "index")  # no current index: the listing needs the passphrase
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    needs = cli("history")
+    assert needs.code == 1 and "VOICECOACH_PASSPHRASE" in needs.err
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    again = cli("history")
+    assert again.code == 0 and A.id in again.out and B.id in again.out
+    assert b"Promise" not in every_byte(folder)
+
+
+def test_key_init_seals_set_aside_files_and_refuses_while_a_session_runs(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    kept(home, A).close()
+    folder = home / "journal"
+    aside = folder / "2026-11.json.corrupt-20261126T203000Z"
+    aside.write_bytes(b'{"sessions": {"1": {"id": "x", "text": "a secret worry about money"')
+    running = Journal(folder)
+    running.begin(make_record("20261126-210000-dddd", "2026-11-26T21:00:00+01:00", turns=1))
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    try:
+        busy = cli("key", "init")
+    finally:
+        running.close()
+    assert busy.code == 1 and "a session is running" in busy.err
+    assert not (folder / "key").exists()
+
+    assert cli("key", "init").code == 0  # the session, ended, is filed as interrupted first
+    assert not aside.exists()
+    sealed = aside.with_name(aside.name + ".age")
+    assert b"worry" not in every_byte(folder)
+    assert b"patient with myself" not in every_byte(folder)  # the filed session too
+    recovery = tmp_path / "identity.txt"
+    assert cli("key", "export-recovery", recovery).code == 0
+    age = shutil.which("age")
+    assert age is not None
+    plain = subprocess.run(
+        [age, "-d", "-i", str(recovery), str(sealed)], capture_output=True, check=True
+    )
+    assert b"a secret worry about money" in plain.stdout

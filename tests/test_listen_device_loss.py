@@ -13,25 +13,23 @@ import pytest
 from tests.conftest import FIXTURES, fixture_wav
 from tests.virtual_audio import write_mini_home
 from voicecoach.audio.devices import RetryPolicy
-from voicecoach.audio.gate import HalfDuplexGate
 from voicecoach.audio.sink import SilentSink
 from voicecoach.audio.source import ScriptedAnswers
+from voicecoach.audio.voice import Voice
 from voicecoach.audio.wavfile import read_wav
-from voicecoach.coach.machine import SessionMachine
-from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import find_script
 from voicecoach.config import load_settings
 from voicecoach.errors import AudioDeviceError
 from voicecoach.frames import AudioChunk, seconds_to_samples
-from voicecoach.loop import DEVICE_BACK, QuietProgress, SessionLoop, Voice
+from voicecoach.loop import DEVICE_BACK, QuietProgress
 from voicecoach.paths import Paths
 from voicecoach.speaker.build import ListenOptions, build_listen
-from voicecoach.speaker.sources import RoomAndAnswers, SharedSource
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speaker.sources import RoomAndAnswers
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord, Status
+from voicecoach.wiring import coach_options, run_session, stages_of
 
 
 class UnpluggedOnSecondQuestion:
@@ -75,18 +73,17 @@ class UnpluggedOnSecondQuestion:
 
 
 def run_mini(home: Path, source: UnpluggedOnSecondQuestion, retry: RetryPolicy) -> SessionRecord:
+    """One session through the shipped wiring, on this test's flaky source."""
     write_mini_home(home)
+    settings = load_settings(home / "config.toml")
     script = find_script("patience", home / "sessions")
     recognizer = SphinxRecognizer()
     journal = Journal(home / "journal")
     try:
-        gate = HalfDuplexGate(seconds_to_samples(0.2))
-        listener = Listener(recognizer, ListenTiming.from_seconds(0.8, 6.0, 60.0))
-        voice = Voice(TextToSpeech(home / "cache"), SilentSink(), gate)
-        loop = SessionLoop(source, listener, voice, QuietProgress())
-        loop.retry = retry
-        machine = SessionMachine(script, loop, Recorder(journal, script.id, recognizer.info))
-        record = loop.run(machine)
+        voice = Voice(TextToSpeech(home / "cache"), SilentSink())
+        coach = coach_options(settings, None)
+        stages = stages_of(recognizer, source, voice, settings, QuietProgress(), coach)
+        record = run_session(dataclasses.replace(stages, retry=retry), script, journal)
         assert journal.get(record.id) == record
         return record
     finally:
@@ -169,11 +166,11 @@ def test_listen_waits_for_a_lost_microphone_and_wakes_after(
     source = LostWhileWaiting()
     options = ListenOptions(mic_file=FIXTURES / "silence-10s.wav", fast=True, engine="pocketsphinx")
     with contextlib.ExitStack() as stack, caplog.at_level(logging.WARNING):
+        settings = load_settings(home / "config.toml")
         loop, _ = build_listen(
-            options, load_settings(home / "config.toml"), Paths.from_env(), QuietProgress(), stack
+            options, settings, Paths.from_env(), QuietProgress(), stack, source=source
         )
-        loop.parts = dataclasses.replace(loop.parts, source=SharedSource(source))
-        loop.retry = RetryPolicy(every_s=0.01, give_up_s=5.0)
+        loop.parts = dataclasses.replace(loop.parts, retry=RetryPolicy(every_s=0.01, give_up_s=5.0))
         report = loop.run(until_s=30, once=True)
     assert report.device_losses == 1 and source.reopen_tries == 2
     assert [w["phrase"] for w in report.wakes] == ["let's reflect"]

@@ -444,9 +444,10 @@ def test_follow_ups_are_chosen_by_what_was_said(journal: Journal, tmp_path: Path
 
 def test_the_spotter_of_the_options_follows_the_language(journal: Journal) -> None:
     from voicecoach.config import settings_from_doc
+    from voicecoach.wiring import coach_options
 
     config = settings_from_doc({"coach": {"language": "ko"}, "commands": {"min_agreement": 0.0}})
-    options = CoachOptions.from_settings(config, None)
+    options = coach_options(config, None)
     assert options.spotter == CommandSpotter(PhraseBook.build("ko"), 0.0)
     s = Session(find_script("patience", None), journal, options).start()
     s.hear("러시", Recheck("다시", 0.5))

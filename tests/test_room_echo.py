@@ -72,7 +72,6 @@ def test_echo_cancellation_removes_a_short_echo(card: VirtualSoundCard) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="a cold first session files the coach's echo as an answer")
 def test_the_coach_never_files_its_own_voice(card: VirtualSoundCard, tmp_path: Path) -> None:
     card.loopback(300)
     home = make_home(tmp_path / "home")  # cold: nothing rendered yet

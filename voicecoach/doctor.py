@@ -325,10 +325,31 @@ def check_disk(ctx: Context) -> Check:
     return Check("disk", Severity.OK, text, essential=False)
 
 
+def check_echo(ctx: Context) -> Check:
+    """Echo cancellation on or off, and the output latency measured on the speakers."""
+    from voicecoach.audio.echo_path import AEC_SETUP, probe
+
+    audio = ctx.settings.audio
+    path = probe(audio.output_device, audio.input_device)
+    latency = (
+        "no output"
+        if path.output_latency_s is None
+        else (f"output latency {path.output_latency_s * 1000:.0f} ms")
+    )
+    if path.default_source_cancels:
+        return Check("echo", Severity.OK, f"echo cancellation on; {latency}", essential=False)
+    if path.cancelling:
+        detail = f"echo cancellation loaded but not the microphone used; {latency}"
+        return Check("echo", Severity.WARN, detail, AEC_SETUP, essential=False)
+    detail = f"echo cancellation off (the coach's own echo check is used); {latency}"
+    return Check("echo", Severity.WARN, detail, AEC_SETUP, essential=False)
+
+
 CHECKS: tuple[tuple[str, Callable[[Context], Check]], ...] = (
     ("PortAudio", check_portaudio),
     ("microphone", check_microphone),
     ("speakers", check_speakers),
+    ("echo", check_echo),
     ("voice", check_voice),
     ("speech engine", check_engine),
     ("data folder", check_data_folder),

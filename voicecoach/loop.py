@@ -1,12 +1,16 @@
 """The session loop, as data flows:
 
-    source ──frames──▶ gate ──▶ listener (recognizer + end of answer) ──events──▶ machine
-                        ▲                                                          │
-                        └──── closed while the voice speaks ◀── lines to say ──────┘
-                                                         journal ◀── records ──────┘
+    FramePump ──Frame──▶ Hearing (listener + barge-in) ──events──▶ machine ──lines──▶ Voice
+        ▲                                                            │
+        └──────────── what the voice is playing, and when ◀──────────┘
+                                                      journal ◀── records ──┘
 
-One thread runs it: a live microphone's callback only queues bytes, and frames are decoded
-here. Time is audio time: ``now`` is the end of the last frame read.
+One thread runs it: a live microphone's callback only queues bytes, playback is a queue the
+speakers' callback drains, and frames are decoded here. Time is audio time.
+
+The microphone is heard while the coach speaks (its own voice is taken out by the pump's echo
+check). Speech that starts while the coach is still talking stops the voice at once, and the
+machine is told it was said over the coach: it then continues the answer just given.
 
 When the microphone (or speaker) goes away, the session pauses, the device is opened again
 every few seconds, and once it is back the coach says so and asks the current question again;
@@ -17,36 +21,26 @@ from __future__ import annotations
 
 import logging
 import threading
-from array import array
 from collections.abc import Iterator
 from typing import Protocol
 
 from transitions import MachineError
 
 from voicecoach.audio.devices import RetryPolicy, reopen_with_retries
-from voicecoach.audio.gate import HalfDuplexGate
-from voicecoach.audio.sink import AudioSink
-from voicecoach.audio.source import AudioSource
+from voicecoach.audio.voice import Voice
 from voicecoach.coach import options as say
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.errors import AudioDeviceError
-from voicecoach.frames import AudioChunk, seconds_to_samples
+from voicecoach.frames import AudioChunk
+from voicecoach.pump import Frame, FramePump
 from voicecoach.speech.events import ListenEvent, Partial
 from voicecoach.speech.listener import Listener
-from voicecoach.speech.tts import TextToSpeech
-from voicecoach.stop import urgent
 from voicecoach.store.records import SessionRecord
 
 log = logging.getLogger(__name__)
 
-RATE_RANGE = (80, 300)
-"""Speaking rates (words per minute) "slower" and "faster" stay within."""
-
 DEVICE_BACK = "I can hear you again. Let's continue."
 """Said when a lost device is back, before the current question is asked again."""
-
-GOODBYE = say.GOODBYE
-"""Said when the session is stopped from outside (Ctrl-C): short, at most a second."""
 
 
 class Progress(Protocol):
@@ -54,6 +48,7 @@ class Progress(Protocol):
 
     def coach(self, text: str) -> None: ...
     def heard(self, event: ListenEvent) -> None: ...
+    def note(self, text: str) -> None: ...
 
 
 class FrameTap(Protocol):
@@ -72,127 +67,140 @@ class QuietProgress:
     def heard(self, event: ListenEvent) -> None:
         """Nothing shown."""
 
-
-class Voice:
-    """The coach's voice: text → rendered speech → the sink, closing the gate meanwhile."""
-
-    def __init__(self, tts: TextToSpeech, sink: AudioSink, gate: HalfDuplexGate) -> None:
-        self.tts = tts
-        self.sink = sink
-        self.gate = gate
-
-    def say(self, text: str, now: int, pause: float = 0.0) -> None:
-        """Say a line; when it follows another line, ``pause`` seconds of silence come between
-        them (the rendered silence at either end is trimmed, so the pause is what is heard)."""
-        if urgent():
-            return  # SIGTERM or a second Ctrl-C: nothing more is said
-        pcm = trim_silence(self.tts.render(text))
-        after = self.gate.speech_end + seconds_to_samples(pause) if self.gate.speech_end else 0
-        start = self.gate.coach_speaks(max(now, after), len(pcm) // 2)
-        self.sink.play(pcm, start)
+    def note(self, text: str) -> None:
+        """Nothing shown."""
 
 
-SILENCE_LEVEL = 300
-"""Peak sample level (int16) below which a 10 ms window at a line's edge is silence."""
+class Hearing:
+    """One listening turn over the pump's frames: the listener, and the voice stopped when a
+    person starts speaking while it plays (a barge-in)."""
 
+    def __init__(self, listener: Listener, voice: Voice) -> None:
+        self.listener = listener
+        self.voice = voice
+        self.over_coach = False
+        """The current utterance began while the coach was audible."""
+        self.stopped_at: int | None = None
+        """Audio time the voice was stopped for the person (None: it was not)."""
 
-def trim_silence(pcm: bytes, keep: int = 480) -> bytes:
-    """PCM with the silence at its start and end cut, ``keep`` samples (30 ms) left each side."""
-    samples = array("h", pcm)
-    window = 160
-    loud = [
-        i
-        for i in range(0, len(samples), window)
-        if max(map(abs, samples[i : i + window]), default=0) > SILENCE_LEVEL
-    ]
-    if not loud:
-        return pcm
-    first = max(0, loud[0] - keep)
-    last = min(len(samples), loud[-1] + window + keep)
-    return samples[first:last].tobytes()
+    def start(self, now: int, wait: int | None = None) -> int:
+        """Listen from ``now`` on; the no-answer wait counts from when the coach falls silent.
+
+        Returns the audio time the coach falls silent (when a scripted person answers).
+        """
+        quiet = max(now, self.voice.quiet_from)
+        base = self.listener.timing.no_answer if wait is None else wait
+        self.listener.start(now, base + quiet - now)
+        self.over_coach = False
+        self.stopped_at = None
+        return quiet
+
+    def feed(self, frame: Frame) -> ListenEvent | None:
+        """Give one frame to the listener; stop the voice if the person spoke over it."""
+        began = self.listener.in_speech
+        event = self.listener.feed(frame.chunk)
+        if not began and self.listener.in_speech:
+            self.over_coach = frame.speaking is not None
+            if self.over_coach:
+                self.voice.stop(frame.chunk.end)
+                self.stopped_at = frame.chunk.end
+                log.debug("the person spoke over the coach; the voice stopped")
+        return event
+
+    def cancel(self) -> None:
+        self.listener.cancel()
+
+    @property
+    def active(self) -> bool:
+        return self.listener.active
 
 
 class SessionLoop:
     """Feeds frames through the stages until the machine says the session is over."""
 
     def __init__(
-        self, source: AudioSource, listener: Listener, voice: Voice, progress: Progress
+        self,
+        pump: FramePump,
+        listener: Listener,
+        progress: Progress,
+        retry: RetryPolicy | None = None,
+        tap: FrameTap | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
-        self.source = source
-        self.listener = listener
-        self.voice = voice
+        self.pump = pump
+        self.voice = pump.voice
+        self.hearing = Hearing(listener, pump.voice)
         self.progress = progress
-        self.now = 0
-        """Audio time (samples) at the end of the last frame read."""
-        self.stop_requested = threading.Event()
-        """Set (e.g. by a signal handler) to end the session politely at the next frame."""
-        self.retry = RetryPolicy()
+        self.retry = retry or RetryPolicy()
         """How a lost device is waited for ([audio] retry_every_s and give_up_s)."""
+        self.tap = tap
+        """Given every frame the listener gets (keeping the answers' audio), or None."""
+        self.stop_requested = stop or threading.Event()
+        """Set (e.g. by a signal handler) to end the session politely at the next frame."""
         self._device_lost: AudioDeviceError | None = None
         self._unshown: ListenEvent | None = None
-        self.tap: FrameTap | None = None
-        """Optional: given every frame the listener gets (set by `session` when saving audio)."""
+
+    @property
+    def now(self) -> int:
+        """Audio time (samples) at the end of the last frame read."""
+        return self.pump.now
 
     # CoachIO, for the machine
     def say(self, text: str, pause: float = 0.0) -> None:
+        """Queue a line after ``pause`` seconds of silence (when it follows another line); it is
+        shown when it begins to be heard."""
         self._show_heard()
-        self.progress.coach(text)
         if self._device_lost is not None:
+            self.progress.coach(text)
             return  # not heard: the question is asked again once the device is back
         try:
-            self.voice.say(text, self.now, pause)
+            self.voice.say(text, self.now, announce=self.progress.coach, pause=pause)
         except AudioDeviceError as exc:
+            self.progress.coach(text)
             self._device_lost = exc
 
     def listen(self, wait: int | None = None) -> None:
-        """Listen once the coach has finished speaking; ``wait`` replaces the no-answer wait."""
-        at = self.voice.gate.open_at
-        self.listener.start(at, wait)
-        self.source.listening(at)
+        """Listen from now on (over the coach, too); ``wait`` replaces the no-answer wait."""
+        quiet = self.hearing.start(self.now, wait)
+        self.pump.listening(quiet)
         if self.tap is not None:
-            self.tap.listening(at)
+            self.tap.listening(self.now)
 
     def stop_listening(self) -> None:
-        self.listener.cancel()
+        self.hearing.cancel()
 
     def change_rate(self, step: int) -> bool:
         """Speak ``step`` words per minute faster (negative: slower), within 80–300."""
-        tts = self.voice.tts
-        rate = min(RATE_RANGE[1], max(RATE_RANGE[0], tts.rate + step))
-        changed = rate != tts.rate
-        tts.rate = rate
-        return changed
+        return self.voice.change_rate(step)
 
     def run(self, machine: SessionMachine) -> SessionRecord:
         """Run the session to its end, or until a stop is requested (what was said is kept)."""
         machine.begin()
-        frames = self.source.frames()
+        frames = self.pump.frames()
         while not machine.finished:
             if self.stop_requested.is_set():
-                self.listener.cancel()
+                self.hearing.cancel()
                 machine.stop(line=say.GOODBYE)  # stopped from outside: a short goodbye
                 break
             try:
-                chunk = self._next_frame(frames)
+                frame = self._next_frame(frames)
             except AudioDeviceError as exc:
                 if not self._recover(machine, exc):
                     break
-                frames = self.source.frames()
+                frames = self.pump.frames()
                 continue
-            self.now = chunk.end
-            if not self.voice.gate.passes(chunk):
-                continue
-            if self.tap is not None and self.listener.active:
-                self.tap.heard(chunk)
-            event = self.listener.feed(chunk)
+            if self.tap is not None and self.hearing.active:
+                self.tap.heard(frame.chunk)
+            event = self.hearing.feed(frame)
             if event is None:
                 continue
             if isinstance(event, Partial):
                 self.progress.heard(event)
                 continue
             self._unshown = event  # shown once the machine has kept (saved) it, before its reply
-            machine.hear(event)
+            machine.hear(event, over_coach=self.hearing.over_coach)
             self._show_heard()
+        self.voice.announce_all()
         return machine.record
 
     def _show_heard(self) -> None:
@@ -201,7 +209,7 @@ class SessionLoop:
         if event is not None:
             self.progress.heard(event)
 
-    def _next_frame(self, frames: Iterator[AudioChunk]) -> AudioChunk:
+    def _next_frame(self, frames: Iterator[Frame]) -> Frame:
         if self._device_lost is not None:
             raise self._device_lost
         return next(frames)
@@ -213,14 +221,14 @@ class SessionLoop:
         try:
             machine.pause(reason="device-lost")
         except MachineError:
-            self.listener.cancel()
-        devices = [self.source, self.voice.sink]
-        back = reopen_with_retries(devices, self.retry, self.stop_requested)
+            self.hearing.cancel()
+        # The output stream goes before the microphone makes PortAudio list devices again.
+        back = reopen_with_retries([self.voice.sink, self.pump], self.retry, self.stop_requested)
         self._device_lost = None
         if not back:
             if not machine.finished:
-                self.listener.cancel()
-                machine.stop()
+                self.hearing.cancel()
+                machine.stop(line=say.GOODBYE)  # stopped from outside: a short goodbye
             return False
         try:
             machine.resume(reason="device-back", line=DEVICE_BACK)

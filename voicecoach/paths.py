@@ -8,6 +8,7 @@ config in ``$XDG_CONFIG_HOME/voicecoach``, data (journal, models, own sessions) 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,20 @@ class Paths:
     """Journal, models and the user's own session scripts live below this."""
     cache: Path
     """Rendered prompts; safe to delete."""
+    profile: str | None = None
+    """Whose journal (``--profile`` / ``VOICECOACH_PROFILE``); None: the default one."""
 
     @property
     def journal(self) -> Path:
-        return self.data / "journal"
+        """``data/journal``, or ``data/profiles/<profile>/journal`` for a named profile."""
+        if self.profile is None:
+            return self.data / "journal"
+        return self.profiles / self.profile / "journal"
+
+    @property
+    def profiles(self) -> Path:
+        """The folder of the named profiles, one sub-folder each."""
+        return self.data / "profiles"
 
     @property
     def models(self) -> Path:
@@ -50,10 +61,15 @@ class Paths:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Paths:
         env = dict(os.environ) if env is None else env
+        profile = (
+            check_profile(env["VOICECOACH_PROFILE"]) if env.get("VOICECOACH_PROFILE") else None
+        )
         home = env.get("VOICECOACH_HOME")
         if home:
             root = Path(home).expanduser()
-            return cls(config_file=root / "config.toml", data=root, cache=root / "cache")
+            return cls(
+                config_file=root / "config.toml", data=root, cache=root / "cache", profile=profile
+            )
         user_home = Path(env.get("HOME", str(Path.home())))
         config_root = Path(env.get("XDG_CONFIG_HOME") or user_home / ".config")
         data_root = Path(env.get("XDG_DATA_HOME") or user_home / ".local" / "share")
@@ -62,7 +78,21 @@ class Paths:
             config_file=config_root / "voicecoach" / "config.toml",
             data=data_root / "voicecoach",
             cache=cache_root / "voicecoach",
+            profile=profile,
         )
+
+
+PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+"""A profile's name: lower-case letters, digits, ``-`` and ``_``, up to 32 characters."""
+
+
+def check_profile(name: str) -> str:
+    """``name`` when it can name a profile; VoiceCoachError naming what to fix otherwise."""
+    if not PROFILE_NAME.fullmatch(name):
+        raise VoiceCoachError(
+            f"profile {name!r}: use lower-case letters, digits, - and _ (up to 32 characters)"
+        )
+    return name
 
 
 def private_dir(path: Path) -> Path:

@@ -1,21 +1,71 @@
 """The composition root: settings and command-line options → the loop's stages.
 
 Only this module (and the CLI that calls it) reads ``config.toml`` settings; every stage gets
-plain values or built objects in its constructor.
+plain values or built objects in its constructor. ``session``, ``demo``, ``listen`` and the
+tests all build through here, in this order: the speech engine and the voice (its first lines
+rendered), then the sink, and the microphone last, so nothing is missed or heard late.
+
+    source ─▶ FramePump (EchoGuard, Voice) ─▶ Listener (VoiceActivity, Recognizer) ─▶ machine
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from voicecoach.audio.devices import RetryPolicy
+from voicecoach.audio.echo import EchoGuard
+from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
+from voicecoach.audio.source import AudioSource, ScriptedAnswers, WavFileSource
+from voicecoach.audio.voice import Voice
+from voicecoach.coach.commands import CommandSpotter
+from voicecoach.coach.continuity import journal_history
+from voicecoach.coach.intents import Command, PhraseBook, seems_unfinished
+from voicecoach.coach.machine import SessionMachine
+from voicecoach.coach.options import CoachOptions
+from voicecoach.coach.recorder import Recorder
+from voicecoach.coach.script import SessionScript
 from voicecoach.config import ListenSettings, Settings
+from voicecoach.frames import seconds_to_samples
+from voicecoach.loop import FrameTap, Progress, SessionLoop
 from voicecoach.paths import Paths
+from voicecoach.pump import FramePump
+from voicecoach.speaker.sources import RoomAndAnswers
 from voicecoach.speech.engines import EngineChoice, choose_engine
-from voicecoach.speech.listener import ListenTiming
+from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.models import active_model_name, search_dirs
+from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.tts.choose import VoiceChoice, open_voice
+from voicecoach.speech.tts.voices import voices_dirs
+from voicecoach.speech.vad import VoiceActivity
+from voicecoach.store.audio import AnswerAudio
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import JournalWriter, SessionRecord
 
 PHRASE_MARGIN_S = 1.0
 """Audio decoded around a command's speech (pre-roll and hangover), on top of max_command_s."""
 
 
+@dataclass(frozen=True)
+class AudioOptions:
+    """Where sound comes from and goes to, from the command line (defaults: the devices)."""
+
+    mic_file: Path | None = None
+    """A recording played as the microphone (with ``answers``: the room between answers)."""
+    answers: tuple[Path, ...] = ()
+    """A scripted person: one WAV per listening turn, spoken when the coach falls silent."""
+    loop_mic_file: bool = False
+    """Play the ``mic_file`` recording over and over (long idle runs)."""
+    speaker_file: Path | None = None
+    """Write the coach's voice here (aligned with the microphone in audio time)."""
+    fast: bool = False
+    """Run file input faster than real time (and play nothing)."""
+
+
+# ---- settings → values ---------------------------------------------------------------------
 def engine_for(
     settings: Settings, home: Paths, engine: str | None = None, model: str | None = None
 ) -> EngineChoice:
@@ -45,3 +95,188 @@ def answer_timing(settings: Settings) -> ListenTiming:
 def longest_turn_s(listen: ListenSettings) -> float:
     """The most audio one listening turn can hold: the wait, the longest answer and its grace."""
     return listen.no_answer_s + listen.max_answer_s + listen.cap_grace_s
+
+
+def coach_options(settings: Settings, state_file: Path | None) -> CoachOptions:
+    """What the coach does beyond the script, from config.toml."""
+    commands = settings.commands
+    overrides = {c: tuple(getattr(commands, c.value)) for c in Command}
+    book = PhraseBook.build(settings.coach.language, overrides)
+    return CoachOptions(
+        mood_checkin=settings.coach.mood_checkin,
+        first_run_file=state_file,
+        spotter=CommandSpotter(book, commands.min_agreement),
+        reprompts=settings.listen.reprompts,
+        pause_wait=seconds_to_samples(settings.listen.pause_wait_s),
+        reply_wait=seconds_to_samples(settings.listen.no_answer_s),
+        rate_step=settings.coach.rate_step,
+        crisis_resources=settings.safety.resources,
+        pause_s=settings.coach.pause_s,
+        question_pause_s=settings.coach.question_pause_s,
+    )
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """How a lost device is waited for ([audio] retry_every_s and give_up_s)."""
+    return RetryPolicy(settings.audio.retry_every_s, settings.audio.give_up_s)
+
+
+# ---- devices and files -----------------------------------------------------------------------
+def open_source(options: AudioOptions, settings: Settings) -> AudioSource:
+    """The microphone, or its file twins: answers, a recording, or a room with answers."""
+    if options.mic_file is not None and (options.answers or options.loop_mic_file):
+        return RoomAndAnswers(
+            options.mic_file, options.answers, loop=options.loop_mic_file, fast=options.fast
+        )
+    if options.answers:
+        return ScriptedAnswers(options.answers, fast=options.fast)
+    if options.mic_file is not None:
+        return WavFileSource(options.mic_file, fast=options.fast)
+    from voicecoach.audio.mic import Microphone
+
+    mic = Microphone(settings.audio.input_device)
+    mic.open()
+    return mic
+
+
+def open_sink(options: AudioOptions, settings: Settings) -> AudioSink:
+    """--speaker-file, nothing (--fast), or the speakers."""
+    if options.speaker_file is not None:
+        return WavFileSink(options.speaker_file)
+    if options.fast:
+        return SilentSink()
+    from voicecoach.audio.playback import Speakers
+
+    return Speakers(settings.audio.output_device)
+
+
+def open_tts(settings: Settings, home: Paths) -> VoiceChoice:
+    """The voice ``[coach]`` asks for (Piper or espeak-ng), and why; VoiceCoachError when the
+    voice named is not there (checked before anything is said or written)."""
+    choice = open_voice(settings.coach, home.voice_cache, voices_dirs(home))
+    choice.tts.check_voice()
+    return choice
+
+
+def script_lines(script: SessionScript) -> list[str]:
+    """Every line of a script known in advance (to render before the microphone opens)."""
+    lines = [*script.opening, *script.closing]
+    for step in script.steps:
+        lines += [step.prompt, step.acknowledge]
+    return [line for line in dict.fromkeys(lines) if line]
+
+
+def first_lines(script: SessionScript) -> list[str]:
+    """What a session says before it first listens: the opening and the first question."""
+    return [*script.opening, *(step.prompt for step in script.steps[:1])]
+
+
+# ---- a session -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionStages:
+    """What one or more sessions run on (built once; ``listen`` runs many sessions on it)."""
+
+    pump: FramePump
+    recognizer: Recognizer
+    listener: Listener
+    progress: Progress
+    coach: CoachOptions
+    retry: RetryPolicy
+    save_audio_s: float | None
+    """Keep each answer's audio (the longest turn in seconds), or None."""
+    voice_reason: str = ""
+    """Which voice speaks, and why (one line for the user)."""
+
+    @property
+    def voice(self) -> Voice:
+        return self.pump.voice
+
+
+def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOptions) -> Listener:
+    """The listener of answers: answer timing, the command phrases' second opinion."""
+    phrases = coach.spotter.book.grammar()
+    return Listener(
+        recognizer,
+        answer_timing(settings),
+        VoiceActivity(settings.listen.vad_mode),
+        checker=recognizer.phrase_checker(phrases) if phrases else None,
+        unfinished=seems_unfinished,
+    )
+
+
+def stages_of(
+    recognizer: Recognizer,
+    source: AudioSource,
+    voice: Voice,
+    settings: Settings,
+    progress: Progress,
+    coach: CoachOptions,
+    on_speaking: Callable[[bool], None] | None = None,
+) -> SessionStages:
+    """The session stages over parts already open (the CLI's, or a test's own source);
+    ``on_speaking`` is told when the coach becomes audible or silent (a lamp)."""
+    echo = EchoGuard(voice) if voice.sink.echoes else None
+    return SessionStages(
+        pump=FramePump(source, voice, echo, on_speaking),
+        recognizer=recognizer,
+        listener=session_listener(recognizer, settings, coach),
+        progress=progress,
+        coach=coach,
+        retry=retry_policy(settings),
+        save_audio_s=longest_turn_s(settings.listen) if settings.journal.save_audio else None,
+    )
+
+
+def build_session(
+    choice: EngineChoice,
+    audio: AudioOptions,
+    settings: Settings,
+    home: Paths,
+    progress: Progress,
+    stack: contextlib.ExitStack,
+    coach: CoachOptions,
+    lines: Iterable[str] = (),
+) -> SessionStages:
+    """Open everything a session runs on (closed by ``stack``): the engine, then the voice with
+    ``lines`` rendered, then the microphone, so the first line plays as the microphone opens."""
+    from voicecoach.speech.engines import open_recognizer
+
+    files = audio.mic_file is not None or bool(audio.answers)
+    source = open_source(audio, settings) if files else None  # bad files: found first
+    if source is not None:
+        stack.callback(source.close)
+    recognizer = open_recognizer(choice)
+    stack.callback(recognizer.close)
+    sink = open_sink(audio, settings)
+    stack.callback(sink.close)
+    spoken = open_tts(settings, home)
+    voice = Voice(spoken.tts, sink)
+    voice.prepare(list(lines))
+    if source is None:
+        source = open_source(audio, settings)  # the microphone, last
+        stack.callback(source.close)
+    stages = stages_of(recognizer, source, voice, settings, progress, coach)
+    return replace(stages, voice_reason=spoken.reason)
+
+
+def run_session(
+    stages: SessionStages,
+    script: SessionScript,
+    journal: Journal,
+    stop: threading.Event | None = None,
+) -> SessionRecord:
+    """Run one session of ``script`` on the stages, writing to ``journal``; its record."""
+    writer: JournalWriter = journal
+    tap: FrameTap | None = None
+    if stages.save_audio_s is not None:
+        answers = AnswerAudio(journal.folder, stages.save_audio_s)
+        tap, writer = answers, answers.wrap(journal)
+    loop = SessionLoop(stages.pump, stages.listener, stages.progress, stages.retry, tap, stop)
+    recorder = Recorder(writer, script.id, stages.recognizer.info)
+    coach = replace(stages.coach, history=journal_history(journal))  # the look back
+    return loop.run(SessionMachine(script, loop, recorder, coach))
+
+
+def demo_options(coach: CoachOptions) -> CoachOptions:
+    """A demo asks no mood and remembers nothing."""
+    return replace(coach, mood_checkin=False, first_run_file=None)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from voicecoach.errors import AudioDeviceError
 
@@ -62,6 +62,17 @@ def rescan() -> None:
         initialize()
     except sd.PortAudioError as exc:
         log.warning("could not list the sound devices again (%s)", exc)
+
+
+def abandon(stream: Any, what: str) -> None:
+    """Stop and close a PortAudio stream whose device may be gone (any failure is logged)."""
+    if stream is None:
+        return
+    try:
+        stream.abort()
+        stream.close()
+    except Exception as exc:  # a dead device may fail in any way while closing
+        log.debug("closing the lost %s stream: %s", what, exc)
 
 
 QUIET_AFTER = 30

@@ -10,7 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from voicecoach.audio.devices import LIST_HINT, default_rate, device_arg, rescan, sounddevice
+from voicecoach.audio.devices import (
+    LIST_HINT,
+    abandon,
+    default_rate,
+    device_arg,
+    rescan,
+    sounddevice,
+)
 from voicecoach.audio.source import FRAME_BYTES
 from voicecoach.audio.wavfile import resample, to_pcm16
 from voicecoach.errors import AudioDeviceError
@@ -99,12 +106,7 @@ class Microphone:
 
     def _discard_stream(self) -> None:
         stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except Exception as exc:  # a dead device may fail in any way while closing
-                log.debug("closing the lost microphone stream: %s", exc)
+        abandon(stream, "microphone")
         self._pending = b""
         while True:
             try:

@@ -1,15 +1,42 @@
-"""The speakers through sounddevice: plays the coach's voice and returns when it is heard."""
+"""The speakers through sounddevice: one output stream for the whole run, fed by a callback.
+
+``play`` only queues samples; PortAudio's callback takes them as the device needs them, so the
+loop goes on reading the microphone while the coach speaks. The stream's own latency says how
+late a queued sample becomes audible; ``stop`` drops what is still queued (a barge-in).
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Any
 
 import numpy as np
 
-from voicecoach.audio.devices import LIST_HINT, default_rate, device_arg, sounddevice
+from voicecoach.audio.devices import (
+    LIST_HINT,
+    abandon,
+    default_rate,
+    device_arg,
+    rescan,
+    sounddevice,
+)
 from voicecoach.audio.wavfile import resample
 from voicecoach.errors import AudioDeviceError
-from voicecoach.frames import SAMPLE_RATE
+from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH, seconds_to_samples
+
+log = logging.getLogger(__name__)
+
+BLOCK_S = 0.02
+"""Length of one callback block: short, so a stop is heard within a few milliseconds."""
+
+LATENCY_S = 0.1
+"""Output latency asked of the device: short enough for a quick stop, long enough that a busy
+machine does not starve the device (the latency it grants is measured, not assumed)."""
+
+DRAIN_MARGIN_S = 1.0
+"""On close, how long past the queued audio to wait for the device to play it out."""
 
 
 class Speakers:
@@ -17,9 +44,17 @@ class Speakers:
 
     def __init__(self, device: str = "") -> None:
         self.name = "speakers"
+        self.echoes = True
         self._device = device_arg(device)
         self._sd: Any = sounddevice()
         self._rate = SAMPLE_RATE
+        self._stream: Any = None
+        self._lock = threading.Lock()
+        self._queued = bytearray()
+        """Samples (device rate, int16) not yet taken by the device."""
+        self.played = 0
+        """Samples (device rate) the device has taken so far."""
+        self.underflows = 0
         self._check()
 
     def _check(self) -> None:
@@ -29,20 +64,86 @@ class Speakers:
         except (ValueError, self._sd.PortAudioError):
             self._rate = default_rate("output", self._device)
 
-    def play(self, pcm: bytes, at: int) -> None:
-        samples = np.frombuffer(pcm, dtype="<i2")
-        if self._rate != SAMPLE_RATE:
-            samples = (resample(samples / 32768.0, SAMPLE_RATE, self._rate) * 32767).astype("<i2")
+    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if status.output_underflow:
+            self.underflows += 1
+        wanted = frames * SAMPLE_WIDTH
+        with self._lock:
+            chunk = bytes(self._queued[:wanted])
+            del self._queued[:wanted]
+        self.played += len(chunk) // SAMPLE_WIDTH
+        outdata[: len(chunk)] = chunk
+        if len(chunk) < wanted:
+            outdata[len(chunk) :] = bytes(wanted - len(chunk))
+
+    def _open(self) -> Any:
         try:
-            self._sd.play(samples, self._rate, device=self._device, blocking=True)
+            stream = self._sd.RawOutputStream(
+                samplerate=self._rate,
+                blocksize=int(self._rate * BLOCK_S),
+                device=self._device,
+                channels=1,
+                dtype="int16",
+                latency=LATENCY_S,
+                callback=self._callback,
+            )
+            stream.start()
         except (ValueError, self._sd.PortAudioError) as exc:
             raise AudioDeviceError(
                 f"cannot play on the speakers ({exc}); {LIST_HINT}", "output"
             ) from exc
+        return stream
+
+    @property
+    def latency(self) -> int:
+        """The output stream's latency in samples of audio time (0 before the first line)."""
+        stream = self._stream
+        if stream is None:
+            return 0
+        return seconds_to_samples(float(stream.latency))
+
+    @property
+    def pending(self) -> int:
+        """Samples (16 kHz) queued and not yet taken by the device."""
+        with self._lock:
+            queued = len(self._queued) // SAMPLE_WIDTH
+        return queued * SAMPLE_RATE // self._rate
+
+    def play(self, pcm: bytes, at: int) -> None:
+        samples = np.frombuffer(pcm, dtype="<i2")
+        if self._rate != SAMPLE_RATE:
+            samples = (resample(samples / 32768.0, SAMPLE_RATE, self._rate) * 32767).astype("<i2")
+        if self._stream is None:
+            self._stream = self._open()
+        elif not self._stream.active:
+            self._discard()
+            raise AudioDeviceError(f"the speakers stopped playing; {LIST_HINT}", "output")
+        with self._lock:
+            self._queued.extend(samples.tobytes())
+
+    def stop(self, at: int) -> None:
+        with self._lock:
+            self._queued.clear()
 
     def reopen(self) -> None:
-        """After the device went away: check it is there again (each line opens a new stream)."""
+        """After the device went away: drop the dead stream, list the devices again and check
+        the speakers are there (the stream opens again with the next line)."""
+        self._discard()
+        rescan()
         self._check()
 
+    def _discard(self) -> None:
+        stream, self._stream = self._stream, None
+        with self._lock:
+            self._queued.clear()
+        abandon(stream, "output")
+
     def close(self) -> None:
-        self._sd.stop()
+        """Let the queued audio play out (bounded), then close the stream."""
+        stream = self._stream
+        if stream is not None:
+            deadline = time.monotonic() + self.pending / SAMPLE_RATE + DRAIN_MARGIN_S
+            while self.pending and stream.active and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(min(float(stream.latency), DRAIN_MARGIN_S))
+        self._discard()

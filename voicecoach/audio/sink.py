@@ -1,4 +1,9 @@
-"""Where the coach's voice goes: the speakers (see playback.py), a WAV file, or nowhere."""
+"""Where the coach's voice goes: the speakers (see playback.py), a WAV file, or nowhere.
+
+Every sink is non-blocking: ``play`` queues a line at an audio time and returns at once, so the
+loop keeps reading the microphone while the coach speaks. ``stop`` cuts what is not yet heard
+(the person spoke over the coach). A sink says how late its sound is audible (``latency``).
+"""
 
 from __future__ import annotations
 
@@ -11,30 +16,58 @@ from voicecoach.outputs import check_output
 
 
 class AudioSink(Protocol):
-    """Plays 16 kHz mono int16 audio that starts at a given audio time."""
+    """Plays 16 kHz mono int16 audio at given audio times, without blocking."""
+
+    name: str
+    """What the sink is, for messages ("speakers", a file name)."""
+    echoes: bool
+    """True when a microphone in the same room may hear what the sink plays (speakers)."""
+
+    @property
+    def latency(self) -> int:
+        """Samples between a line's audio time and the moment it is audible (0 for files)."""
+        ...
 
     def play(self, pcm: bytes, at: int) -> None:
-        """Play the audio; a live sink returns when it has been heard."""
+        """Queue the audio to be heard from audio time ``at`` (samples); return at once."""
+        ...
+
+    def stop(self, at: int) -> None:
+        """Drop whatever would be heard from audio time ``at`` on (a person barged in)."""
         ...
 
     def close(self) -> None:
-        """Finish writing or release the device."""
+        """Let what is queued be heard (live sinks wait for it), then release the device."""
         ...
 
 
 class WavFileSink:
-    """Writes everything the coach says to one WAV, aligned to audio time with silence."""
+    """Writes everything the coach says to one WAV, aligned to audio time with silence.
+
+    A stop cuts the file at that audio time, as the speakers would fall silent.
+    """
 
     def __init__(self, path: Path) -> None:
         check_output(path, "--speaker-file")
+        self.name = path.name
+        self.echoes = False
         self._path = path
         self._pcm = bytearray()
+
+    @property
+    def latency(self) -> int:
+        return 0
 
     def play(self, pcm: bytes, at: int) -> None:
         gap = at * SAMPLE_WIDTH - len(self._pcm)
         if gap > 0:
             self._pcm.extend(bytes(gap))
+        elif gap < 0:
+            del self._pcm[at * SAMPLE_WIDTH :]
         self._pcm.extend(pcm)
+
+    def stop(self, at: int) -> None:
+        del self._pcm[max(0, at) * SAMPLE_WIDTH :]
 
     def close(self) -> None:
         write_wav(self._path, bytes(self._pcm))
@@ -43,8 +76,18 @@ class WavFileSink:
 class SilentSink:
     """Discards the audio: headless runs where the printed lines are enough."""
 
+    name = "nowhere"
+    echoes = False
+
+    @property
+    def latency(self) -> int:
+        return 0
+
     def play(self, pcm: bytes, at: int) -> None:
         """Nothing is played."""
+
+    def stop(self, at: int) -> None:
+        """Nothing is playing."""
 
     def close(self) -> None:
         """Nothing to release."""

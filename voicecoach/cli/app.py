@@ -6,6 +6,7 @@ Commands live in modules beside this one and are imported only when asked for (`
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import io
 import pkgutil
@@ -33,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "stats": "journal_cmds",
     "review": "journal_cmds",
     "key": "key_cmd",
+    "profiles": "profiles_cmd",
     "sessions": "sessions_cmd",
     "listen": "listen_cmd",
     "service": "listen_cmd",
@@ -101,6 +103,10 @@ app = typer.Typer(
 )
 
 
+_PROFILE: str | None = None
+"""The --profile of the command being run (over VOICECOACH_PROFILE)."""
+
+
 def print_version(value: bool) -> None:
     if value:
         from voicecoach import __version__
@@ -118,9 +124,23 @@ def root(
             "--version", help="Print the version and exit.", is_eager=True, callback=print_version
         ),
     ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="NAME",
+            help="Whose journal to use (else VOICECOACH_PROFILE, else the default one).",
+        ),
+    ] = None,
 ) -> None:
     """An offline voice coach for short spoken reflection sessions. Nothing leaves this
     machine."""
+    global _PROFILE
+    _PROFILE = profile
+    if profile is not None:
+        from voicecoach.paths import check_profile
+
+        check_profile(profile)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
         raise typer.Exit()
@@ -143,7 +163,10 @@ err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 def paths() -> Paths:
     from voicecoach.paths import Paths
 
-    return Paths.from_env()
+    found = Paths.from_env()
+    if _PROFILE is None:
+        return found
+    return dataclasses.replace(found, profile=_PROFILE)
 
 
 def settings(config: Path | None = None) -> Settings:

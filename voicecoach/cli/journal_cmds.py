@@ -26,7 +26,7 @@ from voicecoach.cli.app import (
 )
 from voicecoach.errors import AudioDeviceError, JournalError
 from voicecoach.outputs import check_output
-from voicecoach.review.export import chunks, format_for, json_list, write_export
+from voicecoach.review.export import chunks, format_for, json_list, sealed_export, write_export
 from voicecoach.review.views import conversation, hits_table, sessions_table, when
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -38,11 +38,15 @@ IdArg = Annotated[str, typer.Argument(help="Session id (or a unique start of it)
 
 
 @contextlib.contextmanager
-def open_journal() -> Iterator[Journal]:
+def open_journal(*, unlock: bool = True) -> Iterator[Journal]:
     """The user's journal, ``keep_days`` applied; what was set aside or erased is told at the end
-    (one line each, on stderr)."""
+    (one line each, on stderr). An encrypted journal is unlocked with its passphrase unless
+    ``unlock`` is False (then only the listing can be read)."""
+    from voicecoach.store.crypto import journal_codec
+
     keep_days = settings().journal.keep_days
-    journal = Journal(paths().journal)
+    folder = paths().journal
+    journal = Journal(folder, codec=journal_codec(folder, unlock=unlock))
     erased = 0
     try:
         erased = apply_retention(journal, keep_days)
@@ -135,7 +139,28 @@ def history(
         raise JournalError("history: give --all or --limit, not both")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     count = None if every or (as_json and limit is None) else (limit or PAGE)
-    with open_journal() as journal:
+    if as_json or search is not None:
+        _history(topic, first, last, search, count, as_json, unlock=True)
+        return
+    from voicecoach.store.crypto import JournalLocked
+
+    try:  # the listing alone needs no passphrase while the index is current
+        _history(topic, first, last, search, count, as_json, unlock=False)
+    except JournalLocked:
+        _history(topic, first, last, search, count, as_json, unlock=True)
+
+
+def _history(
+    topic: str | None,
+    first: date | None,
+    last: date | None,
+    search: str | None,
+    count: int | None,
+    as_json: bool,
+    *,
+    unlock: bool,
+) -> None:
+    with open_journal(unlock=unlock) as journal:
         if as_json and count is None and not (topic or first or last or search):
             for piece in json_list(r.to_record() for r in journal.iter_records()):
                 typer.echo(piece, nl=False)  # every record, one month in memory at a time
@@ -264,7 +289,7 @@ def export(
             for piece in pieces:
                 typer.echo(piece, nl=False)
             return
-        write_export(output, pieces)
+        write_export(output, sealed_export(paths().journal, pieces))
     sessions = "session" if counted.count == 1 else "sessions"
     err_console.print(
         f"exported {counted.count} {sessions} to {output}", highlight=False, markup=False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,11 +20,11 @@ from voicecoach.cli.session_cmd import (
     MicFileOpt,
     ModelOpt,
     SpeakerFileOpt,
+    stop_on_signals,
 )
 from voicecoach.errors import VoiceCoachError
 from voicecoach.outputs import check_output
 from voicecoach.speaker import service as unit
-from voicecoach.speaker.always_on import ListenLoop
 from voicecoach.speaker.build import ListenOptions, build_listen
 from voicecoach.stop import SIGNALS
 
@@ -54,14 +53,6 @@ ClockOpt = Annotated[
         help="With file input: the wall-clock time (YYYY-MM-DDTHH:MM) at which the audio begins.",
     ),
 ]
-
-
-@contextlib.contextmanager
-def stop_on_signals(loop: ListenLoop) -> Iterator[None]:
-    """Ctrl-C (systemd stopping the service sends SIGTERM): end politely, keeping the answers;
-    SIGTERM or a second Ctrl-C during a session: at once."""
-    with SIGNALS.session(loop.request_stop):
-        yield
 
 
 def _clock_start(text: str | None) -> datetime | None:
@@ -115,7 +106,7 @@ def listen(
             loop, reason = build_listen(options, cfg, paths(), progress, stack)
         phrases = " or ".join(f'"{p}"' for p in cfg.wake.phrases)
         progress.note(f"waiting for {phrases}; listening with {reason}")
-        with stop_on_signals(loop):
+        with stop_on_signals(loop.request_stop):
             report = loop.run(until_s=max_seconds, once=once)
     if as_json:
         print_json(report.to_json())

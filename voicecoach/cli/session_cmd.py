@@ -4,41 +4,35 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from voicecoach.audio.devices import RetryPolicy
-from voicecoach.audio.gate import HalfDuplexGate
-from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
-from voicecoach.audio.source import AudioSource, ScriptedAnswers, WavFileSource
 from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
 from voicecoach.cli.progress import TerminalProgress
-from voicecoach.coach.continuity import journal_history
-from voicecoach.coach.intents import seems_unfinished
-from voicecoach.coach.machine import SessionMachine
-from voicecoach.coach.options import CoachOptions
-from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import builtin_dir, find_script
 from voicecoach.config import Settings
-from voicecoach.errors import AudioFileError, VoiceCoachError
-from voicecoach.frames import seconds_to_samples
-from voicecoach.loop import SessionLoop, Voice
+from voicecoach.errors import AudioFileError
 from voicecoach.outputs import check_output
 from voicecoach.paths import Paths
-from voicecoach.speech.engines import open_recognizer
-from voicecoach.speech.listener import Listener
-from voicecoach.speech.tts.choose import open_voice
-from voicecoach.speech.tts.voices import voices_dirs
 from voicecoach.stop import SIGNALS
-from voicecoach.store.audio import AnswerAudio
+from voicecoach.store.crypto import journal_codec
 from voicecoach.store.journal import Journal
-from voicecoach.store.records import JournalWriter, SessionRecord
+from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention, retention_note
-from voicecoach.wiring import answer_timing, engine_for, longest_turn_s
+from voicecoach.wiring import (
+    AudioOptions,
+    build_session,
+    coach_options,
+    demo_options,
+    engine_for,
+    first_lines,
+)
+from voicecoach.wiring import run_session as run_session_on
 
 
 @dataclass(frozen=True)
@@ -57,42 +51,21 @@ class RunOptions:
     """A demo: no mood check-in, no first-run note, nothing remembered."""
 
 
-def coach_options(config: Settings, home: Paths, options: RunOptions) -> CoachOptions:
-    """What the coach does beyond the script, from config.toml (a demo asks no mood)."""
-    coach = CoachOptions.from_settings(config, home.state_file)
-    if options.demo:
-        coach = replace(coach, mood_checkin=False, first_run_file=None)
-    return coach
-
-
-def open_source(options: RunOptions, config: Settings) -> AudioSource:
+def audio_options(options: RunOptions) -> AudioOptions:
     if options.answers and options.mic_file:
         raise AudioFileError("use either --answers or --mic-file, not both")
-    if options.answers:
-        return ScriptedAnswers(options.answers, fast=options.fast)
-    if options.mic_file is not None:
-        return WavFileSource(options.mic_file, fast=options.fast)
-    from voicecoach.audio.mic import Microphone
-
-    mic = Microphone(config.audio.input_device)
-    mic.open()
-    return mic
-
-
-def open_sink(options: RunOptions, config: Settings) -> AudioSink:
-    if options.speaker_file is not None:
-        return WavFileSink(options.speaker_file)
-    if options.fast:
-        return SilentSink()
-    from voicecoach.audio.playback import Speakers
-
-    return Speakers(config.audio.output_device)
+    return AudioOptions(
+        mic_file=options.mic_file,
+        answers=options.answers,
+        speaker_file=options.speaker_file,
+        fast=options.fast,
+    )
 
 
 @contextlib.contextmanager
-def stop_on_signals(loop: SessionLoop) -> Iterator[None]:
+def stop_on_signals(request_stop: Callable[[], None]) -> Iterator[None]:
     """Ctrl-C ends the session politely at the next frame; SIGTERM or a second Ctrl-C at once."""
-    with SIGNALS.session(loop.stop_requested.set):
+    with SIGNALS.session(request_stop):
         yield
 
 
@@ -103,49 +76,27 @@ def run_session(
     progress = TerminalProgress(err_console, show_partials=options.show_partials)
     script = find_script(options.topic, home.sessions)
     choice = engine_for(config, home, options.engine, options.model)
-    voice = open_voice(config.coach, home.voice_cache, voices_dirs(home))
-    voice.tts.check_voice()  # a voice that is not there stops us before the journal is touched
-    first = next(iter(script.opening), "") or (script.steps[0].prompt if script.steps else "")
-    if first:  # rendered before the microphone opens, so the session starts without a wait
-        with contextlib.suppress(VoiceCoachError):  # an empty render is tried again when said
-            voice.tts.render(first)
-    source = open_source(options, config)
+    audio = audio_options(options)
+    coach = coach_options(config, home.state_file)
+    if options.demo:
+        coach = demo_options(coach)
     with contextlib.ExitStack() as stack, SIGNALS.starting():
-        stack.callback(source.close)
-        sink = open_sink(options, config)
-        recognizer = open_recognizer(choice)
-        stack.callback(recognizer.close)
-        progress.note(voice.reason)
+        stages = build_session(
+            choice, audio, config, home, progress, stack, coach, first_lines(script)
+        )
+        progress.note(stages.voice_reason)
         progress.note(f"listening with {choice.reason}")
-        journal = Journal(journal_dir or home.journal)
+        folder = journal_dir or home.journal
+        journal = Journal(folder, codec=journal_codec(folder, unlock=True))
         stack.callback(journal.close)
         for notice in journal.notices:
             progress.note(notice)
         keep_days = config.journal.keep_days
         if erased := apply_retention(journal, keep_days):
             progress.note(retention_note(erased, keep_days))
-        gate = HalfDuplexGate(seconds_to_samples(config.listen.gate_tail_s))
-        timing = answer_timing(config)
-        coach = coach_options(config, home, options)
-        if not options.demo:
-            coach = replace(coach, history=journal_history(journal))
-        checker = recognizer.phrase_checker(coach.spotter.book.grammar())
-        tts = voice.tts
-        listener = Listener(
-            recognizer, timing, config.listen.vad_mode, checker=checker, unfinished=seems_unfinished
-        )
-        loop = SessionLoop(source, listener, Voice(tts, sink, gate), progress)
-        loop.retry = RetryPolicy(config.audio.retry_every_s, config.audio.give_up_s)
-        writer: JournalWriter = journal
-        if config.journal.save_audio:
-            audio = AnswerAudio(journal.folder, longest_turn_s(config.listen))
-            loop.tap = audio
-            writer = audio.wrap(journal)
-        machine = SessionMachine(script, loop, Recorder(writer, script.id, recognizer.info), coach)
-        with stop_on_signals(loop):
-            record = loop.run(machine)
-        sink.close()
-    return record
+        stop = threading.Event()
+        with stop_on_signals(stop.set):
+            return run_session_on(stages, script, journal, stop)
 
 
 def print_transcript(record: SessionRecord) -> None:

@@ -56,6 +56,12 @@ TRANSITIONS: list[dict[str, Any]] = [
         "before": "keep_answer",
     },
     {
+        "trigger": "continued",
+        "source": State.LISTENING,
+        "dest": State.ASKING,
+        "before": "join_answer",
+    },
+    {
         "trigger": "danger",
         "source": [*HEARING, State.PAUSED],
         "dest": State.SAFETY,

@@ -68,6 +68,7 @@ class SessionMachine(Understanding):
     advance: Callable[..., bool]
     listen: Callable[..., bool]
     answered: Callable[..., bool]
+    continued: Callable[..., bool]
     danger: Callable[..., bool]
     unanswered: Callable[..., bool]
     pause: Callable[..., bool]
@@ -134,6 +135,16 @@ class SessionMachine(Understanding):
         if look is None or history is None:
             return ""
         return history(self.script.id, look.step)
+
+    def _previous_answered(self) -> bool:
+        """Is a question being asked right after one that was answered?"""
+        turns = self.record.turns
+        return (
+            self.state is State.LISTENING
+            and len(turns) >= 2
+            and turns[-1].answer is None
+            and turns[-2].answer is not None
+        )
 
     # ---- conditions -----------------------------------------------------------------------
     def has_more(self, **_: Any) -> bool:
@@ -215,6 +226,10 @@ class SessionMachine(Understanding):
     def keep_concern(self, event: Final, **_: Any) -> None:
         """An answer that spoke of danger is kept as it was said; no follow-up is chosen."""
         self.recorder.answer(event.utterance, event.better)
+
+    def join_answer(self, event: Final, **_: Any) -> None:
+        """Speech over the coach's reply: it belongs to the answer just given."""
+        self.recorder.continue_previous(event.utterance)
 
     def keep_answer(self, event: Final, mood: int | None = None, **_: Any) -> None:
         item = self.item

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from voicecoach.coach.commands import CommandSpotter
 from voicecoach.coach.intents import Command, PhraseBook
-from voicecoach.config import DEFAULT_CRISIS_RESOURCES, Settings
+from voicecoach.config import DEFAULT_CRISIS_RESOURCES
 from voicecoach.frames import seconds_to_samples
 
 # What the coach says, besides the script.
@@ -69,7 +69,7 @@ def help_line(book: PhraseBook) -> str:
 @dataclass(frozen=True)
 class CoachOptions:
     """What the machine does beyond the script. ``CoachOptions()`` is the bare machine (no
-    check-in, no first-run note); ``from_settings`` follows config.toml."""
+    check-in, no first-run note); ``wiring.coach_options`` follows config.toml."""
 
     mood_checkin: bool = False
     """Ask for a mood from one to ten at the start and the end."""
@@ -99,21 +99,3 @@ class CoachOptions:
     history: Callable[[str, str], str] | None = None
     """(practice id, step id) → the answer to that step in the last session of the practice
     ("" when there is none); None = no look back."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings, state_file: Path | None) -> CoachOptions:
-        commands = settings.commands
-        overrides = {c: tuple(getattr(commands, c.value)) for c in Command}
-        book = PhraseBook.build(settings.coach.language, overrides)
-        return cls(
-            mood_checkin=settings.coach.mood_checkin,
-            first_run_file=state_file,
-            spotter=CommandSpotter(book, commands.min_agreement),
-            reprompts=settings.listen.reprompts,
-            pause_wait=seconds_to_samples(settings.listen.pause_wait_s),
-            reply_wait=seconds_to_samples(settings.listen.no_answer_s),
-            rate_step=settings.coach.rate_step,
-            crisis_resources=settings.safety.resources,
-            pause_s=settings.coach.pause_s,
-            question_pause_s=settings.coach.question_pause_s,
-        )

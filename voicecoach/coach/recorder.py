@@ -123,6 +123,24 @@ class Recorder:
         self._pending = waiting
         return changed
 
+    def continue_previous(self, more: Utterance) -> None:
+        """More of the previous question's answer (said over the coach's reply): joined to it,
+        noted as "continued" on that turn, and written durably now."""
+        turns = self.record.turns
+        before = turns[-2] if len(turns) >= 2 else None
+        answer = before.answer if before is not None else None
+        if before is None or answer is None:
+            return
+        joined = Utterance(
+            text=f"{answer.text} {more.text}".strip(),
+            words=(*answer.words, *more.words),
+            start=answer.start,
+            end=max(answer.end, more.end),
+        )
+        updated = replace(before, answer=joined, events=(*before.events, "continued"))
+        self.record = replace(self.record, turns=(*turns[:-2], updated, turns[-1]))
+        self._journal.save(self.record)
+
     def start_closing(self) -> None:
         """The questions are over; what the coach says now closes the session."""
         self._phase = "closing"

@@ -42,8 +42,15 @@ class Understanding:
     def item(self) -> Item | None:
         raise NotImplementedError
 
-    def hear(self, event: ListenEvent) -> None:
-        """A listening turn reported something: fire the one trigger it stands for."""
+    def _previous_answered(self) -> bool:
+        raise NotImplementedError
+
+    def hear(self, event: ListenEvent, over_coach: bool = False) -> None:
+        """A listening turn reported something: fire the one trigger it stands for.
+
+        ``over_coach``: the person began while the coach was still speaking (its
+        acknowledgement or the next question); an answer then continues the one just given.
+        """
         if isinstance(event, NoAnswer):
             if self.state is State.CONFIRMING and self._held is not None:
                 self.answered(event=self._held[0])  # no reply: the short utterance was an answer
@@ -53,6 +60,8 @@ class Understanding:
                 self.unanswered(event=event)
         elif isinstance(event, Final):
             name, kwargs = self.understand(event)
+            if name == "answered" and over_coach and self._previous_answered():
+                name = "continued"
             self.trigger(name, **kwargs)
 
     def understand(self, event: Final) -> tuple[str, dict[str, Any]]:

@@ -133,6 +133,22 @@ def format_for(path: Path | None, given: str | None) -> str:
     return suffix if suffix in FORMATS else "md"
 
 
+def sealed_export(journal: Path, pieces: Iterable[str]) -> Iterable[str]:
+    """What an export file holds: ``pieces`` as they are for a plain journal; for an encrypted
+    one, one ASCII-armoured age file to the journal's public key (``age -d -i`` with the
+    identity of ``voicecoach key export-recovery`` reads it)."""
+    from voicecoach.store.crypto import JournalKey
+
+    key = JournalKey(journal)
+    if not key.exists():
+        return pieces
+    import pyrage
+
+    recipient = pyrage.x25519.Recipient.from_str(key.recipient())
+    data = "".join(pieces).encode()
+    return [pyrage.encrypt(data, [recipient], armored=True).decode("ascii")]
+
+
 def write_export(path: Path, content: str | Iterable[str]) -> None:
     """Write the export, piece by piece: a file atomically and owner-only, a device or FIFO in
     place, ``-`` to stdout. Raises OutputError naming the path (a folder, a link to a file, a

@@ -11,23 +11,20 @@ import logging
 import math
 import random
 import threading
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from voicecoach.audio.devices import Reopenable, RetryPolicy, reopen_with_retries
-from voicecoach.audio.sink import AudioSink
-from voicecoach.coach.continuity import journal_history
-from voicecoach.coach.machine import SessionMachine
-from voicecoach.coach.options import CoachOptions
-from voicecoach.coach.recorder import Recorder
-from voicecoach.coach.script import find_script, script_files
-from voicecoach.config import Settings
+from voicecoach.audio.devices import RetryPolicy, reopen_with_retries
+from voicecoach.coach.script import SessionScript, find_script, script_files
+from voicecoach.config import ReminderSettings
 from voicecoach.errors import AudioDeviceError
 from voicecoach.frames import SAMPLE_RATE, samples_to_seconds
-from voicecoach.loop import Progress, SessionLoop, Voice
+from voicecoach.loop import Hearing, Progress
+from voicecoach.pump import FramePump
 from voicecoach.speaker import cues
 from voicecoach.speaker.gpio import Light, Panel
 from voicecoach.speaker.reminder import InvitationLog, Outcome, invitation_due
@@ -43,16 +40,10 @@ from voicecoach.speaker.replies import (
     choose_practice,
     invitation_reply,
 )
-from voicecoach.speaker.sources import SharedSource
 from voicecoach.speaker.wake import WakeSpotter
 from voicecoach.speech.events import Final, NoAnswer
 from voicecoach.speech.listener import Listener
-from voicecoach.speech.recognizer import Recognizer
-from voicecoach.store.audio import AnswerAudio
-from voicecoach.store.journal import Journal
-from voicecoach.store.records import JournalWriter
-from voicecoach.store.retention import apply_retention
-from voicecoach.wiring import longest_turn_s
+from voicecoach.store.records import SessionRecord
 
 log = logging.getLogger(__name__)
 
@@ -111,81 +102,77 @@ class ListenReport:
         }
 
 
-class LitSink:
-    """Shows "speaking" on the panel while a sink plays, "listening" after."""
+def lamp(panel: Panel) -> Callable[[bool], None]:
+    """Shows "speaking" on the panel while the coach is audible, "listening" after; nothing
+    while the panel is off (waiting for a wake)."""
 
-    def __init__(self, sink: AudioSink, panel: Panel) -> None:
-        self.sink = sink
-        self.panel = panel
-        self.name = getattr(sink, "name", "speaker")
+    def show(speaking: bool) -> None:
+        if panel.light is not Light.OFF:
+            panel.show(Light.SPEAKING if speaking else Light.LISTENING)
 
-    def play(self, pcm: bytes, at: int) -> None:
-        self.panel.show(Light.SPEAKING)
-        try:
-            self.sink.play(pcm, at)
-        finally:
-            self.panel.show(Light.LISTENING)
+    return show
 
-    def reopen(self) -> None:
-        if isinstance(self.sink, Reopenable):
-            self.sink.reopen()
 
-    def close(self) -> None:
-        self.sink.close()
+SessionRunner = Callable[[SessionScript, threading.Event], SessionRecord]
+"""Runs one session of a script on the shared stages until it ends or the event is set."""
 
 
 @dataclass(frozen=True)
 class ListenParts:
-    """Everything the always-on loop runs on, built at the entry point."""
+    """Everything the always-on loop runs on, built at the entry point (``wiring``)."""
 
-    source: SharedSource
+    pump: FramePump
     spotter: WakeSpotter
-    recognizer: Recognizer
-    session_listener: Listener
     reply_listener: Listener
-    voice: Voice
-    journal_dir: Path
+    run_session: SessionRunner
     scripts_dir: Path | None
     invitations: InvitationLog
     clock: Clock
     panel: Panel
     progress: Progress
-    coach: CoachOptions | None = None
-    """What sessions do beyond the script (voice commands, mood check-in), as `session` does."""
+    reminder: ReminderSettings
+    """When to offer the daily invitation."""
+    cue: str = "voice"
+    """How a wake is answered: "voice", "tone" or "none"."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 class ListenLoop:
     """Waits for a wake, handles it, waits again; until stopped or out of audio time."""
 
-    def __init__(self, parts: ListenParts, settings: Settings, rng: random.Random | None = None):
+    def __init__(self, parts: ListenParts, rng: random.Random | None = None) -> None:
         self.parts = parts
-        self.settings = settings
         self.rng = rng or random.Random()
-        self.now = 0
-        """Audio time (samples) at the end of the last frame read."""
+        self.pump = parts.pump
+        self.voice = parts.pump.voice
         self.stop = threading.Event()
         """Set (signal handler) to stop after the session in progress, politely."""
-        self.retry = RetryPolicy(settings.audio.retry_every_s, settings.audio.give_up_s)
         self.report = ListenReport()
         self._pressed = threading.Event()
-        self._session: SessionLoop | None = None
+        self._session_stop: threading.Event | None = None
+        self._hearing = Hearing(parts.reply_listener, self.voice)
         self._checked_second = -1
         parts.panel.on_press = self.press
+
+    @property
+    def now(self) -> int:
+        """Audio time (samples) at the end of the last frame read."""
+        return self.pump.now
 
     # ---- outside events (other threads) ----------------------------------------------------
     def press(self) -> None:
         """The button: stops the running session, or starts one."""
-        session = self._session
+        session = self._session_stop
         if session is not None:
-            session.stop_requested.set()
+            session.set()
         else:
             self._pressed.set()
 
     def request_stop(self) -> None:
         self.stop.set()
-        session = self._session
+        session = self._session_stop
         if session is not None:
-            session.stop_requested.set()
+            session.set()
 
     # ---- the loop --------------------------------------------------------------------------
     def run(self, until_s: float | None = None, once: bool = False) -> ListenReport:
@@ -203,14 +190,13 @@ class ListenLoop:
                 continue
             if once:
                 break
+        self.voice.announce_all()
         self.report.audio_s = samples_to_seconds(self.now)
-        self.report.overflows = self.parts.source.lost_blocks
+        self.report.overflows = self.pump.lost_blocks
         return self.report
 
     def _wait(self, until: float) -> Trigger | None:
-        gate = self.parts.voice.gate
-        for chunk in self.parts.source.frames():
-            self.now = chunk.end
+        for frame in self.pump.frames():
             if self.stop.is_set() or self.now >= until:
                 return None
             if self._pressed.is_set():
@@ -218,9 +204,9 @@ class ListenLoop:
                 return Trigger.BUTTON
             if self._invitation_due():
                 return Trigger.REMINDER
-            if not gate.passes(chunk):
-                continue
-            wake = self.parts.spotter.feed(chunk)
+            if frame.speaking is not None or frame.chunk.start < self.voice.quiet_from:
+                continue  # the coach's own cue or line is no wake phrase
+            wake = self.parts.spotter.feed(frame.chunk)
             if wake is not None:
                 log.info("wake phrase heard")
                 self.report.wakes.append(
@@ -235,15 +221,15 @@ class ListenLoop:
             return False
         self._checked_second = second
         now = self.parts.clock.now(self.now)
-        return invitation_due(self.settings.reminder, now, self.parts.invitations.entries).due
+        return invitation_due(self.parts.reminder, now, self.parts.invitations.entries).due
 
     def _device_lost(self, exc: AudioDeviceError) -> None:
         self.report.device_losses += 1
         log.warning("audio device lost while waiting (%s)", exc)
         self.parts.panel.show(Light.OFF)
-        devices = [self.parts.source, self.parts.voice.sink]
+        devices = [self.voice.sink, self.pump]  # the output stream goes before PortAudio restarts
         while not self.stop.is_set():
-            if reopen_with_retries(devices, self.retry, self.stop):
+            if reopen_with_retries(devices, self.parts.retry, self.stop):
                 self.parts.spotter.reset()
                 return
 
@@ -309,65 +295,41 @@ class ListenLoop:
 
     def _reply(self) -> str | None:
         """One short listening turn; the words heard, or None (silence, button, stop)."""
-        listener = self.parts.reply_listener
-        gate = self.parts.voice.gate
-        at = gate.open_at
-        listener.start(at)
-        self.parts.source.listening(at)
-        for chunk in self.parts.source.frames():
-            self.now = chunk.end
+        quiet = self._hearing.start(self.now)
+        self.pump.listening(quiet)
+        for frame in self.pump.frames():
             if self.stop.is_set() or self._pressed.is_set():
                 self._pressed.clear()
-                listener.cancel()
+                self._hearing.cancel()
                 return None
-            if not gate.passes(chunk):
-                continue
-            event = listener.feed(chunk)
+            event = self._hearing.feed(frame)
             if isinstance(event, Final):
                 log.debug("reply heard")
                 return event.utterance.text
             if isinstance(event, NoAnswer):
                 return None
-        listener.cancel()
+        self._hearing.cancel()
         return None
 
     def _say(self, text: str) -> None:
-        self.parts.progress.coach(text)
-        self.parts.voice.say(text, self.now)
+        self.voice.say(text, self.now, announce=self.parts.progress.coach)
 
     def _cue(self, pcm: bytes, words: str) -> None:
-        kind = self.settings.wake.cue
-        if kind == "voice":
+        if self.parts.cue == "voice":
             self._say(words)
-        elif kind == "tone":
-            voice = self.parts.voice
-            voice.sink.play(pcm, voice.gate.coach_speaks(self.now, len(pcm) // 2))
+        elif self.parts.cue == "tone":
+            self.voice.cue(pcm, self.now)
 
     def _session_of(self, topic: str, self_started: bool) -> None:
-        parts = self.parts
-        script = find_script(topic, parts.scripts_dir)
-        journal = Journal(parts.journal_dir)
+        script = find_script(topic, self.parts.scripts_dir)
+        stop = threading.Event()
+        self._session_stop = stop
+        if self.stop.is_set():
+            stop.set()
         try:
-            # Running for months: [journal] keep_days is applied before each session.
-            apply_retention(journal, self.settings.journal.keep_days)
-            loop = SessionLoop(parts.source, parts.session_listener, parts.voice, parts.progress)
-            loop.now = self.now
-            loop.retry = self.retry
-            self._session = loop
-            if self.stop.is_set():
-                loop.stop_requested.set()
-            writer: JournalWriter = journal
-            if self.settings.journal.save_audio:
-                audio = AnswerAudio(journal.folder, longest_turn_s(self.settings.listen))
-                loop.tap = audio
-                writer = audio.wrap(journal)
-            recorder = Recorder(writer, script.id, parts.recognizer.info)
-            coach = replace(parts.coach, history=journal_history(journal)) if parts.coach else None
-            record = loop.run(SessionMachine(script, loop, recorder, coach))
+            record = self.parts.run_session(script, stop)
         finally:
-            self._session = None
-            journal.close()
-        self.now = max(self.now, loop.now)
+            self._session_stop = None
         self.report.sessions.append(record.id)
         if self_started:
             self._note(Outcome.SELF_STARTED)

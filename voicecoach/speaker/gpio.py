@@ -36,6 +36,8 @@ class Panel(Protocol):
 
     on_press: Callable[[], None] | None
     """Called (from another thread) when the button is pressed."""
+    light: Light
+    """What the light shows now."""
 
     def show(self, light: Light) -> None: ...
     def close(self) -> None: ...
@@ -46,9 +48,11 @@ class NoPanel:
 
     def __init__(self) -> None:
         self.on_press: Callable[[], None] | None = None
+        self.light = Light.OFF
 
     def show(self, light: Light) -> None:
-        """Nothing to show it on."""
+        """Nothing to show it on (the state is kept)."""
+        self.light = light
 
     def close(self) -> None:
         """Nothing to release."""

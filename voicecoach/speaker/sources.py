@@ -1,58 +1,13 @@
-"""Audio sources for always-on mode: one stream shared by waiting and sessions.
-
-``SharedSource`` keeps one stream of frames going across the idle loop and every session (audio
-time never starts again at zero). ``RoomAndAnswers`` is the headless twin of a living room: a
-recording of the room (looped if asked) while idle, and a scripted person who answers each
-listening turn with the next WAV.
-"""
+"""The headless twin of a living room: a recording of the room (looped if asked) while
+nobody answers, and a scripted person who answers each listening turn with the next WAV."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from voicecoach.audio.devices import Reopenable
-from voicecoach.audio.source import AudioSource, ScriptedAnswers, wav_frames
+from voicecoach.audio.source import ScriptedAnswers, wav_frames
 from voicecoach.audio.wavfile import check_wav
-from voicecoach.errors import AudioDeviceError
-from voicecoach.frames import AudioChunk
-
-
-class SharedSource:
-    """Wraps a source so that every ``frames()`` call continues the same stream."""
-
-    def __init__(self, source: AudioSource) -> None:
-        self.source = source
-        self.name = source.name
-        self._stream: Iterator[AudioChunk] | None = None
-
-    def frames(self) -> Iterator[AudioChunk]:
-        while True:
-            if self._stream is None:
-                self._stream = iter(self.source.frames())
-            try:
-                chunk = next(self._stream)
-            except AudioDeviceError:
-                self._stream = None
-                raise
-            except StopIteration:
-                return
-            yield chunk
-
-    def listening(self, at: int) -> None:
-        self.source.listening(at)
-
-    @property
-    def lost_blocks(self) -> int:
-        return self.source.lost_blocks
-
-    def reopen(self) -> None:
-        self._stream = None
-        if isinstance(self.source, Reopenable):
-            self.source.reopen()
-
-    def close(self) -> None:
-        self.source.close()
 
 
 class RoomAndAnswers(ScriptedAnswers):

@@ -87,9 +87,14 @@ class SpotterStats:
 class WakeSpotter:
     """Feeds idle frames through the VAD gate to a phrase decoder; says when a phrase was heard."""
 
-    def __init__(self, decoder: PhraseDecoder, vad_mode: int = 2, max_phrase_s: float = 3.0):
+    def __init__(
+        self,
+        decoder: PhraseDecoder,
+        vad: VoiceActivity | None = None,
+        max_phrase_s: float = 3.0,
+    ) -> None:
         self.decoder = decoder
-        self._gate = VoiceActivity(vad_mode)
+        self._gate = vad if vad is not None else VoiceActivity()
         self._max_frames = max(1, seconds_to_samples(max_phrase_s) // FRAME_SAMPLES)
         self._end_frames = max(1, seconds_to_samples(END_SILENCE_S) // FRAME_SAMPLES)
         self._pre: deque[bytes] = deque(maxlen=PRE_ROLL_FRAMES)

@@ -132,7 +132,7 @@ class Listener:
         self,
         recognizer: Recognizer,
         timing: ListenTiming,
-        vad_mode: int = 2,
+        vad: VoiceActivity | None = None,
         checker: PhraseChecker | None = None,
         unfinished: Callable[[str], bool] | None = None,
         redecode: bool = True,
@@ -145,8 +145,9 @@ class Listener:
         """Whether a running transcript announces more to come (None = never)."""
         self.second_pass = recognizer.second_pass if redecode else None
         """Decodes each finished answer again whole, for the journal (None = never)."""
-        self.vad = VoiceActivity(vad_mode)
-        """The voice-activity detector; it keeps the person's level from turn to turn."""
+        self.vad = vad if vad is not None else VoiceActivity()
+        """The voice-activity detector (one per listener: it keeps the person's level from turn
+        to turn)."""
         self._active = False
         self._turn_start = 0
         self._no_answer = timing.no_answer
@@ -172,6 +173,11 @@ class Listener:
     def active(self) -> bool:
         """True between start() and the turn's Final or NoAnswer."""
         return self._active
+
+    @property
+    def in_speech(self) -> bool:
+        """True once the current utterance has begun (speech heard), until its Final."""
+        return self._active and self._onset is not None
 
     def start(self, at: int, no_answer: int | None = None) -> None:
         """Begin a turn whose first frame is at audio time ``at`` (samples).

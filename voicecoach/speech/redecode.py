@@ -45,7 +45,7 @@ def _decode(pcm: bytes, offset: float) -> Utterance:
 class Redecoder:
     """Decodes finished utterances whole with PocketSphinx, one at a time, in a child process.
 
-    The child is started on first use and loads its own copy of the model (~0.5 s, ~110 MB).
+    The child is started on first use and loads its own copy of the model (~150 MB resident).
     """
 
     def __init__(self, model_dir: Path | None = None) -> None:

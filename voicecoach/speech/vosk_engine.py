@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -48,15 +49,24 @@ def model_name(model_dir: Path) -> str:
 
 
 def load_model(model_dir: Path) -> Any:
-    """Load a Vosk model from a local folder (never by language name: that goes online)."""
+    """Load a Vosk model from a local folder (never by language name: that goes online).
+
+    The last model loaded is kept: a process that runs several sessions (``listen``, the tests)
+    loads it once. ModelError when the folder is not a model Vosk can load.
+    """
     check_model_dir(model_dir)
+    return _load(str(model_dir.resolve()))
+
+
+@functools.lru_cache(maxsize=1)
+def _load(model_dir: str) -> Any:
     try:
         import vosk
     except ImportError as exc:  # pragma: no cover - a dependency of the package
         raise ModelError("Vosk is not installed: pip install vosk") from exc
     vosk.SetLogLevel(-1)
     try:
-        return vosk.Model(str(model_dir))
+        return vosk.Model(model_dir)
     except Exception as exc:  # vosk raises a bare Exception when loading fails
         raise ModelError(f"{model_dir}: Vosk could not load this model ({exc})") from exc
 

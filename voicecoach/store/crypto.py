@@ -26,7 +26,7 @@ import pyrage
 
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder, write_private
-from voicecoach.store.codec import PLAIN, Codec, register
+from voicecoach.store.codec import PLAIN, Codec, codec_named, register
 
 KEY_DIR = "key"
 """Sub-folder of the journal holding its key."""
@@ -40,6 +40,10 @@ MIN_PASSPHRASE = 8
 
 class WrongPassphrase(JournalError):
     """The passphrase does not open the journal's key."""
+
+
+class JournalLocked(JournalError):
+    """Sealed content was asked for without the passphrase."""
 
 
 class AgeCodec:
@@ -70,7 +74,7 @@ class AgeCodec:
     def unseal(self, stored: Any) -> dict[str, Any]:
         """The content back; JournalError when locked, ValueError when ``stored`` is damaged."""
         if self._identity is None:
-            raise JournalError("the journal is encrypted: its passphrase is needed to read it")
+            raise JournalLocked("the journal is encrypted: its passphrase is needed to read it")
         if not isinstance(stored, str):
             raise ValueError("age content is not a string")
         try:
@@ -215,6 +219,14 @@ def journal_codec(journal: Path, *, unlock: bool) -> Codec:
     if not key.exists():
         return PLAIN
     codec = key.codec(read_passphrase() if unlock else None)
-    if codec.unlocked:
-        register(codec)
+    if codec.unlocked or not _known(codec.name):
+        register(codec)  # a locked one tells what is needed instead of "unknown codec"
     return codec
+
+
+def _known(name: str) -> bool:
+    try:
+        codec_named(name)
+    except JournalError:
+        return False
+    return True

@@ -55,6 +55,8 @@ class MonthEntry:
         folded: str,
         skipped: Sequence[str] = (),
         summaries: list[SessionSummary] | None = None,
+        *,
+        sealed: bool = False,
     ) -> None:
         self.rows = rows
         """The listing: [id, topic, started_at, ended_at, status, length_s, questions]."""
@@ -66,6 +68,9 @@ class MonthEntry:
         """Each answer's folded text, one per line, in ``answers`` order."""
         self.skipped = list(skipped)
         """One notice per record of the month that cannot be read (told by every reader)."""
+        self.sealed = sealed
+        """True when only the listing could be read (the content's codec is locked here): the
+        summaries have no moods and no answers, and nothing may be built on them."""
         self._summaries = summaries
         self._lines: list[str] | None = None
 
@@ -245,7 +250,16 @@ def _encode(month: str, shard: Signature | None, entry: MonthEntry, codec: Codec
 
 
 def _decode(doc: dict[str, Any]) -> MonthEntry:
-    content = codec_named(doc["codec"]).unseal(doc["content"])
+    try:
+        content = codec_named(doc["codec"]).unseal(doc["content"])
+    except JournalError:  # locked here: the listing alone, for `history`
+        rows = doc["sessions"]
+        if not isinstance(rows, list):
+            raise ValueError("the listing is damaged") from None
+        content = {"moods": [[None, None, False, 0.0, 0] for _ in rows], "answers": "", "fold": ""}
+        entry = _decode({**doc, "codec": PLAIN.name, "content": content})
+        entry.sealed = True
+        return entry
     rows, moods, answers, folded = (
         doc["sessions"],
         content["moods"],

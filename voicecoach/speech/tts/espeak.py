@@ -50,7 +50,8 @@ def release_engine() -> None:
     global _ENGINE, _ENGINE_OWNER
     _ENGINE = None
     _ENGINE_OWNER = None
-    gc.collect()
+    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C as the process ends
+        gc.collect()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""Real sessions on an encrypted journal: one killed with SIGKILL mid-answer, one to its end.
+No answer word is left readable anywhere under the data folder, and every final answer reads
+back with the passphrase."""
+
+from __future__ import annotations
+
+import re
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.crashkit import Run
+from voicecoach.store.codec import register
+from voicecoach.store.crypto import JournalKey
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import Status
+
+pytestmark = pytest.mark.slow
+
+PASS = "correct horse battery"
+LISTED = {"patience", "completed", "interrupted", "running", "started", "status", "schema"}
+"""Words the plain listing metadata and the JSON keys hold whatever was said."""
+
+
+def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
+    home: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+
+    killed = Run.start(home, None)
+    try:
+        assert killed.wait_for(2), "\n".join(line for _, line in killed.lines)
+        killed.proc.send_signal(signal.SIGKILL)
+        killed.finish()
+    finally:
+        if killed.proc.poll() is None:
+            killed.proc.kill()
+    whole = Run.start(home, None)
+    try:
+        whole.proc.wait(timeout=600)  # renders every line of the voice anew: slow on a busy machine
+    finally:
+        if whole.proc.poll() is None:
+            whole.proc.kill()
+    assert whole.finish() == 0, "\n".join(line for _, line in whole.lines)
+
+    key = JournalKey(home / "journal")
+    codec = key.codec(PASS)
+    register(codec)
+    with Journal(home / "journal", codec=codec) as journal:
+        records = journal.records()
+        assert not journal.notices
+    assert [r.status for r in records] == [Status.INTERRUPTED, Status.COMPLETED]
+    said = [[t.answer.text for t in r.turns if t.answer is not None] for r in records]
+    assert said[0][: len(killed.heard)] == killed.heard
+    assert len(said[1]) == len(whole.heard) == 5
+
+    on_disk = b"".join(p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file()).lower()
+    words = {w for text in said[0] + said[1] for w in re.findall(r"[a-z']{6,}", text.lower())}
+    words -= LISTED
+    assert len(words) >= 5, words  # the grep below proves something
+    found = sorted(w for w in words if w.encode() in on_disk)
+    assert found == []

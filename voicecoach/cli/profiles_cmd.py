@@ -1,0 +1,67 @@
+"""`voicecoach profiles …`: one journal (and key) per person sharing the device.
+
+The default profile's journal is ``data/journal``; profile NAME's is
+``data/profiles/NAME/journal``. A command uses NAME with ``--profile NAME`` or
+``VOICECOACH_PROFILE=NAME``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Annotated
+
+import typer
+
+from voicecoach.cli.app import app, err_console, out_console, paths
+from voicecoach.errors import JournalError
+from voicecoach.paths import check_profile, private_dir
+
+profiles_app = typer.Typer(
+    help="Profiles: one journal and key per person sharing this device.", no_args_is_help=True
+)
+app.add_typer(profiles_app, name="profiles")
+
+NameArg = Annotated[str, typer.Argument(help="The profile's name (a-z, 0-9, - and _).")]
+
+
+def _names() -> list[str]:
+    folder = paths().profiles
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
+
+
+@profiles_app.command("list")
+def list_profiles() -> None:
+    """The profiles on this device (the default one first); * marks the one in use."""
+    current = paths().profile
+    for name in [None, *_names()]:
+        mark = "*" if name == current else " "
+        out_console.print(f"{mark} {name or '(default)'}", markup=False, highlight=False)
+
+
+@profiles_app.command("add")
+def add(name: NameArg) -> None:
+    """Make a new profile with an empty journal (`key init` with --profile encrypts it)."""
+    folder = paths().profiles / check_profile(name)
+    if folder.exists():
+        raise JournalError(f"profile {name} already exists")
+    private_dir(folder / "journal")
+    err_console.print(f"profile {name} added; use it with --profile {name}", markup=False)
+
+
+@profiles_app.command("remove")
+def remove(
+    name: NameArg,
+    yes: Annotated[bool, typer.Option("--yes", help="Also erase its sessions.")] = False,
+) -> None:
+    """Remove a profile; one that holds sessions needs --yes (they are erased with it)."""
+    folder = paths().profiles / check_profile(name)
+    if not folder.is_dir() or folder.is_symlink():
+        raise JournalError(f"no profile {name}; see `voicecoach profiles list`")
+    journal = folder / "journal"
+    holds = journal.is_dir() and any(p.is_file() for p in journal.rglob("*.json*"))
+    if holds and not yes:
+        raise JournalError(f"profile {name} holds sessions; add --yes to erase them with it")
+    shutil.rmtree(folder)
+    err_console.print(f"profile {name} removed", markup=False)
