@@ -116,8 +116,8 @@ def test_every_new_practice_runs_end_to_end(
 
 
 def test_the_goodbye_after_ctrl_c_is_at_most_a_second(tmp_path: Path) -> None:
-    from voicecoach.coach import options as say
     from voicecoach.audio.voice import trim_trailing_silence
+    from voicecoach.coach import options as say
     from voicecoach.speech.tts import TextToSpeech
 
     pcm = trim_trailing_silence(TextToSpeech(tmp_path / "voice").render(say.GOODBYE))
