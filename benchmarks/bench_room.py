@@ -350,7 +350,12 @@ def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> bool:
                 time.sleep(into_s)
                 card.speak_into_mic(fixture_wav(f"cmd-{command}"))
                 break
-        out, _ = child.communicate(timeout=300)
+        try:
+            out, _ = child.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            child.kill()  # e.g. a session paused by the command waits for "continue"
+            child.communicate()
+            raise RuntimeError(f"barge-in session with {command!r} did not end") from None
     finally:
         card.close()
     if child.returncode != 0:

@@ -84,8 +84,18 @@ def two_parts(coach: Coach, first: Clip, second: Clip, pause_s: float) -> Room:
 
 
 # ---- reflective pauses -----------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="the answer is cut at a 2.5 s pause (end_silence_s 2.0)")
-@pytest.mark.parametrize("pause_s", [2.5, 7.0])
+@pytest.mark.parametrize(
+    "pause_s",
+    [
+        2.5,
+        pytest.param(
+            7.0,
+            marks=pytest.mark.xfail(
+                strict=True, reason="after 7 s the rest goes to the next question"
+            ),
+        ),
+    ],
+)
 def test_a_reflective_pause_keeps_every_word_in_one_answer(coach: Coach, pause_s: float) -> None:
     setup = two_parts(coach, room.real_clip("he was not"), room.real_clip("he might even"), pause_s)
     outcome = coach.outcome(setup)
@@ -97,10 +107,7 @@ def test_a_reflective_pause_keeps_every_word_in_one_answer(coach: Coach, pause_s
     "first",
     [
         "i waited for him all evening and",
-        pytest.param(
-            "i waited for him all evening and he did not call and",
-            marks=pytest.mark.xfail(strict=True, reason="cut at a 4 s pause after this 'and'"),
-        ),
+        "i waited for him all evening and he did not call and",
     ],
 )
 def test_a_pause_after_and_keeps_the_answer_open(coach: Coach, first: str) -> None:
@@ -109,7 +116,6 @@ def test_a_pause_after_and_keeps_the_answer_open(coach: Coach, first: str) -> No
     assert (outcome.lost, outcome.misfiled) == (0, 0), outcome
 
 
-@pytest.mark.xfail(strict=True, reason="Vosk path: the answer is cut at a 2.5 s pause")
 def test_a_reflective_pause_through_vosk(coach: Coach, ko_model: Path) -> None:
     first, second = room_clip_ko("ko-1"), room_clip_ko("ko-2")
     outcome = coach.outcome(two_parts(coach, first, second, 2.5), "vosk", ko_model)

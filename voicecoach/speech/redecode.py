@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -25,10 +28,22 @@ _decoder: object | None = None
 """The child's PocketSphinx decoder (each child process loads its own once)."""
 
 
+PARENT_CHECK_S = 1.0
+"""How often the child checks that the session process is still there."""
+
+
+def _outlive_no_parent(parent: int) -> None:
+    """End the child once its parent is gone (killed, crashed): it must not linger."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
+
+
 def _load(model_dir: str | None) -> None:
     global _decoder
     # Ctrl-C reaches the whole process group: the session stops politely, the child says nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_outlive_no_parent, args=(os.getppid(),), daemon=True).start()
     from voicecoach.speech.sphinx_engine import whole_decoder
 
     _decoder = whole_decoder(Path(model_dir) if model_dir else None)
