@@ -90,10 +90,13 @@ class Run:
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self.changed:
-                self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
-                self.changed.notify_all()
+        # Closed here, by the thread that read it to the end: a killed session's second-decode
+        # child may hold the pipe open for a moment after the session itself is gone.
+        with self.proc.stderr:
+            for line in self.proc.stderr:
+                with self.changed:
+                    self.lines.append((time.monotonic() - self.started, line.rstrip("\n")))
+                    self.changed.notify_all()
         with self.changed:
             self.ended = True
             self.changed.notify_all()
@@ -111,8 +114,6 @@ class Run:
         """Wait for the process to end and for its last stderr line to be read."""
         code = self.proc.wait(timeout=WAIT_S)
         self.reader.join(timeout=WAIT_S)
-        if self.proc.stderr is not None and not self.reader.is_alive():
-            self.proc.stderr.close()
         return code
 
     @property
