@@ -180,7 +180,8 @@ def not_audio(tmp_path: Path) -> Path:
         ),
         (
             ["gratitude", "--answers", "{good}", "--fast"],
-            "unknown topic 'gratitude'; choose one of: communication, patience, self-compassion",
+            "unknown topic 'gratitude'; choose one of: communication, patience, saying-a-concern, "
+            "self-compassion, small-wins, supporting-a-partner, where-it-comes-from",
         ),
         (["patience", "--fast"], "python -m sounddevice"),
     ],

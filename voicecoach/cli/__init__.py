@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from voicecoach.cli.app import app, err_console, root_command
+from voicecoach.cli.app import app, err_console, one_line, root_command
 from voicecoach.errors import AudioDeviceError, VoiceCoachError
 
 MULTI_VALUE_OPTIONS = {"--answers"}
@@ -48,7 +48,7 @@ INTERRUPTED = 130
 
 def error_line(message: str) -> None:
     """What every failure prints: one line on stderr, ``voicecoach: error: …``."""
-    err_console.print(f"voicecoach: error: {message}", markup=False, highlight=False)
+    err_console.print(f"voicecoach: error: {one_line(message)}", markup=False, highlight=False)
 
 
 def usage_message(exc: typer.BadParameter | Exception) -> str:

@@ -157,6 +157,13 @@ def root_command() -> Any:
 out_console = Console(soft_wrap=True, emoji=False)
 """Results (stdout): JSON, tables, transcripts."""
 err_console = Console(stderr=True, soft_wrap=True, emoji=False)
+
+
+def one_line(message: str) -> str:
+    """``message`` with its line breaks shown as ``\\n`` (a name read from a file may hold one)."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 """Progress and messages (stderr), so stdout stays clean for --json."""
 
 

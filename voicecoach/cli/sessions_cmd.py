@@ -14,6 +14,7 @@ from rich.table import Table
 from voicecoach.cli.app import (
     app,
     err_console,
+    one_line,
     out_console,
     paths,
     print_json,
@@ -97,7 +98,7 @@ def check(
     if not problems:
         return
     for problem in problems[:-1]:
-        err_console.print(f"voicecoach: error: {problem}", markup=False, highlight=False)
+        err_console.print(f"voicecoach: error: {one_line(problem)}", markup=False, highlight=False)
     raise SessionScriptError(problems[-1])
 
 
