@@ -35,6 +35,10 @@ LATENCY_S = 0.1
 """Output latency asked of the device: short enough for a quick stop, long enough that a busy
 machine does not starve the device (the latency it grants is measured, not assumed)."""
 
+REPLAY_LATENCY_S = 0.5
+"""Output latency for playing back a kept recording: nothing needs a quick stop there, and a
+deep buffer rides out a busy machine without a dropout."""
+
 DRAIN_MARGIN_S = 1.0
 """On close, how long past the queued audio to wait for the device to play it out."""
 
@@ -42,8 +46,11 @@ DRAIN_MARGIN_S = 1.0
 class Speakers:
     """An output device; audio is resampled when the device refuses 16 kHz."""
 
-    def __init__(self, device: str = "") -> None:
+    def __init__(self, device: str = "", latency_s: float = LATENCY_S) -> None:
+        """``device``: a sounddevice name or index ("" for the default); ``latency_s``: the
+        output latency asked of the device, in seconds."""
         self.name = "speakers"
+        self._latency_s = latency_s
         self.echoes = True
         self._device = device_arg(device)
         self._sd: Any = sounddevice()
@@ -84,7 +91,7 @@ class Speakers:
                 device=self._device,
                 channels=1,
                 dtype="int16",
-                latency=LATENCY_S,
+                latency=self._latency_s,
                 callback=self._callback,
             )
             stream.start()

@@ -217,9 +217,9 @@ def show(
 
 def play_audio(pcm: bytes) -> None:
     """Play 16 kHz mono PCM on the configured speakers; returns when it has been heard."""
-    from voicecoach.audio.playback import Speakers
+    from voicecoach.audio.playback import REPLAY_LATENCY_S, Speakers
 
-    speakers = Speakers(settings().audio.output_device)
+    speakers = Speakers(settings().audio.output_device, REPLAY_LATENCY_S)
     try:
         speakers.play(pcm, 0)
     finally:
