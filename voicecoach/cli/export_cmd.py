@@ -1,0 +1,68 @@
+"""`voicecoach export`: sessions as a Markdown journal, plain text or JSON."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voicecoach.cli.app import app, err_console, paths
+from voicecoach.cli.journal_open import open_journal
+from voicecoach.errors import JournalError
+from voicecoach.outputs import check_output
+from voicecoach.review.export import chunks, format_for, sealed_export, write_export
+from voicecoach.store.records import SessionRecord
+
+
+@app.command()
+def export(
+    session_id: Annotated[
+        str | None, typer.Argument(help="Session id (or a unique start).")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every session, oldest first.")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="md, json or txt (default: from -o's suffix, else md)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file (else stdout).")
+    ] = None,
+) -> None:
+    """Export a session (or --all) as a Markdown journal page, JSON or plain text."""
+    chosen_format = format_for(output, fmt)
+    if (session_id is None) == (not every):
+        raise JournalError("export: give a session id or --all (not both)")
+    if output is not None:
+        check_output(output)
+    with open_journal() as journal:
+        records = journal.iter_records() if every else iter([journal.get(session_id or "")])
+        first = next(records, None)
+        if first is None:
+            raise JournalError("the journal is empty: nothing to export")
+        counted = _Counted(itertools.chain([first], records))
+        pieces = chunks(counted, chosen_format, single=not every)
+        if output is None:
+            for piece in pieces:
+                typer.echo(piece, nl=False)
+            return
+        write_export(output, sealed_export(paths().journal, pieces))
+    sessions = "session" if counted.count == 1 else "sessions"
+    err_console.print(
+        f"exported {counted.count} {sessions} to {output}", highlight=False, markup=False
+    )
+
+
+class _Counted(Iterator[SessionRecord]):
+    """Records passed on one by one, counted."""
+
+    def __init__(self, records: Iterator[SessionRecord]) -> None:
+        self.count = 0
+        self._records = records
+
+    def __next__(self) -> SessionRecord:
+        record = next(self._records)
+        self.count += 1
+        return record

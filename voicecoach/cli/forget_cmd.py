@@ -1,0 +1,90 @@
+"""`voicecoach forget`: erase sessions for good (records, backups, index entries, audio)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voicecoach.cli.app import app, err_console, out_console
+from voicecoach.cli.journal_open import open_journal, parse_day
+from voicecoach.errors import JournalError
+from voicecoach.review.views import when
+from voicecoach.store.summary import SessionSummary
+
+
+def _describe(summary: SessionSummary) -> str:
+    return f"{summary.id}  {when(summary.started_at)}  {summary.topic}"
+
+
+@app.command()
+def forget(
+    session_id: Annotated[
+        str | None, typer.Argument(help="Session id (or a unique start).")
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option(help="Every session started before this date (YYYY-MM-DD).")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every session, and damaged copies.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+) -> None:
+    """Erase sessions for good: their records, backups, index entries and audio."""
+    if sum([session_id is not None, before is not None, every]) != 1:
+        raise JournalError("forget: give one of a session id, --before DATE or --all")
+    day = parse_day(before, "--before")
+    with open_journal() as journal:
+        if session_id is not None:
+            chosen = [journal.resolve(session_id)]
+        else:
+            chosen = journal.summaries()
+            if day is not None:
+                chosen = [s for s in chosen if s.day < day]
+        damaged = journal.damaged_copies() if every else []
+        if not chosen and not damaged:
+            err_console.print("Nothing to erase.")
+            return
+        if not yes:
+            for summary in chosen[:10]:
+                err_console.print(f"  {_describe(summary)}", highlight=False, markup=False)
+            if len(chosen) > 10:
+                err_console.print(f"  … and {len(chosen) - 10} more", highlight=False)
+            what = f"{len(chosen)} session{'' if len(chosen) == 1 else 's'}"
+            if damaged:
+                what += f" and {len(damaged)} damaged cop{'y' if len(damaged) == 1 else 'ies'}"
+            if not typer.confirm(f"Erase {what} for good?", default=False, err=True):
+                err_console.print("Nothing was erased.")
+                raise typer.Exit(1)
+        removed = journal.remove(chosen)
+        for path in damaged:
+            path.unlink(missing_ok=True)
+        left = [] if every else _copies_holding(journal.damaged_copies(), removed)
+    for summary in removed:
+        out_console.print(f"erased {_describe(summary)}", highlight=False, markup=False)
+    for path in damaged:
+        out_console.print(
+            f"erased damaged copy {path.parent.name}/{path.name}", highlight=False, markup=False
+        )
+    for path in left:
+        err_console.print(
+            f"[yellow]{path.parent.name}/{path.name} was set aside as damaged and may still hold "
+            "erased answers; delete it yourself, or run `voicecoach forget --all`[/]",
+            highlight=False,
+        )
+
+
+def _copies_holding(copies: list[Path], removed: list[SessionSummary]) -> list[Path]:
+    """The damaged copies in which one of the removed session ids still appears."""
+    ids = [s.id.encode() for s in removed]
+    found = []
+    for path in copies:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            found.append(path)
+            continue
+        if any(sid in raw for sid in ids):
+            found.append(path)
+    return found

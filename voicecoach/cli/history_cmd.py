@@ -1,0 +1,133 @@
+"""`voicecoach history`: the latest sessions, oldest first, read month by month."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from voicecoach.cli.app import app, err_console, out_console, show_table
+from voicecoach.cli.journal_open import open_journal, parse_day
+from voicecoach.errors import JournalError
+from voicecoach.review.export import json_list
+from voicecoach.review.views import sessions_table
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import SessionRecord
+from voicecoach.store.summary import SessionSummary, select
+
+PAGE = 20
+"""Sessions `history` shows unless told otherwise (the latest ones)."""
+
+
+def _months_between(months: list[str], first: date | None, last: date | None) -> list[str]:
+    """The months that may hold sessions from ``first`` to ``last`` (a month's margin each side,
+    for UTC offsets)."""
+    lo = f"{first.year - (first.month == 1):04d}-{(first.month - 2) % 12 + 1:02d}" if first else ""
+    hi = f"{last.year + (last.month == 12):04d}-{last.month % 12 + 1:02d}" if last else "9999"
+    return [m for m in months if lo <= m <= hi]
+
+
+def _pick(
+    journal: Journal,
+    count: int | None,
+    *,
+    topic: str | None,
+    first: date | None,
+    last: date | None,
+    text: str | None,
+) -> tuple[list[SessionSummary], bool]:
+    """The latest ``count`` matching sessions (None: all), oldest first, reading months from
+    the newest back only as far as needed; and whether older ones were left out."""
+    months = _months_between(journal.months(), first, last)
+    chosen: list[SessionSummary] = []
+    for n, month in enumerate(reversed(months)):
+        found = select(
+            journal.month_summaries(month), topic=topic, since=first, until=last, text=text
+        )
+        chosen = found + chosen
+        if count is not None and len(chosen) >= count:
+            more = len(chosen) > count or n + 1 < len(months)
+            return chosen[-count:], more
+    return chosen, False
+
+
+def _records_of(journal: Journal, chosen: list[SessionSummary]) -> Iterator[SessionRecord]:
+    """The full records of ``chosen``, oldest first, decoding one month at a time."""
+    by_month: dict[str, set[str]] = {}
+    for summary in chosen:
+        by_month.setdefault(summary.month, set()).add(summary.id)
+    for month in sorted(by_month):
+        wanted = by_month[month]
+        yield from (r for r in journal.iter_records([month]) if r.id in wanted)
+
+
+@app.command()
+def history(
+    topic: Annotated[str | None, typer.Option(help="Only this practice.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date on (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date (YYYY-MM-DD).")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only sessions with an answer holding all these words.")
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(help=f"Show the latest N sessions (default {PAGE}).", min=1, metavar="N"),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Show every session.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Full records as a JSON list: every match, or --limit N."),
+    ] = False,
+) -> None:
+    """List the latest sessions, oldest first (--all for every one)."""
+    if every and limit is not None:
+        raise JournalError("history: give --all or --limit, not both")
+    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    count = None if every or (as_json and limit is None) else (limit or PAGE)
+    if as_json or search is not None:
+        _history(topic, first, last, search, count, as_json, unlock=True)
+        return
+    from voicecoach.store.crypto import JournalLocked
+
+    try:  # the listing alone needs no passphrase while the index is current
+        _history(topic, first, last, search, count, as_json, unlock=False)
+    except JournalLocked:
+        _history(topic, first, last, search, count, as_json, unlock=True)
+
+
+def _history(
+    topic: str | None,
+    first: date | None,
+    last: date | None,
+    search: str | None,
+    count: int | None,
+    as_json: bool,
+    *,
+    unlock: bool,
+) -> None:
+    with open_journal(unlock=unlock) as journal:
+        if as_json and count is None and not (topic or first or last or search):
+            for piece in json_list(r.to_record() for r in journal.iter_records()):
+                typer.echo(piece, nl=False)  # every record, one month in memory at a time
+            return
+        chosen, more = _pick(journal, count, topic=topic, first=first, last=last, text=search)
+        if as_json:
+            for piece in json_list(r.to_record() for r in _records_of(journal, chosen)):
+                typer.echo(piece, nl=False)
+            return
+        if not chosen:
+            empty = not journal.months()
+    if not chosen:
+        hint = "No sessions yet. Start one with `voicecoach session`." if empty else ""
+        err_console.print(hint or "No sessions match.")
+        return
+    show_table(sessions_table(chosen, width=out_console.width if out_console.is_terminal else None))
+    if more:
+        err_console.print(
+            f"the latest {len(chosen)} shown; --all for every session, --limit N for more",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )

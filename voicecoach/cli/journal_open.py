@@ -1,0 +1,66 @@
+"""What every journal-reading command shares: opening the journal, dates, the id argument.
+
+Every command opens the journal the same way: damaged files are reported (one line each, on
+stderr) and sessions older than ``[journal] keep_days`` are erased first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from voicecoach.cli.app import err_console, paths, settings
+from voicecoach.errors import JournalError
+from voicecoach.store.journal import Journal
+from voicecoach.store.retention import apply_retention, retention_note
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead.")]
+IdArg = Annotated[str, typer.Argument(help="Session id (or a unique start of it).")]
+
+
+@contextlib.contextmanager
+def open_journal(*, unlock: bool = True) -> Iterator[Journal]:
+    """The user's journal, ``keep_days`` applied; what was set aside or erased is told at the end
+    (one line each, on stderr). An encrypted journal is unlocked with its passphrase unless
+    ``unlock`` is False (then only the listing can be read)."""
+    from voicecoach.store.crypto import journal_codec
+
+    keep_days = settings().journal.keep_days
+    folder = paths().journal
+    journal = Journal(folder, codec=journal_codec(folder, unlock=unlock))
+    erased = 0
+    try:
+        erased = apply_retention(journal, keep_days)
+        yield journal
+    finally:
+        journal.close()
+        for notice in journal.notices:
+            err_console.print(notice, style="yellow", markup=False, highlight=False)
+        if erased:
+            note = retention_note(erased, keep_days)
+            err_console.print(note, style="dim", markup=False, highlight=False)
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value; one clear error when it is not one."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise JournalError(f"{option}: expected a date like 2026-11-26, got {value!r}") from None
+
+
+def play_audio(pcm: bytes) -> None:
+    """Play 16 kHz mono PCM on the configured speakers; returns when it has been heard."""
+    from voicecoach.audio.playback import REPLAY_LATENCY_S, Speakers
+
+    speakers = Speakers(settings().audio.output_device, REPLAY_LATENCY_S)
+    try:
+        speakers.play(pcm, 0)
+    finally:
+        speakers.close()

@@ -1,0 +1,37 @@
+"""`voicecoach stats` and `voicecoach review`: figures over the journal, and the review app."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from voicecoach.cli.app import app, print_json, show_table
+from voicecoach.cli.journal_open import JsonOpt, open_journal, play_audio
+
+
+@app.command()
+def stats(
+    as_json: JsonOpt = False,
+    weeks: Annotated[int, typer.Option(help="Weeks of history in the charts.", min=1)] = 12,
+) -> None:
+    """Sessions per week, streak, minutes and words spoken, mood before and after."""
+    from voicecoach.review.stats import compute
+    from voicecoach.review.stats import render as render_stats
+
+    with open_journal() as journal:
+        figures = compute(journal.summaries(), date.today(), weeks)
+    if as_json:
+        print_json(figures.to_json())
+        return
+    show_table(render_stats(figures))
+
+
+@app.command()
+def review() -> None:
+    """Browse, search, export and erase sessions in a terminal app (works over SSH)."""
+    from voicecoach.review.app import ReviewApp
+
+    with open_journal() as journal:
+        ReviewApp(journal, player=play_audio).run()

@@ -1,0 +1,73 @@
+"""`voicecoach show` and `voicecoach search`: one conversation, or the answers holding words."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from voicecoach.cli.app import app, err_console, out_console, print_json, show_table
+from voicecoach.cli.journal_open import IdArg, JsonOpt, open_journal, play_audio
+from voicecoach.errors import AudioDeviceError, JournalError
+from voicecoach.review.views import conversation, hits_table
+
+
+@app.command()
+def show(
+    session_id: IdArg,
+    as_json: Annotated[bool, typer.Option("--json", help="The stored record as JSON.")] = False,
+    play: Annotated[
+        int | None, typer.Option("--play", help="Play the kept audio of answer N.", min=1)
+    ] = None,
+) -> None:
+    """Show one session's conversation (words the recogniser was unsure of are dimmed)."""
+    from voicecoach.store.audio import answer_file, load_answer, saved_answers  # numpy: here
+
+    with open_journal() as journal:
+        record = journal.get(session_id)
+    if play is not None:
+        pcm = load_answer(journal.folder, record.id, play)
+        err_console.print(f"[dim]playing answer {play} of {record.id}[/]", highlight=False)
+        try:
+            play_audio(pcm)
+        except AudioDeviceError as exc:
+            wav = answer_file(journal.folder, record.id, play)
+            raise AudioDeviceError(f"{exc}, or play {wav} with any audio player") from exc
+        return
+    if as_json:
+        print_json(record.to_record())
+        return
+    kept = saved_answers(journal.folder, record.id)
+    out_console.print(conversation(record, audio=kept, plain=not out_console.is_terminal))
+
+
+@app.command("search")
+def search_answers(
+    text: Annotated[str, typer.Argument(help="Words to look for (any case, all of them).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Find answers holding every word of TEXT, oldest first."""
+    if not text.strip():
+        raise JournalError("search: give some words to look for")
+    with open_journal() as journal:
+        hits = journal.hits(text)
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": h.session.id,
+                    "started_at": h.session.started_at,
+                    "topic": h.session.topic,
+                    "turn": h.answer.turn,
+                    "prompt_id": h.answer.prompt_id,
+                    "prompt": h.answer.prompt,
+                    "answer": h.answer.text,
+                }
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        err_console.print(f"Nothing found for {text!r}.", highlight=False, markup=False)
+        return
+    show_table(hits_table(hits, text))
