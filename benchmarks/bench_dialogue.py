@@ -34,7 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,25 +42,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voicecoach.audio.gate import HalfDuplexGate  # noqa: E402
-
+from voicecoach.audio.sink import SilentSink  # noqa: E402
 from voicecoach.audio.source import SILENT_FRAME, split_frames  # noqa: E402
+from voicecoach.audio.voice import Line as VoiceLine  # noqa: E402
+from voicecoach.audio.voice import Voice  # noqa: E402
 from voicecoach.audio.wavfile import read_wav  # noqa: E402
-from voicecoach.coach.intents import seems_unfinished  # noqa: E402
-from voicecoach.coach.machine import SessionMachine  # noqa: E402
 from voicecoach.coach.options import CoachOptions  # noqa: E402
-from voicecoach.coach.recorder import Recorder  # noqa: E402
 from voicecoach.coach.script import SessionScript, find_script  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk, seconds_to_samples  # noqa: E402
-from voicecoach.loop import SessionLoop, Voice  # noqa: E402
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer  # noqa: E402
-from voicecoach.speech.listener import Listener  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 from voicecoach.speech.tts import TextToSpeech  # noqa: E402
+from voicecoach.speech.tts.choose import open_voice  # noqa: E402
 from voicecoach.store.journal import Journal  # noqa: E402
 from voicecoach.store.records import SessionRecord  # noqa: E402
-from voicecoach.wiring import answer_timing  # noqa: E402
+from voicecoach.wiring import coach_options, run_session, stages_of  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "voicecoach-bench-dialogue"
 
@@ -216,23 +213,37 @@ class Log:
         return ""
 
 
-class TimedSink:
-    """Keeps where each line starts and where its sound is audible."""
+class TimedVoice(Voice):
+    """The real voice, keeping where each line is placed in audio time and where its sound is
+    audible, for the log (the sink is silent: a file-like sink with no echo and no latency)."""
 
-    def __init__(self, log: Log) -> None:
+    def __init__(self, tts: TextToSpeech, log: Log) -> None:
+        super().__init__(tts, SilentSink())
         self.log = log
+        self.placed: deque[VoiceLine] = deque()
+        """Lines queued and not yet announced (announced in the same order)."""
 
-    def play(self, pcm: bytes, at: int) -> None:
-        line = next(
-            (i for k, i in reversed(self.log.items) if k == "coach" and isinstance(i, Line)), None
-        )
-        if line is None:
-            return
-        onset, offset = audible(pcm)
-        line.at, line.onset, line.offset = at, at + onset, at + offset
+    def _queue(self, text: str, pcm: bytes, now: int) -> VoiceLine:
+        line = super()._queue(text, pcm, now)
+        if text:
+            self.placed.append(line)
+        return line
 
-    def close(self) -> None:
-        """Nothing to release."""
+    def timed(self, text: str) -> Line:
+        """The log's line for ``text``, announced as it begins to be heard."""
+        while self.placed:
+            line = self.placed.popleft()
+            if line.text == text:
+                onset, offset = audible(line.pcm)
+                return Line(text, line.start, line.start + onset, line.start + offset)
+        return Line(text)
+
+    def stop(self, now: int) -> None:
+        """A barge-in: what was not yet heard of the logged lines is cut."""
+        super().stop(now)
+        for kind, item in self.log.items:
+            if kind == "coach" and isinstance(item, Line) and item.offset > now:
+                item.offset = max(item.onset, now)
 
 
 def audible(pcm: bytes, threshold: int = 400) -> tuple[int, int]:
@@ -256,9 +267,11 @@ class Recording:
 
     def __init__(self, log: Log) -> None:
         self.log = log
+        self.voice: TimedVoice | None = None
 
     def coach(self, text: str) -> None:
-        self.log.items.append(("coach", Line(text)))
+        line = self.voice.timed(text) if self.voice is not None else Line(text)
+        self.log.items.append(("coach", line))
 
     def heard(self, event: ListenEvent) -> None:
         if isinstance(event, Final | NoAnswer):
@@ -283,13 +296,14 @@ class ScriptedUser:
         self.audio_end = 0
 
     def listening(self, at: int) -> None:
-        self.log.items.append(("listen", at))
+        """The coach listens from ``at`` on (logged when the audio reaches it)."""
         self._pending = at
 
     def frames(self) -> Iterator[AudioChunk]:
         start = 0
         while start < seconds_to_samples(900.0):
             if self._pending is not None and start >= self._pending:
+                self.log.items.append(("listen", self._pending))
                 self._pending = None
                 pcm = self.respond(self.log.last_line())
                 for frame in split_frames([pcm or b""]):
@@ -298,6 +312,11 @@ class ScriptedUser:
                 continue
             yield AudioChunk(pcm=SILENT_FRAME, start=start)
             start += FRAME_SAMPLES
+
+    @property
+    def lost_blocks(self) -> int:
+        """Nothing is lost."""
+        return 0
 
     def close(self) -> None:
         """Nothing to release."""
@@ -318,36 +337,20 @@ class Bench:
     ) -> tuple[SessionRecord, Log]:
         log = Log()
         settings = self.settings
-        state = self.work / "state.toml"
+        state = self.work / "state.json"
         if first_run and state.exists():
             state.unlink()
-        options = CoachOptions.from_settings(settings, state if first_run else None)
-        options = _with(options, mood_checkin=mood)
-        checker = self.recognizer.phrase_checker(options.spotter.book.grammar())
-        listener = Listener(
-            self.recognizer,  # type: ignore[arg-type]
-            answer_timing(settings),
-            settings.listen.vad_mode,
-            checker=checker,
-            unfinished=seems_unfinished,
-        )
-        tts = TextToSpeech(self.work / "voice-cache", rate=settings.coach.rate)
-        gate = HalfDuplexGate(seconds_to_samples(settings.listen.gate_tail_s))
+        options = _with(coach_options(settings, state if first_run else None), mood_checkin=mood)
+        tts = open_voice(settings.coach, self.work / "voice-cache", []).tts
         user = ScriptedUser(log, respond)
-        loop = SessionLoop(user, listener, Voice(tts, TimedSink(log), gate), Recording(log))
+        progress = Recording(log)
+        progress.voice = TimedVoice(tts, log)
+        stages = stages_of(self.recognizer, user, progress.voice, settings, progress, options)
         journal = Journal(self.work / "journal")
         try:
-            machine = SessionMachine(
-                script,
-                loop,
-                Recorder(journal, script.id, self.recognizer.info),
-                options,  # type: ignore[attr-defined]
-            )
-            record = loop.run(machine)
+            record = run_session(stages, script, journal)
         finally:
             journal.close()
-            if checker is not None:
-                checker.close()
         return record, log
 
 
@@ -646,7 +649,7 @@ def safety_figures(bench: Bench) -> None:
     from voicecoach.coach.intents import PhraseBook
     from voicecoach.coach.safety import check_safety, uncertain
 
-    listener = make_listener(bench.recognizer, PhraseBook.build("en"))  # type: ignore[arg-type]
+    listener = make_listener(bench.recognizer, PhraseBook.build("en"))
     table = fixtures()
     flagged = doubtful = alarms = total = safe = 0
     for entry in table.values():
