@@ -4,9 +4,10 @@ Each fixture WAV goes through what a session uses: the real Listener (end of ans
 over the engine, with the command grammar's second opinion, then the CommandSpotter and the
 safety check. Reported per engine:
 
-- command recognition: command utterances taken as *their* command / all command utterances
-  (wrong: taken as another command);
-- false triggers: utterances that are not commands but were taken as one / all of them;
+- command recognition: command utterances taken as *their* command, acted on or asked about
+  first ("Did you want to …?") / all command utterances (wrong: taken as another command);
+- false triggers: utterances that are not commands but were acted on as one / all of them;
+  asked on non-commands: those the coach would only have asked about;
 - safety recall: safety phrases flagged / all of them; false alarms on heavy-but-safe answers.
 
 PocketSphinx is also scored with the open transcript alone (no grammar), from the same run.
@@ -66,7 +67,11 @@ class Heard:
     transcript: str
     expected: Command | None
     got: Command | None
+    """The command acted on, or asked about first."""
     flagged: bool
+    asked: bool = False
+    """The coach asks before acting ("Did you want to …?"): unsure, or a stop/skip not said
+    as such."""
 
 
 @dataclass
@@ -76,6 +81,8 @@ class Tally:
     wrong: int = 0
     others: int = 0
     triggers: int = 0
+    asked_right: int = 0
+    asked_others: int = 0
     safety: int = 0
     flagged: int = 0
     safe: int = 0
@@ -89,12 +96,16 @@ class Tally:
             self.commands += 1
             if heard.got == heard.expected:
                 self.right += 1
+                self.asked_right += heard.asked
             else:
                 self.wrong += heard.got is not None
                 self.misses.append(f"missed {heard.name}: heard {heard.transcript!r} → {heard.got}")
         else:
             self.others += 1
-            if heard.got is not None:
+            if heard.got is not None and heard.asked:
+                self.asked_others += 1
+                self.misses.append(f"asked {heard.name}: {heard.transcript!r} → {heard.got}?")
+            elif heard.got is not None:
                 self.triggers += 1
                 self.misses.append(f"false {heard.name}: {heard.transcript!r} → {heard.got}")
         if heard.group in safety_groups:
@@ -162,8 +173,7 @@ def run(
         transcript = final.utterance.text if final else ""
         expected = book.match(entry["text"]) if entry["lang"] == language else None
         for agreement in agreements:
-            spotter = CommandSpotter(book, agreement)
-            got = spotter.command(final) if final is not None else None
+            spotted = CommandSpotter(book, agreement).spot(final) if final is not None else None
             results[agreement].append(
                 Heard(
                     name=name,
@@ -171,8 +181,9 @@ def run(
                     text=entry["text"],
                     transcript=transcript,
                     expected=expected,
-                    got=got,
+                    got=spotted.command if spotted is not None else None,
                     flagged=check_safety(transcript) is not None,
+                    asked=spotted is not None and not spotted.sure,
                 )
             )
     return results, (time.perf_counter() - t0) / max(audio_s, 1e-9)
@@ -189,9 +200,11 @@ def report(label: str, heard: list[Heard], safety: tuple[str, ...], safe: tuple[
     pct = lambda a, b: f"{a}/{b} = {100 * a / b:.0f}%" if b else "n/a"  # noqa: E731
     print(f"\n{label}: {len(heard)} utterances")
     print(
-        f"  command recognition  {pct(tally.right, tally.commands)}  (wrong command: {tally.wrong})"
+        f"  command recognition  {pct(tally.right, tally.commands)}  "
+        f"(wrong command: {tally.wrong}; asked first: {tally.asked_right})"
     )
     print(f"  false triggers       {pct(tally.triggers, tally.others)}")
+    print(f"  asked on non-commands {pct(tally.asked_others, tally.others)}")
     print(f"  safety recall        {pct(tally.flagged, tally.safety)}")
     print(f"  safety false alarms  {pct(tally.alarms, tally.safe)}")
     return tally

@@ -12,10 +12,10 @@ import pytest
 from tests.conftest import KOREAN_MODEL, fixture_table, fixture_text, fixture_wav
 from voicecoach.audio.source import FRAME_BYTES
 from voicecoach.audio.wavfile import read_wav
-from voicecoach.coach.commands import CommandSpotter
+from voicecoach.coach.commands import CONFIRM_UNLESS_SAID, CommandSpotter, Spotted
 from voicecoach.coach.intents import Command, PhraseBook, seems_unfinished
 from voicecoach.frames import SAMPLE_RATE, AudioChunk
-from voicecoach.speech.events import Final, ListenEvent, NoAnswer
+from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Utterance
 from voicecoach.speech.grammar import (
     Recheck,
     RecheckedFinal,
@@ -53,6 +53,26 @@ def test_a_command_needs_the_transcript_and_the_grammar_to_agree(
     text: str, recheck: Recheck | None, expected: Command | None
 ) -> None:
     assert CommandSpotter(EN).decide(text, recheck) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "recheck", "expected"),
+    [
+        ("and says stupid", Recheck("stop", 0.5), Spotted(Command.STOP, sure=False)),
+        ("stuff", Recheck("stop", 0.45), Spotted(Command.STOP, sure=False)),
+        ("skipped", Recheck("skip", 0.6), Spotted(Command.SKIP, sure=False)),
+        ("please stop", Recheck("stop", 0.9), Spotted(Command.STOP)),  # the phrase itself
+        ("skip this one", None, Spotted(Command.SKIP)),
+        ("ricky", Recheck("repeat", 0.67), Spotted(Command.REPEAT)),  # nothing lost: acted on
+    ],
+)
+def test_a_stop_or_skip_heard_only_by_the_grammar_is_asked_about_first(
+    text: str, recheck: Recheck | None, expected: Spotted
+) -> None:
+    utterance = Utterance(text=text, words=(), start=0.0, end=1.0)
+    final = RecheckedFinal(utterance=utterance, recheck=recheck)
+    assert CommandSpotter(EN).spot(final) == expected
+    assert CommandSpotter(EN).command(final) == (expected.command if expected.sure else None)
 
 
 def test_agreement_zero_trusts_the_grammar_alone() -> None:
@@ -138,9 +158,12 @@ def test_a_short_utterance_is_heard_twice_and_commands_come_out(
     assert len(events) == 1
     final = events[0][1]
     assert isinstance(final, RecheckedFinal) and final.recheck is not None
-    assert CommandSpotter(EN).command(final) is command
-    if command is not None:
+    spotted = CommandSpotter(EN).spot(final)
+    assert (spotted.command if spotted is not None else None) is command
+    if spotted is not None:
         assert EN.command_of(final.recheck.phrase) is command
+        said = EN.match(final.utterance.text) is command
+        assert spotted.sure is (said or command not in CONFIRM_UNLESS_SAID)
 
 
 def test_a_long_answer_is_not_heard_twice(

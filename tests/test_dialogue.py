@@ -178,8 +178,17 @@ def test_an_unsure_short_command_is_confirmed_before_acting(journal: Journal) ->
 
 def test_a_sure_short_command_acts_and_a_real_answer_never_does(journal: Journal) -> None:
     s = session(journal, mood_checkin=False)
-    s.hear("scant", Recheck("skip", 0.5))
+    s.hear("skip", Recheck("skip", 1.0))
     assert s.turn("moment")["events"] == ["command:skip", "skip"]
+    # Heard only by the grammar: a skip or a stop is asked about first, other commands act.
+    r = session(journal, mood_checkin=False)
+    r.hear("scant", Recheck("skip", 0.5))
+    assert r.machine.state is State.CONFIRMING
+    q = session(journal, mood_checkin=False)
+    before = len(q.io.said)
+    q.hear("ricky", Recheck("repeat", 0.67))
+    assert q.machine.state is not State.CONFIRMING
+    assert q.io.said[before:][-1].endswith(q.machine.script.steps[0].prompt)
     t = session(journal, mood_checkin=False)
     t.hear("i wanted to skip the dinner with his family", Recheck("skip", 0.9))
     assert t.turn("moment")["events"] == []

@@ -9,6 +9,11 @@ together.
   lower agreement (``short_agreement``), and between that and ``unsure_floor`` the command is
   *unsure*: the coach asks before acting ("Did you want to skip this one?").
 - Anything longer than a command, or heard only by one of the two, is an answer.
+- A command that ends or skips something (``CONFIRM_UNLESS_SAID``) heard only through the phrase
+  recogniser (the open transcript is not itself the phrase) is always unsure: a false "stop"
+  ends the session ("I'm so stupid" heard as "and says stupid", sounding like "stop it"),
+  while asking first costs one short question. (Not with ``min_agreement`` 0, where the open
+  transcript is too weak to say any phrase.)
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ UNSURE_FLOOR = 0.2
 """For one or two words heard: below ``SHORT_AGREEMENT`` but at least this, ask first."""
 SHORT_UTTERANCE = 2
 """Words in an utterance short enough to weigh the phrase recogniser more."""
+CONFIRM_UNLESS_SAID = frozenset({Command.STOP, Command.SKIP})
+"""Commands that lose something when acted on by mistake: asked about first unless the open
+transcript says the phrase itself."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,21 @@ class CommandSpotter:
         if final.capped:
             return None
         recheck = final.recheck if isinstance(final, RecheckedFinal) else None
-        sure = self.decide(final.utterance.text, recheck)
+        text = final.utterance.text
+        spotted = self._spotted(text, recheck)
+        if spotted is None or not spotted.sure or spotted.command not in CONFIRM_UNLESS_SAID:
+            return spotted
+        if self.min_agreement == 0.0:  # the transcript is too weak to say the phrase
+            return spotted
+        if self.book.match(text) == spotted.command:
+            return spotted
+        return Spotted(spotted.command, sure=False)
+
+    def _spotted(self, text: str, recheck: Recheck | None) -> Spotted | None:
+        sure = self.decide(text, recheck)
         if sure is not None:
             return Spotted(sure)
-        return self._short(final.utterance.text, recheck)
+        return self._short(text, recheck)
 
     def _short(self, text: str, recheck: Recheck | None) -> Spotted | None:
         """A one- or two-word utterance the phrase recogniser heard as a command."""
