@@ -66,6 +66,23 @@ def test_the_feeling_reflected_is_the_persons_own_and_not_a_negated_one() -> Non
     assert answers.reflect("afraid") == "It sounds like you felt afraid."
 
 
+@pytest.mark.parametrize(
+    ("said", "reply"),
+    [
+        ("i felt hurt when she laughed", "It sounds like you felt hurt."),
+        ("she was probably tired after a long day at work", "It sounds like she was tired."),
+        ("my partner was angry with me", "It sounds like your partner was angry."),
+        ("they were so worried about us", "It sounds like they were worried."),
+        ("he made me so angry", "It sounds like you felt angry."),
+        ("we were both exhausted", "It sounds like you both felt exhausted."),
+        ("i think i was worried that i did not matter to him", "It sounds like you felt worried."),
+    ],
+)
+def test_a_feeling_is_reflected_as_whose_it_was(said: str, reply: str) -> None:
+    heard = classify(said)
+    assert answers.reflect(heard.feeling, heard.who) == reply
+
+
 def test_an_answer_is_said_back_to_the_person() -> None:
     assert said_back("I could take a few slow breaths before I answer") == (
         "you could take a few slow breaths before you answer"

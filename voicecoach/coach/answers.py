@@ -105,12 +105,33 @@ class Heard:
     """Its class."""
     feeling: str = ""
     """The feeling word to reflect back ("" when none was named)."""
+    who: str = "you"
+    """Whose feeling it is, as the coach says it back: "you", "she", "your partner", …"""
+
+
+_SUBJECTS = {
+    "i": "you", "i'm": "you", "me": "you", "myself": "you",
+    "he": "he", "he's": "he", "him": "he", "she": "she", "she's": "she",
+    "they": "they", "they're": "they", "them": "they", "we": "we", "we're": "we", "us": "we",
+}  # fmt: skip
+"""Whose feeling a pronoun before the feeling word makes it, as the coach says it back."""
+_POSSESSIVES = {"my": "your", "his": "his", "her": "her", "their": "their", "our": "your"}
+"""A possessive and the noun after it ("my partner was tired"): the coach says "your partner"."""
+_SUBJECT_REACH = 5
+"""How many words before the feeling word are searched for whose it is."""
 
 
 def feeling_named(text: str) -> str:
     """The first feeling the answer names (not negated: "I wasn't angry" names none), as the
     coach says it back; "" when none is named. Feelings named only about others ("he was angry")
-    count too: the reflection then says what the person described."""
+    count too (see ``feeling_and_whose``)."""
+    return feeling_and_whose(text)[0]
+
+
+def feeling_and_whose(text: str) -> tuple[str, str]:
+    """The first feeling the answer names and whose it is: ("afraid", "you") for "I felt
+    afraid", ("tired", "she") for "she was tired", ("angry", "your partner") for "my partner
+    was angry"; ("", "you") when none is named."""
     words = normalise(text).split()
     for index, word in enumerate(words):
         named = FEELINGS.get(word)
@@ -121,8 +142,19 @@ def feeling_named(text: str) -> str:
             continue
         if word in {"close", "content", "safe", "alone"} and not (set(before) & _FEELING_VERBS):
             continue  # "close to", "the content", "safe place": only as a feeling after a verb
-        return named
-    return ""
+        return named, _whose(words, index)
+    return "", "you"
+
+
+def _whose(words: list[str], index: int) -> str:
+    """The nearest pronoun (or possessive and noun) before ``words[index]``; "you" if none."""
+    for at in range(index - 1, max(-1, index - 1 - _SUBJECT_REACH), -1):
+        word = words[at]
+        if word in _SUBJECTS:
+            return _SUBJECTS[word]
+        if word in _POSSESSIVES and at + 1 < index and words[at + 1] not in _FEELING_VERBS:
+            return f"{_POSSESSIVES[word]} {words[at + 1]}"
+    return "you"
 
 
 def classify(text: str) -> Heard:
@@ -135,17 +167,23 @@ def classify(text: str) -> Heard:
     words = said.split()
     if len(words) <= 8 and UNSURE.search(said):
         return Heard(AnswerClass.UNSURE)
-    feeling = feeling_named(said)
+    feeling, who = feeling_and_whose(said)
     if feeling:
-        return Heard(AnswerClass.FEELING, feeling)
+        return Heard(AnswerClass.FEELING, feeling, who)
     if len(words) <= SHORT_WORDS:
         return Heard(AnswerClass.SHORT)
     return Heard(AnswerClass.FULL)
 
 
-def reflect(feeling: str) -> str:
-    """The line that names the person's feeling back to them."""
-    return f"It sounds like you felt {feeling}."
+def reflect(feeling: str, who: str = "you") -> str:
+    """The line that names a feeling back: the person's own ("It sounds like you felt afraid."),
+    or the one they described in someone else ("It sounds like she was tired.")."""
+    if who == "you":
+        return f"It sounds like you felt {feeling}."
+    if who == "we":
+        return f"It sounds like you both felt {feeling}."
+    verb = "were" if who == "they" else "was"
+    return f"It sounds like {who} {verb} {feeling}."
 
 
 REFRAMES = (

@@ -271,9 +271,9 @@ class SessionMachine(Understanding):
             return own or answers.REFRAMES[self._turns % len(answers.REFRAMES)]
         ack = "" if pending else item.acknowledge
         if heard.kind is AnswerClass.FEELING:
-            if own:
+            if own and heard.who == "you":
                 return own.replace("{feeling}", heard.feeling)
-            return f"{answers.reflect(heard.feeling)} {ack}".strip()
+            return f"{answers.reflect(heard.feeling, heard.who)} {ack}".strip()
         return own or ack
 
     def on_enter_ACKNOWLEDGING(self, **_: Any) -> None:
