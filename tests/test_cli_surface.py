@@ -121,7 +121,7 @@ def test_shell_completion(home: Path) -> None:
         (["history", "--bogus"], 2, "No such option: --bogus"),
         (["hstory"], 2, "Did you mean 'history'"),
         (["show", "nope"], 1, "no session with id nope"),
-        (["history", "--since", "yesterday"], 1, "--since: expected a date"),
+        (["history", "--since", "yesterday"], 2, "--since: expected a date"),
     ],
 )
 def test_usage_and_app_errors_look_the_same(

@@ -33,7 +33,11 @@ def answer(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
         import io
         import sys
 
-        monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+        class Typed(io.StringIO):
+            def isatty(self) -> bool:  # typed at a terminal (a real one: test_cli_exits)
+                return True
+
+        monkeypatch.setattr(sys, "stdin", Typed(text))
 
     return reply
 
@@ -102,7 +106,7 @@ def test_forget_needs_one_choice(home: Path, cli: Cli) -> None:
     kept(home, A)
     for args in [(), (A.id, "--all"), ("--before", "2026-01-01", "--all")]:
         result = cli("forget", *args, "--yes")
-        assert result.code == 1
+        assert result.code == 2
         assert result.err.strip() == (
             "voicecoach: error: forget: give one of a session id, --before DATE or --all"
         )

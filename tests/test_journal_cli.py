@@ -72,7 +72,7 @@ def test_history_json_is_show_json_oldest_first(home: Path, cli: Cli) -> None:
 
 def test_bad_dates_are_one_clear_line(home: Path, cli: Cli) -> None:
     result = cli("history", "--since", "last tuesday")
-    assert result.code == 1
+    assert result.code == 2
     assert result.err.strip() == (
         "voicecoach: error: --since: expected a date like 2026-11-26, got 'last tuesday'"
     )
@@ -153,7 +153,7 @@ def test_search_finds_answers(home: Path, cli: Cli) -> None:
     assert B.id in plain.out and "A small Promise kept" in plain.out
     assert len(cli("search", "patient", "--json").json()) == 6
     assert cli("search", "zebra").err.strip() == "Nothing found for 'zebra'."
-    assert cli("search", "  ").code == 1
+    assert cli("search", "  ").code == 2
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,7 @@ def test_surprise_me_picks_one_of_the_practices(cli: Cli, home: Path, room: Path
 
 def test_a_bad_clock_start_is_one_clear_line(cli: Cli, home: Path) -> None:
     result = cli("listen", "--mic-file", FIXTURES / "silence-10s.wav", "--clock-start", "8pm")
-    assert result.code == 1
+    assert result.code == 2
     assert result.err.strip() == (
         "voicecoach: error: --clock-start: expected a time like 2025-01-31T19:59, got '8pm'"
     )

@@ -168,7 +168,7 @@ def test_remove_asks_unless_yes(cli: Cli, home: Path, tmp_path: Path):
     assert cli("models", "add", "--no-load-check", make_model_zip(tmp_path, NAME)).code == 0
     assert cli("models", "use", NAME).code == 0
     refused = cli("models", "remove", NAME)
-    assert refused.code == 1 and "pass --yes" in refused.err
+    assert refused.code == 2 and "add --yes" in refused.err
     assert (home / "models" / NAME).is_dir()
     removed = cli("models", "remove", NAME, "--yes")
     assert removed.code == 0, removed.err

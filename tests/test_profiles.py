@@ -24,7 +24,7 @@ def test_two_profiles_cannot_read_each_other(
     assert cli("profiles", "add", "bob").code == 0
     assert cli("profiles", "add", "sam").code == 1
     bad = cli("profiles", "add", "Sam Smith")
-    assert bad.code == 1 and bad.err.count("\n") == 1 and "lower-case" in bad.err
+    assert bad.code == 2 and bad.err.count("\n") == 1 and "lower-case" in bad.err
     listed = cli("profiles", "list").out.split()
     assert listed == ["*", "(default)", "bob", "sam"]
 

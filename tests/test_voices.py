@@ -207,7 +207,7 @@ def test_add_by_hand_use_and_remove(cli: Cli, home: Path, tmp_path: Path):
     unknown = cli("voices", "use", "nobody")
     assert unknown.code == 1 and "no voice named 'nobody'" in unknown.err
 
-    assert cli("voices", "remove", VOICE).code == 1  # asks; no terminal here
+    assert cli("voices", "remove", VOICE).code == 2  # would ask; no terminal here
     gone = cli("voices", "remove", VOICE, "--yes")
     assert gone.code == 0, gone.err
     assert voices_folder(home) == []

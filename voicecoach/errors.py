@@ -1,9 +1,12 @@
 """The errors voicecoach raises on purpose.
 
 Every error a user can cause or fix is one of these; the CLI catches the base class once,
-prints its message on one line and exits non-zero.
+prints its message on one line and exits 1, or 2 for a UsageError (as for the command-line
+parser's own usage errors).
 
     VoiceCoachError
+    ├── UsageError           the command line itself is wrong (options that exclude each other,
+    │                        a value of the wrong shape): judged before anything is read
     ├── ConfigError          config.toml is unreadable or holds a wrong value
     ├── AudioDeviceError     no microphone / speaker, or a device vanished
     ├── AudioFileError       a WAV file that cannot be read as audio
@@ -20,6 +23,11 @@ from __future__ import annotations
 
 class VoiceCoachError(Exception):
     """Base of every error that names something the user can fix."""
+
+
+class UsageError(VoiceCoachError):
+    """The command line cannot be run as given: options that exclude each other, a missing
+    choice, a value of the wrong shape (a date, a file suffix). Exit code 2."""
 
 
 class ConfigError(VoiceCoachError):

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.errors import VoiceCoachError
+from voicecoach.errors import UsageError, VoiceCoachError
 from voicecoach.files import private_folder
 
 
@@ -89,7 +89,7 @@ PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 def check_profile(name: str) -> str:
     """``name`` when it can name a profile; VoiceCoachError naming what to fix otherwise."""
     if not PROFILE_NAME.fullmatch(name):
-        raise VoiceCoachError(
+        raise UsageError(
             f"profile {name!r}: use lower-case letters, digits, - and _ (up to 32 characters)"
         )
     return name

@@ -44,6 +44,9 @@ class StopSignals:
     def __init__(self) -> None:
         self.urgent = threading.Event()
         """Set by SIGTERM or a second Ctrl-C during a session: stop now, say nothing more."""
+        self.received: int | None = None
+        """The first signal that ended a session (SIGINT or SIGTERM), so the command line can
+        exit 128 + its number after the session was ended well; None when none came."""
         self._polite: Callable[[], None] | None = None
         self._starting = False
         self._asked = False
@@ -119,6 +122,8 @@ class StopSignals:
                 if self._starting:
                     _exit_now(signum)
                 return
+            if self.received is None:
+                self.received = signum
             if signum == signal.SIGINT and not self._asked:
                 self._asked = True
                 urgent = False

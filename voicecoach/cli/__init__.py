@@ -9,7 +9,7 @@ import sys
 import typer
 
 from voicecoach.cli.app import app, err_console, one_line, root_command
-from voicecoach.errors import AudioDeviceError, VoiceCoachError
+from voicecoach.errors import AudioDeviceError, UsageError, VoiceCoachError
 
 MULTI_VALUE_OPTIONS = {"--answers"}
 """Options that take several values in a row (`--answers a.wav b.wav c.wav`)."""
@@ -42,8 +42,12 @@ def _close_option(expanded: list[str], option: str | None, took_value: bool) -> 
         expanded.append(option)
 
 
+FAILED = 1
+"""Exit code when a command could not do its job (a VoiceCoachError)."""
+USAGE = 2
+"""Exit code when the command line itself is wrong (the parser's errors and UsageError)."""
 INTERRUPTED = 130
-"""Exit code after Ctrl-C (128 + SIGINT)."""
+"""Exit code after Ctrl-C (128 + SIGINT), whichever command was running and wherever."""
 
 
 def error_line(message: str) -> None:
@@ -63,10 +67,14 @@ def usage_message(exc: typer.BadParameter | Exception) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run a command. A usage mistake (exit code 2) and a VoiceCoachError (exit
-    code 1) print the same way: one line on stderr, ``voicecoach: error: …``."""
+    """Entry point: run a command. Every failure prints the same way, one line on stderr
+    (``voicecoach: error: …``), and exits ``USAGE`` (2) for a wrong command line, ``FAILED`` (1)
+    when the command could not do its job, ``INTERRUPTED`` (130) after Ctrl-C."""
     from typer._click.exceptions import ClickException
 
+    from voicecoach.stop import SIGNALS
+
+    SIGNALS.received = None
     logging.basicConfig(level=logging.WARNING, format="voicecoach: %(levelname)s: %(message)s")
     args = expand_multi_value(sys.argv[1:] if argv is None else argv)
     root = root_command()
@@ -74,21 +82,26 @@ def main(argv: list[str] | None = None) -> None:
         code = root.main(args=args, prog_name="voicecoach", standalone_mode=False)
     except ClickException as exc:
         error_line(usage_message(exc))
-        sys.exit(exc.exit_code)
-    except typer.Abort:
+        sys.exit(USAGE if exc.exit_code == USAGE else FAILED)
+    except typer.Abort:  # a prompt given Ctrl-C or the end of its input
         error_line("stopped")
-        sys.exit(1)
+        sys.exit(INTERRUPTED)
     except KeyboardInterrupt:
         error_line("stopped")
         sys.exit(INTERRUPTED)
+    except UsageError as exc:
+        error_line(str(exc))
+        sys.exit(USAGE)
     except AudioDeviceError as exc:
         from voicecoach.cli.hints import device_hint
 
         error_line(f"{exc}{device_hint(exc.direction, root, args)}")
-        sys.exit(1)
+        sys.exit(FAILED)
     except VoiceCoachError as exc:
         error_line(str(exc))
-        sys.exit(1)
+        sys.exit(FAILED)
+    if SIGNALS.received is not None:  # a session ended well after Ctrl-C (or SIGTERM)
+        sys.exit(128 + SIGNALS.received)
     if code == INTERRUPTED:  # Typer turns Ctrl-C into this exit code, silently
         error_line("stopped")
     sys.exit(code if isinstance(code, int) else 0)

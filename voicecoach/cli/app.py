@@ -10,6 +10,7 @@ import dataclasses
 import importlib
 import io
 import pkgutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -183,6 +184,34 @@ def settings(config: Path | None = None) -> Settings:
     if config is not None:
         return load_settings(config, required=True)
     return load_settings(paths().config_file)
+
+
+def confirm(question: str, refusal: str, shown: Sequence[str] = ()) -> bool:
+    """Ask ``question`` (y/N) on stderr, after the ``shown`` lines, and read the answer from
+    the terminal: True for y or yes (any case).
+
+    Off a terminal nothing is asked: UsageError(``refusal``), which names ``--yes``. Ctrl-C or
+    the end of input at the prompt ends the prompt's line, then raises KeyboardInterrupt (the
+    command line prints one line and exits 130)."""
+    import sys
+
+    from voicecoach.errors import UsageError
+
+    if not sys.stdin.isatty():
+        raise UsageError(refusal)
+    for line in shown:
+        err_console.print(line, highlight=False, markup=False)
+    err = err_console.file
+    err.write(f"{question} [y/N] ")
+    err.flush()
+    try:
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt:
+        answer = ""
+    if not answer.endswith("\n"):  # Ctrl-C or the end of input: the line is ended here
+        err.write("\n")
+        raise KeyboardInterrupt
+    return answer.strip().lower() in ("y", "yes")
 
 
 def show_table(table: Any) -> None:

@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, paths
+from voicecoach.cli.app import app, err_console, out_console, paths
 from voicecoach.cli.journal_open import open_journal
-from voicecoach.errors import JournalError
-from voicecoach.outputs import check_output
+from voicecoach.errors import JournalError, UsageError
+from voicecoach.outputs import STDOUT, check_output
 from voicecoach.review.export import chunks, format_for, sealed_export, write_export
 from voicecoach.store.records import SessionRecord
 
@@ -25,7 +25,9 @@ def export(
     every: Annotated[bool, typer.Option("--all", help="Every session, oldest first.")] = False,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="md, json or txt (default: from -o's suffix, else md)."),
+        typer.Option(
+            "--format", help="md, json or txt (default: from -o's suffix .md, .json or .txt)."
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file (else stdout).")
@@ -34,7 +36,7 @@ def export(
     """Export a session (or --all) as a Markdown journal page, JSON or plain text."""
     chosen_format = format_for(output, fmt)
     if (session_id is None) == (not every):
-        raise JournalError("export: give a session id or --all (not both)")
+        raise UsageError("export: give a session id or --all (not both)")
     if output is not None:
         check_output(output)
     with open_journal() as journal:
@@ -49,9 +51,13 @@ def export(
                 typer.echo(piece, nl=False)
             return
         write_export(output, sealed_export(paths().journal, pieces))
+    to_stdout = str(output) == STDOUT
+    if to_stdout and not out_console.is_terminal:
+        return  # a pipe or a file: the export itself is the whole answer
     sessions = "session" if counted.count == 1 else "sessions"
+    where = "stdout" if to_stdout else str(output)
     err_console.print(
-        f"exported {counted.count} {sessions} to {output}", highlight=False, markup=False
+        f"exported {counted.count} {sessions} to {where}", highlight=False, markup=False
     )
 
 

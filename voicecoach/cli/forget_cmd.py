@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, out_console
+from voicecoach.cli.app import app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import open_journal, parse_day
-from voicecoach.errors import JournalError
+from voicecoach.errors import UsageError
 from voicecoach.review.views import when
 from voicecoach.store.summary import SessionSummary
 
@@ -33,7 +33,7 @@ def forget(
 ) -> None:
     """Erase sessions for good: their records, backups, index entries and audio."""
     if sum([session_id is not None, before is not None, every]) != 1:
-        raise JournalError("forget: give one of a session id, --before DATE or --all")
+        raise UsageError("forget: give one of a session id, --before DATE or --all")
     day = parse_day(before, "--before")
     with open_journal() as journal:
         if session_id is not None:
@@ -47,14 +47,14 @@ def forget(
             err_console.print("Nothing to erase.")
             return
         if not yes:
-            for summary in chosen[:10]:
-                err_console.print(f"  {_describe(summary)}", highlight=False, markup=False)
+            shown = [f"  {_describe(summary)}" for summary in chosen[:10]]
             if len(chosen) > 10:
-                err_console.print(f"  … and {len(chosen) - 10} more", highlight=False)
+                shown.append(f"  … and {len(chosen) - 10} more")
             what = f"{len(chosen)} session{'' if len(chosen) == 1 else 's'}"
             if damaged:
                 what += f" and {len(damaged)} damaged cop{'y' if len(damaged) == 1 else 'ies'}"
-            if not typer.confirm(f"Erase {what} for good?", default=False, err=True):
+            refusal = f"forget: add --yes to erase {what} without a terminal"
+            if not confirm(f"Erase {what} for good?", refusal, shown):
                 err_console.print("Nothing was erased.")
                 raise typer.Exit(1)
         removed = journal.remove(chosen)

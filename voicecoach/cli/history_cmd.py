@@ -10,7 +10,7 @@ import typer
 
 from voicecoach.cli.app import app, err_console, out_console, show_table
 from voicecoach.cli.journal_open import open_journal, parse_day
-from voicecoach.errors import JournalError
+from voicecoach.errors import UsageError
 from voicecoach.review.export import json_list
 from voicecoach.review.views import sessions_table
 from voicecoach.store.journal import Journal
@@ -83,7 +83,7 @@ def history(
 ) -> None:
     """List the latest sessions, oldest first (--all for every one)."""
     if every and limit is not None:
-        raise JournalError("history: give --all or --limit, not both")
+        raise UsageError("history: give --all or --limit, not both")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     count = None if every or (as_json and limit is None) else (limit or PAGE)
     if as_json or search is not None:

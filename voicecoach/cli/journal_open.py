@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from voicecoach.cli.app import err_console, paths, settings
-from voicecoach.errors import JournalError
+from voicecoach.errors import UsageError
 from voicecoach.store.journal import Journal
 from voicecoach.store.retention import apply_retention, retention_note
 
@@ -52,7 +52,7 @@ def parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise JournalError(f"{option}: expected a date like 2026-11-26, got {value!r}") from None
+        raise UsageError(f"{option}: expected a date like 2026-11-26, got {value!r}") from None
 
 
 def play_audio(pcm: bytes) -> None:

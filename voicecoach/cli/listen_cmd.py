@@ -22,7 +22,7 @@ from voicecoach.cli.session_cmd import (
     SpeakerFileOpt,
     stop_on_signals,
 )
-from voicecoach.errors import VoiceCoachError
+from voicecoach.errors import UsageError
 from voicecoach.outputs import check_output
 from voicecoach.speaker import service as unit
 from voicecoach.speaker.build import ListenOptions, build_listen
@@ -62,7 +62,7 @@ def _clock_start(text: str | None) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError as exc:
         expected = "expected a time like 2025-01-31T19:59"
-        raise VoiceCoachError(f"--clock-start: {expected}, got {text!r}") from exc
+        raise UsageError(f"--clock-start: {expected}, got {text!r}") from exc
 
 
 @app.command()

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from voicecoach.cli.app import (
     app,
+    confirm,
     err_console,
     out_console,
     paths,
@@ -27,7 +28,7 @@ from voicecoach.cli.app import (
     settings,
     show_table,
 )
-from voicecoach.errors import ModelError
+from voicecoach.errors import ModelError, UsageError
 from voicecoach.paths import Paths
 from voicecoach.speech.catalog import DEFAULT_MODEL, catalog_url, fetch_catalog
 from voicecoach.speech.models import (
@@ -276,7 +277,7 @@ def use(
     home = paths()
     if clear or name is None:
         if not clear:
-            raise ModelError("name a model (see `voicecoach models list`), or pass --clear")
+            raise UsageError("name a model (see `voicecoach models list`), or pass --clear")
         set_active_model(home.state_file, "")
         out_console.print("no active model: sessions pick one by language")
         return
@@ -298,7 +299,6 @@ def remove(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Delete an installed model."""
-    import sys
 
     from voicecoach.speech.install import remove_model
 
@@ -306,11 +306,11 @@ def remove(
     model = _require(name, home)
     if model.origin == "package":
         remove_model(model)  # raises, saying how to uninstall the package
-    if not yes:
-        if not sys.stdin.isatty():
-            raise ModelError(f"remove {name}? pass --yes to confirm without a terminal")
-        if not typer.confirm(f"Delete {model.path} ({_mb(folder_size(model.path))})?"):
-            raise typer.Exit(1)
+    question = f"Delete {model.path} ({_mb(folder_size(model.path))})?"
+    if not yes and not confirm(
+        question, f"models remove {name}: add --yes to remove it without a terminal"
+    ):
+        raise typer.Exit(1)
     remove_model(model)
     if active_model_name(home.state_file) == model.name:
         set_active_model(home.state_file, "")

@@ -16,7 +16,7 @@ from voicecoach.cli.app import app, err_console, out_console, paths, print_json,
 from voicecoach.cli.progress import TerminalProgress
 from voicecoach.coach.script import builtin_dir, find_script
 from voicecoach.config import Settings
-from voicecoach.errors import AudioFileError
+from voicecoach.errors import UsageError
 from voicecoach.outputs import check_output
 from voicecoach.paths import Paths
 from voicecoach.stop import SIGNALS
@@ -53,7 +53,7 @@ class RunOptions:
 
 def audio_options(options: RunOptions) -> AudioOptions:
     if options.answers and options.mic_file:
-        raise AudioFileError("use either --answers or --mic-file, not both")
+        raise UsageError("use either --answers or --mic-file, not both")
     return AudioOptions(
         mic_file=options.mic_file,
         answers=options.answers,

@@ -8,7 +8,7 @@ import typer
 
 from voicecoach.cli.app import app, err_console, out_console, print_json, show_table
 from voicecoach.cli.journal_open import IdArg, JsonOpt, open_journal, play_audio
-from voicecoach.errors import AudioDeviceError, JournalError
+from voicecoach.errors import AudioDeviceError, UsageError
 from voicecoach.review.views import conversation, hits_table
 
 
@@ -48,7 +48,7 @@ def search_answers(
 ) -> None:
     """Find answers holding every word of TEXT, oldest first."""
     if not text.strip():
-        raise JournalError("search: give some words to look for")
+        raise UsageError("search: give some words to look for")
     with open_journal() as journal:
         hits = journal.hits(text)
     if as_json:

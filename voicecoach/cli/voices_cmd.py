@@ -3,7 +3,6 @@ hand, or from Python packages) and espeak-ng's through pyttsx3 — and which one
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.app import (
+    app,
+    confirm,
+    err_console,
+    out_console,
+    paths,
+    print_json,
+    settings,
+)
 from voicecoach.cli.models_cmd import RichDownloadProgress
 from voicecoach.errors import VoiceError
 from voicecoach.speech.artifacts import Installed
@@ -253,11 +260,11 @@ def remove(
         raise VoiceError(f"no installed Piper voice named {name!r}; see `voicecoach voices list`")
     if voice.origin == "package":
         remove_installed(voice, VOICES)  # raises, saying how to uninstall the package
-    if not yes:
-        if not sys.stdin.isatty():
-            raise VoiceError(f"remove {name}? pass --yes to confirm without a terminal")
-        if not typer.confirm(f"Delete {voice.path} ({_mb(folder_size(voice.path))})?"):
-            raise typer.Exit(1)
+    question = f"Delete {voice.path} ({_mb(folder_size(voice.path))})?"
+    if not yes and not confirm(
+        question, f"voices remove {name}: add --yes to remove it without a terminal"
+    ):
+        raise typer.Exit(1)
     remove_installed(voice, VOICES)
     if settings().coach.voice == name:
         set_keys(home.config_file, "coach", {"voice_engine": "auto", "voice": ""})

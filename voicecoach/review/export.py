@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from voicecoach.errors import JournalError
+from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import write_output
 from voicecoach.review.views import duration, long_date, mood, split_coach_lines, when
 from voicecoach.store.records import SessionRecord, Turn
@@ -122,15 +122,36 @@ def chunks(records: Iterable[SessionRecord], fmt: str, *, single: bool) -> Itera
             yield ("# Journal\n\n" if n == 0 else "\n---\n\n") + markdown_page(record)
 
 
+SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json", ".txt": "txt", ".text": "txt"}
+"""File suffixes `export -o` knows, and the format each one means."""
+
+
 def format_for(path: Path | None, given: str | None) -> str:
-    """The export format: ``given``, else from the file's suffix (.md, .json, .txt), else md."""
+    """The export format: ``given``, else from the file's suffix (.md, .json, .txt; an ``.age``
+    after one of these is looked through), else md for a name with no suffix or stdout.
+
+    Raises UsageError for an unknown ``given`` format, or for an unknown suffix when no format
+    is given (``out.pdf`` would otherwise be Markdown under a PDF's name).
+    """
     if given is not None:
         if given not in FORMATS:
-            raise JournalError(f"--format: expected one of {', '.join(FORMATS)}, got {given!r}")
+            raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {given!r}")
         return given
-    suffix = path.suffix.lower().lstrip(".") if path is not None else ""
-    suffix = {"markdown": "md", "text": "txt"}.get(suffix, suffix)
-    return suffix if suffix in FORMATS else "md"
+    if path is None or str(path) == "-":
+        return "md"
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".age":
+        suffixes.pop()
+    if not suffixes:
+        return "md"
+    fmt = SUFFIXES.get(suffixes[-1])
+    if fmt is None:
+        known = ", ".join(SUFFIXES)
+        raise UsageError(
+            f"-o {path}: cannot export as {suffixes[-1]!r}; name a file ending {known}, "
+            "or give --format md|json|txt"
+        )
+    return fmt
 
 
 def sealed_export(journal: Path, pieces: Iterable[str]) -> Iterable[str]:

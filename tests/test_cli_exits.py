@@ -1,0 +1,242 @@
+"""Exit codes and one-line errors across commands, as the README's table promises: 2 for a wrong
+command line, 1 for a command that could not do its job, 130 after Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult, fixture_wav
+from tests.test_journal_cli import A, B, kept
+from voicecoach.cli import FAILED, INTERRUPTED, USAGE
+
+Cli = Callable[..., CliResult]
+README = Path(__file__).parent.parent / "README.md"
+
+
+def one_error_line(result: CliResult) -> str:
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("voicecoach: error: "), result.err
+    assert result.out == ""
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["history", "--bogus"], "--bogus"),
+        (["history", "--limit", "x"], "--limit"),
+        (["stats", "--weeks", "0"], "--weeks"),
+        (["show"], "SESSION_ID"),
+        (["nosuch"], "nosuch"),
+        (["profiles", "nosuch"], "nosuch"),
+        (["history", "--since", "yesterday"], "--since"),
+        (["forget", "--before", "soon"], "--before"),
+        (["history", "--all", "--limit", "3"], "--all"),
+        (["search", "  "], "search"),
+        (["export"], "--all"),
+        (["export", "x", "--all"], "--all"),
+        (["export", "--all", "--format", "pdf"], "--format"),
+        (["export", "--all", "-o", "out.pdf"], "out.pdf"),
+        (["forget"], "--before"),
+        (["session", "--answers", "a.wav", "--mic-file", "b.wav"], "--mic-file"),
+        (["--profile", "Sam Smith", "history"], "Sam Smith"),
+        (["models", "use"], "--clear"),
+        (["listen", "--clock-start", "noon"], "--clock-start"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line_naming_the_fix(
+    cli: Cli, home: Path, argv: list[str], names: str
+) -> None:
+    kept(home, A).close()
+    result = cli(*argv)
+    assert result.code == USAGE == 2, result.err
+    assert names in one_error_line(result)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "20990101-000000-none"],
+        ["export", "20990101-000000-none"],
+        ["models", "remove", "vosk-model-nothing", "--yes"],
+        ["session", "no-such-practice", "--fast"],
+    ],
+)
+def test_runtime_errors_exit_1(cli: Cli, home: Path, argv: list[str]) -> None:
+    kept(home, A).close()
+    result = cli(*argv)
+    assert result.code == FAILED == 1, result.err
+    one_error_line(result)
+
+
+def test_readme_exit_code_table_matches_the_code() -> None:
+    text = README.read_text().split("| exit code | when |", 1)[1].split("\n\n", 1)[0]
+    table = dict(re.findall(r"^\| (\d+) \| (.+) \|$", text, re.MULTILINE))
+    assert set(table) == {"0", str(FAILED), str(USAGE), str(INTERRUPTED)}
+    assert "command line is wrong" in table[str(USAGE)]
+    assert "Ctrl-C" in table[str(INTERRUPTED)]
+    assert INTERRUPTED == 128 + signal.SIGINT
+
+
+def test_export_refuses_an_unknown_suffix_and_writes_nothing(
+    cli: Cli, home: Path, tmp_path: Path
+) -> None:
+    kept(home, A, B).close()
+    target = tmp_path / "out.pdf"
+    refused = cli("export", "--all", "-o", target)
+    assert refused.code == 2
+    line = one_error_line(refused)
+    assert ".md" in line and ".json" in line and ".txt" in line and "--format" in line
+    assert not target.exists() and list(tmp_path.glob("*out*")) == []
+    # The format given outright wins over the name, and the known endings pick their format.
+    assert cli("export", "--all", "-o", target, "--format", "txt").code == 0
+    assert target.read_text().startswith("communication")
+    assert cli("export", A.id, "-o", tmp_path / "a.JSON").code == 0
+    assert (tmp_path / "a.JSON").read_text().lstrip().startswith("{")
+    assert cli("export", A.id, "-o", tmp_path / "plain").code == 0
+    assert (tmp_path / "plain").read_text().startswith("## ")
+
+
+def _voicecoach(home: Path, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    env.pop("VOICECOACH_PASSPHRASE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", *args],
+        env=env,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def test_export_to_stdout_never_says_to_dash(home: Path) -> None:
+    kept(home, A, B).close()
+    piped = _voicecoach(home, "export", "--all", "-o", "-", stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE)  # fmt: skip
+    out, err = piped.communicate(timeout=60)
+    assert piped.returncode == 0, err
+    assert out.startswith(b"# Journal") and A.id.encode() in out
+    assert err == b""  # on a pipe the export is the whole answer
+
+    leader, follower = os.openpty()  # a terminal as stdout
+    shown = _voicecoach(home, "export", A.id, "-o", "-", stdout=follower, stderr=subprocess.PIPE)
+    os.close(follower)
+    _, err = shown.communicate(timeout=60)
+    os.close(leader)
+    assert shown.returncode == 0
+    assert err.decode().strip() == "exported 1 session to stdout"
+
+
+def test_forget_off_a_terminal_names_yes_and_erases_nothing(cli: Cli, home: Path) -> None:
+    kept(home, A, B).close()
+    refused = cli("forget", "--all")
+    assert refused.code == 2
+    assert "--yes" in one_error_line(refused) and "2 sessions" in refused.err
+    assert [r["id"] for r in cli("history", "--json").json()] == [A.id, B.id]
+    erased = cli("forget", B.id, "--yes")
+    assert erased.code == 0 and B.id in erased.out
+
+
+def _prompt_on_a_terminal(home: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    leader, follower = os.openpty()
+    process = _voicecoach(home, *args, stdin=follower, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)  # fmt: skip
+    os.close(follower)
+    return process, leader
+
+
+def _read_until(process: subprocess.Popen[bytes], text: bytes) -> bytes:
+    assert process.stderr is not None
+    os.set_blocking(process.stderr.fileno(), False)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while text not in seen:
+        assert time.monotonic() < deadline, seen
+        chunk = process.stderr.read()
+        seen += chunk or b""
+        time.sleep(0.02)
+    return seen
+
+
+def test_forget_prompt_on_a_terminal_ends_its_line(home: Path) -> None:
+    kept(home, A).close()
+    process, leader = _prompt_on_a_terminal(home, "forget", A.id)
+    _read_until(process, b"[y/N] ")
+    os.write(leader, b"n\n")
+    out, rest = process.communicate(timeout=60)
+    os.close(leader)
+    assert process.returncode == 1 and out == b""
+    assert rest.decode().strip() == "Nothing was erased."
+
+    process, leader = _prompt_on_a_terminal(home, "forget", A.id)
+    asked = _read_until(process, b"[y/N] ")
+    assert A.id.encode() in asked  # what would be erased is listed first
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    os.close(leader)
+    assert process.returncode == INTERRUPTED
+    assert rest.decode() == "\nvoicecoach: error: stopped\n"  # on a line of its own
+
+    process, leader = _prompt_on_a_terminal(home, "forget", A.id)
+    _read_until(process, b"[y/N] ")
+    os.write(leader, b"y\n")
+    out, _ = process.communicate(timeout=60)
+    os.close(leader)
+    assert process.returncode == 0 and f"erased {A.id}".encode() in out
+
+
+def test_ctrl_c_exits_130_from_a_reading_command(home: Path, tmp_path: Path) -> None:
+    """`export` to a FIFO nobody reads blocks in open(); Ctrl-C there ends it with 130."""
+    kept(home, A).close()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    process = _voicecoach(home, "export", A.id, "-o", str(fifo), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not _blocked_opening(process.pid):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == INTERRUPTED, err
+    assert err.decode() == "voicecoach: error: stopped\n" and out == b""
+
+
+def _blocked_opening(pid: int) -> bool:
+    """True once the process waits in open() for a FIFO's reader."""
+    try:
+        syscall = Path(f"/proc/{pid}/syscall").read_text().split()
+        wchan = Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+    return bool(syscall) and syscall[0] in ("2", "257") and "partner" in wchan
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_a_session_well_and_exits_130(tmp_path: Path) -> None:
+    from tests.test_stop import long_home, wait_for
+
+    home = tmp_path / "home"
+    env = long_home(home)
+    with (home / "stderr.txt").open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "voicecoach", "session", "--answers",
+             str(fixture_wav("patience-1")), "--fast", "--engine", "pocketsphinx", "--json"],
+            env=env, stdout=subprocess.PIPE, stderr=err,
+        )  # fmt: skip
+    wait_for(home, "partner")  # the answer is in; the long question is being rendered
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == INTERRUPTED, (home / "stderr.txt").read_text()
+    record = json.loads(out)  # the session ended well: its record is printed and kept
+    assert record["status"] == "stopped"
+    assert "partner" in record["turns"][0]["answer"]["text"]
