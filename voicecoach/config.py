@@ -252,11 +252,61 @@ def load_settings(path: Path | None, required: bool = False) -> Settings:
         if required:
             raise ConfigError(f"{path}: no such config file")
         return Settings()
-    return settings_from_doc(read_toml(path), source=str(path))
+    doc = read_toml(path)
+    return settings_from_doc(doc, source=str(path), lines=key_lines(path))
 
 
-def settings_from_doc(doc: dict[str, Any], source: str = "config.toml") -> Settings:
-    """Validate a parsed TOML document; raise one ConfigError listing every problem."""
+def load_settings_for_reading(path: Path) -> tuple[Settings, str | None]:
+    """Settings for commands that only read the journal, and what is wrong with the file.
+
+    A section with a problem (or every section, when the file cannot be read as TOML) is left
+    at its defaults instead of stopping the command; the problem comes back as one line
+    (``None`` when the file is fine). The defaults never erase anything (``keep_days = 0``).
+    """
+    try:
+        return load_settings(path), None
+    except ConfigError as exc:
+        problem = str(exc)
+    try:
+        doc = read_toml(path)
+    except ConfigError:
+        return Settings(), problem
+    good: dict[str, Any] = {}
+    for name, table in doc.items():
+        try:
+            good[name] = getattr(settings_from_doc({name: table}), name)
+        except (ConfigError, AttributeError):
+            continue
+    return replace(Settings(), **good), problem
+
+
+def key_lines(path: Path) -> dict[str, int]:
+    """``"section.key"`` → its line number in a TOML file (1-based), for error messages;
+    empty when the file cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found: dict[str, int] = {}
+    section = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        header = re.fullmatch(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?", line)
+        if header:
+            section = header.group(1).strip().strip("\"'")
+            found.setdefault(section, number)
+            continue
+        key = re.match(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=", line)
+        if key:
+            found.setdefault(f"{section}.{key.group(1)}" if section else key.group(1), number)
+    return found
+
+
+def settings_from_doc(
+    doc: dict[str, Any], source: str = "config.toml", lines: dict[str, int] | None = None
+) -> Settings:
+    """Validate a parsed TOML document; raise one ConfigError listing every problem, each
+    naming ``source``, the dotted key, what was expected and what was found, and its line
+    when ``lines`` (from `key_lines`) knows it."""
     problems: list[str] = []
     sections: dict[str, Any] = {}
     defaults = Settings()
@@ -271,8 +321,14 @@ def settings_from_doc(doc: dict[str, Any], source: str = "config.toml") -> Setti
         if isinstance(table, dict):
             sections[name] = _section(getattr(defaults, name), table, f"{source}: {name}", problems)
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigError("; ".join(_with_line(p, source, lines or {}) for p in problems))
     return replace(defaults, **sections)
+
+
+def _with_line(problem: str, source: str, lines: dict[str, int]) -> str:
+    """``problem`` with `` (line N)`` after it when the key it names is found in the file."""
+    key = problem.removeprefix(f"{source}: ").split(":", 1)[0]
+    return f"{problem} (line {lines[key]})" if key in lines else problem
 
 
 def _section(default: Any, table: dict[str, Any], where: str, problems: list[str]) -> Any:

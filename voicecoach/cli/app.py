@@ -106,6 +106,8 @@ app = typer.Typer(
 
 _PROFILE: str | None = None
 """The --profile of the command being run (over VOICECOACH_PROFILE)."""
+_TOLD: set[str] = set()
+"""Warnings already printed by the command being run."""
 
 
 def print_version(value: bool) -> None:
@@ -138,6 +140,7 @@ def root(
     machine."""
     global _PROFILE
     _PROFILE = profile
+    _TOLD.clear()
     if profile is not None:
         from voicecoach.paths import check_profile
 
@@ -212,6 +215,27 @@ def confirm(question: str, refusal: str, shown: Sequence[str] = ()) -> bool:
         err.write("\n")
         raise KeyboardInterrupt
     return answer.strip().lower() in ("y", "yes")
+
+
+def reading_settings() -> Settings:
+    """The settings of a command that only reads the journal (`history`, `show`, `review`, …).
+
+    A mistake in config.toml does not stop it: what is wrong is left at its default and told
+    once, in one line on stderr naming the file, the key and its line (a session still refuses
+    the file until it is fixed)."""
+    from voicecoach.config import load_settings_for_reading
+
+    found, problem = load_settings_for_reading(paths().config_file)
+    if problem is not None and problem not in _TOLD:
+        _TOLD.add(problem)
+        err_console.print(
+            f"voicecoach: warning: {one_line(problem)}; its default is used here, "
+            "fix it before the next session",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
+    return found
 
 
 def show_table(table: Any) -> None:

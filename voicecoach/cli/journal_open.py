@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import err_console, paths, settings
+from voicecoach.cli.app import err_console, paths, reading_settings
 from voicecoach.errors import UsageError
 from voicecoach.store.journal import Journal
 from voicecoach.store.retention import apply_retention, retention_note
@@ -29,7 +29,7 @@ def open_journal(*, unlock: bool = True) -> Iterator[Journal]:
     ``unlock`` is False (then only the listing can be read)."""
     from voicecoach.store.crypto import journal_codec
 
-    keep_days = settings().journal.keep_days
+    keep_days = reading_settings().journal.keep_days
     folder = paths().journal
     journal = Journal(folder, codec=journal_codec(folder, unlock=unlock))
     erased = 0
@@ -59,7 +59,7 @@ def play_audio(pcm: bytes) -> None:
     """Play 16 kHz mono PCM on the configured speakers; returns when it has been heard."""
     from voicecoach.audio.playback import REPLAY_LATENCY_S, Speakers
 
-    speakers = Speakers(settings().audio.output_device, REPLAY_LATENCY_S)
+    speakers = Speakers(reading_settings().audio.output_device, REPLAY_LATENCY_S)
     try:
         speakers.play(pcm, 0)
     finally:

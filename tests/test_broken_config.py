@@ -1,0 +1,90 @@
+"""A mistake in config.toml does not lock the person out of their journal: the reading commands
+go on with the default for what is wrong and say so in one line (file, key, line, the fix); a
+session, which needs every setting, still refuses the file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.test_journal_cli import A, B, finished, kept
+
+Cli = Callable[..., CliResult]
+
+READING = [
+    ["history"],
+    ["history", "--json"],
+    ["show", A.id],
+    ["search", "promise"],
+    ["export", "--all"],
+    ["stats"],
+]
+
+
+def warning(result: CliResult) -> str:
+    (line,) = result.err.splitlines()
+    assert line.startswith("voicecoach: warning: "), result.err
+    return line
+
+
+@pytest.mark.parametrize("argv", READING)
+def test_a_wrong_value_elsewhere_does_not_stop_reading(
+    home: Path, cli: Cli, argv: list[str]
+) -> None:
+    kept(home, A, B).close()
+    config = home / "config.toml"
+    config.write_text('[coach]\nrate = 150\n\n[listen]\nend_silence_s = "long"\n')
+    result = cli(*argv)
+    assert result.code == 0, result.err
+    assert result.out.strip()
+    line = warning(result)
+    assert str(config) in line and "listen.end_silence_s" in line and "(line 5)" in line
+    assert "expected a number, got 'long'" in line
+
+
+def test_a_file_that_is_not_toml_names_its_line_and_history_still_lists(
+    home: Path, cli: Cli
+) -> None:
+    kept(home, A, B).close()
+    (home / "config.toml").write_text("[journal]\nkeep_days = 30\n[listen\n")
+    result = cli("history")
+    assert result.code == 0, result.err
+    assert [ln.split()[0] for ln in result.out.splitlines() if ln.startswith("2026")] == [
+        A.id,
+        B.id,
+    ]
+    assert "not valid TOML" in warning(result) and "line 3" in result.err
+
+
+def test_a_session_still_refuses_the_broken_file(home: Path, cli: Cli) -> None:
+    (home).mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text('[listen]\nend_silence_s = "long"\n')
+    result = cli("session", "--fast")
+    assert result.code == 1
+    (line,) = result.err.splitlines()
+    assert line.startswith("voicecoach: error: ") and "listen.end_silence_s" in line
+    assert "(line 2)" in line
+
+
+def test_a_broken_keep_days_erases_nothing_and_good_sections_still_count(
+    home: Path, cli: Cli
+) -> None:
+    now = datetime.now().astimezone().replace(microsecond=0)
+    old = finished("old-1", (now - timedelta(days=40)).isoformat())
+    recent = finished("recent", (now - timedelta(days=2)).isoformat())
+    kept(home, old, recent).close()
+    config = home / "config.toml"
+    config.write_text('[journal]\nkeep_days = "30"\n')
+    result = cli("history", "--json")
+    assert [r["id"] for r in result.json()] == ["old-1", "recent"]  # nothing erased
+    assert "journal.keep_days: expected a whole number, got '30' (line 2)" in warning(result)
+
+    # A mistake in another section leaves the good keep_days in force.
+    config.write_text('[journal]\nkeep_days = 30\n\n[coach]\nrate = "fast"\n')
+    result = cli("history", "--json")
+    assert [r["id"] for r in result.json()] == ["recent"]
+    assert "coach.rate" in result.err and "erased 1 session older than 30 days" in result.err
