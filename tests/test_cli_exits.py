@@ -3,6 +3,7 @@ command line, 1 for a command that could not do its job, 130 after Ctrl-C."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import pytest
 from tests.conftest import CliResult, fixture_wav
 from tests.test_journal_cli import A, B, kept
 from voicecoach.cli import FAILED, INTERRUPTED, USAGE
+from voicecoach.store.records import Turn
 
 Cli = Callable[..., CliResult]
 README = Path(__file__).parent.parent / "README.md"
@@ -240,3 +242,25 @@ def test_ctrl_c_ends_a_session_well_and_exits_130(tmp_path: Path) -> None:
     record = json.loads(out)  # the session ended well: its record is printed and kept
     assert record["status"] == "stopped"
     assert "partner" in record["turns"][0]["answer"]["text"]
+
+
+def test_show_play_of_an_answer_that_does_not_exist_names_those_that_do(
+    cli: Cli, home: Path
+) -> None:
+    kept(home, A, B).close()
+    missing = cli("show", B.id, "--play", "9")
+    assert missing.code == 1
+    assert one_error_line(missing) == (
+        f"voicecoach: error: session {B.id} has no answer 9; its answers are 1, 2 and 3"
+    )
+    silent = dataclasses.replace(A, id="20261021-080000-dddd", turns=(A.turns[0], _unanswered()))
+    kept(home, silent).close()
+    assert one_error_line(cli("show", silent.id, "--play", "2")).endswith(
+        "has no answer 2; its one answer is 1"
+    )
+    no_audio = cli("show", silent.id, "--play", "1")  # answered, but no audio was kept
+    assert "no audio was kept for it" in one_error_line(no_audio)
+
+
+def _unanswered() -> Turn:
+    return Turn(prompt_id="q9", prompt="Anything else?", answer=None)

@@ -163,6 +163,13 @@ out_console = Console(soft_wrap=True, emoji=False)
 err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
+PLAIN: dict[str, Any] = {"markup": False, "highlight": False}
+"""`Console.print` options for a message holding names, paths or commands: shown exactly as
+written (Rich markup would eat ``[piper]`` or a ``[1]`` in a file name)."""
+PLAIN_DIM: dict[str, Any] = {**PLAIN, "style": "dim"}
+"""The same, dimmed (hints and notes)."""
+
+
 def one_line(message: str) -> str:
     """``message`` with its line breaks shown as ``\\n`` (a name read from a file may hold one)."""
     return message.replace("\r", "\\r").replace("\n", "\\n")

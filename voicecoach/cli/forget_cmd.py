@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, confirm, err_console, out_console
+from voicecoach.cli.app import PLAIN, app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import UsageError
 from voicecoach.review.views import when
@@ -69,9 +69,10 @@ def forget(
         )
     for path in left:
         err_console.print(
-            f"[yellow]{path.parent.name}/{path.name} was set aside as damaged and may still hold "
-            "erased answers; delete it yourself, or run `voicecoach forget --all`[/]",
-            highlight=False,
+            f"{path.parent.name}/{path.name} was set aside as damaged and may still hold "
+            "erased answers; delete it yourself, or run `voicecoach forget --all`",
+            style="yellow",
+            **PLAIN,
         )
 
 

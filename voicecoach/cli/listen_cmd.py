@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.app import PLAIN, app, err_console, out_console, paths, print_json, settings
 from voicecoach.cli.progress import EventProgress, TerminalProgress
 from voicecoach.cli.session_cmd import (
     AnswersOpt,
@@ -130,7 +130,7 @@ def service_install() -> None:
     """Write the systemd user unit and say how to enable it."""
     path, text = _unit()
     changed = unit.install(path, text)
-    out_console.print(f"{'wrote' if changed else 'already up to date:'} {path}", highlight=False)
+    out_console.print(f"{'wrote' if changed else 'already up to date:'} {path}", **PLAIN)
     out_console.print("To start it now and at every boot, run:", highlight=False)
     for command in unit.enable_commands():
         out_console.print(f"  {command}", highlight=False, markup=False)
@@ -144,7 +144,7 @@ def service_uninstall() -> None:
     for command in unit.disable_commands():
         out_console.print(f"  {command}", highlight=False, markup=False)
     removed = unit.uninstall(path)
-    out_console.print(f"{'removed' if removed else 'not installed:'} {path}", highlight=False)
+    out_console.print(f"{'removed' if removed else 'not installed:'} {path}", **PLAIN)
 
 
 @service_app.command("status")
@@ -164,8 +164,8 @@ def service_status(as_json: StatusJsonOpt = False) -> None:
         )
         return
     if not state.installed:
-        out_console.print(f"not installed ({path}); run `voicecoach service install`")
+        out_console.print(f"not installed ({path}); run `voicecoach service install`", **PLAIN)
     else:
         note = "" if state.current else " (differs from what `service install` would write)"
-        out_console.print(f"installed: {path}{note}", highlight=False)
+        out_console.print(f"installed: {path}{note}", **PLAIN)
     out_console.print(f"active: {state.active}\nenabled: {state.enabled}", highlight=False)

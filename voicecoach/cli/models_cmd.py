@@ -19,6 +19,8 @@ from rich.progress import (
 from rich.table import Table
 
 from voicecoach.cli.app import (
+    PLAIN,
+    PLAIN_DIM,
     app,
     confirm,
     err_console,
@@ -129,7 +131,7 @@ def _print_catalogue(rows: list[dict[str, object]]) -> None:
             "installed" if row["installed"] else "",
         )
     show_table(table)
-    err_console.print("[dim]Pi ✓: small models, which run in real time on a Raspberry Pi.[/]")
+    err_console.print("Pi ✓: small models, which run in real time on a Raspberry Pi.", **PLAIN_DIM)
 
 
 @models_app.command("list")
@@ -202,7 +204,7 @@ class RichDownloadProgress:
             self._bar.advance(self._task, count)
 
     def note(self, text: str) -> None:
-        self._bar.console.print(f"[dim]{text}[/]", highlight=False)
+        self._bar.console.print(text, **PLAIN_DIM)
 
 
 @models_app.command()
@@ -217,7 +219,7 @@ def pull(
     home = paths()
     existing = find_installed(name, models_dirs(home))
     if existing is not None:
-        err_console.print(f"{name} is already installed ({existing.path}).", highlight=False)
+        err_console.print(f"{name} is already installed ({existing.path}).", **PLAIN)
         return
     with RichDownloadProgress(name) as progress:
         model = pull_model(name, settings().models, home.models, progress)
@@ -225,10 +227,11 @@ def pull(
 
 
 def _installed(model: InstalledModel) -> None:
-    out_console.print(f"installed {model.name} in {model.path}", highlight=False)
+    out_console.print(f"installed {model.name} in {model.path}", **PLAIN)
     err_console.print(
-        f"[dim]Check it with `voicecoach models verify {model.name}`; "
-        f"make it the one sessions use with `voicecoach models use {model.name}`.[/]"
+        f"Check it with `voicecoach models verify {model.name}`; "
+        f"make it the one sessions use with `voicecoach models use {model.name}`.",
+        **PLAIN_DIM,
     )
 
 
@@ -251,13 +254,13 @@ def add(
     home = paths()
     if path.is_dir():
         if load_check:
-            err_console.print(f"[dim]loading {path} once to check it …[/]", highlight=False)
+            err_console.print(f"loading {path} once to check it …", **PLAIN_DIM)
             probe_model(path, name or path.resolve().name)
         model = install_folder(path, home.models, name)
     else:
         model = install_archive(path, home.models, name)
         if load_check:
-            err_console.print(f"[dim]loading {model.name} once to check it …[/]", highlight=False)
+            err_console.print(f"loading {model.name} once to check it …", **PLAIN_DIM)
             try:
                 probe_model(model.path, model.name)
             except ModelError as exc:
@@ -283,13 +286,14 @@ def use(
         return
     model = _require(name, home)
     set_active_model(home.state_file, model.name)
-    out_console.print(f"sessions now listen with {model.name}", highlight=False)
+    out_console.print(f"sessions now listen with {model.name}", **PLAIN)
     language = settings().coach.language
     if model.language and model.language.split("-")[0] != language.split("-")[0]:
         err_console.print(
-            f"[yellow]note: {model.name} hears {model.language}; the coach speaks {language} "
-            "(config.toml coach.language)[/]",
-            highlight=False,
+            f"note: {model.name} hears {model.language}; the coach speaks {language} "
+            "(config.toml coach.language)",
+            style="yellow",
+            **PLAIN,
         )
 
 
@@ -314,7 +318,7 @@ def remove(
     remove_model(model)
     if active_model_name(home.state_file) == model.name:
         set_active_model(home.state_file, "")
-    out_console.print(f"removed {model.name}", highlight=False)
+    out_console.print(f"removed {model.name}", **PLAIN)
 
 
 @models_app.command()
@@ -336,7 +340,7 @@ def verify(
                 "or `voicecoach models add FILE.zip`"
             )
     model = _require(name, home)
-    err_console.print(f"[dim]loading {model.name} …[/]", highlight=False)
+    err_console.print(f"loading {model.name} …", **PLAIN_DIM)
     report = verify_model(model)
     if as_json:
         print_json(report.to_record())

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from voicecoach.cli.app import (
+    PLAIN,
     app,
     err_console,
     one_line,
@@ -94,7 +95,7 @@ def check(
         except SessionScriptError as exc:
             problems.append(str(exc))
             continue
-        out_console.print(f"{path}: ok ({len(script.steps)} steps)", highlight=False)
+        out_console.print(f"{path}: ok ({len(script.steps)} steps)", **PLAIN)
     if not problems:
         return
     for problem in problems[:-1]:

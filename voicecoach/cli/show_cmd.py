@@ -8,7 +8,7 @@ import typer
 
 from voicecoach.cli.app import app, err_console, out_console, print_json, show_table
 from voicecoach.cli.journal_open import IdArg, JsonOpt, open_journal, play_audio
-from voicecoach.errors import AudioDeviceError, UsageError
+from voicecoach.errors import AudioDeviceError, JournalError, UsageError
 from voicecoach.review.views import conversation, hits_table
 
 
@@ -26,6 +26,9 @@ def show(
     with open_journal() as journal:
         record = journal.get(session_id)
     if play is not None:
+        answered = [n for n, t in enumerate(record.turns, 1) if t.answer and not t.answer.is_empty]
+        if play not in answered:
+            raise JournalError(f"session {record.id} has no answer {play}; {_answers(answered)}")
         pcm = load_answer(journal.folder, record.id, play)
         err_console.print(f"[dim]playing answer {play} of {record.id}[/]", highlight=False)
         try:
@@ -39,6 +42,16 @@ def show(
         return
     kept = saved_answers(journal.folder, record.id)
     out_console.print(conversation(record, audio=kept, plain=not out_console.is_terminal))
+
+
+def _answers(numbers: list[int]) -> str:
+    """ "its answers are 1, 2 and 4" (or "it has no answers"), for `show --play`."""
+    if not numbers:
+        return "it has no answers"
+    if len(numbers) == 1:
+        return f"its one answer is {numbers[0]}"
+    listed = ", ".join(map(str, numbers[:-1]))
+    return f"its answers are {listed} and {numbers[-1]}"
 
 
 @app.command("search")

@@ -11,6 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from voicecoach.cli.app import (
+    PLAIN,
+    PLAIN_DIM,
     app,
     confirm,
     err_console,
@@ -136,9 +138,10 @@ def list_voices(
     out_console.print(table)
     if not found:
         err_console.print(
-            "[dim]No Piper voice installed: the coach speaks with espeak-ng. A warmer voice: "
+            "No Piper voice installed: the coach speaks with espeak-ng. A warmer voice: "
             "`voicecoach voices list --available`, then `voicecoach voices pull NAME` "
-            "(needs `pip install 'voicecoach[piper]'`).[/]"
+            "(needs `pip install 'voicecoach[piper]'`).",
+            **PLAIN_DIM,
         )
     if available:
         _print_catalogue(_catalogue_rows({v.name for v in found}))
@@ -156,14 +159,16 @@ def _print_catalogue(rows: list[dict[str, object]]) -> None:
             "installed" if row["installed"] else "",
         )
     out_console.print(table)
-    err_console.print("[dim]Pi ✓: x_low, low and medium voices speak in real time on a Pi 4.[/]")
+    err_console.print(
+        "Pi ✓: x_low, low and medium voices speak in real time on a Pi 4.", **PLAIN_DIM
+    )
 
 
 def _installed(voice: Installed) -> None:
-    out_console.print(f"installed {voice.name} in {voice.path}", highlight=False)
+    out_console.print(f"installed {voice.name} in {voice.path}", **PLAIN)
     err_console.print(f"licence: {voice_licence(voice)}", markup=False, highlight=False)
     err_console.print(
-        f"[dim]Make the coach speak with it: `voicecoach voices use {voice.name}`.[/]"
+        f"Make the coach speak with it: `voicecoach voices use {voice.name}`.", **PLAIN_DIM
     )
 
 
@@ -177,7 +182,7 @@ def pull(
     home, voices = paths(), settings().voices
     existing = find_voice(name, voices_dirs(home))
     if existing is not None:
-        err_console.print(f"{name} is already installed ({existing.path}).", highlight=False)
+        err_console.print(f"{name} is already installed ({existing.path}).", **PLAIN)
         return
     url = voice_catalog_url(voices.catalog_url)
     with RichDownloadProgress(name) as progress:
@@ -228,7 +233,7 @@ def use(
     if find_voice(name, dirs) is not None:
         load_piper(name, dirs)  # a damaged voice is refused here, not at the next session
         set_keys(home.config_file, "coach", {"voice_engine": "piper", "voice": name})
-        out_console.print(f"the coach now speaks with Piper {name}", highlight=False)
+        out_console.print(f"the coach now speaks with Piper {name}", **PLAIN)
         return
     from voicecoach.speech.tts.espeak import espeak_voices, voices_for_language
 
@@ -242,7 +247,7 @@ def use(
             f"espeak-ng for {coach.language!r}: {espeak} …); see `voicecoach voices list`"
         )
     set_keys(home.config_file, "coach", {"voice_engine": "pyttsx3", "voice": match.id})
-    out_console.print(f"the coach now speaks with espeak-ng {match.id}", highlight=False)
+    out_console.print(f"the coach now speaks with espeak-ng {match.id}", **PLAIN)
 
 
 @voices_app.command()
@@ -268,5 +273,5 @@ def remove(
     remove_installed(voice, VOICES)
     if settings().coach.voice == name:
         set_keys(home.config_file, "coach", {"voice_engine": "auto", "voice": ""})
-        err_console.print("[dim]coach.voice was this voice: back to auto.[/]")
-    out_console.print(f"removed {name}", highlight=False)
+        err_console.print("coach.voice was this voice: back to auto.", **PLAIN_DIM)
+    out_console.print(f"removed {name}", **PLAIN)

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
 
 from voicecoach.errors import VoiceCoachError
-from voicecoach.review.export import render, write_export
+from voicecoach.review.export import SUFFIXES, render, write_export
 from voicecoach.review.listing import OLDER, ListingApp
 from voicecoach.review.screens import (
     ConfirmScreen,
@@ -51,7 +51,6 @@ from voicecoach.store.summary import SessionSummary, summarize
 
 Player = Callable[[bytes], None]
 """Plays 16 kHz mono PCM and returns when it has been heard."""
-SUFFIXES = {".md": "md", ".json": "json", ".txt": "txt"}
 WIDE = 120
 """Columns from which the sessions list stands beside the conversation instead of above it."""
 MOVES = (("↑ ↓", "choose a session, or move in the conversation"),)
@@ -276,7 +275,8 @@ class ReviewApp(ListingApp):
             return
         fmt = SUFFIXES.get(path.suffix.lower())
         if fmt is None:
-            self.notify("give a name ending in .md, .json or .txt", severity="error", markup=False)
+            endings = ", ".join(SUFFIXES)
+            self.notify(f"give a name ending in {endings}", severity="error", markup=False)
             return
         try:
             write_export(path, render([record], fmt, single=True))
