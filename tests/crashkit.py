@@ -147,7 +147,7 @@ class KillResult:
     heard: int
     """Final answers shown before the kill."""
     kept: int
-    """Answers in the journal afterwards."""
+    """Shown answers found in the journal afterwards, plus any saved but not yet shown."""
     status: str | None
     """The session's status in the journal, or None when it had not begun."""
     problem: str | None
@@ -164,6 +164,30 @@ def same_answer(shown: str, kept: str) -> bool:
     if kept == shown:
         return True
     return bool(kept) and SequenceMatcher(None, shown, kept).ratio() >= 0.5
+
+
+def covered(heard: list[str], kept: list[str]) -> tuple[int, int]:
+    """(shown answers found, kept answers left over), matching in order.
+
+    One kept answer holds one shown answer (or its re-decode), or several said to one question
+    (asked again: a mood heard without a number), joined by spaces.
+    """
+    found = 0
+    used = 0
+    for answer in kept:
+        if found == len(heard):
+            break
+        take = 0
+        for many in range(1, len(heard) - found + 1):
+            said = " ".join(heard[found : found + many])
+            if answer == said or (many == 1 and same_answer(said, answer)):
+                take = many
+            elif not answer.startswith(said):
+                break
+        if take == 0:
+            break
+        found, used = found + take, used + 1
+    return found, len(kept) - used
 
 
 def check(home: Path, heard: list[str]) -> tuple[int, str | None, str | None]:
@@ -183,11 +207,12 @@ def check(home: Path, heard: list[str]) -> tuple[int, str | None, str | None]:
     kept = [t.answer.text for t in record.turns if t.answer is not None]
     if record.status is Status.RUNNING:
         return len(kept), record.status.value, "the killed session is still running"
-    if len(kept) < len(heard) or not all(map(same_answer, heard, kept)):
-        return len(kept), record.status.value, f"shown {heard!r} but kept {kept!r}"
-    if len(kept) > len(heard) + 1:
-        return len(kept), record.status.value, f"{len(kept)} kept but {len(heard)} shown"
-    return len(kept), record.status.value, None
+    found, beyond = covered(heard, kept)
+    if found < len(heard):
+        return found, record.status.value, f"shown {heard!r} but kept {kept!r}"
+    if beyond > 1:
+        return found + beyond, record.status.value, f"{len(kept)} kept but {len(heard)} shown"
+    return found + beyond, record.status.value, None
 
 
 def kill_once(base: Path, cache: Path, n: int, after: int, delay: float) -> KillResult:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliResult
-from tests.crashkit import Run
+from tests.crashkit import Run, covered
 from voicecoach.store.codec import register
 from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
@@ -25,10 +25,6 @@ LISTED = {"patience", "completed", "interrupted", "running", "started", "status"
 """Words the plain listing metadata and the JSON keys hold whatever was said."""
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open regression: an answer shown just before a SIGKILL can be missing from the journal",
-)
 def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
     home: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -59,8 +55,9 @@ def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
         assert not journal.notices
     assert [r.status for r in records] == [Status.INTERRUPTED, Status.COMPLETED]
     said = [[t.answer.text for t in r.turns if t.answer is not None] for r in records]
-    assert said[0][: len(killed.heard)] == killed.heard
-    assert len(said[1]) == len(whole.heard) == 5
+    found, beyond = covered(killed.heard, said[0])
+    assert found == len(killed.heard) >= 2 and beyond <= 1, (killed.heard, said[0])
+    assert len(whole.heard) == 5 and covered(whole.heard, said[1]) == (5, 0), said[1]
 
     on_disk = b"".join(p.read_bytes() for p in sorted(home.rglob("*")) if p.is_file()).lower()
     words = {w for text in said[0] + said[1] for w in re.findall(r"[a-z']{6,}", text.lower())}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from transitions import MachineError
@@ -30,17 +30,21 @@ from voicecoach.audio.devices import RetryPolicy, reopen_with_retries
 from voicecoach.audio.voice import Voice
 from voicecoach.coach import options as say
 from voicecoach.coach.machine import SessionMachine
-from voicecoach.errors import AudioDeviceError
+from voicecoach.coach.understanding import words_or_nothing
+from voicecoach.errors import AudioDeviceError, SaveError
 from voicecoach.frames import AudioChunk
 from voicecoach.pump import Frame, FramePump
 from voicecoach.speech.events import ListenEvent, Partial
 from voicecoach.speech.listener import Listener
+from voicecoach.stop import SIGNALS
 from voicecoach.store.records import SessionRecord
 
 log = logging.getLogger(__name__)
 
 DEVICE_BACK = "I can hear you again. Let's continue."
 """Said when a lost device is back, before the current question is asked again."""
+CANNOT_SAVE = "I can't save anything more right now, so we'll stop here. What was saved is kept."
+"""Said when the journal refuses a save (disk full, read-only): the session then stops."""
 
 
 class Progress(Protocol):
@@ -139,6 +143,8 @@ class SessionLoop:
         """Set (e.g. by a signal handler) to end the session politely at the next frame."""
         self._device_lost: AudioDeviceError | None = None
         self._unshown: ListenEvent | None = None
+        self._keep: Callable[[], None] = lambda: None
+        """Writes the session's record if it changed (set by ``run``)."""
 
     @property
     def now(self) -> int:
@@ -174,12 +180,34 @@ class SessionLoop:
         return self.voice.change_rate(step)
 
     def run(self, machine: SessionMachine) -> SessionRecord:
-        """Run the session to its end, or until a stop is requested (what was said is kept)."""
+        """Run the session to its end, or until a stop is requested (what was said is kept).
+
+        Raises SaveError when the journal refuses a save, once the coach has said so aloud
+        (what was saved before stays; nothing more is asked).
+        """
+        try:
+            return self._run(machine)
+        except SaveError:
+            self.cannot_save()
+            raise
+
+    def cannot_save(self) -> None:
+        """Say aloud (and show) that nothing more can be saved; the session is over."""
+        self._unshown = None
+        self.hearing.cancel()
+        try:
+            self.voice.say(CANNOT_SAVE, self.now, announce=self.progress.coach)
+        except AudioDeviceError:
+            self.progress.coach(CANNOT_SAVE)
+        self.voice.announce_all()
+
+    def _run(self, machine: SessionMachine) -> SessionRecord:
+        self._keep = machine.recorder.keep
         machine.begin()
         frames = self.pump.frames()
         while not machine.finished:
             if self.stop_requested.is_set():
-                self.hearing.cancel()
+                self._cut_short(machine)
                 machine.stop(line=say.GOODBYE)  # stopped from outside: a short goodbye
                 break
             try:
@@ -197,16 +225,27 @@ class SessionLoop:
             if isinstance(event, Partial):
                 self.progress.heard(event)
                 continue
+            event = words_or_nothing(event)  # noise without words is shown as no answer
             self._unshown = event  # shown once the machine has kept (saved) it, before its reply
             machine.hear(event, over_coach=self.hearing.over_coach)
             self._show_heard()
         self.voice.announce_all()
         return machine.record
 
+    def _cut_short(self, machine: SessionMachine) -> None:
+        """Keep the words of an answer being spoken when the session is stopped, then show them."""
+        with SIGNALS.keeping():  # an urgent stop waits for these words to be saved
+            said = self.hearing.listener.cut_short()
+            if said is not None:
+                machine.recorder.cut_short(said.utterance)
+                self._unshown = said
+            self._show_heard()
+
     def _show_heard(self) -> None:
         """Show the answer just heard: after the journal has it, so what is shown is kept."""
         event, self._unshown = self._unshown, None
         if event is not None:
+            self._keep()  # what the machine made of it (an answer, an event) is durable first
             self.progress.heard(event)
 
     def _next_frame(self, frames: Iterator[Frame]) -> Frame:
@@ -218,6 +257,7 @@ class SessionLoop:
         """Pause, wait for the device, then go on; False when the session ended instead."""
         log.warning("audio device lost (%s); the session is paused", exc)
         self._device_lost = exc
+        self._cut_short(machine)  # the words heard before the device went are kept
         try:
             machine.pause(reason="device-lost")
         except MachineError:

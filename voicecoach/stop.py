@@ -10,7 +10,8 @@ session     (the loop runs)    a first Ctrl-C asks the session to end politely (
                                no more speaking, and if the process is still busy in a
                                blocking call (a long rendering, a device, an engine) after
                                URGENT_GRACE_S, it exits. Answers are kept either way: each
-                               is in the journal as soon as it is final, and a session left
+                               is in the journal as soon as it is final, the words of one
+                               being spoken are saved first (cut short), and a session left
                                open is marked interrupted the next time the journal opens.
 """
 
@@ -29,6 +30,10 @@ from typing import Any
 URGENT_GRACE_S = 0.5
 """After an urgent stop, how long the session may take to end by itself before the process
 exits (the whole stop stays within a second)."""
+
+KEEP_GRACE_S = 3.0
+"""Longest an urgent stop waits, beyond URGENT_GRACE_S, for the words of an answer being spoken
+to be decoded and saved (``StopSignals.keeping``)."""
 
 STOPPED_LINE = b"voicecoach: stopped\n"
 
@@ -51,6 +56,8 @@ class StopSignals:
         self._starting = False
         self._asked = False
         self._finished = threading.Event()
+        self._kept = threading.Event()
+        self._kept.set()
         self._lock = threading.Lock()
 
     def _install(self) -> _Installed | None:
@@ -115,6 +122,16 @@ class StopSignals:
                 self._polite = None
             self._restore(installed)
 
+    @contextlib.contextmanager
+    def keeping(self) -> Iterator[None]:
+        """While the answer being spoken is decoded and saved on a stop: an urgent stop waits
+        for it (up to KEEP_GRACE_S more) before the process exits."""
+        self._kept.clear()
+        try:
+            yield
+        finally:
+            self._kept.set()
+
     def _on_signal(self, signum: int) -> None:
         with self._lock:
             polite = self._polite
@@ -134,7 +151,10 @@ class StopSignals:
                 urgent = True
         polite()
         if urgent and not self._finished.wait(URGENT_GRACE_S):
-            _exit_now(signum)
+            if not self._kept.is_set():  # an answer's words are being saved: let it end
+                self._kept.wait(KEEP_GRACE_S)
+            if not self._finished.is_set():
+                _exit_now(signum)
 
 
 @dataclass

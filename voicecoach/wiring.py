@@ -29,6 +29,7 @@ from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import SessionScript
 from voicecoach.config import ListenSettings, Settings
+from voicecoach.errors import SaveError
 from voicecoach.frames import seconds_to_samples
 from voicecoach.loop import FrameTap, Progress, SessionLoop
 from voicecoach.paths import Paths
@@ -272,7 +273,11 @@ def run_session(
         answers = AnswerAudio(journal.folder, stages.save_audio_s)
         tap, writer = answers, answers.wrap(journal)
     loop = SessionLoop(stages.pump, stages.listener, stages.progress, stages.retry, tap, stop)
-    recorder = Recorder(writer, script.id, stages.recognizer.info)
+    try:
+        recorder = Recorder(writer, script.id, stages.recognizer.info)
+    except SaveError:
+        loop.cannot_save()  # said aloud too, not only printed
+        raise
     coach = replace(stages.coach, history=journal_history(journal))  # the look back
     return loop.run(SessionMachine(script, loop, recorder, coach))
 

@@ -205,10 +205,13 @@ class SessionMachine(Understanding):
         item = self.item
         self._say(say.REPROMPT.format(prompt=item.prompt if item else ""), question=True)
 
-    def ask_mood_again(self, line: str, **_: Any) -> None:
-        """A mood not heard as a number (or two numbers): asked once more, then let go."""
+    def ask_mood_again(self, line: str, event: Final | None = None, **_: Any) -> None:
+        """A mood not heard as a number (or two numbers): asked once more, then let go. What
+        was said is kept as the answer so far; the reply joins it."""
         self._mood_reasks -= 1
         self.recorder.event("mood-reask")
+        if event is not None:
+            self.recorder.answer_so_far(event.utterance)
         self._say(line)
 
     def hold_for_confirming(self, event: Final, spotted: Spotted, **_: Any) -> None:

@@ -49,7 +49,11 @@ class Recorder:
         self._phase = "opening"
         self._pending: list[tuple[int, Utterance, Future[Utterance]]] = []
         """Answers (turn index, streaming words) whose whole-utterance decode is running."""
+        self._joining: int | None = None
+        """The turn whose answer so far the next answer joins (it was asked again)."""
         journal.begin(self.record)
+        self._saved = self.record
+        """The record as last written."""
 
     @property
     def turn(self) -> Turn | None:
@@ -74,6 +78,7 @@ class Recorder:
     def start_turn(self, prompt_id: str, prompt: str) -> None:
         """A new question; the lines and events that follow belong to it."""
         self._phase = "turns"
+        self._joining = None
         turn = Turn(prompt_id=prompt_id, prompt=prompt, answer=None)
         self.record = replace(self.record, turns=(*self.record.turns, turn))
 
@@ -89,16 +94,52 @@ class Recorder:
         ``better`` is the same answer decoded again whole; it replaces ``utterance`` once ready.
         """
         self._improve()
-        if self.turn is not None:
+        turn = self.turn
+        if turn is not None and not utterance.is_empty:  # no words: nothing to keep
+            index = len(self.record.turns) - 1
+            so_far = turn.answer if self._joining == index else None
+            self._joining = None
+            if so_far is not None:  # said after the question was asked again: one answer
+                utterance, better = joined(so_far, utterance), None
             self._replace_turn(answer=utterance)
             if better is not None:
-                self._pending.append((len(self.record.turns) - 1, utterance, better))
+                self._pending.append((index, utterance, better))
+        self._save()
+
+    def answer_so_far(self, utterance: Utterance) -> None:
+        """Keep what was said to a question that is asked again (a mood heard without a
+        number), durably now: the next answer to the same question joins it."""
+        if self.turn is None:
+            return
+        self.answer(utterance)
+        self._joining = len(self.record.turns) - 1
+
+    def cut_short(self, utterance: Utterance) -> None:
+        """What was being said when the session was stopped (or a device went): kept durably
+        now as the current question's answer (joined to any it already has), noted
+        "cut-short"; an answer given after the question is asked again joins it."""
+        turn = self.turn
+        if turn is None or utterance.is_empty:
+            return
+        self._improve()
+        said = utterance if turn.answer is None else joined(turn.answer, utterance)
+        self._replace_turn(answer=said, events=(*turn.events, "cut-short"))
+        self._joining = len(self.record.turns) - 1  # asked again (a device back): joins it
+        self._save()
+
+    def keep(self) -> None:
+        """Write the record now if it changed since it was last written (an event, a line)."""
+        if self.record is not self._saved:
+            self._save()
+
+    def _save(self) -> None:
         self._journal.save(self.record)
+        self._saved = self.record
 
     def settle(self) -> None:
         """Save now if a whole-utterance decode has become ready (cheap when none has)."""
         if self._pending and self._improve():
-            self._journal.save(self.record)
+            self._save()
 
     def _improve(self, wait: float = 0.0) -> bool:
         """Put ready whole-utterance decodes in place of streaming words; True if any was."""
@@ -131,35 +172,44 @@ class Recorder:
         answer = before.answer if before is not None else None
         if before is None or answer is None:
             return
-        joined = Utterance(
-            text=f"{answer.text} {more.text}".strip(),
-            words=(*answer.words, *more.words),
-            start=answer.start,
-            end=max(answer.end, more.end),
-        )
-        updated = replace(before, answer=joined, events=(*before.events, "continued"))
+        updated = replace(before, answer=joined(answer, more), events=(*before.events, "continued"))
         self.record = replace(self.record, turns=(*turns[:-2], updated, turns[-1]))
-        self._journal.save(self.record)
+        self._save()
 
     def start_closing(self) -> None:
         """The questions are over; what the coach says now closes the session."""
         self._phase = "closing"
         self._improve()
-        self._journal.save(self.record)
+        self._save()
 
     def update(self, **fields: object) -> None:
         """Change top-level fields (mood, safety flag) and save."""
         self.record = replace(self.record, **fields)  # type: ignore[arg-type]
         self._improve()
-        self._journal.save(self.record)
+        self._save()
 
     def end(self, status: Status) -> SessionRecord:
-        """Close the session with its final status.
+        """Close the session with its final status (completed becomes unanswered when no
+        question got an answer).
 
         A completed session waits up to ``REDECODE_WAIT_S`` for second decodes still running;
         a stopped one takes only those ready (the person asked to stop, now).
         """
         self._improve(wait=REDECODE_WAIT_S if status is Status.COMPLETED else 0.0)
+        answered = any(t.answer is not None and not t.answer.is_empty for t in self.record.turns)
+        if status is Status.COMPLETED and not answered:
+            status = Status.UNANSWERED  # ran to its end, but nothing was said
         self.record = replace(self.record, status=status, ended_at=now_iso())
         self._journal.finish(self.record)
+        self._saved = self.record
         return self.record
+
+
+def joined(first: Utterance, more: Utterance) -> Utterance:
+    """One utterance of two said one after the other."""
+    return Utterance(
+        text=f"{first.text} {more.text}".strip(),
+        words=(*first.words, *more.words),
+        start=first.start,
+        end=max(first.end, more.end),
+    )

@@ -24,6 +24,15 @@ from voicecoach.speech.events import Final, ListenEvent, NoAnswer
 from voicecoach.speech.grammar import RecheckedFinal
 
 
+def words_or_nothing(event: ListenEvent) -> ListenEvent:
+    """A final utterance that holds no words (noise capped at the longest answer) is no
+    answer: never kept as an empty one."""
+    if isinstance(event, Final) and event.utterance.is_empty:
+        said = event.utterance
+        return NoAnswer(waited=max(0.0, said.end - said.start))
+    return event
+
+
 class Understanding:
     """Turns what a listening turn reported into the machine's trigger."""
 
@@ -51,6 +60,7 @@ class Understanding:
         ``over_coach``: the person began while the coach was still speaking (its
         acknowledgement or the next question); an answer then continues the one just given.
         """
+        event = words_or_nothing(event)
         if isinstance(event, NoAnswer):
             if self.state is State.CONFIRMING and self._held is not None:
                 self.answered(event=self._held[0])  # no reply: the short utterance was an answer
@@ -92,9 +102,10 @@ class Understanding:
         if item is not None and item.is_mood and self._mood_reasks > 0:
             pair = either_of(text)
             if pair is not None:
-                return "reask", {"line": say.MOOD_WHICH.format(first=pair[0], second=pair[1])}
+                line = say.MOOD_WHICH.format(first=pair[0], second=pair[1])
+                return "reask", {"event": event, "line": line}
             if not declined(text):
-                return "reask", {"line": say.MOOD_AGAIN}
+                return "reask", {"event": event, "line": say.MOOD_AGAIN}
         return "answered", {"event": event}
 
     def _mood(self, event: Final) -> int | None:

@@ -26,6 +26,7 @@ UNSURE = "dim"
 MATCH = "reverse"
 STATUS_STYLE = {
     Status.COMPLETED: "green",
+    Status.UNANSWERED: "dim",
     Status.STOPPED: "yellow",
     Status.INTERRUPTED: "red",
     Status.RUNNING: "bold blue",

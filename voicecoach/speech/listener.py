@@ -209,6 +209,19 @@ class Listener:
         self._active = False
         self._held.clear()
 
+    def cut_short(self) -> Final | None:
+        """End the utterance in progress now (the session is being stopped): what was said so
+        far, decoded without a second pass; None when nothing was being said. Ends the turn."""
+        if not self.in_speech:
+            self.cancel()
+            return None
+        self._decode_held()
+        start = self._utt_start if self._utt_start is not None else self._turn_start
+        said = self.recognizer.finish(offset=samples_to_seconds(start))
+        utterance = near_words(said, self._heard, self.vad.near_level)
+        self.cancel()
+        return None if utterance.is_empty else Final(utterance=utterance)
+
     def feed(self, chunk: AudioChunk) -> ListenEvent | None:
         """Take one frame of the turn; return what it decided, if anything."""
         if not self._active or chunk.start < self._turn_start:

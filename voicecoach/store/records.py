@@ -16,9 +16,15 @@ class Status(StrEnum):
     """Where a session ended up."""
 
     RUNNING = "running"
+    """In progress (or its process died and nobody has looked since)."""
     COMPLETED = "completed"
+    """Ran to its end with at least one answer."""
+    UNANSWERED = "unanswered"
+    """Ran to its end, but nothing was answered (silence, or noise that held no words)."""
     STOPPED = "stopped"
+    """Ended early, asked to (a voice command, Ctrl-C, SIGTERM, a lost device)."""
     INTERRUPTED = "interrupted"
+    """Its process died mid-session; what was saved before is kept."""
 
 
 @dataclass(frozen=True, slots=True)

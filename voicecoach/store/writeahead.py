@@ -19,6 +19,7 @@ Only the process holding the session's lock appends; others only read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -67,10 +68,7 @@ class RunningFile:
             created = not self.path.exists()
             fd = open_private(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
-                view = memoryview(b"\n" + line + b"\n")
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fdatasync(fd)
+                _append(fd, b"\n" + line + b"\n")
             finally:
                 os.close(fd)
             if created:
@@ -159,6 +157,23 @@ class RunningFile:
             if record.id == self.session_id:
                 state, last = candidate, record
         return last
+
+
+def _append(fd: int, data: bytes) -> None:
+    """Append ``data`` and flush it to disk; when the disk refuses part way (full, a file size
+    limit), the file is cut back to what it held before, so no half line is left. Raises
+    OSError."""
+    size = os.fstat(fd).st_size
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fdatasync(fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+            os.fdatasync(fd)
+        raise
 
 
 def _apply(state: dict[str, Any] | None, entry: dict[str, Any]) -> dict[str, Any]:

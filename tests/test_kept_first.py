@@ -1,0 +1,83 @@
+"""What the person said is on disk before the coach moves on: the real session machine and
+recorder writing a real journal, read back from the write-ahead file as a crash would leave it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_machine import ANSWER, Session, session
+from voicecoach.coach import options as say
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import SessionRecord, Status
+from voicecoach.store.writeahead import RunningFile
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    journal = Journal(tmp_path / "journal")
+    yield journal
+    journal.close()
+
+
+def on_disk(s: Session) -> SessionRecord:
+    """The running session as its write-ahead file holds it (what a SIGKILL would leave)."""
+    record = RunningFile(s.journal.folder / "running", s.record.id).read()
+    assert record is not None
+    return record
+
+
+def test_a_mood_heard_without_a_number_is_kept_before_it_is_asked_again(
+    journal: Journal,
+) -> None:
+    s = session(journal)
+    said_when_asked: list[SessionRecord] = []
+    speak = s.io.say
+
+    def say_and_look(text: str, pause: float = 0.0) -> None:
+        if text == say.MOOD_AGAIN:
+            said_when_asked.append(on_disk(s))
+        speak(text, pause)
+
+    s.io.say = say_and_look  # type: ignore[method-assign]
+    s.hear("last night my partner came home late")
+    (before,) = said_when_asked
+    answer = before.turns[-1].answer
+    assert answer is not None and answer.text == "last night my partner came home late"
+    assert before.turns[-1].events == ("mood-reask",)
+    s.hear("about a six")
+    assert s.record.mood_before == 6
+    mood = on_disk(s).turns[0]
+    assert mood.answer is not None
+    assert mood.answer.text == "last night my partner came home late about a six"
+
+
+def test_noise_without_words_is_no_answer_and_a_session_of_it_ends_unanswered(
+    journal: Journal,
+) -> None:
+    s = session(journal, mood_checkin=False)
+    for _ in range(40):  # every question, asked again once, hears only noise capped at length
+        if s.machine.finished:
+            break
+        s.hear("", capped=True)
+    assert s.machine.finished
+    turns = s.record.turns
+    assert len(turns) >= 5 and all(t.answer is None for t in turns)
+    assert all("no-answer" in t.events for t in turns)
+    assert s.record.status is Status.UNANSWERED
+    (kept,) = journal.records()
+    assert kept.status is Status.UNANSWERED and all(t.answer is None for t in kept.turns)
+
+
+def test_one_answer_among_the_noise_makes_the_session_completed(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear(ANSWER)
+    for _ in range(40):
+        if s.machine.finished:
+            break
+        s.hear("", capped=True)
+    (kept,) = journal.records()
+    assert kept.status is Status.COMPLETED
+    assert [t.answer.text for t in kept.turns if t.answer is not None] == [ANSWER]

@@ -1,0 +1,85 @@
+"""A session whose journal cannot be written any more (the disk full, as the kernel tells it)
+says so aloud and in one line, exits non-zero, and leaves nothing half-written.
+
+The session runs in a process whose files may not grow past a limit (RLIMIT_FSIZE): writes
+beyond it fail with EFBIG exactly as they would on a full disk, with no root and no mount.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import fixture_wav
+from tests.virtual_audio import write_mini_home
+from voicecoach.loop import CANNOT_SAVE
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import Status
+
+
+def files_limited_to(size: int) -> Callable[[], None]:
+    def limit() -> None:  # in the child, before it runs voicecoach
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+def run_limited(home: Path, size: int) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VOICECOACH_HOME": str(home)}
+    answers = [str(fixture_wav("patience-1")), str(fixture_wav("patience-2"))]
+    return subprocess.run(
+        [sys.executable, "-m", "voicecoach", "session", "--answers", *answers, "--fast",
+         "--engine", "pocketsphinx"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=files_limited_to(size),  # noqa: PLW1509
+    )  # fmt: skip
+
+
+def whole_lines(path: Path) -> list[dict[str, object]]:
+    """Every line of a write-ahead file parsed: a half-written one fails here."""
+    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line.strip()]
+
+
+def test_a_full_disk_mid_session_is_said_aloud_in_one_line_and_nothing_is_half_written(
+    tmp_path: Path,
+) -> None:
+    home = write_mini_home(tmp_path / "home")
+    done = run_limited(home, 1_500)  # the session begins (~0.5 kB); its first answer does not fit
+    err = done.stderr
+    assert done.returncode == 1, err
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("voicecoach: error:")]
+    assert len(errors) == 1 and "cannot save" in errors[0], err
+    assert f"coach {CANNOT_SAVE}" in err  # said: shown as the voice says it
+    assert "What did you feel?" not in err  # nothing more was asked
+    (running,) = (home / "journal" / "running").glob("*.jsonl")
+    assert len(whole_lines(running)) == 1  # the begin line only, not a part of the answer's
+    with Journal(home / "journal") as journal:  # no limit now: the session is closed
+        (record,) = journal.records()
+        assert not journal.notices
+    assert record.status is Status.INTERRUPTED
+    assert [t.prompt_id for t in record.turns] in ([], ["one"])
+
+
+def test_a_full_disk_after_an_answer_keeps_that_answer(tmp_path: Path) -> None:
+    home = write_mini_home(tmp_path / "home")
+    done = run_limited(home, 3_500)  # room for the first answer (~2.4 kB), not for more
+    assert done.returncode == 1, done.stderr
+    assert f"coach {CANNOT_SAVE}" in done.stderr
+    with Journal(home / "journal") as journal:
+        (record,) = journal.records()
+    first = record.turns[0].answer
+    assert first is not None and "partner" in first.text
+    assert record.status is Status.INTERRUPTED
