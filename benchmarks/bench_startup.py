@@ -91,9 +91,9 @@ def run_once(argv: list[str], home: Path) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def first_word(argv: list[str], scratch: Path) -> tuple[float, float, str]:
-    """Wall seconds from starting ``argv`` to the time it writes in FIRST_PLAY_FILE, the CPU
-    seconds it had used by then, and the first line it printed as the coach's."""
+def first_word(argv: list[str], scratch: Path) -> tuple[float, float]:
+    """Wall seconds from starting ``argv`` to the time it writes in FIRST_PLAY_FILE, and the CPU
+    seconds it had used by then."""
     stamp = scratch / "first-play"
     stamp.unlink(missing_ok=True)
     home = Path(tempfile.mkdtemp(dir=scratch))
@@ -102,9 +102,17 @@ def first_word(argv: list[str], scratch: Path) -> tuple[float, float, str]:
     done = subprocess.run(argv, env=environment, capture_output=True, text=True)
     if not stamp.exists():
         raise SystemExit(f"{argv[:3]} never spoke (exit {done.returncode}): {done.stderr[-400:]}")
-    said = [line[6:] for line in done.stderr.splitlines() if line.startswith("coach ")]
     when, cpu = map(float, stamp.read_text().split())
-    return when - t0, cpu, said[0] if said else ""
+    return when - t0, cpu
+
+
+def first_line(topic: str) -> str:
+    """The line a session of ``topic`` says first (the voice plays it before it is printed)."""
+    sys.path.insert(0, str(ROOT))
+    from voicecoach.coach.script import find_script
+    from voicecoach.wiring import first_lines
+
+    return first_lines(find_script(topic, None))[0]
 
 
 def imported(args: tuple[str, ...], home: Path) -> list[str]:
@@ -152,12 +160,13 @@ def main() -> None:
         session = [py, "-c", FIRST_PLAY, "session", "patience", "--fast", "--engine",
                    "pocketsphinx", "--speaker-file", str(scratch / "coach.wav"),
                    "--answers", *answers]  # fmt: skip
-        line = first_word(session, scratch)[2]  # warm-up; the line the coach says first
+        first_word(session, scratch)  # warm-up
+        line = first_line("patience")
         raw = [py, "-c", RAW, line, str(scratch / "raw.wav")]
         ours, base = [], []
         for _ in range(max(3, args.runs // 2)):
-            base.append(first_word(raw, scratch)[:2])
-            ours.append(first_word(session, scratch)[:2])
+            base.append(first_word(raw, scratch))
+            ours.append(first_word(session, scratch))
         results["first_word_s"] = {
             kind: {
                 "voicecoach session": statistics.median(o[i] for o in ours),
