@@ -83,3 +83,20 @@ def test_a_full_disk_after_an_answer_keeps_that_answer(tmp_path: Path) -> None:
     first = record.turns[0].answer
     assert first is not None and "partner" in first.text
     assert record.status is Status.INTERRUPTED
+
+
+def test_a_full_disk_at_the_start_is_said_aloud_and_leaves_no_session_behind(
+    tmp_path: Path,
+) -> None:
+    home = write_mini_home(tmp_path / "home")
+    done = run_limited(home, 200)  # not even the session's first line (~0.5 kB) fits
+    err = done.stderr
+    assert done.returncode == 1, err
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("voicecoach: error:")]
+    assert len(errors) == 1 and "cannot save" in errors[0], err
+    assert f"coach {CANNOT_SAVE}" in err
+    assert "What happened?" not in err  # no question is asked of a session that cannot save
+    assert not list((home / "journal" / "running").iterdir())  # no empty file, no lock
+    with Journal(home / "journal") as journal:
+        assert journal.records() == [] and not journal.notices

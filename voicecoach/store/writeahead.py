@@ -64,8 +64,8 @@ class RunningFile:
         if record.id != self.session_id:
             raise ValueError(f"record {record.id} written to the file of {self.session_id}")
         line = json.dumps(self._entry(record), ensure_ascii=False).encode("utf-8")
+        created = not self.path.exists()
         try:
-            created = not self.path.exists()
             fd = open_private(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
                 _append(fd, b"\n" + line + b"\n")
@@ -75,6 +75,9 @@ class RunningFile:
                 fsync_dir(self.path.parent)
         except OSError as exc:
             self._written = None  # the next write starts from the whole record again
+            if created:  # the session's first line did not fit: no empty file is left
+                with contextlib.suppress(OSError):
+                    remove_files(self.path)
             raise JournalError(
                 f"cannot write {display_path(self.path)}: {exc.strerror or exc}"
             ) from exc
