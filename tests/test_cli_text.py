@@ -3,6 +3,8 @@ model names are shown as written (Rich markup would take them for styles and dro
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +13,10 @@ import pytest
 
 from tests.conftest import CliResult
 from tests.modelserver import make_model_folder
+from tests.test_journal_cli import A, B, kept
+from tests.virtual_audio import MINI_SCRIPT, write_mini_home
 from voicecoach.coach.script import builtin_dir
+from voicecoach.store.records import Status
 
 Cli = Callable[..., CliResult]
 
@@ -43,3 +48,59 @@ def test_a_model_installed_under_a_folder_with_brackets_is_named_whole(
         f"installed vosk-model-small-xx-0.1 in {home / 'models' / 'vosk-model-small-xx-0.1'}"
     )
     assert "`voicecoach models use vosk-model-small-xx-0.1`" in added.err
+
+
+def test_sessions_check_counts_steps_in_words(cli: Cli, tmp_path: Path) -> None:
+    one = tmp_path / "patience.toml"
+    text = MINI_SCRIPT.split("[[steps]]")
+    one.write_text(
+        text[0] + "[[steps]]" + text[1] + "[closing]" + MINI_SCRIPT.split("[closing]")[1]
+    )
+    result = cli("sessions", "check", one)
+    assert result.code == 0, result.err
+    assert result.out.strip() == f"{one}: ok (1 step)"
+
+
+def test_an_export_is_headed_by_the_practices_own_title(cli: Cli, home: Path) -> None:
+    record = dataclasses.replace(A, topic="self-compassion")
+    kept(home, record).close()
+    assert cli("export", record.id).out.startswith("## Self-compassion\n")
+    write_mini_home(home)  # the user's own patience script: "Patience (short)"
+    kept(home, B).close()
+    assert cli("export", B.id).out.startswith("## Patience (short)\n")
+    assert "## Patience (short)" in cli("export", "--all").out
+    gone = dataclasses.replace(A, id="20261022-080000-eeee", topic="gone-practice")
+    kept(home, gone).close()
+    assert cli("export", gone.id).out.startswith("## Gone practice\n")
+
+
+def test_a_session_that_heard_nothing_is_not_shown_as_completed(cli: Cli, home: Path) -> None:
+    silent = dataclasses.replace(
+        A, turns=tuple(dataclasses.replace(t, answer=None) for t in A.turns)
+    )
+    assert silent.status is Status.COMPLETED
+    kept(home, silent, B).close()
+    rows = {ln.split()[0]: ln for ln in cli("history").out.splitlines() if ln.startswith("2026")}
+    assert rows[A.id].rstrip().endswith("no answers")
+    assert rows[B.id].rstrip().endswith("completed")
+    assert " · no answers" in cli("show", A.id).out.splitlines()[0]
+    assert "· no answers" in cli("export", A.id, "--format", "txt").out.splitlines()[0]
+    assert "· no answers ·" in cli("export", A.id).out.splitlines()[2]
+    assert cli("show", A.id, "--json").json()["status"] == "completed"  # the record is as kept
+
+
+@pytest.mark.slow
+def test_the_demo_shows_the_conversation_once_and_its_json_has_no_id(cli: Cli) -> None:
+    shown = cli("demo", "--engine", "pocketsphinx")
+    assert shown.code == 0, shown.err
+    assert shown.out == ""
+    first_question = "Think of a moment this week"
+    assert shown.err.count(first_question) == 1
+    assert shown.err.count("you   ") == 5
+    last = shown.err.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"That was a demo: 5 answers heard in \d+ min of audio, nothing kept\. Run "
+        r"`voicecoach session` to begin\.",
+        last,
+    ), last
+    assert cli("history", "--json").json() == []

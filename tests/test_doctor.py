@@ -42,7 +42,7 @@ def test_doctor_names_the_missing_sound_devices(cli: Cli, home: Path):
     assert mic.startswith("problem") and "no input sound device found" in mic
     assert speakers.startswith("problem") and "no output sound device found" in speakers
     assert "--answers" in result.out and "--speaker-file" in result.out  # the way round it
-    assert result.err.strip() == "2 problem(s) stop a spoken session: microphone, speakers."
+    assert result.err.strip() == "2 problems stop a spoken session: microphone, speakers."
 
 
 def test_doctor_json_covers_every_area(cli: Cli, home: Path):

@@ -140,6 +140,7 @@ def test_the_demo_runs_without_devices_and_keeps_nothing(
     assert result.code == 0, result.err
     record = result.json()
     assert record["status"] == "completed"
+    assert record["id"] is None  # nothing was kept, so there is no id to look up
     assert all(t["answer"] and t["answer"]["text"] for t in record["turns"])
     assert cli("history", "--json").json() == []
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from voicecoach.cli.app import app, err_console, out_console, paths
-from voicecoach.cli.journal_open import open_journal
+from voicecoach.cli.journal_open import open_journal, practice_titles
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import STDOUT, check_output
 from voicecoach.review.export import chunks, format_for, sealed_export, write_export
@@ -45,7 +45,8 @@ def export(
         if first is None:
             raise JournalError("the journal is empty: nothing to export")
         counted = _Counted(itertools.chain([first], records))
-        pieces = chunks(counted, chosen_format, single=not every)
+        titles = practice_titles() if chosen_format == "md" else {}
+        pieces = chunks(counted, chosen_format, single=not every, titles=titles)
         if output is None:
             for piece in pieces:
                 typer.echo(piece, nl=False)

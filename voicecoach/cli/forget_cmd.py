@@ -10,7 +10,7 @@ import typer
 from voicecoach.cli.app import PLAIN, app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import UsageError
-from voicecoach.review.views import when
+from voicecoach.review.views import counted, when
 from voicecoach.store.summary import SessionSummary
 
 
@@ -50,9 +50,9 @@ def forget(
             shown = [f"  {_describe(summary)}" for summary in chosen[:10]]
             if len(chosen) > 10:
                 shown.append(f"  … and {len(chosen) - 10} more")
-            what = f"{len(chosen)} session{'' if len(chosen) == 1 else 's'}"
+            what = counted(len(chosen), "session")
             if damaged:
-                what += f" and {len(damaged)} damaged cop{'y' if len(damaged) == 1 else 'ies'}"
+                what += f" and {counted(len(damaged), 'damaged copy', 'damaged copies')}"
             refusal = f"forget: add --yes to erase {what} without a terminal"
             if not confirm(f"Erase {what} for good?", refusal, shown):
                 err_console.print("Nothing was erased.")

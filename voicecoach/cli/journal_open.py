@@ -55,6 +55,21 @@ def parse_day(value: str | None, option: str) -> date | None:
         raise UsageError(f"{option}: expected a date like 2026-11-26, got {value!r}") from None
 
 
+def practice_titles() -> dict[str, str]:
+    """Each practice's title by topic (``title`` of its script, the user's over the built-in
+    one), for export headings; a script that cannot be read is left out."""
+    from voicecoach.coach.script import load_script, script_files
+    from voicecoach.errors import VoiceCoachError
+
+    titles: dict[str, str] = {}
+    for topic, path in script_files(paths().sessions).items():
+        try:
+            titles[topic] = load_script(path).title
+        except VoiceCoachError:
+            continue
+    return titles
+
+
 def play_audio(pcm: bytes) -> None:
     """Play 16 kHz mono PCM on the configured speakers; returns when it has been heard."""
     from voicecoach.audio.playback import REPLAY_LATENCY_S, Speakers

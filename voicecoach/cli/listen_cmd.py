@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import PLAIN, app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.app import (
+    PLAIN,
+    PLAIN_DIM,
+    app,
+    err_console,
+    out_console,
+    paths,
+    print_json,
+    settings,
+)
 from voicecoach.cli.progress import EventProgress, TerminalProgress
 from voicecoach.cli.session_cmd import (
     AnswersOpt,
@@ -24,6 +33,7 @@ from voicecoach.cli.session_cmd import (
 )
 from voicecoach.errors import UsageError
 from voicecoach.outputs import check_output
+from voicecoach.review.views import counted
 from voicecoach.speaker import service as unit
 from voicecoach.speaker.build import ListenOptions, build_listen
 from voicecoach.stop import SIGNALS
@@ -112,8 +122,9 @@ def listen(
         print_json(report.to_json())
     else:
         err_console.print(
-            f"[dim]{report.audio_s:.0f} s listened, {len(report.wakes)} wake(s), "
-            f"{len(report.sessions)} session(s)[/]"
+            f"{report.audio_s:.0f} s listened, {counted(len(report.wakes), 'wake')}, "
+            f"{counted(len(report.sessions), 'session')}",
+            **PLAIN_DIM,
         )
 
 

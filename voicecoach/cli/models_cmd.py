@@ -32,6 +32,7 @@ from voicecoach.cli.app import (
 )
 from voicecoach.errors import ModelError, UsageError
 from voicecoach.paths import Paths
+from voicecoach.review.views import counted
 from voicecoach.speech.catalog import DEFAULT_MODEL, catalog_url, fetch_catalog
 from voicecoach.speech.models import (
     InstalledModel,
@@ -381,7 +382,8 @@ def doctor(
                 out_console.print(f"{'':<8} {'':<13} [dim]→ {fix}[/]", highlight=False)
     if stoppers:
         err_console.print(
-            f"{len(stoppers)} problem(s) stop a spoken session: "
+            f"{counted(len(stoppers), 'problem')} {'stops' if len(stoppers) == 1 else 'stop'} "
+            "a spoken session: "
             f"{', '.join(c.area for c in stoppers)}.",
             highlight=False,
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from voicecoach.cli.app import app, print_json, show_table
-from voicecoach.cli.journal_open import JsonOpt, open_journal, play_audio
+from voicecoach.cli.journal_open import JsonOpt, open_journal, play_audio, practice_titles
 
 
 @app.command()
@@ -34,4 +34,4 @@ def review() -> None:
     from voicecoach.review.app import ReviewApp
 
     with open_journal() as journal:
-        ReviewApp(journal, player=play_audio).run()
+        ReviewApp(journal, player=play_audio, titles=practice_titles()).run()

@@ -12,18 +12,20 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, out_console, paths, print_json, settings
+from voicecoach.cli.app import PLAIN_DIM, app, err_console, paths, print_json, settings
 from voicecoach.cli.progress import TerminalProgress
 from voicecoach.coach.script import builtin_dir, find_script
 from voicecoach.config import Settings
 from voicecoach.errors import UsageError
 from voicecoach.outputs import check_output
 from voicecoach.paths import Paths
+from voicecoach.review.views import answered, counted, duration
 from voicecoach.stop import SIGNALS
 from voicecoach.store.crypto import journal_codec
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention, retention_note
+from voicecoach.store.summary import summarize
 from voicecoach.wiring import (
     AudioOptions,
     build_session,
@@ -99,17 +101,6 @@ def run_session(
             return run_session_on(stages, script, journal, stop)
 
 
-def print_transcript(record: SessionRecord) -> None:
-    from rich.markup import escape
-
-    topic = escape(record.topic)
-    out_console.print(f"[bold]{topic}[/] · {record.started_at} · {record.status.value}")
-    for turn in record.turns:
-        out_console.print(f"\n[cyan]coach[/] {escape(turn.prompt)}", highlight=False)
-        answer = escape(turn.answer.text) if turn.answer is not None else "[dim](no answer)[/]"
-        out_console.print(f"[green]you  [/] {answer}", highlight=False)
-
-
 TopicArg = Annotated[
     str | None, typer.Argument(help="Practice: patience, self-compassion, communication, …")
 ]
@@ -180,10 +171,13 @@ def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
             demo=True,
         )
         record = run_session(options, settings(), paths(), journal_dir=Path(scratch))
-    if as_json:
-        print_json(record.to_record())
-    else:
-        print_transcript(record)
-        err_console.print(
-            "[dim]That was a demo: nothing was kept. Run `voicecoach session` to begin.[/]"
-        )
+    if as_json:  # what a session would keep; it has no id, as nothing was kept
+        print_json({**record.to_record(), "id": None})
+        return
+    summary = summarize(record)
+    heard = counted(answered(summary), "answer")
+    err_console.print(  # the conversation itself was shown as it happened
+        f"That was a demo: {heard} heard in {duration(summary.length_s)} of audio, "
+        "nothing kept. Run `voicecoach session` to begin.",
+        **PLAIN_DIM,
+    )

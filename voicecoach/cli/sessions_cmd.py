@@ -24,6 +24,7 @@ from voicecoach.cli.app import (
 )
 from voicecoach.coach.script import builtin_dir, find_script, load_script, script_files
 from voicecoach.errors import SessionScriptError
+from voicecoach.review.views import counted
 
 sessions_app = typer.Typer(
     help="Session scripts: list them, check them, draw one. Your own scripts go in the data "
@@ -95,7 +96,7 @@ def check(
         except SessionScriptError as exc:
             problems.append(str(exc))
             continue
-        out_console.print(f"{path}: ok ({len(script.steps)} steps)", **PLAIN)
+        out_console.print(f"{path}: ok ({counted(len(script.steps), 'step')})", **PLAIN)
     if not problems:
         return
     for problem in problems[:-1]:

@@ -12,7 +12,7 @@ From `WIDE` columns on, the list and the conversation stand side by side.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -92,11 +92,17 @@ class ReviewApp(ListingApp):
     """What each of the app's own actions does, for `?` and the command palette."""
 
     def __init__(
-        self, journal: Journal, player: Player | None = None, export_dir: Path | None = None
+        self,
+        journal: Journal,
+        player: Player | None = None,
+        export_dir: Path | None = None,
+        titles: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.journal = journal
         """The journal shown (and changed by deletes)."""
+        self.titles = dict(titles or {})
+        """The practices' titles by topic, for export headings."""
         self.player = player
         """How answers are played; None when there are no speakers."""
         self.export_dir = export_dir or Path.cwd()
@@ -279,7 +285,7 @@ class ReviewApp(ListingApp):
             self.notify(f"give a name ending in {endings}", severity="error", markup=False)
             return
         try:
-            write_export(path, render([record], fmt, single=True))
+            write_export(path, render([record], fmt, single=True, titles=self.titles))
         except VoiceCoachError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

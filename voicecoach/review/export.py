@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import write_output
-from voicecoach.review.views import duration, long_date, mood, split_coach_lines, when
+from voicecoach.review.views import (
+    answered,
+    duration,
+    long_date,
+    mood,
+    split_coach_lines,
+    status_word,
+    when,
+)
 from voicecoach.store.records import SessionRecord, Turn
 from voicecoach.store.summary import summarize
 
@@ -41,15 +49,17 @@ def _md(text: str) -> str:
 
 def _about(record: SessionRecord) -> str:
     summary = summarize(record)
-    parts = [long_date(record.started_at), duration(summary.length_s), record.status.value]
+    status = status_word(record.status, answered(summary))
+    parts = [long_date(record.started_at), duration(summary.length_s), status]
     if record.mood_before is not None or record.mood_after is not None:
         parts.append(f"mood {mood(record.mood_before, record.mood_after)}")
     return " · ".join(p for p in parts if p != "—")
 
 
-def markdown_page(record: SessionRecord) -> str:
-    """One session as a journal page: the questions as headings, the answers as paragraphs."""
-    title = _md(record.topic.replace("-", " ").capitalize())
+def markdown_page(record: SessionRecord, title: str | None = None) -> str:
+    """One session as a journal page: the questions as headings, the answers as paragraphs.
+    ``title`` is the practice's title (its script's); without it, one made from the topic."""
+    title = _md(title or record.topic.replace("-", " ").capitalize())
     lines = [f"## {title}", "", f"*{_about(record)}*", ""]
     for turn in record.turns:
         lines += [f"### {_md(turn.prompt)}", ""]
@@ -63,9 +73,9 @@ def markdown_page(record: SessionRecord) -> str:
     return "\n".join(lines)
 
 
-def markdown(records: Sequence[SessionRecord]) -> str:
-    """A journal of one or more pages, oldest first."""
-    pages = [markdown_page(r) for r in records]
+def markdown(records: Sequence[SessionRecord], titles: Mapping[str, str] | None = None) -> str:
+    """A journal of one or more pages, oldest first (``titles``: practice titles by topic)."""
+    pages = [markdown_page(r, (titles or {}).get(r.topic)) for r in records]
     if len(records) == 1:
         return pages[0]
     return "# Journal\n\n" + "\n---\n\n".join(pages)
@@ -79,7 +89,8 @@ def _text_turn(turn: Turn) -> list[str]:
 
 def text_page(record: SessionRecord) -> str:
     """One session as a plain transcript."""
-    lines = [f"{record.topic} · {when(record.started_at)} · {record.status.value}", record.id, ""]
+    status = status_word(record.status, answered(summarize(record)))
+    lines = [f"{record.topic} · {when(record.started_at)} · {status}", record.id, ""]
     lines += [f"coach: {line}" for line in record.opening_lines]
     for turn in record.turns:
         lines += ["", *_text_turn(turn)]
@@ -88,9 +99,16 @@ def text_page(record: SessionRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(records: Sequence[SessionRecord], fmt: str, *, single: bool) -> str:
-    """The export in ``fmt``; JSON is one record (``single``) or a list, as `show`/`history`."""
-    return "".join(chunks(records, fmt, single=single))
+def render(
+    records: Sequence[SessionRecord],
+    fmt: str,
+    *,
+    single: bool,
+    titles: Mapping[str, str] | None = None,
+) -> str:
+    """The export in ``fmt``; JSON is one record (``single``) or a list, as `show`/`history`;
+    ``titles``: the practices' titles by topic, for Markdown headings."""
+    return "".join(chunks(records, fmt, single=single, titles=titles))
 
 
 def json_list(docs: Iterable[dict[str, object]]) -> Iterator[str]:
@@ -102,8 +120,16 @@ def json_list(docs: Iterable[dict[str, object]]) -> Iterator[str]:
     yield "[]\n" if first else "\n]\n"
 
 
-def chunks(records: Iterable[SessionRecord], fmt: str, *, single: bool) -> Iterator[str]:
-    """The export in ``fmt``, a piece per record; JSON is one record (``single``) or a list."""
+def chunks(
+    records: Iterable[SessionRecord],
+    fmt: str,
+    *,
+    single: bool,
+    titles: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """The export in ``fmt``, a piece per record; JSON is one record (``single``) or a list;
+    ``titles``: the practices' titles by topic, for Markdown headings."""
+    titles = titles or {}
     if fmt not in FORMATS:
         raise JournalError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "json":
@@ -117,9 +143,10 @@ def chunks(records: Iterable[SessionRecord], fmt: str, *, single: bool) -> Itera
         if fmt == "txt":
             yield ("\n\n" if n else "") + text_page(record)
         elif single:
-            yield markdown_page(record)
+            yield markdown_page(record, titles.get(record.topic))
         else:
-            yield ("# Journal\n\n" if n == 0 else "\n---\n\n") + markdown_page(record)
+            page = markdown_page(record, titles.get(record.topic))
+            yield ("# Journal\n\n" if n == 0 else "\n---\n\n") + page
 
 
 SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json", ".txt": "txt", ".text": "txt"}

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable, Static
 
-from voicecoach.review.views import duration, mood, status_cell, when
+from voicecoach.review.views import counted, duration, mood, status_cell, when
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.summary import SessionSummary
@@ -83,7 +83,7 @@ class ListingApp(App[None]):
     def show_count(self) -> None:
         """The status line: how many sessions (found), or how to begin."""
         n = len(self.sessions)
-        count = f"{n} session{'' if n == 1 else 's'}" if self.complete else f"latest {n} sessions"
+        count = counted(n, "session") if self.complete else f"latest {n} sessions"
         status = f"{count} with “{self.needle}”" if self.needle else count
         if not self.sessions and self.complete and not self.needle:
             status = "No sessions yet. Start one with `voicecoach session`."

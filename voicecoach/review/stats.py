@@ -16,6 +16,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from voicecoach.review.views import counted
 from voicecoach.store.summary import SessionSummary
 
 BAR = "█"
@@ -139,10 +140,6 @@ def _mean(values: Sequence[int | None]) -> float | None:
     return mean(known) if known else None
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _minutes(value: float) -> str:
     return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
 
@@ -153,7 +150,7 @@ def figures(stats: JournalStats) -> Table:
     table.add_row("sessions", str(stats.sessions))
     table.add_row(
         "streak",
-        f"{_plural(stats.streak_days, 'day')} (longest {stats.longest_streak_days})",
+        f"{counted(stats.streak_days, 'day')} (longest {stats.longest_streak_days})",
     )
     table.add_row("minutes spoken", _minutes(stats.minutes_spoken))
     table.add_row("minutes in sessions", _minutes(stats.minutes_in_sessions))

@@ -73,8 +73,33 @@ def mood(before: int | None, after: int | None) -> str:
     return f"{'?' if before is None else before}→{'?' if after is None else after}"
 
 
-def status_text(status: Status) -> Text:
-    return Text(status.value, style=STATUS_STYLE.get(status, ""))
+def counted(n: int, word: str, many: str | None = None) -> str:
+    """``"1 step"``, ``"3 steps"``; ``many`` for a plural that is not ``word`` + s
+    (``counted(2, "copy", "copies")``)."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+NO_ANSWERS = "no answers"
+"""Shown instead of "completed" for a session that ran to its end without one answer."""
+
+
+def status_word(status: Status, answered: int) -> str:
+    """How a session's outcome reads: its status, except ``NO_ANSWERS`` for a session that ran
+    to its end with nothing said (``answered``: answers holding words)."""
+    if status is Status.COMPLETED and answered == 0:
+        return NO_ANSWERS
+    return status.value
+
+
+def answered(summary: SessionSummary) -> int:
+    """How many answers of a session hold words."""
+    return sum(1 for a in summary.answers if a.text.strip())
+
+
+def status_text(summary: SessionSummary) -> Text:
+    word = status_word(summary.status, answered(summary))
+    style = "dim" if word == NO_ANSWERS else STATUS_STYLE.get(summary.status, "")
+    return Text(word, style=style)
 
 
 SAFETY_MARK = "⚠ crisis help given"
@@ -89,7 +114,7 @@ NARROWER = (("length",), ("length", "mood"), ("length", "mood", "time"))
 
 def status_cell(summary: SessionSummary, short: bool = False) -> Text:
     """The status, and the safety mark when the coach gave crisis resources."""
-    text = status_text(summary.status)
+    text = status_text(summary)
     if summary.safety_flag:
         text.append(f" {SAFETY_SHORT if short else SAFETY_MARK}", style="bold yellow")
     return text
