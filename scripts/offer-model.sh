@@ -24,8 +24,15 @@ if [[ $choice == no ]]; then
   echo "No speech model pulled: sessions use PocketSphinx until you run \`voicecoach models pull\`."
   exit 0
 fi
+by_hand="sessions use PocketSphinx for now; to add the model by hand, bring $model.zip here (\`voicecoach models list --available\` says where it comes from) and run: voicecoach models add $model.zip"
+# The catalogue first, quietly: offline, its error and the way round it are one line.
+if ! problem=$("$voicecoach" models list --available --json 2>&1 >/dev/null); then
+  problem=${problem##*voicecoach: error: }
+  echo "Offline? (${problem%%$'\n'*}): $by_hand"
+  exit 0
+fi
 if "$voicecoach" models pull "$model"; then
   exit 0
 fi
-echo "Offline? Sessions use PocketSphinx for now; to add the model by hand, bring $model.zip here (\`voicecoach models list --available\` says where it comes from) and run: voicecoach models add $model.zip"
+echo "The download did not finish: $by_hand"
 exit 0
