@@ -127,5 +127,14 @@ def test_a_signal_mid_answer_keeps_the_words_said_so_far(
     assert code == 128 + sig, err
     if sig is signal.SIGINT:  # a polite stop: a goodbye, the session filed as stopped
         assert record.status is Status.STOPPED
+        env = {**os.environ, "VOICECOACH_HOME": str(home)}
+        shown = subprocess.run(
+            [sys.executable, "-m", "voicecoach", "show", record.id],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=WAIT_S,
+        )
+        assert "cut short" in shown.stdout and first.answer.text in shown.stdout, shown.stdout
     else:  # at once: filed as stopped, or (if the process had to exit) interrupted
         assert record.status in (Status.STOPPED, Status.INTERRUPTED)

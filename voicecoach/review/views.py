@@ -37,6 +37,8 @@ EVENT_NAMES = {
     "skip": "skipped",
     "pause": "paused",
     "resume": "resumed",
+    "cut-short": "cut short (the session was stopped)",
+    "mood-reask": "asked again for a number",
 }
 
 

@@ -44,7 +44,7 @@ class SessionSummary:
     ended_at: str | None
     """ISO 8601 time it ended, or None."""
     status: Status
-    """running, completed, stopped or interrupted."""
+    """running, completed, unanswered, stopped or interrupted."""
     mood_before: int | None
     """Mood 1–10 said at the start, or None."""
     mood_after: int | None

@@ -105,7 +105,8 @@ class SessionWriter:
             self._write(held.file, record)
 
     def finish(self, record: SessionRecord) -> None:
-        """Store the ended record (completed or stopped) in its month file; the lock goes."""
+        """Store the ended record (completed, unanswered or stopped) in its month file; the
+        lock goes."""
         if record.status is Status.RUNNING:
             raise ValueError("finish() needs the session's final status, not running")
         with self._mutex:
