@@ -10,6 +10,7 @@ import pytest
 
 from tests.test_machine import ANSWER, Session, session
 from voicecoach.coach import options as say
+from voicecoach.review.views import NO_ANSWERS, status_word
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord, Status
 from voicecoach.store.writeahead import RunningFile
@@ -81,3 +82,10 @@ def test_one_answer_among_the_noise_makes_the_session_completed(journal: Journal
     (kept,) = journal.records()
     assert kept.status is Status.COMPLETED
     assert [t.answer.text for t in kept.turns if t.answer is not None] == [ANSWER]
+
+
+def test_an_unanswered_session_reads_as_no_answers_like_an_older_empty_completed_one() -> None:
+    assert status_word(Status.UNANSWERED, 0) == NO_ANSWERS
+    assert status_word(Status.COMPLETED, 0) == NO_ANSWERS
+    assert status_word(Status.COMPLETED, 1) == "completed"
+    assert status_word(Status.STOPPED, 0) == "stopped"

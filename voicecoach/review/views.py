@@ -88,8 +88,8 @@ NO_ANSWERS = "no answers"
 def status_word(status: Status, answered: int) -> str:
     """How a session's outcome reads: its status, except ``NO_ANSWERS`` for a session that ran
     to its end with nothing said (``answered``: answers holding words)."""
-    if status is Status.COMPLETED and answered == 0:
-        return NO_ANSWERS
+    if status is Status.UNANSWERED or (status is Status.COMPLETED and answered == 0):
+        return NO_ANSWERS  # filed as unanswered, or by a version that filed it as completed
     return status.value
 
 
