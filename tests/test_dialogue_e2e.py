@@ -28,10 +28,6 @@ def lines_of(turn: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="open regression: part of a scripted answer is filed under the next question",
-)
 def test_each_answer_class_gets_its_reply_and_the_next_session_looks_back(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:

@@ -1,12 +1,12 @@
 """A second, whole-utterance decode of each finished answer, off the reply's path.
 
 Streaming decoding decides when an answer ends and what the coach replies; it is quick but
-its words are a little worse (live feature normalisation, no second search pass), and its
-confidences are not real. Once the answer is over, its audio is decoded again whole in a child
-process of its own (a decoder holds the interpreter's lock for the length of a call, so a
-thread would stall the audio loop for seconds), and the journal takes those words when they are
-ready. If the child fails or is slow, the streaming words stay: nothing waits for it but the
-journal, and then only for a bounded time.
+its words are a little worse (no lattice search), and its confidences are not real. Once the
+answer is over, its audio is decoded again whole in a child process of its own (a decoder holds
+the interpreter's lock for the length of a call, so a thread would stall the audio loop for
+seconds), and the journal takes those words when they are ready. If the child fails or is
+slow, the streaming words stay: nothing waits for it but the journal, and then only for a
+bounded time.
 """
 
 from __future__ import annotations

@@ -3,8 +3,13 @@
 Two decoders of the same model: the streaming one runs the first search pass only, so ending
 an utterance costs the same after 5 s or 2 minutes of speech (the second pass and the lattice
 search after it grew to ~13 s after a 110 s answer); the whole-utterance one (``decode_whole``,
-run by ``speech/redecode.py`` after the answer) normalises features over the whole utterance
-and gives each word its lattice posterior as confidence.
+run by ``speech/redecode.py`` after the answer) adds the lattice search, which gives each word
+its posterior probability as confidence.
+
+Both normalise features live, with the cepstral mean carried from one utterance to the next.
+Normalising over each utterance alone (PocketSphinx's batch mode) misheard short answers: over
+one or two seconds of speech the mean is a poor estimate ("it's all my fault" came out as "it's
+on my phone", "dinner" as "an hour"; figures in ``benchmarks/bench_second_pass.py``).
 """
 
 from __future__ import annotations
@@ -88,12 +93,14 @@ def whole_decoder(model_dir: Path | None = None) -> Any:
 
 
 def decode_whole(decoder: Any, pcm: bytes, offset: float) -> Utterance:
-    """Decode one finished utterance in one piece (whole-utterance feature normalisation).
+    """Decode one finished utterance in one piece, with the lattice search.
 
     ``pcm`` is 16 kHz int16 audio whose first sample is at ``offset`` s of session audio time.
+    Features are normalised live (not over this utterance alone): call it on one decoder for
+    the answers of a session, in order, so the cepstral mean carries over from the last one.
     """
     decoder.start_utt()
-    decoder.process_raw(pcm, False, True)
+    decoder.process_raw(pcm, False, False)
     decoder.end_utt()
     return utterance_from_words(_words(decoder), offset)
 
