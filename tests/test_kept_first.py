@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import fixture_wav
+from tests.test_listen_device_loss import UnpluggedOnSecondQuestion, run_mini
 from tests.test_machine import ANSWER, Session, session
+from voicecoach.audio.devices import RetryPolicy
 from voicecoach.coach import options as say
+from voicecoach.errors import AudioDeviceError
+from voicecoach.frames import AudioChunk, seconds_to_samples
 from voicecoach.review.views import NO_ANSWERS, status_word
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord, Status
@@ -89,3 +94,36 @@ def test_an_unanswered_session_reads_as_no_answers_like_an_older_empty_completed
     assert status_word(Status.COMPLETED, 0) == NO_ANSWERS
     assert status_word(Status.COMPLETED, 1) == "completed"
     assert status_word(Status.STOPPED, 0) == "stopped"
+
+
+class UnpluggedMidAnswer(UnpluggedOnSecondQuestion):
+    """A scripted user whose microphone goes away 3 s into the second answer, for good."""
+
+    def __init__(self, answers: list[Path]) -> None:
+        super().__init__(answers, failures=10_000)
+        self._cut_at: int | None = None
+
+    def frames(self) -> Iterator[AudioChunk]:
+        for chunk in self._inner.frames():
+            if self._cut_at is not None and chunk.start >= self._cut_at:
+                raise AudioDeviceError("the microphone stopped sending audio")
+            yield chunk
+
+    def listening(self, at: int) -> None:
+        self._listens += 1
+        self._inner.listening(at)
+        if self._listens == 2:
+            self._cut_at = at + seconds_to_samples(3.0)
+
+
+@pytest.mark.slow
+def test_words_heard_before_the_microphone_went_are_kept_cut_short(home: Path) -> None:
+    source = UnpluggedMidAnswer([fixture_wav("patience-1"), fixture_wav("patience-2")])
+    record = run_mini(home, source, RetryPolicy(every_s=0.01, give_up_s=0.1))
+    assert record.status is Status.STOPPED
+    first, second = record.turns
+    assert first.answer is not None and "partner" in first.answer.text
+    assert second.answer is not None, second.events
+    said = second.answer.text.split()  # "i felt it in my chest …" (19 words), cut at 3 s
+    assert said[:2] == ["i", "felt"] and len(said) < 15, second.answer.text
+    assert second.events[:2] == ("cut-short", "device-lost")
