@@ -145,9 +145,25 @@ def root(
         from voicecoach.paths import check_profile
 
         check_profile(profile)
+    if ctx.invoked_subcommand not in (None, "profiles"):
+        require_profile()
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
         raise typer.Exit()
+
+
+def require_profile() -> None:
+    """A named profile (--profile or VOICECOACH_PROFILE) must have been made with `profiles add`:
+    a mistyped name would otherwise start an empty journal of its own. JournalError if not."""
+    from voicecoach.errors import JournalError
+
+    current = paths()
+    name = current.profile
+    if name is not None and not (current.profiles / name).is_dir():
+        raise JournalError(
+            f"no profile {name!r}; `voicecoach profiles list` shows them "
+            f"(`voicecoach profiles add {name}` makes it)"
+        )
 
 
 def root_command() -> Any:

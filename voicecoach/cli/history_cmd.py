@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
@@ -13,6 +14,7 @@ from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import UsageError
 from voicecoach.review.export import json_list
 from voicecoach.review.views import sessions_table
+from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.summary import SessionSummary, select
@@ -86,11 +88,17 @@ def history(
         raise UsageError("history: give --all or --limit, not both")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     count = None if every or (as_json and limit is None) else (limit or PAGE)
+    from voicecoach.store.crypto import PASSPHRASE_ENV, JournalLocked, WrongPassphrase
+
     if as_json or search is not None:
         _history(topic, first, last, search, count, as_json, unlock=True)
         return
-    from voicecoach.store.crypto import JournalLocked
-
+    if os.environ.get(PASSPHRASE_ENV) is not None:
+        try:  # the passphrase at hand shows the moods too
+            _history(topic, first, last, search, count, as_json, unlock=True)
+            return
+        except WrongPassphrase:  # not this journal's (another profile's): the listing alone
+            pass
     try:  # the listing alone needs no passphrase while the index is current
         _history(topic, first, last, search, count, as_json, unlock=False)
     except JournalLocked:
@@ -119,11 +127,20 @@ def _history(
             return
         if not chosen:
             empty = not journal.months()
+        locked = not unlock and JournalKey(journal.folder).exists()
     if not chosen:
         hint = "No sessions yet. Start one with `voicecoach session`." if empty else ""
         err_console.print(hint or "No sessions match.")
         return
-    show_table(sessions_table(chosen, width=out_console.width if out_console.is_terminal else None))
+    width = out_console.width if out_console.is_terminal else None
+    show_table(sessions_table(chosen, width=width, locked=locked))
+    if locked:
+        err_console.print(
+            "moods are locked: `voicecoach show ID` or `review` with the passphrase shows them",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )
     if more:
         err_console.print(
             f"the latest {len(chosen)} shown; --all for every session, --limit N for more",

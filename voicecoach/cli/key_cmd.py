@@ -45,13 +45,17 @@ def _existing() -> JournalKey:
 
 @key_app.command("init")
 def init() -> None:
-    """Make the journal's key and encrypt what it holds; asks for a new passphrase."""
+    """Make the journal's key and encrypt what it holds; asks for a new passphrase
+    (VOICECOACH_NEW_PASSPHRASE, else VOICECOACH_PASSPHRASE, in scripts)."""
     from voicecoach.store.migrate import encrypt_journal
 
     key = _key()
     if key.exists():
         raise JournalError(f"{key.journal} already has a key (see `voicecoach key --help`)")
-    passphrase = check_new_passphrase(read_passphrase("New passphrase: ", confirm=True))
+    new = os.environ.get(NEW_PASSPHRASE_ENV)
+    if new is None:
+        new = read_passphrase("New passphrase: ", confirm=True)
+    passphrase = check_new_passphrase(new)
     moved = encrypt_journal(key, passphrase)
     _say(f"The journal is encrypted ({moved} sessions). Without the passphrase it cannot be read:")
     _say("keep a copy of the key offline with `voicecoach key export-recovery FILE`.")

@@ -98,7 +98,15 @@ def answered(summary: SessionSummary) -> int:
     return sum(1 for a in summary.answers if a.text.strip())
 
 
-def status_text(summary: SessionSummary) -> Text:
+LOCKED = "locked"
+"""Shown for what an encrypted journal keeps from a listing read without its passphrase."""
+
+
+def status_text(summary: SessionSummary, locked: bool = False) -> Text:
+    """The status word, styled; ``locked``: the answers could not be read, so a session is
+    never called one with no answers."""
+    if locked:
+        return Text(summary.status.value, style=STATUS_STYLE.get(summary.status, ""))
     word = status_word(summary.status, answered(summary))
     style = "dim" if word == NO_ANSWERS else STATUS_STYLE.get(summary.status, "")
     return Text(word, style=style)
@@ -114,26 +122,29 @@ NARROWER = (("length",), ("length", "mood"), ("length", "mood", "time"))
 """What `sessions_table` leaves out, in turn, until the table fits: never the id."""
 
 
-def status_cell(summary: SessionSummary, short: bool = False) -> Text:
+def status_cell(summary: SessionSummary, short: bool = False, locked: bool = False) -> Text:
     """The status, and the safety mark when the coach gave crisis resources."""
-    text = status_text(summary)
+    text = status_text(summary, locked)
     if summary.safety_flag:
         text.append(f" {SAFETY_SHORT if short else SAFETY_MARK}", style="bold yellow")
     return text
 
 
-def sessions_table(sessions: Sequence[SessionSummary], width: int | None = None) -> Table:
+def sessions_table(
+    sessions: Sequence[SessionSummary], width: int | None = None, locked: bool = False
+) -> Table:
     """One row per session: id, date, topic, length, mood, status. Given a ``width``, the
     length, then the mood, then the time of day are left out until it fits; ids are always
-    whole, so they can be copied."""
+    whole, so they can be copied. ``locked``: listed from an encrypted journal without its
+    passphrase, so the moods read "locked" (not "—", which means none was given)."""
     rows: list[dict[str, str | Text]] = [
         {
             "id": s.id,
             "date": when(s.started_at),
             "topic": s.topic,
             "length": duration(s.length_s),
-            "mood": mood(s.mood_before, s.mood_after),
-            "status": status_cell(s, short=True),
+            "mood": LOCKED if locked else mood(s.mood_before, s.mood_after),
+            "status": status_cell(s, short=True, locked=locked),
         }
         for s in sessions
     ]

@@ -1,0 +1,90 @@
+"""Profiles and keys from the command line: a mistyped profile is refused (never a new empty
+journal), `key init` takes the new passphrase from VOICECOACH_NEW_PASSPHRASE as
+`change-passphrase` does, and an encrypted journal listed without its passphrase says its moods
+are locked instead of showing none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.test_journal_cli import A, B, kept
+from tests.test_journal_crypto import PASS, forget_unlocked
+from voicecoach.store.crypto import JournalKey
+
+Cli = Callable[..., CliResult]
+
+
+def test_a_profile_never_made_is_refused_and_nothing_is_created(
+    cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept(home, A).close()
+    assert cli("profiles", "add", "sam").code == 0
+    for argv in (["--profile", "sma", "history"], ["--profile", "sma", "key", "init"]):
+        refused = cli(*argv)
+        assert refused.code == 1
+        (line,) = refused.err.splitlines()
+        assert line == (
+            "voicecoach: error: no profile 'sma'; `voicecoach profiles list` shows them "
+            "(`voicecoach profiles add sma` makes it)"
+        )
+        assert refused.out == ""
+    monkeypatch.setenv("VOICECOACH_PROFILE", "sma")
+    assert "no profile 'sma'" in cli("show", A.id).err
+    assert not (home / "profiles" / "sma").exists()
+    # The profiles commands still work, to list them or make the one meant.
+    assert "sam" in cli("profiles", "list").out
+    assert cli("profiles", "add", "sma").code == 0
+    assert cli("history").code == 0
+    monkeypatch.delenv("VOICECOACH_PROFILE")
+    assert cli("--profile", "sam", "history").code == 0
+
+
+def test_key_init_takes_the_new_passphrase_from_the_environment(
+    cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept(home, A).close()
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE", raising=False)
+    monkeypatch.setenv("VOICECOACH_NEW_PASSPHRASE", "short")
+    refused = cli("key", "init")
+    assert refused.code == 1 and "at least 8 characters" in refused.err
+    monkeypatch.setenv("VOICECOACH_NEW_PASSPHRASE", PASS)
+    made = cli("key", "init")
+    assert made.code == 0, made.err
+    monkeypatch.delenv("VOICECOACH_NEW_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    key = JournalKey(home / "journal")
+    key.unlock(PASS)  # raises on any other passphrase
+
+
+def test_history_of_an_encrypted_journal_says_its_moods_are_locked(
+    cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept(home, A, B).close()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    listed = cli("history")
+    assert listed.code == 0, listed.err
+    rows = [ln.split() for ln in listed.out.splitlines() if ln.startswith("2026")]
+    assert [r[0] for r in rows] == [A.id, B.id]
+    assert all("locked" in r and "—" not in r and "completed" in r for r in rows), listed.out
+    assert "moods are locked" in listed.err
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    forget_unlocked(monkeypatch)
+    unlocked = cli("history")
+    assert unlocked.code == 0, unlocked.err
+    rows = [ln.split() for ln in unlocked.out.splitlines() if ln.startswith("2026")]
+    assert all("4→?" in r and "locked" not in r for r in rows), unlocked.out
+    assert unlocked.err == ""
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "another profile's passphrase")
+    forget_unlocked(monkeypatch)
+    other = cli("history")  # a passphrase that does not open it: the listing alone
+    assert other.code == 0, other.err
+    assert [ln.split()[0] for ln in other.out.splitlines() if "locked" in ln] == [A.id, B.id]
