@@ -104,6 +104,12 @@ app = typer.Typer(
 )
 
 
+TableJsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+"""``--json`` of the commands that otherwise print a table."""
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")]
+"""``--yes`` of the commands that erase or delete after asking."""
+
 _PROFILE: str | None = None
 """The --profile of the command being run (over VOICECOACH_PROFILE)."""
 _TOLD: set[str] = set()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import PLAIN, app, confirm, err_console, out_console
+from voicecoach.cli.app import PLAIN, YesOpt, app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import UsageError
 from voicecoach.review.views import counted, when
@@ -29,7 +29,7 @@ def forget(
     every: Annotated[
         bool, typer.Option("--all", help="Every session, and damaged copies.")
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Erase sessions for good: their records, backups, index entries and audio."""
     if sum([session_id is not None, before is not None, every]) != 1:

@@ -9,7 +9,7 @@ lists options the usual way: ``-o, --output PATH``, arguments as ``SESSION_ID``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
@@ -162,8 +162,15 @@ def help_option(option: Any) -> Any:
     return option
 
 
-class Command(TyperCommand):
-    """A command whose help reads ``show [OPTIONS] SESSION_ID`` and ``--play N``."""
+if TYPE_CHECKING:
+    _Base = TyperCommand
+else:
+    _Base = object
+
+
+class PlainHelp(_Base):
+    """What `Command` and `Group` share: plain converters, ``-h/--help`` tidied, usage pieces
+    and options listed the usual way (``show [OPTIONS] SESSION_ID``, ``--play N``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,21 +186,18 @@ class Command(TyperCommand):
         format_params(self, ctx, formatter)
 
 
-class Group(TyperGroup):
+class Command(PlainHelp, TyperCommand):
+    """A command whose help reads ``show [OPTIONS] SESSION_ID`` and ``--play N``."""
+
+
+class Group(PlainHelp, TyperGroup):
     """A command group with the same help as `Command`, its commands in the order given."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        tidy_params(self.params)
-
-    def get_help_option(self, ctx: Any) -> Any:
-        return help_option(super().get_help_option(ctx))
-
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        return [*usage_pieces(self, ctx), self.subcommand_metavar]
+        return [*super().collect_usage_pieces(ctx), self.subcommand_metavar]
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
-        format_params(self, ctx, formatter)
+        super().format_options(ctx, formatter)
         self.format_commands(ctx, formatter)
 
 

@@ -21,6 +21,8 @@ from rich.table import Table
 from voicecoach.cli.app import (
     PLAIN,
     PLAIN_DIM,
+    TableJsonOpt,
+    YesOpt,
     app,
     confirm,
     err_console,
@@ -52,15 +54,25 @@ models_app = typer.Typer(
 )
 app.add_typer(models_app, name="models")
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
 
 def models_dirs(home: Paths) -> list[Path]:
     return search_dirs(home)
 
 
-def _mb(count: int | None) -> str:
-    return "" if count is None else f"{count / 1e6:.0f} MB"
+def megabytes(count: object) -> str:
+    """``"41 MB"`` for a byte count; "" for anything else (a size not known)."""
+    return f"{count / 1e6:.0f} MB" if isinstance(count, int) else ""
+
+
+def confirm_removal(kind: str, name: str, path: Path, yes: bool) -> None:
+    """Before an installed model or voice (``kind``: "models", "voices") is deleted: unless
+    ``yes``, ask on the terminal, naming its folder and size. UsageError off a terminal (naming
+    --yes); typer.Exit(1) when the answer is no."""
+    if yes:
+        return
+    question = f"Delete {path} ({megabytes(folder_size(path))})?"
+    if not confirm(question, f"{kind} remove {name}: add --yes to remove it without a terminal"):
+        raise typer.Exit(1)
 
 
 def _active(home: Paths, found: list[InstalledModel]) -> tuple[str, str]:
@@ -113,7 +125,7 @@ def _print_installed(rows: list[dict[str, object]], how: str) -> None:
             ("✓ " + how) if row["active"] else "",
             escape(str(row["name"])),
             escape(str(row["language"])),
-            _mb(int(str(row["size"]))),
+            megabytes(row["size"]),
             str(row["origin"]),
             escape(str(row["path"])),
         )
@@ -143,7 +155,7 @@ def list_models(
     show_all: Annotated[
         bool, typer.Option("--all", help="With --available: obsolete and non-speech ones too.")
     ] = False,
-    as_json: JsonOpt = False,
+    as_json: TableJsonOpt = False,
 ) -> None:
     """Installed models (which one is active); with --available, the catalogue too."""
     home = paths()
@@ -301,7 +313,7 @@ def use(
 @models_app.command()
 def remove(
     name: Annotated[str, typer.Argument(help="An installed model.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Delete an installed model."""
 
@@ -311,11 +323,7 @@ def remove(
     model = _require(name, home)
     if model.origin == "package":
         remove_model(model)  # raises, saying how to uninstall the package
-    question = f"Delete {model.path} ({_mb(folder_size(model.path))})?"
-    if not yes and not confirm(
-        question, f"models remove {name}: add --yes to remove it without a terminal"
-    ):
-        raise typer.Exit(1)
+    confirm_removal("models", name, model.path, yes)
     remove_model(model)
     if active_model_name(home.state_file) == model.name:
         set_active_model(home.state_file, "")
@@ -327,7 +335,7 @@ def verify(
     name: Annotated[
         str | None, typer.Argument(help="An installed model (default: the one sessions use).")
     ] = None,
-    as_json: JsonOpt = False,
+    as_json: TableJsonOpt = False,
 ) -> None:
     """Load a model with Vosk, run one second of audio through it, report time and memory."""
     from voicecoach.speech.verify import verify_model
@@ -356,7 +364,7 @@ def verify(
 
 @app.command()
 def doctor(
-    as_json: JsonOpt = False,
+    as_json: TableJsonOpt = False,
     config: Annotated[Path | None, typer.Option(help="Check this config.toml.")] = None,
 ) -> None:
     """What works on this machine, and what to do about what doesn't.

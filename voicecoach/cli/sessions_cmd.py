@@ -13,6 +13,7 @@ from rich.table import Table
 
 from voicecoach.cli.app import (
     PLAIN,
+    TableJsonOpt,
     app,
     err_console,
     one_line,
@@ -65,7 +66,7 @@ def listed(topic: str, path: Path) -> Listed:
 
 @sessions_app.command("list")
 def list_sessions(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: TableJsonOpt = False,
 ) -> None:
     """The practices you can start with `voicecoach session TOPIC`."""
     rows = [listed(t, p) for t, p in sorted(script_files(paths().sessions).items())]

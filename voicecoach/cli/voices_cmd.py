@@ -13,15 +13,16 @@ from rich.table import Table
 from voicecoach.cli.app import (
     PLAIN,
     PLAIN_DIM,
+    TableJsonOpt,
+    YesOpt,
     app,
-    confirm,
     err_console,
     out_console,
     paths,
     print_json,
     settings,
 )
-from voicecoach.cli.models_cmd import RichDownloadProgress
+from voicecoach.cli.models_cmd import RichDownloadProgress, confirm_removal
 from voicecoach.errors import VoiceError
 from voicecoach.speech.artifacts import Installed
 from voicecoach.speech.models import folder_size
@@ -42,8 +43,6 @@ voices_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(voices_app, name="voices")
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def _espeak_rows(language: str, active: tuple[str, str]) -> list[dict[str, object]]:
@@ -100,16 +99,12 @@ def _catalogue_rows(installed: set[str]) -> list[dict[str, object]]:
     ]
 
 
-def _mb(count: object) -> str:
-    return f"{count / 1e6:.0f} MB" if isinstance(count, int) else ""
-
-
 @voices_app.command("list")
 def list_voices(
     available: Annotated[
         bool, typer.Option("--available", help="Also the Piper voices you can pull (internet).")
     ] = False,
-    as_json: JsonOpt = False,
+    as_json: TableJsonOpt = False,
 ) -> None:
     """Installed voices of every engine (espeak-ng's for coach.language), the active one marked."""
     home, coach = paths(), settings().coach
@@ -253,7 +248,7 @@ def use(
 @voices_app.command()
 def remove(
     name: Annotated[str, typer.Argument(help="An installed Piper voice.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Delete an installed Piper voice (espeak-ng's voices come with the system)."""
     from voicecoach.config_edit import set_keys
@@ -265,11 +260,7 @@ def remove(
         raise VoiceError(f"no installed Piper voice named {name!r}; see `voicecoach voices list`")
     if voice.origin == "package":
         remove_installed(voice, VOICES)  # raises, saying how to uninstall the package
-    question = f"Delete {voice.path} ({_mb(folder_size(voice.path))})?"
-    if not yes and not confirm(
-        question, f"voices remove {name}: add --yes to remove it without a terminal"
-    ):
-        raise typer.Exit(1)
+    confirm_removal("voices", name, voice.path, yes)
     remove_installed(voice, VOICES)
     if settings().coach.voice == name:
         set_keys(home.config_file, "coach", {"voice_engine": "auto", "voice": ""})
