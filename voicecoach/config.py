@@ -176,6 +176,7 @@ class CommandSettings:
     help: tuple[str, ...] = ()
     slower: tuple[str, ...] = ()
     faster: tuple[str, ...] = ()
+    forget: tuple[str, ...] = ()
 
 
 DEFAULT_CRISIS_RESOURCES = (

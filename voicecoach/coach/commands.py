@@ -9,11 +9,11 @@ together.
   lower agreement (``short_agreement``), and between that and ``unsure_floor`` the command is
   *unsure*: the coach asks before acting ("Did you want to skip this one?").
 - Anything longer than a command, or heard only by one of the two, is an answer.
-- A command that ends or skips something (``CONFIRM_UNLESS_SAID``) heard only through the phrase
-  recogniser (the open transcript is not itself the phrase) is always unsure: a false "stop"
-  ends the session ("I'm so stupid" heard as "and says stupid", sounding like "stop it"),
-  while asking first costs one short question. (Not with ``min_agreement`` 0, where the open
-  transcript is too weak to say any phrase.)
+- A command that ends, skips or erases something (``CONFIRM_UNLESS_SAID``) heard only through
+  the phrase recogniser (the open transcript is not itself the phrase) is always unsure: a
+  false "stop" ends the session ("I'm so stupid" heard as "and says stupid", sounding like
+  "stop it"), while asking first costs one short question. (Not with ``min_agreement`` 0,
+  where the open transcript is too weak to say any phrase.)
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ UNSURE_FLOOR = 0.2
 """For one or two words heard: below ``SHORT_AGREEMENT`` but at least this, ask first."""
 SHORT_UTTERANCE = 2
 """Words in an utterance short enough to weigh the phrase recogniser more."""
-CONFIRM_UNLESS_SAID = frozenset({Command.STOP, Command.SKIP})
+CONFIRM_UNLESS_SAID = frozenset({Command.STOP, Command.SKIP, Command.FORGET})
 """Commands that lose something when acted on by mistake: asked about first unless the open
 transcript says the phrase itself."""
 

@@ -28,6 +28,8 @@ class Command(StrEnum):
     HELP = "help"
     SLOWER = "slower"
     FASTER = "faster"
+    FORGET = "forget"
+    """Erase the last answer (its words and its audio) at once."""
 
 
 ENGLISH: dict[Command, tuple[str, ...]] = {
@@ -62,6 +64,11 @@ ENGLISH: dict[Command, tuple[str, ...]] = {
         "faster", "speak faster", "please speak faster", "talk faster", "speed up",
         "you're too slow", "too slow",
     ),
+    Command.FORGET: (
+        "forget that", "forget my last answer", "don't keep that", "forget my answer",
+        "forget the last answer", "forget what i said", "delete that", "erase that",
+        "don't save that", "please forget that",
+    ),
 }  # fmt: skip
 """The built-in English phrasings of every command."""
 
@@ -74,6 +81,7 @@ KOREAN: dict[Command, tuple[str, ...]] = {
     Command.HELP: ("도움말",),
     Command.SLOWER: ("천천히",),
     Command.FASTER: ("빠르게", "빨리"),
+    Command.FORGET: ("지워", "삭제"),
 }
 """Korean phrasings (words the small Korean Vosk model knows)."""
 

@@ -78,6 +78,7 @@ class SessionMachine(Understanding):
     confirm: Callable[..., bool]
     reask: Callable[..., bool]
     finish: Callable[..., bool]
+    forget: Callable[..., bool]
     stop: Callable[..., bool]
     trigger: Callable[..., bool]
 
@@ -291,6 +292,12 @@ class SessionMachine(Understanding):
     def skip_it(self, **_: Any) -> None:
         self.recorder.event("skip")
         self._ack = say.SKIPPED
+
+    def forget_last(self, **_: Any) -> None:
+        """Erase the last answer now (its words, its audio), say so, then ask again."""
+        self._held = None
+        forgotten = self.recorder.forget_last()
+        self._say(say.FORGOTTEN if forgotten is not None else say.NOTHING_TO_FORGET)
 
     def help_me(self, **_: Any) -> None:
         paused = self.state is State.PAUSED

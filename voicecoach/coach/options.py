@@ -43,6 +43,8 @@ MISHEARD = "I may have misheard; are you safe right now?"
 SAFE_TO_GO_ON = "Thank you for telling me. We'll go on gently. You can say stop at any time."
 GOODBYE = "Goodbye."
 """Said when the session is ended from outside (Ctrl-C): at most a second."""
+FORGOTTEN = "All right, I've let that go. It isn't kept anywhere."
+NOTHING_TO_FORGET = "There's no answer to let go of yet."
 STILL_PAUSED = "We're still paused. Say continue when you're ready."
 CONFIRM: dict[Command, str] = {
     Command.SKIP: "Did you want to skip this one?",
@@ -53,6 +55,7 @@ CONFIRM: dict[Command, str] = {
     Command.HELP: "Did you want to hear what you can say?",
     Command.SLOWER: "Did you want me to speak more slowly?",
     Command.FASTER: "Did you want me to speak faster?",
+    Command.FORGET: "Did you want me to forget your last answer?",
 }
 """Asked when a short utterance may be a command but is not sure to be one."""
 

@@ -20,6 +20,9 @@ from voicecoach.store.records import JournalWriter, SessionRecord, Status, Turn
 
 log = logging.getLogger(__name__)
 
+MOOD_FIELDS = {"mood-before": "mood_before", "mood-after": "mood_after"}
+"""The record field a mood question's answer sets, by the question's id."""
+
 REDECODE_WAIT_S = 10.0
 """Longest wait at the end of a session for whole-utterance decodes still running."""
 
@@ -126,6 +129,34 @@ class Recorder:
         self._replace_turn(answer=said, events=(*turn.events, "cut-short"))
         self._joining = len(self.record.turns) - 1  # asked again (a device back): joins it
         self._save()
+
+    def forget_last(self) -> int | None:
+        """Take the last answer out of the record and store the record so that nothing kept
+        holds it (earlier saves, its audio); the question number (from 1) it answered, or None
+        when no question has an answer.
+
+        The answer's words go, and so do the coach's lines of that turn other than the question
+        (a reply may say the person's own words back), any second decode still running for it,
+        and the mood it gave; the turn is noted "forgotten". SaveError when the disk refuses.
+        """
+        self._improve()
+        turns = self.record.turns
+        index = next((i for i in reversed(range(len(turns))) if turns[i].answer is not None), None)
+        if index is None:
+            return None
+        turn = turns[index]
+        asked = tuple(line for line in turn.coach_lines if turn.prompt and turn.prompt in line)
+        kept = replace(turn, answer=None, coach_lines=asked, events=(*turn.events, "forgotten"))
+        self.record = replace(self.record, turns=(*turns[:index], kept, *turns[index + 1 :]))
+        field = MOOD_FIELDS.get(turn.prompt_id)
+        if field is not None:
+            self.record = replace(self.record, **{field: None})  # type: ignore[arg-type]
+        self._pending = [p for p in self._pending if p[0] != index]
+        if self._joining == index:
+            self._joining = None
+        self._journal.forget(self.record, index + 1)
+        self._saved = self.record
+        return index + 1
 
     def keep(self) -> None:
         """Write the record now if it changed since it was last written (an event, a line)."""

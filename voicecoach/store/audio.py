@@ -16,8 +16,8 @@ from collections import deque
 from pathlib import Path
 
 from voicecoach.audio.wavfile import read_wav
-from voicecoach.errors import JournalError
-from voicecoach.files import private_folder, write_private
+from voicecoach.errors import JournalError, SaveError
+from voicecoach.files import private_folder, remove_files, write_private
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH, AudioChunk, seconds_to_samples
 from voicecoach.speech.events import Utterance
 from voicecoach.store.records import JournalWriter, SessionRecord
@@ -140,6 +140,17 @@ class _KeepingJournal:
     def save(self, record: SessionRecord) -> None:
         self._journal.save(record)
         self._keep_new_answer(record)
+
+    def forget(self, record: SessionRecord, turn: int) -> None:
+        """The answer is taken out of the record first, then its audio is removed."""
+        self._journal.forget(record, turn)
+        path = answer_file(self._audio.journal, record.id, turn)
+        try:
+            remove_files(path)
+        except OSError as exc:
+            raise SaveError(
+                f"cannot remove the audio of answer {turn}: {exc.strerror or exc}"
+            ) from exc
 
     def finish(self, record: SessionRecord) -> None:
         self._journal.finish(record)

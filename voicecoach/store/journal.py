@@ -85,6 +85,11 @@ class Journal:
         """Store the record as it is now; durable when this returns (SaveError if not)."""
         self._writer.save(record)
 
+    def forget(self, record: SessionRecord, turn: int) -> None:
+        """Store the record after the answer to question ``turn`` (from 1) was taken out of it,
+        leaving no earlier save that holds it: durable when this returns (SaveError if not)."""
+        self._writer.forget(record)
+
     def finish(self, record: SessionRecord) -> None:
         """Store the ended record in its month file; the session lock goes (SaveError)."""
         self._writer.finish(record)

@@ -164,6 +164,11 @@ class JournalWriter(Protocol):
         """An answer was added: make the record durable before the coach goes on."""
         ...
 
+    def forget(self, record: SessionRecord, turn: int) -> None:
+        """The answer to question ``turn`` (from 1) was taken out of the record: store it so
+        that nothing kept (earlier saves, the answer's audio) still holds that answer."""
+        ...
+
     def finish(self, record: SessionRecord) -> None:
         """The session ended (its status says how): the last durable write."""
         ...

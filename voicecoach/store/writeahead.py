@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import JournalError
-from voicecoach.files import fsync_dir, open_private, remove_files
+from voicecoach.files import fsync_dir, open_private, remove_files, write_private
 from voicecoach.store.codec import PLAIN, Codec, codec_named
 from voicecoach.store.locks import display_path
 from voicecoach.store.records import SessionRecord
@@ -82,6 +82,25 @@ class RunningFile:
                 f"cannot write {display_path(self.path)}: {exc.strerror or exc}"
             ) from exc
         self._written, self._count = record, self._count + 1
+        self._record, self._sig = record, stat_signature(self.path)
+
+    def rewrite(self, record: SessionRecord) -> None:
+        """Replace the whole file with one line holding ``record`` (atomically, durably), so
+        that no earlier line keeps what ``record`` no longer holds (an answer forgotten).
+
+        Raises JournalError naming the file when the disk refuses; the old file then stays.
+        """
+        if record.id != self.session_id:
+            raise ValueError(f"record {record.id} written to the file of {self.session_id}")
+        self._written, self._count = None, 0
+        line = json.dumps(self._entry(record), ensure_ascii=False).encode("utf-8")
+        try:
+            write_private(self.path, line + b"\n")
+        except OSError as exc:
+            raise JournalError(
+                f"cannot write {display_path(self.path)}: {exc.strerror or exc}"
+            ) from exc
+        self._written, self._count = record, 1
         self._record, self._sig = record, stat_signature(self.path)
 
     def read(self) -> SessionRecord | None:

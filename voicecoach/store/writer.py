@@ -104,6 +104,23 @@ class SessionWriter:
                 raise ValueError(f"session {record.id}: started_at must not change")
             self._write(held.file, record)
 
+    def forget(self, record: SessionRecord) -> None:
+        """Store ``record``, which lost something an earlier save held (an answer forgotten),
+        so that no file keeps it: a session begun here has its write-ahead file rewritten
+        whole; any other record replaces its month file entry. SaveError when the disk
+        refuses."""
+        with self._mutex:
+            held = self._held.get(record.id)
+            if held is None:
+                self.save(record)
+                return
+            if month_of(record) != held.month:
+                raise ValueError(f"session {record.id}: started_at must not change")
+            try:
+                held.file.rewrite(record)
+            except JournalError as exc:
+                raise SaveError(f"cannot save the session: {exc}") from exc
+
     def finish(self, record: SessionRecord) -> None:
         """Store the ended record (completed, unanswered or stopped) in its month file; the
         lock goes."""

@@ -1,0 +1,163 @@
+""" "Forget my last answer": the answer's words leave the record, every earlier save of it (the
+write-ahead file is rewritten whole), the month file, the index and the kept audio, at once.
+
+The machine-level tests drive the real session machine (``tests.test_machine.Session``) on a
+real journal; the slow one runs a spoken session through the command line (PocketSphinx) with
+answer audio kept, and reads every byte under the data folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult, fixture_wav
+from tests.test_machine import session
+from voicecoach.coach import options as say
+from voicecoach.coach.intents import Command, PhraseBook
+from voicecoach.speech.grammar import Recheck
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import Status
+
+FIRST = "last night my partner came home late and i felt my patience run out"
+SECOND = "i felt it in my chest and in my hands"
+ERASED = ("partner", "patience run out")
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    journal = Journal(tmp_path / "journal")
+    yield journal
+    journal.close()
+
+
+def every_byte(folder: Path) -> bytes:
+    """Every file under ``folder``, one after the other."""
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def running_bytes(journal: Journal) -> bytes:
+    return every_byte(journal.folder / "running")
+
+
+def test_the_phrases_are_commands_and_a_sentence_about_forgetting_is_not() -> None:
+    book = PhraseBook.build("en")
+    for phrase in ("forget my last answer", "don't keep that", "okay forget that please"):
+        assert book.match(phrase) is Command.FORGET, phrase
+    assert book.match("i want to forget my last answer to him") is None
+    assert PhraseBook.build("ko").match("지워") is Command.FORGET
+
+
+def test_forgetting_leaves_no_trace_in_the_running_file_or_the_kept_session(
+    journal: Journal,
+) -> None:
+    s = session(journal)
+    s.hear("seven")
+    s.hear(FIRST)
+    assert b"partner" in running_bytes(journal)  # saved at once, as every answer is
+    s.hear("forget my last answer")
+    assert s.io.said[-2:] == [say.FORGOTTEN, s.turn("body")["prompt"]]  # then asked again
+    assert s.machine.state.value == "listening"
+    for word in ERASED:
+        assert word.encode() not in running_bytes(journal), word
+    moment = s.turn("moment")
+    assert moment["answer"] is None and moment["events"] == ["forgotten"]
+    assert moment["coach_lines"] == [moment["prompt"]]  # the reply went with the answer
+    assert s.record.mood_before == 7  # only the last answer goes
+    s.hear(SECOND)
+    s.hear("stop")
+    kept = journal.get(s.record.id)
+    assert kept.status is Status.STOPPED
+    assert [t.answer.text for t in kept.turns if t.answer is not None] == ["seven", SECOND]
+    everything = every_byte(journal.folder)
+    assert b"chest" in everything
+    for word in ERASED:
+        assert word.encode() not in everything, word
+    assert not journal.hits("partner") and journal.hits("chest")
+
+
+def test_forgetting_a_mood_forgets_the_number_too(journal: Journal) -> None:
+    s = session(journal)
+    s.hear("three")
+    assert s.record.mood_before == 3
+    s.hear("don't keep that")
+    assert s.record.mood_before is None
+    assert s.io.said[-1] == s.turn("moment")["prompt"]
+    assert s.turn("mood-before")["answer"] is None
+
+
+def test_with_nothing_said_yet_there_is_nothing_to_forget(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear("forget that")
+    assert say.NOTHING_TO_FORGET in s.io.said
+    assert s.io.listening and s.turn("moment")["events"] == ["command:forget"]
+
+
+def test_heard_only_by_the_grammar_it_is_asked_about_first(journal: Journal) -> None:
+    s = session(journal)
+    s.hear("seven")
+    s.hear(FIRST)
+    misheard = Recheck("forget my last answer", 0.69)
+    s.hear("i get my last and sarah", misheard)
+    assert s.io.said[-1] == say.CONFIRM[Command.FORGET]
+    assert b"partner" in running_bytes(journal)  # nothing erased on a guess
+    s.hear("yes")
+    assert s.io.said[-2] == say.FORGOTTEN
+    assert b"partner" not in running_bytes(journal)
+    s.hear(SECOND)
+    s.hear("i get my last and sarah", misheard)
+    s.hear("no")  # not a command: what was said is the next question's answer
+    assert s.turn("body")["answer"]["text"] == SECOND
+    assert s.turn("underneath")["answer"]["text"] == "i get my last and sarah"
+    assert b"chest" in running_bytes(journal)
+
+
+@pytest.mark.slow
+def test_a_spoken_session_forgets_the_answer_its_audio_and_its_index_words(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    home.mkdir()
+    (home / "config.toml").write_text("[journal]\nsave_audio = true\n[listen]\nno_answer_s = 3.0\n")
+    # mood, the first question's answer, then at the second question "forget my last answer"
+    # (PocketSphinx's open transcript is not the phrase: the coach asks, and "yes"), and the
+    # second question's answer.
+    names = ("mood-1", "patience-1", "cmd-forget-my-last-answer", "reply-yes", "patience-2")
+    result = cli(
+        "session",
+        "patience",
+        "--answers",
+        *(fixture_wav(n) for n in names),
+        "--fast",
+        "--engine",
+        "pocketsphinx",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    assert say.FORGOTTEN in result.err
+    heard = re.findall(r"^you +(.+)$", result.err, flags=re.MULTILINE)
+    # what the person saw of their own answers as they spoke
+    assert len(heard) == 5 and heard[3] == "yes", heard
+    record = result.json()
+    answers = [t["answer"]["text"] for t in record["turns"] if t["answer"] is not None]
+    assert len(answers) == 2 and answers[0] == heard[0] == "seven"  # (the 2nd decoded again)
+    assert [t["events"] for t in record["turns"][1:3]] == [
+        ["forgotten"],
+        ["confirm:forget", "command:forget"],
+    ]
+    # words of the forgotten answer that are in no other answer and no line of the coach
+    lines = [line for t in record["turns"] for line in t["coach_lines"]]
+    others = set(" ".join([*answers, heard[4], *lines]).lower().split())
+    erased = {w for w in heard[1].split() if len(w) >= 5 and w not in others}
+    assert len(erased) >= 4, heard[1]
+    data = every_byte(home)
+    for word in erased:
+        assert word.encode() not in data, word
+    assert answers[1].encode() in data  # the other answers are still there
+    audio = home / "journal" / "audio" / record["id"]
+    assert sorted(p.name for p in audio.iterdir()) == ["1.wav", "3.wav"]  # the 2nd went
+    with Journal(home / "journal") as kept:
+        assert all(not kept.hits(word) for word in erased)
+        assert kept.hits("chest")
