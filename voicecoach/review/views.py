@@ -105,9 +105,7 @@ LOCKED = "locked"
 def status_text(summary: SessionSummary, locked: bool = False) -> Text:
     """The status word, styled; ``locked``: the answers could not be read, so a session is
     never called one with no answers."""
-    if locked:
-        return Text(summary.status.value, style=STATUS_STYLE.get(summary.status, ""))
-    word = status_word(summary.status, answered(summary))
+    word = status_word(summary.status, 1 if locked else answered(summary))
     style = "dim" if word == NO_ANSWERS else STATUS_STYLE.get(summary.status, "")
     return Text(word, style=style)
 
