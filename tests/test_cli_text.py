@@ -3,6 +3,7 @@ model names are shown as written (Rich markup would take them for styles and dro
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 import shutil
@@ -104,3 +105,28 @@ def test_the_demo_shows_the_conversation_once_and_its_json_has_no_id(cli: Cli) -
         last,
     ), last
     assert cli("history", "--json").json() == []
+
+
+def test_no_message_of_the_command_line_puts_a_value_through_rich_markup() -> None:
+    """The kind behind the lost `[piper]`: a message that holds a value (a name, a path, a
+    number) is printed with markup off, or the value is escaped; a message of fixed words may
+    keep its markup."""
+    offenders = []
+    for path in sorted((Path(__file__).parent.parent / "voicecoach" / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "print"
+                and node.args
+                and isinstance(node.args[0], ast.JoinedStr)
+            ):
+                continue
+            if any(k.arg in ("markup", None) for k in node.keywords):  # markup=… or **PLAIN
+                continue
+            for part in node.args[0].values:
+                value = getattr(part, "value", None)
+                escaped = isinstance(value, ast.Call) and ast.unparse(value.func) == "escape"
+                if isinstance(part, ast.FormattedValue) and not escaped:
+                    offenders.append(f"{path.name}:{node.lineno}: {ast.unparse(part.value)}")
+    assert offenders == []

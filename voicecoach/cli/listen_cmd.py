@@ -179,4 +179,4 @@ def service_status(as_json: StatusJsonOpt = False) -> None:
     else:
         note = "" if state.current else " (differs from what `service install` would write)"
         out_console.print(f"installed: {path}{note}", **PLAIN)
-    out_console.print(f"active: {state.active}\nenabled: {state.enabled}", highlight=False)
+    out_console.print(f"active: {state.active}\nenabled: {state.enabled}", **PLAIN)

@@ -17,6 +17,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from voicecoach.cli.app import (
     PLAIN,
@@ -116,7 +117,8 @@ def _print_installed(rows: list[dict[str, object]], how: str) -> None:
         err_console.print(
             "No Vosk model installed: sessions use PocketSphinx, which hears much worse. "
             f"Get one with `voicecoach models pull` (default {DEFAULT_MODEL}), or offline "
-            "with `voicecoach models add FILE.zip`."
+            "with `voicecoach models add FILE.zip`.",
+            **PLAIN,
         )
         return
     table = Table("", "name", "language", "size", "from", "path", title="Installed models")
@@ -358,7 +360,7 @@ def verify(
         f"ok: {report.name} loaded in {report.load_s:.1f} s, "
         f"+{report.rss_growth / 1e6:.0f} MB memory; its first {report.audio_s:.1f} s of audio "
         f"decoded in {report.decode_s:.2f} s (a new recognizer's warm-up included)",
-        highlight=False,
+        **PLAIN,
     )
 
 
@@ -383,16 +385,21 @@ def doctor(
     else:
         style = {Severity.OK: "green", Severity.WARN: "yellow", Severity.PROBLEM: "bold red"}
         for check in checks:
-            mark = f"[{style[check.status]}]{check.status.value:<7}[/]"
-            detail, fix = escape(check.detail), escape(check.fix)
-            out_console.print(f"{mark} [bold]{check.area:<13}[/] {detail}", highlight=False)
+            line = Text.assemble(
+                (f"{check.status.value:<7}", style[check.status]),
+                " ",
+                (f"{check.area:<13}", "bold"),
+                f" {check.detail}",
+            )
+            out_console.print(line, highlight=False)
             if check.fix:
-                out_console.print(f"{'':<8} {'':<13} [dim]→ {fix}[/]", highlight=False)
+                out_console.print(Text(f"{'':<8} {'':<13} → {check.fix}", style="dim"))
     if stoppers:
         err_console.print(
             f"{counted(len(stoppers), 'problem')} {'stops' if len(stoppers) == 1 else 'stop'} "
             "a spoken session: "
             f"{', '.join(c.area for c in stoppers)}.",
+            markup=False,
             highlight=False,
         )
         raise typer.Exit(1)

@@ -57,13 +57,15 @@ class EventProgress:
         self._console = console
 
     def coach(self, text: str) -> None:
-        self._console.print(f"coach speaks ({len(text.split())} words)", highlight=False)
+        self._console.print(
+            f"coach speaks ({len(text.split())} words)", markup=False, highlight=False
+        )
 
     def heard(self, event: ListenEvent) -> None:
         if isinstance(event, Final):
             said = event.utterance
             seconds = max(0.0, said.end - said.start)
-            self._console.print(f"answer heard ({seconds:.1f} s)", highlight=False)
+            self._console.print(f"answer heard ({seconds:.1f} s)", markup=False, highlight=False)
         elif isinstance(event, NoAnswer):
             self._console.print("no answer", highlight=False)
 

@@ -150,7 +150,7 @@ def session(
     if as_json:
         print_json(record.to_record())
     else:
-        err_console.print(f"[dim]saved as {record.id} — `voicecoach show {record.id}`[/]")
+        err_console.print(f"saved as {record.id} — `voicecoach show {record.id}`", **PLAIN_DIM)
 
 
 def sample_answers() -> tuple[Path, ...]:

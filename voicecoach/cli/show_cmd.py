@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, out_console, print_json, show_table
+from voicecoach.cli.app import PLAIN_DIM, app, err_console, out_console, print_json, show_table
 from voicecoach.cli.journal_open import IdArg, JsonOpt, open_journal, play_audio
 from voicecoach.errors import AudioDeviceError, JournalError, UsageError
 from voicecoach.review.views import conversation, hits_table
@@ -30,7 +30,7 @@ def show(
         if play not in answered:
             raise JournalError(f"session {record.id} has no answer {play}; {_answers(answered)}")
         pcm = load_answer(journal.folder, record.id, play)
-        err_console.print(f"[dim]playing answer {play} of {record.id}[/]", highlight=False)
+        err_console.print(f"playing answer {play} of {record.id}", **PLAIN_DIM)
         try:
             play_audio(pcm)
         except AudioDeviceError as exc:
