@@ -31,6 +31,14 @@ def display_path(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
+def open_error(path: Path, exc: OSError, doing: str, link_fix: str) -> JournalError:
+    """The one line for a journal file that could not be opened: a symbolic link (never
+    followed) with ``link_fix``, else what failed (``doing``: "open", "read") and why."""
+    if exc.errno == errno.ELOOP:
+        return JournalError(f"{display_path(path)} is a symbolic link; {link_fix}")
+    return JournalError(f"cannot {doing} {display_path(path)}: {exc.strerror}")
+
+
 class WriteLock:
     """An exclusive flock on ``journal/.write.lock``; re-entrant within one object and thread-safe.
 
@@ -81,12 +89,8 @@ class WriteLock:
         try:
             fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise JournalError(
-                    f"{display_path(self.path)} is a symbolic link; remove it (voicecoach "
-                    "makes it again)"
-                ) from exc
-            raise JournalError(f"cannot open {display_path(self.path)}: {exc.strerror}") from exc
+            fix = "remove it (voicecoach makes it again)"
+            raise open_error(self.path, exc, "open", fix) from exc
         deadline = time.monotonic() + self.timeout
         while True:
             try:

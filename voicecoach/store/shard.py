@@ -21,7 +21,7 @@ from typing import Any
 from voicecoach.errors import JournalError
 from voicecoach.files import fsync_dir, open_private, temp_name, write_private
 from voicecoach.store.codec import PLAIN, Codec
-from voicecoach.store.locks import display_path
+from voicecoach.store.locks import display_path, open_error
 from voicecoach.store.monthfile import MonthRead, encode_month, find_doc, parse_month
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.stored import UNREADABLE, decode, encode
@@ -51,12 +51,11 @@ def read_private(path: Path) -> tuple[bytes, Signature] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise JournalError(
-                f"{display_path(path)} is a symbolic link; voicecoach reads and writes only "
-                "its own files there: move the file it points to in its place"
-            ) from exc
-        raise JournalError(f"cannot read {display_path(path)}: {exc.strerror}") from exc
+        fix = (
+            "voicecoach reads and writes only its own files there: move the file it points "
+            "to in its place"
+        )
+        raise open_error(path, exc, "read", fix) from exc
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         raw = f.read()
