@@ -38,6 +38,16 @@ to be decoded and saved (``StopSignals.keeping``)."""
 STOPPED_LINE = b"voicecoach: stopped\n"
 
 
+def exit_code(signum: int) -> int:
+    """The exit code of a run ended by signal ``signum``: 128 + its number (130 for Ctrl-C,
+    143 for SIGTERM), whether it ended at once or after a session ended well."""
+    return 128 + signum
+
+
+INTERRUPTED = exit_code(signal.SIGINT)
+"""The exit code after Ctrl-C, whichever command was running."""
+
+
 class StopSignals:
     """The process's SIGINT / SIGTERM handling (one per process: signals are process-wide).
 
@@ -173,7 +183,7 @@ def _exit_now(signum: int) -> None:
     """One line on stderr, then the process ends (no clean-up that could block)."""
     with contextlib.suppress(OSError):
         os.write(2, STOPPED_LINE)
-    os._exit(128 + signum)
+    os._exit(exit_code(signum))
 
 
 SIGNALS = StopSignals()

@@ -10,6 +10,7 @@ import typer
 
 from voicecoach.cli.app import app, err_console, one_line, root_command
 from voicecoach.errors import AudioDeviceError, UsageError, VoiceCoachError
+from voicecoach.stop import INTERRUPTED
 
 MULTI_VALUE_OPTIONS = {"--answers"}
 """Options that take several values in a row (`--answers a.wav b.wav c.wav`)."""
@@ -46,8 +47,6 @@ FAILED = 1
 """Exit code when a command could not do its job (a VoiceCoachError)."""
 USAGE = 2
 """Exit code when the command line itself is wrong (the parser's errors and UsageError)."""
-INTERRUPTED = 130
-"""Exit code after Ctrl-C (128 + SIGINT), whichever command was running and wherever."""
 
 
 def error_line(message: str) -> None:
@@ -72,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     when the command could not do its job, ``INTERRUPTED`` (130) after Ctrl-C."""
     from typer._click.exceptions import ClickException
 
-    from voicecoach.stop import SIGNALS
+    from voicecoach.stop import SIGNALS, exit_code
 
     SIGNALS.received = None
     logging.basicConfig(level=logging.WARNING, format="voicecoach: %(levelname)s: %(message)s")
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
         error_line(str(exc))
         sys.exit(FAILED)
     if SIGNALS.received is not None:  # a session ended well after Ctrl-C (or SIGTERM)
-        sys.exit(128 + SIGNALS.received)
+        sys.exit(exit_code(SIGNALS.received))
     if code == INTERRUPTED:  # Typer turns Ctrl-C into this exit code, silently
         error_line("stopped")
     sys.exit(code if isinstance(code, int) else 0)
