@@ -29,6 +29,7 @@ from transitions import MachineError
 from voicecoach.audio.devices import RetryPolicy, reopen_with_retries
 from voicecoach.audio.voice import Voice
 from voicecoach.coach import options as say
+from voicecoach.coach.dialogue import HEARING
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.understanding import words_or_nothing
 from voicecoach.errors import AudioDeviceError, SaveError
@@ -233,10 +234,12 @@ class SessionLoop:
         return machine.record
 
     def _cut_short(self, machine: SessionMachine) -> None:
-        """Keep the words of an answer being spoken when the session is stopped, then show them."""
+        """Keep the words of an answer being spoken when the session is stopped, then show them
+        (an answer or a reply to "did you want to …?"; not what is said while paused, nor a
+        reply to the safety check, which are never kept as answers)."""
         with SIGNALS.keeping():  # an urgent stop waits for these words to be saved
             said = self.hearing.listener.cut_short()
-            if said is not None:
+            if said is not None and machine.state in HEARING:  # not talk while paused
                 machine.recorder.cut_short(said.utterance)
                 self._unshown = said
             self._show_heard()
