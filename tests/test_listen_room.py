@@ -142,6 +142,34 @@ def test_the_thinking_pause_reads_the_words_decoded_up_to_it(
     assert word_error_rate(both, finals[0][1].utterance.text) < 0.25
 
 
+@pytest.mark.parametrize(
+    ("first", "held"),
+    [
+        ("i waited for him all evening and he did not call and", True),  # streamed: "tell hands"
+        ("we went to the park with them", False),
+        ("he will call them", False),
+    ],
+)
+def test_the_last_word_before_a_pause_is_checked_by_the_second_decoder(
+    sphinx: SphinxRecognizer, first: str, held: bool
+) -> None:
+    from tests import room
+
+    speech = at(room.synthetic(first, "slt", timed=False).pcm * 32768.0, PERSON_DBFS)
+    audio = bytes(SAMPLE_RATE) + to_pcm(speech) + bytes(8 * SAMPLE_RATE * 2)
+    listener = Listener(sphinx, timing(thinking_pause=5.0), unfinished=seems_unfinished)
+    assert sphinx.second_pass is not None
+    assert sphinx.second_pass.warm().result(timeout=120)  # a session starts it at its question
+    finals = listen(listener, audio)
+    assert len(finals) == 1
+    speech_end = 0.5 + len(speech) / SAMPLE_RATE
+    waited = finals[0][0] - speech_end
+    if held:  # the thinking pause: someone who stopped on "and" is given time to go on
+        assert 4.5 <= waited <= 5.5, waited
+    else:  # an ordinary end is not made to wait
+        assert waited <= END_SILENCE_S + 0.5, waited
+
+
 def test_each_answer_is_decoded_again_whole_with_real_confidences(
     sphinx: SphinxRecognizer,
 ) -> None:

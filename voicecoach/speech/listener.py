@@ -9,7 +9,11 @@ decoded again whole off the reply's path (``Final.better``). Optionally:
 
 - a pause after a word that announces more ("and", "because", "um") may run to the longer
   ``thinking_pause`` before the answer is taken as finished; the words are those decoded up to
-  the pause, asked of the engine when the pause begins;
+  the pause, asked of the engine when the pause begins. When the engine's second decoder is
+  there, the last seconds before the pause are also decoded with a lattice as the pause begins,
+  and a word announcing more at the end of any of the best few hypotheses counts too (the
+  streaming words are biased against such a last word: "… did not call and" is heard as
+  "… did not tell hands");
 - at the cap, a person still speaking is let finish the sentence (up to ``cap_grace`` more);
 - a short utterance is decoded a second time by a phrase checker (a grammar of the voice
   commands), and its Final carries that second opinion.
@@ -17,16 +21,20 @@ decoded again whole off the reply's path (``Final.better``). Optionally:
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from voicecoach.frames import AudioChunk, samples_to_seconds, seconds_to_samples
-from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial, Utterance
+from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
 from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
+from voicecoach.speech.nearwords import Heard, filtered, near_words
 from voicecoach.speech.recognizer import Recognizer
-from voicecoach.speech.vad import NEAR_MARGIN_DB, Activity, VoiceActivity
+from voicecoach.speech.vad import Activity, VoiceActivity
+
+log = logging.getLogger(__name__)
 
 ONSET_FRAMES = 2
 """Consecutive voiced 100 ms frames that start an answer (shorter sounds are clicks)."""
@@ -41,45 +49,17 @@ a longer pause waits to see."""
 SENTENCE_GAP_FRAMES = 3
 """Silent frames that count as the end of a sentence when an answer runs past its cap."""
 
-WORD_SLACK_S = 0.1
-"""Word times and frame times may disagree by this much when words are matched to frames."""
+TAIL_FRAMES = 30
+"""Decoded frames (3 s, up to the pause) whose last word the second decoder checks."""
 
+TAIL_ALTERNATIVES = 5
+"""Hypotheses of the tail whose last words are checked for one announcing more."""
 
-@dataclass(frozen=True, slots=True)
-class Heard:
-    """What the detector said about one decoded frame, kept to sort the words out later."""
-
-    start: float
-    """Audio time of the frame's first sample, seconds."""
-    end: float
-    """Audio time just after its last sample, seconds."""
-    level: float
-    """Its level, dBFS."""
-    speechlike: bool
-    """Silero heard speech in it (near or far)."""
-
-
-def near_words(utterance: Utterance, heard: list[Heard], near_level: float | None) -> Utterance:
-    """The utterance without words heard only in frames far below the person's level.
-
-    A word is kept when some frame it overlaps was speech within ``NEAR_MARGIN_DB`` of
-    ``near_level`` (dBFS); with no level known, or no frames, everything is kept.
-    """
-    if near_level is None or not heard or utterance.is_empty:
-        return utterance
-    floor = near_level - NEAR_MARGIN_DB
-    near = [h for h in heard if h.speechlike and h.level >= floor]
-    kept = tuple(
-        w
-        for w in utterance.words
-        if any(h.start < w.end + WORD_SLACK_S and h.end > w.start - WORD_SLACK_S for h in near)
-    )
-    if len(kept) == len(utterance.words):
-        return utterance
-    if not kept:
-        return Utterance(text="", words=(), start=utterance.start, end=utterance.start)
-    text = " ".join(w.word for w in kept)
-    return replace(utterance, text=text, words=kept, start=kept[0].start, end=kept[-1].end)
+TAIL_WAIT_S = 10.0
+"""Longest wait (wall time) for the tail check once the end-of-answer silence is reached: only
+a stuck or starved child takes that long. The check is asked for as the pause begins (and not
+while the second decoder is still busy with an earlier answer), so a live answer seldom waits
+at all. Without it, the streaming words decide."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +136,12 @@ class Listener:
         """The newest running transcript of the current utterance."""
         self._at_pause: str | None = None
         """What the engine had decoded when the current pause began (None: no pause yet)."""
+        self._tail: Future[tuple[str, ...]] | None = None
+        """The second decoder's last words of the speech before the current pause."""
+        self._tail_asked = False
+        """The current pause has been looked at for a tail check."""
+        self._tail_unfinished = False
+        """One of those last words announces more."""
         self._audio: list[bytes] = []
         """Decoded audio of the current utterance."""
         self._audio_samples = 0
@@ -186,6 +172,8 @@ class Listener:
         """
         self.recognizer.reset()
         self.vad.reset()
+        if self.second_pass is not None and self._tail_checks():
+            self.second_pass.warm()  # loaded while the question is still being asked
         self._active = True
         self._turn_start = at
         self._no_answer = self.timing.no_answer if no_answer is None else no_answer
@@ -198,6 +186,8 @@ class Listener:
         self._held.clear()
         self._running = ""
         self._at_pause = None
+        self._tail = None
+        self._tail_asked = self._tail_unfinished = False
         self._audio = []
         self._audio_samples = 0
         self._heard = []
@@ -231,6 +221,8 @@ class Listener:
             self._voiced_run += 1
             self._last_voiced = chunk.end
             self._at_pause = None
+            self._tail = None
+            self._tail_asked = self._tail_unfinished = False
         else:
             self._voiced_run = 0
         self._held.append((chunk, activity))
@@ -249,10 +241,14 @@ class Listener:
             self._running = partial or self._running
         if self._capped(chunk):
             return self._final(capped=True)
+        if not self._tail_asked and silence >= HANGOVER_FRAMES * chunk.samples:
+            self._tail_asked = True
+            self._tail = self._check_tail()
         if silence >= self.timing.end_silence:
             if self._at_pause is None:
                 # Every frame up to here is decoded, the last word included: read the words.
                 self._at_pause = self.recognizer.hypothesis()
+                self._tail_unfinished = self._tail_announces_more()
             if silence >= self._end_silence():
                 return self._final(capped=False)
         return Partial(partial) if partial else None
@@ -278,7 +274,37 @@ class Listener:
         if longer <= self.timing.end_silence or self.unfinished is None:
             return self.timing.end_silence
         said = self._at_pause if self._at_pause is not None else self._running
-        return longer if self.unfinished(said) else self.timing.end_silence
+        unfinished = self._tail_unfinished or self.unfinished(said)
+        return longer if unfinished else self.timing.end_silence
+
+    def _check_tail(self) -> Future[tuple[str, ...]] | None:
+        """As a pause begins: the second decoder's look at the last words, when it can change
+        the decision (a thinking pause is set, and the streaming words do not announce more)."""
+        if (
+            self.second_pass is None
+            or self.second_pass.busy  # behind a long answer's decode it would come too late
+            or not self._tail_checks()
+            or self.unfinished is None
+            or self.unfinished(self.recognizer.hypothesis())
+        ):
+            return None
+        return self.second_pass.last_words(b"".join(self._audio[-TAIL_FRAMES:]), TAIL_ALTERNATIVES)
+
+    def _tail_checks(self) -> bool:
+        """Whether pauses are checked at all: a thinking pause is set, and a rule for it."""
+        return self.unfinished is not None and self.timing.thinking_pause > self.timing.end_silence
+
+    def _tail_announces_more(self) -> bool:
+        """Whether a last word of the tail check announces more (False if there is none, it
+        failed, or it took longer than ``TAIL_WAIT_S``)."""
+        if self._tail is None or self.unfinished is None:
+            return False
+        try:
+            words = self._tail.result(timeout=TAIL_WAIT_S)
+        except Exception as exc:  # slow or failed: the streaming words decide
+            log.debug("no tail check for this pause (%s)", type(exc).__name__)
+            return False
+        return any(self.unfinished(word) for word in words)
 
     def _decode_held(self) -> str | None:
         """Give every held frame to the recognizer; the newest running transcript, if any."""
@@ -314,7 +340,7 @@ class Listener:
         audio = b"".join(self._audio)
         better = None
         if self.second_pass is not None:
-            better = _filtered(self.second_pass.submit(audio, offset), heard, near)
+            better = filtered(self.second_pass.submit(audio, offset), heard, near)
         if self.checker is not None and not capped and self._short_enough():
             recheck = self.checker.check(audio, utterance.text)
             return RecheckedFinal(
@@ -331,19 +357,3 @@ class Listener:
         self._active = False
         self._held.clear()
         return NoAnswer(waited=samples_to_seconds(now - self._turn_start))
-
-
-def _filtered(
-    decoded: Future[Utterance], heard: list[Heard], near_level: float | None
-) -> Future[Utterance]:
-    """A future of the decoded utterance without its background words (see ``near_words``)."""
-    out: Future[Utterance] = Future()
-
-    def done(source: Future[Utterance]) -> None:
-        try:
-            out.set_result(near_words(source.result(), heard, near_level))
-        except BaseException as exc:  # the child's failure, handed on to whoever waits
-            out.set_exception(exc)
-
-    decoded.add_done_callback(done)
-    return out

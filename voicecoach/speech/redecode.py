@@ -17,12 +17,16 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from voicecoach.speech.events import Utterance
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _decoder: object | None = None
 """The child's PocketSphinx decoder (each child process loads its own once)."""
@@ -57,6 +61,18 @@ def _decode(pcm: bytes, offset: float) -> Utterance:
     return decode_whole(_decoder, pcm, offset)
 
 
+def _last_words(pcm: bytes, alternatives: int) -> tuple[str, ...]:
+    from voicecoach.speech.sphinx_engine import last_words
+
+    if _decoder is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("the whole-utterance decoder is not loaded")
+    return last_words(_decoder, pcm, alternatives)
+
+
+def _ready() -> bool:
+    return _decoder is not None
+
+
 class Redecoder:
     """Decodes finished utterances whole with PocketSphinx, one at a time, in a child process.
 
@@ -66,6 +82,8 @@ class Redecoder:
     def __init__(self, model_dir: Path | None = None) -> None:
         self._model_dir = str(model_dir) if model_dir is not None else None
         self._pool: ProcessPoolExecutor | None = None
+        self._decodes: list[Future[Utterance]] = []
+        """Whole-utterance decodes submitted and not yet known to be done."""
 
     def submit(self, pcm: bytes, offset: float) -> Future[Utterance]:
         """Decode 16 kHz int16 ``pcm`` whose first sample is at ``offset`` s of audio time.
@@ -73,6 +91,32 @@ class Redecoder:
         The future's result is the utterance with session times and per-word posteriors; it
         raises whatever the child raised (or BrokenProcessPool if the child died).
         """
+        future = self._submit(_decode, pcm, offset)
+        self._decodes = [f for f in self._decodes if not f.done()] + [future]
+        return future
+
+    @property
+    def busy(self) -> bool:
+        """A whole-utterance decode is still running or waiting: work given now waits for it."""
+        self._decodes = [f for f in self._decodes if not f.done()]
+        return bool(self._decodes)
+
+    def warm(self) -> Future[bool]:
+        """Start the child and load its model now (it takes a second or two), so the first
+        answer's checks do not wait for it; the future is True once it is loaded (at once when
+        the child was started before)."""
+        if self._pool is None:
+            return self._submit(_ready)
+        started: Future[bool] = Future()
+        started.set_result(True)
+        return started
+
+    def last_words(self, pcm: bytes, alternatives: int) -> Future[tuple[str, ...]]:
+        """The last word of each of the ``alternatives`` best hypotheses of ``pcm``, best first
+        (see ``sphinx_engine.last_words``); decoded after the utterances submitted before."""
+        return self._submit(_last_words, pcm, alternatives)
+
+    def _submit(self, work: Callable[..., T], *args: object) -> Future[T]:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
@@ -81,9 +125,9 @@ class Redecoder:
                 initargs=(self._model_dir,),
             )
         try:
-            return self._pool.submit(_decode, pcm, offset)
+            return self._pool.submit(work, *args)
         except RuntimeError as exc:  # the pool broke earlier: say so through the future
-            failed: Future[Utterance] = Future()
+            failed: Future[T] = Future()
             failed.set_exception(exc)
             return failed
 

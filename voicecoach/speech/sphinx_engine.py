@@ -14,6 +14,7 @@ on my phone", "dinner" as "an hour"; figures in ``benchmarks/bench_second_pass.p
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -103,6 +104,25 @@ def decode_whole(decoder: Any, pcm: bytes, offset: float) -> Utterance:
     decoder.process_raw(pcm, False, False)
     decoder.end_utt()
     return utterance_from_words(_words(decoder), offset)
+
+
+def last_words(decoder: Any, pcm: bytes, alternatives: int) -> tuple[str, ...]:
+    """The last word of each of the ``alternatives`` best hypotheses of ``pcm`` (16 kHz int16),
+    best first ("" for an empty one), from the lattice of ``decoder`` (a ``whole_decoder``).
+
+    The best hypothesis alone is biased against a last word that rarely ends a sentence: the
+    language model scores the end of the utterance after it, so "… did not call and" comes out
+    as "… did not command"; the runners-up still hold "and".
+    """
+    decoder.start_utt()
+    decoder.process_raw(pcm, False, False)
+    decoder.end_utt()
+    out = []
+    for hyp in itertools.islice(decoder.nbest(), alternatives):
+        words = [w for w in hyp.hypstr.split() if w not in _FILLERS and not w.startswith("++")]
+        last = words[-1] if words else ""
+        out.append(last[: last.index("(")] if last.endswith(")") and "(" in last else last)
+    return tuple(out)
 
 
 class SphinxRecognizer:

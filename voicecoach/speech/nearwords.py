@@ -1,0 +1,66 @@
+"""Words of the person, not of the room: an utterance's words kept only where the voice
+activity detector heard near speech (the person's level), not background (a TV, far voices)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+
+from voicecoach.speech.events import Utterance
+from voicecoach.speech.vad import NEAR_MARGIN_DB
+
+WORD_SLACK_S = 0.1
+"""Word times and frame times may disagree by this much when words are matched to frames."""
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What the detector said about one decoded frame, kept to sort the words out later."""
+
+    start: float
+    """Audio time of the frame's first sample, seconds."""
+    end: float
+    """Audio time just after its last sample, seconds."""
+    level: float
+    """Its level, dBFS."""
+    speechlike: bool
+    """Silero heard speech in it (near or far)."""
+
+
+def near_words(utterance: Utterance, heard: list[Heard], near_level: float | None) -> Utterance:
+    """The utterance without words heard only in frames far below the person's level.
+
+    A word is kept when some frame it overlaps was speech within ``NEAR_MARGIN_DB`` of
+    ``near_level`` (dBFS); with no level known, or no frames, everything is kept.
+    """
+    if near_level is None or not heard or utterance.is_empty:
+        return utterance
+    floor = near_level - NEAR_MARGIN_DB
+    near = [h for h in heard if h.speechlike and h.level >= floor]
+    kept = tuple(
+        w
+        for w in utterance.words
+        if any(h.start < w.end + WORD_SLACK_S and h.end > w.start - WORD_SLACK_S for h in near)
+    )
+    if len(kept) == len(utterance.words):
+        return utterance
+    if not kept:
+        return Utterance(text="", words=(), start=utterance.start, end=utterance.start)
+    text = " ".join(w.word for w in kept)
+    return replace(utterance, text=text, words=kept, start=kept[0].start, end=kept[-1].end)
+
+
+def filtered(
+    decoded: Future[Utterance], heard: list[Heard], near_level: float | None
+) -> Future[Utterance]:
+    """A future of the decoded utterance without its background words (see ``near_words``)."""
+    out: Future[Utterance] = Future()
+
+    def done(source: Future[Utterance]) -> None:
+        try:
+            out.set_result(near_words(source.result(), heard, near_level))
+        except BaseException as exc:  # the child's failure, handed on to whoever waits
+            out.set_exception(exc)
+
+    decoded.add_done_callback(done)
+    return out
