@@ -161,3 +161,77 @@ def test_a_spoken_session_forgets_the_answer_its_audio_and_its_index_words(
     with Journal(home / "journal") as kept:
         assert all(not kept.hits(word) for word in erased)
         assert kept.hits("chest")
+
+
+def test_a_private_session_keeps_only_the_moods_and_the_date(journal: Journal) -> None:
+    s = session(journal)
+    s.hear("seven")
+    s.hear("private session")
+    assert s.io.said[-2:] == [say.PRIVATE, s.turn("moment")["prompt"]]
+    s.hear(FIRST)
+    s.hear(SECOND)
+    assert b"seven" not in running_bytes(journal) and b"partner" not in running_bytes(journal)
+    s.hear("stop")
+    kept = journal.get(s.record.id)
+    assert kept.status is Status.STOPPED and kept.mood_before == 7
+    assert kept.turns == () and kept.opening_lines == () and kept.closing_lines == ()
+    assert kept.started_at and kept.ended_at
+    everything = every_byte(journal.folder)
+    for word in ("seven", "partner", "chest", "impatient"):  # answers, and the questions too
+        assert word.encode() not in everything, word
+
+
+def test_a_private_session_is_chosen_at_the_start(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear(FIRST)
+    s.hear("make this private")
+    assert s.io.said[-2] == say.PRIVATE_TOO_LATE
+    assert b"partner" in running_bytes(journal)  # nothing changed
+    s.hear("i get my last and sarah", Recheck("private session", 0.6))
+    assert s.io.said[-1] == say.CONFIRM[Command.PRIVATE]  # asked about first
+
+
+def test_private_said_at_the_mood_question_then_the_mood_is_asked_again(journal: Journal) -> None:
+    s = session(journal)
+    s.hear("keep this private")
+    assert s.io.said[-2:] == [say.PRIVATE, s.turn("mood-before")["prompt"]]
+    s.hear("four")
+    s.hear(FIRST)
+    s.hear("stop")
+    kept = journal.get(s.record.id)
+    assert kept.mood_before == 4 and kept.turns == ()
+    assert b"partner" not in every_byte(journal.folder)
+
+
+@pytest.mark.slow
+def test_a_spoken_private_session_keeps_the_mood_and_the_date_only(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    home.mkdir()
+    (home / "config.toml").write_text("[journal]\nsave_audio = true\n[listen]\nno_answer_s = 3.0\n")
+    names = ("mood-1", "cmd-private-session", "patience-1", "patience-2")
+    result = cli(
+        "session",
+        "patience",
+        "--answers",
+        *(fixture_wav(n) for n in names),
+        "--fast",
+        "--engine",
+        "pocketsphinx",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    assert result.err.count(say.PRIVATE) == 1
+    heard = re.findall(r"^you +(.+)$", result.err, flags=re.MULTILINE)
+    assert len(heard) == 4 and heard[0] == "seven", heard
+    record = result.json()
+    assert record["turns"] == [] and record["mood_before"] == 7 and record["started_at"]
+    assert record["status"] == "completed"
+    said = {w for line in heard[2:] for w in line.split() if len(w) >= 5}
+    assert len(said) >= 8, heard
+    data = every_byte(home)
+    for word in said | {"seven"}:
+        assert word.encode() not in data, word
+    assert not (home / "journal" / "audio" / record["id"]).exists() or not any(
+        (home / "journal" / "audio" / record["id"]).iterdir()
+    )

@@ -177,6 +177,7 @@ class CommandSettings:
     slower: tuple[str, ...] = ()
     faster: tuple[str, ...] = ()
     forget: tuple[str, ...] = ()
+    private: tuple[str, ...] = ()
 
 
 DEFAULT_CRISIS_RESOURCES = (

@@ -33,7 +33,7 @@ UNSURE_FLOOR = 0.2
 """For one or two words heard: below ``SHORT_AGREEMENT`` but at least this, ask first."""
 SHORT_UTTERANCE = 2
 """Words in an utterance short enough to weigh the phrase recogniser more."""
-CONFIRM_UNLESS_SAID = frozenset({Command.STOP, Command.SKIP, Command.FORGET})
+CONFIRM_UNLESS_SAID = frozenset({Command.STOP, Command.SKIP, Command.FORGET, Command.PRIVATE})
 """Commands that lose something when acted on by mistake: asked about first unless the open
 transcript says the phrase itself."""
 

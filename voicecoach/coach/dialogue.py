@@ -112,6 +112,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "help", "source": State.CONFIRMING, "dest": State.LISTENING, "before": "help_me"},
     {"trigger": "rate", "source": HEARING, "dest": State.ASKING, "before": "change_rate"},
     {"trigger": "forget", "source": HEARING, "dest": State.ASKING, "before": "forget_last"},
+    {"trigger": "private", "source": HEARING, "dest": State.ASKING, "before": "go_private"},
     {"trigger": "ready", "source": HEARING, "dest": State.LISTENING, "before": "still_listening"},
     {"trigger": "ignored", "source": State.PAUSED, "dest": "="},
     {"trigger": "pause", "source": TALKING, "dest": State.PAUSED, "before": "note_pause"},
@@ -149,6 +150,7 @@ COMMAND_TRIGGERS: dict[Command, tuple[str, dict[str, Any]]] = {
     Command.SLOWER: ("rate", {"faster": False}),
     Command.FASTER: ("rate", {"faster": True}),
     Command.FORGET: ("forget", {}),
+    Command.PRIVATE: ("private", {}),
 }
 """Each command heard while listening for an answer, as a trigger and its arguments."""
 

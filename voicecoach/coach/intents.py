@@ -30,6 +30,8 @@ class Command(StrEnum):
     FASTER = "faster"
     FORGET = "forget"
     """Erase the last answer (its words and its audio) at once."""
+    PRIVATE = "private"
+    """Said at the start: keep nothing of this session but the moods and the date."""
 
 
 ENGLISH: dict[Command, tuple[str, ...]] = {
@@ -69,6 +71,10 @@ ENGLISH: dict[Command, tuple[str, ...]] = {
         "forget the last answer", "forget what i said", "delete that", "erase that",
         "don't save that", "please forget that",
     ),
+    Command.PRIVATE: (
+        "private session", "this is a private session", "keep this private",
+        "make this private", "make it private", "keep this session private",
+    ),
 }  # fmt: skip
 """The built-in English phrasings of every command."""
 
@@ -82,6 +88,7 @@ KOREAN: dict[Command, tuple[str, ...]] = {
     Command.SLOWER: ("천천히",),
     Command.FASTER: ("빠르게", "빨리"),
     Command.FORGET: ("지워", "삭제"),
+    Command.PRIVATE: ("비공개", "비밀"),
 }
 """Korean phrasings (words the small Korean Vosk model knows)."""
 

@@ -28,7 +28,7 @@ from voicecoach.coach.dialogue import (
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done, mark_first_run_done
 from voicecoach.coach.options import CoachOptions, help_line
 from voicecoach.coach.plan import Item, Kind, Plan
-from voicecoach.coach.recorder import Recorder
+from voicecoach.coach.recorder import MOOD_FIELDS, Recorder
 from voicecoach.coach.script import Check, SessionScript
 from voicecoach.coach.understanding import Understanding
 from voicecoach.speech.events import Final
@@ -79,6 +79,7 @@ class SessionMachine(Understanding):
     reask: Callable[..., bool]
     finish: Callable[..., bool]
     forget: Callable[..., bool]
+    private: Callable[..., bool]
     stop: Callable[..., bool]
     trigger: Callable[..., bool]
 
@@ -298,6 +299,20 @@ class SessionMachine(Understanding):
         self._held = None
         forgotten = self.recorder.forget_last()
         self._say(say.FORGOTTEN if forgotten is not None else say.NOTHING_TO_FORGET)
+
+    def go_private(self, **_: Any) -> None:
+        """At the start (nothing but a mood answered, the first question at most): from now on
+        only the moods and the date are kept, and what was kept of the rest goes. Later, the
+        coach says it is chosen at the start."""
+        self._held = None
+        turns = self.record.turns
+        questions = [t for t in turns if t.prompt_id not in MOOD_FIELDS]
+        at_start = len(questions) <= 1 and all(t.answer is None for t in questions)
+        if at_start or self.recorder.private:
+            self.recorder.go_private()
+            self._say(say.PRIVATE)
+        else:
+            self._say(say.PRIVATE_TOO_LATE)
 
     def help_me(self, **_: Any) -> None:
         paused = self.state is State.PAUSED

@@ -45,6 +45,14 @@ GOODBYE = "Goodbye."
 """Said when the session is ended from outside (Ctrl-C): at most a second."""
 FORGOTTEN = "All right, I've let that go. It isn't kept anywhere."
 NOTHING_TO_FORGET = "There's no answer to let go of yet."
+PRIVATE = (
+    "All right, this session is private. I'll keep only your mood and today's date, and nothing "
+    "you say."
+)
+PRIVATE_TOO_LATE = (
+    "A private session is chosen at the start. You can still say forget that, to let go of your "
+    "last answer."
+)
 STILL_PAUSED = "We're still paused. Say continue when you're ready."
 CONFIRM: dict[Command, str] = {
     Command.SKIP: "Did you want to skip this one?",
@@ -56,6 +64,7 @@ CONFIRM: dict[Command, str] = {
     Command.SLOWER: "Did you want me to speak more slowly?",
     Command.FASTER: "Did you want me to speak faster?",
     Command.FORGET: "Did you want me to forget your last answer?",
+    Command.PRIVATE: "Did you want this session to be private?",
 }
 """Asked when a short utterance may be a command but is not sure to be one."""
 

@@ -54,6 +54,8 @@ class Recorder:
         """Answers (turn index, streaming words) whose whole-utterance decode is running."""
         self._joining: int | None = None
         """The turn whose answer so far the next answer joins (it was asked again)."""
+        self.private = False
+        """A private session: only the moods and the date are stored (``go_private``)."""
         journal.begin(self.record)
         self._saved = self.record
         """The record as last written."""
@@ -61,7 +63,8 @@ class Recorder:
     @property
     def turn(self) -> Turn | None:
         """The question being asked (the last turn), once questions have begun."""
-        return self.record.turns[-1] if self._phase == "turns" else None
+        turns = self.record.turns
+        return turns[-1] if self._phase == "turns" and turns else None
 
     def _replace_turn(self, **fields: object) -> None:
         turns = self.record.turns
@@ -154,9 +157,24 @@ class Recorder:
         self._pending = [p for p in self._pending if p[0] != index]
         if self._joining == index:
             self._joining = None
-        self._journal.forget(self.record, index + 1)
+        self._journal.forget(self._stored(), (index + 1,))
         self._saved = self.record
         return index + 1
+
+    def go_private(self) -> None:
+        """From now on store only the moods and the date (and the listing's topic, times and
+        status): no question, answer or line of the coach. What was stored of them goes now,
+        the kept audio of any answer too. SaveError when the disk refuses."""
+        self.private = True
+        answered = tuple(i + 1 for i, t in enumerate(self.record.turns) if t.answer is not None)
+        self._journal.forget(self._stored(), answered)
+        self._saved = self.record
+
+    def _stored(self) -> SessionRecord:
+        """The record as it is written: a private session's without what was said."""
+        if not self.private:
+            return self.record
+        return replace(self.record, opening_lines=(), turns=(), closing_lines=())
 
     def keep(self) -> None:
         """Write the record now if it changed since it was last written (an event, a line)."""
@@ -164,7 +182,7 @@ class Recorder:
             self._save()
 
     def _save(self) -> None:
-        self._journal.save(self.record)
+        self._journal.save(self._stored())
         self._saved = self.record
 
     def settle(self) -> None:
@@ -228,9 +246,10 @@ class Recorder:
         """
         self._improve(wait=REDECODE_WAIT_S if status is Status.COMPLETED else 0.0)
         answered = any(t.answer is not None and not t.answer.is_empty for t in self.record.turns)
-        if status is Status.COMPLETED and not answered:
+        if status is Status.COMPLETED and not answered and not self.private:
             status = Status.UNANSWERED  # ran to its end, but nothing was said
         self.record = replace(self.record, status=status, ended_at=now_iso())
+        self.record = self._stored()
         self._journal.finish(self.record)
         self._saved = self.record
         return self.record

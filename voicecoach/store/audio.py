@@ -141,16 +141,14 @@ class _KeepingJournal:
         self._journal.save(record)
         self._keep_new_answer(record)
 
-    def forget(self, record: SessionRecord, turn: int) -> None:
-        """The answer is taken out of the record first, then its audio is removed."""
-        self._journal.forget(record, turn)
-        path = answer_file(self._audio.journal, record.id, turn)
+    def forget(self, record: SessionRecord, turns: tuple[int, ...]) -> None:
+        """The answers are taken out of the record first, then their audio is removed."""
+        self._journal.forget(record, turns)
+        paths = [answer_file(self._audio.journal, record.id, turn) for turn in turns]
         try:
-            remove_files(path)
+            remove_files(*paths)
         except OSError as exc:
-            raise SaveError(
-                f"cannot remove the audio of answer {turn}: {exc.strerror or exc}"
-            ) from exc
+            raise SaveError(f"cannot remove an answer's audio: {exc.strerror or exc}") from exc
 
     def finish(self, record: SessionRecord) -> None:
         self._journal.finish(record)

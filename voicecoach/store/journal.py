@@ -85,9 +85,10 @@ class Journal:
         """Store the record as it is now; durable when this returns (SaveError if not)."""
         self._writer.save(record)
 
-    def forget(self, record: SessionRecord, turn: int) -> None:
-        """Store the record after the answer to question ``turn`` (from 1) was taken out of it,
-        leaving no earlier save that holds it: durable when this returns (SaveError if not)."""
+    def forget(self, record: SessionRecord, turns: tuple[int, ...] = ()) -> None:
+        """Store the record after something was taken out of it (the answers to questions
+        ``turns``, from 1), leaving no earlier save that holds it: durable when this returns
+        (SaveError if not)."""
         self._writer.forget(record)
 
     def finish(self, record: SessionRecord) -> None:

@@ -164,9 +164,9 @@ class JournalWriter(Protocol):
         """An answer was added: make the record durable before the coach goes on."""
         ...
 
-    def forget(self, record: SessionRecord, turn: int) -> None:
-        """The answer to question ``turn`` (from 1) was taken out of the record: store it so
-        that nothing kept (earlier saves, the answer's audio) still holds that answer."""
+    def forget(self, record: SessionRecord, turns: tuple[int, ...]) -> None:
+        """The answers to questions ``turns`` (from 1) were taken out of the record: store it
+        so that nothing kept (earlier saves, the answers' audio) still holds them."""
         ...
 
     def finish(self, record: SessionRecord) -> None:
