@@ -41,7 +41,7 @@ COMMANDS: dict[str, str] = {
     "service": "listen_cmd",
     "models": "models_cmd",
     "voices": "voices_cmd",
-    "doctor": "models_cmd",
+    "doctor": "doctor_cmd",
 }
 """Command name → the module of `voicecoach.cli` that defines it, in the order help lists them.
 A command missing here is still found: every module of the package is then imported."""

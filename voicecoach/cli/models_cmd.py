@@ -17,7 +17,6 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
-from rich.text import Text
 
 from voicecoach.cli.app import (
     PLAIN,
@@ -35,7 +34,6 @@ from voicecoach.cli.app import (
 )
 from voicecoach.errors import ModelError, UsageError
 from voicecoach.paths import Paths
-from voicecoach.review.views import counted
 from voicecoach.speech.catalog import DEFAULT_MODEL, catalog_url, fetch_catalog
 from voicecoach.speech.models import (
     InstalledModel,
@@ -362,44 +360,3 @@ def verify(
         f"decoded in {report.decode_s:.2f} s (a new recognizer's warm-up included)",
         **PLAIN,
     )
-
-
-@app.command()
-def doctor(
-    as_json: TableJsonOpt = False,
-    config: Annotated[Path | None, typer.Option(help="Check this config.toml.")] = None,
-) -> None:
-    """What works on this machine, and what to do about what doesn't.
-
-    Exits 1 when something a spoken session needs is broken
-    (settings, microphone, speakers, voice, speech engine, data folder, disk).
-    Warnings (a weaker engine, loose permissions, little room for a model) do not.
-    """
-    from voicecoach.doctor import Severity, blocking, run_checks
-
-    home = paths()
-    checks = run_checks(home, config, models_dirs(home))
-    stoppers = blocking(checks)
-    if as_json:
-        print_json([c.to_record() for c in checks])
-    else:
-        style = {Severity.OK: "green", Severity.WARN: "yellow", Severity.PROBLEM: "bold red"}
-        for check in checks:
-            line = Text.assemble(
-                (f"{check.status.value:<7}", style[check.status]),
-                " ",
-                (f"{check.area:<13}", "bold"),
-                f" {check.detail}",
-            )
-            out_console.print(line, highlight=False)
-            if check.fix:
-                out_console.print(Text(f"{'':<8} {'':<13} → {check.fix}", style="dim"))
-    if stoppers:
-        err_console.print(
-            f"{counted(len(stoppers), 'problem')} {'stops' if len(stoppers) == 1 else 'stop'} "
-            "a spoken session: "
-            f"{', '.join(c.area for c in stoppers)}.",
-            markup=False,
-            highlight=False,
-        )
-        raise typer.Exit(1)
