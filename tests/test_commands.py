@@ -58,9 +58,9 @@ def test_a_command_needs_the_transcript_and_the_grammar_to_agree(
 @pytest.mark.parametrize(
     ("text", "recheck", "expected"),
     [
-        ("and says stupid", Recheck("stop", 0.5), Spotted(Command.STOP, sure=False)),
-        ("stuff", Recheck("stop", 0.45), Spotted(Command.STOP, sure=False)),
-        ("skipped", Recheck("skip", 0.6), Spotted(Command.SKIP, sure=False)),
+        ("and says stupid", Recheck("stop", 0.5), Spotted(Command.STOP, False, guarded=True)),
+        ("stuff", Recheck("stop", 0.45), Spotted(Command.STOP, False, guarded=True)),
+        ("skipped", Recheck("skip", 0.6), Spotted(Command.SKIP, False, guarded=True)),
         ("please stop", Recheck("stop", 0.9), Spotted(Command.STOP)),  # the phrase itself
         ("skip this one", None, Spotted(Command.SKIP)),
         ("ricky", Recheck("repeat", 0.67), Spotted(Command.REPEAT)),  # nothing lost: acted on

@@ -74,6 +74,9 @@ def test_the_feeling_reflected_is_the_persons_own_and_not_a_negated_one() -> Non
         ("my partner was angry with me", "It sounds like your partner was angry."),
         ("they were so worried about us", "It sounds like they were worried."),
         ("he made me so angry", "It sounds like you felt angry."),
+        ("it made him angry", "It sounds like he was angry."),
+        ("i want it to send him an angry message right away", "It sounds like you felt angry."),
+        ("her words made me feel small and hurt", "It sounds like you felt hurt."),
         ("we were both exhausted", "It sounds like you both felt exhausted."),
         ("i think i was worried that i did not matter to him", "It sounds like you felt worried."),
     ],
@@ -186,6 +189,11 @@ def test_an_unsure_short_command_is_confirmed_before_acting(journal: Journal) ->
     s.hear("yes")
     assert s.turn("moment")["events"] == ["confirm:skip", "command:skip", "skip"]
     assert s.turn("moment")["answer"] is None
+    # A short "yes" misheard by the open transcript: the phrase grammar's "yes" is taken.
+    r = session(journal, mood_checkin=False)
+    r.hear("scan", Recheck("skip", 0.3))
+    r.hear("the ads", Recheck("yes", 0.3))
+    assert r.turn("moment")["events"] == ["confirm:skip", "command:skip", "skip"]
     # "No": what was said is the answer.
     t = session(journal, mood_checkin=False)
     t.hear("scan", Recheck("skip", 0.3))

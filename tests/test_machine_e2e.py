@@ -129,7 +129,8 @@ def test_pause_resume_answers_with_command_words_faster_stop_then_a_safety_phras
         "patience-2",
         "nocmd-1",  # "i need to stop judging myself …" is an answer
         "cmd-speak-faster",
-        "cmd-end-the-session",
+        "cmd-end-the-session",  # heard as "and the session": a stop is asked about first
+        "reply-yes",
     )
     assert record["status"] == "stopped" and record["ended_at"]
     assert record["opening_lines"][0] == FIRST_RUN_NOTE
@@ -149,7 +150,9 @@ def test_pause_resume_answers_with_command_words_faster_stop_then_a_safety_phras
     assert heard(body, "patience-2")
     assert by_id["underneath"]["events"] == [] and heard(by_id["underneath"], "nocmd-1")
     other = by_id["other-side"]
-    assert other["events"] == ["command:faster", "command:stop"] and other["answer"] is None
+    assert other["events"] == ["command:faster", "confirm:stop", "command:stop"]
+    assert other["answer"] is None
+    assert "Did you want to end the session?" in other["coach_lines"]
     assert other["coach_lines"][-1] == say.STOPPED
     assert MOOD_AFTER not in str(record), "a stopped session asks no mood at the end"
 

@@ -110,14 +110,22 @@ class Heard:
 
 
 _SUBJECTS = {
-    "i": "you", "i'm": "you", "me": "you", "myself": "you",
-    "he": "he", "he's": "he", "him": "he", "she": "she", "she's": "she",
-    "they": "they", "they're": "they", "them": "they", "we": "we", "we're": "we", "us": "we",
+    "i": "you", "i'm": "you", "he": "he", "he's": "he", "she": "she", "she's": "she",
+    "they": "they", "they're": "they", "we": "we", "we're": "we",
 }  # fmt: skip
-"""Whose feeling a pronoun before the feeling word makes it, as the coach says it back."""
+"""Whose feeling a subject pronoun before the feeling word makes it, as the coach says it."""
+_OBJECTS = {"me": "you", "myself": "you", "him": "he", "her": "she", "them": "they", "us": "we"}
+"""An object pronoun counts only right before the feeling ("it made him angry"), not in
+"send him an angry message"."""
+_INTENSIFIERS = frozenset({"so", "very", "really", "pretty", "quite", "too", "more", "a", "bit",
+                           "little", "kind", "of", "sort", "just", "feel", "felt"})  # fmt: skip
+"""Words that may stand between an object pronoun and its feeling ("made me so angry")."""
 _POSSESSIVES = {"my": "your", "his": "his", "her": "her", "their": "their", "our": "your"}
 """A possessive and the noun after it ("my partner was tired"): the coach says "your partner"."""
-_SUBJECT_REACH = 5
+_LINKS = frozenset({"was", "is", "were", "felt", "feels", "seemed", "got", "gets", "looked",
+                    "sounded", "became"})  # fmt: skip
+"""Verbs between "my partner" and a feeling that make it the partner's."""
+_SUBJECT_REACH = 6
 """How many words before the feeling word are searched for whose it is."""
 
 
@@ -147,13 +155,18 @@ def feeling_and_whose(text: str) -> tuple[str, str]:
 
 
 def _whose(words: list[str], index: int) -> str:
-    """The nearest pronoun (or possessive and noun) before ``words[index]``; "you" if none."""
+    """Whose feeling ``words[index]`` is: the nearest subject pronoun before it, an object
+    pronoun or "my partner was" right before it; "you" (the person) otherwise."""
     for at in range(index - 1, max(-1, index - 1 - _SUBJECT_REACH), -1):
-        word = words[at]
+        word, between = words[at], words[at + 1 : index]
         if word in _SUBJECTS:
             return _SUBJECTS[word]
-        if word in _POSSESSIVES and at + 1 < index and words[at + 1] not in _FEELING_VERBS:
-            return f"{_POSSESSIVES[word]} {words[at + 1]}"
+        if word in _OBJECTS and all(w in _INTENSIFIERS for w in between):
+            return _OBJECTS[word]
+        if word in _POSSESSIVES and len(between) >= 2:
+            noun, link = between[0], between[1:]
+            if noun not in _FEELING_VERBS and all(w in _LINKS | _INTENSIFIERS for w in link):
+                return f"{_POSSESSIVES[word]} {noun}"
     return "you"
 
 

@@ -46,6 +46,9 @@ class Spotted:
     """Which command."""
     sure: bool = True
     """False: it only may be the command; the coach asks before acting on it."""
+    guarded: bool = False
+    """Heard clearly by the phrase grammar, but a command that loses something whose words
+    the transcript does not hold (``CONFIRM_UNLESS_SAID``): unsure only for that reason."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class CommandSpotter:
             return spotted
         if self.book.match(text) == spotted.command:
             return spotted
-        return Spotted(spotted.command, sure=False)
+        return Spotted(spotted.command, sure=False, guarded=True)
 
     def _spotted(self, text: str, recheck: Recheck | None) -> Spotted | None:
         sure = self.decide(text, recheck)

@@ -131,7 +131,8 @@ class Understanding:
     def _while_paused(self, event: Final) -> tuple[str, dict[str, Any]]:
         spotted = self.options.spotter.spot(event)
         command = spotted.command if spotted is not None else None
-        if spotted is not None and not spotted.sure and command is Command.STOP:
+        unsure = spotted is not None and not spotted.sure and not spotted.guarded
+        if unsure and command is Command.STOP:
             command = None  # an unsure "stop" while paused: keep waiting
         if command is None or command not in PAUSED_TRIGGERS:
             return "ignored", {"listening": True}
@@ -144,7 +145,7 @@ class Understanding:
         if held is None:  # pragma: no cover - CONFIRMING is entered with a held utterance
             return "answered", {"event": event}
         short, spotted = held
-        reply = says_safe(event.utterance.text)  # yes / no, as to "are you safe?"
+        reply = _yes_or_no(event)
         if reply is True:
             self.recorder.event(f"command:{spotted.command}")
             return COMMAND_TRIGGERS[spotted.command]
@@ -171,3 +172,19 @@ class Understanding:
 
     def _command(self, event: Final) -> Command | None:
         return self.options.spotter.command(event)
+
+
+def _yes_or_no(event: Final) -> bool | None:
+    """A reply to "Did you want to …?": yes (True), no (False) or neither (None). The open
+    transcript decides; when it holds neither and the reply was short, the phrase grammar's
+    choice does (a short "yes" is often misheard: "the ads")."""
+    reply = says_safe(event.utterance.text)
+    if reply is not None or not isinstance(event, RecheckedFinal) or event.recheck is None:
+        return reply
+    if len(event.utterance.text.split()) > SHORT_REPLY_WORDS or not event.recheck.phrase:
+        return None
+    return says_safe(event.recheck.phrase)
+
+
+SHORT_REPLY_WORDS = 2
+"""A reply to a confirmation this short is taken as the phrase grammar heard it."""
