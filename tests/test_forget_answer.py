@@ -19,12 +19,15 @@ from tests.test_machine import session
 from voicecoach.coach import options as say
 from voicecoach.coach.intents import Command, PhraseBook
 from voicecoach.speech.grammar import Recheck
+from voicecoach.store.codec import register
+from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
 FIRST = "last night my partner came home late and i felt my patience run out"
 SECOND = "i felt it in my chest and in my hands"
 ERASED = ("partner", "patience run out")
+PASS = "correct horse battery"
 
 
 @pytest.fixture
@@ -115,11 +118,11 @@ def test_heard_only_by_the_grammar_it_is_asked_about_first(journal: Journal) -> 
     assert b"chest" in running_bytes(journal)
 
 
-@pytest.mark.slow
-def test_a_spoken_session_forgets_the_answer_its_audio_and_its_index_words(
-    home: Path, cli: Callable[..., CliResult]
-) -> None:
-    home.mkdir()
+def spoken_forget(home: Path, cli: Callable[..., CliResult]) -> tuple[dict, list[str], set[str]]:
+    """A spoken session where the first question's answer is forgotten: its record (as
+    printed), what the person saw of their own words, and words only the forgotten answer had.
+    """
+    home.mkdir(exist_ok=True)
     (home / "config.toml").write_text("[journal]\nsave_audio = true\n[listen]\nno_answer_s = 3.0\n")
     # mood, the first question's answer, then at the second question "forget my last answer"
     # (PocketSphinx's open transcript is not the phrase: the coach asks, and "yes"), and the
@@ -152,15 +155,45 @@ def test_a_spoken_session_forgets_the_answer_its_audio_and_its_index_words(
     others = set(" ".join([*answers, heard[4], *lines]).lower().split())
     erased = {w for w in heard[1].split() if len(w) >= 5 and w not in others}
     assert len(erased) >= 4, heard[1]
+    assert sorted(p.name for p in (home / "journal" / "audio" / record["id"]).iterdir()) == [
+        "1.wav",
+        "3.wav",
+    ]  # the 2nd answer's audio went
+    return record, answers, erased
+
+
+@pytest.mark.slow
+def test_a_spoken_session_forgets_the_answer_its_audio_and_its_index_words(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    record, answers, erased = spoken_forget(home, cli)
     data = every_byte(home)
     for word in erased:
         assert word.encode() not in data, word
     assert answers[1].encode() in data  # the other answers are still there
-    audio = home / "journal" / "audio" / record["id"]
-    assert sorted(p.name for p in audio.iterdir()) == ["1.wav", "3.wav"]  # the 2nd went
     with Journal(home / "journal") as kept:
         assert all(not kept.hits(word) for word in erased)
         assert kept.hits("chest")
+
+
+@pytest.mark.slow
+def test_forgetting_in_an_encrypted_journal_leaves_no_trace_either(
+    home: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+    record, answers, erased = spoken_forget(home, cli)
+    data = every_byte(home)
+    for word in erased | {"chest"}:  # kept answers are sealed too
+        assert word.encode() not in data, word
+    codec = JournalKey(home / "journal").codec(PASS)
+    register(codec)
+    with Journal(home / "journal", codec=codec) as journal:
+        kept = journal.get(record["id"])
+        assert not journal.notices
+    said = [t.answer.text for t in kept.turns if t.answer is not None]
+    assert said == answers  # the other answers read back with the passphrase
+    assert kept.turns[1].answer is None and kept.turns[1].events == ("forgotten",)
 
 
 def test_a_private_session_keeps_only_the_moods_and_the_date(journal: Journal) -> None:
