@@ -145,6 +145,7 @@ def test_the_phrase_grammar_holds_every_phrase_the_dictionary_knows(
         ("cmd-please-speak-slower", Command.SLOWER),
         ("cmd-speak-faster", Command.FASTER),
         ("cmd-forget-my-last-answer", Command.FORGET),
+        ("cmd-private-session", Command.PRIVATE),
         ("nocmd-1", None),
         ("nocmd-7", None),
         ("short-6", None),
