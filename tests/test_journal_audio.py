@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import CliResult, fixture_wav
 from tests.test_journal_cli import A, kept
-from tests.virtual_audio import VirtualSoundCard, available
+from tests.virtual_audio import VirtualSoundCard, available, heard_in_order
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.frames import AudioChunk
 from voicecoach.speech.events import Utterance, Word
@@ -124,28 +124,3 @@ def test_show_plays_an_answer_on_the_speakers(
     ref = np.frombuffer(said, "<i2").astype(np.float64)
     assert len(rec) >= len(ref)
     assert heard_in_order(rec, ref) >= 0.8
-
-
-def heard_in_order(rec: np.ndarray, ref: np.ndarray, piece_s: float = 0.25) -> float:
-    """Share (0..1) of the voiced 0.25 s pieces of ``ref`` found, in order, in ``rec`` (normalised
-    correlation above 0.9). Piece by piece, so a dropout of a busy machine's sound server shifts
-    what follows without hiding that every piece was played."""
-    n = int(16_000 * piece_s)
-    pieces = [ref[i : i + n] for i in range(0, len(ref) - n + 1, n)]
-    voiced = [p for p in pieces if np.sqrt(np.mean(p**2)) > 300]
-    found, start = 0, 0
-    for piece in voiced:
-        rest = rec[start:]
-        if len(rest) < n:
-            break
-        size = 1 << int(np.ceil(np.log2(len(rest) + n)))
-        corr = np.fft.irfft(np.fft.rfft(rest, size) * np.conj(np.fft.rfft(piece, size)), size)
-        lag = int(np.argmax(corr[: len(rest) - n + 1]))
-        window = rest[lag : lag + n]
-        score = float(
-            np.dot(window, piece) / (np.linalg.norm(window) * np.linalg.norm(piece) + 1e-9)
-        )
-        if score > 0.9:
-            found += 1
-            start += lag + n
-    return found / len(voiced)

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FIXTURES, fixture_wav
-from tests.virtual_audio import VirtualSoundCard, available, write_mini_home
+from tests.virtual_audio import VirtualSoundCard, available, heard_in_order, write_mini_home
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.loop import DEVICE_BACK
 from voicecoach.speaker.replies import CHOOSE_QUESTION
@@ -32,14 +32,16 @@ pytestmark = [
 ]
 
 RUN_TIMEOUT_S = 120.0
-REHEARSAL_ANSWERS = ("choose-patience", "choose-communication", "choose-self-compassion")
 REHEARSALS = 4
 RENDER_TRIES = 3
 RENDER_TIMEOUT_S = 30.0
 REHEARSAL_TIMEOUT_S = 40.0
-FIRST, FIRST_WORD = "choose-communication", "communication"
-SECOND, SECOND_WORD = "choose-self-compassion", "compassion"
-"""Short answers (the sessions run in real time), and a word each must be heard as."""
+FIRST, FIRST_WORD = "safe-6", "worry"
+SECOND, SECOND_WORD = "dialogue-feeling-1", "afraid"
+"""Short whole answers (the sessions run in real time; a one-word answer would get a
+follow-up question), and a word each must be heard as."""
+CHOICE = "choose-patience"
+"""The answer to `listen`'s "which practice?"."""
 
 
 def start_voicecoach(card: VirtualSoundCard, home: Path, *args: str) -> subprocess.Popen[str]:
@@ -110,18 +112,18 @@ def render(home: Path, *lines: str) -> None:
             continue
 
 
-def rehearse(home: Path, *args: str | Path) -> None:
+def rehearse(home: Path, *args: str | Path, answers: tuple[str, ...] = (FIRST, SECOND)) -> None:
     """The same conversation headless and fast first, so every line is in the voice cache.
 
     Each line the coach began is rendered here too (with retries), so a rehearsal that failed on
     an empty rendering gets further the next time. The live run then only plays cached lines.
     """
-    answers = [str(fixture_wav(name)) for name in REHEARSAL_ANSWERS]
+    wavs = [str(fixture_wav(name)) for name in answers]
     problems = []
     for _ in range(REHEARSALS):
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "voicecoach", *map(str, args), "--answers", *answers]
+                [sys.executable, "-m", "voicecoach", *map(str, args), "--answers", *wavs]
                 + ["--fast", "--engine", "pocketsphinx"],
                 env={**os.environ, "VOICECOACH_HOME": str(home)},
                 capture_output=True,
@@ -151,18 +153,13 @@ def transcribe(wav: Path) -> str:
 
 
 def played(home: Path, heard: Path, line: str) -> float:
-    """How well the line the coach rendered matches the speaker recording (peak correlation)."""
+    """How much of the line the coach rendered the speaker recording holds, in order (0..1;
+    see ``heard_in_order``: a dropout under load delays the rest of a line, it loses nothing)."""
     line_pcm = np.frombuffer(
         read_wav(TextToSpeech(home / "cache" / "voice").cache_path(line)), "<i2"
     )
     rec = np.frombuffer(read_wav(heard), "<i2").astype(np.float64)
-    ref = line_pcm.astype(np.float64)
-    size = 1 << int(np.ceil(np.log2(len(rec) + len(ref))))
-    corr = np.fft.irfft(np.fft.rfft(rec, size) * np.conj(np.fft.rfft(ref, size)), size)
-    lag = int(np.argmax(corr[: len(rec) - len(ref) + 1]))
-    window = rec[lag : lag + len(ref)]
-    denom = float(np.linalg.norm(window) * np.linalg.norm(ref)) or 1.0
-    return float(np.dot(window, ref) / denom)
+    return heard_in_order(rec, line_pcm.astype(np.float64))
 
 
 def finish(process: subprocess.Popen[str], home: Path) -> dict[str, object]:
@@ -182,10 +179,6 @@ def speak_after(
     card.speak_into_mic(fixture_wav(answer))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open regression: through the sound card the session ends stopped, not completed",
-)
 def test_a_whole_session_through_the_sound_card(card: VirtualSoundCard, tmp_path: Path) -> None:
     home = write_mini_home(tmp_path / "home")
     rehearse(home, "session", "patience")
@@ -197,17 +190,17 @@ def test_a_whole_session_through_the_sound_card(card: VirtualSoundCard, tmp_path
     record = finish(process, home)
     card.stop_recording(recorder)
     assert record["status"] == "completed"
-    answers = [turn["answer"]["text"] for turn in record["turns"]]  # type: ignore[index]
+    turns = record["turns"]
+    assert [turn["prompt_id"] for turn in turns] == ["one", "two"]  # type: ignore[attr-defined]
+    answers = [turn["answer"]["text"] for turn in turns]  # type: ignore[attr-defined]
     assert FIRST_WORD in answers[0] and SECOND_WORD in answers[1]
-    assert played(home, heard, "What happened?") > 0.9
-    assert played(home, heard, "Goodbye.") > 0.9
+    assert all(turn["coach_lines"].count(turn["prompt"]) == 1 for turn in turns)  # type: ignore[attr-defined]
+    assert played(home, heard, "What happened?") >= 0.8
+    assert played(home, heard, "Goodbye.") >= 0.8
     said = transcribe(heard).split()
     assert "what" in said and "feel" in said
 
 
-@pytest.mark.xfail(
-    strict=False, reason="open regression: through the sound card the second answer is not kept"
-)
 def test_listen_wakes_on_the_phrase_and_runs_a_session(
     card: VirtualSoundCard, tmp_path: Path
 ) -> None:
@@ -219,7 +212,11 @@ def test_listen_wakes_on_the_phrase_and_runs_a_session(
         check=True,
         timeout=RUN_TIMEOUT_S,
     )
-    rehearse(home, "listen", "--show-words", "--once", "--max-seconds", "60", "--mic-file", room)
+    rehearse(
+        home,
+        *("listen", "--show-words", "--once", "--max-seconds", "60", "--mic-file", room),
+        answers=(CHOICE, FIRST, SECOND),
+    )
     heard = tmp_path / "speaker.wav"
     recorder = card.record_speaker(heard)
     process = start_voicecoach(
@@ -227,7 +224,7 @@ def test_listen_wakes_on_the_phrase_and_runs_a_session(
     )
     wait_until_waiting(home)
     card.speak_into_mic(fixture_wav("wake-lets-reflect"))
-    speak_after(card, home, [CHOOSE_QUESTION], "choose-patience")
+    speak_after(card, home, [CHOOSE_QUESTION], CHOICE)
     speak_after(card, home, ["What happened?"], FIRST)
     speak_after(card, home, ["What did you feel?"], SECOND)
     report = finish(process, home)
@@ -245,16 +242,12 @@ def test_listen_wakes_on_the_phrase_and_runs_a_session(
     record = json.loads(shown.stdout)
     assert FIRST_WORD in record["turns"][0]["answer"]["text"]
     assert SECOND_WORD in record["turns"][1]["answer"]["text"]
-    assert played(home, heard, CHOOSE_QUESTION) > 0.9
-    assert played(home, heard, "What did you feel?") > 0.9
+    assert played(home, heard, CHOOSE_QUESTION) >= 0.8
+    assert played(home, heard, "What did you feel?") >= 0.8
     said = transcribe(heard).split()
     assert "what" in said and "feel" in said
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open regression: through the sound card the session does not complete after a blip",
-)
 def test_the_microphone_goes_away_and_comes_back_mid_session(
     card: VirtualSoundCard, tmp_path: Path
 ) -> None:
@@ -277,7 +270,8 @@ def test_the_microphone_goes_away_and_comes_back_mid_session(
     first, second = record["turns"]  # type: ignore[misc]
     assert FIRST_WORD in first["answer"]["text"]
     assert second["events"][:2] == ["device-lost", "device-back"]
+    assert second["coach_lines"].count("What did you feel?") == 2  # asked again once
     assert SECOND_WORD in second["answer"]["text"]
-    assert played(home, heard, DEVICE_BACK) > 0.9
+    assert played(home, heard, DEVICE_BACK) >= 0.8
     said = transcribe(heard).split()
     assert "feel" in said
