@@ -275,3 +275,41 @@ def test_the_microphone_goes_away_and_comes_back_mid_session(
     assert played(home, heard, DEVICE_BACK) >= 0.8
     said = transcribe(heard).split()
     assert "feel" in said
+
+
+PLAY_SCRIPT = """
+import sys, time
+import numpy as np
+from voicecoach.audio.playback import Speakers
+tone = (np.sin(np.arange(8000) * 2 * np.pi * 440 / 16000) * 8000).astype("<i2").tobytes()
+speakers = Speakers()
+first = speakers.play(tone, 0)
+second = speakers.play(tone, 8000 + 16000)  # a second of silence between the two
+print(first, second)
+speakers.close()
+"""
+
+
+def test_the_speakers_keep_the_pause_between_two_lines(
+    card: VirtualSoundCard, tmp_path: Path
+) -> None:
+    heard = tmp_path / "speaker.wav"
+    recorder = card.record_speaker(heard)
+    done = subprocess.run(
+        [sys.executable, "-c", PLAY_SCRIPT],
+        env=card.env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+    card.stop_recording(recorder)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "24000"]
+    rec = np.frombuffer(read_wav(heard), "<i2").astype(np.float64)
+    block = 160  # 10 ms
+    loud = [np.abs(rec[i : i + block]).max(initial=0) > 1000 for i in range(0, len(rec), block)]
+    onsets = [i for i in range(1, len(loud)) if loud[i] and not loud[i - 1]]
+    assert len(onsets) == 2, onsets
+    start, end = onsets[0] * block, onsets[1] * block
+    # a busy machine may add silence (the device plays it while the player is late), never less
+    assert (end - start) / 16000 >= 1.45

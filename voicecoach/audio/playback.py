@@ -3,6 +3,12 @@
 ``play`` only queues samples; PortAudio's callback takes them as the device needs them, so the
 loop goes on reading the microphone while the coach speaks. The stream's own latency says how
 late a queued sample becomes audible; ``stop`` drops what is still queued (a barge-in).
+
+Lines are placed in audio time: the callback counts every sample it hands the device (silence
+too), which is the speakers' clock. The audio time the queue ends at is known from the line
+queued last, and runs on with that clock once the queue is empty; a line asked for later than
+that is preceded by silence (the pause between two lines), one asked for earlier plays as soon
+as what is before it has played, and ``play`` says when that is.
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ class Speakers:
         """Samples (device rate, int16) not yet taken by the device."""
         self.played = 0
         """Samples (device rate) the device has taken so far."""
+        self._clock = 0
+        """Samples (device rate) handed to the device so far, silence included."""
+        self._end: tuple[int, int] | None = None
+        """Audio time (samples) the queued audio ends at, and the clock reading then (None
+        before the first line of a stream)."""
         self.underflows = 0
         self._check()
 
@@ -78,6 +89,7 @@ class Speakers:
         with self._lock:
             chunk = bytes(self._queued[:wanted])
             del self._queued[:wanted]
+            self._clock += frames
         self.played += len(chunk) // SAMPLE_WIDTH
         outdata[: len(chunk)] = chunk
         if len(chunk) < wanted:
@@ -116,7 +128,9 @@ class Speakers:
             queued = len(self._queued) // SAMPLE_WIDTH
         return queued * SAMPLE_RATE // self._rate
 
-    def play(self, pcm: bytes, at: int) -> None:
+    def play(self, pcm: bytes, at: int) -> int:
+        """Queue a line to be sent to the device from audio time ``at`` (samples; audible
+        ``latency`` later), after what is queued; returns the audio time it is sent from."""
         samples = np.frombuffer(pcm, dtype="<i2")
         if self._rate != SAMPLE_RATE:
             samples = (resample(samples / 32768.0, SAMPLE_RATE, self._rate) * 32767).astype("<i2")
@@ -126,11 +140,30 @@ class Speakers:
             self._discard()
             raise AudioDeviceError(f"the speakers stopped playing; {LIST_HINT}", "output")
         with self._lock:
+            free = self._free_at()
+            start = at if free is None else max(at, free)
+            gap = 0 if free is None else (start - free) * self._rate // SAMPLE_RATE
+            self._queued.extend(bytes(gap * SAMPLE_WIDTH))
             self._queued.extend(samples.tobytes())
+            end_clock = self._clock + len(self._queued) // SAMPLE_WIDTH
+            self._end = (start + len(pcm) // SAMPLE_WIDTH, end_clock)
+        return start
+
+    def _free_at(self) -> int | None:
+        """Audio time from which nothing is queued (None: nothing played on this stream yet).
+        Called with the lock held."""
+        if self._end is None:
+            return None
+        end, end_clock = self._end
+        idle = max(0, self._clock - end_clock) * SAMPLE_RATE // self._rate
+        return end + idle
 
     def stop(self, at: int) -> None:
+        """Drop what is queued: the device falls silent ``latency`` after audio time ``at``."""
         with self._lock:
             self._queued.clear()
+            if self._end is not None:
+                self._end = (at + self.latency, self._clock)
 
     def reopen(self) -> None:
         """After the device went away: drop the dead stream, list the devices again and check
@@ -143,6 +176,8 @@ class Speakers:
         stream, self._stream = self._stream, None
         with self._lock:
             self._queued.clear()
+            self._clock = 0
+            self._end = None
         abandon(stream, "output")
 
     def close(self) -> None:

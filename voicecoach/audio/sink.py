@@ -28,8 +28,10 @@ class AudioSink(Protocol):
         """Samples between a line's audio time and the moment it is audible (0 for files)."""
         ...
 
-    def play(self, pcm: bytes, at: int) -> None:
-        """Queue the audio to be heard from audio time ``at`` (samples); return at once."""
+    def play(self, pcm: bytes, at: int) -> int:
+        """Queue the audio to be sent out from audio time ``at`` (samples; heard ``latency``
+        later), or as soon as what is queued before it has played; return at once, with the
+        audio time it is sent out from."""
         ...
 
     def stop(self, at: int) -> None:
@@ -58,13 +60,14 @@ class WavFileSink:
     def latency(self) -> int:
         return 0
 
-    def play(self, pcm: bytes, at: int) -> None:
+    def play(self, pcm: bytes, at: int) -> int:
         gap = at * SAMPLE_WIDTH - len(self._pcm)
         if gap > 0:
             self._pcm.extend(bytes(gap))
         elif gap < 0:
             del self._pcm[at * SAMPLE_WIDTH :]
         self._pcm.extend(pcm)
+        return at
 
     def stop(self, at: int) -> None:
         del self._pcm[max(0, at) * SAMPLE_WIDTH :]
@@ -83,8 +86,9 @@ class SilentSink:
     def latency(self) -> int:
         return 0
 
-    def play(self, pcm: bytes, at: int) -> None:
+    def play(self, pcm: bytes, at: int) -> int:
         """Nothing is played."""
+        return at
 
     def stop(self, at: int) -> None:
         """Nothing is playing."""

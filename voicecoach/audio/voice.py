@@ -131,9 +131,8 @@ class Voice:
     def _queue(self, text: str, pcm: bytes, now: int) -> Line:
         if urgent():  # SIGTERM or a second Ctrl-C: nothing more is said
             return Line(text=text, pcm=b"", start=max(now, self.quiet_from))
-        self.sink.play(pcm, max(now, self.quiet_from - self.sink.latency))
-        start = max(now + self.sink.latency, self.quiet_from)
-        line = Line(text=text, pcm=pcm, start=start)
+        sent = self.sink.play(pcm, max(now, self.quiet_from - self.sink.latency))
+        line = Line(text=text, pcm=pcm, start=max(sent + self.sink.latency, self.quiet_from))
         self.quiet_from = line.end
         self._lines.append(line)
         self._forget(now)
