@@ -48,3 +48,26 @@ def test_stop_said_over_the_coach_cuts_it_short_and_ends_the_session(
     stop_line = len(trim_trailing_silence(tts.render(STOPPED))) // 2
     rest = heard[quiet[0] : len(heard) - stop_line]
     assert len(rest) and not rest.any()  # nothing more of the question, then why it stops
+
+
+def test_a_question_cut_before_it_was_heard_is_not_kept_or_shown(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """Speech over the reply continues the answer; the next question, already queued but not
+    yet begun, was never said: it is asked once, shown once and kept once."""
+    write_mini_home(home)
+    silence = bytes(SAMPLE_RATE * 2)  # a second
+    first, more = read_wav(fixture_wav("safe-6")), read_wav(fixture_wav("dialogue-feeling-1"))
+    mic = tmp_path / "room.wav"
+    # the answer 3 s in; the rest 1.4 s after it ends, while the coach replies to it
+    gap = bytes(int(1.4 * SAMPLE_RATE) * 2)
+    write_wav(mic, silence * 3 + first + gap + more + silence * 10)
+    result = cli(
+        "session", "patience", "--mic-file", mic, "--speaker-file", tmp_path / "coach.wav",
+        "--fast", "--engine", "pocketsphinx", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    one, two = result.json()["turns"]
+    assert one["events"] == ["continued"] and "afraid" in one["answer"]["text"]
+    assert two["coach_lines"].count("What did you feel?") == 1
+    assert result.err.count("coach What did you feel?") == 1

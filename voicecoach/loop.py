@@ -87,6 +87,8 @@ class Hearing:
         """The current utterance began while the coach was audible."""
         self.stopped_at: int | None = None
         """Audio time the voice was stopped for the person (None: it was not)."""
+        self.unheard: tuple[str, ...] = ()
+        """Lines dropped whole when the voice was last stopped (never heard)."""
 
     def start(self, now: int, wait: int | None = None) -> int:
         """Listen from ``now`` on; the no-answer wait counts from when the coach falls silent.
@@ -107,7 +109,7 @@ class Hearing:
         if not began and self.listener.in_speech:
             self.over_coach = frame.speaking is not None
             if self.over_coach:
-                self.voice.stop(frame.chunk.end)
+                self.unheard = self.voice.stop(frame.chunk.end)
                 self.stopped_at = frame.chunk.end
                 log.debug("the person spoke over the coach; the voice stopped")
         return event
@@ -221,6 +223,9 @@ class SessionLoop:
             if self.tap is not None and self.hearing.active:
                 self.tap.heard(frame.chunk)
             event = self.hearing.feed(frame)
+            if self.hearing.unheard:  # the coach was cut short: what it never said is not kept
+                machine.recorder.unsaid(self.hearing.unheard)
+                self.hearing.unheard = ()
             if event is None:
                 continue
             if isinstance(event, Partial):

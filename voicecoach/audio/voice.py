@@ -152,11 +152,15 @@ class Voice:
                 return Speaking(line=line, offset=at - line.start)
         return None
 
-    def stop(self, now: int) -> None:
-        """Fall silent at ``now``: what was not yet heard is dropped (the person spoke)."""
+    def stop(self, now: int) -> tuple[str, ...]:
+        """Fall silent at ``now``: what was not yet heard is dropped (the person spoke).
+
+        Returns the words of the lines dropped whole (never heard, never announced)."""
         if now >= self.quiet_from:
-            return
+            return ()
         self.sink.stop(now - self.sink.latency)
+        unheard = tuple(line.text for line in self._lines if line.start >= now and line.text)
+        self._unannounced = deque(item for item in self._unannounced if item[0].start < now)
         kept: deque[Line] = deque()
         for line in self._lines:
             if line.start >= now:
@@ -167,6 +171,7 @@ class Voice:
             kept.append(line)
         self._lines = kept
         self.quiet_from = now
+        return unheard
 
     def played(self, start: int, end: int) -> np.ndarray:
         """What the speaker sent out over audio time [start, end), as float samples (0 = quiet)."""

@@ -81,6 +81,19 @@ class Recorder:
         else:
             self.record = replace(self.record, closing_lines=(*self.record.closing_lines, line))
 
+    def unsaid(self, lines: tuple[str, ...]) -> None:
+        """Lines queued but never heard (the person spoke over the coach first): each one's
+        last mention in the current turn (or the closing) is taken back."""
+        turn = self.turn
+        kept = list(turn.coach_lines if turn is not None else self.record.closing_lines)
+        for line in lines:
+            if line in kept:
+                del kept[len(kept) - 1 - kept[::-1].index(line)]
+        if turn is not None:
+            self._replace_turn(coach_lines=tuple(kept))
+        elif self._phase != "opening":
+            self.record = replace(self.record, closing_lines=tuple(kept))
+
     def start_turn(self, prompt_id: str, prompt: str) -> None:
         """A new question; the lines and events that follow belong to it."""
         self._phase = "turns"
