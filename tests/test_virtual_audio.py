@@ -1,7 +1,7 @@
 """The real sound path: sounddevice on a private PulseAudio daemon (a virtual sound card).
 
 The person's answers are played into the virtual microphone, the coach's voice is recorded from
-the virtual speaker and transcribed back with PocketSphinx; the microphone goes away (the daemon
+the virtual speaker and each line looked for in it; the microphone goes away (the daemon
 is stopped) and comes back mid-session. PULSE_SERVER must be set before PortAudio is loaded,
 so voicecoach runs in a subprocess. Everything here runs in real time: the sessions are short.
 """
@@ -23,7 +23,6 @@ from tests.virtual_audio import VirtualSoundCard, available, heard_in_order, wri
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.loop import DEVICE_BACK
 from voicecoach.speaker.replies import CHOOSE_QUESTION
-from voicecoach.speech.sphinx_engine import SphinxRecognizer
 from voicecoach.speech.tts import TextToSpeech
 
 pytestmark = [
@@ -40,6 +39,11 @@ FIRST, FIRST_WORD = "safe-6", "worry"
 SECOND, SECOND_WORD = "dialogue-feeling-1", "afraid"
 """Short whole answers (the sessions run in real time; a one-word answer would get a
 follow-up question), and a word each must be heard as."""
+HEARD = 0.6
+"""Share of a coach line's 0.1 s pieces that must be found in the speaker recording. A dropout
+of a busy machine's sound server garbles the piece it falls in: on a machine loaded ten times
+over its cores, 0.73 at worst for a line that was played; a line not played scores 0.33 at most
+(its first word in another line)."""
 CHOICE = "choose-patience"
 """The answer to `listen`'s "which practice?"."""
 
@@ -143,15 +147,6 @@ def rehearse(home: Path, *args: str | Path, answers: tuple[str, ...] = (FIRST, S
     render(home, DEVICE_BACK)
 
 
-def transcribe(wav: Path) -> str:
-    recognizer = SphinxRecognizer()
-    try:
-        recognizer.accept(read_wav(wav))
-        return recognizer.finish(0.0).text
-    finally:
-        recognizer.close()
-
-
 def played(home: Path, heard: Path, line: str) -> float:
     """How much of the line the coach rendered the speaker recording holds, in order (0..1;
     see ``heard_in_order``: a dropout under load delays the rest of a line, it loses nothing)."""
@@ -195,10 +190,8 @@ def test_a_whole_session_through_the_sound_card(card: VirtualSoundCard, tmp_path
     answers = [turn["answer"]["text"] for turn in turns]  # type: ignore[attr-defined]
     assert FIRST_WORD in answers[0] and SECOND_WORD in answers[1]
     assert all(turn["coach_lines"].count(turn["prompt"]) == 1 for turn in turns)  # type: ignore[attr-defined]
-    assert played(home, heard, "What happened?") >= 0.8
-    assert played(home, heard, "Goodbye.") >= 0.8
-    said = transcribe(heard).split()
-    assert "what" in said and "feel" in said
+    assert played(home, heard, "What happened?") >= HEARD
+    assert played(home, heard, "Goodbye.") >= HEARD
 
 
 def test_listen_wakes_on_the_phrase_and_runs_a_session(
@@ -242,10 +235,8 @@ def test_listen_wakes_on_the_phrase_and_runs_a_session(
     record = json.loads(shown.stdout)
     assert FIRST_WORD in record["turns"][0]["answer"]["text"]
     assert SECOND_WORD in record["turns"][1]["answer"]["text"]
-    assert played(home, heard, CHOOSE_QUESTION) >= 0.8
-    assert played(home, heard, "What did you feel?") >= 0.8
-    said = transcribe(heard).split()
-    assert "what" in said and "feel" in said
+    assert played(home, heard, CHOOSE_QUESTION) >= HEARD
+    assert played(home, heard, "What did you feel?") >= HEARD
 
 
 def test_the_microphone_goes_away_and_comes_back_mid_session(
@@ -272,9 +263,7 @@ def test_the_microphone_goes_away_and_comes_back_mid_session(
     assert second["events"][:2] == ["device-lost", "device-back"]
     assert second["coach_lines"].count("What did you feel?") == 2  # asked again once
     assert SECOND_WORD in second["answer"]["text"]
-    assert played(home, heard, DEVICE_BACK) >= 0.8
-    said = transcribe(heard).split()
-    assert "feel" in said
+    assert played(home, heard, DEVICE_BACK) >= HEARD
 
 
 PLAY_SCRIPT = """
