@@ -296,9 +296,12 @@ def test_the_speakers_keep_the_pause_between_two_lines(
     assert done.stdout.split() == ["0", "24000"]
     rec = np.frombuffer(read_wav(heard), "<i2").astype(np.float64)
     block = 160  # 10 ms
-    loud = [np.abs(rec[i : i + block]).max(initial=0) > 1000 for i in range(0, len(rec), block)]
-    onsets = [i for i in range(1, len(loud)) if loud[i] and not loud[i - 1]]
-    assert len(onsets) == 2, onsets
-    start, end = onsets[0] * block, onsets[1] * block
-    # a busy machine may add silence (the device plays it while the player is late), never less
-    assert (end - start) / 16000 >= 1.45
+    loud = np.array(
+        [np.abs(rec[i : i + block]).max(initial=0) > 1000 for i in range(0, len(rec), block)]
+    )
+    played_at = np.flatnonzero(loud)
+    assert played_at.size * block >= 2 * 8000 * 0.9  # both tones
+    # the longest silence between the first sound and the last: the pause (a busy machine's
+    # dropouts add short silences inside the tones, never a second)
+    gaps = np.diff(played_at) - 1
+    assert gaps.max() * block / 16000 >= 0.95

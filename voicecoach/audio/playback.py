@@ -181,11 +181,18 @@ class Speakers:
         abandon(stream, "output")
 
     def close(self) -> None:
-        """Let the queued audio play out (bounded), then close the stream."""
+        """Let the queued audio play out (bounded), then close the stream: stopped, so what the
+        device still buffers is heard too (a busy machine may be well behind the stream's
+        nominal latency); a stream that will not stop is abandoned."""
         stream = self._stream
         if stream is not None:
             deadline = time.monotonic() + self.pending / SAMPLE_RATE + DRAIN_MARGIN_S
             while self.pending and stream.active and time.monotonic() < deadline:
                 time.sleep(0.02)
             time.sleep(min(float(stream.latency), DRAIN_MARGIN_S))
+            try:
+                if stream.active:
+                    stream.stop()
+            except Exception as exc:  # a device gone while closing: abandoned below
+                log.debug("stopping the speakers: %s", exc)
         self._discard()
