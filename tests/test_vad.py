@@ -49,6 +49,24 @@ def test_speech_far_below_the_person_is_background() -> None:
     assert speech_share(VoiceActivity(), at_level(clip_pcm(2), -42.0)) > 0.5
 
 
+def test_a_short_word_dipping_at_its_consonants_stays_the_persons_speech() -> None:
+    """A one-word "repeat": its "p" and its end fall more than 12 dB under the vowels. The
+    frames right after the person's own speech stay speech, so the word can begin an answer
+    (two voiced frames in a row); the same quiet frames long after the person are background."""
+    vad = VoiceActivity()
+    word = read_wav(FIXTURES / "en" / "cmd-repeat.wav")
+    decided = [vad.classify(frame) for frame in frames(bytes(FRAME_BYTES) + word)]
+    voiced = [a.speech for a in decided]
+    assert any(a and b for a, b in zip(voiced, voiced[1:], strict=False))
+    assert not any(a.background for a in decided)
+    quiet = min((a for a in decided if a.speech), key=lambda a: a.level)
+    assert quiet.level < vad.near_level - 12.0  # below the near/far margin, yet speech
+    silence = [vad.classify(bytes(FRAME_BYTES)) for _ in range(5)]
+    assert not any(a.speech for a in silence)
+    later = [vad.classify(frame) for frame in frames(at_level(clip_pcm(2), quiet.level))]
+    assert sum(a.background for a in later) > 0.5 * len(later)
+
+
 def test_quiet_room_skips_the_network() -> None:
     vad = VoiceActivity()
     quiet = at_level(read_wav(FIXTURES / "noise-10s.wav"), -75.0)

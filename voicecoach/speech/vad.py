@@ -40,6 +40,17 @@ NEAR_MARGIN_DB = 12.0
 NEAR_DECAY_DB_PER_S = 0.1
 """How fast the person's level is forgotten while they are silent (they may move away)."""
 
+HANGOVER_S = 0.1
+"""Speech-like audio starting this soon after the person's own speech (the next 100 ms frame)
+is still theirs, however quiet: the closure of a "p" or "t" and a word's soft end dip far
+below the vowels around them (a one-word "repeat" read as voiced, background, voiced,
+background never began an answer).
+Only frames clearly at the person's level (``CLEAR_MARGIN_DB``) renew it, so a TV peak that
+just reaches the near side of the margin cannot carry a quieter frame with it."""
+
+CLEAR_MARGIN_DB = 6.0
+"""A frame within this much of the person's level is surely theirs (it renews the hangover)."""
+
 PEAK_ALLOWANCE_DB = 4.0
 """The person's level is taken this far below a loud frame (peaks stand out of speech)."""
 
@@ -93,6 +104,8 @@ class VoiceActivity:
         """Samples not yet scored (frames are not a whole number of windows)."""
         self.near_level: float | None = None
         """The person's speech level (dBFS), once they have been heard."""
+        self._since_near = float("inf")
+        """Seconds of audio since the end of the person's last speech frame."""
 
     def probability(self, pcm: bytes) -> float:
         """Highest speech probability among the windows this audio completes."""
@@ -111,15 +124,21 @@ class VoiceActivity:
         seconds = len(pcm) / SAMPLE_WIDTH / SAMPLE_RATE
         if self.near_level is not None:
             self.near_level -= NEAR_DECAY_DB_PER_S * seconds
+        since_near, self._since_near = self._since_near, self._since_near + seconds
         if level < FLOOR_DBFS:
             self.reset()
+            self._since_near = float("inf")
             return Activity(speech=False, probability=0.0, level=level, background=False)
         prob = self.probability(pcm)
         if prob < self.threshold:
             return Activity(speech=False, probability=prob, level=level, background=False)
         near = self.near_level
         if near is not None and level < near - NEAR_MARGIN_DB:
+            if since_near < HANGOVER_S:  # the person's own word, dipping
+                return Activity(speech=True, probability=prob, level=level, background=False)
             return Activity(speech=False, probability=prob, level=level, background=True)
+        if near is None or level >= near - CLEAR_MARGIN_DB:
+            self._since_near = 0.0
         heard = level - PEAK_ALLOWANCE_DB
         if near is None or heard > near:
             self.near_level = heard
