@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from voicecoach.frames import AudioChunk, samples_to_seconds, seconds_to_samples
+from voicecoach.frames import SAMPLE_WIDTH, AudioChunk, samples_to_seconds, seconds_to_samples
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
 from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
 from voicecoach.speech.nearwords import Heard, filtered, near_words
@@ -52,8 +52,13 @@ SENTENCE_GAP_FRAMES = 3
 TAIL_FRAMES = 30
 """Decoded frames (3 s, up to the pause) whose last word the second decoder checks."""
 
-TAIL_ALTERNATIVES = 5
-"""Hypotheses of the tail whose last words are checked for one announcing more."""
+TAIL_AFTER_S = 0.1
+"""Audio after the last voiced frame that the tail check hears: enough to close the last word,
+little of the noise after it."""
+
+TAIL_ALTERNATIVES = 3
+"""Hypotheses of the tail whose last words are checked for one announcing more (the 5th of a
+hum-ended answer's five was an "and"; the pause after "and" gives it as the 3rd)."""
 
 TAIL_WAIT_S = 10.0
 """Longest wait (wall time) for the tail check once the end-of-answer silence is reached: only
@@ -288,7 +293,16 @@ class Listener:
             or self.unfinished(self.recognizer.hypothesis())
         ):
             return None
-        return self.second_pass.last_words(b"".join(self._audio[-TAIL_FRAMES:]), TAIL_ALTERNATIVES)
+        return self.second_pass.last_words(self._tail_audio(), TAIL_ALTERNATIVES)
+
+    def _tail_audio(self) -> bytes:
+        """The decoded audio up to ``TAIL_AFTER_S`` past the last voiced frame, its last 3 s."""
+        audio = b"".join(self._audio)
+        start = self._utt_start if self._utt_start is not None else self._turn_start
+        end = (self._last_voiced - start + seconds_to_samples(TAIL_AFTER_S)) * SAMPLE_WIDTH
+        end = max(0, min(len(audio), end))
+        frame = len(self._audio[-1]) if self._audio else 0
+        return audio[max(0, end - TAIL_FRAMES * frame) : end]
 
     def _tail_checks(self) -> bool:
         """Whether pauses are checked at all: a thinking pause is set, and a rule for it."""
