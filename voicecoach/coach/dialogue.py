@@ -4,7 +4,7 @@ each voice command fires. ``SessionMachine`` (machine.py) supplies the callbacks
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from voicecoach.coach import options as say
 from voicecoach.coach.intents import Command
@@ -160,3 +160,25 @@ PAUSED_TRIGGERS: dict[Command, tuple[str, dict[str, Any]]] = {
     Command.HELP: ("help", {"listening": True}),
 }
 """While paused only these are heard; anything else is ``ignored`` (keep waiting)."""
+
+
+class CoachIO(Protocol):
+    """What the machine asks of the loop."""
+
+    def say(self, text: str, pause: float = 0.0) -> None:
+        """Speak a line (returns once it is queued or heard), after ``pause`` seconds of
+        silence when it follows another line."""
+        ...
+
+    def listen(self, wait: int | None = None) -> None:
+        """Start a listening turn after whatever is being said; ``wait`` replaces the
+        no-answer wait (samples of audio time)."""
+        ...
+
+    def stop_listening(self) -> None:
+        """Abandon the listening turn in progress, if any."""
+        ...
+
+    def change_rate(self, step: int) -> bool:
+        """Speak ``step`` words per minute faster (or slower); False when at the limit."""
+        ...

@@ -10,7 +10,7 @@ final utterance into exactly one trigger: a voice command, a safety concern, or 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from transitions import Machine
 
@@ -23,6 +23,7 @@ from voicecoach.coach.dialogue import (
     LIVE,
     TALKING,
     TRANSITIONS,
+    CoachIO,
     State,
 )
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done, mark_first_run_done
@@ -35,28 +36,6 @@ from voicecoach.speech.events import Final
 from voicecoach.store.records import SessionRecord, Status
 
 __all__ = ["LIVE", "TALKING", "TRANSITIONS", "CoachIO", "SessionMachine", "State"]
-
-
-class CoachIO(Protocol):
-    """What the machine asks of the loop."""
-
-    def say(self, text: str, pause: float = 0.0) -> None:
-        """Speak a line (returns once it is queued or heard), after ``pause`` seconds of
-        silence when it follows another line."""
-        ...
-
-    def listen(self, wait: int | None = None) -> None:
-        """Start a listening turn after whatever is being said; ``wait`` replaces the
-        no-answer wait (samples of audio time)."""
-        ...
-
-    def stop_listening(self) -> None:
-        """Abandon the listening turn in progress, if any."""
-        ...
-
-    def change_rate(self, step: int) -> bool:
-        """Speak ``step`` words per minute faster (or slower); False when at the limit."""
-        ...
 
 
 class SessionMachine(Understanding):
