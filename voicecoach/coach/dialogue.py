@@ -1,5 +1,6 @@
-"""The dialogue as data: the session machine's states, its transitions table, and which trigger
-each voice command fires. ``SessionMachine`` (machine.py) supplies the callbacks named here."""
+"""The dialogue as data: the session machine's states, its transitions table, which trigger
+each voice command fires, and what the machine asks of the loop (``CoachIO``).
+``SessionMachine`` (machine.py) supplies the callbacks named here."""
 
 from __future__ import annotations
 

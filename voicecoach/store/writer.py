@@ -110,12 +110,9 @@ class SessionWriter:
         whole; any other record replaces its month file entry. SaveError when the disk
         refuses."""
         with self._mutex:
-            held = self._held.get(record.id)
+            held = self._begun_here(record)
             if held is None:
-                self.save(record)
                 return
-            if month_of(record) != held.month:
-                raise ValueError(f"session {record.id}: started_at must not change")
             try:
                 held.file.rewrite(record)
             except JournalError as exc:
@@ -127,17 +124,25 @@ class SessionWriter:
         if record.status is Status.RUNNING:
             raise ValueError("finish() needs the session's final status, not running")
         with self._mutex:
-            held = self._held.get(record.id)
+            held = self._begun_here(record)
             if held is None:
-                self.save(record)
                 return
-            if month_of(record) != held.month:
-                raise ValueError(f"session {record.id}: started_at must not change")
             with self._months.lock:
                 self._put(record)
                 held.file.remove()
             del self._held[record.id]
             held.lock.release(remove=True)
+
+    def _begun_here(self, record: SessionRecord) -> _Held | None:
+        """The session's write-ahead file and lock when it was begun here; otherwise the record
+        is saved the ordinary way and None returned. ValueError if its month changed."""
+        held = self._held.get(record.id)
+        if held is None:
+            self.save(record)
+            return None
+        if month_of(record) != held.month:
+            raise ValueError(f"session {record.id}: started_at must not change")
+        return held
 
     def drop(self, session_id: str) -> None:
         """Forget a session begun here (it was removed): its file and lock go."""
