@@ -140,7 +140,9 @@ def test_rate_maps_to_length_scale_and_the_cache_keys_hold_engine_and_voice(
     usual = piper.render(line)
     piper.rate = 110
     slower = piper.render(line)
-    assert len(slower) > len(usual) * 1.3
+    # 160/110 = 1.45 times the length scale; Piper's random noise varies a rendering's length
+    # from process to process (1.29–1.43 times measured), a line at the same rate by about 3 %
+    assert len(slower) > len(usual) * 1.15
     assert len({p.name for p in cache.glob("*.wav")}) == 2
     # two sentences: a pause of natural length between them
     pcm = np.frombuffer(usual, dtype="<i2")
