@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.virtual_audio import MINI_SCRIPT
@@ -237,6 +237,9 @@ def script_files(draw: st.DrawFn) -> bytes:
 
 @FUZZ
 @given(script=script_files())
+@example(script='id = "mine"\n[[steps]]\nid = "0\x850"'.encode())  # U+0085, a line break too
+@example(script='id = "mine"\n[[steps]]\nid = "0\u20280"'.encode())  # U+2028
+@example(script=b'id = "mine"\n[[steps]]\nid = "0\x0b0"')
 def test_fuzzed_session_scripts_through_sessions_check_list_and_graph(script: bytes) -> None:
     with scratch_home() as home:
         path = home / "sessions" / "mine.toml"

@@ -192,9 +192,18 @@ PLAIN_DIM: dict[str, Any] = {**PLAIN, "style": "dim"}
 """The same, dimmed (hints and notes)."""
 
 
+LINE_BREAKS = {
+    "\n": "\\n", "\r": "\\r", "\v": "\\v", "\f": "\\f", "\x1c": "\\x1c", "\x1d": "\\x1d",
+    "\x1e": "\\x1e", "\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029",
+}  # fmt: skip
+"""Every character ``str.splitlines`` breaks a line at (and terminals may), shown escaped."""
+_LINE_BREAKS = str.maketrans(LINE_BREAKS)
+
+
 def one_line(message: str) -> str:
-    """``message`` with its line breaks shown as ``\\n`` (a name read from a file may hold one)."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
+    """``message`` with its line breaks shown escaped (``\\n``, ``\\x85``, …): a name read from
+    a file may hold one."""
+    return message.translate(_LINE_BREAKS)
 
 
 """Progress and messages (stderr), so stdout stays clean for --json."""
