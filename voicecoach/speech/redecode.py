@@ -32,6 +32,12 @@ _decoder: object | None = None
 """The child's PocketSphinx decoder (each child process loads its own once)."""
 
 
+CLOSE_WAIT_S = 2.0
+"""Longest ``close`` waits for the child to finish a decode already running and exit. Ending
+the pool fully before the interpreter does matters on Python 3.11: its exit hook wakes every
+pool still running, and racing the pool's own closing there printed "Bad file descriptor"
+tracebacks after a session stopped by SIGTERM."""
+
 PARENT_CHECK_S = 1.0
 """How often the child checks that the session process is still there."""
 
@@ -132,7 +138,13 @@ class Redecoder:
             return failed
 
     def close(self) -> None:
-        """Stop the child; decodes not yet started are dropped."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        """Stop the child; decodes not yet started are dropped, one running may finish (waits
+        up to ``CLOSE_WAIT_S``)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        closing = threading.Thread(
+            target=pool.shutdown, kwargs={"wait": True, "cancel_futures": True}, daemon=True
+        )
+        closing.start()
+        closing.join(CLOSE_WAIT_S)
