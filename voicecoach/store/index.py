@@ -10,8 +10,8 @@
 
 ``sessions`` is the listing (readable without the codec); ``content`` holds what was said and
 goes through the codec. Search looks for every word in ``fold`` (one substring test per month
-for each word, then line by line) and decodes ``answers`` only for the lines that match; the
-summaries of a month are made only when a listing asks for them.
+for each word, then only the lines holding the first word) and decodes ``answers`` only for the
+lines that match; the summaries of a month are made only when a listing asks for them.
 
 The index is derived data: it names the exact version of its month file it was made from and
 is used only while that file is unchanged; else the month is read again and the index
@@ -72,7 +72,6 @@ class MonthEntry:
         """True when only the listing could be read (the content's codec is locked here): the
         summaries have no moods and no answers, and nothing may be built on them."""
         self._summaries = summaries
-        self._lines: list[str] | None = None
 
     @property
     def summaries(self) -> list[SessionSummary]:
@@ -93,38 +92,59 @@ class MonthEntry:
         return {row[0] for row in self.rows}
 
     def hits(self, words: Sequence[str]) -> list[SearchHit]:
-        """Answers containing every one of ``words`` (already folded)."""
-        if not words or not all(w in self.fold for w in words):
+        """Answers containing every one of ``words`` (already folded).
+
+        Only the lines holding the first word are looked at (found by ``str.find`` in the
+        whole text), and only the answers of those that hold every word are decoded."""
+        folded, answers = self.fold, self.answers
+        if not words or not all(w in folded for w in words):
             return []
-        lines = self._answer_lines()
+        first, rest = words[0], words[1:]
         made: dict[int, SessionSummary] = {}
         out = []
+        line, line_at = 0, 0  # the number of the fold's line starting at line_at
+        answer_at = 0  # where the answer of that line starts
         try:
-            for k, folded in enumerate(self.fold.split("\n")):
-                if not all(w in folded for w in words):
-                    continue
-                n, answer = _answer(lines[k])
-                if n not in made:
-                    made[n] = self._summaries[n] if self._summaries else self._session(n, k)
-                out.append(SearchHit(made[n], answer))
+            found = folded.find(first)
+            while found >= 0:
+                start = folded.rfind("\n", 0, found) + 1
+                end = folded.find("\n", found)
+                end = len(folded) if end < 0 else end
+                if all(w in folded[start:end] for w in rest):
+                    skip = folded.count("\n", line_at, start)
+                    line, line_at = line + skip, start
+                    for _ in range(skip):
+                        answer_at = answers.index("\n", answer_at) + 1
+                    stop = answers.find("\n", answer_at)
+                    stop = len(answers) if stop < 0 else stop
+                    n, answer = _answer(answers[answer_at:stop])
+                    if n not in made:
+                        made[n] = (
+                            self._summaries[n]
+                            if self._summaries
+                            else self._session(n, answer_at, stop)
+                        )
+                    out.append(SearchHit(made[n], answer))
+                found = folded.find(first, end + 1) if end < len(folded) else -1
         except _DAMAGE as exc:
             raise DamagedIndex("the index's answers are damaged") from exc
         return out
 
-    def _answer_lines(self) -> list[str]:
-        if self._lines is None:
-            self._lines = self.answers.split("\n") if self.answers else []
-        return self._lines
-
-    def _session(self, n: int, k: int) -> SessionSummary:
-        """The summary of session ``n``, whose answers are the lines around line ``k``."""
-        lines, prefix = self._answer_lines(), f"[{n},"
-        first, last = k, k
-        while first > 0 and lines[first - 1].startswith(prefix):
-            first -= 1
-        while last + 1 < len(lines) and lines[last + 1].startswith(prefix):
-            last += 1
-        return self._summary(n, [_answer(line)[1] for line in lines[first : last + 1]])
+    def _session(self, n: int, start: int, stop: int) -> SessionSummary:
+        """The summary of session ``n``, whose answers are the lines around the one from
+        ``start`` to ``stop`` in ``answers``."""
+        answers, prefix = self.answers, f"[{n},"
+        first, last = start, stop
+        while first > 0:
+            before = answers.rfind("\n", 0, first - 1) + 1
+            if not answers.startswith(prefix, before):
+                break
+            first = before
+        while last < len(answers) and answers.startswith(prefix, last + 1):
+            after = answers.find("\n", last + 1)
+            last = len(answers) if after < 0 else after
+        lines = answers[first:last].split("\n")
+        return self._summary(n, [_answer(line)[1] for line in lines])
 
     def _summary(self, n: int, said: list[AnswerText]) -> SessionSummary:
         sid, topic, started, ended, status, length, questions = self.rows[n]
