@@ -282,13 +282,31 @@ def show_table(table: Any) -> None:
     if out_console.is_terminal:
         out_console.print(table)
         return
+    out_console.file.write("".join(line + "\n" for line in plain_table_lines(table)))
+
+
+def plain_table_lines(table: Any) -> list[str]:
+    """The lines of a table (or any renderable) at its natural width, with no trailing spaces
+    and no styles: what `show_table` writes to a pipe or a file."""
+    from voicecoach.cli.plain_table import plain_lines
+
+    laid_out = plain_lines(table, Console(file=io.StringIO(), color_system=None, emoji=True))
+    if laid_out is not None:  # a table of one-line cells: laid out directly, same result
+        return laid_out
+    return rich_plain_lines(table)
+
+
+def rich_plain_lines(renderable: Any) -> list[str]:
+    """The lines of ``renderable`` as Rich prints it at its natural width, trailing spaces
+    removed."""
     from rich.measure import Measurement
 
-    width = Measurement.get(out_console, out_console.options.update_width(10_000), table).maximum
+    options = out_console.options.update_width(10_000)
+    width = Measurement.get(out_console, options, renderable).maximum
     plain = Console(file=io.StringIO(), width=max(width, 1), color_system=None, soft_wrap=True)
-    plain.print(table)
+    plain.print(renderable)
     lines = plain.file.getvalue().splitlines()  # type: ignore[attr-defined]
-    out_console.file.write("".join(line.rstrip() + "\n" for line in lines))
+    return [line.rstrip() for line in lines]
 
 
 def print_json(doc: object) -> None:
