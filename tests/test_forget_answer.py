@@ -18,6 +18,8 @@ from tests.conftest import CliResult, fixture_wav
 from tests.test_machine import session
 from voicecoach.coach import options as say
 from voicecoach.coach.intents import Command, PhraseBook
+from voicecoach.coach.machine import State
+from voicecoach.coach.plan import MOOD_AFTER
 from voicecoach.speech.grammar import Recheck
 from voicecoach.store.codec import register
 from voicecoach.store.crypto import JournalKey
@@ -230,9 +232,13 @@ def test_private_said_at_the_mood_question_then_the_mood_is_asked_again(journal:
     assert s.io.said[-2:] == [say.PRIVATE, s.turn("mood-before")["prompt"]]
     s.hear("four")
     s.hear(FIRST)
-    s.hear("stop")
+    for _ in range(8):  # to the end: the closing says what a private session kept
+        if s.machine.state is State.DONE:
+            break
+        s.hear("eight" if s.io.said[-1] == MOOD_AFTER else FIRST)
+    assert say.KEPT_PRIVATE in s.io.said and say.KEPT not in s.io.said
     kept = journal.get(s.record.id)
-    assert kept.mood_before == 4 and kept.turns == ()
+    assert kept.mood_before == 4 and kept.mood_after == 8 and kept.turns == ()
     assert b"partner" not in every_byte(journal.folder)
 
 

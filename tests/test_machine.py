@@ -121,8 +121,37 @@ def test_every_shipped_script_runs_from_mood_to_mood(journal: Journal, topic: st
     assert (record.mood_before, record.mood_after) == (6, 8)
     ids = [t.prompt_id for t in record.turns if "." not in t.prompt_id]
     assert ids == ["mood-before", *(step.id for step in script.steps), "mood-after"]
-    assert record.closing_lines == script.closing
+    assert record.closing_lines == (*script.closing[:-1], say.KEPT, script.closing[-1])
     assert journal.get(record.id) == record, "the journal holds what the machine kept"
+
+
+def closing_said(s: Session, answers: list[str], script: SessionScript) -> list[str]:
+    """Answer each question (or stay silent for ""), then the lines the closing spoke."""
+    for answer in answers:
+        if answer:
+            s.hear(answer)
+        else:
+            while s.io.listening and s.machine.state is not State.DONE:
+                s.silence()
+    assert s.machine.state is State.DONE
+    return s.io.said[-(len(script.closing) + 1) :]
+
+
+def test_the_closing_says_the_answers_are_saved_only_when_they_are(journal: Journal) -> None:
+    script = find_script("patience", None)
+    s = Session(script, journal, CoachOptions()).start()
+    said = closing_said(s, [ANSWER] * len(script.steps), script)
+    assert said == [*script.closing[:-1], say.KEPT, script.closing[-1]]
+
+    demo = Session(script, journal, CoachOptions(keeps=False)).start()
+    said = closing_said(demo, [ANSWER] * len(script.steps), script)
+    assert said == [*script.closing[:-1], say.KEPT_NOTHING, script.closing[-1]]
+
+    silent = Session(script, journal, CoachOptions()).start()
+    closing_said(silent, [""], script)
+    assert silent.record.status is Status.UNANSWERED
+    assert silent.io.said[-len(script.closing) :] == list(script.closing)
+    assert say.KEPT not in silent.io.said, "nothing was kept, so nothing is claimed"
 
 
 def test_the_bare_machine_asks_no_mood(journal: Journal) -> None:

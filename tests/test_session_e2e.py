@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import FIXTURES, KOREAN_MODEL, CliResult, fixture_text, fixture_wav, group
 from voicecoach.audio.wavfile import read_wav
+from voicecoach.coach.options import KEPT, KEPT_NOTHING
 from voicecoach.speech.scoring import corpus_error_rate, word_error_rate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,6 +143,7 @@ def test_the_demo_runs_without_devices_and_keeps_nothing(
     assert record["status"] == "completed"
     assert record["id"] is None  # nothing was kept, so there is no id to look up
     assert all(t["answer"] and t["answer"]["text"] for t in record["turns"])
+    assert KEPT_NOTHING in record["closing_lines"] and KEPT not in record["closing_lines"]
     assert cli("history", "--json").json() == []
 
 

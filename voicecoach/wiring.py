@@ -283,5 +283,5 @@ def run_session(
 
 
 def demo_options(coach: CoachOptions) -> CoachOptions:
-    """A demo asks no mood and remembers nothing."""
-    return replace(coach, mood_checkin=False, first_run_file=None)
+    """A demo asks no mood, remembers nothing and keeps nothing."""
+    return replace(coach, mood_checkin=False, first_run_file=None, keeps=False)

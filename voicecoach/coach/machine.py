@@ -371,7 +371,9 @@ class SessionMachine(Understanding):
 
     def on_enter_CLOSING(self, **_: Any) -> None:
         self.recorder.start_closing()
-        for line in self.script.closing:
+        rec = self.recorder
+        kept = say.kept_line(self.options.keeps, rec.private, rec.answered)
+        for line in say.closing_lines(self.script.closing, kept):
             self._say(line)
         self.finish()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +53,12 @@ PRIVATE_TOO_LATE = (
     "A private session is chosen at the start. You can still say forget that, to let go of your "
     "last answer."
 )
+KEPT = "Your answers are saved privately on this device."
+"""Said before the script's last closing line when the session kept at least one answer."""
+KEPT_PRIVATE = "As you asked, I kept only your mood and today's date."
+"""Said there instead in a private session."""
+KEPT_NOTHING = "This was a demo, so nothing you said was kept."
+"""Said there instead when the session keeps nothing (the demo)."""
 STILL_PAUSED = "We're still paused. Say continue when you're ready."
 CONFIRM: dict[Command, str] = {
     Command.SKIP: "Did you want to skip this one?",
@@ -67,6 +73,24 @@ CONFIRM: dict[Command, str] = {
     Command.PRIVATE: "Did you want this session to be private?",
 }
 """Asked when a short utterance may be a command but is not sure to be one."""
+
+
+def kept_line(keeps: bool, private: bool, answered: bool) -> str:
+    """What the closing says was kept: nothing in the demo, the mood in a private session,
+    the answers when there are any ("" when no answer was kept: nothing to claim)."""
+    if not keeps:
+        return KEPT_NOTHING
+    if private:
+        return KEPT_PRIVATE
+    return KEPT if answered else ""
+
+
+def closing_lines(script: Sequence[str], kept: str) -> list[str]:
+    """The script's closing lines with ``kept`` said before the last one (the goodbye)."""
+    lines = list(script)
+    if kept:
+        lines.insert(max(len(lines) - 1, 0), kept)
+    return lines
 
 
 def help_line(book: PhraseBook) -> str:
@@ -103,6 +127,8 @@ class CoachOptions:
     """Seconds of silence between two of the coach's lines."""
     question_pause_s: float = 0.0
     """Seconds of silence before a question that asks for reflection."""
+    keeps: bool = True
+    """Whether the session is kept (False in the demo): what the closing says was saved."""
     mood_reasks: int = 1
     """Times a mood that was not heard as a number is asked for again."""
     sure_confidence: float = 0.6

@@ -174,6 +174,11 @@ class Recorder:
         self._saved = self.record
         return index + 1
 
+    @property
+    def answered(self) -> bool:
+        """Whether some question has an answer kept (a forgotten one is not)."""
+        return any(t.answer is not None and not t.answer.is_empty for t in self.record.turns)
+
     def go_private(self) -> None:
         """From now on store only the moods and the date (and the listing's topic, times and
         status): no question, answer or line of the coach. What was stored of them goes now,
@@ -258,8 +263,7 @@ class Recorder:
         a stopped one takes only those ready (the person asked to stop, now).
         """
         self._improve(wait=REDECODE_WAIT_S if status is Status.COMPLETED else 0.0)
-        answered = any(t.answer is not None and not t.answer.is_empty for t in self.record.turns)
-        if status is Status.COMPLETED and not answered and not self.private:
+        if status is Status.COMPLETED and not self.answered and not self.private:
             status = Status.UNANSWERED  # ran to its end, but nothing was said
         self.record = replace(self.record, status=status, ended_at=now_iso())
         self.record = self._stored()
