@@ -196,6 +196,34 @@ def test_forget_prompt_on_a_terminal_ends_its_line(home: Path) -> None:
     assert process.returncode == 0 and f"erased {A.id}".encode() in out
 
 
+def test_export_asks_before_replacing_a_file_on_a_terminal(home: Path, tmp_path: Path) -> None:
+    kept(home, A).close()
+    target = tmp_path / "one.md"
+    target.write_text("written by hand")
+    process, leader = _prompt_on_a_terminal(home, "export", A.id, "-o", str(target))
+    asked = _read_until(process, b"[y/N] ")
+    assert f"Replace {target}?".encode() in asked
+    os.write(leader, b"n\n")
+    out, rest = process.communicate(timeout=60)
+    os.close(leader)
+    assert process.returncode == 1 and out == b""
+    assert rest.decode().strip() == "Nothing was written."
+    assert target.read_text() == "written by hand"
+
+    process, leader = _prompt_on_a_terminal(home, "export", A.id, "-o", str(target))
+    _read_until(process, b"[y/N] ")
+    os.write(leader, b"y\n")
+    process.communicate(timeout=60)
+    os.close(leader)
+    assert process.returncode == 0
+    assert A.id in target.read_text()
+    fresh = tmp_path / "new.md"  # nothing to replace: nothing asked, even without a terminal
+    done = _voicecoach(home, "export", A.id, "-o", str(fresh), stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert done.wait(timeout=60) == 0 and A.id in fresh.read_text()
+    done.communicate()
+
+
 def test_ctrl_c_exits_130_from_a_reading_command(home: Path, tmp_path: Path) -> None:
     """`export` to a FIFO nobody reads blocks in open(); Ctrl-C there ends it with 130."""
     kept(home, A).close()

@@ -85,8 +85,14 @@ def test_a_file_is_written_whole_and_private(home: Path, cli: Cli, tmp_path: Pat
     assert [p.name for p in target.parent.iterdir()] == ["journal.md"]  # no temp file left
 
     target.write_text("an older export")
-    assert cli("export", B.id, "--format", "json", "-o", target).code == 0
+    refused = cli("export", B.id, "--format", "json", "-o", target)  # not a terminal: not asked
+    assert refused.code == 2 and refused.out == ""
+    message = f"voicecoach: error: export: {target} exists; add --yes to replace it"
+    assert refused.err.strip() == message
+    assert target.read_text() == "an older export"
+    assert cli("export", B.id, "--format", "json", "-o", target, "--yes").code == 0
     assert json.loads(target.read_text())["id"] == B.id
+    assert cli("export", B.id, "-o", os.devnull).code == 0  # a device is written in place
 
 
 def test_bad_exports_write_nothing(home: Path, cli: Cli, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, out_console, paths
+from voicecoach.cli.app import YesOpt, app, confirm, err_console, out_console, paths
 from voicecoach.cli.journal_open import open_journal, practice_titles
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import STDOUT, check_output
@@ -32,6 +32,7 @@ def export(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file (else stdout).")
     ] = None,
+    yes: YesOpt = False,
 ) -> None:
     """Export a session (or --all) as a Markdown journal page, JSON or plain text."""
     chosen_format = format_for(output, fmt)
@@ -39,6 +40,11 @@ def export(
         raise UsageError("export: give a session id or --all (not both)")
     if output is not None:
         check_output(output)
+        if not yes and _replaces_a_file(output):
+            refusal = f"export: {output} exists; add --yes to replace it"
+            if not confirm(f"Replace {output}?", refusal):
+                err_console.print("Nothing was written.", highlight=False, markup=False)
+                raise typer.Exit(1)
     with open_journal() as journal:
         records = journal.iter_records() if every else iter([journal.get(session_id or "")])
         first = next(records, None)
@@ -60,6 +66,17 @@ def export(
     err_console.print(
         f"exported {counted.count} {sessions} to {where}", highlight=False, markup=False
     )
+
+
+def _replaces_a_file(output: Path) -> bool:
+    """Whether writing ``output`` would replace a file already there (not stdout, a device or
+    a FIFO, which are written in place)."""
+    if str(output) == STDOUT:
+        return False
+    try:
+        return output.is_file()
+    except OSError:
+        return False
 
 
 class _Counted(Iterator[SessionRecord]):
