@@ -51,15 +51,15 @@ def _hits(texts: tuple[str, ...], topic: str = "patience") -> list[SearchHit]:
     return hits
 
 
-def _environ(home: Path, **env: str) -> dict[str, str]:
+def environ_for(home: Path, **env: str) -> dict[str, str]:
     """This environment without NO_COLOR, with VOICECOACH_HOME and ``env``."""
     environ = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     return {**environ, "VOICECOACH_HOME": str(home), **env}
 
 
-def _voicecoach(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+def piped_run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
     """`voicecoach ARGS` with stdout and stderr piped."""
-    environ = _environ(home, **env)
+    environ = environ_for(home, **env)
     return subprocess.run(
         [sys.executable, "-m", "voicecoach", *args],
         env=environ,
@@ -69,10 +69,10 @@ def _voicecoach(home: Path, *args: str, **env: str) -> subprocess.CompletedProce
     )
 
 
-def _on_a_terminal(home: Path, *args: str, columns: int, **env: str) -> str:
+def on_a_terminal(home: Path, *args: str, columns: int, **env: str) -> str:
     """What `voicecoach ARGS` writes to a terminal ``columns`` wide."""
     leader, follower = os.openpty()
-    environ = _environ(home, COLUMNS=str(columns), TERM="xterm-256color", **env)
+    environ = environ_for(home, COLUMNS=str(columns), TERM="xterm-256color", **env)
     process = subprocess.Popen(
         [sys.executable, "-m", "voicecoach", *args],
         env=environ,
@@ -136,7 +136,7 @@ def test_piped_search_shows_every_answer_whole_and_aligned(home: Path) -> None:
     )
     long = dataclasses.replace(B, turns=(*B.turns, make_turn(3, LONG)))
     kept(home, A, long, C, wide).close()
-    piped = _voicecoach(home, "search", "promise")
+    piped = piped_run(home, "search", "promise")
     assert piped.returncode == 0, piped.stderr
     out = piped.stdout.decode()
     assert not ANSI.search(out)
@@ -150,20 +150,20 @@ def test_piped_search_shows_every_answer_whole_and_aligned(home: Path) -> None:
     start = lines[0].index("answer")
     assert all(row[start - 2 : start] == "  " and row[start] != " " for row in rows)
     assert all(line == line.rstrip() for line in lines)
-    assert _voicecoach(home, "search", "promise", NO_COLOR="1").stdout.decode() == out
+    assert piped_run(home, "search", "promise", NO_COLOR="1").stdout.decode() == out
 
 
 def test_search_on_a_terminal_fits_and_highlights(home: Path) -> None:
     long = dataclasses.replace(B, turns=(*B.turns, make_turn(3, LONG)))
     kept(home, A, long, C).close()
-    shown = _on_a_terminal(home, "search", "promise", columns=70)
+    shown = on_a_terminal(home, "search", "promise", columns=70)
     assert "\x1b[7mpromise\x1b[0m" in shown or "\x1b[7mPromise\x1b[0m" in shown
     plain = ANSI.sub("", shown)
     lines = plain.splitlines()
     assert lines and all(len(line.rstrip()) <= 70 for line in lines)
     assert len(lines) > 2 + 2  # the long answer wrapped in its column, not cut
     assert " ".join(plain.split()).count("running late") == 5
-    no_color = _on_a_terminal(home, "search", "promise", columns=70, NO_COLOR="1")
+    no_color = on_a_terminal(home, "search", "promise", columns=70, NO_COLOR="1")
     assert "promise" in ANSI.sub("", no_color)
     assert not re.search(r"\x1b\[3[0-9]m", no_color)  # no colour; the match is still reversed
     assert "\x1b[7m" in no_color
@@ -171,7 +171,7 @@ def test_search_on_a_terminal_fits_and_highlights(home: Path) -> None:
 
 def test_search_json_is_unchanged_by_the_layout(home: Path) -> None:
     kept(home, A, B, C).close()
-    piped = _voicecoach(home, "search", "--json", "promise")
+    piped = piped_run(home, "search", "--json", "promise")
     assert piped.returncode == 0
     assert json.loads(piped.stdout) == [
         {
