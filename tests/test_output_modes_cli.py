@@ -12,6 +12,7 @@ import pytest
 
 from tests.test_journal_cli import A, B, C, kept
 from tests.test_search_output import ANSI, on_a_terminal, piped_run
+from voicecoach.coach.script import builtin_dir
 from voicecoach.review.stats import AFTER_BAR, BEFORE_BAR
 
 FLAGGED = dataclasses.replace(C, safety_flag=True)
@@ -75,3 +76,18 @@ def test_history_in_a_narrow_terminal_keeps_ids_whole(journal: Path) -> None:
     for record in (A, B, C):
         assert any(line.startswith(record.id + " ") for line in lines), record.id
     assert "…" not in shown
+
+
+def test_a_topic_is_shown_as_written_not_as_markup(home: Path) -> None:
+    odd = "[draft] money:smile:"
+    kept(home, dataclasses.replace(B, topic=odd)).close()
+    script = home / "sessions" / f"{odd}.toml"  # a practice file of the user's, so named
+    script.parent.mkdir(parents=True)
+    script.write_text(
+        (builtin_dir() / "patience.toml").read_text().replace('id = "patience"\n', "")
+    )
+    for argv in (("history",), ("show", B.id), ("sessions", "list")):
+        piped = piped_run(home, *argv).stdout.decode()
+        assert odd in piped, (argv, piped)
+        shown = ANSI.sub("", on_a_terminal(home, *argv, columns=200))
+        assert odd in shown, (argv, shown)

@@ -7,9 +7,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Footer, ListView, Static
+from textual.widgets._data_table import default_cell_formatter
 
 from tests.test_journal import make_turn
 from tests.test_journal_cli import A, B, C
@@ -133,12 +135,14 @@ def test_command_palette_lists_the_apps_actions(tmp_path: Path) -> None:
 
 
 def test_safety_flag_and_markup_in_messages(tmp_path: Path) -> None:
-    flagged = dataclasses.replace(C, safety_flag=True)
+    flagged = dataclasses.replace(C, safety_flag=True, topic="[draft] money:smile:")
     app = ReviewApp(journal_with(tmp_path / "journal", A, flagged), export_dir=tmp_path)
 
     async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
         assert "crisis help given" in shown(app)
         table = app.query_one("#sessions", DataTable)
+        topic = default_cell_formatter(table.get_row(C.id)[1])  # as the table draws it
+        assert isinstance(topic, Text) and topic.plain == "[draft] money:smile:"
         assert "crisis help" in str(table.get_row(C.id)[4])
         assert "crisis" not in str(table.get_row(A.id)[4])
         await pilot.press("p")  # no audio kept: the message names the setting as it is written

@@ -290,7 +290,7 @@ def plain_table_lines(table: Any) -> list[str]:
     and no styles: what `show_table` writes to a pipe or a file."""
     from voicecoach.cli.plain_table import plain_lines
 
-    laid_out = plain_lines(table, Console(file=io.StringIO(), color_system=None, emoji=True))
+    laid_out = plain_lines(table, Console(file=io.StringIO(), color_system=None, emoji=False))
     if laid_out is not None:  # a table of one-line cells: laid out directly, same result
         return laid_out
     return rich_plain_lines(table)
@@ -303,7 +303,9 @@ def rich_plain_lines(renderable: Any) -> list[str]:
 
     options = out_console.options.update_width(10_000)
     width = Measurement.get(out_console, options, renderable).maximum
-    plain = Console(file=io.StringIO(), width=max(width, 1), color_system=None, soft_wrap=True)
+    plain = Console(
+        file=io.StringIO(), width=max(width, 1), color_system=None, soft_wrap=True, emoji=False
+    )
     plain.print(renderable)
     lines = plain.file.getvalue().splitlines()  # type: ignore[attr-defined]
     return [line.rstrip() for line in lines]

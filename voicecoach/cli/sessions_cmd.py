@@ -78,7 +78,7 @@ def list_sessions(
         summary = escape(row.summary)
         if row.problem:
             summary = f"[red]broken: see `voicecoach sessions check {escape(row.path)}`[/]"
-        table.add_row(row.topic, escape(row.title), str(row.steps), row.origin, summary)
+        table.add_row(escape(row.topic), escape(row.title), str(row.steps), row.origin, summary)
     show_table(table)
 
 

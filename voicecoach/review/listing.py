@@ -124,7 +124,7 @@ class ListingApp(App[None]):
         for s in listed:
             table.add_row(
                 when(s.started_at),
-                s.topic,
+                Text(s.topic),  # a script's file name: shown as written, never markup
                 duration(s.length_s),
                 mood(s.mood_before, s.mood_after),
                 status_cell(s, short=True),

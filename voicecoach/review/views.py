@@ -139,7 +139,7 @@ def sessions_table(
         {
             "id": s.id,
             "date": when(s.started_at),
-            "topic": s.topic,
+            "topic": Text(s.topic),  # a script's file name: shown as written, never markup
             "length": duration(s.length_s),
             "mood": LOCKED if locked else mood(s.mood_before, s.mood_after),
             "status": status_cell(s, short=True, locked=locked),
