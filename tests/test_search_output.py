@@ -109,6 +109,14 @@ def test_plain_layout_is_what_rich_prints(topic: str) -> None:
         assert plain_lines(listed, _console()) == rich_plain_lines(listed)
     empty = hits_table([], "promise")
     assert plain_lines(empty, _console()) == rich_plain_lines(empty)
+    marked = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    marked.add_column("a", justify="right")
+    marked.add_column("b", min_width=12)
+    marked.add_row("[bold]x[/bold] :smile:", "20:30 [journal] 약속")
+    marked.add_row(":)", "[")
+    laid_out = plain_lines(marked, _console())
+    assert laid_out is not None and laid_out == rich_plain_lines(marked)
+    assert "x :smile:" in laid_out[2]  # markup read, emoji codes left as written
 
 
 def test_other_tables_are_left_to_rich() -> None:

@@ -27,7 +27,8 @@ def plain_lines(table: Any, console: Console) -> list[str] | None:
     removed; None when the table is not of the simple kind laid out here (a cell of several
     lines, a tab, a control character, a fixed or proportional width, a footer, a title, …).
 
-    ``console`` turns string cells into text (its markup and emoji settings apply)."""
+    ``console`` turns string cells holding markup into text (its markup setting applies; emoji
+    codes are left as written, as `show_table` prints them)."""
     if not _simple(table):
         return None
     columns = table.columns
@@ -96,8 +97,8 @@ def _simple(table: Any) -> bool:
 def _plain(cell: Any, console: Console) -> str | None:
     """The text of a one-line cell as Rich shows it, or None when it is not such a cell."""
     if isinstance(cell, str):
-        if "[" in cell or ":" in cell:  # markup or an emoji code: as Rich reads them
-            cell = console.render_str(cell)
+        if "[" in cell:  # markup, read as Rich reads it (emoji codes are left as written)
+            cell = console.render_str(cell, emoji=False, highlight=False)
         else:
             return cell if cell.isprintable() else None
     if not isinstance(cell, Text) or cell.justify not in (None, "default", "left"):
