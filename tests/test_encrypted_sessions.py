@@ -1,9 +1,11 @@
-"""Real sessions on an encrypted journal: one killed with SIGKILL mid-answer, one to its end.
-No answer word is left readable anywhere under the data folder, and every final answer reads
-back with the passphrase."""
+"""Real sessions on an encrypted journal, recorded with the public key only (no passphrase in
+the environment, no terminal), as a speaker records unattended: one killed with SIGKILL
+mid-answer, then one to its end, which files the dead one. No answer word is left readable
+anywhere under the data folder, and every final answer reads back with the passphrase."""
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 from collections.abc import Callable
@@ -30,6 +32,7 @@ def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
 ) -> None:
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
     assert cli("key", "init").code == 0
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")  # the sessions run without it
 
     killed = Run.start(home, None)
     try:
@@ -46,6 +49,16 @@ def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
         if whole.proc.poll() is None:
             whole.proc.kill()
     assert whole.finish() == 0, "\n".join(line for _, line in whole.lines)
+    assert not (home / "journal" / "running").exists() or not any(
+        (home / "journal" / "running").glob("*.jsonl")
+    )
+
+    months = [p for p in (home / "journal").glob("*.json")]
+    docs = [d for p in months for d in json.loads(p.read_text())["sessions"].values()]
+    assert sorted(("entries" in d, d["status"]) for d in docs) == [
+        (False, "completed"),
+        (True, "interrupted"),  # filed as its sealed write-ahead entries: nothing unsealed
+    ]
 
     key = JournalKey(home / "journal")
     codec = key.codec(PASS)
@@ -65,3 +78,16 @@ def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
     assert len(words) >= 5, words  # the grep below proves something
     found = sorted(w for w in words if w.encode() in on_disk)
     assert found == []
+
+    # With the passphrase the index is made whole again (the dead session was filed sealed),
+    # then the listing needs no passphrase again.
+    from voicecoach.store import codec as codecs
+
+    monkeypatch.setattr(codecs, "_CODECS", {codecs.PLAIN.name: codecs.PLAIN})  # a new process
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    listed = cli("history")
+    assert listed.code == 0 and listed.out.count("patience") == 2, listed.out + listed.err
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    monkeypatch.setattr(codecs, "_CODECS", {codecs.PLAIN.name: codecs.PLAIN})
+    plain = cli("history")
+    assert plain.code == 0 and "interrupted" in plain.out and "completed" in plain.out, plain.err

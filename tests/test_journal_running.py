@@ -214,7 +214,8 @@ def test_index_is_private_and_used_while_it_matches_the_shard(tmp_path: Path) ->
     assert stat.S_IMODE(os.stat(index).st_mode) == 0o600
     doc = json.loads(index.read_text())
     said = make_turn(0).answer.text  # type: ignore[union-attr]
-    doc["content"]["answers"] = doc["content"]["answers"].replace(said, "text only the index holds")
+    part = doc["parts"][0]["content"]
+    part["answers"] = part["answers"].replace(said, "text only the index holds")
     index.write_text(json.dumps(doc))
     # The shard did not change, so the index is trusted: listing reads no shard at all.
     assert Journal(folder).summaries()[0].answers[0].text == "text only the index holds"
@@ -276,7 +277,7 @@ def test_an_index_damaged_where_it_is_read_late_is_rebuilt_quietly(tmp_path: Pat
     Journal(folder).save(record)
     index = folder / "index" / "2026-11.json"
     doc = json.loads(index.read_text())
-    doc["content"]["answers"] = "\n".join("[not json" for _ in range(2))
+    doc["parts"][0]["content"]["answers"] = "\n".join("[not json" for _ in range(2))
     index.write_text(json.dumps(doc))
     journal = Journal(folder)
     assert [h.session.id for h in journal.hits("patient")] == [record.id, record.id]

@@ -21,7 +21,7 @@ from voicecoach.outputs import check_output
 from voicecoach.paths import Paths
 from voicecoach.review.views import answered, counted, duration
 from voicecoach.stop import SIGNALS
-from voicecoach.store.crypto import journal_codec
+from voicecoach.store.crypto import session_codec
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention, retention_note
@@ -89,7 +89,7 @@ def run_session(
         progress.note(stages.voice_reason)
         progress.note(f"listening with {choice.reason}")
         folder = journal_dir or home.journal
-        journal = Journal(folder, codec=journal_codec(folder, unlock=True))
+        journal = Journal(folder, codec=session_codec(folder))
         stack.callback(journal.close)
         for notice in journal.notices:
             progress.note(notice)

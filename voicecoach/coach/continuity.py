@@ -41,7 +41,10 @@ def step_answer(record: SessionRecord, step: str) -> str:
 
 def last_answer(journal: JournalReader, topic: str, step: str) -> str:
     """The answer at ``step`` in the most recent session of ``topic`` that has one ("" if none)."""
-    mine = [s for s in journal.summaries() if s.topic == topic]
+    try:
+        mine = [s for s in journal.summaries() if s.topic == topic]
+    except VoiceCoachError:
+        return ""  # e.g. an encrypted journal recording without its passphrase
     for summary in reversed(mine[-LOOK_BACK_SESSIONS:]):
         try:
             record = journal.get(summary.id)

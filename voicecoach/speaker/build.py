@@ -32,7 +32,7 @@ from voicecoach.speech.engines import EngineChoice
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.vad import VoiceActivity
-from voicecoach.store.crypto import journal_codec
+from voicecoach.store.crypto import session_codec
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention
@@ -151,7 +151,7 @@ def build_listen(
         min(REPLY_END_SILENCE_S, listen.end_silence_s), settings.wake.reply_s, REPLY_MAX_S
     )
     keep_days = settings.journal.keep_days
-    codec = journal_codec(home.journal, unlock=True)  # an encrypted journal: asked for once
+    codec = session_codec(home.journal)  # the public key suffices to record
 
     def run_one(script: SessionScript, stop: threading.Event) -> SessionRecord:
         journal = Journal(home.journal, codec=codec)

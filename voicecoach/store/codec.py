@@ -13,11 +13,20 @@ from typing import Any, Protocol
 from voicecoach.errors import JournalError
 
 
+class JournalLocked(JournalError):
+    """Sealed content was asked for without the passphrase."""
+
+
 class Codec(Protocol):
     """Seals and unseals the private part of a stored unit."""
 
     name: str
     """What the unit says in its ``"codec"`` key."""
+
+    @property
+    def unlocked(self) -> bool:
+        """True when this codec can unseal (an encrypting one needs its secret for that)."""
+        ...
 
     def seal(self, content: dict[str, Any]) -> Any:
         """The JSON value stored for ``content``."""
@@ -32,6 +41,7 @@ class PlainCodec:
     """Stores the content as readable JSON (the journal is private by its file modes only)."""
 
     name = "plain"
+    unlocked = True
 
     def seal(self, content: dict[str, Any]) -> Any:
         return content

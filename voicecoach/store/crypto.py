@@ -26,7 +26,7 @@ import pyrage
 
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder, write_private
-from voicecoach.store.codec import PLAIN, Codec, codec_named, register
+from voicecoach.store.codec import PLAIN, Codec, JournalLocked, codec_named, register
 
 KEY_DIR = "key"
 """Sub-folder of the journal holding its key."""
@@ -40,10 +40,6 @@ MIN_PASSPHRASE = 8
 
 class WrongPassphrase(JournalError):
     """The passphrase does not open the journal's key."""
-
-
-class JournalLocked(JournalError):
-    """Sealed content was asked for without the passphrase."""
 
 
 class AgeCodec:
@@ -89,7 +85,7 @@ class AgeCodec:
     def decrypt_bytes(self, data: bytes) -> bytes:
         """A whole age file decrypted; JournalError when locked, ValueError when damaged."""
         if self._identity is None:
-            raise JournalError("the journal is encrypted: its passphrase is needed to read it")
+            raise JournalLocked("the journal is encrypted: its passphrase is needed to read it")
         try:
             return pyrage.decrypt(data, [self._identity])
         except pyrage.DecryptError as exc:
@@ -222,6 +218,15 @@ def journal_codec(journal: Path, *, unlock: bool) -> Codec:
     if codec.unlocked or not _known(codec.name):
         register(codec)  # a locked one tells what is needed instead of "unknown codec"
     return codec
+
+
+def session_codec(journal: Path) -> Codec:
+    """The codec a session records with: it needs only the public key, so it never asks for
+    the passphrase (a speaker records unattended); unlocked only when ``VOICECOACH_PASSPHRASE``
+    is set (then the month's index is kept whole as sessions are filed).
+
+    WrongPassphrase when that passphrase does not open the key."""
+    return journal_codec(journal, unlock=os.environ.get(PASSPHRASE_ENV) is not None)
 
 
 def _known(name: str) -> bool:

@@ -1,17 +1,23 @@
 """``journal/index/<month>.json``: a month's sessions in brief, for listing and search.
 
-    {"format": 2, "month": "2026-11", "shard": [inode, size, mtime_ns, ctime_ns],
+    {"format": 4, "month": "2026-11", "shard": [inode, size, mtime_ns, ctime_ns],
      "sessions": [[id, topic, started_at, ended_at, status, length_s, questions], …],
      "skipped": ["<notice of a record that cannot be read>", …],
-     "codec": "plain",
-     "content": {"moods": [[before, after, safety_flag, spoken_s, words], …],
-                 "answers": "<one JSON list per line: [session, turn, prompt_id, prompt, text]>",
-                 "fold": "<each answer's text, NFC and case-folded, one per line>"}}
+     "parts": [{"ids": [id, …], "codec": "plain",
+                "content": {"moods": [[before, after, safety_flag, spoken_s, words], …],
+                            "answers": "<one JSON list per line: [k, turn, prompt_id, prompt,
+                                        text]>, k the session's place in ids",
+                            "fold": "<each answer's text, NFC and case-folded, per line>"}}]}
 
-``sessions`` is the listing (readable without the codec); ``content`` holds what was said and
-goes through the codec. Search looks for every word in ``fold`` (one substring test per month
-for each word, then only the lines holding the first word) and decodes ``answers`` only for the
-lines that match; the summaries of a month are made only when a listing asks for them.
+``sessions`` is the listing (readable without the codec); each part's ``content`` holds what
+was said by the sessions it names and goes through the codec. A process that can unseal writes
+one part for the whole month. One that cannot (a device holding only the public key) edits the
+index without opening it: a session it files gets a part of its own, and a part naming a
+session it removes or replaces is dropped whole. A session no part names is *stale*: its
+listing row may be provisional, and whoever can unseal reads the month again and writes one
+part. Search looks for every word in ``fold`` (one substring test per month for each word,
+then only the lines holding the first word) and decodes ``answers`` only for the lines that
+match; the summaries of a month are made only when a listing asks for them.
 
 The index is derived data: it names the exact version of its month file it was made from and
 is used only while that file is unchanged; else the month is read again and the index
@@ -30,13 +36,14 @@ from typing import Any
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder, remove_files, write_private
 from voicecoach.store.codec import PLAIN, Codec, codec_named
+from voicecoach.store.index_parts import NO_MOODS, checked, merged, row_of
 from voicecoach.store.records import Status
-from voicecoach.store.shard import Signature
+from voicecoach.store.shard import MonthDocs, Signature
 from voicecoach.store.summary import AnswerText, SearchHit, SessionSummary, fold
 
 INDEX_DIR = "index"
 """Sub-folder of the journal holding the index files."""
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 """Layout of an index file; a file of another layout is rebuilt."""
 
 
@@ -57,6 +64,8 @@ class MonthEntry:
         summaries: list[SessionSummary] | None = None,
         *,
         sealed: bool = False,
+        parts: list[dict[str, Any]] | None = None,
+        stale: frozenset[str] = frozenset(),
     ) -> None:
         self.rows = rows
         """The listing: [id, topic, started_at, ended_at, status, length_s, questions]."""
@@ -70,7 +79,12 @@ class MonthEntry:
         """One notice per record of the month that cannot be read (told by every reader)."""
         self.sealed = sealed
         """True when only the listing could be read (the content's codec is locked here): the
-        summaries have no moods and no answers, and nothing may be built on them."""
+        summaries have no moods and no answers; only ``edited`` builds on it."""
+        self.parts = parts
+        """The parts as stored (still sealed), when read from a file or edited sealed."""
+        self.stale = stale
+        """Ids of the sessions no part holds: their listing row may be provisional, and their
+        moods and answers are not here (read the month again to have them)."""
         self._summaries = summaries
 
     @property
@@ -257,47 +271,88 @@ def _sig(value: Any) -> Signature | None:
 
 
 def _encode(month: str, shard: Signature | None, entry: MonthEntry, codec: Codec) -> Any:
-    content = {"moods": entry.moods, "answers": entry.answers, "fold": entry.fold}
     return {
         "format": INDEX_FORMAT,
         "month": month,
         "shard": None if shard is None else list(shard),
         "sessions": entry.rows,
         "skipped": entry.skipped,
-        "codec": codec.name,
-        "content": codec.seal(content),
+        "parts": _parts(entry, codec),
     }
 
 
+def _parts(entry: MonthEntry, codec: Codec) -> list[dict[str, Any]]:
+    """The entry's parts: as they are when it could not be unsealed, else one sealed part."""
+    if entry.sealed:
+        return list(entry.parts or [])
+    content = {"moods": entry.moods, "answers": entry.answers, "fold": entry.fold}
+    ids = [row[0] for row in entry.rows]
+    return [{"ids": ids, "codec": codec.name, "content": codec.seal(content)}]
+
+
+def edited(
+    entry: MonthEntry,
+    codec: Codec,
+    *,
+    removed: frozenset[str] = frozenset(),
+    put: SessionSummary | None = None,
+    row: list[Any] | None = None,
+) -> MonthEntry:
+    """``entry`` without the sessions ``removed``, with ``put`` (or a provisional listing
+    ``row`` alone) filed in, made without unsealing anything (for a codec that only seals).
+
+    A part naming a session removed or replaced is dropped whole; its other sessions go stale.
+    """
+    new_row = build([put]).rows[0] if put is not None else row
+    gone = removed | ({new_row[0]} if new_row is not None else set())
+    parts = entry.parts if entry.sealed or entry.parts is not None else _parts(entry, codec)
+    kept = [p for p in parts or [] if gone.isdisjoint(p["ids"])]
+    rows = [r for r in entry.rows if r[0] not in gone]
+    if new_row is not None:
+        rows.append(new_row)
+    if put is not None:
+        kept += _parts(build([put]), codec)
+    return _sealed(rows, kept, entry.skipped)
+
+
+def provisional(docs: MonthDocs) -> MonthEntry:
+    """The listing of a month read from its documents' plain metadata only: every session
+    stale, ``questions`` 0 and the length from the start and end times."""
+    rows = [r for r in (row_of(d) for d in docs.docs) if r is not None]
+    return _sealed(rows, [], docs.skipped)
+
+
+def _sealed(
+    rows: list[list[Any]], parts: list[dict[str, Any]], skipped: Sequence[str]
+) -> MonthEntry:
+    covered = {sid for part in parts for sid in part["ids"]}
+    stale = frozenset(row[0] for row in rows if row[0] not in covered)
+    moods = [list(NO_MOODS) for _ in rows]
+    return MonthEntry(rows, moods, "", "", skipped, sealed=True, parts=parts, stale=stale)
+
+
 def _decode(doc: dict[str, Any]) -> MonthEntry:
-    try:
-        content = codec_named(doc["codec"]).unseal(doc["content"])
-    except JournalError:  # locked here: the listing alone, for `history`
-        rows = doc["sessions"]
-        if not isinstance(rows, list):
-            raise ValueError("the listing is damaged") from None
-        content = {"moods": [[None, None, False, 0.0, 0] for _ in rows], "answers": "", "fold": ""}
-        entry = _decode({**doc, "codec": PLAIN.name, "content": content})
-        entry.sealed = True
-        return entry
-    rows, moods, answers, folded = (
-        doc["sessions"],
-        content["moods"],
-        content["answers"],
-        content["fold"],
-    )
-    if not (isinstance(rows, list) and isinstance(moods, list) and len(rows) == len(moods)):
-        raise ValueError("the listing does not match the moods")
-    if not (isinstance(answers, str) and isinstance(folded, str)):
-        raise ValueError("the answers are not text")
-    if answers.count("\n") != folded.count("\n") or bool(answers) != bool(folded):
-        raise ValueError("the folded text does not match the answers")
+    rows, parts = doc["sessions"], doc["parts"]
+    if not (isinstance(rows, list) and isinstance(parts, list)):
+        raise ValueError("the listing is damaged")
     for row in rows:
         if not (isinstance(row, list) and len(row) == 7 and isinstance(row[0], str)):
             raise ValueError("a listing row is damaged")
         if row[4] not in _STATUS:
             raise ValueError("a listing row has no known status")
-    for mood in moods:
-        if not (isinstance(mood, list) and len(mood) == 5):
-            raise ValueError("a mood row is damaged")
-    return MonthEntry(rows, moods, answers, folded, [str(x) for x in doc["skipped"]])
+    for part in parts:
+        if not (isinstance(part, dict) and isinstance(part["ids"], list)):
+            raise ValueError("an index part is damaged")
+    skipped = [str(x) for x in doc["skipped"]]
+    try:
+        contents = [codec_named(p["codec"]).unseal(p["content"]) for p in parts]
+    except JournalError:  # locked here: the listing alone, for `history`
+        return _sealed(rows, parts, skipped)
+    ids = [row[0] for row in rows]
+    if len(parts) == 1 and parts[0]["ids"] == ids:
+        moods, answers, folded = checked(contents[0], len(ids))
+    else:
+        moods, answers, folded = merged(ids, parts, contents)
+    covered = {sid for part in parts for sid in part["ids"]}
+    stale = frozenset(sid for sid in ids if sid not in covered)
+    return MonthEntry(rows, moods, answers, folded, skipped, parts=parts, stale=stale)

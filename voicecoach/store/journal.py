@@ -29,7 +29,7 @@ from types import TracebackType
 
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder
-from voicecoach.store.codec import PLAIN, Codec
+from voicecoach.store.codec import PLAIN, Codec, JournalLocked
 from voicecoach.store.index import INDEX_DIR, build
 from voicecoach.store.locks import WRITE_LOCK_NAME, WriteLock
 from voicecoach.store.months import MonthFiles, Notices
@@ -113,6 +113,16 @@ class Journal:
                 if kept is None or kept.status is Status.RUNNING:
                     found[record.id] = summarize(record)
             return self._settle(sorted(found.values(), key=order), running)
+
+    def month_listing(self, month: str) -> list[SessionSummary]:
+        """The sessions of one month in brief, oldest first, as ``month_summaries`` when the
+        journal can be read here; else from what is readable without the secret (listing
+        fields only, see ``MonthFiles.listing``)."""
+        try:
+            return self.month_summaries(month)
+        except JournalLocked:
+            with self._mutex:
+                return sorted(self._months.listing(month), key=order)
 
     def summaries(self) -> list[SessionSummary]:
         """Every readable session in brief, oldest first; reads no word timings."""
@@ -277,7 +287,10 @@ class Journal:
         out = []
         for summary in summaries:
             if summary.status is Status.RUNNING and summary.id not in running:
-                record = self._months.find(summary.month, summary.id)
+                try:
+                    record = self._months.find(summary.month, summary.id)
+                except JournalLocked:
+                    record = None  # settled by whoever can read it
                 if record is not None:
                     summary = summarize(self._settle_record(record))
             out.append(summary)

@@ -18,11 +18,20 @@ from typing import Any
 
 from voicecoach.errors import JournalError
 from voicecoach.files import remove_files
-from voicecoach.store.codec import PLAIN, Codec
-from voicecoach.store.index import INDEX_DIR, DamagedIndex, MonthEntry, SummaryIndex, build
+from voicecoach.store.codec import PLAIN, Codec, JournalLocked
+from voicecoach.store.index import (
+    INDEX_DIR,
+    DamagedIndex,
+    MonthEntry,
+    SummaryIndex,
+    build,
+    edited,
+    provisional,
+    row_of,
+)
 from voicecoach.store.locks import WriteLock
 from voicecoach.store.records import SessionRecord
-from voicecoach.store.shard import MonthDocs, Shard, set_aside
+from voicecoach.store.shard import MonthDocs, Shard, Signature, set_aside
 from voicecoach.store.stored import UNREADABLE, NewerJournal, decode, encode, month_of
 from voicecoach.store.summary import SearchHit, SessionSummary, summarize
 
@@ -83,12 +92,19 @@ class MonthFiles:
             if sig is None:
                 return build([])
             found = self.index.load(month, sig)
-            if found is not None:
+            if found is not None and found.stale and not self.codec.unlocked:
+                raise JournalLocked(
+                    "the journal is encrypted: its passphrase is needed to index "
+                    f"the sessions filed without it in {month}"
+                )
+            if found is not None and not found.stale:
                 for line in found.skipped:
                     self.notices.add(line)
+                if self.codec.unlocked and len(found.parts or ()) > 1:
+                    self._join_parts(month, sig, found)
                 return found
             docs = shard.read()
-        except NewerJournal:
+        except (NewerJournal, JournalLocked):
             raise
         except JournalError as exc:
             self.notices.add(str(exc))
@@ -97,6 +113,21 @@ class MonthFiles:
         if docs.damage is None:
             self._tidy(lambda: self._store_index(month, docs, entry), month, docs, entry)
         return entry
+
+    def listing(self, month: str) -> list[SessionSummary]:
+        """The month's sessions in brief without unsealing anything: from the index while it
+        is current, else from the month file's plain metadata (no moods, no answers, and a
+        provisional question count); what retention needs."""
+        shard = self.shard(month)
+        sig = shard.on_disk()
+        if sig is None:
+            return []
+        found = self.index.load(month, sig)
+        if found is None:
+            docs = shard.read()
+            self._told(shard, docs)
+            found = provisional(docs)
+        return found.summaries
 
     def summaries(self, month: str) -> list[SessionSummary]:
         """The month's sessions in brief, from its index (rebuilt if it proves damaged)."""
@@ -113,6 +144,15 @@ class MonthFiles:
         except DamagedIndex:
             entry = self._rebuilt(month)
             return entry.hits(words), entry.ids()
+
+    def _join_parts(self, month: str, sig: Signature, entry: MonthEntry) -> None:
+        """Write an index of several parts (sessions filed without the secret) as one."""
+        try:
+            with self.lock:
+                if self.shard(month).on_disk() == sig:
+                    self.index.store(month, sig, entry)
+        except (OSError, JournalError) as exc:
+            self.cannot_tidy(exc)
 
     def _rebuilt(self, month: str) -> MonthEntry:
         self.index.drop(month)
@@ -134,6 +174,10 @@ class MonthFiles:
             return []
         return self._records(shard, docs)
 
+    def stored(self, month: str, session_id: str) -> dict[str, Any] | None:
+        """The stored document with this id in ``month``'s file, still sealed, or None."""
+        return self.shard(month).stored(session_id)
+
     def find(self, month: str, session_id: str) -> SessionRecord | None:
         """The record with this id in ``month``'s file, or None."""
         shard = self.shard(month)
@@ -147,27 +191,37 @@ class MonthFiles:
 
         Raises JournalError when the disk refuses.
         """
-        month = month_of(record)
+        self._file(month_of(record), encode(record, self.codec), summarize(record))
+
+    def put_sealed(self, month: str, doc: dict[str, Any]) -> None:
+        """Insert or replace a stored document as it is (a dead session's write-ahead entries,
+        filed without the secret); its index row is provisional. JournalError as ``put``."""
+        self._file(month, doc, None)
+
+    def _file(self, month: str, doc: dict[str, Any], summary: SessionSummary | None) -> None:
         shard = self.shard(month)
         with self.lock:
             docs = shard.read()
             try:
                 self._set_aside(shard, docs)
-                shard.store(record, docs)
+                shard.store_doc(doc, docs)
             except OSError as exc:
                 raise JournalError(f"cannot write {shard.name}: {exc.strerror or exc}") from exc
             finally:
                 self._told(shard, docs)
             kept = self.index.load(month, docs.signature) if docs.damage is None else None
-            try:
-                summaries = None if kept is None else kept.summaries
-            except DamagedIndex:
-                summaries = None
-            if kept is not None and summaries is not None:
-                others = [s for s in summaries if s.id != record.id]
-                entry = build([*others, summarize(record)], kept.skipped)
-            else:
+            if not self.codec.unlocked:  # the index is edited without opening it
+                base = kept if kept is not None else provisional(docs)
+                row = None if summary is not None else row_of(doc)
+                entry = edited(base, self.codec, put=summary, row=row)
+            elif summary is None or kept is None or kept.sealed or kept.stale:
                 entry = self._entry_of(shard)
+            else:
+                try:
+                    others = [s for s in kept.summaries if s.id != summary.id]
+                    entry = build([*others, summary], kept.skipped)
+                except DamagedIndex:
+                    entry = self._entry_of(shard)
             self._write_index(month, shard, entry)
 
     def remove(self, month: str, ids: set[str]) -> None:
@@ -185,7 +239,13 @@ class MonthFiles:
                 raise JournalError(f"cannot write {shard.name}: {exc.strerror or exc}") from exc
             finally:
                 self._told(shard, docs)
-            self._write_index(month, shard, self._entry_of(shard))
+            if self.codec.unlocked:
+                entry = self._entry_of(shard)
+            else:  # the index is edited without opening it
+                was = self.index.load(month, docs.signature) if docs.damage is None else None
+                base = was if was is not None else provisional(docs)
+                entry = edited(base, self.codec, removed=frozenset(ids))
+            self._write_index(month, shard, entry)
 
     def sweep_temp_files(self) -> None:
         """Remove temp files left by a crash (under the write lock: none is being written)."""
@@ -245,7 +305,8 @@ class MonthFiles:
         self._set_aside(shard, docs)
         stored = []
         for doc in docs.docs:
-            stored.append(doc if "codec" in doc else _restored(doc, shard.name, self.codec))
+            whole = "codec" in doc or "entries" in doc
+            stored.append(doc if whole else _restored(doc, shard.name, self.codec))
         shard.write(stored, whole=docs.damage is None)
         self._write_index(shard.month, shard, self._entry_of(shard))
 

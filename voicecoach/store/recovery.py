@@ -20,7 +20,7 @@ from voicecoach.errors import JournalError
 from voicecoach.store.locks import SessionLock
 from voicecoach.store.months import MonthFiles
 from voicecoach.store.records import SessionRecord, Status
-from voicecoach.store.stored import month_of
+from voicecoach.store.stored import month_of, month_of_time
 from voicecoach.store.writeahead import SUFFIX, RunningFile
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,9 @@ class Recovery:
         if not run.exists():
             return
         record = run.read()
+        if record is None and not self._months.codec.unlocked:
+            self._move_sealed(run)
+            return
         if record is None:
             notice = run.set_aside("holds no readable session")
             if notice is not None:
@@ -148,6 +151,24 @@ class Recovery:
         if kept is None or kept.status is Status.RUNNING:
             self._months.put(interrupted)  # else it had finished just before it died
             log.info("session %s had stopped without finishing; marked interrupted", record.id)
+        run.remove()
+
+    def _move_sealed(self, run: RunningFile) -> None:
+        """Without the secret: the write-ahead entries go into the month file as they are."""
+        doc = run.sealed_record()
+        try:
+            month = None if doc is None else month_of_time(doc["started_at"], run.session_id)
+        except ValueError:
+            month = None
+        if doc is None or month is None:
+            notice = run.set_aside("holds no readable session")
+            if notice is not None:
+                self._months.notices.add(notice)
+            return
+        kept = self._months.stored(month, run.session_id)
+        if kept is None or kept.get("status") == Status.RUNNING.value:
+            self._months.put_sealed(month, doc)  # else it had finished just before it died
+            log.info("session %s had stopped without finishing; marked interrupted", doc["id"])
         run.remove()
 
     def _as_interrupted(self, session_id: str) -> SessionRecord | None:

@@ -84,7 +84,7 @@ def apply_retention(journal: Journal, keep_days: int, now: datetime | None = Non
         s
         for month in journal.months()
         if month <= last
-        for s in expired(journal.month_summaries(month), keep_days, now)
+        for s in expired(journal.month_listing(month), keep_days, now)
     ]
     if not old:
         return 0

@@ -182,6 +182,17 @@ class Shard:
                 return record, docs
         return None, docs
 
+    def stored(self, session_id: str) -> dict[str, Any] | None:
+        """The stored document with this id, still sealed (None when absent); reads one line
+        when the file is whole. Raises JournalError when the file cannot be read."""
+        got = read_private(self.path)
+        if got is None:
+            return None
+        doc = find_doc(got[0], session_id)
+        if doc is not None:
+            return doc
+        return next((d for d in self.read().docs if d.get("id") == session_id), None)
+
     def write(self, docs: list[dict[str, Any]], *, whole: bool) -> None:
         """Replace the file with ``docs``; the current version becomes the ``.bak`` if ``whole``.
 
@@ -203,9 +214,22 @@ class Shard:
 
     def store(self, record: SessionRecord, docs: MonthDocs) -> None:
         """Write ``docs`` with ``record`` put in (replacing the one with its id). OSError."""
-        new = encode(record, self.codec)
-        kept = [d for d in docs.docs if d.get("id") != record.id]
+        self.store_doc(encode(record, self.codec), docs)
+
+    def store_doc(self, new: dict[str, Any], docs: MonthDocs) -> None:
+        """Write ``docs`` with the stored document ``new`` put in (replacing the one with its
+        id); the others are copied as they are, still sealed, except that a record filed as
+        write-ahead entries gets one ``content`` when this codec can unseal it. OSError."""
+        kept = [self._compact(d) for d in docs.docs if d.get("id") != new.get("id")]
         self.write([*kept, new], whole=docs.damage is None)
+
+    def _compact(self, doc: dict[str, Any]) -> dict[str, Any]:
+        if "entries" not in doc or not self.codec.unlocked:
+            return doc
+        try:
+            return encode(decode(doc, self.name), self.codec)
+        except (*UNREADABLE, JournalError):
+            return doc
 
     def _fill_from_backup(self, out: MonthDocs) -> None:
         try:

@@ -7,6 +7,15 @@ Everything the person said or felt (answers, words, moods, the coach's lines tha
 the safety flag) is in ``content`` and goes through the codec; the rest is what a listing shows.
 Records written before this layout (every field at the top level, no ``codec``) are read as
 they are and written in this layout the next time their month is rewritten.
+
+A session whose process died is filed by whoever finds it, which may be a process without the
+secret (a speaker recording unattended): its write-ahead entries then go into the month file as
+they are, each still sealed, in place of ``content``:
+
+    {"id": …, "schema": 1, …, "status": "interrupted", "entries": [{"n": 0, …}, …]}
+
+and are replayed like the write-ahead file whenever the record is read; the next rewrite of the
+month by a process that can unseal stores it with one ``content`` again.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from voicecoach.errors import JournalError
-from voicecoach.store.codec import PLAIN, Codec, codec_named
+from voicecoach.store.codec import PLAIN, Codec, JournalLocked, codec_named
 from voicecoach.store.records import SCHEMA_VERSION, SessionRecord
 
 META_KEYS = ("id", "schema", "topic", "started_at", "ended_at", "status")
@@ -72,11 +81,20 @@ def upgrade(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return doc
 
 
-def flat(doc: dict[str, Any]) -> dict[str, Any]:
+def flat(doc: dict[str, Any], name: str = "the journal") -> dict[str, Any]:
     """The record's fields in one dict (content unsealed); ValueError/JournalError if unreadable."""
-    if "codec" not in doc:
+    if "entries" in doc:
+        entries = doc["entries"]
+        if not isinstance(entries, list):
+            raise ValueError("the record's entries are not a list")
+        replayed = replay(entries, doc["id"], name)
+        if replayed is None:
+            raise ValueError("none of the record's entries can be read")
+        content = replayed[0]
+    elif "codec" not in doc:
         return doc
-    content = codec_named(doc["codec"]).unseal(doc["content"])
+    else:
+        content = codec_named(doc["codec"]).unseal(doc["content"])
     out = {k: v for k, v in content.items() if k not in META_KEYS}
     out.update({k: doc[k] for k in META_KEYS if k in doc})
     return out
@@ -90,7 +108,7 @@ def decode(doc: Any, name: str) -> SessionRecord:
     """
     if not isinstance(doc, dict):
         raise TypeError("a record is not a JSON object")
-    record = SessionRecord.from_record(upgrade(flat(doc), name))
+    record = SessionRecord.from_record(upgrade(flat(doc, name), name))
     month_of(record)
     return record
 
@@ -118,3 +136,49 @@ def month_of_time(started_at: str, session_id: str = "?") -> str:
             f"session {session_id}: started_at is not an ISO 8601 time: {started_at!r}"
         ) from None
     return f"{started.year:04d}-{started.month:02d}"
+
+
+def replay(
+    entries: list[Any], session_id: str, name: str
+) -> tuple[dict[str, Any], SessionRecord] | None:
+    """The flat record the last whole entry of a write-ahead file leaves (and it decoded),
+    or None.
+
+    Entries are applied in order; one that is damaged, or needs turns the entries before it no
+    longer hold, is skipped, so the last save that reads back whole is what survives. An entry
+    of the older layout (no ``content``: a whole record) replaces everything before it.
+    JournalLocked when the entries are sealed with a codec whose secret is not here.
+    """
+    state: dict[str, Any] | None = None
+    last: SessionRecord | None = None
+    for entry in entries:
+        try:
+            if not isinstance(entry, dict):
+                continue
+            old = "content" not in entry
+            candidate = upgrade(entry, name) if old else _apply(state, entry)
+            record = decode(candidate, name)
+        except JournalLocked:
+            raise
+        except (*UNREADABLE, JournalError):
+            continue  # cut short by a crash, damaged, or needing a line that was lost
+        if record.id == session_id:
+            state, last = candidate, record
+    return None if state is None or last is None else (state, last)
+
+
+def _apply(state: dict[str, Any] | None, entry: dict[str, Any]) -> dict[str, Any]:
+    """The flat record after one entry; ValueError when the entry needs turns not held."""
+    content = codec_named(entry["codec"]).unseal(entry["content"])
+    start, count = int(content["from"]), int(content["count"])
+    turns = list(state["turns"]) if state is not None else []
+    if start > len(turns):
+        raise ValueError("the entry continues turns this file does not hold")
+    turns = turns[:start] + list(content["turns"])
+    if len(turns) != count:
+        raise ValueError("the entry's turns do not add up")
+    doc = dict(content["fields"])
+    doc.update(entry["meta"])
+    doc["id"] = entry["id"]
+    doc["turns"] = turns
+    return doc

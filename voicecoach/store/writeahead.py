@@ -27,11 +27,11 @@ from typing import Any
 
 from voicecoach.errors import JournalError
 from voicecoach.files import fsync_dir, open_private, remove_files, write_private
-from voicecoach.store.codec import PLAIN, Codec, codec_named
+from voicecoach.store.codec import PLAIN, Codec, JournalLocked
 from voicecoach.store.locks import display_path
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.shard import Signature, set_aside, stat_signature
-from voicecoach.store.stored import META_KEYS, UNREADABLE, decode, upgrade
+from voicecoach.store.stored import META_KEYS, replay
 
 SUFFIX = ".jsonl"
 """Name of a write-ahead file: ``<session id>.jsonl``."""
@@ -160,25 +160,50 @@ class RunningFile:
         }
 
     def _replay(self, raw: bytes) -> SessionRecord | None:
-        name = display_path(self.path)
-        state: dict[str, Any] | None = None
-        last: SessionRecord | None = None
-        for line in raw.split(b"\n"):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-                if not isinstance(entry, dict):
-                    continue
-                # an older layout's line holds one whole record
-                old = "content" not in entry
-                candidate = upgrade(entry, name) if old else _apply(state, entry)
-                record = decode(candidate, name)
-            except (*UNREADABLE, JournalError):
-                continue  # cut short by a crash, damaged, or needing a line that was lost
-            if record.id == self.session_id:
-                state, last = candidate, record
-        return last
+        try:
+            replayed = replay(_entries(raw), self.session_id, display_path(self.path))
+        except JournalLocked:
+            return None  # written here without the secret: readable with the passphrase
+        return None if replayed is None else replayed[1]
+
+    def sealed_record(self) -> dict[str, Any] | None:
+        """The session as a month-file document holding this file's entries as they are
+        (still sealed), marked interrupted: how a process without the secret files a session
+        whose process died. None when no line of the file is whole JSON of this session, or
+        the file is gone. Raises JournalError when it cannot be read."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise JournalError(f"cannot read {display_path(self.path)}: {exc.strerror}") from exc
+        entries = [e for e in _entries(raw) if e.get("id") == self.session_id]
+        if not entries:
+            return None
+        last = entries[-1]
+        meta = last.get("meta") if "content" in last else last
+        if not isinstance(meta, dict) or not isinstance(meta.get("started_at"), str):
+            return None
+        doc: dict[str, Any] = {"id": self.session_id}
+        doc.update({k: meta[k] for k in META_KEYS if k in meta and k != "id"})
+        doc["status"] = "interrupted"
+        doc["entries"] = entries
+        return doc
+
+
+def _entries(raw: bytes) -> list[dict[str, Any]]:
+    """Every line of a write-ahead file that is a whole JSON object, in order."""
+    out = []
+    for line in raw.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except (ValueError, RecursionError):
+            continue  # cut short by a crash
+        if isinstance(entry, dict):
+            out.append(entry)
+    return out
 
 
 def _append(fd: int, data: bytes) -> None:
@@ -196,20 +221,3 @@ def _append(fd: int, data: bytes) -> None:
             os.ftruncate(fd, size)
             os.fdatasync(fd)
         raise
-
-
-def _apply(state: dict[str, Any] | None, entry: dict[str, Any]) -> dict[str, Any]:
-    """The flat record after one entry; ValueError when the entry needs turns not held."""
-    content = codec_named(entry["codec"]).unseal(entry["content"])
-    start, count = int(content["from"]), int(content["count"])
-    turns = list(state["turns"]) if state is not None else []
-    if start > len(turns):
-        raise ValueError("the entry continues turns this file does not hold")
-    turns = turns[:start] + list(content["turns"])
-    if len(turns) != count:
-        raise ValueError("the entry's turns do not add up")
-    doc = dict(content["fields"])
-    doc.update(entry["meta"])
-    doc["id"] = entry["id"]
-    doc["turns"] = turns
-    return doc

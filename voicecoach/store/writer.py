@@ -78,7 +78,7 @@ class SessionWriter:
             try:
                 with self._months.lock:
                     run = self._run_file(record.id)
-                    kept = run.exists() or self._months.find(month, record.id) is not None
+                    kept = run.exists() or self._months.stored(month, record.id) is not None
                     if kept:
                         raise JournalError(f"a session with id {record.id} is already kept")
                     self._write(run, record)
