@@ -20,6 +20,11 @@ For N = 10, 400 and 4000 past sessions (one a day, going back from yesterday; 8 
 The history is written month by month in the journal's own format (not one ``save()`` per
 session) so the whole run stays short. Run: ``python benchmarks/bench_journal.py [N …]``.
 
+``--encrypted`` measures each N twice in the same run: plain, then with an age key, where the
+session saves and files with the public key only (as a speaker does, no passphrase) and every
+read unlocks the key first; "unlock" (the passphrase's scrypt, about a second by design) is
+timed apart and not counted in the other figures.
+
 ``--processes N`` instead times whole ``voicecoach`` processes (`history`, `show`, `search`,
 and the peak memory of `history --json` and `export --all`) on N sessions, each beside SQLite
 doing the same in the same run (see ``journal_processes.py``); ``--tree PATH`` runs the
@@ -48,6 +53,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from voicecoach.files import private_folder, write_private  # noqa: E402
 from voicecoach.speech.events import EngineInfo, Utterance, Word  # noqa: E402
+from voicecoach.store.codec import PLAIN, Codec, register  # noqa: E402
+from voicecoach.store.crypto import AgeCodec, JournalKey  # noqa: E402
 from voicecoach.store.journal import Journal, month_of  # noqa: E402
 from voicecoach.store.monthfile import encode_month  # noqa: E402
 from voicecoach.store.records import SessionRecord, Status, Turn  # noqa: E402
@@ -98,13 +105,13 @@ def session(rng: random.Random, started: datetime, status: Status) -> SessionRec
     )
 
 
-def fill(folder: Path, count: int, now: datetime, rng: random.Random) -> int:
+def fill(folder: Path, count: int, now: datetime, rng: random.Random, codec: Codec = PLAIN) -> int:
     """Write ``count`` past sessions, one shard at a time; returns the bytes on disk."""
     private_folder(folder / "running")
     shards: dict[str, list[dict[str, object]]] = {}
     for day in range(count, 0, -1):
         record = session(rng, now - timedelta(days=day, hours=1), Status.COMPLETED)
-        shards.setdefault(month_of(record), []).append(encode(record))
+        shards.setdefault(month_of(record), []).append(encode(record, codec))
     for month, docs in shards.items():
         write_private(folder / f"{month}.json", encode_month(docs))
     return sum(p.stat().st_size for p in folder.glob("*.json"))
@@ -132,25 +139,44 @@ def bare_appends(folder: Path, record: SessionRecord, times: int) -> float:
     return statistics.median(spent)
 
 
-def measure(count: int) -> dict[str, float]:
+PASSPHRASE = "a benchmark passphrase"
+
+
+def keys(folder: Path) -> tuple[JournalKey, Codec, Codec]:
+    """A new key for ``folder``: the key files, the codec that only seals, the one that reads."""
+    key = JournalKey(folder)
+    identity = key.create(PASSPHRASE)
+    return key, AgeCodec(key.recipient()), AgeCodec(key.recipient(), identity)
+
+
+def measure(count: int, encrypted: bool = False) -> dict[str, float]:
     rng = random.Random(count)
     now = datetime.now().astimezone().replace(microsecond=0)
     repeat = 3 if count < 1000 else 2
     with tempfile.TemporaryDirectory(prefix="bench-journal-") as tmp:
         folder = Path(tmp) / "journal"
-        size = fill(folder, count, now, rng)
+        sealer: Codec = PLAIN
+        reader: Codec = PLAIN
+        unlocks = [0.0]
+        if encrypted:
+            key, sealer, reader = keys(folder)
+            unlocks = [timed(lambda: key.unlock(PASSPHRASE)) for _ in range(repeat)]
+        register(reader)
+        size = fill(folder, count, now, rng, reader)
+        opened = functools.partial(Journal, folder, codec=reader)
 
-        opens = [timed(lambda: Journal(folder)) for _ in range(repeat)]
+        opens = [timed(opened) for _ in range(repeat)]
         cold = []
         for _ in range(repeat):
             shutil.rmtree(folder / "index", ignore_errors=True)
-            cold.append(timed(lambda: Journal(folder).summaries()))
-        warm = [timed(lambda: Journal(folder).summaries()) for _ in range(repeat)]
-        some_id = Journal(folder).summaries()[count // 2].id
-        shows = [timed(lambda: Journal(folder).get(some_id)) for _ in range(repeat)]
-        every = [timed(lambda: Journal(folder).records()) for _ in range(repeat)]
+            cold.append(timed(lambda: opened().summaries()))
+        warm = [timed(lambda: opened().summaries()) for _ in range(repeat)]
+        some_id = opened().summaries()[count // 2].id
+        shows = [timed(lambda: opened().get(some_id)) for _ in range(repeat)]
+        every = [timed(lambda: opened().records()) for _ in range(repeat)]
 
-        journal = Journal(folder)
+        register(sealer)  # the session knows the public key only
+        journal = Journal(folder, codec=sealer)
         floor = bare_appends(folder, session(rng, now, Status.COMPLETED), TURNS * 3)
         saves, finishes, run_kb = [], [], 0.0
         for k in range(3):
@@ -165,11 +191,12 @@ def measure(count: int) -> dict[str, float]:
         journal.close()
 
         this_month = (folder / f"{month_of(record)}.json").stat().st_size
+        register(reader)
         hits: list[int] = []
-        searches = [
-            timed(lambda: hits.append(len(Journal(folder).hits(RARE)))) for _ in range(repeat)
-        ]
+        searches = [timed(lambda: hits.append(len(opened().hits(RARE)))) for _ in range(repeat)]
     return {
+        "mode": "age" if encrypted else "plain",
+        "unlock_s": statistics.median(unlocks),
         "sessions": count,
         "mb": size / 1e6,
         "run_kb": run_kb,
@@ -214,23 +241,27 @@ def main() -> None:
         tree = Path(args[args.index("--tree") + 1]) if "--tree" in args else ROOT
         processes(int(args[1]) if len(args) > 1 and args[1].isdigit() else 4000, tree)
         return
-    sizes = tuple(int(a) for a in args) or SIZES
+    modes = (False, True) if "--encrypted" in args else (False,)
+    sizes = tuple(int(a) for a in args if a.isdigit()) or SIZES
     print(
-        f"{'sessions':>8} {'MB':>6} {'run KB':>6} {'month KB':>8} {'save':>8} {'max':>8} "
-        f"{'floor':>8} "
+        f"{'mode':>5} {'sessions':>8} {'MB':>6} {'run KB':>6} {'month KB':>8} {'save':>8} "
+        f"{'max':>8} {'floor':>8} "
         f"{'finish':>8} {'open':>7} {'list cold':>9} {'warm':>7} {'show':>7} {'all':>7} "
-        f"{'search':>7} {'hits':>4}"
+        f"{'search':>7} {'hits':>4} {'unlock':>7}"
     )
     for count in sizes:
-        r = measure(count)
-        print(
-            f"{r['sessions']:>8} {r['mb']:>6.1f} {r['run_kb']:>6.0f} {r['month_kb']:>8.0f} "
-            f"{r['save_ms']:>5.1f} ms {r['save_max_ms']:>5.1f} ms {r['floor_ms']:>5.1f} ms "
-            f"{r['finish_ms']:>5.0f} ms "
-            f"{r['open_ms']:>4.0f} ms {r['cold_s']:>7.2f} s {r['warm_s']:>5.2f} s "
-            f"{r['show_s']:>5.2f} s {r['all_s']:>5.2f} s {r['hits_s']:>5.2f} s "
-            f"{r['hits']:>4}"
-        )
+        for encrypted in modes:
+            r = measure(count, encrypted)
+            print(
+                f"{r['mode']:>5} {r['sessions']:>8} {r['mb']:>6.1f} {r['run_kb']:>6.0f} "
+                f"{r['month_kb']:>8.0f} "
+                f"{r['save_ms']:>5.1f} ms {r['save_max_ms']:>5.1f} ms {r['floor_ms']:>5.1f} ms "
+                f"{r['finish_ms']:>5.0f} ms "
+                f"{r['open_ms']:>4.0f} ms {r['cold_s']:>7.2f} s {r['warm_s']:>5.2f} s "
+                f"{r['show_s']:>5.2f} s {r['all_s']:>5.2f} s {r['hits_s']:>5.2f} s "
+                f"{r['hits']:>4} {r['unlock_s']:>5.2f} s",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
