@@ -157,8 +157,9 @@ class MonthEntry:
         while last < len(answers) and answers.startswith(prefix, last + 1):
             after = answers.find("\n", last + 1)
             last = len(answers) if after < 0 else after
-        lines = answers[first:last].split("\n")
-        return self._summary(n, [_answer(line)[1] for line in lines])
+        block = json.loads("[" + answers[first:last].replace("\n", ",") + "]")  # one parse
+        said = [AnswerText(int(t), str(p), str(q), str(text)) for _, t, p, q, text in block]
+        return self._summary(n, said)
 
     def _summary(self, n: int, said: list[AnswerText]) -> SessionSummary:
         sid, topic, started, ended, status, length, questions = self.rows[n]
