@@ -78,8 +78,10 @@ class TimedRecognizer:
     def reset(self) -> None:
         self.inner.reset()
 
-    def phrase_checker(self, phrases: Sequence[str]) -> PhraseChecker | None:
-        return self.inner.phrase_checker(phrases)
+    def phrase_checker(
+        self, phrases: Sequence[str], grammar: str = "commands"
+    ) -> PhraseChecker | None:
+        return self.inner.phrase_checker(phrases, grammar)
 
     def close(self) -> None:
         self.inner.close()

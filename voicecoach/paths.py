@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from voicecoach.errors import UsageError, VoiceCoachError
@@ -40,6 +40,25 @@ class Paths:
     def profiles(self) -> Path:
         """The folder of the named profiles, one sub-folder each."""
         return self.data / "profiles"
+
+    def profile_names(self) -> tuple[str, ...]:
+        """The named profiles made with `profiles add` (folders below ``profiles``), sorted;
+        folders whose names cannot name a profile, and symbolic links, are not profiles."""
+        try:
+            entries = list(self.profiles.iterdir())
+        except OSError:
+            return ()
+        return tuple(
+            sorted(
+                p.name
+                for p in entries
+                if PROFILE_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
+            )
+        )
+
+    def of_profile(self, name: str | None) -> Paths:
+        """The same installation with ``name``'s journal (None: the default one)."""
+        return replace(self, profile=name)
 
     @property
     def models(self) -> Path:

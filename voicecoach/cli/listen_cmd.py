@@ -35,7 +35,7 @@ from voicecoach.errors import UsageError
 from voicecoach.outputs import check_output
 from voicecoach.review.views import counted
 from voicecoach.speaker import service as unit
-from voicecoach.speaker.build import ListenOptions, build_listen
+from voicecoach.speaker.build import ListenOptions, build_listen, voice_profiles
 from voicecoach.stop import SIGNALS
 
 OnceOpt = Annotated[bool, typer.Option("--once", help="Handle one wake, then exit.")]
@@ -116,6 +116,9 @@ def listen(
             loop, reason = build_listen(options, cfg, paths(), progress, stack)
         phrases = " or ".join(f'"{p}"' for p in cfg.wake.phrases)
         progress.note(f"waiting for {phrases}; listening with {reason}")
+        names = voice_profiles(paths())
+        if len(names) > 1:
+            progress.note(f"after a wake, asks who it is: {', '.join(names)}")
         with stop_on_signals(loop.request_stop):
             report = loop.run(until_s=max_seconds, once=once)
     if as_json:

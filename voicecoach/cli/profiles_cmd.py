@@ -24,18 +24,11 @@ app.add_typer(profiles_app, name="profiles")
 NameArg = Annotated[str, typer.Argument(help="The profile's name (a-z, 0-9, - and _).")]
 
 
-def _names() -> list[str]:
-    folder = paths().profiles
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
-
-
 @profiles_app.command("list")
 def list_profiles() -> None:
     """The profiles on this device (the default one first); * marks the one in use."""
     current = paths().profile
-    for name in [None, *_names()]:
+    for name in [None, *paths().profile_names()]:
         mark = "*" if name == current else " "
         out_console.print(f"{mark} {name or '(default)'}", markup=False, highlight=False)
 

@@ -1,5 +1,6 @@
 """The always-on loop: wait (cheaply) for a wake phrase, the button or the invitation time, then
-ask which practice, run the session on the same stream of frames, and wait again.
+ask who it is (with two profiles or more) and which practice, run the session on the same
+stream of frames, kept in that person's journal, and wait again.
 
 Time is audio time (samples) as everywhere; the invitation schedule asks a ``Clock`` for the
 wall-clock time of an audio time (the real clock for a microphone, a drivable one for files).
@@ -41,6 +42,7 @@ from voicecoach.speaker.replies import (
     invitation_reply,
 )
 from voicecoach.speaker.wake import WakeSpotter
+from voicecoach.speaker.whois import NameHearing, ask_who
 from voicecoach.speech.events import Final, NoAnswer
 from voicecoach.speech.listener import Listener
 from voicecoach.store.records import SessionRecord
@@ -113,8 +115,14 @@ def lamp(panel: Panel) -> Callable[[bool], None]:
     return show
 
 
-SessionRunner = Callable[[SessionScript, threading.Event], SessionRecord]
-"""Runs one session of a script on the shared stages until it ends or the event is set."""
+SessionRunner = Callable[[SessionScript, threading.Event, str | None], SessionRecord]
+"""Runs one session of a script on the shared stages until it ends or the event is set, kept
+in the journal of the profile named (None: the one `listen` was started with)."""
+
+
+def no_profiles() -> tuple[str, ...]:
+    """No choice of profile by voice."""
+    return ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,10 @@ class ListenParts:
     cue: str = "voice"
     """How a wake is answered: "voice", "tone" or "none"."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    profiles: Callable[[], tuple[str, ...]] = no_profiles
+    """The profiles to choose from by voice, asked at each wake (fewer than two: no question)."""
+    names: NameHearing | None = None
+    """Hears a reply naming one of them."""
 
 
 class ListenLoop:
@@ -152,6 +164,8 @@ class ListenLoop:
         self._session_stop: threading.Event | None = None
         self._hearing = Hearing(parts.reply_listener, self.voice)
         self._checked_second = -1
+        self._stopped = False
+        """The last listening turn was ended by the button or a stop."""
         parts.panel.on_press = self.press
 
     @property
@@ -239,12 +253,13 @@ class ListenLoop:
         self.parts.panel.show(Light.LISTENING)
         try:
             if trigger is Trigger.REMINDER:
-                topic = self._invite()
+                chosen = self._invite()
             else:
                 self._cue(cues.LISTENING, "I'm listening.")
-                topic = self._choose()
-            if topic is not None:
-                self._session_of(topic, self_started=trigger is not Trigger.REMINDER)
+                chosen = self._who_and_what()
+            if chosen is not None:
+                topic, profile = chosen
+                self._session_of(topic, profile, self_started=trigger is not Trigger.REMINDER)
             self._cue(cues.DONE, "Done.")
         finally:
             self.parts.panel.show(Light.OFF)
@@ -259,14 +274,14 @@ class ListenLoop:
                 {"at": entry.at.isoformat(timespec="seconds"), "outcome": outcome.value}
             )
 
-    def _invite(self) -> str | None:
+    def _invite(self) -> tuple[str, str | None] | None:
         asked = self.now
         self._say(INVITATION)
         text = self._reply()
         reply = invitation_reply(text) if text is not None else Reply.UNCLEAR
         if reply is Reply.YES:
             self._note(Outcome.ACCEPTED, asked)
-            return self._choose()
+            return self._who_and_what()
         if reply is Reply.NOT_NOW:
             self._note(Outcome.SNOOZED, asked)
             self._say(SNOOZED)
@@ -276,6 +291,28 @@ class ListenLoop:
         else:
             self._note(Outcome.UNANSWERED, asked)
         return None
+
+    def _who_and_what(self) -> tuple[str, str | None] | None:
+        """Whose session (when there is a choice) and which practice; None: no session."""
+        profiles = self.parts.profiles()
+        profile = None
+        if len(profiles) > 1 and self.parts.names is not None:
+            profile = self._who(profiles, self.parts.names)
+            if profile is None:
+                return None
+        topic = self._choose()
+        return None if topic is None else (topic, profile)
+
+    def _who(self, profiles: tuple[str, ...], names: NameHearing) -> str | None:
+        """The profile named right after the wake, or when asked (once more if not heard);
+        None when no name was heard (said so) or the person said it is not for them."""
+        hearing = Hearing(names.listener(profiles), self.voice)
+        return ask_who(
+            profiles,
+            self._say,
+            lambda wait: self._heard(hearing, wait),
+            lambda: self.stop.is_set() or self._stopped,
+        )
 
     def _offered(self) -> tuple[str, ...]:
         known = script_files(self.parts.scripts_dir)
@@ -295,20 +332,28 @@ class ListenLoop:
 
     def _reply(self) -> str | None:
         """One short listening turn; the words heard, or None (silence, button, stop)."""
-        quiet = self._hearing.start(self.now)
+        final = self._heard(self._hearing)
+        return None if final is None else final.utterance.text
+
+    def _heard(self, hearing: Hearing, wait: int | None = None) -> Final | None:
+        """One short listening turn (``wait``: samples of silence before giving up); what was
+        heard, or None (silence, button, stop: ``_stopped`` tells those apart)."""
+        self._stopped = False
+        quiet = hearing.start(self.now, wait)
         self.pump.listening(quiet)
         for frame in self.pump.frames():
             if self.stop.is_set() or self._pressed.is_set():
                 self._pressed.clear()
-                self._hearing.cancel()
+                self._stopped = True
+                hearing.cancel()
                 return None
-            event = self._hearing.feed(frame)
+            event = hearing.feed(frame)
             if isinstance(event, Final):
                 log.debug("reply heard")
-                return event.utterance.text
+                return event
             if isinstance(event, NoAnswer):
                 return None
-        self._hearing.cancel()
+        hearing.cancel()
         return None
 
     def _say(self, text: str) -> None:
@@ -320,14 +365,14 @@ class ListenLoop:
         elif self.parts.cue == "tone":
             self.voice.cue(pcm, self.now)
 
-    def _session_of(self, topic: str, self_started: bool) -> None:
+    def _session_of(self, topic: str, profile: str | None, self_started: bool) -> None:
         script = find_script(topic, self.parts.scripts_dir)
         stop = threading.Event()
         self._session_stop = stop
         if self.stop.is_set():
             stop.set()
         try:
-            record = self.parts.run_session(script, stop)
+            record = self.parts.run_session(script, stop, profile)
         finally:
             self._session_stop = None
         self.report.sessions.append(record.id)

@@ -16,7 +16,7 @@ from voicecoach.config import Settings
 from voicecoach.errors import VoiceCoachError
 from voicecoach.loop import DEVICE_BACK, Progress
 from voicecoach.paths import Paths
-from voicecoach.speaker import replies
+from voicecoach.speaker import replies, whois
 from voicecoach.speaker.always_on import (
     AudioClock,
     Clock,
@@ -32,7 +32,7 @@ from voicecoach.speech.engines import EngineChoice
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.vad import VoiceActivity
-from voicecoach.store.crypto import session_codec
+from voicecoach.store.crypto import journal_codec, session_codec
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention
@@ -87,8 +87,9 @@ def open_engines(choice: EngineChoice, settings: Settings) -> tuple[Recognizer, 
     return SphinxRecognizer(), SphinxPhrases(wake.phrases, wake.threshold)
 
 
-def fixed_lines(scripts_dir: Path | None) -> list[str]:
-    """Every line always-on mode may say that is known in advance: its own, and the practices'."""
+def fixed_lines(scripts_dir: Path | None, profiles: tuple[str, ...] = ()) -> list[str]:
+    """Every line always-on mode may say that is known in advance: its own (with a greeting of
+    each profile to choose from), and the practices'."""
     lines = [
         replies.CHOOSE_QUESTION,
         replies.CHOOSE_AGAIN,
@@ -98,6 +99,9 @@ def fixed_lines(scripts_dir: Path | None) -> list[str]:
         replies.DECLINED,
         DEVICE_BACK,
     ]
+    if len(profiles) > 1:
+        lines += [whois.WHO_IS_THIS, whois.WHO_AGAIN, whois.NAME_NOT_CAUGHT, whois.NOT_YOU]
+        lines += [whois.greeting(p) for p in profiles]
     known = script_files(scripts_dir)
     for topic in replies.PRACTICES:
         if topic not in known:
@@ -107,6 +111,12 @@ def fixed_lines(scripts_dir: Path | None) -> list[str]:
         except VoiceCoachError as exc:
             log.warning("%s", exc)
     return [line for line in dict.fromkeys(lines) if line]
+
+
+def voice_profiles(home: Paths) -> tuple[str, ...]:
+    """The profiles a person names after the wake: the named ones, unless `listen` was started
+    for one (``--profile`` / ``VOICECOACH_PROFILE``), which then keeps every session."""
+    return () if home.profile is not None else home.profile_names()
 
 
 def build_listen(
@@ -138,7 +148,7 @@ def build_listen(
     spoken = open_tts(settings, home)
     (log.warning if spoken.fell_back else log.info)("%s", spoken.reason)
     voice = Voice(spoken.tts, sink)
-    voice.prepare(fixed_lines(home.sessions))
+    voice.prepare(fixed_lines(home.sessions, voice_profiles(home)))
     if source is None:
         source = open_source(options, settings)
     stack.callback(source.close)
@@ -153,8 +163,12 @@ def build_listen(
     keep_days = settings.journal.keep_days
     codec = session_codec(home.journal)  # the public key suffices to record
 
-    def run_one(script: SessionScript, stop: threading.Event) -> SessionRecord:
-        journal = Journal(home.journal, codec=codec)
+    def run_one(script: SessionScript, stop: threading.Event, profile: str | None) -> SessionRecord:
+        folder = home.of_profile(profile).journal if profile is not None else home.journal
+        # A profile chosen by voice: its public key alone (a passphrase set for the default
+        # journal is not its own).
+        chosen = codec if profile is None else journal_codec(folder, unlock=False)
+        journal = Journal(folder, codec=chosen)
         try:
             # Running for months: [journal] keep_days is applied before each session.
             apply_retention(journal, keep_days)
@@ -175,5 +189,7 @@ def build_listen(
         reminder=settings.reminder,
         cue=settings.wake.cue,
         retry=stages.retry,
+        profiles=lambda: voice_profiles(home),
+        names=whois.NameHearing(recognizer, reply_timing, listen.vad_mode),
     )
     return ListenLoop(parts), choice.reason

@@ -30,7 +30,12 @@ from voicecoach.text import normalise
 log = logging.getLogger(__name__)
 
 SEARCH = "voicecoach-phrases"
-"""Name of the PocketSphinx search holding the phrase grammar."""
+"""Name of the PocketSphinx search holding the command phrase grammar."""
+
+
+def search_name(grammar: str) -> str:
+    """The PocketSphinx search of a named grammar (each name its own search on the decoder)."""
+    return SEARCH if grammar == "commands" else f"voicecoach-{grammar}"
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,12 @@ def letters(text: str) -> list[str]:
 
 
 class SphinxPhrases:
-    """A JSGF search of the phrases on the session's PocketSphinx decoder."""
+    """A JSGF search of the phrases on the session's PocketSphinx decoder (``search`` names it:
+    searches of other names stay; one of the same name is replaced)."""
 
-    def __init__(self, decoder: Any, phrases: Sequence[str]) -> None:
+    def __init__(self, decoder: Any, phrases: Sequence[str], search: str = SEARCH) -> None:
         self._decoder = decoder
+        self._search = search
         known = [p for p in map(normalise, phrases) if p and self._knows(p)]
         dropped = sorted(set(map(normalise, phrases)) - set(known))
         if dropped:
@@ -115,7 +122,7 @@ class SphinxPhrases:
         if self.phrases:
             rule = " | ".join(self.phrases)
             decoder.add_jsgf_string(
-                SEARCH, f"#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = {rule};\n"
+                search, f"#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = {rule};\n"
             )
 
     def _knows(self, phrase: str) -> bool:
@@ -132,7 +139,7 @@ class SphinxPhrases:
         if not self.phrases:
             return Recheck("", 0.0)
         decoder = self._decoder
-        decoder.activate_search(SEARCH)
+        decoder.activate_search(self._search)
         try:
             decoder.start_utt()
             decoder.process_raw(pcm, False, True)
@@ -187,12 +194,14 @@ def vosk_phrase_recognizer(
 class VoskPhrases:
     """A Kaldi recogniser on the session's Vosk model whose grammar is the phrases."""
 
-    def __init__(self, model: Any, phrases: Sequence[str]) -> None:
+    def __init__(
+        self, model: Any, phrases: Sequence[str], what: str = "the command phrases"
+    ) -> None:
         self._rec: Any = None
         try:
-            self.phrases, self._rec = vosk_phrase_recognizer(model, phrases, "the command phrases")
+            self.phrases, self._rec = vosk_phrase_recognizer(model, phrases, what)
         except ModelError as exc:
-            log.warning("%s; no second opinion on commands", exc)
+            log.warning("%s; no second opinion on %s", exc, what)
             self.phrases = ()
             return
         if self._rec is not None:

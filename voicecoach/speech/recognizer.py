@@ -47,9 +47,12 @@ class Recognizer(Protocol):
         """Drop whatever was accepted since the last finish."""
         ...
 
-    def phrase_checker(self, phrases: Sequence[str]) -> PhraseChecker | None:
+    def phrase_checker(
+        self, phrases: Sequence[str], grammar: str = "commands"
+    ) -> PhraseChecker | None:
         """A second decoder of short utterances restricted to ``phrases``, sharing this engine's
-        model; None when the engine offers none (or no phrase is given)."""
+        model; None when the engine offers none (or no phrase is given). Checkers of different
+        ``grammar`` names live side by side; a new one of the same name replaces the old."""
         ...
 
     def close(self) -> None:

@@ -1,0 +1,227 @@
+"""On the speaker, the profile is chosen by voice after the wake phrase (real PocketSphinx,
+synthesized speech fed through `voicecoach listen` as the room and the scripted person)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, CliResult, fixture_wav
+from tests.virtual_audio import write_mini_home
+from voicecoach.speaker.replies import CHOOSE_QUESTION
+from voicecoach.speaker.whois import (
+    NAME_NOT_CAUGHT,
+    NOT_YOU,
+    WHO_AGAIN,
+    WHO_IS_THIS,
+    Answer,
+    Identified,
+    greeting,
+    identify,
+    name_phrases,
+    spoken,
+)
+from voicecoach.speech.events import Final, Utterance
+from voicecoach.speech.grammar import Recheck, RecheckedFinal
+from voicecoach.store.journal import Journal
+
+Cli = Callable[..., CliResult]
+PROFILES = ("alex", "sam")
+ANSWERS = ["choose-patience", "patience-1", "patience-2"]
+
+
+@pytest.fixture
+def room(tmp_path: Path) -> Path:
+    """A second of a quiet room, "let's reflect", then two more seconds."""
+    out = tmp_path / "room.wav"
+    quiet = tmp_path / "quiet.wav"
+    subprocess.run(
+        ["sox", FIXTURES / "silence-10s.wav", quiet, "trim", "0", "1"], check=True, timeout=30
+    )
+    subprocess.run(
+        ["sox", quiet, fixture_wav("wake-lets-reflect"), quiet, quiet, out],
+        check=True,
+        timeout=30,
+    )
+    return out
+
+
+@pytest.fixture
+def hush(tmp_path: Path) -> Path:
+    """Half a second of silence: a listening turn in which nobody says anything."""
+    out = tmp_path / "hush.wav"
+    subprocess.run(
+        ["sox", FIXTURES / "silence-10s.wav", out, "trim", "0", "0.5"], check=True, timeout=30
+    )
+    return out
+
+
+def listen(cli: Cli, room: Path, answers: list[str | Path]) -> CliResult:
+    wavs = [a if isinstance(a, Path) else fixture_wav(a) for a in answers]
+    result = cli(
+        "listen", "--mic-file", room, "--answers", *wavs, "--fast", "--engine", "pocketsphinx",
+        "--once", "--json", "--show-words",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    return result
+
+
+def sessions(journal: Path) -> list[str]:
+    """Ids of the sessions kept in a journal folder (none when it does not exist)."""
+    if not journal.exists():
+        return []
+    opened = Journal(journal)
+    try:
+        return [s.id for s in opened.summaries()]
+    finally:
+        opened.close()
+
+
+def kept_files(home: Path) -> list[Path]:
+    """Every journal file of every profile (the default one too)."""
+    return [p for p in home.rglob("*") if p.is_file() and "journal" in p.parts]
+
+
+def two_profiles(cli: Cli, home: Path) -> None:
+    write_mini_home(home)
+    for name in PROFILES:
+        assert cli("profiles", "add", name).code == 0
+
+
+@pytest.mark.slow
+def test_its_sam_right_after_the_wake_phrase_keeps_the_session_in_sams_journal(
+    cli: Cli, home: Path, room: Path
+) -> None:
+    two_profiles(cli, home)
+    result = listen(cli, room, ["name-its-sam", *ANSWERS])
+    (session_id,) = result.json()["sessions"]
+    assert sessions(home / "profiles" / "sam" / "journal") == [session_id]
+    assert sessions(home / "profiles" / "alex" / "journal") == []
+    assert sessions(home / "journal") == []
+    assert WHO_IS_THIS not in result.err  # named before the question
+    assert greeting("sam") in result.err and CHOOSE_QUESTION in result.err
+    record = cli("--profile", "sam", "show", session_id, "--json").json()
+    assert "partner" in record["turns"][0]["answer"]["text"]
+    assert cli("--profile", "alex", "show", session_id).code != 0
+
+
+@pytest.mark.slow
+def test_who_is_this_answered_alex_keeps_the_session_in_alexs_journal(
+    cli: Cli, home: Path, room: Path, hush: Path
+) -> None:
+    two_profiles(cli, home)
+    result = listen(cli, room, [hush, "name-alex", *ANSWERS])
+    (session_id,) = result.json()["sessions"]
+    assert sessions(home / "profiles" / "alex" / "journal") == [session_id]
+    assert sessions(home / "profiles" / "sam" / "journal") == []
+    assert sessions(home / "journal") == []
+    assert result.err.index(WHO_IS_THIS) < result.err.index(greeting("alex"))
+
+
+def test_its_sam_is_greeted_as_the_profile_named(cli: Cli, home: Path, room: Path) -> None:
+    two_profiles(cli, home)
+    result = listen(cli, room, ["name-its-sam", "reply-not-now", "reply-not-now"])
+    assert result.json()["sessions"] == []  # no practice chosen: nothing kept
+    assert "after a wake, asks who it is: alex, sam" in result.err
+    assert greeting("sam") in result.err and WHO_IS_THIS not in result.err
+    assert greeting("alex") not in result.err
+    assert kept_files(home) == []
+
+
+def test_a_name_not_heard_after_one_re_ask_keeps_nothing(
+    cli: Cli, home: Path, room: Path, hush: Path
+) -> None:
+    two_profiles(cli, home)
+    result = listen(cli, room, [hush, "name-its-jordan", "name-its-jordan", *ANSWERS])
+    assert result.json()["sessions"] == []
+    assert WHO_IS_THIS in result.err and WHO_AGAIN in result.err
+    assert NAME_NOT_CAUGHT in result.err and CHOOSE_QUESTION not in result.err
+    assert "jordan" not in result.err.lower()  # what was heard is never said back or shown
+    assert kept_files(home) == []
+
+
+def test_not_me_ends_the_question_and_keeps_nothing(
+    cli: Cli, home: Path, room: Path, hush: Path
+) -> None:
+    two_profiles(cli, home)
+    result = listen(cli, room, [hush, "name-not-me", *ANSWERS])
+    assert result.json()["sessions"] == []
+    assert NOT_YOU in result.err and WHO_AGAIN not in result.err
+    assert kept_files(home) == []
+
+
+@pytest.mark.slow
+def test_with_one_profile_nothing_is_asked(cli: Cli, home: Path, room: Path) -> None:
+    write_mini_home(home)
+    assert cli("profiles", "add", "sam").code == 0
+    result = listen(cli, room, ANSWERS)
+    (session_id,) = result.json()["sessions"]
+    assert WHO_IS_THIS not in result.err
+    assert sessions(home / "journal") == [session_id]  # as before profiles
+
+
+@pytest.mark.slow
+def test_listen_started_for_a_profile_asks_nobody(cli: Cli, home: Path, room: Path) -> None:
+    two_profiles(cli, home)
+    wavs = [fixture_wav(a) for a in ANSWERS]
+    result = cli(
+        "--profile", "alex", "listen", "--mic-file", room, "--answers", *wavs, "--fast",
+        "--engine", "pocketsphinx", "--once", "--json", "--show-words",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (session_id,) = result.json()["sessions"]
+    assert WHO_IS_THIS not in result.err
+    assert sessions(home / "profiles" / "alex" / "journal") == [session_id]
+
+
+# ---- the decision, on transcripts and second opinions ------------------------------------------
+def final(text: str, phrase: str = "", agreement: float = 0.0) -> Final:
+    utterance = Utterance(text=text, words=(), start=0.0, end=1.0)
+    return RecheckedFinal(utterance=utterance, recheck=Recheck(phrase, agreement))
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [
+        (final("it's sam"), Identified("sam")),
+        (final("um this is alex"), Identified("alex")),
+        (final("sam lee"), Identified("sam-lee")),
+        (final("not me"), Identified(answer=Answer.NOT_ME)),
+        (final("stop"), Identified(answer=Answer.NOT_ME)),
+        (final("alex's", "alex", 0.8), Identified("alex")),
+        (final("yes", "alex", 0.5), Identified()),  # sounds too little like it
+        (final("it's door again", "it's alex", 0.44), Identified()),
+        (final("sam and alex"), Identified()),  # two names: asked again
+        (final("patience"), Identified()),
+    ],
+)
+def test_which_profile_a_reply_names(heard: Final, expected: Identified) -> None:
+    assert identify(heard, ("alex", "sam", "sam-lee")) == expected
+
+
+def test_the_names_grammar_holds_each_spoken_name_and_not_me() -> None:
+    phrases = name_phrases(("sam", "mary_jo"))
+    assert "sam" in phrases and "it's sam" in phrases and "this is mary jo" in phrases
+    assert "not me" in phrases and "stop" in phrases
+    assert spoken("mary_jo") == "mary jo" and greeting("mary_jo") == "Hi mary jo."
+
+
+@pytest.mark.slow
+def test_an_encrypted_profile_is_written_with_its_public_key_alone(
+    cli: Cli, home: Path, room: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two_profiles(cli, home)
+    monkeypatch.setenv("VOICECOACH_NEW_PASSPHRASE", "sam's long passphrase")
+    assert cli("--profile", "sam", "key", "init").code == 0
+    monkeypatch.delenv("VOICECOACH_NEW_PASSPHRASE")
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE", raising=False)
+    result = listen(cli, room, ["name-its-sam", *ANSWERS])  # no passphrase anywhere
+    (session_id,) = result.json()["sessions"]
+    for path in kept_files(home):
+        assert b"partner" not in path.read_bytes(), path
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "sam's long passphrase")
+    record = cli("--profile", "sam", "show", session_id, "--json").json()
+    assert "partner" in record["turns"][0]["answer"]["text"]
