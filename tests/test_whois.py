@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import FIXTURES, CliResult, fixture_wav
 from tests.virtual_audio import write_mini_home
+from voicecoach.config import load_settings
+from voicecoach.paths import Paths
 from voicecoach.speaker.replies import CHOOSE_QUESTION
 from voicecoach.speaker.whois import (
     NAME_NOT_CAUGHT,
@@ -96,9 +98,12 @@ def test_its_sam_right_after_the_wake_phrase_keeps_the_session_in_sams_journal(
     cli: Cli, home: Path, room: Path
 ) -> None:
     two_profiles(cli, home)
+    (home / "profiles" / "sam" / "config.toml").write_text("[journal]\nsave_audio = true\n")
     result = listen(cli, room, ["name-its-sam", *ANSWERS])
     (session_id,) = result.json()["sessions"]
     assert sessions(home / "profiles" / "sam" / "journal") == [session_id]
+    kept = home / "profiles" / "sam" / "journal" / "audio" / session_id  # sam's own settings
+    assert sorted(p.name for p in kept.glob("*.wav")) == ["1.wav", "2.wav"]
     assert sessions(home / "profiles" / "alex" / "journal") == []
     assert sessions(home / "journal") == []
     assert WHO_IS_THIS not in result.err  # named before the question
@@ -119,6 +124,7 @@ def test_who_is_this_answered_alex_keeps_the_session_in_alexs_journal(
     assert sessions(home / "profiles" / "sam" / "journal") == []
     assert sessions(home / "journal") == []
     assert result.err.index(WHO_IS_THIS) < result.err.index(greeting("alex"))
+    assert not (home / "profiles" / "alex" / "journal" / "audio").exists()  # alex keeps none
 
 
 def test_its_sam_is_greeted_as_the_profile_named(cli: Cli, home: Path, room: Path) -> None:
@@ -175,6 +181,29 @@ def test_listen_started_for_a_profile_asks_nobody(cli: Cli, home: Path, room: Pa
     (session_id,) = result.json()["sessions"]
     assert WHO_IS_THIS not in result.err
     assert sessions(home / "profiles" / "alex" / "journal") == [session_id]
+
+
+def test_a_profiles_own_settings_are_read_over_config_toml(home: Path) -> None:
+    write_mini_home(home, "\n[journal]\nkeep_days = 30\n")
+    (home / "profiles" / "sam").mkdir(parents=True)
+    (home / "profiles" / "sam" / "config.toml").write_text("[journal]\nsave_audio = true\n")
+    main = Paths.from_env()
+    assert load_settings(main.config_file, overlay=main.profile_config).journal.save_audio is False
+    sam = main.of_profile("sam")
+    own = load_settings(sam.config_file, overlay=sam.profile_config)
+    assert own.journal.save_audio is True and own.journal.keep_days == 30
+
+
+def test_a_mistake_in_a_profiles_settings_is_one_line_naming_its_file(cli: Cli, home: Path) -> None:
+    write_mini_home(home)
+    assert cli("profiles", "add", "sam").code == 0
+    own = home / "profiles" / "sam" / "config.toml"
+    own.write_text("[journal]\nsave_audio = 3\n")
+    result = cli("--profile", "sam", "session", "--answers", fixture_wav("patience-1"), "--fast")
+    assert result.code != 0 and result.out == ""
+    (line,) = result.err.splitlines()
+    assert str(own) in line and "journal.save_audio" in line and "line 2" in line
+    assert not (home / "profiles" / "sam" / "journal" / "running").exists()
 
 
 # ---- the decision, on transcripts and second opinions ------------------------------------------

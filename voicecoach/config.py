@@ -243,18 +243,26 @@ def read_toml(path: Path, error: type[VoiceCoachError] = ConfigError) -> dict[st
         raise error(f"{path}: not valid TOML: nested too deeply") from exc
 
 
-def load_settings(path: Path | None, required: bool = False) -> Settings:
+def load_settings(
+    path: Path | None, required: bool = False, overlay: Path | None = None
+) -> Settings:
     """Read a config.toml over the defaults; a missing file gives the defaults.
 
     ``required`` (a file named with --config): a missing file is a ConfigError too.
+    ``overlay`` (a profile's own config.toml, if it exists) is read over it, key by key; its
+    mistakes are named in it.
     """
-    if path is None:
-        return Settings()
-    if not path.exists():
-        if required:
-            raise ConfigError(f"{path}: no such config file")
-        return Settings()
-    doc = read_toml(path)
+    doc: dict[str, Any] = {}
+    if path is not None and path.exists():
+        doc = read_toml(path)
+    elif path is not None and required:
+        raise ConfigError(f"{path}: no such config file")
+    if overlay is not None and overlay.exists():
+        own = read_toml(overlay)
+        settings_from_doc(own, source=str(overlay), lines=key_lines(overlay))
+        doc = {**doc, **{name: {**doc.get(name, {}), **table} for name, table in own.items()}}
+    if path is None or not doc:
+        return settings_from_doc(doc)
     return settings_from_doc(doc, source=str(path), lines=key_lines(path))
 
 

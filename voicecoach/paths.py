@@ -41,6 +41,11 @@ class Paths:
         """The folder of the named profiles, one sub-folder each."""
         return self.data / "profiles"
 
+    @property
+    def profile_config(self) -> Path | None:
+        """The named profile's own settings, read over config.toml (None: the default one)."""
+        return None if self.profile is None else self.profiles / self.profile / "config.toml"
+
     def profile_names(self) -> tuple[str, ...]:
         """The named profiles made with `profiles add` (folders below ``profiles``), sorted;
         folders whose names cannot name a profile, and symbolic links, are not profiles."""

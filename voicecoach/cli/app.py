@@ -218,13 +218,15 @@ def paths() -> Paths:
     return dataclasses.replace(found, profile=_PROFILE)
 
 
-def settings(config: Path | None = None) -> Settings:
-    """The user's settings (or those of --config FILE) over the defaults."""
+def settings(config: Path | None = None, home: Paths | None = None) -> Settings:
+    """The user's settings (or those of --config FILE) over the defaults, and the profile's own
+    (``home``'s, else the current one's) over them."""
     from voicecoach.config import load_settings
 
+    home = paths() if home is None else home
     if config is not None:
-        return load_settings(config, required=True)
-    return load_settings(paths().config_file)
+        return load_settings(config, required=True, overlay=home.profile_config)
+    return load_settings(home.config_file, overlay=home.profile_config)
 
 
 def confirm(question: str, refusal: str, shown: Sequence[str] = ()) -> bool:

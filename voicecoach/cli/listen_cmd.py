@@ -113,7 +113,9 @@ def listen(
         progress = TerminalProgress(err_console, show_partials=False)
     with contextlib.ExitStack() as stack:
         with SIGNALS.starting():
-            loop, reason = build_listen(options, cfg, paths(), progress, stack)
+            loop, reason = build_listen(
+                options, cfg, paths(), progress, stack, settings_of=lambda p: settings(config, p)
+            )
         phrases = " or ".join(f'"{p}"' for p in cfg.wake.phrases)
         progress.note(f"waiting for {phrases}; listening with {reason}")
         names = voice_profiles(paths())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from voicecoach.audio.source import AudioSource
 from voicecoach.audio.voice import Voice
 from voicecoach.coach.script import SessionScript, find_script, script_files
 from voicecoach.config import Settings
-from voicecoach.errors import VoiceCoachError
+from voicecoach.errors import ConfigError, VoiceCoachError
 from voicecoach.loop import DEVICE_BACK, Progress
 from voicecoach.paths import Paths
 from voicecoach.speaker import replies, whois
@@ -38,8 +39,10 @@ from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention
 from voicecoach.wiring import (
     AudioOptions,
+    SessionStages,
     coach_options,
     engine_for,
+    longest_turn_s,
     open_sink,
     open_source,
     open_tts,
@@ -113,6 +116,15 @@ def fixed_lines(scripts_dir: Path | None, profiles: tuple[str, ...] = ()) -> lis
     return [line for line in dict.fromkeys(lines) if line]
 
 
+def profile_stages(stages: SessionStages, settings: Settings, own: Settings) -> SessionStages:
+    """The stages with a profile's own settings for what the coach does and keeps (``[coach]``
+    but its voice and language, ``[journal]``, ``[safety]``); the devices, engines, voice and
+    command phrases stay those `listen` was started with (``settings``)."""
+    coach = coach_options(own, stages.coach.first_run_file)
+    keep = longest_turn_s(settings.listen) if own.journal.save_audio else None
+    return replace(stages, coach=replace(coach, spotter=stages.coach.spotter), save_audio_s=keep)
+
+
 def voice_profiles(home: Paths) -> tuple[str, ...]:
     """The profiles a person names after the wake: the named ones, unless `listen` was started
     for one (``--profile`` / ``VOICECOACH_PROFILE``), which then keeps every session."""
@@ -127,11 +139,13 @@ def build_listen(
     stack: contextlib.ExitStack,
     panel: Panel | None = None,
     source: AudioSource | None = None,
+    settings_of: Callable[[Paths], Settings] | None = None,
 ) -> tuple[ListenLoop, str]:
     """Open everything (closed by ``stack``); the loop, ready to run, and the engine chosen.
 
     The engines load and the fixed lines render before the microphone opens. ``source``
-    replaces the one the options name (tests: a device that goes away).
+    replaces the one the options name (tests: a device that goes away). ``settings_of`` reads
+    the settings of a profile chosen by voice (its own config.toml over ``settings``).
     """
     choice = engine_for(settings, home, options.engine, options.model)
     if panel is None:
@@ -164,15 +178,27 @@ def build_listen(
     codec = session_codec(home.journal)  # the public key suffices to record
 
     def run_one(script: SessionScript, stop: threading.Event, profile: str | None) -> SessionRecord:
-        folder = home.of_profile(profile).journal if profile is not None else home.journal
+        session, days, folder = stages, keep_days, home.journal
+        if profile is not None:
+            person = home.of_profile(profile)
+            own = settings
+            try:
+                own = settings_of(person) if settings_of is not None else settings
+            except ConfigError as exc:  # the speaker keeps running; the shared settings apply
+                log.warning("%s; the shared settings are used", exc)
+            session, days, folder = (
+                profile_stages(stages, settings, own),
+                own.journal.keep_days,
+                person.journal,
+            )
         # A profile chosen by voice: its public key alone (a passphrase set for the default
         # journal is not its own).
         chosen = codec if profile is None else journal_codec(folder, unlock=False)
         journal = Journal(folder, codec=chosen)
         try:
             # Running for months: [journal] keep_days is applied before each session.
-            apply_retention(journal, keep_days)
-            return run_session(stages, script, journal, stop)
+            apply_retention(journal, days)
+            return run_session(session, script, journal, stop)
         finally:
             journal.close()
 
