@@ -12,15 +12,18 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import CliResult, fixture_wav
 from tests.test_machine import session
+from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach import options as say
 from voicecoach.coach.intents import Command, PhraseBook
 from voicecoach.coach.machine import State
 from voicecoach.coach.plan import MOOD_AFTER
 from voicecoach.speech.grammar import Recheck
+from voicecoach.store.audio import load_answer
 from voicecoach.store.codec import register
 from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
@@ -120,7 +123,9 @@ def test_heard_only_by_the_grammar_it_is_asked_about_first(journal: Journal) -> 
     assert b"chest" in running_bytes(journal)
 
 
-def spoken_forget(home: Path, cli: Callable[..., CliResult]) -> tuple[dict, list[str], set[str]]:
+def spoken_forget(
+    home: Path, cli: Callable[..., CliResult], audio: str = "wav"
+) -> tuple[dict, list[str], set[str]]:
     """A spoken session where the first question's answer is forgotten: its record (as
     printed), what the person saw of their own words, and words only the forgotten answer had.
     """
@@ -158,8 +163,8 @@ def spoken_forget(home: Path, cli: Callable[..., CliResult]) -> tuple[dict, list
     erased = {w for w in heard[1].split() if len(w) >= 5 and w not in others}
     assert len(erased) >= 4, heard[1]
     assert sorted(p.name for p in (home / "journal" / "audio" / record["id"]).iterdir()) == [
-        "1.wav",
-        "3.wav",
+        f"1.{audio}",
+        f"3.{audio}",
     ]  # the 2nd answer's audio went
     return record, answers, erased
 
@@ -184,10 +189,12 @@ def test_forgetting_in_an_encrypted_journal_leaves_no_trace_either(
 ) -> None:
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
     assert cli("key", "init").code == 0
-    record, answers, erased = spoken_forget(home, cli)
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")  # the session has the public key only
+    record, answers, erased = spoken_forget(home, cli, audio="wav.age")
     data = every_byte(home)
     for word in erased | {"chest"}:  # kept answers are sealed too
         assert word.encode() not in data, word
+    assert b"RIFF" not in every_byte(home / "journal")  # the audio is sealed: no WAV on disk
     codec = JournalKey(home / "journal").codec(PASS)
     register(codec)
     with Journal(home / "journal", codec=codec) as journal:
@@ -196,6 +203,10 @@ def test_forgetting_in_an_encrypted_journal_leaves_no_trace_either(
     said = [t.answer.text for t in kept.turns if t.answer is not None]
     assert said == answers  # the other answers read back with the passphrase
     assert kept.turns[1].answer is None and kept.turns[1].events == ("forgotten",)
+    # the kept audio decrypts in memory: a slice of what the person said
+    for turn, name in ((1, "mood-1"), (3, "patience-2")):
+        pcm = np.trim_zeros(np.frombuffer(load_answer(home / "journal", record["id"], turn), "<i2"))
+        assert len(pcm) > 16000 * 0.3 and read_wav(fixture_wav(name)).find(pcm.tobytes()) >= 0
 
 
 def test_a_private_session_keeps_only_the_moods_and_the_date(journal: Journal) -> None:

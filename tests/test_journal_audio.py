@@ -7,18 +7,25 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.conftest import CliResult, fixture_wav
+from tests.test_journal import make_record
 from tests.test_journal_cli import A, kept
 from tests.virtual_audio import VirtualSoundCard, available, heard_in_order
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.frames import AudioChunk
 from voicecoach.speech.events import Utterance, Word
 from voicecoach.store.audio import AnswerAudio, load_answer, saved_answers, wav_bytes
+from voicecoach.store.codec import JournalLocked, register
+from voicecoach.store.crypto import JournalKey
+from voicecoach.store.journal import Journal
+from voicecoach.store.records import Status
+from voicecoach.store.retention import apply_retention
 
 Cli = Callable[..., CliResult]
 RUN_TIMEOUT_S = 120.0
@@ -43,6 +50,46 @@ def test_the_tap_keeps_the_answers_span(tmp_path: Path) -> None:
     assert pcm[:3200] == bytes([2]) * 3200  # 1.2 s: the turn's third frame (it began at 1.0 s)
     tap.listening(at=16000 * 60)
     assert tap.keep("s1", 4, answer) is None  # nothing heard in this turn yet
+
+
+def test_with_a_key_the_answer_is_sealed_before_it_reaches_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicecoach.store import codec as codecs
+
+    monkeypatch.setattr(codecs, "_CODECS", {codecs.PLAIN.name: codecs.PLAIN})
+    folder = tmp_path / "journal"
+    key = JournalKey(folder)
+    key.create("correct horse battery")
+    locked = key.codec()
+    register(locked)  # as a session holds it: the public key only
+    said = read_wav(fixture_wav("patience-1"))
+    tap = AnswerAudio(folder, max_turn_s=30.0, codec=locked)
+    tap.listening(at=0)
+    for start in range(0, len(said) // 2, 1600):
+        tap.heard(AudioChunk(pcm=said[start * 2 : (start + 1600) * 2], start=start))
+    answer = Utterance("words", (Word("words", 0.5, 1.5, 0.9),), 0.5, 1.5)
+    path = tap.keep("s1", 2, answer)
+    assert path == folder / "audio" / "s1" / "2.wav.age"
+    assert sorted(p.name for p in (folder / "audio" / "s1").iterdir()) == ["2.wav.age"]
+    assert mode(path) == 0o600
+    every = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    assert b"RIFF" not in every and b"WAVE" not in every
+    assert saved_answers(folder, "s1") == [2]
+    with pytest.raises(JournalLocked):
+        load_answer(folder, "s1", 2)
+    register(key.codec("correct horse battery"))
+    assert load_answer(folder, "s1", 2) == said[int(0.2 * 16000) * 2 : int(1.8 * 16000) * 2]
+
+    # keep_days lets the session go with its sealed audio, without the passphrase
+    register(locked)
+    with Journal(folder, codec=locked) as journal:
+        journal.save(
+            make_record(sid="s1", started="2026-01-05T08:00:00+01:00", status=Status.COMPLETED)
+        )
+        now = datetime.fromisoformat("2026-11-30T12:00:00+01:00")
+        assert apply_retention(journal, 30, now) == 1
+    assert not (folder / "audio" / "s1").exists()
 
 
 def test_a_session_keeps_each_answer_when_asked(home: Path, cli: Cli) -> None:

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, fixture_wav
 from tests.test_journal import make_record
 from tests.test_journal_cli import A, B, C, kept
+from voicecoach.audio.wavfile import read_wav
 from voicecoach.errors import JournalError
+from voicecoach.store.audio import load_answer, wav_bytes
 from voicecoach.store.crypto import AgeCodec, JournalKey, WrongPassphrase, read_passphrase
 from voicecoach.store.journal import Journal
 
@@ -98,6 +100,10 @@ def test_key_init_encrypts_a_plain_journal_and_age_reads_it(
     kept(home, A, B, C).close()
     folder = home / "journal"
     assert b"Promise kept" in every_byte(folder)
+    audio = folder / "audio" / B.id / "1.wav"
+    audio.parent.mkdir(parents=True)
+    spoken = read_wav(fixture_wav("patience-1"))
+    audio.write_bytes(wav_bytes(spoken))
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
     done = cli("key", "init")
     assert done.code == 0, done.err
@@ -113,6 +119,9 @@ def test_key_init_encrypts_a_plain_journal_and_age_reads_it(
     with Journal(folder, codec=codec) as journal:
         assert journal.get(B.id) == B
         assert [h.session.id for h in journal.hits("promise")] == [B.id]
+    assert [p.name for p in audio.parent.iterdir()] == ["1.wav.age"]  # kept audio sealed too
+    assert b"RIFF" not in every_byte(folder)
+    assert load_answer(folder, B.id, 1) == spoken
 
     recovery = tmp_path / "identity.txt"
     exported = cli("key", "export-recovery", recovery)

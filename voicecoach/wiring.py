@@ -270,7 +270,7 @@ def run_session(
     writer: JournalWriter = journal
     tap: FrameTap | None = None
     if stages.save_audio_s is not None:
-        answers = AnswerAudio(journal.folder, stages.save_audio_s)
+        answers = AnswerAudio(journal.folder, stages.save_audio_s, journal.codec)
         tap, writer = answers, answers.wrap(journal)
     loop = SessionLoop(stages.pump, stages.listener, stages.progress, stages.retry, tap, stop)
     try:

@@ -82,6 +82,10 @@ class AgeCodec:
             raise ValueError("age content is not a JSON object")
         return content
 
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        """``data`` as a whole age file to the recipient (no secret needed)."""
+        return pyrage.encrypt(data, [self._recipient])
+
     def decrypt_bytes(self, data: bytes) -> bytes:
         """A whole age file decrypted; JournalError when locked, ValueError when damaged."""
         if self._identity is None:

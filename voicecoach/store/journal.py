@@ -73,6 +73,11 @@ class Journal:
             self._months.sweep_temp_files()
         self._recovery.sweep()
 
+    @property
+    def codec(self) -> Codec:
+        """What seals the private parts this journal writes (``plain`` without a key)."""
+        return self._codec
+
     # -- a running session (writer.py) --------------------------------------------------------
 
     def begin(self, record: SessionRecord) -> None:

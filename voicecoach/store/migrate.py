@@ -3,8 +3,9 @@
 Month by month, under the journal's write lock: every record is sealed with the journal's age
 codec and the month file rewritten (temp file, fsync, rename); the new file is read back and
 every record compared with the plain one before the plain ``.bak`` goes and the index is
-rewritten sealed. A damaged file set aside (``*.corrupt-*``) becomes ``<name>.age``, a whole
-age file, and the plain one goes once that decrypts to the same bytes. Cut short, the journal
+rewritten sealed. A damaged file set aside (``*.corrupt-*``) and kept answer audio
+(``audio/<id>/<n>.wav``) become ``<name>.age``, a whole age file, and the plain one goes once
+that decrypts to the same bytes. Cut short, the journal
 holds plain and sealed months side by side, both readable; running ``key init`` again finishes.
 """
 
@@ -22,6 +23,7 @@ from voicecoach.store.index import build
 from voicecoach.store.journal import RUNNING_DIR, Journal
 from voicecoach.store.locks import WRITE_LOCK_NAME, WriteLock
 from voicecoach.store.months import MonthFiles, Notices
+from voicecoach.store.retention import AUDIO_DIR
 from voicecoach.store.shard import Shard
 from voicecoach.store.stored import UNREADABLE, decode, encode
 from voicecoach.store.summary import summarize
@@ -55,6 +57,8 @@ def encrypt_journal(key: JournalKey, passphrase: str) -> int:
     for aside in sorted(folder.glob("*.corrupt-*")):
         if aside.suffix != ".age":
             _seal_file(aside, codec, key)
+    for wav in sorted(folder.glob(f"{AUDIO_DIR}/*/*.wav")):
+        _seal_file(wav, codec, key)
     return sealed
 
 
