@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the tests need (system packages included) into .venv, then lint, type-check
-# and run the whole test suite. Extra arguments go to pytest.
+# and run the whole test suite on two workers (pytest-xdist; many tests wait on audio in real
+# time or on child processes). Extra arguments go to pytest (`-n 0`: one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +15,4 @@ fi
 .venv/bin/ruff check voicecoach tests benchmarks
 .venv/bin/ruff format --check voicecoach tests benchmarks
 .venv/bin/mypy
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 "$@"
