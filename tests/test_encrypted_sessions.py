@@ -79,11 +79,15 @@ def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
     found = sorted(w for w in words if w.encode() in on_disk)
     assert found == []
 
-    # With the passphrase the index is made whole again (the dead session was filed sealed),
-    # then the listing needs no passphrase again.
+    # history lists without the passphrase, the dead session too (filed sealed); with it the
+    # index is made whole again, and the listing still needs no passphrase.
     from voicecoach.store import codec as codecs
 
     monkeypatch.setattr(codecs, "_CODECS", {codecs.PLAIN.name: codecs.PLAIN})  # a new process
+    unattended = cli("history")
+    assert unattended.code == 0, unattended.err
+    assert "interrupted" in unattended.out and "completed" in unattended.out, unattended.out
+    monkeypatch.setattr(codecs, "_CODECS", {codecs.PLAIN.name: codecs.PLAIN})
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
     listed = cli("history")
     assert listed.code == 0 and listed.out.count("patience") == 2, listed.out + listed.err

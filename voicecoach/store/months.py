@@ -92,12 +92,9 @@ class MonthFiles:
             if sig is None:
                 return build([])
             found = self.index.load(month, sig)
-            if found is not None and found.stale and not self.codec.unlocked:
-                raise JournalLocked(
-                    "the journal is encrypted: its passphrase is needed to index "
-                    f"the sessions filed without it in {month}"
-                )
-            if found is not None and not found.stale:
+            if found is not None and (not found.stale or not self.codec.unlocked):
+                # (stale sessions, filed without the secret, are listed from their metadata
+                # until someone with the passphrase reads the month)
                 for line in found.skipped:
                     self.notices.add(line)
                 if self.codec.unlocked and len(found.parts or ()) > 1:
