@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, CliResult, fixture_wav
+from tests.conftest import FIXTURES, CliResult, fixture_table, fixture_wav
 from tests.virtual_audio import write_mini_home
+from voicecoach.audio.wavfile import read_wav
 from voicecoach.config import load_settings
 from voicecoach.paths import Paths
 from voicecoach.speaker.replies import CHOOSE_QUESTION
 from voicecoach.speaker.whois import (
+    GRAMMAR,
     NAME_NOT_CAUGHT,
     NOT_YOU,
     WHO_AGAIN,
@@ -28,6 +30,7 @@ from voicecoach.speaker.whois import (
 )
 from voicecoach.speech.events import Final, Utterance
 from voicecoach.speech.grammar import Recheck, RecheckedFinal
+from voicecoach.speech.sphinx_engine import SphinxRecognizer
 from voicecoach.store.journal import Journal
 
 Cli = Callable[..., CliResult]
@@ -206,6 +209,42 @@ def test_a_mistake_in_a_profiles_settings_is_one_line_naming_its_file(cli: Cli, 
     assert not (home / "profiles" / "sam" / "journal" / "running").exists()
 
 
+ONE_WORD_COMMANDS = ("cmd-stop", "cmd-pause", "cmd-repeat", "cmd-skip", "cmd-help", "cmd-pass")
+
+
+def test_only_a_name_is_heard_as_a_name_by_the_real_recogniser() -> None:
+    """Short replies the speaker hears (yes / not now, a practice, a wake phrase, a name, a
+    one-word command) through PocketSphinx's open decode and the names' grammar: only the
+    names are taken as one."""
+    short = [
+        name
+        for name, entry in fixture_table().items()
+        if entry["group"] in ("reply", "choose", "wake", "name") or name in ONE_WORD_COMMANDS
+    ]
+    recognizer = SphinxRecognizer()
+    checker = recognizer.phrase_checker(name_phrases(PROFILES), GRAMMAR)
+    named = {}
+    try:
+        for name in short:
+            pcm = read_wav(fixture_wav(name))
+            recognizer.accept(pcm)
+            heard = recognizer.finish(0.0)
+            recheck = checker.check(pcm, heard.text)
+            found = identify(RecheckedFinal(utterance=heard, recheck=recheck), PROFILES)
+            if found != Identified():
+                named[name] = found
+    finally:
+        recognizer.close()
+    assert len(short) == 18
+    assert named == {
+        "name-its-sam": Identified("sam"),
+        "name-alex": Identified("alex"),
+        "name-not-me": Identified(answer=Answer.NOT_ME),
+        "cmd-stop": Identified(answer=Answer.NOT_ME),
+        "reply-not-now": Identified(answer=Answer.NOT_ME),
+    }
+
+
 # ---- the decision, on transcripts and second opinions ------------------------------------------
 def final(text: str, phrase: str = "", agreement: float = 0.0) -> Final:
     utterance = Utterance(text=text, words=(), start=0.0, end=1.0)
@@ -220,6 +259,7 @@ def final(text: str, phrase: str = "", agreement: float = 0.0) -> Final:
         (final("sam lee"), Identified("sam-lee")),
         (final("not me"), Identified(answer=Answer.NOT_ME)),
         (final("stop"), Identified(answer=Answer.NOT_ME)),
+        (final("not now please"), Identified(answer=Answer.NOT_ME)),
         (final("alex's", "alex", 0.8), Identified("alex")),
         (final("yes", "alex", 0.5), Identified()),  # sounds too little like it
         (final("it's door again", "it's alex", 0.44), Identified()),

@@ -31,7 +31,7 @@ GRAMMAR = "profile-names"
 LEAD_INS = ("it's", "it is", "this is", "i'm", "i am", "it's me")
 """Words said before one's name."""
 
-NOT_ME = ("not me", "stop", "nobody", "never mind", "cancel", "no one")
+NOT_ME = ("not me", "not now", "stop", "nobody", "never mind", "cancel", "no one")
 """Replies that end the question: nobody to keep a session for."""
 
 MIN_AGREEMENT = 0.6
