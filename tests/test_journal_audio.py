@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import subprocess
@@ -14,8 +15,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import CliResult, fixture_wav
-from tests.test_journal import make_record
-from tests.test_journal_cli import A, kept
+from tests.test_journal import make_record, make_turn
+from tests.test_journal_cli import A, B, kept
 from tests.virtual_audio import VirtualSoundCard, available, heard_in_order
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.frames import AudioChunk
@@ -90,6 +91,44 @@ def test_with_a_key_the_answer_is_sealed_before_it_reaches_the_disk(
         now = datetime.fromisoformat("2026-11-30T12:00:00+01:00")
         assert apply_retention(journal, 30, now) == 1
     assert not (folder / "audio" / "s1").exists()
+
+
+def test_the_review_app_plays_sealed_audio_decrypted_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.pilot import Pilot
+    from textual.widgets import ListView
+
+    from tests.test_review import drive, journal_with
+    from voicecoach.review.app import ReviewApp, TurnItem
+    from voicecoach.store import codec as codecs
+
+    monkeypatch.setattr(codecs, "_CODECS", {codecs.PLAIN.name: codecs.PLAIN})
+    folder = tmp_path / "journal"
+    key = JournalKey(folder)
+    key.create("correct horse battery")
+    unlocked = key.codec("correct horse battery")
+    register(unlocked)
+    record = dataclasses.replace(B, turns=(make_turn(0), make_turn(1)))
+    journal = journal_with(folder, record)
+    said = read_wav(fixture_wav("patience-2"))
+    audio = folder / "audio" / B.id
+    audio.mkdir(parents=True)
+    (audio / "2.wav.age").write_bytes(unlocked.encrypt_bytes(wav_bytes(said)))
+    played: list[bytes] = []
+    app = ReviewApp(journal, player=played.append, export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("tab", "down", "down")  # question 2 of the conversation
+        await pilot.pause()
+        item = app.query_one("#conversation", ListView).highlighted_child
+        assert isinstance(item, TurnItem) and item.turn == 2
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+
+    drive(app, scenario)
+    assert played == [said]
+    assert sorted(p.name for p in audio.iterdir()) == ["2.wav.age"]  # nothing decrypted to disk
 
 
 def test_a_session_keeps_each_answer_when_asked(home: Path, cli: Cli) -> None:
