@@ -1,7 +1,8 @@
 """Text to speech: lines rendered to 16 kHz mono PCM by one of two engines, cached on disk.
 
     TextToSpeech ── render(text) ─▶ cache (engine, voice, language, rate, volume, text)
-                                     └─ miss ─▶ Synthesizer: EspeakSynthesizer (pyttsx3, always)
+                                     └─ miss ─▶ Synthesizer: EspeakSynthesizer (pyttsx3, always;
+                                                             rendered in a child process)
                                                              PiperSynthesizer (neural, optional)
 
 Which engine and voice a session uses is decided in ``choose.py`` (coach.voice_engine).
@@ -82,6 +83,17 @@ class TextToSpeech:
         """Find the voice asked for before anything is said or written; VoiceCoachError
         naming voices of ``coach.language`` when there is no such voice."""
         self.synthesizer.check()
+
+    def prefetch(self, lines: list[str]) -> None:
+        """Start rendering the lines not in the cache now, when the engine renders elsewhere
+        (espeak-ng's child process works while this one loads other things); ``render``
+        collects them. Does nothing for an engine that renders in this process."""
+        start = getattr(self.synthesizer, "start", None)
+        if start is None:
+            return
+        for text in dict.fromkeys(lines):
+            if text and not self.cache_path(text).exists():
+                start(text, self.rate, self.volume)
 
     def cache_path(self, text: str) -> Path:
         """Where the rendering of this line with the current engine, voice and rate is kept."""

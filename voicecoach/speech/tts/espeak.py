@@ -1,57 +1,55 @@
-"""pyttsx3 (espeak-ng on Linux): the voice that always works, rendered to a WAV and read back."""
+"""pyttsx3 (espeak-ng): the voice that always works, rendered in a child process of its own.
+
+espeak-ng's native code has crashed the process it renders in; it runs in a child
+(``espeak_worker.py``, driven through ``espeak_process.py``), so a crash ends the child only: a
+new one renders the line again, and a line that fails twice is a VoiceCoachError.
+"""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import gc
-import io
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voicecoach.audio.wavfile import wav_bytes_to_pcm
 from voicecoach.errors import VoiceCoachError
+from voicecoach.speech.tts.espeak_process import EspeakProcess
 
 ENGINE = "pyttsx3"
 
-_ENGINE: Any = None
-"""The process's one pyttsx3 engine: espeak keeps a single global synthesis callback, so a
-second engine in the same process silently breaks the first."""
-_ENGINE_OWNER: int | None = None
+_PROCESS: EspeakProcess | None = None
+"""The process's one espeak-ng child (started on first use)."""
+_PROCESS_LOCK = threading.Lock()
+_AT_EXIT = False
 
 
-def _shared_engine() -> Any:
-    global _ENGINE, _ENGINE_OWNER
-    if _ENGINE is None:
-        try:
-            import pyttsx3
+def espeak_process() -> EspeakProcess:
+    """The espeak-ng child of this process (started on the first request); ended at exit."""
+    global _PROCESS, _AT_EXIT
+    with _PROCESS_LOCK:
+        if _PROCESS is None:
+            _PROCESS = EspeakProcess()
+            if not _AT_EXIT:
+                atexit.register(release_engine)
+                _AT_EXIT = True
+        return _PROCESS
 
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine = pyttsx3.init()
-                # The espeak driver starts out "busy": the first runAndWait() of a process can
-                # return before any audio is written. One empty run settles it.
-                engine.runAndWait()
-            _ENGINE = engine
-            atexit.register(release_engine)
-        except (ImportError, RuntimeError, OSError) as exc:
-            raise VoiceCoachError(
-                f"text to speech is not available ({exc}); sudo apt-get install espeak-ng"
-            ) from exc
-        _ENGINE_OWNER = threading.get_ident()
-    if threading.get_ident() != _ENGINE_OWNER:
-        raise RuntimeError("the text-to-speech engine is owned by another thread")
-    return _ENGINE
+
+def start_engine() -> None:
+    """Start the espeak-ng child now, so it loads while the caller does other work."""
+    espeak_process().start()
 
 
 def release_engine() -> None:
-    """Let the engine go while the interpreter still runs (its finaliser needs its modules)."""
-    global _ENGINE, _ENGINE_OWNER
-    _ENGINE = None
-    _ENGINE_OWNER = None
-    with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C as the process ends
-        gc.collect()
+    """End the espeak-ng child (the next request starts a new one)."""
+    global _PROCESS
+    with _PROCESS_LOCK:
+        process, _PROCESS = _PROCESS, None
+    if process is not None:
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C as the process ends
+            process.close()
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,8 @@ class EspeakVoice:
         return any(c == wanted or c.startswith(wanted + "-") for c in self.languages)
 
 
-def _codes(voice: Any) -> tuple[str, ...]:
+def language_codes(voice: Any) -> tuple[str, ...]:
+    """A pyttsx3 voice's language codes, lower case with dashes ("en-us")."""
     codes = [
         c.decode(errors="ignore") if isinstance(c, bytes) else str(c)
         for c in (voice.languages or [])
@@ -81,8 +80,8 @@ def _codes(voice: Any) -> tuple[str, ...]:
 
 def espeak_voices() -> list[EspeakVoice]:
     """Every voice of the pyttsx3 engine (espeak-ng); raises VoiceCoachError without one."""
-    voices = _shared_engine().getProperty("voices") or []
-    return [EspeakVoice(str(v.id), str(v.name), _codes(v)) for v in voices]
+    header, _ = espeak_process().request("voices")
+    return [EspeakVoice(str(i), str(n), tuple(map(str, c))) for i, n, c in header["voices"]]
 
 
 def voices_for_language(voices: list[EspeakVoice], language: str) -> list[EspeakVoice]:
@@ -99,8 +98,24 @@ def default_voice_id(voices: list[EspeakVoice], language: str) -> str:
     return ""
 
 
+def pick_voice(voices: list[EspeakVoice], wanted: str, language: str) -> str:
+    """The id of the voice coach.voice names (by id or name; "" = by ``language``, see
+    ``default_voice_id``). VoiceCoachError naming voices of the language when it names none."""
+    wanted = wanted.lower()
+    if not wanted:
+        return default_voice_id(voices, language)
+    for voice in voices:
+        if wanted in (voice.id.lower(), voice.name.lower()):
+            return voice.id
+    same = sorted(v.id for v in voices_for_language(voices, language))
+    names = ", ".join(same[:8]) + (" …" if len(same) > 8 else "")
+    hint = f"{language!r} voices: {names}" if same else f"no {language!r} voice"
+    raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted!r} ({hint})")
+
+
 class EspeakSynthesizer:
-    """pyttsx3 renders to 16 kHz mono int16 PCM. One engine per process, used from one thread."""
+    """pyttsx3 renders to 16 kHz mono int16 PCM, in the process's espeak-ng child; usable from
+    any thread."""
 
     engine = ENGINE
 
@@ -109,6 +124,8 @@ class EspeakSynthesizer:
         """The configured voice ("" = picked by language); part of the render cache key."""
         self.language = language
         self._voice_id: str | None = None
+        self._started: dict[tuple[str, int, float], tuple[EspeakProcess, int]] = {}
+        """Lines sent to the child ahead of time (``start``), by (text, rate, volume)."""
 
     @property
     def voice_id(self) -> str:
@@ -120,52 +137,34 @@ class EspeakSynthesizer:
         """What the voice is, for people: "pyttsx3 (espeak-ng) gmw/en-US"."""
         return f"pyttsx3 (espeak-ng) {self._voice_id or self.voice or self.language}"
 
-    def _engine(self, rate: int, volume: float) -> Any:
-        engine = _shared_engine()
-        if self._voice_id is None:
-            self._voice_id = self._pick_voice()
-        if self._voice_id:
-            engine.setProperty("voice", self._voice_id)
-        engine.setProperty("rate", rate)
-        engine.setProperty("volume", volume)
-        return engine
-
-    def _pick_voice(self) -> str:
-        voices = espeak_voices()
-        wanted = self.voice.lower()
-        if wanted:
-            for voice in voices:
-                if wanted in (voice.id.lower(), voice.name.lower()):
-                    return voice.id
-            same = sorted(v.id for v in voices_for_language(voices, self.language))
-            names = ", ".join(same[:8]) + (" …" if len(same) > 8 else "")
-            hint = f"{self.language!r} voices: {names}" if same else f"no {self.language!r} voice"
-            raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted!r} ({hint})")
-        return default_voice_id(voices, self.language)
-
     def check(self) -> None:
         """Start the engine and find the voice; VoiceCoachError naming voices of the language
         when coach.voice names none."""
         if self._voice_id is None:
-            _shared_engine()
-            self._voice_id = self._pick_voice()
+            header, _ = espeak_process().request("pick", voice=self.voice, language=self.language)
+            self._voice_id = str(header["voice_id"])
+
+    def _send(self, text: str, rate: int, volume: float) -> tuple[EspeakProcess, int]:
+        process = espeak_process()
+        fields = {"voice": self.voice, "language": self.language, "text": text}
+        return process, process.send("render", rate=rate, volume=volume, **fields)
+
+    def start(self, text: str, rate: int, volume: float) -> None:
+        """Begin rendering a line in the child now; ``synthesize`` collects it later."""
+        key = (text, rate, volume)
+        if key not in self._started:
+            self._started[key] = self._send(text, rate, volume)
 
     def synthesize(self, text: str, rate: int, volume: float, scratch: Path) -> bytes:
-        """The line as 16 kHz mono int16 PCM ("" when espeak-ng rendered nothing).
+        """The line as 16 kHz mono int16 PCM ("" when espeak-ng rendered nothing, twice).
 
-        rate is in words per minute, volume 0–1. The engine writes its WAV into memory, not
-        into ``scratch``: a write that fails inside pyttsx3's loop (a full disk) would leave
-        that loop waiting for ever.
+        rate is in words per minute, volume 0–1. VoiceCoachError when the voice is unknown or
+        espeak-ng crashed twice on the line. ``scratch`` is not used: the WAV stays in memory
+        (a write failing inside pyttsx3's loop, on a full disk, would leave it waiting for ever).
         """
-        engine = self._engine(rate, volume)
-        pcm = b""
-        for _attempt in range(2):  # an empty render is tried once more
-            buffer = io.BytesIO()
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine.save_to_file(text, buffer)
-                engine.runAndWait()
-            data = buffer.getvalue()
-            pcm = wav_bytes_to_pcm(data, "espeak-ng output") if len(data) > 44 else b""
-            if pcm:
-                break
+        process, request_id = self._started.pop((text, rate, volume), (None, 0))
+        if process is not espeak_process() or not process.holds(request_id):
+            process, request_id = self._send(text, rate, volume)
+        header, pcm = process.reply(request_id)
+        self._voice_id = str(header.get("voice_id", ""))
         return pcm
