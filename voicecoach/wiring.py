@@ -239,18 +239,24 @@ def build_session(
     lines: Iterable[str] = (),
 ) -> SessionStages:
     """Open everything a session runs on (closed by ``stack``): the engine, then the voice with
-    ``lines`` rendered, then the microphone, so the first line plays as the microphone opens."""
+    ``lines`` rendered, then the microphone, so the first line plays as the microphone opens.
+
+    espeak-ng renders in a child process: ``lines`` are sent to it before the engine loads, so
+    on two cores they are ready when it is (the voice is still checked before anything is
+    said or written)."""
     from voicecoach.speech.engines import open_recognizer
 
     files = audio.mic_file is not None or bool(audio.answers)
     source = open_source(audio, settings) if files else None  # bad files: found first
     if source is not None:
         stack.callback(source.close)
+    spoken = open_voice(settings.coach, home.voice_cache, voices_dirs(home))
+    spoken.tts.prefetch(list(lines))
     recognizer = open_recognizer(choice)
     stack.callback(recognizer.close)
+    spoken.tts.check_voice()
     sink = open_sink(audio, settings)
     stack.callback(sink.close)
-    spoken = open_tts(settings, home)
     voice = Voice(spoken.tts, sink)
     voice.prepare(list(lines))
     if source is None:
