@@ -220,3 +220,45 @@ def test_a_session_goes_on_when_its_espeak_child_is_killed(tmp_path: Path) -> No
     answered = [t["answer"]["text"] for t in record["turns"] if t.get("answer")]
     assert len(answered) == 2 and "partner" in answered[0]
     assert gone_within(seen, 3.0)
+
+
+@pytest.mark.slow
+def test_a_session_whose_espeak_keeps_crashing_ends_with_one_line_and_keeps_the_answers(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    write_mini_home(home)
+    env = {**os.environ, "VOICECOACH_HOME": str(home)}
+    answers = [str(fixture_wav("patience-1")), str(fixture_wav("patience-2"))]
+    with (tmp_path / "err.txt").open("wb") as err:
+        session = subprocess.Popen(
+            [sys.executable, "-m", "voicecoach", "session", "--answers", *answers, "--fast",
+             "--engine", "pocketsphinx"],
+            env=env, stdout=subprocess.DEVNULL, stderr=err,
+        )  # fmt: skip
+    killed: set[int] = set()
+    deadline = time.monotonic() + 120
+    while session.poll() is None and time.monotonic() < deadline:
+        if "partner" in (tmp_path / "err.txt").read_text(errors="replace"):
+            for pid in set(children_of(session.pid)) - killed:
+                if is_worker(pid):  # every child from the first answer on: espeak always crashes
+                    killed.add(pid)
+                    os.kill(pid, signal.SIGSEGV)
+        time.sleep(0.005)
+    session.wait(timeout=60)
+    err = (tmp_path / "err.txt").read_text()
+    assert session.returncode == 1, err
+    assert err.strip().splitlines()[-1].startswith("voicecoach: error: text to speech failed")
+    assert "Traceback" not in err and "Exception" not in err
+    assert len(killed) >= 2 and gone_within(killed, 3.0)
+    listed = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "history", "--json"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    (summary,) = json.loads(listed.stdout)
+    shown = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "show", summary["id"], "--json"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    record = json.loads(shown.stdout)
+    assert "partner" in record["turns"][0]["answer"]["text"]  # the answer before it is kept
