@@ -23,9 +23,11 @@ from voicecoach.audio.source import AudioSource, ScriptedAnswers, WavFileSource
 from voicecoach.audio.voice import Voice
 from voicecoach.coach.commands import CommandSpotter
 from voicecoach.coach.continuity import journal_history
+from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done
 from voicecoach.coach.intents import Command, PhraseBook, seems_unfinished
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.options import CoachOptions
+from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import SessionScript
 from voicecoach.config import ListenSettings, Settings
@@ -167,9 +169,14 @@ def script_lines(script: SessionScript) -> list[str]:
     return [line for line in dict.fromkeys(lines) if line]
 
 
-def first_lines(script: SessionScript) -> list[str]:
-    """What a session says before it first listens: the opening and the first question."""
-    return [*script.opening, *(step.prompt for step in script.steps[:1])]
+def first_lines(script: SessionScript, coach: CoachOptions | None = None) -> list[str]:
+    """What a session says before it first listens, in order: the first-run note (on the very
+    first session), the opening, and the first question (the mood question when it is asked;
+    the first step's is said soon after)."""
+    state = coach.first_run_file if coach is not None else None
+    note = [FIRST_RUN_NOTE] if state is not None and not first_run_done(state) else []
+    mood = [MOOD_BEFORE] if coach is not None and coach.mood_checkin else []
+    return [*note, *script.opening, *mood, *(step.prompt for step in script.steps[:1])]
 
 
 # ---- a session -------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def run_session(
         coach = demo_options(coach)
     with contextlib.ExitStack() as stack, SIGNALS.starting():
         stages = build_session(
-            choice, audio, config, home, progress, stack, coach, first_lines(script)
+            choice, audio, config, home, progress, stack, coach, first_lines(script, coach)
         )
         progress.note(stages.voice_reason)
         progress.note(f"listening with {choice.reason}")

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voicecoach.audio.wavfile import wav_bytes_to_pcm
 from voicecoach.errors import VoiceCoachError
 from voicecoach.speech.tts.espeak_process import EspeakProcess
+from voicecoach.speech.tts.espeak_worker import WAV_HEADER, match_voice
 
 ENGINE = "pyttsx3"
 
@@ -69,15 +71,6 @@ class EspeakVoice:
         return any(c == wanted or c.startswith(wanted + "-") for c in self.languages)
 
 
-def language_codes(voice: Any) -> tuple[str, ...]:
-    """A pyttsx3 voice's language codes, lower case with dashes ("en-us")."""
-    codes = [
-        c.decode(errors="ignore") if isinstance(c, bytes) else str(c)
-        for c in (voice.languages or [])
-    ]
-    return tuple(c.strip("\x00\x01\x02\x03\x04\x05").lower().replace("_", "-") for c in codes)
-
-
 def espeak_voices() -> list[EspeakVoice]:
     """Every voice of the pyttsx3 engine (espeak-ng); raises VoiceCoachError without one."""
     header, _ = espeak_process().request("voices")
@@ -89,28 +82,25 @@ def voices_for_language(voices: list[EspeakVoice], language: str) -> list[Espeak
     return [v for v in voices if v.speaks(language)]
 
 
+def _rows(voices: list[EspeakVoice]) -> list[list[Any]]:
+    return [[v.id, v.name, list(v.languages)] for v in voices]
+
+
 def default_voice_id(voices: list[EspeakVoice], language: str) -> str:
     """The voice used when coach.voice is "": LANG-us first, then LANG; "" = the engine's own."""
-    for preferred in (f"{language}-us", language):
-        for voice in voices:
-            if voice.id.lower().endswith("/" + preferred):
-                return voice.id
-    return ""
+    return match_voice(_rows(voices), "", language) or ""
 
 
 def pick_voice(voices: list[EspeakVoice], wanted: str, language: str) -> str:
     """The id of the voice coach.voice names (by id or name; "" = by ``language``, see
     ``default_voice_id``). VoiceCoachError naming voices of the language when it names none."""
-    wanted = wanted.lower()
-    if not wanted:
-        return default_voice_id(voices, language)
-    for voice in voices:
-        if wanted in (voice.id.lower(), voice.name.lower()):
-            return voice.id
+    found = match_voice(_rows(voices), wanted, language)
+    if found is not None:
+        return found
     same = sorted(v.id for v in voices_for_language(voices, language))
     names = ", ".join(same[:8]) + (" …" if len(same) > 8 else "")
     hint = f"{language!r} voices: {names}" if same else f"no {language!r} voice"
-    raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted!r} ({hint})")
+    raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted.lower()!r} ({hint})")
 
 
 class EspeakSynthesizer:
@@ -142,7 +132,14 @@ class EspeakSynthesizer:
         when coach.voice names none."""
         if self._voice_id is None:
             header, _ = espeak_process().request("pick", voice=self.voice, language=self.language)
-            self._voice_id = str(header["voice_id"])
+            self._voice_id = self._found(header)
+
+    def _found(self, header: dict[str, Any]) -> str:
+        """The voice id the child used; VoiceCoachError when coach.voice names none."""
+        voice_id = header.get("voice_id")
+        if voice_id is None:
+            return pick_voice(espeak_voices(), self.voice, self.language)  # raises, naming some
+        return str(voice_id)
 
     def _send(self, text: str, rate: int, volume: float) -> tuple[EspeakProcess, int]:
         process = espeak_process()
@@ -165,6 +162,6 @@ class EspeakSynthesizer:
         process, request_id = self._started.pop((text, rate, volume), (None, 0))
         if process is not espeak_process() or not process.holds(request_id):
             process, request_id = self._send(text, rate, volume)
-        header, pcm = process.reply(request_id)
-        self._voice_id = str(header.get("voice_id", ""))
-        return pcm
+        header, wav = process.reply(request_id)
+        self._voice_id = self._found(header)
+        return wav_bytes_to_pcm(wav, "espeak-ng output") if len(wav) > WAV_HEADER else b""

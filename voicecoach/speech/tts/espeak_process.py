@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,8 @@ from typing import IO, Any
 
 from voicecoach.errors import VoiceCoachError
 
-WORKER = "voicecoach.speech.tts.espeak_worker"
+WORKER = Path(__file__).with_name("espeak_worker.py")
+"""The child's program (it imports nothing of voicecoach)."""
 
 CLOSE_WAIT_S = 0.5
 """How long ``close`` lets the child end by itself (stdin closed) before it is killed."""
@@ -31,11 +31,6 @@ TRIES = 2
 """Children that may die on one request before it fails: a crash is retried once."""
 
 Reply = tuple[dict[str, Any], bytes]
-
-
-def _package_root() -> str:
-    """The folder holding this ``voicecoach`` package, so the child imports the same code."""
-    return str(Path(__file__).resolve().parents[3])
 
 
 def _how_it_ended(returncode: int | None) -> str:
@@ -49,7 +44,7 @@ class EspeakProcess:
     """A pyttsx3 (espeak-ng) engine in a child process; safe to use from any thread."""
 
     def __init__(self, command: list[str] | None = None) -> None:
-        self._command = command or [sys.executable, "-P", "-m", WORKER]
+        self._command = command or [sys.executable, "-P", str(WORKER)]
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.RLock()
         self._next_id = 0
@@ -131,16 +126,11 @@ class EspeakProcess:
         if self._closed:
             raise VoiceCoachError("text to speech was closed")
         if self._proc is None:
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(
-                p for p in (_package_root(), env.get("PYTHONPATH", "")) if p
-            )
             try:
                 self._proc = subprocess.Popen(
                     self._command,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
-                    env=env,
                     process_group=0,  # Ctrl-C at the terminal is the session's to handle
                 )
             except OSError as exc:

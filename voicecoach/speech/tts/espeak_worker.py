@@ -4,18 +4,20 @@ espeak-ng renders in native code that has, now and then, crashed the process it 
 (a segmentation fault inside its synthesis call). It runs here, in a child of its own, so such
 a crash ends this process only; the session's process starts another (``espeak_process.py``).
 
-Run as ``python -m voicecoach.speech.tts.espeak_worker``. Each request is one JSON line on
-stdin with an ``id`` and an ``op``:
+Run as ``python -P espeak_worker.py``: it imports nothing of voicecoach (nor numpy), so it is
+ready in a fraction of the time the session takes to load its recogniser. Each request is one
+JSON line on stdin with an ``id`` and an ``op``:
 
     {"id": 1, "op": "voices"}                               → {"voices": [[id, name, [codes]]]}
     {"id": 2, "op": "pick", "voice": "", "language": "en"}  → {"voice_id": "gmw/en-US"}
     {"id": 3, "op": "render", "voice": "", "language": "en", "text": "Hello.",
-     "rate": 160, "volume": 1.0}                            → {"voice_id": …} + PCM bytes
+     "rate": 160, "volume": 1.0}                            → {"voice_id": …} + WAV bytes
 
 Each reply is one JSON line holding the request's ``id``, ``bytes`` (the length of the binary
-payload that follows the line: 16 kHz mono int16 PCM for a render, else 0) and either the
-fields above or ``error`` (one line for the user). The child ends when stdin closes or its
-parent is gone; Ctrl-C (sent to the whole process group) is the parent's to handle.
+payload that follows the line: espeak-ng's WAV for a render, else 0) and either the fields above
+or ``error`` (one line for the user). A voice named that does not exist is ``"voice_id": null``
+(the session names the voices there are). The child ends when stdin closes or its parent is
+gone; Ctrl-C at the terminal is the session's to handle.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ from typing import Any, BinaryIO
 PARENT_CHECK_S = 0.2
 """How often the child checks that its parent is still there."""
 
+WAV_HEADER = 44
+"""Bytes of a WAV with no samples: a render this short is empty."""
+
+
+class Refused(Exception):
+    """A request that cannot be done (no espeak-ng): its reply is the message."""
+
 
 def _outlive_no_parent(parent: int) -> None:
     """End the child once its parent is gone (killed, crashed), even mid-render."""
@@ -41,18 +50,39 @@ def _outlive_no_parent(parent: int) -> None:
     os._exit(0)
 
 
+def language_codes(voice: Any) -> list[str]:
+    """A pyttsx3 voice's language codes, lower case with dashes ("en-us")."""
+    codes = [
+        c.decode(errors="ignore") if isinstance(c, bytes) else str(c)
+        for c in (voice.languages or [])
+    ]
+    return [c.strip("\x00\x01\x02\x03\x04\x05").lower().replace("_", "-") for c in codes]
+
+
+def match_voice(voices: list[list[Any]], wanted: str, language: str) -> str | None:
+    """The id of the voice ``wanted`` names (by id or name, any case) among [id, name, codes]
+    rows; for "" the voice of ``language``: an id ending in LANG-us, then LANG ("" = the
+    engine's own). None when ``wanted`` names no voice."""
+    wanted = wanted.lower()
+    if wanted:
+        return next((v[0] for v in voices if wanted in (v[0].lower(), v[1].lower())), None)
+    for preferred in (f"{language}-us", language):
+        for voice in voices:
+            if voice[0].lower().endswith("/" + preferred):
+                return str(voice[0])
+    return ""
+
+
 class Worker:
     """One pyttsx3 engine, started on the first request that needs it."""
 
     def __init__(self) -> None:
         self._engine: Any = None
-        self._voices: list[Any] | None = None
-        self._picked: dict[tuple[str, str], str] = {}
+        self._voices: list[list[Any]] | None = None
+        self._picked: dict[tuple[str, str], str | None] = {}
 
     def engine(self) -> Any:
         if self._engine is None:
-            from voicecoach.errors import VoiceCoachError
-
             try:
                 import pyttsx3
 
@@ -61,63 +91,55 @@ class Worker:
                 # return before any audio is written. One empty run settles it.
                 engine.runAndWait()
             except (ImportError, RuntimeError, OSError) as exc:
-                raise VoiceCoachError(
+                raise Refused(
                     f"text to speech is not available ({exc}); sudo apt-get install espeak-ng"
                 ) from exc
             self._engine = engine
         return self._engine
 
-    def voices(self) -> list[Any]:
+    def voices(self) -> list[list[Any]]:
         if self._voices is None:
-            from voicecoach.speech.tts.espeak import EspeakVoice, language_codes
-
             found = self.engine().getProperty("voices") or []
-            self._voices = [EspeakVoice(str(v.id), str(v.name), language_codes(v)) for v in found]
+            self._voices = [[str(v.id), str(v.name), language_codes(v)] for v in found]
         return self._voices
 
-    def pick(self, voice: str, language: str) -> str:
+    def pick(self, voice: str, language: str) -> str | None:
         key = (voice, language)
         if key not in self._picked:
-            from voicecoach.speech.tts.espeak import pick_voice
-
-            self._picked[key] = pick_voice(self.voices(), voice, language)
+            self._picked[key] = match_voice(self.voices(), voice, language)
         return self._picked[key]
 
     def render(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-        from voicecoach.audio.wavfile import wav_bytes_to_pcm
-
         voice_id = self.pick(str(request["voice"]), str(request["language"]))
+        if voice_id is None:
+            return {"voice_id": None}, b""
         engine = self.engine()
         if voice_id:
             engine.setProperty("voice", voice_id)
         engine.setProperty("rate", int(request["rate"]))
         engine.setProperty("volume", float(request["volume"]))
-        pcm = b""
+        data = b""
         for _attempt in range(2):  # an empty render is tried once more
             buffer = io.BytesIO()
             engine.save_to_file(str(request["text"]), buffer)
             engine.runAndWait()
             data = buffer.getvalue()
-            pcm = wav_bytes_to_pcm(data, "espeak-ng output") if len(data) > 44 else b""
-            if pcm:
+            if len(data) > WAV_HEADER:
                 break
-        return {"voice_id": voice_id}, pcm
+        return {"voice_id": voice_id}, data
 
     def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         """The reply to one request (an ``error`` field when it could not be done)."""
-        from voicecoach.errors import VoiceCoachError
-
         try:
             op = request.get("op")
             if op == "voices":
-                listed = [[v.id, v.name, list(v.languages)] for v in self.voices()]
-                return {"voices": listed}, b""
+                return {"voices": self.voices()}, b""
             if op == "pick":
                 return {"voice_id": self.pick(str(request["voice"]), str(request["language"]))}, b""
             if op == "render":
                 return self.render(request)
             return {"error": f"unknown request {op!r}"}, b""
-        except (VoiceCoachError, KeyError, ValueError, TypeError) as exc:
+        except (Refused, KeyError, ValueError, TypeError) as exc:
             return {"error": str(exc)}, b""
 
 
