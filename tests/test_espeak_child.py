@@ -32,7 +32,7 @@ from voicecoach.speech.tts.espeak import (
 )
 
 LINE = "Take a slow breath, and tell me what you noticed about that moment."
-WORKER = "voicecoach.speech.tts.espeak_worker"
+WORKER = "voicecoach/speech/tts/espeak_worker.py"
 
 
 def children_of(pid: int) -> list[int]:
