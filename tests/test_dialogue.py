@@ -329,7 +329,7 @@ def test_lines_leave_a_pause_longer_before_a_question(journal: Journal) -> None:
     options = CoachOptions(pause_s=0.5, question_pause_s=1.2)
     s = Session(find_script("patience", None), journal, options)
     pauses: list[tuple[str, float]] = []
-    s.io.say = lambda text, pause=0.0: pauses.append((text, pause))  # type: ignore[method-assign]
+    s.io.say = lambda text, pause=0.0, personal=False: pauses.append((text, pause))  # type: ignore[method-assign]
     s.start()
     script = find_script("patience", None)
     assert pauses[0] == (script.opening[0], 0.5)

@@ -33,12 +33,16 @@ class ScriptedLoop:
 
     def __init__(self) -> None:
         self.said: list[str] = []
+        self.personal: list[str] = []
+        """The lines the machine marked as made from the person's own words."""
         self.listens: list[int | None] = []
         self.listening = False
         self.rate = 160
 
-    def say(self, text: str, pause: float = 0.0) -> None:
+    def say(self, text: str, pause: float = 0.0, personal: bool = False) -> None:
         self.said.append(text)
+        if personal:
+            self.personal.append(text)
 
     def listen(self, wait: int | None = None) -> None:
         self.listens.append(wait)

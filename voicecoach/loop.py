@@ -155,15 +155,17 @@ class SessionLoop:
         return self.pump.now
 
     # CoachIO, for the machine
-    def say(self, text: str, pause: float = 0.0) -> None:
+    def say(self, text: str, pause: float = 0.0, personal: bool = False) -> None:
         """Queue a line after ``pause`` seconds of silence (when it follows another line); it is
-        shown when it begins to be heard."""
+        shown when it begins to be heard. ``personal`` lines are not kept in the voice cache."""
         self._show_heard()
         if self._device_lost is not None:
             self.progress.coach(text)
             return  # not heard: the question is asked again once the device is back
         try:
-            self.voice.say(text, self.now, announce=self.progress.coach, pause=pause)
+            self.voice.say(
+                text, self.now, announce=self.progress.coach, pause=pause, personal=personal
+            )
         except AudioDeviceError as exc:
             self.progress.coach(text)
             self._device_lost = exc

@@ -85,13 +85,15 @@ class Voice:
         now: int,
         announce: Callable[[str], None] | None = None,
         pause: float = 0.0,
+        personal: bool = False,
     ) -> Line:
         """Render ``text`` and queue it after what is being said; returns it placed in time.
 
         ``announce`` (e.g. printing the line) is called with the text once it begins to be
-        heard (see ``heard_until``).
+        heard (see ``heard_until``). A ``personal`` line (made from the person's own words) is
+        rendered without the voice cache.
         """
-        pcm = trim_trailing_silence(self.tts.render(text))
+        pcm = trim_trailing_silence(self.tts.render(text, personal=personal))
         if pause and self.quiet_from:  # after another line: a pause between the two
             now = max(now, self.quiet_from + seconds_to_samples(pause) - self.sink.latency)
         line = self._queue(text, pcm, now)

@@ -166,9 +166,11 @@ PAUSED_TRIGGERS: dict[Command, tuple[str, dict[str, Any]]] = {
 class CoachIO(Protocol):
     """What the machine asks of the loop."""
 
-    def say(self, text: str, pause: float = 0.0) -> None:
+    def say(self, text: str, pause: float = 0.0, personal: bool = False) -> None:
         """Speak a line (returns once it is queued or heard), after ``pause`` seconds of
-        silence when it follows another line."""
+        silence when it follows another line. ``personal``: the line is made from the person's
+        own words (a reflection, a look back at their answer), so its rendering is never
+        written to the voice cache."""
         ...
 
     def listen(self, wait: int | None = None) -> None:

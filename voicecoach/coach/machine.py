@@ -78,6 +78,8 @@ class SessionMachine(Understanding):
         """Back from a pause: SAFETY only offers again to end."""
         self._reprompts = 0
         self._ack = ""
+        self._ack_personal = False
+        """The acknowledgement holds the person's own words (never kept in the voice cache)."""
         """What ACKNOWLEDGING says."""
         self._paused_from: State | None = None
         self._pause_reason = ""
@@ -142,11 +144,13 @@ class SessionMachine(Understanding):
         return reason != "device-back" or self._pause_reason == "device-lost"
 
     # ---- callbacks ------------------------------------------------------------------------
-    def _say(self, text: str, question: bool = False) -> None:
-        """Say a line after the configured pause (longer before a question for reflection)."""
+    def _say(self, text: str, question: bool = False, personal: bool = False) -> None:
+        """Say a line after the configured pause (longer before a question for reflection);
+        ``personal``: it is made from the person's own words (see ``CoachIO.say``)."""
         self.recorder.coach_said(text)
         opt = self.options
-        self._io.say(text, pause=opt.question_pause_s if question else opt.pause_s)
+        pause = opt.question_pause_s if question else opt.pause_s
+        self._io.say(text, pause=pause, personal=personal)
 
     def on_enter_INTRO(self, **_: Any) -> None:
         state_file = self.options.first_run_file
@@ -171,7 +175,7 @@ class SessionMachine(Understanding):
             self.advance()
             return
         reflective = item.kind in (Kind.QUESTION, Kind.FOLLOW_UP, Kind.LOOK_BACK)
-        self._say(item.prompt, question=reflective)
+        self._say(item.prompt, question=reflective, personal=item.personal)
         if item.expects_answer:
             self.listen()
         else:
@@ -184,16 +188,20 @@ class SessionMachine(Understanding):
         self._reprompts -= 1
         self.recorder.event("reprompt")
         item = self.item
-        self._say(say.REPROMPT.format(prompt=item.prompt if item else ""), question=True)
+        line = say.REPROMPT.format(prompt=item.prompt if item else "")
+        self._say(line, question=True, personal=item is not None and item.personal)
 
-    def ask_mood_again(self, line: str, event: Final | None = None, **_: Any) -> None:
+    def ask_mood_again(
+        self, line: str, event: Final | None = None, personal: bool = False, **_: Any
+    ) -> None:
         """A mood not heard as a number (or two numbers): asked once more, then let go. What
-        was said is kept as the answer so far; the reply joins it."""
+        was said is kept as the answer so far; the reply joins it. ``personal``: the line
+        names what the person said ("Which is closer, four or six?")."""
         self._mood_reasks -= 1
         self.recorder.event("mood-reask")
         if event is not None:
             self.recorder.answer_so_far(event.utterance)
-        self._say(line)
+        self._say(line, personal=personal)
 
     def hold_for_confirming(self, event: Final, spotted: Spotted, **_: Any) -> None:
         self._held = (event, spotted)
@@ -229,16 +237,17 @@ class SessionMachine(Understanding):
             return
         heard = classify(event.utterance.text)
         self.plan.answered(event.utterance.text, heard)
-        self._ack = self._reply(item, heard, event.utterance.text)
+        self._ack, self._ack_personal = self._reply(item, heard, event.utterance.text)
 
-    def _reply(self, item: Item | None, heard: Heard, text: str) -> str:
-        """What the coach says to an answer of this class (before any follow-up)."""
+    def _reply(self, item: Item | None, heard: Heard, text: str) -> tuple[str, bool]:
+        """What the coach says to an answer of this class (before any follow-up), and whether
+        it is made from the answer's own words (a reflection, the concern's feedback)."""
         if item is None:
-            return ""
+            return "", False
         if item.kind is Kind.LOOK_BACK:
             if item.acknowledge:
-                return item.acknowledge
-            return answers.WIN if answers.small_win(text) else answers.NOT_YET
+                return item.acknowledge, False
+            return (answers.WIN if answers.small_win(text) else answers.NOT_YET), False
         step = self.plan.step_of(item)
         own = step.replies.get(heard.kind.value, "") if step is not None else ""
         if (
@@ -246,24 +255,25 @@ class SessionMachine(Understanding):
             and step.check is Check.CONCERN
             and heard.kind is not AnswerClass.UNSURE
         ):
-            return feedback(check_concern(text))
+            return feedback(check_concern(text)), True
         pending = self.plan.follow_up_pending
         self._turns += 1
         if heard.kind is AnswerClass.UNSURE:
-            return own or ("" if pending else answers.NOT_SURE[self._turns % 2])
+            return own or ("" if pending else answers.NOT_SURE[self._turns % 2]), False
         if heard.kind is AnswerClass.HARSH:
-            return own or answers.REFRAMES[self._turns % len(answers.REFRAMES)]
+            return own or answers.REFRAMES[self._turns % len(answers.REFRAMES)], False
         ack = "" if pending else item.acknowledge
         if heard.kind is AnswerClass.FEELING:
             if own and heard.who == "you":
-                return own.replace("{feeling}", heard.feeling)
-            return f"{answers.reflect(heard.feeling, heard.who)} {ack}".strip()
-        return own or ack
+                return own.replace("{feeling}", heard.feeling), "{feeling}" in own
+            return f"{answers.reflect(heard.feeling, heard.who)} {ack}".strip(), True
+        return own or ack, False
 
     def on_enter_ACKNOWLEDGING(self, **_: Any) -> None:
         line, self._ack = self._ack, ""
+        personal, self._ack_personal = self._ack_personal, False
         if line:
-            self._say(line)
+            self._say(line, personal=personal)
         self.advance()
 
     def ask_again(self, **_: Any) -> None:

@@ -50,6 +50,9 @@ class Item:
     """Question, say step, follow-up or mood check."""
     acknowledge: str = ""
     """What the coach says after an answer ("" = nothing)."""
+    personal: bool = False
+    """The prompt is made from the person's own words (a look back naming their answer): it is
+    never kept in the voice cache."""
 
     @property
     def expects_answer(self) -> bool:
@@ -154,7 +157,8 @@ class Plan:
             look = self.script.look_back
             if look is not None and self.last_step:
                 prompt = look.prompt.replace("{answer}", said_back(self.last_step))
-                item = Item(LOOK_BACK, prompt, Kind.LOOK_BACK, look.acknowledge)
+                personal = "{answer}" in look.prompt
+                item = Item(LOOK_BACK, prompt, Kind.LOOK_BACK, look.acknowledge, personal)
                 return item, _Cursor(stage="steps", count=count)
             return self._advance(replace(cursor, stage="steps"))
         if cursor.stage == "steps":

@@ -103,7 +103,7 @@ class Understanding:
             pair = either_of(text)
             if pair is not None:
                 line = say.MOOD_WHICH.format(first=pair[0], second=pair[1])
-                return "reask", {"event": event, "line": line}
+                return "reask", {"event": event, "line": line, "personal": True}
             if not declined(text):
                 return "reask", {"event": event, "line": say.MOOD_AGAIN}
         return "answered", {"event": event}

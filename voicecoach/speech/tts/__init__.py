@@ -104,21 +104,24 @@ class TextToSpeech:
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
         return self._cache_dir / f"{digest}.wav"
 
-    def render(self, text: str) -> bytes:
+    def render(self, text: str, personal: bool = False) -> bytes:
         """The line as 16 kHz mono int16 PCM, from the cache when it was said before.
 
-        Raises VoiceCoachError when the engine renders nothing.
+        A ``personal`` line (made from the person's own words: a reflection, a look back at an
+        answer) is never read from or written to the cache, and a copy an older version left
+        there is removed. Raises VoiceCoachError when the engine renders nothing.
         """
         cached = self.cache_path(text)
+        if personal:
+            with contextlib.suppress(OSError):
+                cached.unlink(missing_ok=True)
+            return self._rendered(text, personal=True)
         if cached.exists():
             try:
                 return read_wav(cached)
             except AudioFileError:
                 log.warning("a damaged line in the voice cache was rendered again")
-        with _scratch(self._cache_dir) as scratch:
-            pcm = self.synthesizer.synthesize(text, self.rate, self.volume, scratch)
-        if not pcm:
-            raise VoiceCoachError(f"text to speech produced no audio for {text[:40]!r}")
+        pcm = self._rendered(text)
         try:
             write_wav(cached, pcm)
             os.chmod(cached, 0o600)
@@ -127,6 +130,14 @@ class TextToSpeech:
             if not _CACHE_WARNED:
                 log.warning("the voice cache cannot be written (%s); lines are rendered anew", exc)
                 _CACHE_WARNED = True
+        return pcm
+
+    def _rendered(self, text: str, personal: bool = False) -> bytes:
+        with _scratch(self._cache_dir) as scratch:
+            pcm = self.synthesizer.synthesize(text, self.rate, self.volume, scratch)
+        if not pcm:  # a personal line is not quoted: the person's words stay out of messages
+            which = "a line made from an answer" if personal else repr(text[:40])
+            raise VoiceCoachError(f"text to speech produced no audio for {which}")
         return pcm
 
 
