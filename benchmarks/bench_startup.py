@@ -85,10 +85,11 @@ with open(os.environ["FIRST_PLAY_FILE"], "w") as handle:
 """The least any program must do before speaking: start, load the engine, render one line."""
 
 
-def env(home: Path) -> dict[str, str]:
+def env(home: Path, root: Path = ROOT) -> dict[str, str]:
     """The children's environment: as an installed copy runs, with its bytecode cached (a
-    PYTHONDONTWRITEBYTECODE left by the caller would make every run compile the package)."""
-    environment = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    PYTHONDONTWRITEBYTECODE left by the caller would make every run compile the package), the
+    voicecoach of the checkout ``root``."""
+    environment = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(root)}
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     return environment
 
@@ -107,15 +108,15 @@ def run_once(argv: list[str], home: Path) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def first_word(argv: list[str], scratch: Path) -> tuple[float, float]:
-    """Wall seconds from starting ``argv`` to the time it writes in FIRST_PLAY_FILE, and the CPU
-    seconds it had used by then."""
+def first_word(argv: list[str], scratch: Path, root: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds from starting ``argv`` (with the voicecoach of checkout ``root``) to the time
+    it writes in FIRST_PLAY_FILE, and the CPU seconds it had used by then."""
     stamp = scratch / "first-play"
     stamp.unlink(missing_ok=True)
     home = Path(tempfile.mkdtemp(dir=scratch))
-    environment = {**env(home), "FIRST_PLAY_FILE": str(stamp)}
+    environment = {**env(home, root), "FIRST_PLAY_FILE": str(stamp)}
     t0 = time.time()
-    done = subprocess.run(argv, env=environment, capture_output=True, text=True)
+    done = subprocess.run(argv, env=environment, capture_output=True, text=True, cwd=scratch)
     if not stamp.exists():
         raise SystemExit(f"{argv[:3]} never spoke (exit {done.returncode}): {done.stderr[-400:]}")
     when, cpu = map(float, stamp.read_text().split())
@@ -152,6 +153,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (e.g. the previous version) whose first word is timed too, in "
+        "the same rounds",
+    )
+    parser.add_argument(
+        "--first-word-only", action="store_true", help="skip the light commands' start-up"
+    )
     args = parser.parse_args()
     py = sys.executable
     results: dict[str, object] = {}
@@ -162,6 +172,8 @@ def main() -> None:
             subprocess.run([py, "-m", "voicecoach", *warm_up], env=env(home), capture_output=True)
         cases = {"bare `import typer, tinydb`": [py, "-c", "import typer, tinydb"]}
         cases |= {f"voicecoach {' '.join(a)}": [py, "-m", "voicecoach", *a] for a in LIGHT}
+        if args.first_word_only:
+            cases = {}
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for _ in range(args.runs):
             for name, argv in cases.items():
@@ -173,26 +185,38 @@ def main() -> None:
         results["startup_s"] = {
             name: {"wall": wall, "cpu": cpu} for name, (wall, cpu) in startup.items()
         }
-        results["heavy_imports"] = {" ".join(a): imported(a, home) for a in LIGHT}
+        results["heavy_imports"] = {
+            " ".join(a): imported(a, home) for a in (() if args.first_word_only else LIGHT)
+        }
 
         answers = [str(FIXTURES / "en" / f"patience-{n}.wav") for n in range(1, 6)]
         session = [py, "-c", FIRST_PLAY, "session", "patience", "--fast", "--engine",
                    "pocketsphinx", "--speaker-file", str(scratch / "coach.wav"),
                    "--answers", *answers]  # fmt: skip
         first_word(session, scratch)  # warm-up
+        if args.before is not None:
+            first_word(session, scratch, args.before.resolve())
         line = first_line("patience", scratch / "no-home")
         raw = [py, "-c", RAW, line, str(scratch / "raw.wav")]
-        ours, base = [], []
+        ours, base, before = [], [], []
         for _ in range(max(3, args.runs // 2)):
             base.append(first_word(raw, scratch))
             ours.append(first_word(session, scratch))
+            if args.before is not None:
+                before.append(first_word(session, scratch, args.before.resolve()))
+        kinds = {"voicecoach session": ours}
+        if before:
+            kinds = {"before (--before)": before, **kinds}
         results["first_word_s"] = {
             kind: {
-                "voicecoach session": statistics.median(o[i] for o in ours),
                 "start + engine + one render": statistics.median(b[i] for b in base),
-                "ratio (median of per-round ratios)": statistics.median(
-                    o[i] / b[i] for o, b in zip(ours, base, strict=True)
-                ),
+                **{name: statistics.median(o[i] for o in runs) for name, runs in kinds.items()},
+                **{
+                    f"ratio, {name} (median of per-round ratios)": statistics.median(
+                        o[i] / b[i] for o, b in zip(runs, base, strict=True)
+                    )
+                    for name, runs in kinds.items()
+                },
             }
             for i, kind in enumerate(("wall", "cpu"))
         }
@@ -210,7 +234,7 @@ def main() -> None:
     figures = results["first_word_s"]
     for name in figures["wall"]:  # type: ignore[index]
         wall, cpu = figures["wall"][name], figures["cpu"][name]  # type: ignore[index]
-        print(f"  {name:34} {wall:6.3f}  {cpu:6.3f}")
+        print(f"  {name:58} {wall:6.3f}  {cpu:6.3f}")
 
 
 if __name__ == "__main__":
