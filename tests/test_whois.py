@@ -294,3 +294,22 @@ def test_an_encrypted_profile_is_written_with_its_public_key_alone(
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", "sam's long passphrase")
     record = cli("--profile", "sam", "show", session_id, "--json").json()
     assert "partner" in record["turns"][0]["answer"]["text"]
+
+
+def test_after_yes_to_the_invitation_who_is_this_is_asked_at_once(cli: Cli, home: Path) -> None:
+    write_mini_home(home, '\n[reminder]\ntime = "20:00"\n')
+    for name in PROFILES:
+        assert cli("profiles", "add", name).code == 0
+    answers = [fixture_wav(n) for n in ("reply-yes", "name-alex", "reply-not-now", "reply-not-now")]
+    result = cli(
+        "listen", "--fast", "--engine", "pocketsphinx", "--json", "--show-words", "--clock-start",
+        "2025-01-06T19:59:50", "--answers", *answers, "--mic-file", FIXTURES / "silence-10s.wav",
+        "--once",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    report = result.json()
+    assert [i["outcome"] for i in report["invitations"]] == ["accepted"]
+    assert report["sessions"] == []  # no practice chosen
+    said = result.err
+    assert said.index("reflection now?") < said.index(WHO_IS_THIS) < said.index(greeting("alex"))
+    assert kept_files(home) == []

@@ -281,7 +281,7 @@ class ListenLoop:
         reply = invitation_reply(text) if text is not None else Reply.UNCLEAR
         if reply is Reply.YES:
             self._note(Outcome.ACCEPTED, asked)
-            return self._who_and_what()
+            return self._who_and_what(asked=True)
         if reply is Reply.NOT_NOW:
             self._note(Outcome.SNOOZED, asked)
             self._say(SNOOZED)
@@ -292,18 +292,19 @@ class ListenLoop:
             self._note(Outcome.UNANSWERED, asked)
         return None
 
-    def _who_and_what(self) -> tuple[str, str | None] | None:
-        """Whose session (when there is a choice) and which practice; None: no session."""
+    def _who_and_what(self, asked: bool = False) -> tuple[str, str | None] | None:
+        """Whose session (when there is a choice) and which practice; None: no session.
+        ``asked``: the coach spoke first (an invitation), so "who is this?" comes at once."""
         profiles = self.parts.profiles()
         profile = None
         if len(profiles) > 1 and self.parts.names is not None:
-            profile = self._who(profiles, self.parts.names)
+            profile = self._who(profiles, self.parts.names, asked)
             if profile is None:
                 return None
         topic = self._choose()
         return None if topic is None else (topic, profile)
 
-    def _who(self, profiles: tuple[str, ...], names: NameHearing) -> str | None:
+    def _who(self, profiles: tuple[str, ...], names: NameHearing, asked: bool) -> str | None:
         """The profile named right after the wake, or when asked (once more if not heard);
         None when no name was heard (said so) or the person said it is not for them."""
         hearing = Hearing(names.listener(profiles), self.voice)
@@ -312,6 +313,7 @@ class ListenLoop:
             self._say,
             lambda wait: self._heard(hearing, wait),
             lambda: self.stop.is_set() or self._stopped,
+            asked,
         )
 
     def _offered(self) -> tuple[str, ...]:

@@ -123,14 +123,16 @@ def ask_who(
     say: Callable[[str], None],
     hear: Callable[[int | None], Final | None],
     stopped: Callable[[], bool],
+    asked: bool = False,
 ) -> str | None:
     """The profile named right after the wake, or when asked "who is this?" (once more when not
     heard); None when no name was heard (the coach says so) or the person said "not me".
+    ``asked``: the coach has just spoken (an invitation), so the question comes at once.
 
     ``hear(wait)`` listens for one reply (``wait``: samples of silence before giving up, None:
     the usual) and returns it or None; ``stopped()`` tells a stop or the button from silence.
     """
-    for question in ("", WHO_IS_THIS, WHO_AGAIN):
+    for question in ("", WHO_IS_THIS, WHO_AGAIN)[1 if asked else 0 :]:
         if question:
             say(question)
         final = hear(None if question else seconds_to_samples(NAME_WAIT_S))
