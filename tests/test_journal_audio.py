@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import CliResult, fixture_wav
+from tests.test_hints import needs_no_card
 from tests.test_journal import make_record, make_turn
 from tests.test_journal_cli import A, B, kept
 from tests.virtual_audio import VirtualSoundCard, available, heard_in_order
@@ -129,6 +130,29 @@ def test_the_review_app_plays_sealed_audio_decrypted_in_memory(
     drive(app, scenario)
     assert played == [said]
     assert sorted(p.name for p in audio.iterdir()) == ["2.wav.age"]  # nothing decrypted to disk
+
+
+@needs_no_card
+def test_no_speakers_for_sealed_audio_names_the_age_file(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "correct horse battery")
+    assert cli("key", "init").code == 0
+    (home / "config.toml").write_text(
+        "[coach]\nmood_checkin = false\n\n[listen]\nreprompts = 0\n\n[journal]\nsave_audio = true\n"
+    )
+    ran = cli(
+        "session", "patience", "--fast", "--json", "--answers", fixture_wav("patience-1")
+    )  # fmt: skip
+    assert ran.code == 0, ran.err
+    session_id = ran.json()["id"]
+    result = cli("show", session_id, "--play", "1")
+    assert result.code == 1
+    line = result.err.strip().splitlines()[-1]
+    assert line.startswith("voicecoach: error: no output device")
+    assert line.endswith(
+        f"decrypt {home}/journal/audio/{session_id}/1.wav.age with `age -d -i KEYFILE` and play it"
+    )
 
 
 def test_a_session_keeps_each_answer_when_asked(home: Path, cli: Cli) -> None:

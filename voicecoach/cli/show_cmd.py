@@ -21,7 +21,7 @@ def show(
     ] = None,
 ) -> None:
     """Show one session's conversation (words the recogniser was unsure of are dimmed)."""
-    from voicecoach.store.audio import answer_file, load_answer, saved_answers  # numpy: here
+    from voicecoach.store.audio import kept_files, load_answer, saved_answers  # numpy: here
 
     with open_journal() as journal:
         record = journal.get(session_id)
@@ -34,7 +34,10 @@ def show(
         try:
             play_audio(pcm)
         except AudioDeviceError as exc:
-            wav = answer_file(journal.folder, record.id, play)
+            wav = kept_files(journal.folder, record.id, play)[-1]
+            if wav.suffix == ".age":  # sealed: the stock tool opens it with the exported key
+                hint = f"decrypt {wav} with `age -d -i KEYFILE` and play it"
+                raise AudioDeviceError(f"{exc}, or {hint}") from exc
             raise AudioDeviceError(f"{exc}, or play {wav} with any audio player") from exc
         return
     if as_json:
