@@ -4,7 +4,10 @@ Every answer shown as final ("you …" on stderr, printed only after the journal
 before a kill must be in the journal afterwards, and the journal must always open without a
 damaged file. See ``tests/crashkit.py`` for how each run is made and checked.
 
-Run: ``python benchmarks/crash_test.py [KILLS] [WORKERS]``.
+With ``--encrypted`` every run's journal has an age key: the sessions write with the public
+key alone, and each check also looks for the words shown in every byte of the run's files.
+
+Run: ``python benchmarks/crash_test.py [KILLS] [WORKERS] [--encrypted]``.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.crashkit import KillResult, kill_many  # noqa: E402
+from tests.crashkit import KeyForRuns, KillResult, kill_many  # noqa: E402
 
 
 def main() -> int:
-    kills = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    encrypted = "--encrypted" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--encrypted"]
+    kills = int(args[0]) if args else 100
+    workers = int(args[1]) if len(args) > 1 else 2
     start = time.monotonic()
 
     def report(result: KillResult) -> None:
@@ -35,13 +40,15 @@ def main() -> int:
         )
 
     with tempfile.TemporaryDirectory(prefix="crash-test-") as tmp:
-        results = kill_many(Path(tmp), kills, seed=4, workers=workers, report=report)
+        key = KeyForRuns.make(Path(tmp)) if encrypted else None
+        results = kill_many(Path(tmp), kills, seed=4, workers=workers, report=report, key=key)
     spent = time.monotonic() - start
     problems = [r for r in results if r.problem]
     shown = collections.Counter(r.heard for r in results)
     statuses = collections.Counter(r.status or "not begun" for r in results)
     ahead = sum(1 for r in results if r.kept == r.heard + 1)
-    print(f"\n{len(results)} kills in {spent:.0f} s ({workers} at a time)")
+    kind = "encrypted journals" if encrypted else "plain journals"
+    print(f"\n{len(results)} kills in {spent:.0f} s ({workers} at a time, {kind})")
     print("answers shown before the kill: " + ", ".join(f"{k}: {shown[k]}" for k in sorted(shown)))
     print("session afterwards: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
     print(f"killed after an answer was saved but before it was shown: {ahead}")

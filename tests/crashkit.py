@@ -10,6 +10,10 @@ before the kill must be in the journal afterwards; only the answer in progress m
 journal must open without a damaged file, with the session closed (interrupted, or completed
 if it had ended).
 
+With a key (``kill_many(..., key=KeyForRuns)``) every run's journal is encrypted: the session
+writes with the public key alone (no passphrase in its environment), and the check opens the
+journal with the passphrase and also looks for the words shown in every byte of the run's files.
+
 Used by ``tests/test_crash.py`` (a few kills) and ``benchmarks/crash_test.py`` (100 kills).
 """
 
@@ -30,6 +34,9 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from tests.conftest import fixture_wav, group
+from voicecoach.files import private_folder
+from voicecoach.store.codec import PLAIN, Codec, register
+from voicecoach.store.crypto import KEY_DIR, PASSPHRASE_ENV, JournalKey
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
@@ -54,6 +61,31 @@ def session_command() -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class KeyForRuns:
+    """One age key made once (its scrypt is slow by design), copied into each run's journal."""
+
+    folder: Path
+    """A journal folder holding only ``key/``."""
+    passphrase: str
+
+    @classmethod
+    def make(cls, base: Path, passphrase: str = "crash test passphrase") -> KeyForRuns:
+        folder = base / "key-journal"
+        JournalKey(folder).create(passphrase)
+        return cls(folder, passphrase)
+
+    def install(self, journal: Path) -> None:
+        """Give ``journal`` this key (its folders 0700, files 0600, as ``key init`` leaves them)."""
+        private_folder(journal)
+        shutil.copytree(self.folder / KEY_DIR, journal / KEY_DIR)
+
+    def codec(self) -> Codec:
+        codec = JournalKey(self.folder).codec(self.passphrase)
+        register(codec)
+        return codec
+
+
 @dataclass
 class Run:
     """One session process and what it said on stderr, with when (seconds since start)."""
@@ -70,11 +102,14 @@ class Run:
         self.reader = threading.Thread(target=self._read, daemon=True)
 
     @classmethod
-    def start(cls, home: Path, cache: Path | None) -> Run:
+    def start(cls, home: Path, cache: Path | None, key: KeyForRuns | None = None) -> Run:
         home.mkdir(parents=True, exist_ok=True)
         if cache is not None:
             (home / "cache").symlink_to(cache, target_is_directory=True)
+        if key is not None:
+            key.install(home / "journal")
         env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(REPO)}
+        env.pop(PASSPHRASE_ENV, None)  # a session writes with the public key alone
         proc = subprocess.Popen(
             session_command(),
             cwd=REPO,
@@ -190,10 +225,28 @@ def covered(heard: list[str], kept: list[str]) -> tuple[int, int]:
     return found, len(kept) - used
 
 
-def check(home: Path, heard: list[str]) -> tuple[int, str | None, str | None]:
+def words_on_disk(home: Path, heard: list[str]) -> list[str]:
+    """The words of ``heard`` (4 letters or more, not in the practice's own file, whose name and
+    title a listing shows) found in any file under ``home`` (the shared voice cache left out:
+    it holds the coach's fixed lines)."""
+    everything = b"".join(
+        path.read_bytes()
+        for path in home.rglob("*")
+        if path.is_file() and not path.is_symlink() and "cache" not in path.relative_to(home).parts
+    )
+    script = (REPO / "voicecoach" / "data" / "sessions" / "patience.toml").read_text().lower()
+    said = {w for line in heard for w in line.split() if len(w) >= 4 and w not in script}
+    return sorted(w for w in said if w.encode() in everything)
+
+
+def check(
+    home: Path, heard: list[str], key: KeyForRuns | None = None
+) -> tuple[int, str | None, str | None]:
     """(answers kept, status, problem) for a killed run's journal."""
+    if key is not None and (found := words_on_disk(home, heard)):
+        return 0, None, f"answer words in plain on disk: {found}"
     try:
-        journal = Journal(home / "journal")
+        journal = Journal(home / "journal", codec=key.codec() if key else PLAIN)
         records = journal.records()
     except Exception as exc:  # noqa: BLE001 - any failure to open is the finding
         return 0, None, f"the journal does not open: {type(exc).__name__}: {exc}"
@@ -215,10 +268,12 @@ def check(home: Path, heard: list[str]) -> tuple[int, str | None, str | None]:
     return found + beyond, record.status.value, None
 
 
-def kill_once(base: Path, cache: Path, n: int, after: int, delay: float) -> KillResult:
+def kill_once(
+    base: Path, cache: Path, n: int, after: int, delay: float, key: KeyForRuns | None = None
+) -> KillResult:
     """Start a session; SIGKILL it ``delay`` s after ``after`` answers; check its journal."""
     home = base / f"run-{n:03d}"
-    run = Run.start(home, cache)
+    run = Run.start(home, cache, key)
     try:
         if run.wait_for(after):
             deadline = time.monotonic() + delay
@@ -232,7 +287,7 @@ def kill_once(base: Path, cache: Path, n: int, after: int, delay: float) -> Kill
             run.proc.kill()
             run.proc.wait(timeout=WAIT_S)
     heard = run.heard
-    kept, status, problem = check(home, heard)
+    kept, status, problem = check(home, heard, key)
     shutil.rmtree(home, ignore_errors=True)
     return KillResult(n, after, delay, len(heard), kept, status, problem)
 
@@ -244,8 +299,10 @@ def kill_many(
     seed: int,
     workers: int = 2,
     report: Callable[[KillResult], None] | None = None,
+    key: KeyForRuns | None = None,
 ) -> list[KillResult]:
-    """``count`` kills, ``workers`` at a time, spread over the turns (see the module doc)."""
+    """``count`` kills, ``workers`` at a time, spread over the turns (see the module doc);
+    with ``key``, every run's journal is encrypted with it."""
     cache, gap = warm_cache(base)
     rng = random.Random(seed)
     answers = len(group("patience"))
@@ -254,7 +311,7 @@ def kill_many(
     results = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [
-            pool.submit(kill_once, base, cache, n, after, delay)
+            pool.submit(kill_once, base, cache, n, after, delay, key)
             for n, (after, delay) in enumerate(plan)
         ]
         for future in futures:
