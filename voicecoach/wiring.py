@@ -250,7 +250,7 @@ def build_session(
 
     espeak-ng renders in a child process: ``lines`` are sent to it before the engine loads, so
     on two cores they are ready when it is (the voice is still checked before anything is
-    said or written)."""
+    said or written); the first is collected here, the others as they are said."""
     from voicecoach.speech.engines import open_recognizer
 
     files = audio.mic_file is not None or bool(audio.answers)
@@ -258,14 +258,14 @@ def build_session(
     if source is not None:
         stack.callback(source.close)
     spoken = open_voice(settings.coach, home.voice_cache, voices_dirs(home))
-    spoken.tts.prefetch(list(lines))
+    ahead = spoken.tts.prefetch(list(lines))
     recognizer = open_recognizer(choice)
     stack.callback(recognizer.close)
     spoken.tts.check_voice()
     sink = open_sink(audio, settings)
     stack.callback(sink.close)
     voice = Voice(spoken.tts, sink)
-    voice.prepare(list(lines))
+    voice.prepare(list(lines)[:1] if ahead else list(lines))  # the rest: collected when said
     if source is None:
         source = open_source(audio, settings)  # the microphone, last
         stack.callback(source.close)

@@ -19,13 +19,11 @@ from voicecoach.config import Settings
 from voicecoach.errors import UsageError
 from voicecoach.outputs import check_output
 from voicecoach.paths import Paths
-from voicecoach.review.views import answered, counted, duration
 from voicecoach.stop import SIGNALS
 from voicecoach.store.crypto import session_codec
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.retention import apply_retention, retention_note
-from voicecoach.store.summary import summarize
 from voicecoach.wiring import (
     AudioOptions,
     build_session,
@@ -174,6 +172,9 @@ def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
     if as_json:  # what a session would keep; it has no id, as nothing was kept
         print_json({**record.to_record(), "id": None})
         return
+    from voicecoach.review.views import answered, counted, duration
+    from voicecoach.store.summary import summarize
+
     summary = summarize(record)
     heard = counted(answered(summary), "answer")
     err_console.print(  # the conversation itself was shown as it happened

@@ -84,16 +84,17 @@ class TextToSpeech:
         naming voices of ``coach.language`` when there is no such voice."""
         self.synthesizer.check()
 
-    def prefetch(self, lines: list[str]) -> None:
+    def prefetch(self, lines: list[str]) -> bool:
         """Start rendering the lines not in the cache now, when the engine renders elsewhere
         (espeak-ng's child process works while this one loads other things); ``render``
-        collects them. Does nothing for an engine that renders in this process."""
+        collects them. False (nothing done) for an engine that renders in this process."""
         start = getattr(self.synthesizer, "start", None)
         if start is None:
-            return
+            return False
         for text in dict.fromkeys(lines):
             if text and not self.cache_path(text).exists():
                 start(text, self.rate, self.volume)
+        return True
 
     def cache_path(self, text: str) -> Path:
         """Where the rendering of this line with the current engine, voice and rate is kept."""

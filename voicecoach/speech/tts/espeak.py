@@ -103,6 +103,10 @@ def pick_voice(voices: list[EspeakVoice], wanted: str, language: str) -> str:
     raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted.lower()!r} ({hint})")
 
 
+PICK = ("", -1, -1.0)
+"""Where ``EspeakSynthesizer._started`` keeps the voice's look-up sent ahead of the lines."""
+
+
 class EspeakSynthesizer:
     """pyttsx3 renders to 16 kHz mono int16 PCM, in the process's espeak-ng child; usable from
     any thread."""
@@ -131,8 +135,15 @@ class EspeakSynthesizer:
         """Start the engine and find the voice; VoiceCoachError naming voices of the language
         when coach.voice names none."""
         if self._voice_id is None:
-            header, _ = espeak_process().request("pick", voice=self.voice, language=self.language)
+            process, request_id = self._started.pop(PICK, (None, 0))
+            if process is not espeak_process() or not process.holds(request_id):
+                process, request_id = self._send_pick()
+            header, _ = process.reply(request_id)
             self._voice_id = self._found(header)
+
+    def _send_pick(self) -> tuple[EspeakProcess, int]:
+        process = espeak_process()
+        return process, process.send("pick", voice=self.voice, language=self.language)
 
     def _found(self, header: dict[str, Any]) -> str:
         """The voice id the child used; VoiceCoachError when coach.voice names none."""
@@ -147,7 +158,10 @@ class EspeakSynthesizer:
         return process, process.send("render", rate=rate, volume=volume, **fields)
 
     def start(self, text: str, rate: int, volume: float) -> None:
-        """Begin rendering a line in the child now; ``synthesize`` collects it later."""
+        """Begin rendering a line in the child now; ``synthesize`` collects it later. The voice
+        is looked for first, so ``check`` does not wait for the lines."""
+        if self._voice_id is None and PICK not in self._started:
+            self._started[PICK] = self._send_pick()
         key = (text, rate, volume)
         if key not in self._started:
             self._started[key] = self._send(text, rate, volume)
