@@ -1,11 +1,15 @@
 """`python -m voicecoach` runs the command line."""
 
+import os
 import sys
 
 try:
     from voicecoach.cli import main
 except KeyboardInterrupt:  # Ctrl-C while Python is still starting up
     sys.stderr.write("voicecoach: error: stopped\n")
-    sys.exit(130)  # voicecoach.stop.INTERRUPTED: nothing of ours could be imported yet
+    sys.stderr.flush()
+    # voicecoach.stop.INTERRUPTED, through os._exit as voicecoach.stop.exit_interrupted
+    # explains (nothing of ours could be imported yet)
+    os._exit(130)
 
 main()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import NoReturn
 
 import typer
 
 from voicecoach.cli.app import app, err_console, one_line, root_command
 from voicecoach.errors import AudioDeviceError, UsageError, VoiceCoachError
-from voicecoach.stop import INTERRUPTED
+from voicecoach.stop import INTERRUPTED, exit_interrupted
 
 MULTI_VALUE_OPTIONS = {"--answers"}
 """Options that take several values in a row (`--answers a.wav b.wav c.wav`)."""
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(INTERRUPTED)
     except KeyboardInterrupt:
         error_line("stopped")
-        sys.exit(INTERRUPTED)
+        _interrupted(argv)
     except UsageError as exc:
         error_line(str(exc))
         sys.exit(USAGE)
@@ -103,7 +104,16 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exit_code(SIGNALS.received))
     if code == INTERRUPTED:  # Typer turns Ctrl-C into this exit code, silently
         error_line("stopped")
+        _interrupted(argv)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(argv: list[str] | None) -> NoReturn:
+    """Exit 130 after Ctrl-C: at once in a process of its own (``exit_interrupted``), by
+    SystemExit when ``main`` was called with arguments (in-process, as the tests do)."""
+    if argv is None:
+        exit_interrupted()
+    sys.exit(INTERRUPTED)
 
 
 __all__ = ["app", "main"]
