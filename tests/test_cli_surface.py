@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.test_journal_cli import B, kept
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("numpy", "pydantic", "http.client", "ssl", "transitions", "rich.markdown", "textual")
 """Modules a command that only reads files or prints a version has no use for."""
@@ -49,6 +51,18 @@ def test_light_commands_load_no_heavy_module(argv: list[str], home: Path) -> Non
     assert lines["CODE"].strip() in ("0", "None"), done.stderr
     loaded = set(lines["LOADED"].split())
     assert not loaded & set(HEAVY), f"{' '.join(argv)} imported {sorted(loaded & set(HEAVY))}"
+
+
+@pytest.mark.parametrize("argv", [["show", B.id], ["search", "promise"]])
+def test_reading_one_session_or_searching_loads_no_heavy_module(
+    argv: list[str], home: Path
+) -> None:
+    kept(home, B).close()
+    code = LOADED.replace("{heavy}", repr({name.split(".")[0] for name in HEAVY}))
+    done = run_python(code, *argv, home=home)
+    assert "promise" in done.stdout.lower(), done.stderr  # it did show the session
+    loaded = set(done.stdout.split("LOADED", 1)[1].split()) & set(HEAVY)
+    assert not loaded, f"{' '.join(argv)} imported {sorted(loaded)}"
 
 
 def test_the_session_command_is_found_and_loads_the_engines(home: Path) -> None:

@@ -20,7 +20,6 @@ import wave
 from collections import deque
 from pathlib import Path
 
-from voicecoach.audio.wavfile import read_wav
 from voicecoach.errors import JournalError, SaveError
 from voicecoach.files import private_folder, remove_files, write_private
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH, AudioChunk, seconds_to_samples
@@ -84,6 +83,8 @@ def load_answer(journal: Path, session_id: str, turn: int) -> bytes:
         raise JournalError(f"session {session_id} has no audio for answer {turn}; {which}")
     path = found[-1]
     if path.name.endswith(".wav"):
+        from voicecoach.audio.wavfile import read_wav  # numpy: only when audio is played
+
         return read_wav(path)
     try:
         codec = codec_named(AgeCodec.name)
