@@ -79,3 +79,11 @@ def test_the_cli_refuses_a_broken_config_in_one_line(
     assert lines[0].startswith("voicecoach: error: ")
     assert "listen.end_silence_s" in lines[0]
     assert not (home / "journal").exists()
+
+
+def test_a_profiles_table_is_read_over_a_shared_key_that_is_not_a_table(tmp_path: Path) -> None:
+    shared, own = tmp_path / "config.toml", tmp_path / "own.toml"
+    shared.write_text("coach = 5\n[listen]\nreprompts = 2\n")
+    own.write_text("[coach]\npause_s = 1.5\n")
+    settings = load_settings(shared, overlay=own)
+    assert settings.coach.pause_s == 1.5 and settings.listen.reprompts == 2

@@ -246,12 +246,9 @@ def read_toml(path: Path, error: type[VoiceCoachError] = ConfigError) -> dict[st
 def load_settings(
     path: Path | None, required: bool = False, overlay: Path | None = None
 ) -> Settings:
-    """Read a config.toml over the defaults; a missing file gives the defaults.
-
-    ``required`` (a file named with --config): a missing file is a ConfigError too.
-    ``overlay`` (a profile's own config.toml, if it exists) is read over it, key by key; its
-    mistakes are named in it.
-    """
+    """Read a config.toml over the defaults (a missing file gives them; with ``required``, a
+    file named with --config, it is a ConfigError), then ``overlay`` (a profile's own
+    config.toml, if it exists) over it key by key, its mistakes named in it."""
     doc: dict[str, Any] = {}
     if path is not None and path.exists():
         doc = read_toml(path)
@@ -260,7 +257,9 @@ def load_settings(
     if overlay is not None and overlay.exists():
         own = read_toml(overlay)
         settings_from_doc(own, source=str(overlay), lines=key_lines(overlay))
-        doc = {**doc, **{name: {**doc.get(name, {}), **table} for name, table in own.items()}}
+        for name, table in own.items():  # a table of the overlay's is merged into the shared one
+            base = doc.get(name)
+            doc[name] = {**base, **table} if isinstance(base, dict) else table
     if path is None or not doc:
         return settings_from_doc(doc)
     return settings_from_doc(doc, source=str(path), lines=key_lines(path))
