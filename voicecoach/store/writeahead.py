@@ -111,14 +111,20 @@ class RunningFile:
             return None
         if sig == self._sig:
             return self._record
+        raw = self._bytes()
+        if raw is None:
+            return None
+        self._record, self._sig = self._replay(raw), sig
+        return self._record
+
+    def _bytes(self) -> bytes | None:
+        """The file's bytes; None when it is gone, JournalError when it cannot be read."""
         try:
-            raw = self.path.read_bytes()
+            return self.path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise JournalError(f"cannot read {display_path(self.path)}: {exc.strerror}") from exc
-        self._record, self._sig = self._replay(raw), sig
-        return self._record
 
     def remove(self) -> None:
         """Delete the file (the record is kept in its month file now, or forgotten)."""
@@ -171,12 +177,9 @@ class RunningFile:
         (still sealed), marked interrupted: how a process without the secret files a session
         whose process died. None when no line of the file is whole JSON of this session, or
         the file is gone. Raises JournalError when it cannot be read."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        raw = self._bytes()
+        if raw is None:
             return None
-        except OSError as exc:
-            raise JournalError(f"cannot read {display_path(self.path)}: {exc.strerror}") from exc
         entries = [e for e in _entries(raw) if e.get("id") == self.session_id]
         if not entries:
             return None
