@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import CliResult
 from tests.test_journal import make_record, make_turn
+from voicecoach.store.index_file import pack, unpack
 from voicecoach.store.journal import Journal
 from voicecoach.store.monthfile import encode_month, parse_month
 from voicecoach.store.records import SessionRecord, Status
@@ -121,10 +122,10 @@ def test_show_decodes_only_its_own_record(home: Path, cli: Cli) -> None:
     lines[line] = lines[line].replace(b'"turns": [', b'"turns": [7, ')
     month.write_bytes(b"\n".join(lines))
     index = home / "journal" / "index" / "2026-11.json"
-    doc = json.loads(index.read_bytes())
+    doc = unpack(index.read_bytes())
     st = month.stat()
     doc["shard"] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]  # still current
-    index.write_text(json.dumps(doc))
+    index.write_bytes(pack(doc))
     result = cli("show", "--json", wanted.id)
     assert result.code == 0 and result.err == ""
     assert result.json()["id"] == wanted.id

@@ -8,12 +8,14 @@ import os
 import shutil
 import signal
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.test_journal import WAIT_S, make_record, make_turn, read_line, run_child, stop
 from voicecoach.errors import JournalError
+from voicecoach.store.index_file import pack, unpack
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
@@ -212,11 +214,11 @@ def test_index_is_private_and_used_while_it_matches_the_shard(tmp_path: Path) ->
     index = folder / "index" / "2026-11.json"
     assert stat.S_IMODE(os.stat(folder / "index").st_mode) == 0o700
     assert stat.S_IMODE(os.stat(index).st_mode) == 0o600
-    doc = json.loads(index.read_text())
+    doc = unpack(index.read_bytes())
     said = make_turn(0).answer.text  # type: ignore[union-attr]
     part = doc["parts"][0]["content"]
-    part["answers"] = part["answers"].replace(said, "text only the index holds")
-    index.write_text(json.dumps(doc))
+    part["answers"] = part["answers"].bytes().replace(said.encode(), b"text only the index holds")
+    index.write_bytes(pack(doc))
     # The shard did not change, so the index is trusted: listing reads no shard at all.
     assert Journal(folder).summaries()[0].answers[0].text == "text only the index holds"
     Journal(folder).save(make_record(turns=1, status=Status.STOPPED))  # the shard changes
@@ -225,19 +227,34 @@ def test_index_is_private_and_used_while_it_matches_the_shard(tmp_path: Path) ->
     assert summary.answers[0].text == make_turn(0).answer.text  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("damage", [b"", b"{", b"[]", b'{"version": 99}', b"\xff\xfe"])
-def test_a_damaged_index_is_rebuilt_quietly(tmp_path: Path, damage: bytes) -> None:
+DAMAGE: dict[str, Callable[[bytes], bytes]] = {
+    "empty": lambda good: b"",
+    "cut header": lambda good: b"{",
+    "a list": lambda good: b"[]\n",
+    "another layout": lambda good: b'{"version": 99}',
+    "not UTF-8": lambda good: b"\xff\xfe",
+    "no header line": lambda good: good.replace(b"\n", b" ", 1),
+    "texts cut short": lambda good: good[:-5],
+    "a text out of bounds": lambda good: good.replace(b'"answers":[0,', b'"answers":[9999,', 1),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_index_is_rebuilt_quietly(
+    tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
     folder = tmp_path / "journal"
     record = make_record(turns=2, status=Status.COMPLETED)
     Journal(folder).save(record)
     index = folder / "index" / "2026-11.json"
-    good = json.loads(index.read_text())
-    index.write_bytes(damage)
+    good = index.read_bytes()
+    index.write_bytes(damage(good))
     journal = Journal(folder)
     (summary,) = journal.summaries()
     assert (summary.id, len(summary.answers), summary.words) == (record.id, 2, 18)
+    assert [h.answer.turn for h in journal.hits("patient")] == [1, 2]
     assert journal.notices == []
-    assert json.loads(index.read_text()) == good
+    assert index.read_bytes() == good
 
 
 def test_summaries_follow_another_writer(tmp_path: Path) -> None:
@@ -276,12 +293,12 @@ def test_an_index_damaged_where_it_is_read_late_is_rebuilt_quietly(tmp_path: Pat
     record = make_record(turns=2, status=Status.COMPLETED)
     Journal(folder).save(record)
     index = folder / "index" / "2026-11.json"
-    doc = json.loads(index.read_text())
-    doc["parts"][0]["content"]["answers"] = "\n".join("[not json" for _ in range(2))
-    index.write_text(json.dumps(doc))
+    doc = unpack(index.read_bytes())
+    doc["parts"][0]["content"]["answers"] = b"\n".join(b"[not json" for _ in range(2))
+    index.write_bytes(pack(doc))
     journal = Journal(folder)
     assert [h.session.id for h in journal.hits("patient")] == [record.id, record.id]
-    index.write_text(json.dumps(doc))
+    index.write_bytes(pack(doc))
     journal = Journal(folder)
     (summary,) = journal.summaries()
     assert (summary.id, len(summary.answers)) == (record.id, 2)

@@ -14,6 +14,7 @@ import pytest
 from tests.test_journal import make_record, make_turn
 from voicecoach.store.codec import register
 from voicecoach.store.crypto import AgeCodec, JournalKey
+from voicecoach.store.index_file import unpack
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord, Status
 from voicecoach.store.retention import apply_retention
@@ -113,7 +114,7 @@ def test_filing_recovery_and_retention_without_the_secret(
         assert [s.questions for s in summaries] == [2, 3, 2]
         assert [s.mood_before for s in summaries] == [4, 4, 4]
         assert not journal.notices, journal.notices
-    index = json.loads((folder / "index" / "2026-11.json").read_text())
+    index = unpack((folder / "index" / "2026-11.json").read_bytes())
     assert [p["ids"] for p in index["parts"]] == [[first.id, second.id, dead.id]]
 
     # The next month rewrite by a process that can unseal stores the dead session whole.
@@ -146,7 +147,7 @@ def test_sessions_filed_without_the_secret_each_get_an_index_part(
             journal.save(record)
         # Listing needs no secret: every session was filed with its own part.
         assert [s.id for s in journal.month_summaries("2026-11")] == [r.id for r in records]
-    index = json.loads((folder / "index" / "2026-11.json").read_text())
+    index = unpack((folder / "index" / "2026-11.json").read_bytes())
     assert [p["ids"] for p in index["parts"]] == [[r.id] for r in records]
     assert b"pebble" not in every_byte(folder)
 
@@ -160,5 +161,5 @@ def test_sessions_filed_without_the_secret_each_get_an_index_part(
             "session2 pebble number 0",
             "session2 pebble number 1",
         ]
-    index = json.loads((folder / "index" / "2026-11.json").read_text())
+    index = unpack((folder / "index" / "2026-11.json").read_bytes())
     assert [p["ids"] for p in index["parts"]] == [[r.id for r in records]]  # joined on reading

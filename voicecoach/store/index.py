@@ -1,13 +1,15 @@
 """``journal/index/<month>.json``: a month's sessions in brief, for listing and search.
 
-    {"format": 4, "month": "2026-11", "shard": [inode, size, mtime_ns, ctime_ns],
+    {"format": 5, "month": "2026-11", "shard": [inode, size, mtime_ns, ctime_ns],
      "sessions": [[id, topic, started_at, ended_at, status, length_s, questions], …],
      "skipped": ["<notice of a record that cannot be read>", …],
      "parts": [{"ids": [id, …], "codec": "plain",
                 "content": {"moods": [[before, after, safety_flag, spoken_s, words], …],
-                            "answers": "<one JSON list per line: [k, turn, prompt_id, prompt,
-                                        text]>, k the session's place in ids",
-                            "fold": "<each answer's text, NFC and case-folded, per line>"}}]}
+                            "answers": <one JSON list per line: [k, turn, prompt_id, prompt,
+                                        text]>, k the session's place in ids,
+                            "fold": <each answer's text, NFC and case-folded, per line>}}]}
+
+(one JSON header line; a plain part's two texts follow it as raw UTF-8, see ``index_file.py``).
 
 ``sessions`` is the listing (readable without the codec); each part's ``content`` holds what
 was said by the sessions it names and goes through the codec. A process that can unseal writes
@@ -15,9 +17,9 @@ one part for the whole month. One that cannot (a device holding only the public 
 index without opening it: a session it files gets a part of its own, and a part naming a
 session it removes or replaces is dropped whole. A session no part names is *stale*: its
 listing row may be provisional, and whoever can unseal reads the month again and writes one
-part. Search looks for every word in ``fold`` (one substring test per month for each word,
-then only the lines holding the first word) and decodes ``answers`` only for the lines that
-match; the summaries of a month are made only when a listing asks for them.
+part. Search looks for every word in ``fold`` as UTF-8 bytes (one substring test per month for
+each word, then only the lines holding the first word) and decodes ``answers`` only for the
+lines that match; the summaries of a month are made only when a listing asks for them.
 
 The index is derived data: it names the exact version of its month file it was made from and
 is used only while that file is unchanged; else the month is read again and the index
@@ -36,6 +38,7 @@ from typing import Any
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder, remove_files, write_private
 from voicecoach.store.codec import PLAIN, Codec, codec_named
+from voicecoach.store.index_file import Text, pack, unpack
 from voicecoach.store.index_parts import NO_MOODS, checked, merged, row_of
 from voicecoach.store.records import Status
 from voicecoach.store.shard import MonthDocs, Signature
@@ -43,7 +46,7 @@ from voicecoach.store.summary import AnswerText, SearchHit, SessionSummary, fold
 
 INDEX_DIR = "index"
 """Sub-folder of the journal holding the index files."""
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 """Layout of an index file; a file of another layout is rebuilt."""
 
 
@@ -58,8 +61,8 @@ class MonthEntry:
         self,
         rows: list[list[Any]],
         moods: list[list[Any]],
-        answers: str,
-        folded: str,
+        answers: bytes | Text,
+        folded: bytes | Text,
         skipped: Sequence[str] = (),
         summaries: list[SessionSummary] | None = None,
         *,
@@ -71,10 +74,10 @@ class MonthEntry:
         """The listing: [id, topic, started_at, ended_at, status, length_s, questions]."""
         self.moods = moods
         """Per session: [mood_before, mood_after, safety_flag, spoken_s, words]."""
-        self.answers = answers
-        """One JSON list per line: [session position, turn, prompt_id, prompt, text]."""
-        self.fold = folded
-        """Each answer's folded text, one per line, in ``answers`` order."""
+        self.said = answers if isinstance(answers, Text) else Text.of(answers)
+        """One JSON list per line, UTF-8: [session position, turn, prompt_id, prompt, text]."""
+        self.fold = folded if isinstance(folded, Text) else Text.of(folded)
+        """Each answer's folded text, one per line, UTF-8, in ``said`` order."""
         self.skipped = list(skipped)
         """One notice per record of the month that cannot be read (told by every reader)."""
         self.sealed = sealed
@@ -93,7 +96,10 @@ class MonthEntry:
         if self._summaries is None:
             try:
                 said: list[list[AnswerText]] = [[] for _ in self.rows]
-                every = json.loads("[" + self.answers.replace("\n", ",") + "]")  # one parse
+                lines = self.said.bytes()
+                every = json.loads(b"[" + lines.replace(b"\n", b",") + b"]")  # one parse
+                if len(every) != (self.fold.bytes().count(b"\n") + 1 if self.fold else 0):
+                    raise ValueError("the folded text does not match the answers")
                 for n, turn, prompt_id, prompt, text in every:
                     said[n].append(AnswerText(int(turn), str(prompt_id), str(prompt), str(text)))
                 self._summaries = [self._summary(n, said[n]) for n in range(len(self.rows))]
@@ -108,30 +114,32 @@ class MonthEntry:
     def hits(self, words: Sequence[str]) -> list[SearchHit]:
         """Answers containing every one of ``words`` (already folded).
 
-        Only the lines holding the first word are looked at (found by ``str.find`` in the
-        whole text), and only the answers of those that hold every word are decoded."""
-        folded, answers = self.fold, self.answers
-        if not words or not all(w in folded for w in words):
+        Only the lines holding the first word are looked at (found by ``bytes.find`` in the
+        whole text, UTF-8 being a code in which no character's bytes hold another's), and only
+        the answers of those that hold every word are decoded."""
+        fd, lo, hi = self.fold.data, self.fold.start, self.fold.stop
+        said, said_end = self.said.data, self.said.stop
+        wanted = [w.encode() for w in words]
+        if not wanted or not all(fd.find(w, lo, hi) >= 0 for w in wanted):
             return []
-        first, rest = words[0], words[1:]
+        first, rest = wanted[0], wanted[1:]
         made: dict[int, SessionSummary] = {}
         out = []
-        line, line_at = 0, 0  # the number of the fold's line starting at line_at
-        answer_at = 0  # where the answer of that line starts
+        line_at = lo  # the start of the fold's line whose answer starts at answer_at
+        answer_at = self.said.start
         try:
-            found = folded.find(first)
+            found = fd.find(first, lo, hi)
             while found >= 0:
-                start = folded.rfind("\n", 0, found) + 1
-                end = folded.find("\n", found)
-                end = len(folded) if end < 0 else end
-                if all(w in folded[start:end] for w in rest):
-                    skip = folded.count("\n", line_at, start)
-                    line, line_at = line + skip, start
-                    for _ in range(skip):
-                        answer_at = answers.index("\n", answer_at) + 1
-                    stop = answers.find("\n", answer_at)
-                    stop = len(answers) if stop < 0 else stop
-                    n, answer = _answer(answers[answer_at:stop])
+                start = fd.rfind(b"\n", lo, found) + 1 or lo
+                end = fd.find(b"\n", found, hi)
+                end = hi if end < 0 else end
+                if all(fd.find(w, start, end) >= 0 for w in rest):
+                    for _ in range(fd.count(b"\n", line_at, start)):
+                        answer_at = said.index(b"\n", answer_at, said_end) + 1
+                    line_at = start
+                    stop = said.find(b"\n", answer_at, said_end)
+                    stop = said_end if stop < 0 else stop
+                    n, answer = _answer(said[answer_at:stop])
                     if n not in made:
                         made[n] = (
                             self._summaries[n]
@@ -139,27 +147,27 @@ class MonthEntry:
                             else self._session(n, answer_at, stop)
                         )
                     out.append(SearchHit(made[n], answer))
-                found = folded.find(first, end + 1) if end < len(folded) else -1
+                found = fd.find(first, end + 1, hi) if end < hi else -1
         except _DAMAGE as exc:
             raise DamagedIndex("the index's answers are damaged") from exc
         return out
 
     def _session(self, n: int, start: int, stop: int) -> SessionSummary:
         """The summary of session ``n``, whose answers are the lines around the one from
-        ``start`` to ``stop`` in ``answers``."""
-        answers, prefix = self.answers, f"[{n},"
+        ``start`` to ``stop`` in ``said.data``."""
+        said, lo, hi, prefix = self.said.data, self.said.start, self.said.stop, b"[%d," % n
         first, last = start, stop
-        while first > 0:
-            before = answers.rfind("\n", 0, first - 1) + 1
-            if not answers.startswith(prefix, before):
+        while first > lo:
+            before = said.rfind(b"\n", lo, first - 1) + 1 or lo
+            if not said.startswith(prefix, before):
                 break
             first = before
-        while last < len(answers) and answers.startswith(prefix, last + 1):
-            after = answers.find("\n", last + 1)
-            last = len(answers) if after < 0 else after
-        block = json.loads("[" + answers[first:last].replace("\n", ",") + "]")  # one parse
-        said = [AnswerText(int(t), str(p), str(q), str(text)) for _, t, p, q, text in block]
-        return self._summary(n, said)
+        while last < hi and said.startswith(prefix, last + 1):
+            after = said.find(b"\n", last + 1, hi)
+            last = hi if after < 0 else after
+        block = json.loads(b"[" + said[first:last].replace(b"\n", b",") + b"]")  # one parse
+        answers = [AnswerText(int(t), str(p), str(q), str(text)) for _, t, p, q, text in block]
+        return self._summary(n, answers)
 
     def _summary(self, n: int, said: list[AnswerText]) -> SessionSummary:
         sid, topic, started, ended, status, length, questions = self.rows[n]
@@ -185,7 +193,7 @@ _STATUS = {s.value: s for s in Status}
 _DAMAGE = (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
 
 
-def _answer(line: str) -> tuple[int, AnswerText]:
+def _answer(line: bytes) -> tuple[int, AnswerText]:
     n, turn, prompt_id, prompt, text = json.loads(line)
     return int(n), AnswerText(int(turn), str(prompt_id), str(prompt), str(text))
 
@@ -200,8 +208,8 @@ def build(summaries: list[SessionSummary], skipped: Sequence[str] = ()) -> Month
     said = [(n, a) for n, s in enumerate(summaries) for a in s.answers]
     answers = "\n".join(
         json.dumps([n, a.turn, a.prompt_id, a.prompt, a.text], ensure_ascii=False) for n, a in said
-    )
-    folded = "\n".join(fold(a.text) for _, a in said)
+    ).encode()
+    folded = "\n".join(fold(a.text) for _, a in said).encode()
     return MonthEntry(rows, moods, answers, folded, skipped, summaries)
 
 
@@ -225,7 +233,7 @@ class SummaryIndex:
         except OSError:
             return None
         try:
-            doc = json.loads(raw)
+            doc = unpack(raw)
             if doc["format"] != INDEX_FORMAT or _sig(doc["shard"]) != shard:
                 return None
             entry = _decode(doc)
@@ -254,7 +262,7 @@ class SummaryIndex:
         path = self._path(month)
         try:
             private_folder(self.folder)
-            write_private(path, json.dumps(_encode(month, shard, entry, self.codec)).encode())
+            write_private(path, pack(_encode(month, shard, entry, self.codec)))
         except OSError:
             with contextlib.suppress(OSError):
                 remove_files(path)
@@ -286,7 +294,9 @@ def _parts(entry: MonthEntry, codec: Codec) -> list[dict[str, Any]]:
     """The entry's parts: as they are when it could not be unsealed, else one sealed part."""
     if entry.sealed:
         return list(entry.parts or [])
-    content = {"moods": entry.moods, "answers": entry.answers, "fold": entry.fold}
+    content: dict[str, Any] = {"moods": entry.moods, "answers": entry.said, "fold": entry.fold}
+    if codec.name != PLAIN.name:  # a sealing codec takes JSON: the texts as strings
+        content |= {"answers": entry.said.bytes().decode(), "fold": entry.fold.bytes().decode()}
     ids = [row[0] for row in entry.rows]
     return [{"ids": ids, "codec": codec.name, "content": codec.seal(content)}]
 
@@ -329,7 +339,7 @@ def _sealed(
     covered = {sid for part in parts for sid in part["ids"]}
     stale = frozenset(row[0] for row in rows if row[0] not in covered)
     moods = [list(NO_MOODS) for _ in rows]
-    return MonthEntry(rows, moods, "", "", skipped, sealed=True, parts=parts, stale=stale)
+    return MonthEntry(rows, moods, b"", b"", skipped, sealed=True, parts=parts, stale=stale)
 
 
 def _decode(doc: dict[str, Any]) -> MonthEntry:
