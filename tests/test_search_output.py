@@ -23,7 +23,8 @@ from rich.text import Text
 from tests.test_journal import make_turn
 from tests.test_journal_cli import A, B, C, finished, kept
 from voicecoach.cli.app import plain_table_lines, rich_plain_lines
-from voicecoach.cli.plain_table import plain_lines
+from voicecoach.cli.plain_table import lay_out, plain_lines
+from voicecoach.review.cells import HIT_COLUMNS, HIT_RIGHT, hit_cells
 from voicecoach.review.views import hits_table, sessions_table
 from voicecoach.store.summary import SearchHit, summarize
 
@@ -103,6 +104,8 @@ def test_plain_layout_is_what_rich_prints(topic: str) -> None:
     laid_out = plain_lines(found, _console())
     assert laid_out is not None  # the fast layout is the one used for search
     assert laid_out == rich_plain_lines(found)
+    rows = [hit_cells(h) for h in hits]
+    assert lay_out(HIT_COLUMNS, rows, right=HIT_RIGHT) == laid_out  # made without Rich
     summaries = [h.session for h in hits]
     for width in (None, 60, 200):
         listed = sessions_table(summaries, width=width)
@@ -128,6 +131,7 @@ def test_other_tables_are_left_to_rich() -> None:
     tabbed = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     tabbed.add_column("a")
     tabbed.add_row("a\tb")
+    assert lay_out(["a"], [["a\tb"]]) is None and lay_out(["a"], [["two\nlines"]]) is None
     for table in (boxed, several, tabbed):
         assert plain_lines(table, _console()) is None
         assert plain_table_lines(table) == rich_plain_lines(table)  # Rich lays them out
@@ -159,6 +163,30 @@ def test_piped_search_shows_every_answer_whole_and_aligned(home: Path) -> None:
     assert all(row[start - 2 : start] == "  " and row[start] != " " for row in rows)
     assert all(line == line.rstrip() for line in lines)
     assert piped_run(home, "search", "promise", NO_COLOR="1").stdout.decode() == out
+
+
+def test_a_piped_search_lays_out_its_table_without_rich(home: Path) -> None:
+    kept(home, A, B, C).close()
+    watch = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(' '.join(sys.modules), file=sys.stderr))\n"
+        "from voicecoach.cli import main\n"
+        "sys.argv = ['voicecoach', 'search', 'promise']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", watch],
+        env=environ_for(home),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode() == piped_run(home, "search", "promise").stdout.decode()
+    assert B.id in done.stdout.decode()
+    imported = set(done.stderr.decode().strip().splitlines()[-1].split())
+    assert "voicecoach.store.journal" in imported
+    assert not {"rich.console", "rich.table", "rich.text", "rich.style"} & imported
 
 
 def test_search_on_a_terminal_fits_and_highlights(home: Path) -> None:

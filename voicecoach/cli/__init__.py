@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import typer
 
-from voicecoach.cli.app import app, err_console, one_line, root_command
+from voicecoach.cli.app import app, one_line, root_command, stderr_console
 from voicecoach.errors import AudioDeviceError, UsageError, VoiceCoachError
 from voicecoach.stop import INTERRUPTED, exit_interrupted
 
@@ -52,7 +52,7 @@ USAGE = 2
 
 def error_line(message: str) -> None:
     """What every failure prints: one line on stderr, ``voicecoach: error: …``."""
-    err_console.print(f"voicecoach: error: {one_line(message)}", markup=False, highlight=False)
+    stderr_console().print(f"voicecoach: error: {one_line(message)}", markup=False, highlight=False)
 
 
 def usage_message(exc: typer.BadParameter | Exception) -> str:

@@ -16,13 +16,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.main
-from rich.console import Console
 
 from voicecoach.cli.helpfmt import Group, plain_help, tidy_params
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from voicecoach.config import Settings
     from voicecoach.paths import Paths
+
+    out_console: Console
+    """Results (stdout): JSON, tables, transcripts (see ``stdout_console``)."""
+    err_console: Console
+    """Progress and messages (stderr), so stdout stays clean for --json."""
 
 COMMANDS: dict[str, str] = {
     "session": "session_cmd",
@@ -180,9 +186,57 @@ def root_command() -> Any:
     return command
 
 
-out_console = Console(soft_wrap=True, emoji=False)
-"""Results (stdout): JSON, tables, transcripts."""
-err_console = Console(stderr=True, soft_wrap=True, emoji=False)
+_CONSOLES: dict[bool, Console] = {}
+
+
+def _console(stderr: bool) -> Console:
+    made = _CONSOLES.get(stderr)
+    if made is None:
+        from rich.console import Console
+
+        made = _CONSOLES[stderr] = Console(stderr=stderr, soft_wrap=True, emoji=False)
+    return made
+
+
+def stdout_console() -> Console:
+    """The Rich console of results (stdout), made on first use: a command that writes only
+    plain lines (a table piped to a file) never imports Rich. ``out_console`` is the same."""
+    return _console(False)
+
+
+def stderr_console() -> Console:
+    """The Rich console of progress and messages (stderr), made on first use.
+    ``err_console`` is the same."""
+    return _console(True)
+
+
+def __getattr__(name: str) -> Any:
+    """``out_console`` and ``err_console``, made when first imported or used."""
+    if name == "out_console":
+        return stdout_console()
+    if name == "err_console":
+        return stderr_console()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal, as Rich's console decides it (``TTY_COMPATIBLE``,
+    ``FORCE_COLOR``, else ``isatty``), without importing Rich until the console exists."""
+    import os
+    import sys
+
+    if False in _CONSOLES:
+        return _CONSOLES[False].is_terminal
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None:
+        return force != ""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 PLAIN: dict[str, Any] = {"markup": False, "highlight": False}
@@ -243,8 +297,8 @@ def confirm(question: str, refusal: str, shown: Sequence[str] = ()) -> bool:
     if not sys.stdin.isatty():
         raise UsageError(refusal)
     for line in shown:
-        err_console.print(line, highlight=False, markup=False)
-    err = err_console.file
+        stderr_console().print(line, highlight=False, markup=False)
+    err = stderr_console().file
     err.write(f"{question} [y/N] ")
     err.flush()
     try:
@@ -268,7 +322,7 @@ def reading_settings() -> Settings:
     found, problem = load_settings_for_reading(paths().config_file)
     if problem is not None and problem not in _TOLD:
         _TOLD.add(problem)
-        err_console.print(
+        stderr_console().print(
             f"voicecoach: warning: {one_line(problem)}; its default is used here, "
             "fix it before the next session",
             style="yellow",
@@ -281,15 +335,25 @@ def reading_settings() -> Settings:
 def show_table(table: Any) -> None:
     """A table (or any renderable) on stdout: fitted to a terminal; in a pipe or file, at its
     natural width (nothing cut or wrapped) and without trailing spaces."""
-    if out_console.is_terminal:
-        out_console.print(table)
+    if stdout_is_terminal():
+        stdout_console().print(table)
         return
-    out_console.file.write("".join(line + "\n" for line in plain_table_lines(table)))
+    write_lines(plain_table_lines(table))
+
+
+def write_lines(lines: Sequence[str]) -> None:
+    """Lines of plain text on stdout (through the Rich console when it exists, else directly)."""
+    import sys
+
+    out = _CONSOLES[False].file if False in _CONSOLES else sys.stdout
+    out.write("".join(line + "\n" for line in lines))
 
 
 def plain_table_lines(table: Any) -> list[str]:
     """The lines of a table (or any renderable) at its natural width, with no trailing spaces
     and no styles: what `show_table` writes to a pipe or a file."""
+    from rich.console import Console
+
     from voicecoach.cli.plain_table import plain_lines
 
     laid_out = plain_lines(table, Console(file=io.StringIO(), color_system=None, emoji=False))
@@ -301,8 +365,10 @@ def plain_table_lines(table: Any) -> list[str]:
 def rich_plain_lines(renderable: Any) -> list[str]:
     """The lines of ``renderable`` as Rich prints it at its natural width, trailing spaces
     removed."""
+    from rich.console import Console
     from rich.measure import Measurement
 
+    out_console = stdout_console()
     options = out_console.options.update_width(10_000)
     width = Measurement.get(out_console, options, renderable).maximum
     plain = Console(

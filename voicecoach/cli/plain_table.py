@@ -8,13 +8,13 @@ answers None for anything else, so the caller can fall back to Rich.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SEPARATOR = " "
 """The box's vertical line between two columns."""
@@ -39,21 +39,40 @@ def plain_lines(table: Any, console: Console) -> list[str] | None:
         if len(texts) != len(cells):
             return None
         grid.append(texts)
-    last = len(columns) - 1
+    return _laid_out(
+        [list(row) for row in zip(*grid, strict=True)],
+        right={n for n, c in enumerate(columns) if c.justify == "right"},
+        min_widths=[c.min_width or 0 for c in columns],
+    )
+
+
+def lay_out(
+    header: Sequence[str], rows: Sequence[Sequence[str]], right: Collection[int] = ()
+) -> list[str] | None:
+    """The lines `plain_lines` gives for a table of these one-line cells (the columns numbered
+    in ``right`` set to the right), made without Rich's tables; None when a cell is not one
+    printable line (the caller falls back to Rich)."""
+    if not all(cell.isprintable() for row in (header, *rows) for cell in row):
+        return None
+    return _laid_out([list(header), *map(list, rows)], right=right, min_widths=[0] * len(header))
+
+
+def _laid_out(
+    rows: list[list[str]], *, right: Collection[int], min_widths: Sequence[int]
+) -> list[str]:
+    """``rows`` (the header first) as lines: each column as wide as its widest cell."""
+    last = len(min_widths) - 1
     widths = []
-    for n, (column, texts) in enumerate(zip(columns, grid, strict=True)):
-        width = max(cell_len(text) for text in texts)
-        if column.min_width is not None:
-            width = max(width, column.min_width)
+    for n, least in enumerate(min_widths):
+        width = max(least, *(cell_len(row[n]) for row in rows))
         widths.append(width + (0 if n == last else 1))  # the padding on the right
-    rows = len(grid[0])
     lines = []
-    for r in range(rows):
+    for r, row in enumerate(rows):
         parts = []
-        for n, column in enumerate(columns):
-            cell, pad = grid[n][r], 0 if n == last else 1
+        for n, cell in enumerate(row):
+            pad = 0 if n == last else 1
             room = widths[n] - pad - cell_len(cell)
-            if column.justify == "right":
+            if n in right:
                 parts.append(" " * room + cell + " " * pad)
             else:
                 parts.append(cell + " " * (room + pad))
@@ -65,6 +84,9 @@ def plain_lines(table: Any, console: Console) -> list[str] | None:
 
 def _simple(table: Any) -> bool:
     """Whether ``table`` is laid out exactly by ``plain_lines``."""
+    from rich import box
+    from rich.table import Table
+
     if not isinstance(table, Table) or not table.columns or not table.show_header:
         return False
     if (
@@ -96,6 +118,8 @@ def _simple(table: Any) -> bool:
 
 def _plain(cell: Any, console: Console) -> str | None:
     """The text of a one-line cell as Rich shows it, or None when it is not such a cell."""
+    from rich.text import Text
+
     if isinstance(cell, str):
         if "[" in cell:  # markup, read as Rich reads it (emoji codes are left as written)
             cell = console.render_str(cell, emoji=False, highlight=False)

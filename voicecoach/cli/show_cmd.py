@@ -6,10 +6,18 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import PLAIN_DIM, app, err_console, out_console, print_json, show_table
+from voicecoach.cli.app import (
+    PLAIN_DIM,
+    app,
+    print_json,
+    show_table,
+    stderr_console,
+    stdout_console,
+    stdout_is_terminal,
+    write_lines,
+)
 from voicecoach.cli.journal_open import IdArg, JsonOpt, open_journal, play_audio
 from voicecoach.errors import AudioDeviceError, JournalError, UsageError
-from voicecoach.review.views import conversation, hits_table
 
 
 @app.command()
@@ -30,7 +38,7 @@ def show(
         if play not in answered:
             raise JournalError(f"session {record.id} has no answer {play}; {_answers(answered)}")
         pcm = load_answer(journal.folder, record.id, play)
-        err_console.print(f"playing answer {play} of {record.id}", **PLAIN_DIM)
+        stderr_console().print(f"playing answer {play} of {record.id}", **PLAIN_DIM)
         try:
             play_audio(pcm)
         except AudioDeviceError as exc:
@@ -43,8 +51,11 @@ def show(
     if as_json:
         print_json(record.to_record())
         return
+    from voicecoach.review.views import conversation
+
     kept = saved_answers(journal.folder, record.id)
-    out_console.print(conversation(record, audio=kept, plain=not out_console.is_terminal))
+    out = stdout_console()
+    out.print(conversation(record, audio=kept, plain=not out.is_terminal))
 
 
 def _answers(numbers: list[int]) -> str:
@@ -84,6 +95,16 @@ def search_answers(
         )
         return
     if not hits:
-        err_console.print(f"Nothing found for {text!r}.", highlight=False, markup=False)
+        stderr_console().print(f"Nothing found for {text!r}.", highlight=False, markup=False)
         return
+    if not stdout_is_terminal():  # piped: plain lines, made without Rich
+        from voicecoach.cli.plain_table import lay_out
+        from voicecoach.review.cells import HIT_COLUMNS, HIT_RIGHT, hit_cells
+
+        lines = lay_out(HIT_COLUMNS, [hit_cells(h) for h in hits], right=HIT_RIGHT)
+        if lines is not None:
+            write_lines(lines)
+            return
+    from voicecoach.review.views import hits_table
+
     show_table(hits_table(hits, text))

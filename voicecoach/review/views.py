@@ -13,6 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from voicecoach.review.cells import HIT_COLUMNS, HIT_RIGHT, hit_cells, when
 from voicecoach.speech.events import Utterance
 from voicecoach.store.records import SessionRecord, Status, Turn
 from voicecoach.store.summary import SearchHit, SessionSummary, summarize
@@ -40,14 +41,6 @@ EVENT_NAMES = {
     "cut-short": "cut short (the session was stopped)",
     "mood-reask": "asked again for a number",
 }
-
-
-def when(started_at: str) -> str:
-    """ "2026-11-26 20:30" in the session's own local time."""
-    try:
-        return datetime.fromisoformat(started_at).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return started_at
 
 
 def long_date(started_at: str) -> str:
@@ -179,17 +172,12 @@ def _natural_width(rows: list[dict[str, str | Text]], left_out: tuple[str, ...])
 def hits_table(hits: Sequence[SearchHit], text: str) -> Table:
     """One row per answer found, the text searched for highlighted."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
-    table.add_column("id", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("#", justify="right")
-    table.add_column("answer")
+    for n, name in enumerate(HIT_COLUMNS):
+        right = n in HIT_RIGHT
+        table.add_column(name, no_wrap=n < 2, justify="right" if right else "left")
     for hit in hits:
-        table.add_row(
-            hit.session.id,
-            when(hit.session.started_at),
-            str(hit.answer.turn),
-            highlighted(Text(hit.answer.text), text),
-        )
+        *rest, answer = hit_cells(hit)
+        table.add_row(*rest, highlighted(Text(answer), text))
     return table
 
 
