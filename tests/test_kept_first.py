@@ -15,7 +15,7 @@ from voicecoach.audio.devices import RetryPolicy
 from voicecoach.coach import options as say
 from voicecoach.errors import AudioDeviceError
 from voicecoach.frames import AudioChunk, seconds_to_samples
-from voicecoach.review.views import NO_ANSWERS, status_word
+from voicecoach.review.cells import NO_ANSWERS, status_word
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord, Status
 from voicecoach.store.writeahead import RunningFile

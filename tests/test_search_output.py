@@ -24,7 +24,14 @@ from tests.test_journal import make_turn
 from tests.test_journal_cli import A, B, C, finished, kept
 from voicecoach.cli.app import plain_table_lines, rich_plain_lines
 from voicecoach.cli.plain_table import lay_out, plain_lines
-from voicecoach.review.cells import HIT_COLUMNS, HIT_RIGHT, hit_cells
+from voicecoach.review.cells import (
+    COLUMNS,
+    HIT_COLUMNS,
+    HIT_RIGHT,
+    LENGTH_RIGHT,
+    hit_cells,
+    session_cells,
+)
 from voicecoach.review.views import hits_table, sessions_table
 from voicecoach.store.summary import SearchHit, summarize
 
@@ -110,6 +117,11 @@ def test_plain_layout_is_what_rich_prints(topic: str) -> None:
     for width in (None, 60, 200):
         listed = sessions_table(summaries, width=width)
         assert plain_lines(listed, _console()) == rich_plain_lines(listed)
+    flagged = [dataclasses.replace(s, safety_flag=n % 2 == 0) for n, s in enumerate(summaries)]
+    for locked in (False, True):
+        rows = [session_cells(s, locked) for s in flagged]  # what piped `history` lays out
+        piped = lay_out(COLUMNS, rows, right=LENGTH_RIGHT)
+        assert piped == rich_plain_lines(sessions_table(flagged, locked=locked))
     empty = hits_table([], "promise")
     assert plain_lines(empty, _console()) == rich_plain_lines(empty)
     marked = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))

@@ -222,11 +222,15 @@ def __getattr__(name: str) -> Any:
 def stdout_is_terminal() -> bool:
     """Whether stdout is a terminal, as Rich's console decides it (``TTY_COMPATIBLE``,
     ``FORCE_COLOR``, else ``isatty``), without importing Rich until the console exists."""
+    return _is_terminal(stderr=False)
+
+
+def _is_terminal(stderr: bool) -> bool:
     import os
     import sys
 
-    if False in _CONSOLES:
-        return _CONSOLES[False].is_terminal
+    if stderr in _CONSOLES:
+        return _CONSOLES[stderr].is_terminal
     compatible = os.environ.get("TTY_COMPATIBLE", "")
     if compatible in ("0", "1"):
         return compatible == "1"
@@ -234,9 +238,20 @@ def stdout_is_terminal() -> bool:
     if force is not None:
         return force != ""
     try:
-        return sys.stdout.isatty()
+        return (sys.stderr if stderr else sys.stdout).isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def tell(message: str, style: str = "") -> None:
+    """One message on stderr exactly as written (no markup), ``style``d on a terminal; off a
+    terminal it is written directly (what Rich would write there), without importing Rich."""
+    import sys
+
+    if _is_terminal(stderr=True):
+        stderr_console().print(message, style=style, markup=False, highlight=False)
+    else:
+        sys.stderr.write(message + "\n")
 
 
 PLAIN: dict[str, Any] = {"markup": False, "highlight": False}

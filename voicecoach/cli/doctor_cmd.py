@@ -10,7 +10,7 @@ from rich.text import Text
 
 from voicecoach.cli.app import TableJsonOpt, app, err_console, out_console, paths, print_json
 from voicecoach.cli.models_cmd import models_dirs
-from voicecoach.review.views import counted
+from voicecoach.review.cells import counted
 
 
 @app.command()

@@ -10,7 +10,7 @@ import typer
 from voicecoach.cli.app import PLAIN, YesOpt, app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import UsageError
-from voicecoach.review.views import counted, when
+from voicecoach.review.cells import counted, when
 from voicecoach.store.summary import SessionSummary
 
 

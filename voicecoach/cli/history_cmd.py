@@ -9,11 +9,17 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, out_console, show_table
+from voicecoach.cli.app import (
+    app,
+    show_table,
+    stderr_console,
+    stdout_console,
+    stdout_is_terminal,
+    tell,
+    write_lines,
+)
 from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import UsageError
-from voicecoach.review.export import json_list
-from voicecoach.review.views import sessions_table
 from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -117,11 +123,15 @@ def _history(
 ) -> None:
     with open_journal(unlock=unlock) as journal:
         if as_json and count is None and not (topic or first or last or search):
+            from voicecoach.review.export import json_list
+
             for piece in json_list(r.to_record() for r in journal.iter_records()):
                 typer.echo(piece, nl=False)  # every record, one month in memory at a time
             return
         chosen, more = _pick(journal, count, topic=topic, first=first, last=last, text=search)
         if as_json:
+            from voicecoach.review.export import json_list
+
             for piece in json_list(r.to_record() for r in _records_of(journal, chosen)):
                 typer.echo(piece, nl=False)
             return
@@ -130,21 +140,31 @@ def _history(
         locked = not unlock and JournalKey(journal.folder).exists()
     if not chosen:
         hint = "No sessions yet. Start one with `voicecoach session`." if empty else ""
-        err_console.print(hint or "No sessions match.")
+        stderr_console().print(hint or "No sessions match.")
         return
-    width = out_console.width if out_console.is_terminal else None
-    show_table(sessions_table(chosen, width=width, locked=locked))
+    if stdout_is_terminal():
+        from voicecoach.review.views import sessions_table
+
+        show_table(sessions_table(chosen, width=stdout_console().width, locked=locked))
+    else:  # piped: every column whole, laid out without Rich
+        _plain_table(chosen, locked)
     if locked:
-        err_console.print(
+        tell(
             "moods are locked: `voicecoach show ID` or `review` with the passphrase shows them",
-            style="dim",
-            markup=False,
-            highlight=False,
+            "dim",
         )
     if more:
-        err_console.print(
-            f"the latest {len(chosen)} shown; --all for every session, --limit N for more",
-            style="dim",
-            markup=False,
-            highlight=False,
-        )
+        tell(f"the latest {len(chosen)} shown; --all for every session, --limit N for more", "dim")
+
+
+def _plain_table(chosen: list[SessionSummary], locked: bool) -> None:
+    from voicecoach.cli.plain_table import lay_out
+    from voicecoach.review.cells import COLUMNS, LENGTH_RIGHT, session_cells
+
+    lines = lay_out(COLUMNS, [session_cells(s, locked) for s in chosen], right=LENGTH_RIGHT)
+    if lines is None:  # a topic holding a tab or a line break: Rich lays it out
+        from voicecoach.review.views import sessions_table
+
+        show_table(sessions_table(chosen, locked=locked))
+    else:
+        write_lines(lines)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import paths, reading_settings, stderr_console
+from voicecoach.cli.app import paths, reading_settings, tell
 from voicecoach.errors import UsageError
 from voicecoach.store.journal import Journal
 from voicecoach.store.retention import apply_retention, retention_note
@@ -39,10 +39,10 @@ def open_journal(*, unlock: bool = True) -> Iterator[Journal]:
     finally:
         journal.close()
         for notice in journal.notices:
-            stderr_console().print(notice, style="yellow", markup=False, highlight=False)
+            tell(notice, "yellow")
         if erased:
             note = retention_note(erased, keep_days)
-            stderr_console().print(note, style="dim", markup=False, highlight=False)
+            tell(note, "dim")
 
 
 def parse_day(value: str | None, option: str) -> date | None:

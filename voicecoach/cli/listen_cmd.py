@@ -33,7 +33,7 @@ from voicecoach.cli.session_cmd import (
 )
 from voicecoach.errors import UsageError
 from voicecoach.outputs import check_output
-from voicecoach.review.views import counted
+from voicecoach.review.cells import counted
 from voicecoach.speaker import service as unit
 from voicecoach.speaker.build import ListenOptions, build_listen, voice_profiles
 from voicecoach.stop import SIGNALS

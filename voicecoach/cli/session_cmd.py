@@ -172,7 +172,7 @@ def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
     if as_json:  # what a session would keep; it has no id, as nothing was kept
         print_json({**record.to_record(), "id": None})
         return
-    from voicecoach.review.views import answered, counted, duration
+    from voicecoach.review.cells import answered, counted, duration
     from voicecoach.store.summary import summarize
 
     summary = summarize(record)

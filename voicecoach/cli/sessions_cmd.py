@@ -25,7 +25,7 @@ from voicecoach.cli.app import (
 )
 from voicecoach.coach.script import builtin_dir, find_script, load_script, script_files
 from voicecoach.errors import SessionScriptError
-from voicecoach.review.views import counted
+from voicecoach.review.cells import counted
 
 sessions_app = typer.Typer(
     help="Session scripts: list them, check them, draw one. Your own scripts go in the data "

@@ -14,6 +14,7 @@ from voicecoach.cli.app import (
     stderr_console,
     stdout_console,
     stdout_is_terminal,
+    tell,
     write_lines,
 )
 from voicecoach.cli.journal_open import IdArg, JsonOpt, open_journal, play_audio
@@ -95,7 +96,7 @@ def search_answers(
         )
         return
     if not hits:
-        stderr_console().print(f"Nothing found for {text!r}.", highlight=False, markup=False)
+        tell(f"Nothing found for {text!r}.")
         return
     if not stdout_is_terminal():  # piped: plain lines, made without Rich
         from voicecoach.cli.plain_table import lay_out

@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
 
 from voicecoach.errors import VoiceCoachError
+from voicecoach.review.cells import when
 from voicecoach.review.export import SUFFIXES, render, write_export
 from voicecoach.review.listing import OLDER, ListingApp
 from voicecoach.review.screens import (
@@ -36,14 +37,7 @@ from voicecoach.review.screens import (
     keys_of,
     palette_of,
 )
-from voicecoach.review.views import (
-    block,
-    coach_lines,
-    heading,
-    matches,
-    turn_lines,
-    when,
-)
+from voicecoach.review.views import block, coach_lines, heading, matches, turn_lines
 from voicecoach.store.audio import load_answer, saved_answers
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord

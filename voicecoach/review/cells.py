@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from voicecoach.store.summary import SearchHit
+from voicecoach.store.records import Status
+from voicecoach.store.summary import SearchHit, SessionSummary
 
 HIT_COLUMNS = ("id", "date", "#", "answer")
 """The columns of a search's table."""
@@ -24,3 +25,70 @@ def when(started_at: str) -> str:
 def hit_cells(hit: SearchHit) -> tuple[str, str, str, str]:
     """A search hit's row: the session's id, its date, the answer's number and its text."""
     return hit.session.id, when(hit.session.started_at), str(hit.answer.turn), hit.answer.text
+
+
+def duration(seconds: float | None) -> str:
+    """ "6 min", "45 s" or "—"."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
+
+
+def mood(before: int | None, after: int | None) -> str:
+    """ "4→7", "4→?", "?→7" or "—"."""
+    if before is None and after is None:
+        return "—"
+    return f"{'?' if before is None else before}→{'?' if after is None else after}"
+
+
+def counted(n: int, word: str, many: str | None = None) -> str:
+    """``"1 step"``, ``"3 steps"``; ``many`` for a plural that is not ``word`` + s
+    (``counted(2, "copy", "copies")``)."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+NO_ANSWERS = "no answers"
+"""Shown instead of "completed" for a session that ran to its end without one answer."""
+
+
+def status_word(status: Status, answered: int) -> str:
+    """How a session's outcome reads: its status, except ``NO_ANSWERS`` for a session that ran
+    to its end with nothing said (``answered``: answers holding words)."""
+    if status is Status.UNANSWERED or (status is Status.COMPLETED and answered == 0):
+        return NO_ANSWERS  # filed as unanswered, or by a version that filed it as completed
+    return status.value
+
+
+def answered(summary: SessionSummary) -> int:
+    """How many answers of a session hold words."""
+    return sum(1 for a in summary.answers if a.text.strip())
+
+
+LOCKED = "locked"
+"""Shown for what an encrypted journal keeps from a listing read without its passphrase."""
+
+
+SAFETY_MARK = "⚠ crisis help given"
+"""Shown beside a session in which the coach gave crisis resources (words, not only colour)."""
+SAFETY_SHORT = "⚠ crisis help"
+"""The same, in a table's status column."""
+
+COLUMNS = ("id", "date", "topic", "length", "mood", "status")
+"""The columns of ``history``'s table."""
+LENGTH_RIGHT = frozenset({COLUMNS.index("length")})
+"""The columns of ``history``'s table set to the right (the length)."""
+
+
+def session_cells(summary: SessionSummary, locked: bool = False) -> tuple[str, ...]:
+    """A session's row of ``history``'s table (``COLUMNS``), as plain text."""
+    word = status_word(summary.status, 1 if locked else answered(summary))
+    return (
+        summary.id,
+        when(summary.started_at),
+        summary.topic,
+        duration(summary.length_s),
+        LOCKED if locked else mood(summary.mood_before, summary.mood_after),
+        f"{word} {SAFETY_SHORT}" if summary.safety_flag else word,
+    )

@@ -13,15 +13,8 @@ from pathlib import Path
 
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import write_output
-from voicecoach.review.views import (
-    answered,
-    duration,
-    long_date,
-    mood,
-    split_coach_lines,
-    status_word,
-    when,
-)
+from voicecoach.review.cells import answered, duration, mood, status_word, when
+from voicecoach.review.views import long_date, split_coach_lines
 from voicecoach.store.records import SessionRecord, Turn
 from voicecoach.store.summary import summarize
 

@@ -13,7 +13,8 @@ from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable, Static
 
-from voicecoach.review.views import counted, duration, mood, status_cell, when
+from voicecoach.review.cells import counted, duration, mood, when
+from voicecoach.review.views import status_cell
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.summary import SessionSummary

@@ -16,7 +16,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from voicecoach.review.views import counted
+from voicecoach.review.cells import counted
 from voicecoach.store.summary import SessionSummary
 
 BAR = "█"

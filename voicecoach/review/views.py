@@ -13,7 +13,21 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from voicecoach.review.cells import HIT_COLUMNS, HIT_RIGHT, hit_cells, when
+from voicecoach.review.cells import (
+    COLUMNS,
+    HIT_COLUMNS,
+    HIT_RIGHT,
+    LOCKED,
+    NO_ANSWERS,
+    SAFETY_MARK,
+    SAFETY_SHORT,
+    answered,
+    duration,
+    hit_cells,
+    mood,
+    status_word,
+    when,
+)
 from voicecoach.speech.events import Utterance
 from voicecoach.store.records import SessionRecord, Status, Turn
 from voicecoach.store.summary import SearchHit, SessionSummary, summarize
@@ -52,49 +66,6 @@ def long_date(started_at: str) -> str:
     return f"{started:%A} {started.day} {started:%B %Y, %H:%M}"
 
 
-def duration(seconds: float | None) -> str:
-    """ "6 min", "45 s" or "—"."""
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min"
-
-
-def mood(before: int | None, after: int | None) -> str:
-    """ "4→7", "4→?", "?→7" or "—"."""
-    if before is None and after is None:
-        return "—"
-    return f"{'?' if before is None else before}→{'?' if after is None else after}"
-
-
-def counted(n: int, word: str, many: str | None = None) -> str:
-    """``"1 step"``, ``"3 steps"``; ``many`` for a plural that is not ``word`` + s
-    (``counted(2, "copy", "copies")``)."""
-    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
-
-
-NO_ANSWERS = "no answers"
-"""Shown instead of "completed" for a session that ran to its end without one answer."""
-
-
-def status_word(status: Status, answered: int) -> str:
-    """How a session's outcome reads: its status, except ``NO_ANSWERS`` for a session that ran
-    to its end with nothing said (``answered``: answers holding words)."""
-    if status is Status.UNANSWERED or (status is Status.COMPLETED and answered == 0):
-        return NO_ANSWERS  # filed as unanswered, or by a version that filed it as completed
-    return status.value
-
-
-def answered(summary: SessionSummary) -> int:
-    """How many answers of a session hold words."""
-    return sum(1 for a in summary.answers if a.text.strip())
-
-
-LOCKED = "locked"
-"""Shown for what an encrypted journal keeps from a listing read without its passphrase."""
-
-
 def status_text(summary: SessionSummary, locked: bool = False) -> Text:
     """The status word, styled; ``locked``: the answers could not be read, so a session is
     never called one with no answers."""
@@ -103,12 +74,6 @@ def status_text(summary: SessionSummary, locked: bool = False) -> Text:
     return Text(word, style=style)
 
 
-SAFETY_MARK = "⚠ crisis help given"
-"""Shown beside a session in which the coach gave crisis resources (words, not only colour)."""
-SAFETY_SHORT = "⚠ crisis help"
-"""The same, in a table's status column."""
-
-COLUMNS = ("id", "date", "topic", "length", "mood", "status")
 NARROWER = (("length",), ("length", "mood"), ("length", "mood", "time"))
 """What `sessions_table` leaves out, in turn, until the table fits: never the id."""
 
