@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import stat
 import subprocess
@@ -86,6 +87,29 @@ def test_key_init_change_and_wrong_passphrase(
     with pytest.raises(WrongPassphrase):
         key.unlock(PASS)
     assert str(key.unlock("a brand new passphrase").to_public()) == key.recipient()
+
+
+def test_a_key_whose_work_the_machine_refuses_is_not_called_a_wrong_passphrase(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept(home, A).close()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+    key = JournalKey(home / "journal")
+    made = key.identity_file.read_bytes()
+    work = re.search(rb"-> scrypt \S+ (\d+)\n", made)
+    assert work is not None  # age's stanza: salt, then log2 of scrypt's N
+    key.identity_file.write_bytes(made.replace(work.group(0), work.group(0)[:-3] + b"40\n"))
+    with pytest.raises(JournalError, match="refuses the key's passphrase work") as refused:
+        key.unlock(PASS)
+    assert not isinstance(refused.value, WrongPassphrase)
+    shown = cli("show", A.id)
+    assert shown.code == 1 and "Traceback" not in shown.err
+    assert len(shown.err.strip().splitlines()) == 1 and "refuses" in shown.err
+    key.identity_file.write_bytes(made)
+    with pytest.raises(WrongPassphrase):  # the key as made: only a wrong passphrase is refused
+        key.unlock("not the passphrase")
+    assert cli("show", A.id).code == 0
 
 
 def test_passphrase_needs_env_or_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -96,6 +96,11 @@ class AgeCodec:
             raise ValueError(f"age file cannot be decrypted ({exc})") from None
 
 
+EXCESSIVE_WORK_TRIES = 5
+"""How often a key is tried when age refuses its scrypt work as too much for this machine
+(age measures the machine at every try, so a busy moment passes)."""
+
+
 @dataclass(frozen=True)
 class JournalKey:
     """The key files of one journal folder."""
@@ -141,8 +146,31 @@ class JournalKey:
         write_private(self.recipient_file, f"{identity.to_public()}\n".encode())
         return identity
 
+    def _decrypt(self, sealed: bytes, passphrase: str) -> bytes:
+        """The key file opened with ``passphrase``.
+
+        age refuses an scrypt work factor above 16 times what it measures this machine does in
+        a second, and it measures again at every call: a busy moment can make it refuse a key
+        this machine made. That refusal is not a wrong passphrase (it is told apart by age's
+        message and costs no scrypt work), so it is tried again a few times before one
+        JournalError says so. WrongPassphrase when the passphrase does not open the key."""
+        for _ in range(EXCESSIVE_WORK_TRIES):
+            try:
+                return pyrage.passphrase.decrypt(sealed, passphrase)
+            except pyrage.DecryptError as exc:
+                if not str(exc).startswith("Excessive work"):
+                    raise WrongPassphrase("wrong passphrase for the journal's key") from None
+                refused = str(exc)
+        seconds = refused.split("around", 1)[-1].strip(" .\u2068\u2069").split(" ")[0]
+        raise JournalError(
+            f"{self.identity_file}: this machine refuses the key's passphrase work right now "
+            f"(age estimates {seconds or 'too many'} seconds for it); try again when it is "
+            "less busy, or open the journal on the machine that made the key"
+        )
+
     def unlock(self, passphrase: str) -> pyrage.x25519.Identity:
-        """The private key; WrongPassphrase when ``passphrase`` does not open it."""
+        """The private key; WrongPassphrase when ``passphrase`` does not open it, JournalError
+        when the machine refuses the key's scrypt work (see ``_decrypt``)."""
         try:
             sealed = self.identity_file.read_bytes()
         except OSError as exc:
@@ -150,9 +178,7 @@ class JournalKey:
                 f"{self.identity_file}: cannot read the key ({exc.strerror})"
             ) from None
         try:
-            text = pyrage.passphrase.decrypt(sealed, passphrase).decode("ascii")
-        except pyrage.DecryptError:
-            raise WrongPassphrase("wrong passphrase for the journal's key") from None
+            text = self._decrypt(sealed, passphrase).decode("ascii")
         except UnicodeDecodeError:
             raise JournalError(f"{self.identity_file}: the key is damaged") from None
         secret = next((ln for ln in text.splitlines() if ln.startswith("AGE-SECRET-KEY-")), "")
