@@ -24,11 +24,13 @@ def test_a_missing_file_means_defaults(tmp_path: Path) -> None:
 
 def test_user_values_override_defaults(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[listen]\nend_silence_s = 3\n[speech]\nengine = "pocketsphinx"\n')
+    path.write_text(
+        '[listen]\nend_silence_s = 3\n[speech]\nengine = "pocketsphinx"\nsecond_decode = false\n'
+    )
     settings = load_settings(path)
     assert settings.listen.end_silence_s == 3.0
     assert isinstance(settings.listen.end_silence_s, float)
-    assert settings.speech.engine == "pocketsphinx"
+    assert settings.speech.engine == "pocketsphinx" and settings.speech.second_decode is False
     assert settings.coach == Settings().coach
 
 

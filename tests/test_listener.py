@@ -1,19 +1,26 @@
-"""End of answer on real speech through PocketSphinx: pauses, silence, noise, the length cap."""
+"""End of answer on real speech through PocketSphinx: pauses, silence, noise, the length cap.
+
+These look at the streaming words and where the answer ends, so their listeners leave out the
+whole-answer second decode (``redecode=False``); the session tests keep it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from tests.conftest import FIXTURES, fixture_text, fixture_wav
 from voicecoach.audio.source import FRAME_BYTES
 from voicecoach.audio.wavfile import read_wav
+from voicecoach.config import Settings
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.scoring import word_error_rate
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
+from voicecoach.wiring import coach_options, session_listener
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +56,7 @@ def test_a_pause_inside_an_answer_does_not_end_it(sphinx: SphinxRecognizer) -> N
     first, second = read_wav(fixture_wav("patience-1")), read_wav(fixture_wav("patience-2"))
     # 1.6 s between the sentences: 1.0 s here plus the 0.3 s either fixture starts and ends with.
     audio = first + silence(1.0) + second + silence(3)
-    events = run(Listener(sphinx, timing(end_silence=2.0)), audio)
+    events = run(Listener(sphinx, timing(end_silence=2.0), redecode=False), audio)
     assert len(events) == 1
     final = events[0][1]
     assert isinstance(final, Final) and not final.capped
@@ -61,7 +68,9 @@ def test_a_pause_inside_an_answer_does_not_end_it(sphinx: SphinxRecognizer) -> N
 
 def test_a_short_end_silence_splits_at_the_pause(sphinx: SphinxRecognizer) -> None:
     first, second = read_wav(fixture_wav("patience-1")), read_wav(fixture_wav("patience-2"))
-    events = run(Listener(sphinx, timing(end_silence=1.0)), first + silence(1.0) + second)
+    events = run(
+        Listener(sphinx, timing(end_silence=1.0), redecode=False), first + silence(1.0) + second
+    )
     assert len(events) == 1
     final = events[0][1]
     assert isinstance(final, Final)
@@ -71,7 +80,7 @@ def test_a_short_end_silence_splits_at_the_pause(sphinx: SphinxRecognizer) -> No
 def test_words_are_timed_in_session_audio_time(sphinx: SphinxRecognizer) -> None:
     start = 50 * FRAME_SAMPLES  # the turn begins 5 s into the session
     audio = silence(1.0) + read_wav(fixture_wav("patience-3")) + silence(3)
-    events = run(Listener(sphinx, timing()), audio, start=start)
+    events = run(Listener(sphinx, timing(), redecode=False), audio, start=start)
     final = events[0][1]
     assert isinstance(final, Final)
     words = final.utterance.words
@@ -83,7 +92,10 @@ def test_words_are_timed_in_session_audio_time(sphinx: SphinxRecognizer) -> None
 
 
 def test_silence_gives_no_answer_at_the_timeout(sphinx: SphinxRecognizer) -> None:
-    events = run(Listener(sphinx, timing(no_answer=3.0)), read_wav(FIXTURES / "silence-10s.wav"))
+    events = run(
+        Listener(sphinx, timing(no_answer=3.0), redecode=False),
+        read_wav(FIXTURES / "silence-10s.wav"),
+    )
     assert len(events) == 1
     at, event = events[0]
     assert isinstance(event, NoAnswer)
@@ -91,14 +103,34 @@ def test_silence_gives_no_answer_at_the_timeout(sphinx: SphinxRecognizer) -> Non
 
 
 def test_steady_noise_is_not_taken_for_an_answer(sphinx: SphinxRecognizer) -> None:
-    events = run(Listener(sphinx, timing(no_answer=6.0)), read_wav(FIXTURES / "noise-10s.wav"))
+    events = run(
+        Listener(sphinx, timing(no_answer=6.0), redecode=False),
+        read_wav(FIXTURES / "noise-10s.wav"),
+    )
     assert [type(e) for _, e in events] == [NoAnswer]
 
 
 def test_a_very_long_answer_is_capped(sphinx: SphinxRecognizer) -> None:
     audio = read_wav(fixture_wav("patience-1")) + read_wav(fixture_wav("patience-2"))
-    events = run(Listener(sphinx, timing(cap=5.0)), audio)
+    events = run(Listener(sphinx, timing(cap=5.0), redecode=False), audio)
     at, final = events[0]
     assert isinstance(final, Final) and final.capped
     assert final.utterance.text
     assert 5.0 < at < 5.6
+
+
+def test_the_second_decode_is_left_out_when_the_settings_say_so() -> None:
+    usual = Settings()
+    off = replace(usual, speech=replace(usual.speech, second_decode=False))
+    recognizer = SphinxRecognizer()
+    try:
+        coach = coach_options(usual, None)
+        assert session_listener(recognizer, usual, coach).second_pass is recognizer.second_pass
+        listener = session_listener(recognizer, off, coach)
+        assert listener.second_pass is None
+        events = run(listener, read_wav(fixture_wav("patience-3")) + silence(3))
+        final = events[0][1]
+        assert isinstance(final, Final) and final.better is None  # the streaming words stand
+        assert word_error_rate(fixture_text("patience-3"), final.utterance.text) < 0.25
+    finally:
+        recognizer.close()

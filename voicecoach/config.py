@@ -82,6 +82,7 @@ class SpeechSettings:
 
     engine: str = field(default="auto", metadata=_choice("auto", "vosk", "pocketsphinx"))
     model: str = ""
+    second_decode: bool = True
 
 
 @dataclass(frozen=True)
@@ -290,8 +291,7 @@ def load_settings_for_reading(path: Path) -> tuple[Settings, str | None]:
 
 
 def key_lines(path: Path) -> dict[str, int]:
-    """``"section.key"`` → its line number in a TOML file (1-based), for error messages;
-    empty when the file cannot be read."""
+    """``"section.key"`` → its 1-based line in a TOML file, for error messages ({} if unread)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

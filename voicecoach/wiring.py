@@ -201,7 +201,8 @@ class SessionStages:
 
 
 def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOptions) -> Listener:
-    """The listener of answers: answer timing, the command phrases' second opinion."""
+    """The listener of answers: answer timing, the command phrases' second opinion, and the
+    whole-answer second decode unless ``[speech] second_decode`` is off."""
     phrases = coach.spotter.book.grammar()
     return Listener(
         recognizer,
@@ -209,6 +210,7 @@ def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOpt
         VoiceActivity(settings.listen.vad_mode),
         checker=recognizer.phrase_checker(phrases) if phrases else None,
         unfinished=seems_unfinished,
+        redecode=settings.speech.second_decode,
     )
 
 
