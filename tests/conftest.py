@@ -17,6 +17,42 @@ from tests.virtual_audio import VirtualSoundCard
 FIXTURES = Path(__file__).parent / "fixtures"
 """Speech WAVs made by fixtures/make_fixtures.sh from fixtures/fixtures.toml."""
 
+STREAMING_WORDS = "\n[speech]\nsecond_decode = false\n"
+"""config.toml lines for a session whose test looks at the dialogue or the sound path, not at
+the journal's words: the answers are decoded once, as they stream (no whole-answer second
+decode in a child process, which costs about as much processor time again). The PocketSphinx
+session of ``tests/test_session_e2e.py``, the crash tests and ``tests/test_listen_room.py``
+keep the second decode."""
+
+DURATIONS = Path(__file__).parent / "durations.txt"
+"""The tests that take longest, one ``SECONDS NODEID`` line each (times of an earlier run on
+two workers); tests not listed take a second or two."""
+
+
+def known_durations() -> dict[str, float]:
+    """Test id → seconds it took, from ``DURATIONS`` (lines starting with ``#`` are notes)."""
+    known: dict[str, float] = {}
+    for line in DURATIONS.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            seconds, nodeid = line.split(maxsplit=1)
+            known[nodeid] = float(seconds)
+    return known
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On several workers (``-n 2``), hand each worker one test at a time: with the longest
+    tests first (see ``pytest_collection_modifyitems``), no worker is left with a long test at
+    the end while the others have nothing to do. ``--maxschedchunk`` given on the command line
+    wins."""
+    if getattr(config.option, "maxschedchunk", "absent") is None:
+        config.option.maxschedchunk = 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that take longest first (the rest in their usual order)."""
+    known = known_durations()
+    items.sort(key=lambda item: -known.get(item.nodeid, 0.0))
+
 
 def fixture_table() -> dict[str, dict[str, Any]]:
     with (FIXTURES / "fixtures.toml").open("rb") as handle:

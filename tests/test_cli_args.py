@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import fixture_wav
+from tests.conftest import STREAMING_WORDS, fixture_wav
 from voicecoach.cli import expand_multi_value
 
 
@@ -38,7 +38,9 @@ def test_expand_multi_value(argv: list[str], expected: list[str]) -> None:
 def test_answers_last_on_the_line_runs_the_session(cli: Any, home: Path) -> None:
     # Mood check-in off so one WAV covers the only listening turn that matters; the rest is silence.
     config = home.parent / "config.toml"
-    config.write_text("[coach]\nmood_checkin = false\n\n[listen]\nreprompts = 0\n")
+    config.write_text(
+        "[coach]\nmood_checkin = false\n\n[listen]\nreprompts = 0\n" + STREAMING_WORDS
+    )
     result = cli(
         "session", "patience", "--fast", "--json", "--config", config,
         "--answers", fixture_wav("patience-1"),

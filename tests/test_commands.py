@@ -96,6 +96,8 @@ def test_sound_units() -> None:
 
 @pytest.fixture(scope="module")
 def sphinx() -> SphinxRecognizer:
+    """The listeners on it leave out the whole-answer second decode (``redecode=False``) unless
+    a thinking pause is tested (its tail check uses the second decoder)."""
     return SphinxRecognizer()
 
 
@@ -155,7 +157,7 @@ def test_the_phrase_grammar_holds_every_phrase_the_dictionary_knows(
 def test_a_short_utterance_is_heard_twice_and_commands_come_out(
     sphinx: SphinxRecognizer, sphinx_phrases: SphinxPhrases, name: str, command: Command | None
 ) -> None:
-    listener = Listener(sphinx, timing(phrase_max=4.0), checker=sphinx_phrases)
+    listener = Listener(sphinx, timing(phrase_max=4.0), checker=sphinx_phrases, redecode=False)
     events = listen(listener, read_wav(fixture_wav(name)) + silence(3))
     assert len(events) == 1
     final = events[0][1]
@@ -171,7 +173,7 @@ def test_a_short_utterance_is_heard_twice_and_commands_come_out(
 def test_a_long_answer_is_not_heard_twice(
     sphinx: SphinxRecognizer, sphinx_phrases: SphinxPhrases
 ) -> None:
-    listener = Listener(sphinx, timing(phrase_max=4.0), checker=sphinx_phrases)
+    listener = Listener(sphinx, timing(phrase_max=4.0), checker=sphinx_phrases, redecode=False)
     events = listen(listener, read_wav(fixture_wav("patience-1")) + silence(3))
     final = events[0][1]
     assert isinstance(final, Final) and not isinstance(final, RecheckedFinal)
@@ -195,7 +197,7 @@ def test_a_thinking_pause_after_and_does_not_end_the_answer(sphinx: SphinxRecogn
     both = fixture_text("pause-part-1") + " " + fixture_text("pause-part-2")
     assert word_error_rate(both, final.utterance.text) < 0.25
     # without the thinking pause the answer would end in the pause, after "and"
-    hasty = listen(Listener(sphinx, timing()), audio)
+    hasty = listen(Listener(sphinx, timing(), redecode=False), audio)
     cut = hasty[0][1]
     assert isinstance(cut, Final) and cut.utterance.text.endswith("and")
     assert hasty[0][0] < len(first) / 2 / SAMPLE_RATE + 2.5
@@ -213,7 +215,9 @@ def test_a_finished_sentence_ends_at_the_usual_silence(sphinx: SphinxRecognizer)
 def test_at_the_cap_a_sentence_is_let_finish(sphinx: SphinxRecognizer) -> None:
     first = read_wav(fixture_wav("patience-1"))  # 7.0 s of speech
     audio = first + silence(0.6) + read_wav(fixture_wav("patience-2")) + silence(3)
-    listener = Listener(sphinx, ListenTiming.from_seconds(2.0, 8.0, 5.0, cap_grace=10.0))
+    listener = Listener(
+        sphinx, ListenTiming.from_seconds(2.0, 8.0, 5.0, cap_grace=10.0), redecode=False
+    )
     events = listen(listener, audio)
     at, final = events[0]
     assert isinstance(final, Final) and final.capped
@@ -224,7 +228,9 @@ def test_at_the_cap_a_sentence_is_let_finish(sphinx: SphinxRecognizer) -> None:
 
 def test_the_grace_at_the_cap_has_its_own_limit(sphinx: SphinxRecognizer) -> None:
     audio = read_wav(fixture_wav("patience-1")) + silence(3)
-    listener = Listener(sphinx, ListenTiming.from_seconds(2.0, 8.0, 5.0, cap_grace=1.0))
+    listener = Listener(
+        sphinx, ListenTiming.from_seconds(2.0, 8.0, 5.0, cap_grace=1.0), redecode=False
+    )
     at, final = listen(listener, audio)[0]
     assert isinstance(final, Final) and final.capped
     assert 6.0 <= at < 6.6

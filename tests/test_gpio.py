@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from tests.conftest import FIXTURES, fixture_wav
+from tests.conftest import FIXTURES, STREAMING_WORDS, fixture_wav
 from tests.virtual_audio import write_mini_home
 from voicecoach.config import load_settings
 from voicecoach.paths import Paths
@@ -73,7 +73,7 @@ class Watch:
 
 @contextlib.contextmanager
 def listen_loop(home: Path, panel: GpioPanel, progress: Watch) -> Iterator[ListenLoop]:
-    write_mini_home(home)
+    write_mini_home(home, STREAMING_WORDS)
     answers = tuple(
         fixture_wav(n) for n in ("choose-patience", "choose-communication", "reply-yes")
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import CliResult, fixture_wav
+from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
 from tests.test_hints import needs_no_card
 from tests.test_journal import make_record, make_turn
 from tests.test_journal_cli import A, B, kept
@@ -157,7 +157,9 @@ def test_no_speakers_for_sealed_audio_names_the_age_file(
 
 def test_a_session_keeps_each_answer_when_asked(home: Path, cli: Cli) -> None:
     home.mkdir()
-    (home / "config.toml").write_text("[journal]\nsave_audio = true\n[listen]\nno_answer_s = 3.0\n")
+    (home / "config.toml").write_text(
+        "[journal]\nsave_audio = true\n[listen]\nno_answer_s = 3.0\n" + STREAMING_WORDS
+    )
     # The mood check-in is the first question: it is answered with a number (prose there is
     # asked for a number again, and the second try replaces the first), then two questions.
     answers = [fixture_wav(name) for name in ("mood-1", "patience-1", "patience-2")]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import FIXTURES, CliResult, fixture_wav
+from tests.conftest import FIXTURES, STREAMING_WORDS, CliResult, fixture_wav
 from tests.test_journal import make_record
 from tests.virtual_audio import write_mini_home
 from voicecoach.audio.wavfile import read_wav
@@ -58,7 +58,7 @@ def listen(cli: Cli, answers: list[str], *args: str | Path) -> CliResult:
 def test_the_wake_phrase_starts_the_chosen_practice_and_the_answers_are_kept(
     cli: Cli, home: Path, room: Path, tmp_path: Path
 ) -> None:
-    write_mini_home(home)
+    write_mini_home(home, STREAMING_WORDS)
     voice = tmp_path / "coach.wav"
     answers = ["choose-patience", "patience-1", "patience-2"]
     result = listen(cli, answers, "--mic-file", room, "--once", "--speaker-file", voice)
@@ -75,7 +75,7 @@ def test_the_wake_phrase_starts_the_chosen_practice_and_the_answers_are_kept(
 
 
 def test_nothing_is_heard_or_kept_without_the_wake_phrase(cli: Cli, home: Path) -> None:
-    write_mini_home(home)
+    write_mini_home(home, STREAMING_WORDS)
     noise = FIXTURES / "noise-10s.wav"
     report = listen(cli, [], "--mic-file", noise, "--loop-mic-file", "--max-seconds", "60").json()
     assert report == {
@@ -92,14 +92,14 @@ def test_nothing_is_heard_or_kept_without_the_wake_phrase(cli: Cli, home: Path) 
 def test_a_reply_that_names_no_practice_is_asked_once_more_then_let_go(
     cli: Cli, home: Path, room: Path
 ) -> None:
-    write_mini_home(home)
+    write_mini_home(home, STREAMING_WORDS)
     result = listen(cli, ["reply-not-now", "reply-yes"], "--mic-file", room, "--once")
     assert result.json()["sessions"] == []
     assert NOT_CHOSEN in result.err
 
 
 def test_surprise_me_picks_one_of_the_practices(cli: Cli, home: Path, room: Path) -> None:
-    write_mini_home(home)
+    write_mini_home(home, STREAMING_WORDS)
     result = listen(cli, ["choose-surprise"], "--mic-file", room, "--once", "--max-seconds", "40")
     (session_id,) = result.json()["sessions"]
     assert cli("show", session_id, "--json").json()["topic"] in OFFERED
@@ -152,7 +152,7 @@ def test_replies_to_the_invitation(said: str, reply: Reply) -> None:
 def test_listen_keeps_answer_audio_and_applies_keep_days(
     cli: Cli, home: Path, room: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    write_mini_home(home, "\n[journal]\nsave_audio = true\nkeep_days = 30\n")
+    write_mini_home(home, "\n[journal]\nsave_audio = true\nkeep_days = 30\n" + STREAMING_WORDS)
     now = datetime.now().astimezone().replace(microsecond=0)
     journal = Journal(home / "journal")
     journal.save(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, fixture_wav
+from tests.conftest import FIXTURES, STREAMING_WORDS, fixture_wav
 from tests.virtual_audio import write_mini_home
 from voicecoach.audio.devices import RetryPolicy
 from voicecoach.audio.sink import SilentSink
@@ -74,7 +74,7 @@ class UnpluggedOnSecondQuestion:
 
 def run_mini(home: Path, source: UnpluggedOnSecondQuestion, retry: RetryPolicy) -> SessionRecord:
     """One session through the shipped wiring, on this test's flaky source."""
-    write_mini_home(home)
+    write_mini_home(home, STREAMING_WORDS)
     settings = load_settings(home / "config.toml")
     script = find_script("patience", home / "sessions")
     recognizer = SphinxRecognizer()
@@ -162,7 +162,7 @@ class LostWhileWaiting:
 def test_listen_waits_for_a_lost_microphone_and_wakes_after(
     home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    write_mini_home(home)
+    write_mini_home(home, STREAMING_WORDS)
     source = LostWhileWaiting()
     options = ListenOptions(mic_file=FIXTURES / "silence-10s.wav", fast=True, engine="pocketsphinx")
     with contextlib.ExitStack() as stack, caplog.at_level(logging.WARNING):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, CliResult, fixture_text, fixture_wav
+from tests.conftest import FIXTURES, STREAMING_WORDS, CliResult, fixture_text, fixture_wav
 from voicecoach.coach import options as say
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE
 from voicecoach.coach.plan import MOOD_AFTER
@@ -61,7 +61,7 @@ def config(home: Path, text: str) -> None:
 def test_mood_in_words_repeat_skip_help_slower_and_a_reprompt_in_one_session(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:
-    config(home, "[listen]\nno_answer_s = 3.0\n")
+    config(home, "[listen]\nno_answer_s = 3.0\n" + STREAMING_WORDS)
     record = run(
         cli,
         "patience",
@@ -118,6 +118,7 @@ def test_mood_in_words_repeat_skip_help_slower_and_a_reprompt_in_one_session(
 def test_pause_resume_answers_with_command_words_faster_stop_then_a_safety_phrase(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:
+    config(home, STREAMING_WORDS)
     record = run(
         cli,
         "patience",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, CliResult, fixture_wav
+from tests.conftest import FIXTURES, STREAMING_WORDS, CliResult, fixture_wav
 from tests.virtual_audio import write_mini_home
 from voicecoach.config import ReminderSettings
 from voicecoach.speaker.reminder import (
@@ -92,7 +92,9 @@ def test_the_history_file_keeps_outcomes_only_and_survives_a_restart(tmp_path: P
 
 @pytest.fixture
 def evening_home(home: Path) -> Path:
-    return write_mini_home(home, '\n[reminder]\ntime = "20:00"\nsnooze_minutes = 1\n')
+    return write_mini_home(
+        home, '\n[reminder]\ntime = "20:00"\nsnooze_minutes = 1\n' + STREAMING_WORDS
+    )
 
 
 SILENCE = FIXTURES / "silence-10s.wav"

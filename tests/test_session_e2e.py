@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import FIXTURES, KOREAN_MODEL, CliResult, fixture_text, fixture_wav, group
+from tests.conftest import (
+    FIXTURES,
+    KOREAN_MODEL,
+    STREAMING_WORDS,
+    CliResult,
+    fixture_text,
+    fixture_wav,
+    group,
+)
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach.options import KEPT, KEPT_NOTHING
 from voicecoach.speech.scoring import corpus_error_rate, word_error_rate
@@ -137,6 +145,8 @@ def test_a_vosk_session_on_a_real_model(home: Path, cli: Callable[..., CliResult
 def test_the_demo_runs_without_devices_and_keeps_nothing(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:
+    home.mkdir()
+    (home / "config.toml").write_text(STREAMING_WORDS)
     result = cli("demo", "--json", "--engine", "pocketsphinx")
     assert result.code == 0, result.err
     record = result.json()

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import FIXTURES, fixture_wav
+from tests.conftest import FIXTURES, STREAMING_WORDS, fixture_wav
 from tests.virtual_audio import VirtualSoundCard, available, heard_in_order, write_mini_home
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.loop import DEVICE_BACK
@@ -175,7 +175,7 @@ def speak_after(
 
 
 def test_a_whole_session_through_the_sound_card(card: VirtualSoundCard, tmp_path: Path) -> None:
-    home = write_mini_home(tmp_path / "home")
+    home = write_mini_home(tmp_path / "home", STREAMING_WORDS)
     rehearse(home, "session", "patience")
     heard = tmp_path / "speaker.wav"
     recorder = card.record_speaker(heard)
@@ -197,7 +197,7 @@ def test_a_whole_session_through_the_sound_card(card: VirtualSoundCard, tmp_path
 def test_listen_wakes_on_the_phrase_and_runs_a_session(
     card: VirtualSoundCard, tmp_path: Path
 ) -> None:
-    home = write_mini_home(tmp_path / "home")
+    home = write_mini_home(tmp_path / "home", STREAMING_WORDS)
     room = tmp_path / "room.wav"
     quiet = FIXTURES / "silence-10s.wav"
     subprocess.run(
@@ -242,7 +242,7 @@ def test_listen_wakes_on_the_phrase_and_runs_a_session(
 def test_the_microphone_goes_away_and_comes_back_mid_session(
     card: VirtualSoundCard, tmp_path: Path
 ) -> None:
-    home = write_mini_home(tmp_path / "home")
+    home = write_mini_home(tmp_path / "home", STREAMING_WORDS)
     rehearse(home, "session", "patience")
     process = start_voicecoach(card, home, "session", "patience")
     speak_after(card, home, ["What happened?"], FIRST)
