@@ -25,7 +25,7 @@ from pathlib import Path
 
 from voicecoach.store.records import SessionRecord
 
-RUNS = 5
+RUNS = 11
 
 SQLITE_SCHEMA = """
 create table sessions (id text primary key, topic text, started_at text, ended_at text,
