@@ -402,9 +402,11 @@ FOLLOW_UPS: set[str] = set()
 
 
 def questions(script: SessionScript) -> set[str]:
-    """The script's questions and follow-ups: the lines that ask for reflection."""
+    """The script's questions, follow-ups and look-back: the lines that ask for reflection (a
+    look-back's "{answer}" stands for any text)."""
     asked = {s.prompt for s in script.steps if s.type.value == "question"}
-    return asked | {f.prompt for s in script.steps for f in s.follow_ups}
+    looked = {script.look_back.prompt} if script.look_back is not None else set()
+    return asked | looked | {f.prompt for s in script.steps for f in s.follow_ups}
 
 
 def step_prompts(script: SessionScript) -> set[str]:
@@ -440,7 +442,12 @@ def gaps(log: Log, tally: Tally, pause: Callable[[str], float]) -> None:
         if kind == "coach" and isinstance(item, Line):
             if previous is not None and item.onset > 0:
                 gap = (item.onset - previous.offset) / SAMPLE_RATE
-                tally.gaps.append((gap, pause(item.text)))
+                expected = pause(item.text)
+                tally.gaps.append((gap, expected))
+                if abs(gap - expected) > 0.1:
+                    tally.misses.append(
+                        f"gap {gap:.2f} s (expected {expected:.1f} s) before {item.text[:50]!r}"
+                    )
             previous = item
         elif kind in ("heard", "listen"):
             previous = None
@@ -626,9 +633,15 @@ class PauseRule:
     question: float | None
 
     def expected(self, prompts: set[str]) -> Callable[[str], float]:
+        def asks(text: str, prompt: str) -> bool:
+            head, marked, tail = prompt.partition("{answer}")
+            if not marked:
+                return text.endswith(prompt)
+            return text.startswith(head) and text.endswith(tail)
+
         def rule(text: str) -> float:
             base = self.line if self.line is not None else 0.0
-            if self.question is not None and any(text.endswith(p) for p in prompts):
+            if self.question is not None and any(asks(text, p) for p in prompts):
                 return self.question
             return base
 
