@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import STREAMING_WORDS, CliResult
 from tests.test_machine_e2e import config, heard, run, turns
 from voicecoach.coach import answers
 from voicecoach.coach.script import find_script
@@ -69,7 +69,7 @@ def test_each_answer_class_gets_its_reply_and_the_next_session_looks_back(
 def test_a_concern_said_out_loud_is_checked_and_tried_once_more(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:
-    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n" + STREAMING_WORDS)
     record = run(
         cli,
         "saying-a-concern",
@@ -89,7 +89,7 @@ def test_a_concern_said_out_loud_is_checked_and_tried_once_more(
 def test_six_or_seven_is_asked_which_and_the_mood_kept(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:
-    config(home, "[listen]\nno_answer_s = 3.0\n")
+    config(home, "[listen]\nno_answer_s = 3.0\n" + STREAMING_WORDS)
     record = run(cli, "small-wins", "dialogue-either-1", "mood-1", "cmd-stop")
     assert record["mood_before"] == 7
     mood = turns(record)["mood-before"]
@@ -105,7 +105,11 @@ NEW_PRACTICES = ("where-it-comes-from", "saying-a-concern", "supporting-a-partne
 def test_every_new_practice_runs_end_to_end(
     home: Path, cli: Callable[..., CliResult], topic: str
 ) -> None:
-    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 2.0\nreprompts = 0\n")
+    config(
+        home,
+        "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 2.0\nreprompts = 0\n"
+        + STREAMING_WORDS,
+    )
     assert topic in cli("sessions", "list", "--json").out
     script = find_script(topic, None)
     record = run(cli, topic, *(["dialogue-step-1"] * len(script.steps)))
