@@ -9,7 +9,8 @@ from typing import NoReturn
 
 import typer
 
-from voicecoach.cli.app import app, one_line, root_command, stderr_console
+from voicecoach.cli.app import app, one_line, root_command
+from voicecoach.cli.consoles import stderr_console
 from voicecoach.errors import AudioDeviceError, UsageError, VoiceCoachError
 from voicecoach.stop import INTERRUPTED, exit_interrupted
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import typer.main
 
+from voicecoach.cli.consoles import stderr_console, stdout_console, stdout_is_terminal, write_lines
 from voicecoach.cli.helpfmt import Group, plain_help, tidy_params
 
 if TYPE_CHECKING:
@@ -186,30 +187,6 @@ def root_command() -> Any:
     return command
 
 
-_CONSOLES: dict[bool, Console] = {}
-
-
-def _console(stderr: bool) -> Console:
-    made = _CONSOLES.get(stderr)
-    if made is None:
-        from rich.console import Console
-
-        made = _CONSOLES[stderr] = Console(stderr=stderr, soft_wrap=True, emoji=False)
-    return made
-
-
-def stdout_console() -> Console:
-    """The Rich console of results (stdout), made on first use: a command that writes only
-    plain lines (a table piped to a file) never imports Rich. ``out_console`` is the same."""
-    return _console(False)
-
-
-def stderr_console() -> Console:
-    """The Rich console of progress and messages (stderr), made on first use.
-    ``err_console`` is the same."""
-    return _console(True)
-
-
 def __getattr__(name: str) -> Any:
     """``out_console`` and ``err_console``, made when first imported or used."""
     if name == "out_console":
@@ -217,41 +194,6 @@ def __getattr__(name: str) -> Any:
     if name == "err_console":
         return stderr_console()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def stdout_is_terminal() -> bool:
-    """Whether stdout is a terminal, as Rich's console decides it (``TTY_COMPATIBLE``,
-    ``FORCE_COLOR``, else ``isatty``), without importing Rich until the console exists."""
-    return _is_terminal(stderr=False)
-
-
-def _is_terminal(stderr: bool) -> bool:
-    import os
-    import sys
-
-    if stderr in _CONSOLES:
-        return _CONSOLES[stderr].is_terminal
-    compatible = os.environ.get("TTY_COMPATIBLE", "")
-    if compatible in ("0", "1"):
-        return compatible == "1"
-    force = os.environ.get("FORCE_COLOR")
-    if force is not None:
-        return force != ""
-    try:
-        return (sys.stderr if stderr else sys.stdout).isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def tell(message: str, style: str = "") -> None:
-    """One message on stderr exactly as written (no markup), ``style``d on a terminal; off a
-    terminal it is written directly (what Rich would write there), without importing Rich."""
-    import sys
-
-    if _is_terminal(stderr=True):
-        stderr_console().print(message, style=style, markup=False, highlight=False)
-    else:
-        sys.stderr.write(message + "\n")
 
 
 PLAIN: dict[str, Any] = {"markup": False, "highlight": False}
@@ -354,14 +296,6 @@ def show_table(table: Any) -> None:
         stdout_console().print(table)
         return
     write_lines(plain_table_lines(table))
-
-
-def write_lines(lines: Sequence[str]) -> None:
-    """Lines of plain text on stdout (through the Rich console when it exists, else directly)."""
-    import sys
-
-    out = _CONSOLES[False].file if False in _CONSOLES else sys.stdout
-    out.write("".join(line + "\n" for line in lines))
 
 
 def plain_table_lines(table: Any) -> list[str]:

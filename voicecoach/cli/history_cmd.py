@@ -9,9 +9,8 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import (
-    app,
-    show_table,
+from voicecoach.cli.app import app, show_table
+from voicecoach.cli.consoles import (
     stderr_console,
     stdout_console,
     stdout_is_terminal,

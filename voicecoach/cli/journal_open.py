@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import paths, reading_settings, tell
+from voicecoach.cli.app import paths, reading_settings
+from voicecoach.cli.consoles import tell
 from voicecoach.errors import UsageError
 from voicecoach.store.journal import Journal
 from voicecoach.store.retention import apply_retention, retention_note

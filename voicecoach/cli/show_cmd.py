@@ -6,11 +6,8 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import (
-    PLAIN_DIM,
-    app,
-    print_json,
-    show_table,
+from voicecoach.cli.app import PLAIN_DIM, app, print_json, show_table
+from voicecoach.cli.consoles import (
     stderr_console,
     stdout_console,
     stdout_is_terminal,

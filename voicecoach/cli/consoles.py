@@ -1,0 +1,71 @@
+"""The command line's two Rich consoles, made on first use, and what writes to the terminal
+without them: a command that only writes plain lines to a pipe or a file never imports Rich."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_CONSOLES: dict[bool, Console] = {}
+
+
+def _console(stderr: bool) -> Console:
+    made = _CONSOLES.get(stderr)
+    if made is None:
+        from rich.console import Console
+
+        made = _CONSOLES[stderr] = Console(stderr=stderr, soft_wrap=True, emoji=False)
+    return made
+
+
+def stdout_console() -> Console:
+    """The Rich console of results (stdout), made on first use: a command that writes only
+    plain lines (a table piped to a file) never imports Rich. ``out_console`` is the same."""
+    return _console(False)
+
+
+def stderr_console() -> Console:
+    """The Rich console of progress and messages (stderr), made on first use.
+    ``err_console`` is the same."""
+    return _console(True)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal, as Rich's console decides it (``TTY_COMPATIBLE``,
+    ``FORCE_COLOR``, else ``isatty``), without importing Rich until the console exists."""
+    return _is_terminal(stderr=False)
+
+
+def _is_terminal(stderr: bool) -> bool:
+    if stderr in _CONSOLES:
+        return _CONSOLES[stderr].is_terminal
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None:
+        return force != ""
+    try:
+        return (sys.stderr if stderr else sys.stdout).isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def tell(message: str, style: str = "") -> None:
+    """One message on stderr exactly as written (no markup), ``style``d on a terminal; off a
+    terminal it is written directly (what Rich would write there), without importing Rich."""
+    if _is_terminal(stderr=True):
+        stderr_console().print(message, style=style, markup=False, highlight=False)
+    else:
+        sys.stderr.write(message + "\n")
+
+
+def write_lines(lines: Sequence[str]) -> None:
+    """Lines of plain text on stdout (through the Rich console when it exists, else directly)."""
+    out = _CONSOLES[False].file if False in _CONSOLES else sys.stdout
+    out.write("".join(line + "\n" for line in lines))
