@@ -189,18 +189,24 @@ def test_no_child_outlives_its_process(how: str) -> None:
     assert done.stderr == ""  # nothing like "Exception ignored" as it ends
 
 
-@pytest.mark.slow
-def test_a_session_goes_on_when_its_espeak_child_is_killed(tmp_path: Path) -> None:
+def _two_answer_session(tmp_path: Path, *extra: str, stdout: int) -> subprocess.Popen[bytes]:
+    """`voicecoach session` on two spoken answers in a home of its own under ``tmp_path``, its
+    stderr going to ``tmp_path/err.txt`` (read while it runs)."""
     home = tmp_path / "home"
     write_mini_home(home)
     env = {**os.environ, "VOICECOACH_HOME": str(home)}
     answers = [str(fixture_wav("patience-1")), str(fixture_wav("patience-2"))]
     with (tmp_path / "err.txt").open("wb") as err:
-        session = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "voicecoach", "session", "--answers", *answers, "--fast",
-             "--engine", "pocketsphinx", "--json"],
-            env=env, stdout=subprocess.PIPE, stderr=err,
+             "--engine", "pocketsphinx", *extra],
+            env=env, stdout=stdout, stderr=err,
         )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_session_goes_on_when_its_espeak_child_is_killed(tmp_path: Path) -> None:
+    session = _two_answer_session(tmp_path, "--json", stdout=subprocess.PIPE)
     seen: set[int] = set()
     killed: list[int] = []
     deadline = time.monotonic() + 120
@@ -228,16 +234,8 @@ def test_a_session_goes_on_when_its_espeak_child_is_killed(tmp_path: Path) -> No
 def test_a_session_whose_espeak_keeps_crashing_ends_with_one_line_and_keeps_the_answers(
     tmp_path: Path,
 ) -> None:
-    home = tmp_path / "home"
-    write_mini_home(home)
-    env = {**os.environ, "VOICECOACH_HOME": str(home)}
-    answers = [str(fixture_wav("patience-1")), str(fixture_wav("patience-2"))]
-    with (tmp_path / "err.txt").open("wb") as err:
-        session = subprocess.Popen(
-            [sys.executable, "-m", "voicecoach", "session", "--answers", *answers, "--fast",
-             "--engine", "pocketsphinx"],
-            env=env, stdout=subprocess.DEVNULL, stderr=err,
-        )  # fmt: skip
+    session = _two_answer_session(tmp_path, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "VOICECOACH_HOME": str(tmp_path / "home")}
     killed: set[int] = set()
     deadline = time.monotonic() + 120
     while session.poll() is None and time.monotonic() < deadline:

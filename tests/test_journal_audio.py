@@ -54,15 +54,22 @@ def test_the_tap_keeps_the_answers_span(tmp_path: Path) -> None:
     assert tap.keep("s1", 4, answer) is None  # nothing heard in this turn yet
 
 
-def test_with_a_key_the_answer_is_sealed_before_it_reaches_the_disk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _keyed_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, JournalKey]:
+    """A journal folder with an age key (passphrase "correct horse battery"), no codec of an
+    earlier test left registered."""
     from voicecoach.store import codec as codecs
 
     monkeypatch.setattr(codecs, "_CODECS", {codecs.PLAIN.name: codecs.PLAIN})
     folder = tmp_path / "journal"
     key = JournalKey(folder)
     key.create("correct horse battery")
+    return folder, key
+
+
+def test_with_a_key_the_answer_is_sealed_before_it_reaches_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, key = _keyed_journal(tmp_path, monkeypatch)
     locked = key.codec()
     register(locked)  # as a session holds it: the public key only
     said = read_wav(fixture_wav("patience-1"))
@@ -102,12 +109,8 @@ def test_the_review_app_plays_sealed_audio_decrypted_in_memory(
 
     from tests.test_review import drive, journal_with
     from voicecoach.review.app import ReviewApp, TurnItem
-    from voicecoach.store import codec as codecs
 
-    monkeypatch.setattr(codecs, "_CODECS", {codecs.PLAIN.name: codecs.PLAIN})
-    folder = tmp_path / "journal"
-    key = JournalKey(folder)
-    key.create("correct horse battery")
+    folder, key = _keyed_journal(tmp_path, monkeypatch)
     unlocked = key.codec("correct horse battery")
     register(unlocked)
     record = dataclasses.replace(B, turns=(make_turn(0), make_turn(1)))

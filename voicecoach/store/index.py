@@ -98,7 +98,7 @@ class MonthEntry:
                 said: list[list[AnswerText]] = [[] for _ in self.rows]
                 lines = self.said.bytes()
                 every = json.loads(b"[" + lines.replace(b"\n", b",") + b"]")  # one parse
-                if len(every) != (self.fold.bytes().count(b"\n") + 1 if self.fold else 0):
+                if len(every) != self.fold.lines():
                     raise ValueError("the folded text does not match the answers")
                 for n, turn, prompt_id, prompt, text in every:
                     said[n].append(AnswerText(int(turn), str(prompt_id), str(prompt), str(text)))

@@ -41,6 +41,10 @@ class Text:
             return self.data
         return self.data[self.start : self.stop]
 
+    def lines(self) -> int:
+        """How many lines the text has (0 when it is empty), counted where it lies."""
+        return self.data.count(b"\n", self.start, self.stop) + 1 if self else 0
+
     def __bool__(self) -> bool:
         return self.stop > self.start
 
