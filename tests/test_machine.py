@@ -39,7 +39,9 @@ class ScriptedLoop:
         self.listening = False
         self.rate = 160
 
-    def say(self, text: str, pause: float = 0.0, personal: bool = False) -> None:
+    def say(
+        self, text: str, pause: float = 0.0, personal: bool = False, patient: bool = False
+    ) -> None:
         self.said.append(text)
         if personal:
             self.personal.append(text)

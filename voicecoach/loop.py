@@ -33,9 +33,9 @@ from voicecoach.coach.dialogue import HEARING
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.understanding import words_or_nothing
 from voicecoach.errors import AudioDeviceError, SaveError
-from voicecoach.frames import AudioChunk
+from voicecoach.frames import AudioChunk, seconds_to_samples
 from voicecoach.pump import Frame, FramePump
-from voicecoach.speech.events import ListenEvent, Partial
+from voicecoach.speech.events import Final, ListenEvent, Partial
 from voicecoach.speech.listener import Listener
 from voicecoach.stop import SIGNALS
 from voicecoach.store.records import SessionRecord
@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 
 DEVICE_BACK = "I can hear you again. Let's continue."
 """Said when a lost device is back, before the current question is asked again."""
+RESUME_WINDOW_S = 8.5
+"""After an answer, the next question is still being asked (or not yet begun) until this long
+after the person's last word (seconds): its pause is lengthened before a short question. Words
+resumed within it, after a reflective pause of up to ~7 s, are heard during the coach's turn
+and join the answer they continue instead of answering a question the person did not hear."""
 CANNOT_SAVE = "I can't save anything more right now, so we'll stop here. What was saved is kept."
 """Said when the journal refuses a save (disk full, read-only): the session then stops."""
 
@@ -84,7 +89,8 @@ class Hearing:
         self.listener = listener
         self.voice = voice
         self.over_coach = False
-        """The current utterance began while the coach was audible."""
+        """The current utterance began during the coach's turn: while a line was audible, or
+        in the pause before a queued line."""
         self.stopped_at: int | None = None
         """Audio time the voice was stopped for the person (None: it was not)."""
         self.unheard: tuple[str, ...] = ()
@@ -107,7 +113,9 @@ class Hearing:
         began = self.listener.in_speech
         event = self.listener.feed(frame.chunk)
         if not began and self.listener.in_speech:
-            self.over_coach = frame.speaking is not None
+            # the coach's turn runs to the end of its last queued line, pauses between included
+            talking = frame.speaking is not None
+            self.over_coach = talking or frame.chunk.start < self.voice.quiet_from
             if self.over_coach:
                 self.unheard = self.voice.stop(frame.chunk.end)
                 self.stopped_at = frame.chunk.end
@@ -146,6 +154,8 @@ class SessionLoop:
         """Set (e.g. by a signal handler) to end the session politely at the next frame."""
         self._device_lost: AudioDeviceError | None = None
         self._unshown: ListenEvent | None = None
+        self._answer_end: int | None = None
+        """Audio time the answer being replied to ended (while the machine hears it)."""
         self._keep: Callable[[], None] = lambda: None
         """Writes the session's record if it changed (set by ``run``)."""
 
@@ -155,16 +165,26 @@ class SessionLoop:
         return self.pump.now
 
     # CoachIO, for the machine
-    def say(self, text: str, pause: float = 0.0, personal: bool = False) -> None:
+    def say(
+        self, text: str, pause: float = 0.0, personal: bool = False, patient: bool = False
+    ) -> None:
         """Queue a line after ``pause`` seconds of silence (when it follows another line); it is
-        shown when it begins to be heard. ``personal`` lines are not kept in the voice cache."""
+        shown when it begins to be heard. ``personal`` lines are not kept in the voice cache.
+        A ``patient`` question in reply to an answer lasts until ``RESUME_WINDOW_S`` after it."""
         self._show_heard()
         if self._device_lost is not None:
             self.progress.coach(text)
             return  # not heard: the question is asked again once the device is back
+        window = seconds_to_samples(RESUME_WINDOW_S)
+        until = self._answer_end + window if patient and self._answer_end is not None else None
         try:
             self.voice.say(
-                text, self.now, announce=self.progress.coach, pause=pause, personal=personal
+                text,
+                self.now,
+                announce=self.progress.coach,
+                pause=pause,
+                personal=personal,
+                end_not_before=until,
             )
         except AudioDeviceError as exc:
             self.progress.coach(text)
@@ -235,7 +255,10 @@ class SessionLoop:
                 continue
             event = words_or_nothing(event)  # noise without words is shown as no answer
             self._unshown = event  # shown once the machine has kept (saved) it, before its reply
+            if isinstance(event, Final) and not self.hearing.over_coach:  # (continued: no wait)
+                self._answer_end = seconds_to_samples(event.utterance.end)
             machine.hear(event, over_coach=self.hearing.over_coach)
+            self._answer_end = None
             self._show_heard()
         self.voice.announce_all()
         return machine.record

@@ -86,16 +86,20 @@ class Voice:
         announce: Callable[[str], None] | None = None,
         pause: float = 0.0,
         personal: bool = False,
+        end_not_before: int | None = None,
     ) -> Line:
         """Render ``text`` and queue it after what is being said; returns it placed in time.
 
         ``announce`` (e.g. printing the line) is called with the text once it begins to be
         heard (see ``heard_until``). A ``personal`` line (made from the person's own words) is
-        rendered without the voice cache.
+        rendered without the voice cache. ``end_not_before`` (audio time, samples): the line
+        starts late enough to be audible until then (a longer pause before a short line).
         """
         pcm = trim_trailing_silence(self.tts.render(text, personal=personal))
         if pause and self.quiet_from:  # after another line: a pause between the two
             now = max(now, self.quiet_from + seconds_to_samples(pause) - self.sink.latency)
+        if end_not_before is not None:
+            now = max(now, end_not_before - len(pcm) // SAMPLE_WIDTH - self.sink.latency)
         line = self._queue(text, pcm, now)
         if announce is not None:
             self._unannounced.append((line, announce))

@@ -166,11 +166,14 @@ PAUSED_TRIGGERS: dict[Command, tuple[str, dict[str, Any]]] = {
 class CoachIO(Protocol):
     """What the machine asks of the loop."""
 
-    def say(self, text: str, pause: float = 0.0, personal: bool = False) -> None:
+    def say(
+        self, text: str, pause: float = 0.0, personal: bool = False, patient: bool = False
+    ) -> None:
         """Speak a line (returns once it is queued or heard), after ``pause`` seconds of
         silence when it follows another line. ``personal``: the line is made from the person's
         own words (a reflection, a look back at their answer), so its rendering is never
-        written to the voice cache."""
+        written to the voice cache. ``patient``: a question asked in reply to an answer; it is
+        still being asked (or not yet begun) while the person might go on after a pause."""
         ...
 
     def listen(self, wait: int | None = None) -> None:

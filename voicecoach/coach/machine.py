@@ -144,13 +144,15 @@ class SessionMachine(Understanding):
         return reason != "device-back" or self._pause_reason == "device-lost"
 
     # ---- callbacks ------------------------------------------------------------------------
-    def _say(self, text: str, question: bool = False, personal: bool = False) -> None:
+    def _say(
+        self, text: str, question: bool = False, personal: bool = False, patient: bool = False
+    ) -> None:
         """Say a line after the configured pause (longer before a question for reflection);
-        ``personal``: it is made from the person's own words (see ``CoachIO.say``)."""
+        ``personal`` (made from the person's words) and ``patient`` as in ``CoachIO.say``."""
         self.recorder.coach_said(text)
         opt = self.options
         pause = opt.question_pause_s if question else opt.pause_s
-        self._io.say(text, pause=pause, personal=personal)
+        self._io.say(text, pause=pause, personal=personal, patient=patient)
 
     def on_enter_INTRO(self, **_: Any) -> None:
         state_file = self.options.first_run_file
@@ -175,7 +177,8 @@ class SessionMachine(Understanding):
             self.advance()
             return
         reflective = item.kind in (Kind.QUESTION, Kind.FOLLOW_UP, Kind.LOOK_BACK)
-        self._say(item.prompt, question=reflective, personal=item.personal)
+        patient = item.expects_answer
+        self._say(item.prompt, question=reflective, personal=item.personal, patient=patient)
         if item.expects_answer:
             self.listen()
         else:
