@@ -328,12 +328,16 @@ def test_the_concern_practice_says_what_is_missing_and_asks_once_more(journal: J
 def test_lines_leave_a_pause_longer_before_a_question(journal: Journal) -> None:
     options = CoachOptions(pause_s=0.5, question_pause_s=1.2)
     s = Session(find_script("patience", None), journal, options)
-    pauses: list[tuple[str, float]] = []
-    s.io.say = lambda text, pause=0.0, personal=False: pauses.append((text, pause))  # type: ignore[method-assign]
+    pauses: list[tuple[str, float, bool]] = []
+
+    def say(text: str, pause: float = 0.0, personal: bool = False, patient: bool = False) -> None:
+        pauses.append((text, pause, patient))
+
+    s.io.say = say  # type: ignore[method-assign]
     s.start()
     script = find_script("patience", None)
-    assert pauses[0] == (script.opening[0], 0.5)
-    assert pauses[-1] == (script.steps[0].prompt, 1.2)
+    assert pauses[0] == (script.opening[0], 0.5, False)
+    assert pauses[-1] == (script.steps[0].prompt, 1.2, True)  # a question waits for its answer
 
 
 def test_no_line_repeats_a_phrase_of_the_line_before_on_the_first_session(

@@ -45,6 +45,15 @@ def test_lines_play_back_to_back_and_say_what_is_audible(voice: Voice, tmp_path:
     assert len(heard) == second.end and not heard[:1600].any()
 
 
+def test_a_short_question_is_held_to_last_until_the_given_time(voice: Voice) -> None:
+    ack = voice.say("Thank you.", now=0)
+    until = ack.end + 5 * SAMPLE_RATE
+    short = voice.say("What did you feel?", now=0, pause=1.0, end_not_before=until)
+    assert short.end == until and short.start > ack.end + SAMPLE_RATE  # a longer pause
+    again = voice.say("What did you feel?", now=0, pause=1.0, end_not_before=short.start)
+    assert again.start == short.end + SAMPLE_RATE  # already audible past the time: the pause
+
+
 def test_a_stop_cuts_the_speaker_file_where_the_person_spoke(voice: Voice, tmp_path: Path) -> None:
     line = voice.say("Thank you for describing that so carefully.", now=0)
     cut = line.start + 8000
