@@ -42,10 +42,10 @@ def test_a_mood_heard_without_a_number_is_kept_before_it_is_asked_again(
     said_when_asked: list[SessionRecord] = []
     speak = s.io.say
 
-    def say_and_look(text: str, pause: float = 0.0, personal: bool = False) -> None:
+    def say_and_look(text: str, pause: float = 0.0, **how: bool) -> None:
         if text == say.MOOD_AGAIN:
             said_when_asked.append(on_disk(s))
-        speak(text, pause, personal)
+        speak(text, pause, **how)  # every flag passed on as the machine gave it
 
     s.io.say = say_and_look  # type: ignore[method-assign]
     s.hear("last night my partner came home late")
