@@ -5,14 +5,19 @@ detector of ``speech/vad.py``: speech from someone near, so a TV or steady noise
 the turn) counted in audio time, with a cap on the answer's length and a timeout for no answer
 at all. Words decoded from frames that were only background (far speech heard before the
 person's level was known) are not kept. When the engine offers it, the finished utterance is
-decoded again whole off the reply's path (``Final.better``). Optionally:
+decoded again whole off the reply's path (``Final.better``). Under steady noise close to the
+voice in the speech band, the recognizer hears the audio with the noise subtracted
+(``speech/denoise.py``, learned from the frames between answers). Optionally:
 
 - a pause after a word that announces more ("and", "because", "um") may run to the longer
   ``thinking_pause`` before the answer is taken as finished; the words are those decoded up to
-  the pause, asked of the engine when the pause begins. When the engine's second decoder is
-  there, the last seconds before the pause are also decoded with a lattice as the pause begins,
-  and a word announcing more at the end of any of the best few hypotheses counts too (the
-  streaming words are biased against such a last word: "… did not call and" is heard as
+  the pause (``HANGOVER_FRAMES`` after the last voiced frame), asked of the engine then, and
+  the announcing word must still end them once the end-of-answer silence has been decoded (in
+  noise the decoder makes words of the silence: "… young man who"; a word not yet settled
+  turns into another: "… yelling and" into "… yelling and happier"). When the engine's second
+  decoder is there, the last seconds before the pause are also decoded with a lattice as the
+  pause begins, and a word announcing more at the end of any of the best few hypotheses counts
+  too (the streaming words are biased against such a last word: "… did not call and" is heard as
   "… did not tell hands");
 - at the cap, a person still speaking is let finish the sentence (up to ``cap_grace`` more);
 - a short utterance is decoded a second time by a phrase checker (a grammar of the voice
@@ -25,13 +30,14 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 from voicecoach.frames import SAMPLE_WIDTH, AudioChunk, samples_to_seconds, seconds_to_samples
+from voicecoach.speech.denoise import NoiseSuppressor
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
 from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
 from voicecoach.speech.nearwords import Heard, filtered, near_words
 from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.timing import ListenTiming as ListenTiming
 from voicecoach.speech.vad import Activity, VoiceActivity
 
 log = logging.getLogger(__name__)
@@ -67,43 +73,6 @@ while the second decoder is still busy with an earlier answer), so a live answer
 at all. Without it, the streaming words decide."""
 
 
-@dataclass(frozen=True)
-class ListenTiming:
-    """Listening limits, in samples of audio time."""
-
-    end_silence: int
-    """Silence after speech that ends an answer."""
-    no_answer: int
-    """Wait for a first word before giving up."""
-    max_answer: int
-    """Longest answer."""
-    thinking_pause: int = 0
-    """Silence that ends an answer whose last word announces more (0 = end_silence)."""
-    cap_grace: int = 0
-    """Past the cap, how long a person still speaking may go on to finish the sentence."""
-    phrase_max: int = 0
-    """Longest utterance (decoded audio) the phrase checker hears again (0 = none)."""
-
-    @classmethod
-    def from_seconds(
-        cls,
-        end_silence: float,
-        no_answer: float,
-        max_answer: float,
-        thinking_pause: float = 0.0,
-        cap_grace: float = 0.0,
-        phrase_max: float = 0.0,
-    ) -> ListenTiming:
-        return cls(
-            end_silence=seconds_to_samples(end_silence),
-            no_answer=seconds_to_samples(no_answer),
-            max_answer=seconds_to_samples(max_answer),
-            thinking_pause=seconds_to_samples(thinking_pause),
-            cap_grace=seconds_to_samples(cap_grace),
-            phrase_max=seconds_to_samples(phrase_max),
-        )
-
-
 class Listener:
     """Turns the frames of one listening turn into recognizer events.
 
@@ -133,6 +102,8 @@ class Listener:
         self.vad = vad if vad is not None else VoiceActivity()
         """The voice-activity detector (one per listener: it keeps the person's level from turn
         to turn)."""
+        self.denoiser = NoiseSuppressor()
+        """Takes the room's steady noise out of the audio decoded (learned across turns)."""
         self._active = False
         self._turn_start = 0
         self._no_answer = timing.no_answer
@@ -140,11 +111,17 @@ class Listener:
         self._running = ""
         """The newest running transcript of the current utterance."""
         self._at_pause: str | None = None
-        """What the engine had decoded when the current pause began (None: no pause yet)."""
+        """What the engine had decoded when the current pause began: the speech and
+        ``HANGOVER_FRAMES`` after it (None: no pause yet)."""
         self._tail: Future[tuple[str, ...]] | None = None
         """The second decoder's last words of the speech before the current pause."""
         self._tail_asked = False
-        """The current pause has been looked at for a tail check."""
+        """The current pause has been looked at for a tail check (and its words read)."""
+        self._tail_read = False
+        """The tail check's answer for the current pause has been read."""
+        self._at_end: str | None = None
+        """What the engine had decoded once the pause reached the end-of-answer silence, when
+        the pause was decoded (None: not yet, or not decoded)."""
         self._tail_unfinished = False
         """One of those last words announces more."""
         self._audio: list[bytes] = []
@@ -190,9 +167,9 @@ class Listener:
         self._voiced_run = 0
         self._held.clear()
         self._running = ""
-        self._at_pause = None
+        self._at_pause = self._at_end = None
         self._tail = None
-        self._tail_asked = self._tail_unfinished = False
+        self._tail_asked = self._tail_read = self._tail_unfinished = False
         self._audio = []
         self._audio_samples = 0
         self._heard = []
@@ -211,6 +188,7 @@ class Listener:
             self.cancel()
             return None
         self._decode_held()
+        self._flush()
         start = self._utt_start if self._utt_start is not None else self._turn_start
         said = self.recognizer.finish(offset=samples_to_seconds(start))
         utterance = near_words(said, self._heard, self.vad.near_level)
@@ -225,11 +203,17 @@ class Listener:
         if activity.speech:
             self._voiced_run += 1
             self._last_voiced = chunk.end
-            self._at_pause = None
+            self._at_pause = self._at_end = None
             self._tail = None
-            self._tail_asked = self._tail_unfinished = False
+            self._tail_asked = self._tail_read = self._tail_unfinished = False
         else:
             self._voiced_run = 0
+            # Past the hangover (a soft word ending is not noise), the room teaches the denoiser.
+            if (
+                not activity.background
+                and chunk.start - self._last_voiced >= HANGOVER_FRAMES * chunk.samples
+            ):
+                self.denoiser.learn(chunk.pcm)
         self._held.append((chunk, activity))
         if self._onset is None:
             if self._voiced_run < ONSET_FRAMES:
@@ -248,19 +232,23 @@ class Listener:
             return self._final(capped=True)
         if not self._tail_asked and silence >= HANGOVER_FRAMES * chunk.samples:
             self._tail_asked = True
+            # Every frame up to here is decoded, the last word included: read the words before
+            # the decoder hears more of the room (it makes words of noise: "... young man who").
+            self._at_pause = self.recognizer.hypothesis()
             self._tail = self._check_tail()
         if silence >= self.timing.end_silence:
-            if self._at_pause is None:
-                # Every frame up to here is decoded, the last word included: read the words.
-                self._at_pause = self.recognizer.hypothesis()
+            if not self._tail_read:
+                self._tail_read = True
                 self._tail_unfinished = self._tail_announces_more()
+                if self._hangover():  # the pause so far was decoded: are the words the same?
+                    self._at_end = self.recognizer.hypothesis()
             if silence >= self._end_silence():
                 return self._final(capped=False)
         return Partial(partial) if partial else None
 
     def _hangover(self) -> int:
         """Silence after speech decoded as it comes: up to the end-of-answer silence, so the
-        last word is settled when the thinking pause is decided (longer pauses are held)."""
+        last word has settled when the thinking pause is decided (longer pauses are held)."""
         return self.timing.end_silence if self.timing.thinking_pause else 0
 
     def _capped(self, chunk: AudioChunk) -> bool:
@@ -279,8 +267,10 @@ class Listener:
         if longer <= self.timing.end_silence or self.unfinished is None:
             return self.timing.end_silence
         said = self._at_pause if self._at_pause is not None else self._running
-        unfinished = self._tail_unfinished or self.unfinished(said)
-        return longer if unfinished else self.timing.end_silence
+        unfinished = self.unfinished(said)
+        if self._at_end is not None:  # a settled last word: the decoder, having heard the
+            unfinished = unfinished and self.unfinished(self._at_end)  # pause, kept it last
+        return longer if self._tail_unfinished or unfinished else self.timing.end_silence
 
     def _check_tail(self) -> Future[tuple[str, ...]] | None:
         """As a pause begins: the second decoder's look at the last words, when it can change
@@ -290,7 +280,7 @@ class Listener:
             or self.second_pass.busy  # behind a long answer's decode it would come too late
             or not self._tail_checks()
             or self.unfinished is None
-            or self.unfinished(self.recognizer.hypothesis())
+            or self.unfinished(self._at_pause or "")
         ):
             return None
         return self.second_pass.last_words(self._tail_audio(), TAIL_ALTERNATIVES)
@@ -327,8 +317,10 @@ class Listener:
             chunk, activity = self._held.popleft()
             if self._utt_start is None:
                 self._utt_start = chunk.start
-            partial = self.recognizer.accept(chunk.pcm) or partial
-            self._audio.append(chunk.pcm)
+                self.denoiser.begin(self.vad.near_level)
+            pcm = self.denoiser.process(chunk.pcm)
+            partial = (self.recognizer.accept(pcm) if pcm else None) or partial
+            self._audio.append(pcm)
             self._audio_samples += chunk.samples
             self._heard.append(
                 Heard(
@@ -340,7 +332,15 @@ class Listener:
             )
         return partial
 
+    def _flush(self) -> None:
+        """Give the recognizer the noise suppressor's last samples of the utterance."""
+        rest = self.denoiser.flush()
+        if rest:
+            self.recognizer.accept(rest)
+            self._audio.append(rest)
+
     def _final(self, capped: bool) -> ListenEvent | None:
+        self._flush()
         start = self._utt_start if self._utt_start is not None else self._turn_start
         offset = samples_to_seconds(start)
         heard, near = self._heard, self.vad.near_level
