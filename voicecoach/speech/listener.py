@@ -278,6 +278,7 @@ class Listener:
         if (
             self.second_pass is None
             or self.second_pass.busy  # behind a long answer's decode it would come too late
+            or self.denoiser.filtering  # in loud noise it reads words into the silence after
             or not self._tail_checks()
             or self.unfinished is None
             or self.unfinished(self._at_pause or "")
