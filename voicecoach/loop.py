@@ -114,8 +114,7 @@ class Hearing:
         event = self.listener.feed(frame.chunk)
         if not began and self.listener.in_speech:
             # the coach's turn runs to the end of its last queued line, pauses between included
-            talking = frame.speaking is not None
-            self.over_coach = talking or frame.chunk.start < self.voice.quiet_from
+            self.over_coach = frame.chunk.start < self.voice.quiet_from
             if self.over_coach:
                 self.unheard = self.voice.stop(frame.chunk.end)
                 self.stopped_at = frame.chunk.end

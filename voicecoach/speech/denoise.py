@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from voicecoach.audio.wavfile import to_pcm16
 from voicecoach.frames import SAMPLE_WIDTH
 
 WINDOW = 512
@@ -59,11 +60,6 @@ _WINDOW_FN = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(WINDOW) / WINDOW))
 def _floats(pcm: bytes) -> np.ndarray:
     usable = len(pcm) - len(pcm) % SAMPLE_WIDTH
     return np.frombuffer(pcm[:usable], dtype="<i2").astype(np.float64) / _FULL_SCALE
-
-
-def _pcm(samples: np.ndarray) -> bytes:
-    scaled = np.clip(np.round(samples * _FULL_SCALE), -32768, 32767)
-    return scaled.astype("<i2").tobytes()
 
 
 class NoiseSuppressor:
@@ -176,4 +172,4 @@ class NoiseSuppressor:
             out, self._skip = out[cut:], self._skip - cut
         out = out[: max(0, self._taken - self._given)]
         self._given += len(out)
-        return _pcm(out)
+        return to_pcm16(out)
