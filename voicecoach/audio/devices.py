@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
+from voicecoach.audio.alsa_log import quiet_alsa
 from voicecoach.errors import AudioDeviceError
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,10 @@ LIST_HINT = "list devices with `python -m sounddevice`"
 
 
 def sounddevice() -> ModuleType:
-    """Import sounddevice, naming what to install when PortAudio is missing."""
+    """Import sounddevice, naming what to install when PortAudio is missing; alsa-lib's own
+    messages go to the log from then on, PortAudio's listing of the devices included (see
+    alsa_log)."""
+    quiet_alsa()
     try:
         import sounddevice as sd
     except OSError as exc:
