@@ -23,6 +23,11 @@ from voicecoach.frames import AudioChunk, seconds_to_samples
 MAX_DELAY_S = 1.0
 """Longest speaker → microphone delay looked for (output latency plus the room)."""
 
+LEAD_S = 0.3
+"""How much earlier than the voice placed it a line may be heard: a negative delay. A stream's
+first line can come out before the stream's nominal output latency has built up, and the
+microphone's and speakers' clocks start apart by a different amount each run."""
+
 ECHO_SHARE = 0.5
 """A frame whose energy the fitted echo explains at least this share of is the coach's alone."""
 
@@ -59,15 +64,18 @@ class EchoStats:
 class EchoGuard:
     """Removes the coach's own voice from microphone frames (see the module docstring)."""
 
-    def __init__(self, playback: Playback, max_delay_s: float = MAX_DELAY_S) -> None:
+    def __init__(
+        self, playback: Playback, max_delay_s: float = MAX_DELAY_S, lead_s: float = LEAD_S
+    ) -> None:
         self.playback = playback
         self.max_delay = seconds_to_samples(max_delay_s)
+        self.lead = seconds_to_samples(lead_s)
         self.slack = seconds_to_samples(PATH_SLACK_S)
         self.stats = EchoStats()
 
     def clean(self, chunk: AudioChunk) -> AudioChunk:
         """The frame with the coach's echo subtracted (silence when it was only that)."""
-        reference = self.playback.played(chunk.start - self.max_delay, chunk.end)
+        reference = self.playback.played(chunk.start - self.max_delay, chunk.end + self.lead)
         if not reference.size or float(np.mean(reference * reference)) < QUIET:
             return chunk
         mic = np.frombuffer(chunk.pcm, dtype="<i2").astype(np.float64) / 32768.0
@@ -76,13 +84,15 @@ class EchoGuard:
             return chunk
         self.stats.checked += 1
         ref = reference.astype(np.float64)
-        echo, share, delay = fit_echo(mic, ref)
+        echo, share, delay = fit_echo(mic, ref, lead=self.lead)
         if share >= SURE_SHARE:
             self.stats.delay = delay
         elif self.stats.delay is None:
             return chunk  # no echo path known, and this frame shows none
         elif abs(delay - self.stats.delay) > self.slack:
-            echo, share, delay = fit_echo(mic, ref, near=self.stats.delay, slack=self.slack)
+            echo, share, delay = fit_echo(
+                mic, ref, lead=self.lead, near=self.stats.delay, slack=self.slack
+            )
         if share >= ECHO_SHARE:
             self.stats.silenced += 1
             return AudioChunk(pcm=bytes(len(chunk.pcm)), start=chunk.start)
@@ -90,14 +100,19 @@ class EchoGuard:
 
 
 def fit_echo(
-    mic: np.ndarray, reference: np.ndarray, near: int | None = None, slack: int = 0
+    mic: np.ndarray,
+    reference: np.ndarray,
+    lead: int = 0,
+    near: int | None = None,
+    slack: int = 0,
 ) -> tuple[np.ndarray, float, int]:
     """The delayed, scaled stretch of ``reference`` closest to ``mic``.
 
-    ``reference`` holds the played samples from ``len(reference) - len(mic)`` samples before
-    the frame up to its end; ``near`` (with ``slack``) limits the delays tried. Returns the
+    ``reference`` holds the played samples from ``len(reference) - len(mic) - lead`` samples
+    before the frame up to ``lead`` samples after its end (delays from that many samples down
+    to ``-lead`` are tried); ``near`` (with ``slack``) limits the delays tried. Returns the
     fitted echo (same length as ``mic``), the share of the frame's energy it explains (0–1) and
-    its delay in samples.
+    its delay in samples (negative: heard before the voice placed it).
     """
     n = mic.size
     span = reference.size - n
@@ -108,7 +123,7 @@ def fit_echo(
     window = power[n : n + span + 1] - power[: span + 1]
     usable = window > QUIET * n
     if near is not None:
-        delays = span - np.arange(span + 1)
+        delays = span - lead - np.arange(span + 1)
         usable &= np.abs(delays - near) <= slack
     if not usable.any():
         return np.zeros(n), 0.0, 0
@@ -117,4 +132,4 @@ def fit_echo(
     gain = dots[offset] / window[offset]
     echo = gain * reference[offset : offset + n]
     share = float(score[offset] / float(np.dot(mic, mic)))
-    return echo, min(1.0, share), span - offset
+    return echo, min(1.0, share), span - lead - offset
