@@ -152,6 +152,15 @@ def test_steady_noise_ends_the_answer_on_time(
     assert outcome.latency_audio <= END_SILENCE_S + 0.5, outcome
 
 
+def test_in_loud_noise_a_trailing_and_does_not_hold_the_turn(coach: Coach) -> None:
+    # the decoder makes words of filtered noise ("... young man to whom"); only quiet rooms
+    # (see the "and" test above) hold the turn for the thinking pause
+    clip = room.synthetic("i waited for him all evening and", "slt")
+    outcome = coach.outcome(one_answer(coach, clip, background="pink", background_db=-10.0))
+    assert outcome.latency_audio is not None
+    assert outcome.latency_audio <= END_SILENCE_S + 0.5, outcome
+
+
 def test_a_hum_ends_the_answer_on_time(coach: Coach) -> None:
     clip = room.real_clip("he was not")
     outcome = coach.outcome(one_answer(coach, clip, background="hum", background_db=-18.0))

@@ -262,10 +262,13 @@ class Listener:
         return chunk.end - self._last_voiced >= SENTENCE_GAP_FRAMES * chunk.samples
 
     def _end_silence(self) -> int:
-        """The silence that ends this answer: longer when the words so far announce more."""
+        """The silence that ends this answer: longer when the words so far announce more, unless
+        the noise is loud enough to be filtered (a resumed answer still joins it: see loop)."""
         longer = self.timing.thinking_pause
         if longer <= self.timing.end_silence or self.unfinished is None:
             return self.timing.end_silence
+        if self.denoiser.filtering:  # noise this loud is decoded as words ("… young man to
+            return self.timing.end_silence  # whom"): they cannot hold the turn
         said = self._at_pause if self._at_pause is not None else self._running
         unfinished = self.unfinished(said)
         if self._at_end is not None:  # a settled last word: the decoder, having heard the
