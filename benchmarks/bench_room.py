@@ -421,11 +421,20 @@ def main() -> None:
         help="rooms: the recordings only; live: echo and barge-in on the virtual sound card only",
     )
     parser.add_argument(
-        "--only", help="run only conditions whose name contains one of these (comma-separated)"
+        "--only",
+        help='run only conditions (rooms, echo delays such as "loopback 30 ms", barge-in '
+        "timings) whose name contains one of these (comma-separated)",
+    )
+    parser.add_argument(
+        "--echo-trials", type=int, default=1, help="sessions per echo delay, engine and cache"
     )
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args()
     began = time.perf_counter()
+
+    def chosen(name: str) -> bool:
+        return not args.only or any(part in name for part in args.only.split(","))
+
     engines = args.engines.split(",")
     model = None
     if "vosk" in engines:
@@ -439,7 +448,7 @@ def main() -> None:
         for engine in engines if args.part != "live" else ():
             bench = Bench(engine, model if engine == "vosk" else None, scratch)
             for condition in conditions(args.quick):
-                if args.only and not any(p in condition.name for p in args.only.split(",")):
+                if not chosen(condition.name):
                     continue
                 if engine == "vosk" and condition.name not in KO_CONDITIONS:
                     continue
@@ -451,18 +460,23 @@ def main() -> None:
                 print(table([row], [])[: table([row], []).index("\n\n")].splitlines()[-1],
                       file=sys.stderr, flush=True)  # fmt: skip
         if args.part != "rooms":
-            delays = (30, 300, 800)
             for engine in engines:
-                for delay in delays:
+                for delay in (30, 300, 800):
+                    if not chosen(f"loopback {delay} ms"):
+                        continue
                     for warm in (False, True):
-                        trial = echo_trial(engine, model if engine == "vosk" else None, delay,
-                                           warm, scratch)  # fmt: skip
-                        o = trial.outcome
-                        echo.append((f"loopback {delay} ms", engine, warm, o.answers, o.stray))
-                        print(echo[-1], file=sys.stderr, flush=True)
+                        for _ in range(args.echo_trials):
+                            trial = echo_trial(engine, model if engine == "vosk" else None,
+                                               delay, warm, scratch)  # fmt: skip
+                            o = trial.outcome
+                            label = f"loopback {delay} ms"
+                            echo.append((label, engine, warm, o.answers, o.stray))
+                            print(echo[-1], file=sys.stderr, flush=True)
         barge: list[tuple[str, int, int]] = []
         if args.part != "rooms" and "pocketsphinx" in engines:
             for label, into in (("2 s into the question", 2.0), ("after the question", 7.0)):
+                if not chosen(label):
+                    continue
                 trials = 2 if label.startswith("2 s") else 1
                 acted = [
                     barge_in_trial(command, scratch, into)
