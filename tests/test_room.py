@@ -117,6 +117,16 @@ def room_clip_ko(name: str) -> Clip:
     return room.make_clip(room.read_pcm(fixture_wav(name)), fixture_text(name), "ko", False)
 
 
+@pytest.mark.parametrize("text", ["my sister", "i don't know"])
+def test_a_follow_up_question_is_not_held_back(coach: Coach, text: str) -> None:
+    # the reply to a short or unsure answer is itself a question; it comes as soon as an
+    # acknowledgement would (a held one came 6.6 s after "my sister")
+    outcome = coach.outcome(one_answer(coach, room.synthetic(text, "slt")))
+    assert outcome.lost == 0, outcome
+    assert outcome.latency_audio is not None
+    assert outcome.latency_audio <= END_SILENCE_S + 0.5, outcome
+
+
 # ---- quick replies and talking during the reply ----------------------------------------------
 @pytest.mark.parametrize("delay", [0.1, 0.3])
 def test_a_quick_reply_keeps_its_first_word(coach: Coach, delay: float) -> None:

@@ -45,8 +45,9 @@ log = logging.getLogger(__name__)
 DEVICE_BACK = "I can hear you again. Let's continue."
 """Said when a lost device is back, before the current question is asked again."""
 RESUME_WINDOW_S = 8.5
-"""After an answer, the next question is still being asked (or not yet begun) until this long
-after the person's last word (seconds): its pause is lengthened before a short question. Words
+"""After an answer and the first line of the reply, the next question is still being asked (or
+not yet begun) until this long after the person's last word (seconds): its pause is lengthened
+before a short question. A question that is itself the reply (a follow-up) is not held. Words
 resumed within it, after a reflective pause of up to ~7 s, are heard during the coach's turn
 and join the answer they continue instead of answering a question the person did not hear."""
 CANNOT_SAVE = "I can't save anything more right now, so we'll stop here. What was saved is kept."
@@ -169,13 +170,16 @@ class SessionLoop:
     ) -> None:
         """Queue a line after ``pause`` seconds of silence (when it follows another line); it is
         shown when it begins to be heard. ``personal`` lines are not kept in the voice cache.
-        A ``patient`` question in reply to an answer lasts until ``RESUME_WINDOW_S`` after it."""
+        A ``patient`` question in reply to an answer, after a first line of that reply, lasts
+        until ``RESUME_WINDOW_S`` after the answer; as the reply's first line it starts at once."""
         self._show_heard()
         if self._device_lost is not None:
             self.progress.coach(text)
             return  # not heard: the question is asked again once the device is back
-        window = seconds_to_samples(RESUME_WINDOW_S)
-        until = self._answer_end + window if patient and self._answer_end is not None else None
+        until = None
+        answered = self._answer_end
+        if patient and answered is not None and self.voice.quiet_from > answered:
+            until = answered + seconds_to_samples(RESUME_WINDOW_S)  # after the reply's first line
         try:
             self.voice.say(
                 text,
