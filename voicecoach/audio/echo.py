@@ -85,8 +85,8 @@ class EchoGuard:
         self.stats.checked += 1
         ref = reference.astype(np.float64)
         echo, share, delay = fit_echo(mic, ref, lead=self.lead)
-        if share >= SURE_SHARE:
-            self.stats.delay = delay
+        if share >= SURE_SHARE and energy > QUIET * mic.size:
+            self.stats.delay = delay  # (a near-silent frame fits some other delay as well)
         elif self.stats.delay is None:
             return chunk  # no echo path known, and this frame shows none
         elif abs(delay - self.stats.delay) > self.slack:
