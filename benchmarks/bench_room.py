@@ -430,6 +430,8 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args()
+    if args.echo_trials < 1:
+        parser.error("--echo-trials must be 1 or more")
     began = time.perf_counter()
 
     def chosen(name: str) -> bool:
@@ -462,14 +464,14 @@ def main() -> None:
         if args.part != "rooms":
             for engine in engines:
                 for delay in (30, 300, 800):
-                    if not chosen(f"loopback {delay} ms"):
+                    label = f"loopback {delay} ms"
+                    if not chosen(label):
                         continue
                     for warm in (False, True):
                         for _ in range(args.echo_trials):
                             trial = echo_trial(engine, model if engine == "vosk" else None,
                                                delay, warm, scratch)  # fmt: skip
                             o = trial.outcome
-                            label = f"loopback {delay} ms"
                             echo.append((label, engine, warm, o.answers, o.stray))
                             print(echo[-1], file=sys.stderr, flush=True)
         barge: list[tuple[str, int, int]] = []

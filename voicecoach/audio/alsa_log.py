@@ -33,6 +33,8 @@ def _receive(
 ) -> None:
     global messages
     messages += 1
+    if not log.isEnabledFor(logging.DEBUG):
+        return  # PortAudio's search of the devices alone sends dozens
     log.debug(
         "alsa-lib %s:%d (%s) error %d: %s",
         (file or b"?").decode(errors="replace"),

@@ -264,16 +264,14 @@ class Listener:
     def _end_silence(self) -> int:
         """The silence that ends this answer: longer when the words so far announce more, unless
         the noise is loud enough to be filtered (a resumed answer still joins it: see loop)."""
-        longer = self.timing.thinking_pause
-        if longer <= self.timing.end_silence or self.unfinished is None:
+        if self.unfinished is None or not self._may_hold():
             return self.timing.end_silence
-        if self.denoiser.filtering:  # noise this loud is decoded as words ("… young man to
-            return self.timing.end_silence  # whom"): they cannot hold the turn
         said = self._at_pause if self._at_pause is not None else self._running
         unfinished = self.unfinished(said)
         if self._at_end is not None:  # a settled last word: the decoder, having heard the
             unfinished = unfinished and self.unfinished(self._at_end)  # pause, kept it last
-        return longer if self._tail_unfinished or unfinished else self.timing.end_silence
+        held = self._tail_unfinished or unfinished
+        return self.timing.thinking_pause if held else self.timing.end_silence
 
     def _check_tail(self) -> Future[tuple[str, ...]] | None:
         """As a pause begins: the second decoder's look at the last words, when it can change
@@ -281,8 +279,7 @@ class Listener:
         if (
             self.second_pass is None
             or self.second_pass.busy  # behind a long answer's decode it would come too late
-            or self.denoiser.filtering  # in loud noise it reads words into the silence after
-            or not self._tail_checks()
+            or not self._may_hold()
             or self.unfinished is None
             or self.unfinished(self._at_pause or "")
         ):
@@ -301,6 +298,12 @@ class Listener:
     def _tail_checks(self) -> bool:
         """Whether pauses are checked at all: a thinking pause is set, and a rule for it."""
         return self.unfinished is not None and self.timing.thinking_pause > self.timing.end_silence
+
+    def _may_hold(self) -> bool:
+        """Whether this utterance's last words may hold the turn for the thinking pause: not in
+        noise loud enough to be filtered, which the decoder makes words of ("… young man to
+        whom")."""
+        return self._tail_checks() and not self.denoiser.filtering
 
     def _tail_announces_more(self) -> bool:
         """Whether a last word of the tail check announces more (False if there is none, it
