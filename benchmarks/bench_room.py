@@ -321,6 +321,10 @@ say = ["Goodbye."]
 
 BARGE_COMMANDS = ("stop", "pause", "repeat")
 
+BARGE_LISTEN = "[listen]\npause_wait_s = 10.0\n"
+"""The shortest wait for "continue" after a pause: a session paused by the command (acted on)
+then ends by itself instead of running into the trial's timeout."""
+
 
 def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> bool:
     """Say ``command`` ``into_s`` seconds into the coach's long question, echo cancellation on.
@@ -334,6 +338,8 @@ def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> bool:
 
     home = make_home(scratch / f"barge-{command}-{time.monotonic_ns()}")
     (home / "sessions" / "patience.toml").write_text(BARGE_SCRIPT)
+    config = home / "config.toml"  # a session paused by the command ends after this wait
+    config.write_text(config.read_text().replace("[listen]\n", BARGE_LISTEN))
     card = VirtualSoundCard(scratch / f"pulse-barge-{time.monotonic_ns()}").start()
     try:
         card.loopback(30)
@@ -474,24 +480,25 @@ def main() -> None:
                             o = trial.outcome
                             echo.append((label, engine, warm, o.answers, o.stray))
                             print(echo[-1], file=sys.stderr, flush=True)
-        barge: list[tuple[str, int, int]] = []
+        barge: list[tuple[str, int, int, str]] = []
         if args.part != "rooms" and "pocketsphinx" in engines:
             for label, into in (("2 s into the question", 2.0), ("after the question", 7.0)):
                 if not chosen(label):
                     continue
                 trials = 2 if label.startswith("2 s") else 1
-                acted = [
-                    barge_in_trial(command, scratch, into)
+                acted = {
+                    command: [barge_in_trial(command, scratch, into) for _ in range(trials)]
                     for command in BARGE_COMMANDS
-                    for _ in range(trials)
-                ]
-                barge.append((label, sum(acted), len(acted)))
+                }
+                each = ", ".join(f"{c} {sum(a)}/{len(a)}" for c, a in acted.items())
+                done = [a for runs in acted.values() for a in runs]
+                barge.append((label, sum(done), len(done), each))
                 print(barge[-1], file=sys.stderr, flush=True)
     text = table(rows, echo)
     if barge:
         text += "\n\nbarge-in, echo cancellation on (stop, pause, repeat; PocketSphinx)"
-        for label, acted, total in barge:
-            text += f"\n  said {label:<24} acted on {acted}/{total}"
+        for label, acted, total, each in barge:
+            text += f"\n  said {label:<24} acted on {acted}/{total} ({each})"
     text += f"\n({'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s)"
     print(text)
     if args.out:
