@@ -139,6 +139,7 @@ class SphinxPhrases:
         if not self.phrases:
             return Recheck("", 0.0)
         decoder = self._decoder
+        carried = decoder.get_cmn(False)  # audio heard already: the mean is not moved twice
         decoder.activate_search(self._search)
         try:
             decoder.start_utt()
@@ -147,6 +148,7 @@ class SphinxPhrases:
             hyp = decoder.hyp()
         finally:
             decoder.activate_search(self._open_search)
+            decoder.set_cmn(carried)
         phrase = normalise(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)

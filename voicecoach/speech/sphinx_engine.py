@@ -10,15 +10,24 @@ Both normalise features live, with the cepstral mean carried from one utterance 
 Normalising over each utterance alone (PocketSphinx's batch mode) misheard short answers: over
 one or two seconds of speech the mean is a poor estimate ("it's all my fault" came out as "it's
 on my phone", "dinner" as "an hour"; figures in ``benchmarks/bench_second_pass.py``).
+
+The mean carried on is learned from what sounds like a room. An utterance that was mostly near
+digital silence (what an echo canceller outputs between words: a short command and the seconds
+decoded around it) leaves the mean as it found it: every such utterance pulled it further from
+speech, until commands were no longer heard at all. A phrase check re-hears audio the streaming
+decoder has already heard, so it leaves the mean alone too.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
@@ -36,6 +45,10 @@ FRAME_RATE = 100
 
 PARTIAL_EVERY = SAMPLE_RATE // 2
 """Samples between two looks at the running hypothesis (each look costs a backtrace)."""
+
+NEAR_SILENCE_DBFS = -75.0
+"""Audio quieter than this (RMS of one accepted block) is no room's: an echo canceller's or a
+digital source's silence. Room noise and a quiet microphone's floor lie well above it."""
 
 _FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "[BREATH]", "[COUGH]"}
 
@@ -86,6 +99,13 @@ def _words(decoder: Any) -> list[tuple[str, float, float, float]]:
         conf = min(1.0, max(0.0, float(seg.prob)))
         words.append((word, seg.start_frame / FRAME_RATE, (seg.end_frame + 1) / FRAME_RATE, conf))
     return words
+
+
+def _level_dbfs(pcm: bytes) -> float:
+    """RMS level of int16 PCM, dBFS (-120.0 for digital silence)."""
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % SAMPLE_WIDTH], dtype="<i2")
+    power = float(np.mean(samples.astype(np.float64) ** 2)) if samples.size else 0.0
+    return 10.0 * math.log10(power / 32768.0**2) if power > 0 else -120.0
 
 
 def whole_decoder(model_dir: Path | None = None) -> Any:
@@ -141,14 +161,25 @@ class SphinxRecognizer:
         self._in_utt = False
         self._since_partial = 0
         self._last_partial = ""
+        self._carried = ""
+        """The cepstral mean the current utterance started from."""
+        self._samples = 0
+        self._near_silent = 0
+        """Samples of the current utterance, and those in near-silent blocks."""
 
     def accept(self, pcm: bytes) -> str | None:
         if not self._in_utt:
+            self._carried = self._decoder.get_cmn(False)
             self._decoder.start_utt()
             self._in_utt = True
             self._since_partial = 0
             self._last_partial = ""
+            self._samples = self._near_silent = 0
         self._decoder.process_raw(pcm, False, False)
+        samples = len(pcm) // SAMPLE_WIDTH
+        self._samples += samples
+        if _level_dbfs(pcm) < NEAR_SILENCE_DBFS:
+            self._near_silent += samples
         self._since_partial += len(pcm) // SAMPLE_WIDTH
         if self._since_partial < PARTIAL_EVERY:
             return None
@@ -170,14 +201,19 @@ class SphinxRecognizer:
     def finish(self, offset: float) -> Utterance:
         if not self._in_utt:
             return utterance_from_words([], offset)
-        self._decoder.end_utt()
-        self._in_utt = False
+        self._end_utt()
         return utterance_from_words(_words(self._decoder), offset)
 
     def reset(self) -> None:
         if self._in_utt:
-            self._decoder.end_utt()
-            self._in_utt = False
+            self._end_utt()
+
+    def _end_utt(self) -> None:
+        """End the utterance; keep the mean it started from if it was mostly near silence."""
+        self._decoder.end_utt()
+        self._in_utt = False
+        if self._carried and 2 * self._near_silent > self._samples:
+            self._decoder.set_cmn(self._carried)
 
     def close(self) -> None:
         self.reset()
