@@ -4,7 +4,9 @@ JSGF search, Vosk grammar on the Korean model), the decision rules, and the list
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,12 +60,17 @@ def test_a_command_needs_the_transcript_and_the_grammar_to_agree(
 @pytest.mark.parametrize(
     ("text", "recheck", "expected"),
     [
-        ("and says stupid", Recheck("stop", 0.5), Spotted(Command.STOP, False, guarded=True)),
+        ("and says stupid", Recheck("stop", 0.5), Spotted(Command.STOP, False)),  # 3 words
         ("stuff", Recheck("stop", 0.45), Spotted(Command.STOP, False, guarded=True)),
         ("skipped", Recheck("skip", 0.6), Spotted(Command.SKIP, False, guarded=True)),
         ("please stop", Recheck("stop", 0.9), Spotted(Command.STOP)),  # the phrase itself
         ("skip this one", None, Spotted(Command.SKIP)),
         ("ricky", Recheck("repeat", 0.67), Spotted(Command.REPEAT)),  # nothing lost: acted on
+        # The open transcript holds only words of no reading of their own: asked about.
+        ("the", Recheck("repeat", 0.14), Spotted(Command.REPEAT, False, weak=True)),
+        ("i'm a", Recheck("slower", 0.0), Spotted(Command.SLOWER, False, weak=True)),
+        # More words than the phrase the grammar alone heard: a short answer, asked about.
+        ("it's all all", Recheck("too slow", 0.5), Spotted(Command.FASTER, False)),
     ],
 )
 def test_a_stop_or_skip_heard_only_by_the_grammar_is_asked_about_first(
@@ -73,6 +80,22 @@ def test_a_stop_or_skip_heard_only_by_the_grammar_is_asked_about_first(
     final = RecheckedFinal(utterance=utterance, recheck=recheck)
     assert CommandSpotter(EN).spot(final) == expected
     assert CommandSpotter(EN).command(final) == (expected.command if expected.sure else None)
+
+
+@pytest.mark.parametrize(
+    ("text", "recheck"),
+    [
+        ("the", Recheck("repeat that", 0.1)),  # only a one-word command is taken from "the"
+        ("the", Recheck("six", 0.2)),  # "my sister" heard as "the": a rating, not a command
+        ("okay", Recheck("help", 0.29)),  # a short reply of its own
+        ("the kitchen", Recheck("quit", 0.1)),  # a word of its own
+    ],
+)
+def test_a_transcript_of_its_own_words_is_not_overruled_by_the_grammar(
+    text: str, recheck: Recheck
+) -> None:
+    utterance = Utterance(text=text, words=(), start=0.0, end=1.0)
+    assert CommandSpotter(EN).spot(RecheckedFinal(utterance=utterance, recheck=recheck)) is None
 
 
 def test_agreement_zero_trusts_the_grammar_alone() -> None:
@@ -168,6 +191,34 @@ def test_a_short_utterance_is_heard_twice_and_commands_come_out(
         assert EN.command_of(final.recheck.phrase) is command
         said = EN.match(final.utterance.text) is command
         assert spotted.sure is (said or command not in CONFIRM_UNLESS_SAID)
+
+
+def espeak(voice: str, text: str, folder: Path) -> bytes:
+    """``text`` spoken by espeak-ng's ``voice``, as 16 kHz int16 with 0.3 s of silence around
+    it (the same shape as the festival fixtures)."""
+    raw, out = folder / "raw.wav", folder / "out.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True, timeout=30)
+    subprocess.run(
+        ["sox", "-D", "-R", "-V1", str(raw), "-e", "signed-integer", "-b", "16", "-c", "1"]
+        + ["-r", "16000", str(out), "silence", "1", "0.02", "0.5%", "reverse", "silence", "1"]
+        + ["0.02", "0.5%", "reverse", "norm", "-3", "pad", "0.3", "0.3"],
+        check=True,
+        timeout=30,
+    )
+    return read_wav(out)
+
+
+@pytest.mark.parametrize("voice", ["en-us", "en-gb"])
+def test_a_one_word_repeat_the_open_model_hears_as_the_is_asked_about(
+    sphinx: SphinxRecognizer, sphinx_phrases: SphinxPhrases, voice: str, tmp_path: Path
+) -> None:
+    listener = Listener(sphinx, timing(phrase_max=4.0), checker=sphinx_phrases, redecode=False)
+    events = listen(listener, espeak(voice, "repeat", tmp_path) + silence(3))
+    assert len(events) == 1
+    final = events[0][1]
+    assert isinstance(final, RecheckedFinal) and final.recheck is not None
+    spotted = CommandSpotter(EN).spot(final)
+    assert spotted is not None and spotted.command is Command.REPEAT, final
 
 
 def test_a_long_answer_is_not_heard_twice(

@@ -220,6 +220,21 @@ def test_a_sure_short_command_acts_and_a_real_answer_never_does(journal: Journal
     assert t.turn("moment")["answer"]["text"].startswith("i wanted to skip")
 
 
+def test_a_one_word_command_heard_as_the_is_asked_about_and_never_resumes_a_pause(
+    journal: Journal,
+) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear("the", Recheck("repeat", 0.14))  # espeak-ng's "repeat" through the open model
+    assert s.machine.state is State.CONFIRMING
+    s.hear("yes")
+    assert s.turn("moment")["events"] == ["confirm:repeat", "command:repeat", "repeat"]
+    p = session(journal, mood_checkin=False)
+    p.hear("pause", Recheck("pause", 1.0))
+    assert p.machine.state is State.PAUSED
+    p.hear("the", Recheck("continue", 0.1))  # a cough or a word: the grammar alone heard it
+    assert p.machine.state is State.PAUSED
+
+
 def doubtful(text: str, conf: float) -> Final:
     words = tuple(
         Word(word=w, start=i * 0.3, end=i * 0.3 + 0.25, conf=conf)

@@ -8,6 +8,13 @@ together.
 - A one- or two-word utterance weighs the phrase recogniser more: its choice is taken from a
   lower agreement (``short_agreement``), and between that and ``unsure_floor`` the command is
   *unsure*: the coach asks before acting ("Did you want to skip this one?").
+- A one- or two-word utterance whose open transcript holds only words of no reading of their
+  own ("the", "i'm a": ``PhraseBook.says_nothing``) says nothing against the phrase recogniser:
+  a one-word command it heard there is *unsure* whatever the agreement. Through PocketSphinx a
+  one-word "repeat" came out as "the" in every espeak-ng voice, "slower" as "i'm a".
+- A command heard by the phrase recogniser alone in an utterance of more words than its phrase
+  is *unsure*: a short answer forced onto a phrase ("it's all my fault", heard "it's all all",
+  came out as "too slow") is asked about, never acted on.
 - Anything longer than a command, or heard only by one of the two, is an answer.
 - A command that ends, skips or erases something (``CONFIRM_UNLESS_SAID``) heard only through
   the phrase recogniser (the open transcript is not itself the phrase) is always unsure: a
@@ -49,6 +56,9 @@ class Spotted:
     guarded: bool = False
     """Heard clearly by the phrase grammar, but a command that loses something whose words
     the transcript does not hold (``CONFIRM_UNLESS_SAID``): unsure only for that reason."""
+    weak: bool = False
+    """Heard by the phrase grammar alone, the open transcript holding no words of its own
+    ("the"): asked about, never acted on unasked (not even while paused)."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +93,19 @@ class CommandSpotter:
 
     def _spotted(self, text: str, recheck: Recheck | None) -> Spotted | None:
         sure = self.decide(text, recheck)
-        if sure is not None:
-            return Spotted(sure)
-        return self._short(text, recheck)
+        if sure is None:
+            return self._short(text, recheck)
+        if recheck is not None and self._more_than_heard(text, recheck.phrase):
+            return Spotted(sure, sure=False)
+        return Spotted(sure)
+
+    def _more_than_heard(self, text: str, phrase: str) -> bool:
+        """The open transcript has more words than the phrase the grammar alone heard in it: it
+        may be a short answer forced onto a phrase ("it's all my fault", heard "it's all all",
+        was taken as "too slow")."""
+        if self.min_agreement == 0.0 or self.book.match(text) is not None:
+            return False
+        return len(normalise(text).split()) > len(normalise(phrase).split())
 
     def _short(self, text: str, recheck: Recheck | None) -> Spotted | None:
         """A one- or two-word utterance the phrase recogniser heard as a command."""
@@ -99,6 +119,8 @@ class CommandSpotter:
             return Spotted(heard)
         if recheck.agreement >= UNSURE_FLOOR:
             return Spotted(heard, sure=False)
+        if len(recheck.phrase.split()) == 1 and self.book.says_nothing(text):
+            return Spotted(heard, sure=False, weak=True)
         return None
 
     def decide(self, text: str, recheck: Recheck | None) -> Command | None:

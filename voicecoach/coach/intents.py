@@ -113,6 +113,18 @@ OTHER_REPLIES: dict[str, tuple[str, ...]] = {
 """Short replies that are not commands (mood ratings, yes, no): the command grammar holds them
 too, so that a short answer is heard as itself instead of being forced onto a command."""
 
+EMPTY_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        {
+            "the", "a", "an", "oh", "ah", "uh", "um", "er", "i", "i'm", "it", "you", "and",
+            "to", "of", "is", "was", "in", "on",
+        }
+    ),
+}  # fmt: skip
+"""Words the open model writes for a short sound it cannot place: a one-word "repeat" came
+out as "the" in every espeak-ng voice, "slower" as "i'm a". A transcript of these words only
+says nothing of its own."""
+
 EDGE_WORDS: tuple[str, ...] = (
     "please", "okay", "ok", "alright", "all right", "um", "uh", "er", "erm", "hmm", "oh", "ah",
     "well", "so", "hey", "coach", "just", "now", "sorry", "thanks", "thank you", "can you",
@@ -155,6 +167,8 @@ class PhraseBook:
     """Phrases of each command (a command without phrases cannot be said)."""
     others: tuple[str, ...] = ()
     """Short replies that are not commands, for the command grammar."""
+    empty: frozenset[str] = frozenset()
+    """Words that, alone, are no reading of their own (``EMPTY_WORDS``)."""
 
     @classmethod
     def build(
@@ -170,7 +184,7 @@ class PhraseBook:
             merged[command] = tuple(dict.fromkeys(p for p in map(normalise, phrases) if p))
         said = {p for phrases in merged.values() for p in phrases}
         others = tuple(p for p in map(normalise, OTHER_REPLIES.get(code, ())) if p not in said)
-        return cls(commands=merged, others=others)
+        return cls(commands=merged, others=others, empty=EMPTY_WORDS.get(code, frozenset()))
 
     def phrases(self) -> list[str]:
         """Every phrase, each once (a phrase listed under two commands belongs to the first)."""
@@ -195,6 +209,11 @@ class PhraseBook:
         """The command a whole utterance is, or None when it is anything else."""
         table = self._lookup()
         return next((table[core] for core in cores(text) if core in table), None)
+
+    def says_nothing(self, text: str) -> bool:
+        """Is a transcript made of words that, alone, are no reading of their own ("the")?"""
+        words = normalise(text).split()
+        return bool(words) and all(word in self.empty for word in words)
 
     def help_words(self) -> list[str]:
         """The first phrasing of each command that has one, for the spoken help line."""

@@ -134,6 +134,8 @@ class Understanding:
         unsure = spotted is not None and not spotted.sure and not spotted.guarded
         if unsure and command is Command.STOP:
             command = None  # an unsure "stop" while paused: keep waiting
+        if spotted is not None and spotted.weak:
+            command = None  # the grammar alone heard it ("the" for a cough): keep waiting
         if command is None or command not in PAUSED_TRIGGERS:
             return "ignored", {"listening": True}
         self.recorder.event(f"command:{command}")
