@@ -164,6 +164,17 @@ def test_a_missed_mood_is_asked_once_more_then_let_go_aloud(journal: Journal) ->
     assert t.record.mood_before is None
 
 
+def test_a_mood_misheard_as_a_command_is_asked_again_after_no(journal: Journal) -> None:
+    s = session(journal)
+    s.hear("the", Recheck("slower", 0.1))  # espeak-ng's "four": "all are", heard as "slower"
+    assert s.machine.state is State.CONFIRMING
+    assert replies_after(s, "no") == [say.MOOD_AGAIN]
+    assert s.machine.state is State.LISTENING
+    s.hear("four")
+    assert s.record.mood_before == 4
+    assert s.turn("mood-before")["events"] == ["confirm:slower", "mood-reask"]
+
+
 def test_six_or_seven_asks_which_and_a_phrase_is_a_whole_number(journal: Journal) -> None:
     assert either_of("six or seven") == (6, 7)
     assert either_of("maybe a five or a six") == (5, 6)

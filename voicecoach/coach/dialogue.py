@@ -70,6 +70,13 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
     # A mood not heard as a number, or two numbers: asked once more.
     {"trigger": "reask", "source": State.LISTENING, "dest": "=", "before": "ask_mood_again"},
+    # ... also when a mood misheard as a command was not one ("Did you want to …?" "No.").
+    {
+        "trigger": "reask",
+        "source": State.CONFIRMING,
+        "dest": State.LISTENING,
+        "before": "ask_mood_again",
+    },
     # A short utterance that may be a command: asked before acting.
     {
         "trigger": "confirm",

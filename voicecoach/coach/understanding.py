@@ -99,6 +99,12 @@ class Understanding:
             return COMMAND_TRIGGERS[spotted.command]
         if spotted is not None:
             return "confirm", {"event": event, "spotted": spotted}
+        return self._answer(event)
+
+    def _answer(self, event: Final) -> tuple[str, dict[str, Any]]:
+        """An utterance that is no command: the answer, or (a mood question not answered with a
+        number while it may still be asked again) the mood asked once more."""
+        item, text = self.item, event.utterance.text
         if item is not None and item.is_mood and self._mood_reasks > 0:
             pair = either_of(text)
             if pair is not None:
@@ -156,7 +162,7 @@ class Understanding:
             self.recorder.event(f"command:{command}")
             return COMMAND_TRIGGERS[command]
         if reply is False:
-            return "answered", {"event": short}
+            return self._answer(short)
         return "answered", {"event": event}
 
     def _after_safety(self, event: Final) -> tuple[str, dict[str, Any]]:
