@@ -12,6 +12,7 @@ from voicecoach.coach.intents import (
     ENGLISH,
     Command,
     PhraseBook,
+    seems_continued,
     seems_unfinished,
     wants_to_end,
 )
@@ -192,3 +193,14 @@ def test_every_mood_fixture_parses_as_its_number(name: str) -> None:
     text = fixture_table()[name]["text"]
     expected = next((i + 1 for i, w in enumerate(WORDS) if f" {w} " in f" {text} "), None)
     assert parse_mood(text) == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "continued"),
+    [("i waited and", True), ("because", True), ("so um", True), ("to do for the", False),
+     ("young man", False), ("", False)],
+)  # fmt: skip
+def test_only_conjunctions_and_fillers_continue(text: str, continued: bool) -> None:
+    assert seems_continued(text) is continued
+    if continued:
+        assert seems_unfinished(text)  # a subset of the words announcing more

@@ -127,6 +127,16 @@ def test_a_follow_up_question_is_not_held_back(coach: Coach, text: str) -> None:
     assert outcome.latency_audio <= END_SILENCE_S + 0.5, outcome
 
 
+def test_a_dropped_last_word_does_not_hold_the_turn(coach: Coach) -> None:
+    # "... in his power to do for them": streaming, the decoder ends the utterance on "for";
+    # the last seconds decoded whole end on "them", and the reply comes on time (it came after
+    # the 5 s thinking pause)
+    outcome = coach.outcome(one_answer(coach, room.real_clip("and mister john dashwood")))
+    assert outcome.lost == 0, outcome
+    assert outcome.latency_audio is not None
+    assert outcome.latency_audio <= END_SILENCE_S + 0.5, outcome
+
+
 # ---- quick replies and talking during the reply ----------------------------------------------
 @pytest.mark.parametrize("delay", [0.1, 0.3])
 def test_a_quick_reply_keeps_its_first_word(coach: Coach, delay: float) -> None:

@@ -24,7 +24,7 @@ from voicecoach.audio.voice import Voice
 from voicecoach.coach.commands import CommandSpotter
 from voicecoach.coach.continuity import journal_history
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done
-from voicecoach.coach.intents import Command, PhraseBook, seems_unfinished
+from voicecoach.coach.intents import Command, PhraseBook, seems_continued, seems_unfinished
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import MOOD_BEFORE
@@ -211,6 +211,7 @@ def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOpt
         checker=recognizer.phrase_checker(phrases) if phrases else None,
         unfinished=seems_unfinished,
         redecode=settings.speech.second_decode,
+        continued=seems_continued,
     )
 
 

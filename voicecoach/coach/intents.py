@@ -230,6 +230,17 @@ UNFINISHED_WORDS = frozenset(
 """Words an English answer rarely ends on: after them a pause means the person is thinking."""
 
 
+CONTINUING_WORDS = frozenset({"and", "but", "because", "so", "or", "um", "uh", "er", "erm"})
+"""The words of ``UNFINISHED_WORDS`` that join or fill (conjunctions, fillers): they announce more
+even where a decoder ranks them second (see ``seems_continued``)."""
+
+
+def seems_continued(text: str) -> bool:
+    """True when the transcript ends on a conjunction or a filler (``CONTINUING_WORDS``)."""
+    words = normalise(text).split()
+    return bool(words) and words[-1] in CONTINUING_WORDS
+
+
 def seems_unfinished(text: str) -> bool:
     """True when the running transcript ends on a word that announces more to come."""
     words = normalise(text).split()

@@ -90,6 +90,7 @@ class Listener:
         checker: PhraseChecker | None = None,
         unfinished: Callable[[str], bool] | None = None,
         redecode: bool = True,
+        continued: Callable[[str], bool] | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.timing = timing
@@ -97,6 +98,9 @@ class Listener:
         """Hears short utterances again with a grammar of phrases (None = never)."""
         self.unfinished = unfinished
         """Whether a running transcript announces more to come (None = never)."""
+        self.continued = continued if continued is not None else unfinished
+        """Whether a word announces more even as a runner-up of the tail check (a conjunction
+        or a filler: a runner-up "the" is often a short last word misheard)."""
         self.second_pass = recognizer.second_pass if redecode else None
         """Decodes each finished answer again whole, for the journal (None = never)."""
         self.vad = vad if vad is not None else VoiceActivity()
@@ -122,8 +126,8 @@ class Listener:
         self._at_end: str | None = None
         """What the engine had decoded once the pause reached the end-of-answer silence, when
         the pause was decoded (None: not yet, or not decoded)."""
-        self._tail_unfinished = False
-        """One of those last words announces more."""
+        self._tail_words: tuple[str, ...] | None = None
+        """Those last words, once read (None: no tail check, or it failed)."""
         self._audio: list[bytes] = []
         """Decoded audio of the current utterance."""
         self._audio_samples = 0
@@ -169,7 +173,8 @@ class Listener:
         self._running = ""
         self._at_pause = self._at_end = None
         self._tail = None
-        self._tail_asked = self._tail_read = self._tail_unfinished = False
+        self._tail_asked = self._tail_read = False
+        self._tail_words = None
         self._audio = []
         self._audio_samples = 0
         self._heard = []
@@ -205,7 +210,8 @@ class Listener:
             self._last_voiced = chunk.end
             self._at_pause = self._at_end = None
             self._tail = None
-            self._tail_asked = self._tail_read = self._tail_unfinished = False
+            self._tail_asked = self._tail_read = False
+            self._tail_words = None
         else:
             self._voiced_run = 0
             # Past the hangover (a soft word ending is not noise), the room teaches the denoiser.
@@ -239,7 +245,7 @@ class Listener:
         if silence >= self.timing.end_silence:
             if not self._tail_read:
                 self._tail_read = True
-                self._tail_unfinished = self._tail_announces_more()
+                self._tail_words = self._tail_last_words()
                 if self._hangover():  # the pause so far was decoded: are the words the same?
                     self._at_end = self.recognizer.hypothesis()
             if silence >= self._end_silence():
@@ -263,25 +269,39 @@ class Listener:
 
     def _end_silence(self) -> int:
         """The silence that ends this answer: longer when the words so far announce more, unless
-        the noise is loud enough to be filtered (a resumed answer still joins it: see loop)."""
+        the noise is loud enough to be filtered (a resumed answer still joins it: see loop).
+
+        With the tail check's last words, the turn is held when the best of them announces
+        more, a runner-up is a conjunction or a filler (the best is biased against them: "… did
+        not call and" ends "command", "hands", "and"), or the streaming words end on a word
+        announcing more that the tail ends on too. A streaming word alone does not hold it: at
+        the end of an utterance the streaming decoder drops a short last word ("… to do for
+        them" ends "… to do for"; the tail: "fun", "the", "them").
+        """
         if self.unfinished is None or not self._may_hold():
             return self.timing.end_silence
         said = self._at_pause if self._at_pause is not None else self._running
-        unfinished = self.unfinished(said)
+        held = self.unfinished(said)
         if self._at_end is not None:  # a settled last word: the decoder, having heard the
-            unfinished = unfinished and self.unfinished(self._at_end)  # pause, kept it last
-        held = self._tail_unfinished or unfinished
+            held = held and self.unfinished(self._at_end)  # pause, kept it last
+            said = self._at_end
+        tail = self._tail_words
+        if tail:
+            words = said.split()
+            agreed = held and bool(words) and words[-1] in tail
+            best, runners_up = tail[0], tail[1:]
+            continued = self.continued or self.unfinished
+            held = agreed or self.unfinished(best) or any(continued(w) for w in runners_up)
         return self.timing.thinking_pause if held else self.timing.end_silence
 
     def _check_tail(self) -> Future[tuple[str, ...]] | None:
         """As a pause begins: the second decoder's look at the last words, when it can change
-        the decision (a thinking pause is set, and the streaming words do not announce more)."""
+        the decision (a thinking pause is set, and the pause may hold the turn)."""
         if (
             self.second_pass is None
             or self.second_pass.busy  # behind a long answer's decode it would come too late
             or not self._may_hold()
             or self.unfinished is None
-            or self.unfinished(self._at_pause or "")
         ):
             return None
         return self.second_pass.last_words(self._tail_audio(), TAIL_ALTERNATIVES)
@@ -305,17 +325,16 @@ class Listener:
         whom")."""
         return self._tail_checks() and not self.denoiser.filtering
 
-    def _tail_announces_more(self) -> bool:
-        """Whether a last word of the tail check announces more (False if there is none, it
-        failed, or it took longer than ``TAIL_WAIT_S``)."""
-        if self._tail is None or self.unfinished is None:
-            return False
+    def _tail_last_words(self) -> tuple[str, ...] | None:
+        """The tail check's last words (None if there was none, it failed, or it took longer
+        than ``TAIL_WAIT_S``: the streaming words decide)."""
+        if self._tail is None:
+            return None
         try:
-            words = self._tail.result(timeout=TAIL_WAIT_S)
+            return self._tail.result(timeout=TAIL_WAIT_S)
         except Exception as exc:  # slow or failed: the streaming words decide
             log.debug("no tail check for this pause (%s)", type(exc).__name__)
-            return False
-        return any(self.unfinished(word) for word in words)
+            return None
 
     def _decode_held(self) -> str | None:
         """Give every held frame to the recognizer; the newest running transcript, if any."""
