@@ -460,7 +460,7 @@ def commands_in(record: SessionRecord) -> list[str]:
 # ---- the scenarios ------------------------------------------------------------------------
 class ClassUser:
     """Answers each of a script's questions once with an answer of one class; a follow-up with a
-    full answer; "no" to "did you want to …?"."""
+    full answer; "no" to "did you want (me) to …?"."""
 
     def __init__(self, voice: str, kind: str, script: SessionScript) -> None:
         self.voice = voice
@@ -470,7 +470,7 @@ class ClassUser:
         """What was said to each question (by its prompt)."""
 
     def __call__(self, line: str) -> bytes | None:
-        if "did you want to" in line.lower():
+        if "did you want" in line.lower():
             return synth(self.voice, "No.")
         for position, prompt in enumerate(self.prompts):
             if line.endswith(prompt) and prompt not in self.said:
@@ -497,7 +497,7 @@ def class_sessions(bench: Bench, voice: str, index: int, tally: Tally, pause: Pa
             tally.answers += turn.answer is not None
         tally.false_commands += len(commands_in(record))
         tally.confirms_on_answers += sum(
-            "did you want to" in line.lower() for t in record.turns for line in t.coach_lines
+            "did you want" in line.lower() for t in record.turns for line in t.coach_lines
         )
         judge_replies(log, user, prompts, tally)
 
@@ -539,7 +539,7 @@ class MoodUser:
 
     def __call__(self, line: str) -> bytes | None:
         low = line.lower()
-        if "did you want to" in low:
+        if "did you want" in low:
             return synth(self.voice, "No.")
         if "how are you feeling" in low:
             last = low.startswith("and now") or "finish" in low
@@ -579,7 +579,7 @@ def mood_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -> N
 
 
 class CommandUser:
-    """Says a command to the first question; "yes" to "did you want to …?"; "continue" when
+    """Says a command to the first question; "yes" to "did you want (me) to …?"; "continue" when
     paused; a full answer otherwise."""
 
     def __init__(self, voice: str, form: str) -> None:
@@ -589,7 +589,7 @@ class CommandUser:
 
     def __call__(self, line: str) -> bytes | None:
         low = line.lower()
-        if "did you want to" in low or "would you like to end" in low:
+        if "did you want" in low or "would you like to end" in low:
             return synth(self.voice, "Yes.")
         if "say continue" in low or "paused" in low:
             return synth(self.voice, "continue")
@@ -611,7 +611,7 @@ def command_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -
             ok = bool(got) and got[0] == f"command:{command}"
             tally.commands_ok[kind] += ok
             tally.confirmed += any(
-                "did you want to" in line.lower() for t in record.turns for line in t.coach_lines
+                "did you want" in line.lower() for t in record.turns for line in t.coach_lines
             )
             if not ok:
                 heard = [t.answer.text for t in record.turns if t.answer]
