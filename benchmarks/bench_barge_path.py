@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_room import BARGE_COMMANDS, BARGE_PROMPT  # noqa: E402
+from bench_room import BARGE_COMMANDS, BARGE_PROMPT, publish  # noqa: E402
 
 from tests.conftest import fixture_wav  # noqa: E402
 from tests.room import read_pcm  # noqa: E402
@@ -223,10 +223,7 @@ def main() -> None:
     text = "\n".join(lines)
     took = time.perf_counter() - began
     text += f"\n(command said {INTO_S:.0f} s into the question; {took:.0f} s)"
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -535,10 +535,15 @@ def main() -> None:
         for label, acted, total, each in barge:
             text += f"\n  said {label:<24} acted on {acted}/{total} ({each})"
     text += f"\n({'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s)"
+    publish(text, args.out)
+
+
+def publish(text: str, out: Path | None) -> None:
+    """Print a benchmark's table, and write it to ``out`` too when given."""
     print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n")
 
 
 if __name__ == "__main__":
