@@ -237,14 +237,17 @@ even where a decoder ranks them second (see ``seems_continued``)."""
 
 def seems_continued(text: str) -> bool:
     """True when the transcript ends on a conjunction or a filler (``CONTINUING_WORDS``)."""
-    words = normalise(text).split()
-    return bool(words) and words[-1] in CONTINUING_WORDS
+    return _ends_on(text, CONTINUING_WORDS)
 
 
 def seems_unfinished(text: str) -> bool:
     """True when the running transcript ends on a word that announces more to come."""
+    return _ends_on(text, UNFINISHED_WORDS)
+
+
+def _ends_on(text: str, last_words: frozenset[str]) -> bool:
     words = normalise(text).split()
-    return bool(words) and words[-1] in UNFINISHED_WORDS
+    return bool(words) and words[-1] in last_words
 
 
 _GO_ON = re.compile(r"\b(continue|go on|carry on|keep going|resume|next question)\b")

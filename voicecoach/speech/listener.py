@@ -290,8 +290,8 @@ class Listener:
             words = said.split()
             agreed = held and bool(words) and words[-1] in tail
             best, runners_up = tail[0], tail[1:]
-            continued = self.continued or self.unfinished
-            held = agreed or self.unfinished(best) or any(continued(w) for w in runners_up)
+            continued = self.continued if self.continued is not None else self.unfinished
+            held = agreed or self.unfinished(best) or any(map(continued, runners_up))
         return self.timing.thinking_pause if held else self.timing.end_silence
 
     def _check_tail(self) -> Future[tuple[str, ...]] | None:
@@ -301,7 +301,6 @@ class Listener:
             self.second_pass is None
             or self.second_pass.busy  # behind a long answer's decode it would come too late
             or not self._may_hold()
-            or self.unfinished is None
         ):
             return None
         return self.second_pass.last_words(self._tail_audio(), TAIL_ALTERNATIVES)

@@ -22,18 +22,16 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
 from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.speech.recognizer import utterance_from_words
 from voicecoach.speech.redecode import Redecoder
+from voicecoach.speech.vad import level_dbfs
 
 if TYPE_CHECKING:
     from voicecoach.speech.grammar import SphinxPhrases
@@ -99,13 +97,6 @@ def _words(decoder: Any) -> list[tuple[str, float, float, float]]:
         conf = min(1.0, max(0.0, float(seg.prob)))
         words.append((word, seg.start_frame / FRAME_RATE, (seg.end_frame + 1) / FRAME_RATE, conf))
     return words
-
-
-def _level_dbfs(pcm: bytes) -> float:
-    """RMS level of int16 PCM, dBFS (-120.0 for digital silence)."""
-    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % SAMPLE_WIDTH], dtype="<i2")
-    power = float(np.mean(samples.astype(np.float64) ** 2)) if samples.size else 0.0
-    return 10.0 * math.log10(power / 32768.0**2) if power > 0 else -120.0
 
 
 def whole_decoder(model_dir: Path | None = None) -> Any:
@@ -178,7 +169,7 @@ class SphinxRecognizer:
         self._decoder.process_raw(pcm, False, False)
         samples = len(pcm) // SAMPLE_WIDTH
         self._samples += samples
-        if _level_dbfs(pcm) < NEAR_SILENCE_DBFS:
+        if level_dbfs(pcm) < NEAR_SILENCE_DBFS:
             self._near_silent += samples
         self._since_partial += len(pcm) // SAMPLE_WIDTH
         if self._since_partial < PARTIAL_EVERY:
