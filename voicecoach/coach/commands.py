@@ -10,8 +10,10 @@ together.
   *unsure*: the coach asks before acting ("Did you want to skip this one?").
 - A one- or two-word utterance whose open transcript holds only words of no reading of their
   own ("the", "i'm a": ``PhraseBook.says_nothing``) says nothing against the phrase recogniser:
-  a one-word command it heard there is *unsure* whatever the agreement. Through PocketSphinx a
-  one-word "repeat" came out as "the" in every espeak-ng voice, "slower" as "i'm a".
+  a one-word command it heard there is *unsure* whatever the agreement, and any unsure command
+  heard there is *weak*: asked about, never acted on unasked, not even while paused (a number
+  said to a paused coach, heard as "i", must not resume it). Through PocketSphinx a one-word
+  "repeat" came out as "the" in every espeak-ng voice, "slower" as "i'm a".
 - A command heard by the phrase recogniser alone in an utterance of more words than its phrase
   is *unsure*: a short answer forced onto a phrase ("it's all my fault", heard "it's all all",
   came out as "too slow") is asked about, never acted on.
@@ -117,9 +119,10 @@ class CommandSpotter:
             return None  # a short reply the grammar also holds ("no", "maybe") is an answer
         if recheck.agreement >= min(self.min_agreement, SHORT_AGREEMENT):
             return Spotted(heard)
+        empty = self.book.says_nothing(text)
         if recheck.agreement >= UNSURE_FLOOR:
-            return Spotted(heard, sure=False)
-        if len(recheck.phrase.split()) == 1 and self.book.says_nothing(text):
+            return Spotted(heard, sure=False, weak=empty)
+        if len(recheck.phrase.split()) == 1 and empty:
             return Spotted(heard, sure=False, weak=True)
         return None
 
