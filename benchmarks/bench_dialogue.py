@@ -542,7 +542,7 @@ class MoodUser:
         if "did you want" in low:
             return synth(self.voice, "No.")
         if "how are you feeling" in low:
-            last = low.startswith("and now") or "finish" in low
+            last = "and now" in low or "finish" in low
             self.current = self.after if last else self.before
         elif not ("one to ten" in low or "number" in low or "which" in low):
             return synth(self.voice, ANSWERS["full"][0])
