@@ -79,9 +79,9 @@ class TimedRecognizer:
         self.inner.reset()
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands"
+        self, phrases: Sequence[str], grammar: str = "commands", contrast: bool = False
     ) -> PhraseChecker | None:
-        return self.inner.phrase_checker(phrases, grammar)
+        return self.inner.phrase_checker(phrases, grammar, contrast)
 
     def close(self) -> None:
         self.inner.close()

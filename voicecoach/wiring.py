@@ -201,9 +201,12 @@ class SessionStages:
 
 
 def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOptions) -> Listener:
-    """The listener of answers: answer timing, the command phrases' second opinion, and the
-    whole-answer second decode unless ``[speech] second_decode`` is off."""
+    """The listener of answers: answer timing, the command phrases' second opinion (and the
+    ratings' one, for the mood check-in), and the whole-answer second decode unless
+    ``[speech] second_decode`` is off."""
     phrases = coach.spotter.book.grammar()
+    ratings = coach.spotter.book.others if coach.mood_checkin else ()
+    rating_checker = recognizer.phrase_checker(ratings, "ratings", True) if ratings else None
     return Listener(
         recognizer,
         answer_timing(settings),
@@ -212,6 +215,7 @@ def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOpt
         unfinished=seems_unfinished,
         redecode=settings.speech.second_decode,
         continued=seems_continued,
+        rating_checker=rating_checker,
     )
 
 

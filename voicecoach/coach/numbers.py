@@ -45,6 +45,9 @@ RATING_CUES = frozenset(
 )  # fmt: skip
 """Words that often come right before a rating ("about a six", "I'd say seven")."""
 
+FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "oh", "ah", "well", "so"})
+"""Sounds around a rating that say nothing themselves."""
+
 _OUT_OF = re.compile(r"\b(\w+) (?:out of|outta|of|over|on) (?:ten|10)\b")
 _SLASH = re.compile(r"\b(\d{1,2}) ?/ ?10\b")
 _HALF = re.compile(r"\band a half\b|\bpoint five\b|\.5\b")
@@ -58,6 +61,13 @@ def _value(word: str, loose: bool) -> int | None:
     if loose and word in SOUND_ALIKES:
         return SOUND_ALIKES[word]
     return None
+
+
+def _only_cues_besides(words: list[str]) -> bool:
+    """Are the words around a number-like one only cues and fillers ("maybe a for", "um for")?
+    A slip such as "to" in "and ah to do" is no rating: the other words say it is no number."""
+    besides = [w for w in words if w not in SOUND_ALIKES]
+    return all(w in RATING_CUES or w in FILLERS for w in besides)
 
 
 def _in_scale(value: int | None) -> int | None:
@@ -80,7 +90,7 @@ def parse_mood(text: str, strict: bool = False) -> int | None:
     if DECLINED.search(said):
         return None
     words = said.split()
-    loose = len(words) <= SHORT_REPLY and not strict
+    loose = len(words) <= SHORT_REPLY and not strict and _only_cues_besides(words)
     found: list[tuple[int, bool]] = []
     for index, word in enumerate(words):
         value = _value(word, loose)

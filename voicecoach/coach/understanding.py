@@ -21,7 +21,13 @@ from voicecoach.coach.plan import Item
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.safety import check_safety, says_safe, uncertain
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer
-from voicecoach.speech.grammar import RecheckedFinal
+from voicecoach.speech.grammar import Recheck, RecheckedFinal, differing
+from voicecoach.text import normalise
+
+RATING_AGREEMENT = 0.4
+"""How closely the open transcript's words where the number goes must sound like the number
+the rating grammar heard ("full" for "four": 0.67; "ah" for "one": 0.25) for its rating to be
+taken on one hearing."""
 
 
 def words_or_nothing(event: ListenEvent) -> ListenEvent:
@@ -42,6 +48,9 @@ class Understanding:
     _held: tuple[Final, Spotted] | None
     _checking_safe: bool
     _mood_reasks: int
+    _rating_before: tuple[int, bool] | None = None
+    """The rating the grammar heard, unsure, in the first answer to the mood question, and
+    whether the transcript had only filler words where it goes."""
     answered: Callable[..., bool]
     unanswered: Callable[..., bool]
     offer: Callable[..., bool]
@@ -89,7 +98,8 @@ class Understanding:
         if self.state is State.CONFIRMING:
             return self._confirming(event)
         item = self.item
-        if item is not None and item.is_mood:
+        mood_asked = item is not None and item.is_mood
+        if mood_asked:
             mood = self._mood(event)
             if mood is not None:
                 return "answered", {"event": event, "mood": mood}
@@ -97,6 +107,9 @@ class Understanding:
         if spotted is not None and spotted.sure:
             self.recorder.event(f"command:{spotted.command}")
             return COMMAND_TRIGGERS[spotted.command]
+        misheard_number = mood_asked and self._mood_reasks > 0 and self._rating_of(event)
+        if spotted is not None and misheard_number:
+            return self._answer(event)  # a number misheard: asked again, not "did you …?"
         if spotted is not None:
             return "confirm", {"event": event, "spotted": spotted}
         return self._answer(event)
@@ -115,9 +128,14 @@ class Understanding:
         return "answered", {"event": event}
 
     def _mood(self, event: Final) -> int | None:
-        """The rating heard: a number word in the open transcript; else the phrase grammar's
-        rating; else a recogniser slip read as a number ("for" for "four")."""
+        """The rating heard: a number word in the open transcript; else the rating grammar's
+        number where the transcript's words sound like it (never from filler words alone:
+        "i", "the"); else a recogniser slip read as a number ("for" for "four"); else, in the
+        answer to the question asked again, the number the grammar heard in both answers."""
         text = event.utterance.text
+        first = self._mood_reasks >= self.options.mood_reasks
+        if first:
+            self._rating_before = None
         if either_of(text) and self._mood_reasks > 0:
             return None  # "six or seven": asked which
         if declined(text):
@@ -125,10 +143,42 @@ class Understanding:
         strict = parse_mood(text, strict=True)
         if strict is not None:
             return strict
-        recheck = event.recheck if isinstance(event, RecheckedFinal) else None
-        if recheck is not None and recheck.phrase and recheck.phrase in self._ratings:
-            return parse_mood(recheck.phrase)
-        return parse_mood(text)
+        heard = self._rating_of(event)
+        if heard is not None and heard[1] >= RATING_AGREEMENT and not heard[2]:
+            return heard[0]
+        loose = parse_mood(text)
+        if loose is not None:
+            return loose
+        if heard is None:
+            return None
+        if first:
+            self._rating_before = heard[0], heard[2]
+            return None
+        before = self._rating_before
+        if before is not None and before[0] == heard[0] and not (before[1] and heard[2]):
+            return heard[0]  # heard twice, in two answers
+        return None
+
+    def _rating_of(self, event: Final) -> tuple[int, float, bool] | None:
+        """The rating grammar's number in a short utterance: (rating, agreement, whether the
+        open transcript's words where the number goes are filler words only), or None when it
+        heard no rating. Without a rating grammar, the command grammar's rating phrases."""
+        if not isinstance(event, RecheckedFinal):
+            return None
+        if event.rating is not None:
+            check: Recheck | None = event.rating()
+        elif event.recheck is not None and event.recheck.phrase in self._ratings:
+            check = event.recheck
+        else:
+            check = None
+        if check is None or not check.phrase:
+            return None
+        value = parse_mood(check.phrase, strict=True)
+        if value is None:
+            return None
+        slot = differing(normalise(event.utterance.text), check.phrase)[0]
+        filler = not slot or self.options.spotter.book.says_nothing(slot)
+        return value, check.agreement, filler
 
     @property
     def _ratings(self) -> tuple[str, ...]:

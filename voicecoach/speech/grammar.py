@@ -18,8 +18,8 @@ import difflib
 import json
 import logging
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from voicecoach.errors import ModelError
@@ -54,6 +54,26 @@ class RecheckedFinal(Final):
 
     recheck: Recheck | None = None
     """The phrase recogniser's opinion (None when it was not asked)."""
+    rating: Callable[[], Recheck] | None = field(default=None, compare=False, repr=False)
+    """Asks the rating grammar (numbers said as a mood, and a few short replies) about the same
+    audio, once, when called (None when there is no rating grammar); only a question that
+    expects a rating asks."""
+
+
+class OnDemand:
+    """A phrase check of one utterance's audio, decoded the first time it is asked for."""
+
+    def __init__(self, checker: PhraseChecker, pcm: bytes, heard: str) -> None:
+        self._checker = checker
+        self._pcm: bytes | None = pcm
+        self._heard = heard
+        self._result: Recheck | None = None
+
+    def __call__(self) -> Recheck:
+        if self._result is None:
+            pcm, self._pcm = self._pcm or b"", None
+            self._result = self._checker.check(pcm, self._heard)
+        return self._result
 
 
 class PhraseChecker(Protocol):
@@ -89,6 +109,29 @@ SOUND_CLASSES: dict[str, str] = {p: name for name, ps in _CLASS_OF.items() for p
 model ("gods" for "pause", "flower" for "slower") keeps its shape of sounds."""
 
 
+def differing(heard: str, phrase: str) -> tuple[str, str]:
+    """The words of each text that the other lacks (in order, each shared word taken out once):
+    "ah out of ten" against "one out of ten" → ("ah", "one")."""
+    said, chosen = heard.split(), phrase.split()
+    rest = list(chosen)
+    only_heard = []
+    for word in said:
+        if word in rest:
+            rest.remove(word)
+        else:
+            only_heard.append(word)
+    shared = list(said)
+    for word in only_heard:
+        shared.remove(word)
+    only_phrase = []
+    for word in chosen:
+        if word in shared:
+            shared.remove(word)
+        else:
+            only_phrase.append(word)
+    return " ".join(only_heard), " ".join(only_phrase)
+
+
 def phone_agreement(heard: Sequence[str], phrase: Sequence[str], one_word: bool) -> float:
     """Phone similarity; for one word against one word, averaged with the sound-class one."""
     exact = similarity(heard, phrase)
@@ -108,11 +151,16 @@ def letters(text: str) -> list[str]:
 
 class SphinxPhrases:
     """A JSGF search of the phrases on the session's PocketSphinx decoder (``search`` names it:
-    searches of other names stay; one of the same name is replaced)."""
+    searches of other names stay; one of the same name is replaced). ``contrast``: the
+    agreement compares only the words in which the open transcript and the phrase differ (a
+    rating's number, not its frame: "ah out of ten" is far from "one out of ten")."""
 
-    def __init__(self, decoder: Any, phrases: Sequence[str], search: str = SEARCH) -> None:
+    def __init__(
+        self, decoder: Any, phrases: Sequence[str], search: str = SEARCH, contrast: bool = False
+    ) -> None:
         self._decoder = decoder
         self._search = search
+        self._contrast = contrast
         known = [p for p in map(normalise, phrases) if p and self._knows(p)]
         dropped = sorted(set(map(normalise, phrases)) - set(known))
         if dropped:
@@ -152,9 +200,13 @@ class SphinxPhrases:
         phrase = normalise(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)
-        said = normalise(heard)
-        one_word = len(said.split()) == 1 and len(phrase.split()) == 1
-        agreement = phone_agreement(self._phones(said), self._phones(phrase), one_word)
+        said, chosen = normalise(heard), phrase
+        if self._contrast:
+            said, chosen = differing(said, chosen)
+            if not chosen:
+                return Recheck(phrase, 1.0 if not said else 0.0)
+        one_word = len(said.split()) == 1 and len(chosen.split()) == 1
+        agreement = phone_agreement(self._phones(said), self._phones(chosen), one_word)
         return Recheck(phrase, agreement)
 
     def close(self) -> None:
@@ -197,9 +249,14 @@ class VoskPhrases:
     """A Kaldi recogniser on the session's Vosk model whose grammar is the phrases."""
 
     def __init__(
-        self, model: Any, phrases: Sequence[str], what: str = "the command phrases"
+        self,
+        model: Any,
+        phrases: Sequence[str],
+        what: str = "the command phrases",
+        contrast: bool = False,
     ) -> None:
         self._rec: Any = None
+        self._contrast = contrast
         try:
             self.phrases, self._rec = vosk_phrase_recognizer(model, phrases, what)
         except ModelError as exc:
@@ -220,7 +277,12 @@ class VoskPhrases:
         phrase = normalise(" ".join(t for t in texts if t))
         if phrase not in self.phrases:
             return Recheck("", 0.0)
-        return Recheck(phrase, similarity(letters(heard), letters(phrase)))
+        said, chosen = normalise(heard), phrase
+        if self._contrast:
+            said, chosen = differing(said, chosen)
+            if not chosen:
+                return Recheck(phrase, 1.0 if not said else 0.0)
+        return Recheck(phrase, similarity(letters(said), letters(chosen)))
 
     def close(self) -> None:
         self._rec = None

@@ -21,7 +21,8 @@ voice in the speech band, the recognizer hears the audio with the noise subtract
   "… did not tell hands");
 - at the cap, a person still speaking is let finish the sentence (up to ``cap_grace`` more);
 - a short utterance is decoded a second time by a phrase checker (a grammar of the voice
-  commands), and its Final carries that second opinion.
+  commands), and its Final carries that second opinion; with a rating checker, also a way to
+  ask the rating grammar about it (decoded only when asked: a question expecting a mood).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from concurrent.futures import Future
 from voicecoach.frames import SAMPLE_WIDTH, AudioChunk, samples_to_seconds, seconds_to_samples
 from voicecoach.speech.denoise import NoiseSuppressor
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
-from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
+from voicecoach.speech.grammar import OnDemand, PhraseChecker, RecheckedFinal
 from voicecoach.speech.nearwords import Heard, filtered, near_words
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.timing import ListenTiming as ListenTiming
@@ -91,11 +92,14 @@ class Listener:
         unfinished: Callable[[str], bool] | None = None,
         redecode: bool = True,
         continued: Callable[[str], bool] | None = None,
+        rating_checker: PhraseChecker | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.timing = timing
         self.checker = checker
         """Hears short utterances again with a grammar of phrases (None = never)."""
+        self.rating_checker = rating_checker
+        """Hears a short utterance again with a grammar of ratings, when asked (None = never)."""
         self.unfinished = unfinished
         """Whether a running transcript announces more to come (None = never)."""
         self.continued = continued if continued is not None else unfinished
@@ -382,8 +386,13 @@ class Listener:
             better = filtered(self.second_pass.submit(audio, offset), heard, near)
         if self.checker is not None and not capped and self._short_enough():
             recheck = self.checker.check(audio, utterance.text)
+            rating = self.rating_checker
             return RecheckedFinal(
-                utterance=utterance, capped=capped, better=better, recheck=recheck
+                utterance=utterance,
+                capped=capped,
+                better=better,
+                recheck=recheck,
+                rating=OnDemand(rating, audio, utterance.text) if rating is not None else None,
             )
         return Final(utterance=utterance, capped=capped, better=better)
 

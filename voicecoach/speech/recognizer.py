@@ -48,11 +48,13 @@ class Recognizer(Protocol):
         ...
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands"
+        self, phrases: Sequence[str], grammar: str = "commands", contrast: bool = False
     ) -> PhraseChecker | None:
         """A second decoder of short utterances restricted to ``phrases``, sharing this engine's
         model; None when the engine offers none (or no phrase is given). Checkers of different
-        ``grammar`` names live side by side; a new one of the same name replaces the old."""
+        ``grammar`` names live side by side; a new one of the same name replaces the old.
+        ``contrast``: its agreement compares only the words in which the open transcript and
+        the phrase differ (``grammar.differing``)."""
         ...
 
     def close(self) -> None:

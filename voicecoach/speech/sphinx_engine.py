@@ -211,9 +211,11 @@ class SphinxRecognizer:
         if self.second_pass is not None:
             self.second_pass.close()
 
-    def phrase_checker(self, phrases: Sequence[str], grammar: str = "commands") -> SphinxPhrases:
+    def phrase_checker(
+        self, phrases: Sequence[str], grammar: str = "commands", contrast: bool = False
+    ) -> SphinxPhrases:
         """A grammar of phrases on this decoder, for a second opinion on short utterances."""
         from voicecoach.speech.grammar import SphinxPhrases, search_name
 
         self.reset()
-        return SphinxPhrases(self._decoder, phrases, search_name(grammar))
+        return SphinxPhrases(self._decoder, phrases, search_name(grammar), contrast)

@@ -143,8 +143,10 @@ class VoskRecognizer:
     def close(self) -> None:
         self._segments = []
 
-    def phrase_checker(self, phrases: Sequence[str], grammar: str = "commands") -> VoskPhrases:
+    def phrase_checker(
+        self, phrases: Sequence[str], grammar: str = "commands", contrast: bool = False
+    ) -> VoskPhrases:
         """A recogniser of phrases on this model, for a second opinion on short utterances."""
         from voicecoach.speech.grammar import VoskPhrases
 
-        return VoskPhrases(self._model, phrases, f"the {grammar} phrases")
+        return VoskPhrases(self._model, phrases, f"the {grammar} phrases", contrast)
