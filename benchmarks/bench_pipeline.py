@@ -35,7 +35,7 @@ from voicecoach.coach.script import find_script  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
 from voicecoach.loop import QuietProgress  # noqa: E402
 from voicecoach.speech.events import EngineInfo, Utterance  # noqa: E402
-from voicecoach.speech.grammar import PhraseChecker  # noqa: E402
+from voicecoach.speech.grammar import Focus, PhraseChecker  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 from voicecoach.speech.scoring import character_error_rate, corpus_error_rate  # noqa: E402
 from voicecoach.speech.tts import TextToSpeech  # noqa: E402
@@ -79,9 +79,9 @@ class TimedRecognizer:
         self.inner.reset()
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands", contrast: bool = False
+        self, phrases: Sequence[str], grammar: str = "commands", focus: Focus | None = None
     ) -> PhraseChecker | None:
-        return self.inner.phrase_checker(phrases, grammar, contrast)
+        return self.inner.phrase_checker(phrases, grammar, focus)
 
     def close(self) -> None:
         self.inner.close()

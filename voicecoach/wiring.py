@@ -26,6 +26,7 @@ from voicecoach.coach.continuity import journal_history
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done
 from voicecoach.coach.intents import Command, PhraseBook, seems_continued, seems_unfinished
 from voicecoach.coach.machine import SessionMachine
+from voicecoach.coach.numbers import number_word
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.coach.recorder import Recorder
@@ -206,7 +207,7 @@ def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOpt
     ``[speech] second_decode`` is off."""
     phrases = coach.spotter.book.grammar()
     ratings = coach.spotter.book.others if coach.mood_checkin else ()
-    rating_checker = recognizer.phrase_checker(ratings, "ratings", True) if ratings else None
+    rating_checker = recognizer.phrase_checker(ratings, "ratings", number_word) if ratings else None
     return Listener(
         recognizer,
         answer_timing(settings),

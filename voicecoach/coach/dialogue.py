@@ -19,7 +19,8 @@ class State(Enum):
     ASKING = "asking"
     LISTENING = "listening"
     CONFIRMING = "confirming"
-    """A short utterance may have been a command: the coach asked, and listens for yes or no."""
+    """A short utterance may have been a command, or a number heard unsurely: the coach asked,
+    and listens for yes or no."""
     ACKNOWLEDGING = "acknowledging"
     PAUSED = "paused"
     SAFETY = "safety"
@@ -76,6 +77,13 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": State.CONFIRMING,
         "dest": State.LISTENING,
         "before": "ask_mood_again",
+    },
+    # A number the rating grammar heard but the transcript does not clearly say: "Did you say …?"
+    {
+        "trigger": "check_mood",
+        "source": State.LISTENING,
+        "dest": State.CONFIRMING,
+        "before": "hold_mood",
     },
     # A short utterance that may be a command: asked before acting.
     {

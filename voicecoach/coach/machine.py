@@ -207,9 +207,16 @@ class SessionMachine(Understanding):
         self._say(line, personal=personal)
 
     def hold_for_confirming(self, event: Final, spotted: Spotted, **_: Any) -> None:
-        self._held = (event, spotted)
+        self._held, self._mood_held = (event, spotted), None
         self.recorder.event(f"confirm:{spotted.command}")
         self._say(say.CONFIRM[spotted.command])
+
+    def hold_mood(self, event: Final, mood: int, **_: Any) -> None:
+        """A number heard unsurely: asked whether it is the one said."""
+        self._mood_held, self._held = (event, mood), None
+        self._mood_checked = self.item.id if self.item is not None else None
+        self.recorder.event("mood-check")
+        self._say(say.MOOD_CHECK.format(mood=mood))
 
     def on_enter_CONFIRMING(self, **_: Any) -> None:
         self._io.listen(self.options.reply_wait)

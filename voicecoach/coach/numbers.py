@@ -125,6 +125,13 @@ def either_of(text: str) -> tuple[int, int] | None:
     return first, second
 
 
+def number_word(phrase: str) -> str:
+    """The word of a rating phrase that says the number ("four" of "about a four"); the whole
+    phrase when none does ("not sure")."""
+    words = normalise(phrase).split()
+    return next((w for w in words if w in NUMBER_WORDS or w.isdigit()), " ".join(words))
+
+
 def declined(text: str) -> bool:
     """Does the reply give no rating on purpose ("I don't know", "I'd rather not")?"""
     return bool(DECLINED.search(normalise(text)))

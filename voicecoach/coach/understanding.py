@@ -15,13 +15,13 @@ from voicecoach.coach import options as say
 from voicecoach.coach.commands import Spotted
 from voicecoach.coach.dialogue import COMMAND_TRIGGERS, PAUSED_TRIGGERS, State
 from voicecoach.coach.intents import Command, wants_to_end
-from voicecoach.coach.numbers import declined, either_of, parse_mood
+from voicecoach.coach.numbers import declined, either_of, number_word, parse_mood
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import Item
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.safety import check_safety, says_safe, uncertain
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer
-from voicecoach.speech.grammar import Recheck, RecheckedFinal, differing
+from voicecoach.speech.grammar import Recheck, RecheckedFinal, focused
 from voicecoach.text import normalise
 
 RATING_AGREEMENT = 0.4
@@ -48,6 +48,10 @@ class Understanding:
     _held: tuple[Final, Spotted] | None
     _checking_safe: bool
     _mood_reasks: int
+    _mood_held: tuple[Final, int] | None = None
+    """The answer to the mood question whose number is being checked ("Did you say 9?")."""
+    _mood_checked: str | None = None
+    """The mood question whose number was checked (once per question)."""
     _rating_before: tuple[int, bool] | None = None
     """The rating the grammar heard, unsure, in the first answer to the mood question, and
     whether the transcript had only filler words where it goes."""
@@ -73,6 +77,9 @@ class Understanding:
         if isinstance(event, NoAnswer):
             if self.state is State.CONFIRMING and self._held is not None:
                 self.answered(event=self._held[0])  # no reply: the short utterance was an answer
+            elif self.state is State.CONFIRMING and self._mood_held is not None:
+                held, self._mood_held = self._mood_held[0], None
+                self.answered(event=held)  # no reply: the number is not taken
             elif self.state is State.SAFETY and self._checking_safe:
                 self.offer()
             else:
@@ -99,17 +106,22 @@ class Understanding:
             return self._confirming(event)
         item = self.item
         mood_asked = item is not None and item.is_mood
-        if mood_asked:
-            mood = self._mood(event)
+        spotted = self.options.spotter.spot(event)
+        sure = spotted is not None and spotted.sure
+        if mood_asked and not (sure and parse_mood(event.utterance.text, strict=True) is None):
+            mood = self._mood(event)  # a sure command is no number ("stop" sounds like "two")
             if mood is not None:
                 return "answered", {"event": event, "mood": mood}
-        spotted = self.options.spotter.spot(event)
         if spotted is not None and spotted.sure:
             self.recorder.event(f"command:{spotted.command}")
             return COMMAND_TRIGGERS[spotted.command]
-        misheard_number = mood_asked and self._mood_reasks > 0 and self._rating_of(event)
-        if spotted is not None and misheard_number:
-            return self._answer(event)  # a number misheard: asked again, not "did you …?"
+        text = event.utterance.text
+        unclear = mood_asked and not declined(text) and either_of(text) is None
+        heard = self._rating_of(event) if unclear else None
+        if heard is not None and item is not None and self._mood_checked != item.id:
+            return "check_mood", {"event": event, "mood": heard[0]}  # not "did you want …?"
+        if spotted is not None and heard is not None and self._mood_reasks > 0:
+            return self._answer(event)  # a number misheard: asked again
         if spotted is not None:
             return "confirm", {"event": event, "spotted": spotted}
         return self._answer(event)
@@ -176,7 +188,7 @@ class Understanding:
         value = parse_mood(check.phrase, strict=True)
         if value is None:
             return None
-        slot = differing(normalise(event.utterance.text), check.phrase)[0]
+        slot = focused(normalise(event.utterance.text), check.phrase, number_word)[0]
         filler = not slot or self.options.spotter.book.says_nothing(slot)
         return value, check.agreement, filler
 
@@ -199,6 +211,8 @@ class Understanding:
         return name, {**kwargs, "listening": True}
 
     def _confirming(self, event: Final) -> tuple[str, dict[str, Any]]:
+        if self._mood_held is not None:
+            return self._mood_confirmed(event)
         held, self._held = self._held, None
         if held is None:  # pragma: no cover - CONFIRMING is entered with a held utterance
             return "answered", {"event": event}
@@ -214,6 +228,25 @@ class Understanding:
         if reply is False:
             return self._answer(short)
         return "answered", {"event": event}
+
+    def _mood_confirmed(self, event: Final) -> tuple[str, dict[str, Any]]:
+        """The reply to "Did you say 9?": yes keeps it; a number said keeps that one; a command
+        acts; anything else asks for the number once more (while a re-ask is left)."""
+        assert self._mood_held is not None
+        (held, mood), self._mood_held = self._mood_held, None
+        said = parse_mood(event.utterance.text, strict=True)
+        if said is not None:
+            return "answered", {"event": event, "mood": said}
+        reply = _yes_or_no(event)
+        if reply is True:
+            return "answered", {"event": held, "mood": mood}
+        command = self._command(event)
+        if command is not None:
+            self.recorder.event(f"command:{command}")
+            return COMMAND_TRIGGERS[command]
+        if self._mood_reasks > 0:
+            return "reask", {"event": held, "line": say.MOOD_AGAIN}
+        return "answered", {"event": held}
 
     def _after_safety(self, event: Final) -> tuple[str, dict[str, Any]]:
         text = event.utterance.text

@@ -132,6 +132,23 @@ def differing(heard: str, phrase: str) -> tuple[str, str]:
     return " ".join(only_heard), " ".join(only_phrase)
 
 
+Focus = Callable[[str], str]
+"""The part of a phrase its agreement is about (a rating's number word: "one" of "one out of
+ten")."""
+
+
+def focused(heard: str, phrase: str, focus: Focus | None) -> tuple[str, str]:
+    """What the agreement compares: the open transcript and the phrase, or, with a ``focus``,
+    the transcript's words left once those of the rest of the phrase are taken out, against the
+    focus: "ah out of ten" against "one out of ten" → ("ah", "one"); "i look and then" against
+    "like a ten" → ("i look and then", "ten")."""
+    if focus is None:
+        return heard, phrase
+    part = focus(phrase)
+    frame = differing(phrase, part)[0]
+    return differing(heard, frame)[0], part
+
+
 def phone_agreement(heard: Sequence[str], phrase: Sequence[str], one_word: bool) -> float:
     """Phone similarity; for one word against one word, averaged with the sound-class one."""
     exact = similarity(heard, phrase)
@@ -151,16 +168,19 @@ def letters(text: str) -> list[str]:
 
 class SphinxPhrases:
     """A JSGF search of the phrases on the session's PocketSphinx decoder (``search`` names it:
-    searches of other names stay; one of the same name is replaced). ``contrast``: the
-    agreement compares only the words in which the open transcript and the phrase differ (a
-    rating's number, not its frame: "ah out of ten" is far from "one out of ten")."""
+    searches of other names stay; one of the same name is replaced). ``focus``: see
+    ``focused``."""
 
     def __init__(
-        self, decoder: Any, phrases: Sequence[str], search: str = SEARCH, contrast: bool = False
+        self,
+        decoder: Any,
+        phrases: Sequence[str],
+        search: str = SEARCH,
+        focus: Focus | None = None,
     ) -> None:
         self._decoder = decoder
         self._search = search
-        self._contrast = contrast
+        self._focus = focus
         known = [p for p in map(normalise, phrases) if p and self._knows(p)]
         dropped = sorted(set(map(normalise, phrases)) - set(known))
         if dropped:
@@ -200,11 +220,9 @@ class SphinxPhrases:
         phrase = normalise(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)
-        said, chosen = normalise(heard), phrase
-        if self._contrast:
-            said, chosen = differing(said, chosen)
-            if not chosen:
-                return Recheck(phrase, 1.0 if not said else 0.0)
+        said, chosen = focused(normalise(heard), phrase, self._focus)
+        if not said:
+            return Recheck(phrase, 0.0)
         one_word = len(said.split()) == 1 and len(chosen.split()) == 1
         agreement = phone_agreement(self._phones(said), self._phones(chosen), one_word)
         return Recheck(phrase, agreement)
@@ -253,10 +271,10 @@ class VoskPhrases:
         model: Any,
         phrases: Sequence[str],
         what: str = "the command phrases",
-        contrast: bool = False,
+        focus: Focus | None = None,
     ) -> None:
         self._rec: Any = None
-        self._contrast = contrast
+        self._focus = focus
         try:
             self.phrases, self._rec = vosk_phrase_recognizer(model, phrases, what)
         except ModelError as exc:
@@ -277,11 +295,9 @@ class VoskPhrases:
         phrase = normalise(" ".join(t for t in texts if t))
         if phrase not in self.phrases:
             return Recheck("", 0.0)
-        said, chosen = normalise(heard), phrase
-        if self._contrast:
-            said, chosen = differing(said, chosen)
-            if not chosen:
-                return Recheck(phrase, 1.0 if not said else 0.0)
+        said, chosen = focused(normalise(heard), phrase, self._focus)
+        if not said:
+            return Recheck(phrase, 0.0)
         return Recheck(phrase, similarity(letters(said), letters(chosen)))
 
     def close(self) -> None:

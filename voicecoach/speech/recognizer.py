@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from voicecoach.speech.events import EngineInfo, Utterance
-from voicecoach.speech.grammar import PhraseChecker
+from voicecoach.speech.grammar import Focus, PhraseChecker
 
 if TYPE_CHECKING:
     from voicecoach.speech.redecode import Redecoder
@@ -48,13 +48,12 @@ class Recognizer(Protocol):
         ...
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands", contrast: bool = False
+        self, phrases: Sequence[str], grammar: str = "commands", focus: Focus | None = None
     ) -> PhraseChecker | None:
         """A second decoder of short utterances restricted to ``phrases``, sharing this engine's
         model; None when the engine offers none (or no phrase is given). Checkers of different
         ``grammar`` names live side by side; a new one of the same name replaces the old.
-        ``contrast``: its agreement compares only the words in which the open transcript and
-        the phrase differ (``grammar.differing``)."""
+        ``focus``: the part of each phrase its agreement is about (``grammar.focused``)."""
         ...
 
     def close(self) -> None:

@@ -34,7 +34,7 @@ from voicecoach.speech.redecode import Redecoder
 from voicecoach.speech.vad import level_dbfs
 
 if TYPE_CHECKING:
-    from voicecoach.speech.grammar import SphinxPhrases
+    from voicecoach.speech.grammar import Focus, SphinxPhrases
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +212,10 @@ class SphinxRecognizer:
             self.second_pass.close()
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands", contrast: bool = False
+        self, phrases: Sequence[str], grammar: str = "commands", focus: Focus | None = None
     ) -> SphinxPhrases:
         """A grammar of phrases on this decoder, for a second opinion on short utterances."""
         from voicecoach.speech.grammar import SphinxPhrases, search_name
 
         self.reset()
-        return SphinxPhrases(self._decoder, phrases, search_name(grammar), contrast)
+        return SphinxPhrases(self._decoder, phrases, search_name(grammar), focus)

@@ -15,7 +15,7 @@ from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.speech.recognizer import utterance_from_words
 
 if TYPE_CHECKING:
-    from voicecoach.speech.grammar import VoskPhrases
+    from voicecoach.speech.grammar import Focus, VoskPhrases
     from voicecoach.speech.redecode import Redecoder
 
 log = logging.getLogger(__name__)
@@ -144,9 +144,9 @@ class VoskRecognizer:
         self._segments = []
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands", contrast: bool = False
+        self, phrases: Sequence[str], grammar: str = "commands", focus: Focus | None = None
     ) -> VoskPhrases:
         """A recogniser of phrases on this model, for a second opinion on short utterances."""
         from voicecoach.speech.grammar import VoskPhrases
 
-        return VoskPhrases(self._model, phrases, f"the {grammar} phrases", contrast)
+        return VoskPhrases(self._model, phrases, f"the {grammar} phrases", focus)
