@@ -14,7 +14,8 @@ Reported, per voice and in total:
   self-compassionate reframe; a named feeling is reflected back with the person's own word;
 - moods captured: the rating stored equals the one spoken (numbers one to ten, in words and in
   phrases), re-asks counted (asked again, the user says it again, or in the form the coach
-  offers as an example, as a person would);
+  offers as an example, as a person would), numbers checked ("Did you say 9?", answered yes
+  or no truthfully) and wrong moods stored counted;
 - commands recognised: every command as one word and as a phrase, said to the first question,
   acted on (directly, or after the coach asked to confirm and the user said yes);
 - false commands: commands taken from answers, and confirmations asked on answers;
@@ -424,7 +425,9 @@ class Tally:
     moods: int = 0
     moods_ok: int = 0
     moods_stored: int = 0
+    moods_wrong: int = 0
     reasks: int = 0
+    mood_checks: int = 0
     commands: Counter[str] = field(default_factory=Counter)
     commands_ok: Counter[str] = field(default_factory=Counter)
     confirmed: int = 0
@@ -528,7 +531,8 @@ def judge_replies(log: Log, user: ClassUser, prompts: set[str], tally: Tally) ->
 
 class MoodUser:
     """Says one rating to the first mood question, another to the last; asked again, says it
-    again, or in the form the coach gives as an example ("like this: six out of ten")."""
+    again, or in the form the coach gives as an example ("like this: six out of ten"); asked
+    "Did you say 9?", says yes when it is the number it said, else no."""
 
     def __init__(self, voice: str, before: str, after: str) -> None:
         self.voice = voice
@@ -541,6 +545,10 @@ class MoodUser:
         low = line.lower()
         if "did you want" in low:
             return synth(self.voice, "No.")
+        checked = re.search(r"did you say (\d+)", low)
+        if checked:
+            mine = int(checked.group(1)) == _number_in(self.current)
+            return synth(self.voice, "Yes." if mine else "No.")
         if "how are you feeling" in low:
             last = "and now" in low or "finish" in low
             self.current = self.after if last else self.before
@@ -553,6 +561,10 @@ class MoodUser:
         return synth(self.voice, self.current)
 
 
+def _number_in(said: str) -> int:
+    return next(n for n, word in enumerate(NUMBERS, 1) if re.search(rf"\b{word}\b", said))
+
+
 def mood_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -> None:
     script = one_question(bench)
     spoken = list(NUMBERS) + [
@@ -563,11 +575,13 @@ def mood_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -> N
         record, log = bench.run(script, user, mood=True)
         gaps(log, tally, pause.expected(questions(script)))
         tally.false_commands += len(commands_in(record))
+        tally.mood_checks += sum(t.events.count("mood-check") for t in record.turns)
         for said, got in ((user.before, record.mood_before), (user.after, record.mood_after)):
-            want = next(n for n, word in enumerate(NUMBERS, 1) if re.search(rf"\b{word}\b", said))
+            want = _number_in(said)
             tally.moods += 1
             tally.moods_ok += got == want
             tally.moods_stored += got is not None
+            tally.moods_wrong += got is not None and got != want
             tally.reasks += max(0, user.asked[said] - 1)
             if got != want:
                 heard = [
@@ -743,6 +757,7 @@ def report(label: str, tally: Tally, pause: PauseRule) -> None:
     print(f"  non-answers praised         {tally.praised_non_answer}")
     print(
         f"  moods captured              {pct(tally.moods_ok, tally.moods)}  re-asks {tally.reasks}"
+        f'  "did you say …?" {tally.mood_checks}  wrong {tally.moods_wrong}'
     )
     for kind in ("one word", "phrase"):
         ok, n = tally.commands_ok[kind], tally.commands[kind]
@@ -808,6 +823,8 @@ def merge(into: Tally, tally: Tally) -> None:
     into.moods_ok += tally.moods_ok
     into.moods_stored += tally.moods_stored
     into.reasks += tally.reasks
+    into.mood_checks += tally.mood_checks
+    into.moods_wrong += tally.moods_wrong
     into.commands.update(tally.commands)
     into.commands_ok.update(tally.commands_ok)
     into.confirmed += tally.confirmed
