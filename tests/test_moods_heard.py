@@ -17,11 +17,14 @@ from tests.conftest import STREAMING_WORDS, CliResult
 from tests.test_commands import espeak
 from tests.test_machine import Session, session
 from tests.test_machine_e2e import config, run, turns
+from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach import options as say
+from voicecoach.coach.intents import PhraseBook
 from voicecoach.coach.machine import State
 from voicecoach.coach.numbers import number_word, parse_mood
 from voicecoach.speech.events import Utterance
 from voicecoach.speech.grammar import Recheck, RecheckedFinal, focused
+from voicecoach.speech.sphinx_engine import SphinxRecognizer
 from voicecoach.store.journal import Journal
 
 
@@ -146,3 +149,12 @@ def test_spoken_numbers_the_open_model_mishears_are_kept(
     # ... and not kept when the reply to "Did you say 9?" is no yes (here "stop")
     third = run(cli, "small-wins", nine, "cmd-stop")
     assert third["mood_before"] is None
+
+
+def test_the_rating_grammar_agrees_only_with_a_word_that_shares_a_sound(tmp_path: Path) -> None:
+    book = PhraseBook.build()
+    checker = SphinxRecognizer().phrase_checker(book.others, "ratings", number_word)
+    ten = read_wav(spoken("en-us+f3", "ten", tmp_path))
+    assert checker.check(ten, "dan") == Recheck("ten", pytest.approx(0.67, abs=0.01))
+    assert checker.check(ten, "do") == Recheck("ten", 0.0)  # alike in shape only
+    assert checker.check(ten, "ten").agreement == 1.0

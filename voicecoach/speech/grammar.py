@@ -141,7 +141,8 @@ def focused(heard: str, phrase: str, focus: Focus | None) -> tuple[str, str]:
     """What the agreement compares: the open transcript and the phrase, or, with a ``focus``,
     the transcript's words left once those of the rest of the phrase are taken out, against the
     focus: "ah out of ten" against "one out of ten" → ("ah", "one"); "i look and then" against
-    "like a ten" → ("i look and then", "ten")."""
+    "like a ten" → ("i look and then", "ten"). A focused comparison with no sound in common
+    ("do" for "ten": alike in shape only) is no agreement at all."""
     if focus is None:
         return heard, phrase
     part = focus(phrase)
@@ -224,8 +225,10 @@ class SphinxPhrases:
         if not said:
             return Recheck(phrase, 0.0)
         one_word = len(said.split()) == 1 and len(chosen.split()) == 1
-        agreement = phone_agreement(self._phones(said), self._phones(chosen), one_word)
-        return Recheck(phrase, agreement)
+        heard_units, phrase_units = self._phones(said), self._phones(chosen)
+        if self._focus is not None and not set(heard_units) & set(phrase_units):
+            return Recheck(phrase, 0.0)  # no sound in common ("do" for "ten"): no agreement
+        return Recheck(phrase, phone_agreement(heard_units, phrase_units, one_word))
 
     def close(self) -> None:
         """The search goes with the decoder."""
@@ -296,9 +299,10 @@ class VoskPhrases:
         if phrase not in self.phrases:
             return Recheck("", 0.0)
         said, chosen = focused(normalise(heard), phrase, self._focus)
-        if not said:
+        heard_units, phrase_units = letters(said), letters(chosen)
+        if self._focus is not None and not set(heard_units) & set(phrase_units):
             return Recheck(phrase, 0.0)
-        return Recheck(phrase, similarity(letters(said), letters(chosen)))
+        return Recheck(phrase, similarity(heard_units, phrase_units))
 
     def close(self) -> None:
         self._rec = None
