@@ -112,6 +112,18 @@ def test_the_same_number_heard_in_both_answers_is_kept(journal: Journal) -> None
     assert s.record.mood_before == 1
 
 
+def test_a_command_said_is_taken_and_one_heard_by_the_grammar_alone_yields_to_a_number(
+    journal: Journal,
+) -> None:
+    s = session(journal)
+    hear(s, "stop", Recheck("two", 0.5), Recheck("stop", 1.0))
+    assert s.machine.state is State.STOPPED
+    t = session(journal)  # espeak-ng's "one" heard "learn", "slower" to the command grammar
+    hear(t, "learn", Recheck("one", 0.67), Recheck("slower", 0.57))
+    assert t.record.mood_before == 1
+    assert t.turn("mood-before")["events"] == []
+
+
 def test_declining_is_never_checked_as_a_number(journal: Journal) -> None:
     s = session(journal)
     assert said_after(s, "i don't know", Recheck("three", 0.3))[0] == say.NO_MOOD

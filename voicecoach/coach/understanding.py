@@ -107,15 +107,15 @@ class Understanding:
         item = self.item
         mood_asked = item is not None and item.is_mood
         spotted = self.options.spotter.spot(event)
-        sure = spotted is not None and spotted.sure
-        if mood_asked and not (sure and parse_mood(event.utterance.text, strict=True) is None):
-            mood = self._mood(event)  # a sure command is no number ("stop" sounds like "two")
+        text = event.utterance.text
+        said = spotted is not None and spotted.sure and self._says_command(text)
+        if mood_asked and not said:
+            mood = self._mood(event)  # a command said is no number ("stop" sounds like "two")
             if mood is not None:
                 return "answered", {"event": event, "mood": mood}
         if spotted is not None and spotted.sure:
             self.recorder.event(f"command:{spotted.command}")
             return COMMAND_TRIGGERS[spotted.command]
-        text = event.utterance.text
         unclear = mood_asked and not declined(text) and either_of(text) is None
         heard = self._rating_of(event) if unclear else None
         if heard is not None and item is not None and self._mood_checked != item.id:
@@ -138,6 +138,13 @@ class Understanding:
             if not declined(text):
                 return "reask", {"event": event, "line": say.MOOD_AGAIN}
         return "answered", {"event": event}
+
+    def _says_command(self, text: str) -> bool:
+        """The open transcript itself is a command phrase and holds no number: at the mood
+        question, a command heard by the phrase grammar alone ("learn" heard as "slower" for
+        espeak-ng's "one") yields to a number the rating grammar heard."""
+        book = self.options.spotter.book
+        return book.match(text) is not None and parse_mood(text, strict=True) is None
 
     def _mood(self, event: Final) -> int | None:
         """The rating heard: a number word in the open transcript; else the rating grammar's
