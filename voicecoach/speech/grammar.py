@@ -113,23 +113,20 @@ def differing(heard: str, phrase: str) -> tuple[str, str]:
     """The words of each text that the other lacks (in order, each shared word taken out once):
     "ah out of ten" against "one out of ten" → ("ah", "one")."""
     said, chosen = heard.split(), phrase.split()
-    rest = list(chosen)
-    only_heard = []
-    for word in said:
+    only_heard, only_phrase = _without(said, chosen), _without(chosen, said)
+    return " ".join(only_heard), " ".join(only_phrase)
+
+
+def _without(words: list[str], other: list[str]) -> list[str]:
+    """``words`` less those found in ``other`` (each found word used once), in order."""
+    rest = list(other)
+    left = []
+    for word in words:
         if word in rest:
             rest.remove(word)
         else:
-            only_heard.append(word)
-    shared = list(said)
-    for word in only_heard:
-        shared.remove(word)
-    only_phrase = []
-    for word in chosen:
-        if word in shared:
-            shared.remove(word)
-        else:
-            only_phrase.append(word)
-    return " ".join(only_heard), " ".join(only_phrase)
+            left.append(word)
+    return left
 
 
 Focus = Callable[[str], str]

@@ -386,14 +386,9 @@ class Listener:
             better = filtered(self.second_pass.submit(audio, offset), heard, near)
         if self.checker is not None and not capped and self._short_enough():
             recheck = self.checker.check(audio, utterance.text)
-            rating = self.rating_checker
-            return RecheckedFinal(
-                utterance=utterance,
-                capped=capped,
-                better=better,
-                recheck=recheck,
-                rating=OnDemand(rating, audio, utterance.text) if rating is not None else None,
-            )
+            ask = self.rating_checker
+            rating = OnDemand(ask, audio, utterance.text) if ask is not None else None
+            return RecheckedFinal(utterance, capped, better, recheck=recheck, rating=rating)
         return Final(utterance=utterance, capped=capped, better=better)
 
     def _short_enough(self) -> bool:
