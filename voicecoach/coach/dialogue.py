@@ -80,7 +80,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
     # A number the rating grammar heard but the transcript does not clearly say: "Did you say …?"
     {
-        "trigger": "check_mood",
+        "trigger": "check_number",
         "source": State.LISTENING,
         "dest": State.CONFIRMING,
         "before": "hold_mood",

@@ -119,7 +119,7 @@ class Understanding:
         unclear = mood_asked and not declined(text) and either_of(text) is None
         heard = self._rating_of(event) if unclear else None
         if heard is not None and item is not None and self._mood_checked != item.id:
-            return "check_mood", {"event": event, "mood": heard[0]}  # not "did you want …?"
+            return "check_number", {"event": event, "mood": heard[0]}  # not "did you want …?"
         if spotted is not None and heard is not None and self._mood_reasks > 0:
             return self._answer(event)  # a number misheard: asked again
         if spotted is not None:
