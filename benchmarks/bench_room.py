@@ -328,12 +328,20 @@ BARGE_LISTEN = "[listen]\npause_wait_s = 10.0\n"
 then ends by itself instead of running into the trial's timeout."""
 
 
-def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> bool:
+CONFIRM_CUE = "Did you want to"
+"""How the coach's question before acting on an unsure command begins."""
+CONFIRM_WAIT_S = 2.5
+"""The person's "yes" comes this long after that question is shown (it is short)."""
+
+
+def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> tuple[bool, bool]:
     """Say ``command`` ``into_s`` seconds into the coach's long question, echo cancellation on.
 
     A real-time session on the virtual sound card with a 30 ms speaker-to-microphone loop and
     PulseAudio's WebRTC echo canceller (the coach plays to ``speaker_aec`` and hears
-    ``mic_aec``). True when the session recorded the command.
+    ``mic_aec``). When the coach asks "Did you want to …?", the person says "yes". Returns
+    (acted on, asked first): acted on when the session recorded the command, directly or after
+    that yes.
     """
     from tests.conftest import fixture_wav
     from tests.virtual_audio import VirtualSoundCard
@@ -358,6 +366,12 @@ def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> bool:
                 time.sleep(into_s)
                 card.speak_into_mic(fixture_wav(f"cmd-{command}"))
                 break
+        asked = False
+        for line in child.stderr:  # the session's lines, until it ends
+            if not asked and CONFIRM_CUE in line:
+                asked = True
+                time.sleep(CONFIRM_WAIT_S)
+                card.speak_into_mic(fixture_wav("reply-yes"))
         try:
             out, _ = child.communicate(timeout=300)
         except subprocess.TimeoutExpired:
@@ -370,7 +384,8 @@ def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> bool:
         raise RuntimeError(f"barge-in session failed ({child.returncode})")
     record = json.loads(out)
     events = [e for turn in record["turns"] for e in turn.get("events", [])]
-    return f"command:{command}" in events or (command == "stop" and record["status"] == "stopped")
+    acted = f"command:{command}" in events or (command == "stop" and record["status"] == "stopped")
+    return acted, asked
 
 
 # ---- the table -------------------------------------------------------------------------------
@@ -515,7 +530,7 @@ def main() -> None:
                             o = trial.outcome
                             echo.append((label, engine, warm, o.answers, o.stray))
                             print(echo[-1], file=sys.stderr, flush=True)
-        barge: list[tuple[str, int, int, str]] = []
+        barge: list[tuple[str, int, int, int, int, str]] = []
         if args.part != "rooms" and "pocketsphinx" in engines:
             for label, into in (("2 s into the question", 2.0), ("after the question", 7.0)):
                 if not chosen(label):
@@ -525,15 +540,22 @@ def main() -> None:
                     command: [barge_in_trial(command, scratch, into) for _ in range(trials)]
                     for command in BARGE_COMMANDS
                 }
-                each = ", ".join(f"{c} {sum(a)}/{len(a)}" for c, a in acted.items())
-                done = [a for runs in acted.values() for a in runs]
-                barge.append((label, sum(done), len(done), each))
+                each = ", ".join(
+                    f"{c} {sum(a for a, _ in runs)}/{len(runs)}" for c, runs in acted.items()
+                )
+                done = [run for runs in acted.values() for run in runs]
+                direct = sum(a and not asked for a, asked in done)
+                asked = sum(asked for _, asked in done)
+                barge.append((label, direct, asked, sum(a for a, _ in done), len(done), each))
                 print(barge[-1], file=sys.stderr, flush=True)
     text = table(rows, echo)
     if barge:
         text += "\n\nbarge-in, echo cancellation on (stop, pause, repeat; PocketSphinx)"
-        for label, acted, total, each in barge:
-            text += f"\n  said {label:<24} acted on {acted}/{total} ({each})"
+        for label, direct, asked, acted, total, each in barge:
+            text += (
+                f"\n  said {label:<24} acted on {acted}/{total} ({each}); "
+                f"{direct}/{total} without asking first, asked first in {asked}"
+            )
     text += f"\n({'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s)"
     publish(text, args.out)
 
