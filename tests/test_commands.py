@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.conftest import KOREAN_MODEL, fixture_table, fixture_text, fixture_wav
+from tests.room import synthetic
 from voicecoach.audio.source import FRAME_BYTES
-from voicecoach.audio.wavfile import read_wav
-from voicecoach.coach.commands import CONFIRM_UNLESS_SAID, CommandSpotter, Spotted
+from voicecoach.audio.wavfile import read_wav, to_pcm16
+from voicecoach.coach.answers import classify
+from voicecoach.coach.commands import CONFIRM_UNLESS_SAID, MEANT, CommandSpotter, Spotted
 from voicecoach.coach.intents import Command, PhraseBook, seems_unfinished
 from voicecoach.frames import SAMPLE_RATE, AudioChunk
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Utterance
@@ -96,6 +99,27 @@ def test_a_transcript_of_its_own_words_is_not_overruled_by_the_grammar(
 ) -> None:
     utterance = Utterance(text=text, words=(), start=0.0, end=1.0)
     assert CommandSpotter(EN).spot(RecheckedFinal(utterance=utterance, recheck=recheck)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "recheck", "expected"),
+    [
+        ("i'm so stupid", Recheck("i'm done for today", 0.45), None),  # harsh self-talk
+        ("i'm useless", Recheck("i'm done for today", 0.3), None),
+        ("i'm so tired", Recheck("i'm done", 0.46), None),  # a feeling
+        ("i felt so alone", Recheck("slow down", 0.5), None),
+        # The command's own words are there: still a command, asked about first.
+        ("i'm so tired stop", Recheck("stop", 0.8), Spotted(Command.STOP, False)),
+        ("i'm done", Recheck("i'm done", 1.0), Spotted(Command.STOP)),  # the phrase itself
+    ],
+)
+def test_self_talk_or_a_feeling_is_an_answer_whatever_the_grammar_heard(
+    text: str, recheck: Recheck, expected: Spotted | None
+) -> None:
+    utterance = Utterance(text=text, words=(), start=0.0, end=1.0)
+    assert CommandSpotter(EN).spot(RecheckedFinal(utterance=utterance, recheck=recheck)) == (
+        expected
+    )
 
 
 def test_agreement_zero_trusts_the_grammar_alone() -> None:
@@ -219,6 +243,27 @@ def test_a_one_word_repeat_the_open_model_hears_as_the_is_asked_about(
     assert isinstance(final, RecheckedFinal) and final.recheck is not None
     spotted = CommandSpotter(EN).spot(final)
     assert spotted is not None and spotted.command is Command.REPEAT, final
+
+
+def test_self_talk_and_feelings_that_sound_like_commands_are_answers(
+    sphinx: SphinxRecognizer, sphinx_phrases: SphinxPhrases
+) -> None:
+    """festival's ked voice: PocketSphinx hears each word, and the grammar forces some of them
+    onto a command ("i'm exhausted" → "i'm done for today", "i'm so tired" → "i'm done"), close
+    enough that the coach would have asked "Did you want to end the session?"."""
+    commands = []
+    for text in ("I'm exhausted.", "I'm stupid.", "I'm so tired.", "I'm so stupid."):
+        listener = Listener(sphinx, timing(phrase_max=4.0), checker=sphinx_phrases)
+        spoken = synthetic(text, "ked", timed=False).pcm
+        pcm = to_pcm16(spoken / np.abs(spoken).max() * 10 ** (-3 / 20))  # as the fixtures
+        events = listen(listener, silence(0.3) + pcm + silence(3))
+        assert len(events) == 1
+        final = events[0][1]
+        assert isinstance(final, RecheckedFinal) and final.recheck is not None
+        assert classify(final.utterance.text).kind in MEANT, final
+        assert CommandSpotter(EN).spot(final) is None, final
+        commands.append(EN.command_of(final.recheck.phrase))
+    assert any(commands), commands  # the grammar did hear commands in them
 
 
 def test_a_long_answer_is_not_heard_twice(

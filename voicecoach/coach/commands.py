@@ -23,12 +23,18 @@ together.
   false "stop" ends the session ("I'm so stupid" heard as "and says stupid", sounding like
   "stop it"), while asking first costs one short question. (Not with ``min_agreement`` 0,
   where the open transcript is too weak to say any phrase.)
+- An open transcript that is harsh self-talk or names a feeling ("i'm so stupid", "i'm so
+  tired") is an answer, whatever the phrase recogniser made of it ("i'm done for today"): its
+  own words carry what the person meant, and "Did you want to end the session?" is the wrong
+  reply to them. Only a transcript that holds the phrase itself ("i'm so tired, stop") may be
+  a command there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from voicecoach.coach.answers import AnswerClass, classify
 from voicecoach.coach.intents import Command, PhraseBook
 from voicecoach.speech.events import Final
 from voicecoach.speech.grammar import Recheck, RecheckedFinal
@@ -45,6 +51,9 @@ SHORT_UTTERANCE = 2
 CONFIRM_UNLESS_SAID = frozenset({Command.STOP, Command.SKIP, Command.FORGET, Command.PRIVATE})
 """Commands that lose something when acted on by mistake: asked about first unless the open
 transcript says the phrase itself."""
+MEANT = frozenset({AnswerClass.HARSH, AnswerClass.FEELING})
+"""Answer classes whose words say what the person meant: never taken as a command the phrase
+recogniser alone heard."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,8 @@ class CommandSpotter:
             return None
         recheck = final.recheck if isinstance(final, RecheckedFinal) else None
         text = final.utterance.text
+        if self._meant_otherwise(text, recheck):
+            return None  # "i'm so stupid" is no "i'm done for today", however it sounds
         spotted = self._spotted(text, recheck)
         if spotted is None or not spotted.sure or spotted.command not in CONFIRM_UNLESS_SAID:
             return spotted
@@ -92,6 +103,14 @@ class CommandSpotter:
         if self.book.match(text) == spotted.command:
             return spotted
         return Spotted(spotted.command, sure=False, guarded=True)
+
+    def _meant_otherwise(self, text: str, recheck: Recheck | None) -> bool:
+        """Harsh self-talk or a feeling whose words hold no command phrase: an answer."""
+        if self.book.match(text) is not None or classify(text).kind not in MEANT:
+            return False
+        said = f" {normalise(text)} "
+        phrase = normalise(recheck.phrase) if recheck is not None else ""
+        return not phrase or f" {phrase} " not in said
 
     def _spotted(self, text: str, recheck: Recheck | None) -> Spotted | None:
         sure = self.decide(text, recheck)
