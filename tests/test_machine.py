@@ -22,6 +22,7 @@ from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import MOOD_AFTER, MOOD_BEFORE
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import SessionScript, find_script, load_script, script_files
+from voicecoach.frames import seconds_to_samples
 from voicecoach.speech.events import EngineInfo, Final, NoAnswer, Utterance
 from voicecoach.speech.grammar import Recheck, RecheckedFinal
 from voicecoach.store.journal import Journal
@@ -38,6 +39,8 @@ class ScriptedLoop:
         self.listens: list[int | None] = []
         self.listening = False
         self.rate = 160
+        self.now = 0
+        """Audio time (samples); a test moves it on."""
 
     def say(
         self, text: str, pause: float = 0.0, personal: bool = False, patient: bool = False
@@ -238,6 +241,32 @@ def test_pause_waits_long_hears_only_continue_or_stop_then_asks_again(journal: J
     turn = s.turn("moment")
     assert turn["events"] == ["command:pause", "pause", "command:resume", "resume"]
     assert turn["answer"]["text"] == ANSWER
+
+
+def test_talk_while_paused_does_not_renew_the_wait_for_continue(journal: Journal) -> None:
+    """A TV or a conversation in the room keeps being heard while paused: the session still
+    ends when the pause's wait runs out, counted from when it began."""
+    s = session(journal, mood_checkin=False)
+    wait = s.machine.options.pause_wait
+    s.io.now = seconds_to_samples(30.0)
+    s.hear("hold on")
+    assert s.io.listens[-1] == wait
+    s.io.now += seconds_to_samples(200.0)
+    s.hear("and then the weather for tomorrow")
+    assert s.machine.state is State.PAUSED
+    assert s.io.listens[-1] == wait - seconds_to_samples(200.0)
+    s.io.now += wait
+    s.hear("more news at ten")
+    assert s.io.listens[-1] == 0  # the wait is over: no more time to listen
+    s.silence()
+    assert s.record.status is Status.STOPPED
+    assert s.io.said[-1] == say.PAUSE_RAN_OUT
+    s2 = session(journal, mood_checkin=False)  # a new pause waits in full again
+    s2.hear("pause")
+    s2.io.now += seconds_to_samples(100.0)
+    s2.hear("continue")
+    s2.hear("pause")
+    assert s2.io.listens[-1] == wait
 
 
 def test_a_long_pause_ends_the_session_politely(journal: Journal) -> None:

@@ -181,6 +181,11 @@ PAUSED_TRIGGERS: dict[Command, tuple[str, dict[str, Any]]] = {
 class CoachIO(Protocol):
     """What the machine asks of the loop."""
 
+    @property
+    def now(self) -> int:
+        """Audio time (samples) the loop has reached."""
+        ...
+
     def say(
         self, text: str, pause: float = 0.0, personal: bool = False, patient: bool = False
     ) -> None:

@@ -83,6 +83,8 @@ class SessionMachine(Understanding):
         """What ACKNOWLEDGING says."""
         self._paused_from: State | None = None
         self._pause_reason = ""
+        self._pause_ends: int | None = None
+        """Audio time the wait for "continue" runs out (talk while paused does not renew it)."""
         self._mood_reasks = 0
         self._held: tuple[Final, Spotted] | None = None
         """The short utterance being confirmed as a command, and the command."""
@@ -332,6 +334,7 @@ class SessionMachine(Understanding):
         """Pausing stops listening; ``line`` (if any) is said first, e.g. why."""
         self._paused_from = self.state
         self._pause_reason = reason
+        self._pause_ends = None
         self._held = None
         self._io.stop_listening()
         self.recorder.event(reason)
@@ -339,14 +342,19 @@ class SessionMachine(Understanding):
             self._say(line)
 
     def on_enter_PAUSED(self, listening: bool = False, **_: Any) -> None:
-        if listening:
-            self._io.listen(self.options.pause_wait)
+        if not listening:
+            return
+        now = self._io.now
+        if self._pause_ends is None:
+            self._pause_ends = now + self.options.pause_wait
+        self._io.listen(max(self._pause_ends - now, 0))
 
     def note_resume(self, reason: str = "resume", line: str = "", **_: Any) -> None:
         """Resuming says ``line`` (if any), then asks the current question again."""
         self.recorder.event(reason)
         self._resumed = True
         self._paused_from = None
+        self._pause_ends = None
         if line:
             self._say(line)
 
@@ -354,6 +362,7 @@ class SessionMachine(Understanding):
         """The device is back, but the person had paused: still paused, listening again."""
         self.recorder.event(reason or "still-paused")
         self._say(say.STILL_PAUSED)
+        self._pause_ends = self._io.now + self.options.pause_wait  # a fresh wait after a blip
         self._io.listen(self.options.pause_wait)
 
     def note_wait_over(self, **_: Any) -> None:
