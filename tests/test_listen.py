@@ -24,6 +24,7 @@ from voicecoach.speaker.replies import (
     choose_practice,
     invitation_reply,
 )
+from voicecoach.speaker.sources import USED_UP_AFTER_S
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
@@ -87,6 +88,21 @@ def test_nothing_is_heard_or_kept_without_the_wake_phrase(cli: Cli, home: Path) 
         "overflows": 0,
     }
     assert not (home / "journal").exists() or not any((home / "journal").glob("*.json"))
+
+
+def test_a_run_on_files_ends_when_they_are_used_up(cli: Cli, home: Path) -> None:
+    """No --once, no --max-seconds: a recording ends the run once it is over (and quiet for
+    USED_UP_AFTER_S); with answers alone, the first one is the wake phrase."""
+    write_mini_home(home, STREAMING_WORDS)
+    report = listen(cli, [], "--mic-file", FIXTURES / "silence-10s.wav").json()
+    assert report["audio_s"] == pytest.approx(10 + USED_UP_AFTER_S, abs=0.2)
+    answers = ["wake-lets-reflect", "choose-patience", "patience-1", "patience-2"]
+    report = listen(cli, answers).json()
+    assert [w["phrase"] for w in report["wakes"]] == ["let's reflect"]
+    (session_id,) = report["sessions"]
+    record = cli("show", session_id, "--json").json()
+    assert record["topic"] == "patience"
+    assert "partner" in record["turns"][0]["answer"]["text"]
 
 
 def test_a_reply_that_names_no_practice_is_asked_once_more_then_let_go(

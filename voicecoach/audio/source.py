@@ -122,6 +122,8 @@ class ScriptedAnswers:
         self._answers = deque(split_frames(WavReader(p).blocks()) for p in paths)
         self._pending_at: int | None = None
         self._pacer = Pacer(fast)
+        self.answering = False
+        """An answer is being spoken."""
 
     def listening(self, at: int) -> None:
         self._pending_at = at
@@ -137,10 +139,12 @@ class ScriptedAnswers:
         while True:
             if self._pending_at is not None and start >= self._pending_at and self._answers:
                 self._pending_at = None
+                self.answering = True
                 for pcm in self._answers.popleft():
                     self._pacer.wait_until(start)
                     yield AudioChunk(pcm=pcm, start=start)
                     start += FRAME_SAMPLES
+                self.answering = False
                 continue
             self._pacer.wait_until(start)
             yield AudioChunk(pcm=next(background), start=start)

@@ -41,6 +41,7 @@ from voicecoach.speaker.replies import (
     choose_practice,
     invitation_reply,
 )
+from voicecoach.speaker.sources import RoomAndAnswers
 from voicecoach.speaker.wake import WakeSpotter
 from voicecoach.speaker.whois import NameHearing, ask_who
 from voicecoach.speech.events import Final, NoAnswer
@@ -210,9 +211,15 @@ class ListenLoop:
         return self.report
 
     def _wait(self, until: float) -> Trigger | None:
+        files = self.pump.source if isinstance(self.pump.source, RoomAndAnswers) else None
+        if files is not None:
+            files.waiting(max(self.now, self.voice.quiet_from))
+        ends_when_used_up = files is not None and until == math.inf  # no --max-seconds
         for frame in self.pump.frames():
             if self.stop.is_set() or self.now >= until:
                 return None
+            if ends_when_used_up and files is not None and files.used_up:
+                return None  # a run on files: nothing more will be heard
             if self._pressed.is_set():
                 self._pressed.clear()
                 return Trigger.BUTTON

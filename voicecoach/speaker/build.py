@@ -28,6 +28,7 @@ from voicecoach.speaker.always_on import (
 )
 from voicecoach.speaker.gpio import Panel, open_panel
 from voicecoach.speaker.reminder import InvitationLog
+from voicecoach.speaker.sources import RoomAndAnswers
 from voicecoach.speaker.wake import PhraseDecoder, SphinxPhrases, VoskPhrases, WakeSpotter
 from voicecoach.speech.engines import EngineChoice
 from voicecoach.speech.listener import Listener, ListenTiming
@@ -163,6 +164,10 @@ def build_listen(
     (log.warning if spoken.fell_back else log.info)("%s", spoken.reason)
     voice = Voice(spoken.tts, sink)
     voice.prepare(fixed_lines(home.sessions, voice_profiles(home)))
+    if source is None and (options.mic_file is not None or options.answers):
+        source = RoomAndAnswers(  # a run on files: it ends when they are used up
+            options.mic_file, options.answers, loop=options.loop_mic_file, fast=options.fast
+        )
     if source is None:
         source = open_source(options, settings)
     stack.callback(source.close)

@@ -1,5 +1,11 @@
 """The headless twin of a living room: a recording of the room (looped if asked) while
-nobody answers, and a scripted person who answers each listening turn with the next WAV."""
+nobody answers, and a scripted person who answers each listening turn with the next WAV.
+
+With no room recording, the scripted person also says the next WAV whenever the coach starts
+waiting for a wake phrase (the first one is the wake phrase). A run on files without a time
+limit ends once its input is used up: the room recording over (not looped), every answer
+spoken, and ``USED_UP_AFTER_S`` of silence heard after them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,11 @@ from pathlib import Path
 
 from voicecoach.audio.source import ScriptedAnswers, wav_frames
 from voicecoach.audio.wavfile import check_wav
+from voicecoach.frames import AudioChunk, seconds_to_samples
+
+USED_UP_AFTER_S = 10.0
+"""Silence heard after the last of the input before a run on files ends: the wake spotter and
+a reply turn have decided by then."""
 
 
 class RoomAndAnswers(ScriptedAnswers):
@@ -27,6 +38,9 @@ class RoomAndAnswers(ScriptedAnswers):
             check_wav(room)
         self._room = room
         self._loop = loop and room is not None
+        self._room_over = room is None
+        self._heard_until = 0
+        self._input_end = 0
 
     def between_answers(self) -> Iterator[bytes]:
         """The room recording (over and over when looped; read as it plays), then silence."""
@@ -34,7 +48,30 @@ class RoomAndAnswers(ScriptedAnswers):
             yield from wav_frames(self._room)
             if not self._loop:
                 break
+        self._room_over = True
         yield from super().between_answers()
+
+    def frames(self) -> Iterator[AudioChunk]:
+        for chunk in super().frames():
+            self._heard_until = chunk.end
+            if not self._room_over or self.remaining or self.answering:
+                self._input_end = chunk.end
+            yield chunk
+
+    def waiting(self, at: int) -> None:
+        """The coach waits for a wake phrase from audio time ``at`` (samples): with no room
+        recording, the scripted person says the next answer then."""
+        if self._room is None:
+            self.listening(at)
+
+    @property
+    def used_up(self) -> bool:
+        """Nothing more will be heard: the room over, every answer spoken, and
+        ``USED_UP_AFTER_S`` of silence since."""
+        quiet = self._heard_until - self._input_end
+        return (
+            self._room_over and not self.remaining and quiet >= seconds_to_samples(USED_UP_AFTER_S)
+        )
 
     def close(self) -> None:
         super().close()
