@@ -95,6 +95,22 @@ def test_speaker_file_is_checked_before_the_session_starts(
     assert [p.name for p in tmp_path.iterdir() if p.name != "home"] == []
 
 
+def test_speaker_file_is_never_an_input_nor_other_than_wav(
+    cli: Cli, home: Path, tmp_path: Path
+) -> None:
+    answer = tmp_path / "seven.wav"
+    answer.write_bytes((FIXTURES / "silence-10s.wav").read_bytes())
+    before = answer.read_bytes()
+    for command in (["session", "--answers"], ["listen", "--mic-file"]):
+        result = cli(*command, answer, "--speaker-file", answer, "--fast")
+        one_line(result, "--speaker-file", "also read as", "give another file")
+        result = cli(*command, answer, "--speaker-file", tmp_path / "out.mp3", "--fast")
+        one_line(result, "--speaker-file", "out.mp3", "ending in .wav")
+    assert answer.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["seven.wav"]
+    assert not (home / "journal").exists()
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     target.write_text("old")

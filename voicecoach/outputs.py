@@ -17,7 +17,7 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -70,6 +70,29 @@ def check_output(path: Path | str, what: str = "") -> None:
         raise OutputError(f"{folder}: no such folder" + (f" for {what}" if what else ""))
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{label}: cannot write in {folder}")
+
+
+def check_speaker_file(path: Path, inputs: Sequence[Path] = ()) -> None:
+    """Raise OutputError (one line) unless ``path`` can take the coach's voice: a usable output
+    (``check_output``), named ``.wav`` when it is a file, and none of the run's ``inputs``
+    (the recordings it reads: writing there would destroy one)."""
+    check_output(path, "--speaker-file")
+    path = Path(path)
+    try:
+        mode: int | None = path.stat().st_mode
+    except OSError:
+        mode = None
+    if (mode is None or stat.S_ISREG(mode)) and path.suffix.lower() != ".wav":
+        raise OutputError(
+            f"--speaker-file: {path}: the coach's voice is written as WAV; give a name ending "
+            "in .wav"
+        )
+    for recording in inputs:
+        with contextlib.suppress(OSError):
+            if mode is not None and os.path.samefile(path, recording):
+                raise OutputError(
+                    f"--speaker-file: {path} is also read as {recording}; give another file"
+                )
 
 
 @contextlib.contextmanager

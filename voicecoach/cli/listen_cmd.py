@@ -32,7 +32,7 @@ from voicecoach.cli.session_cmd import (
     stop_on_signals,
 )
 from voicecoach.errors import UsageError
-from voicecoach.outputs import check_output
+from voicecoach.outputs import check_speaker_file
 from voicecoach.review.cells import counted
 from voicecoach.speaker import service as unit
 from voicecoach.speaker.build import ListenOptions, build_listen, voice_profiles
@@ -96,7 +96,7 @@ def listen(
     # message at this level holds what was said.
     logging.getLogger("voicecoach").setLevel(logging.INFO)
     if speaker_file is not None:
-        check_output(speaker_file, "--speaker-file")
+        check_speaker_file(speaker_file, [*(answers or ()), *([mic_file] if mic_file else [])])
     cfg = settings(config)
     options = ListenOptions(
         mic_file=mic_file,

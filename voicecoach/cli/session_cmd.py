@@ -17,7 +17,7 @@ from voicecoach.cli.progress import TerminalProgress
 from voicecoach.coach.script import builtin_dir, find_script
 from voicecoach.config import Settings
 from voicecoach.errors import UsageError
-from voicecoach.outputs import check_output
+from voicecoach.outputs import check_speaker_file
 from voicecoach.paths import Paths
 from voicecoach.stop import SIGNALS
 from voicecoach.store.crypto import session_codec
@@ -132,7 +132,7 @@ def session(
 ) -> None:
     """Run one spoken session."""
     if speaker_file is not None:
-        check_output(speaker_file, "--speaker-file")
+        check_speaker_file(speaker_file, [*(answers or ()), *([mic_file] if mic_file else [])])
     cfg = settings(config)
     options = RunOptions(
         topic=topic or cfg.coach.topic,
