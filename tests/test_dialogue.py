@@ -321,6 +321,21 @@ def test_the_last_answer_is_read_from_the_journal(journal: Journal) -> None:
 
 
 @pytest.mark.parametrize(
+    "said", ["eight out of ten", "it's all my fault", "i don't know", "dinner", "seven"]
+)
+def test_no_look_back_at_a_rating_self_talk_or_a_non_answer(journal: Journal, said: str) -> None:
+    s = Session(find_script("patience", None), journal, CoachOptions()).start()
+    for _ in range(4):
+        s.hear(ANSWER)
+    for _ in range(3):  # a follow-up ("could you say a little more?"): the same again
+        if s.io.listening:
+            s.hear(said)
+    assert s.record.status is Status.COMPLETED
+    assert any(t.prompt_id.startswith("next-time") and t.answer for t in s.record.turns)
+    assert last_answer(journal, "patience", "next-time") == ""
+
+
+@pytest.mark.parametrize(
     ("said", "parts", "absolutes"),
     [
         ("i feel worried when you come home late and i need a message", (1, 1, 1), ()),

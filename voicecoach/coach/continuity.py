@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from voicecoach.coach.answers import AnswerClass, classify
+from voicecoach.coach.numbers import parse_mood
 from voicecoach.errors import VoiceCoachError
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.summary import SessionSummary
@@ -27,15 +28,21 @@ class JournalReader(Protocol):
     def get(self, session_id: str) -> SessionRecord: ...
 
 
+NAMES_A_STEP = frozenset({AnswerClass.FULL, AnswerClass.FEELING})
+"""Answer classes that can name a step to look back at: not a non-answer, a word or two, or
+harsh self-talk ("Last time you said it's all your fault" would be no kindness)."""
+
+
 def step_answer(record: SessionRecord, step: str) -> str:
-    """The last real answer at a step (or one of its follow-ups) in a session; "" if none."""
+    """The last answer at a step (or one of its follow-ups) in a session that can name a step
+    (``NAMES_A_STEP``, and no rating such as "eight out of ten"); "" if none."""
     said = [
         turn.answer.text
         for turn in record.turns
         if (turn.prompt_id == step or turn.prompt_id.startswith(f"{step}."))
         and turn.answer is not None
     ]
-    real = [s for s in said if classify(s).kind not in (AnswerClass.NONE, AnswerClass.UNSURE)]
+    real = [s for s in said if classify(s).kind in NAMES_A_STEP and parse_mood(s) is None]
     return real[-1] if real else ""
 
 
