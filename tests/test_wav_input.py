@@ -83,6 +83,9 @@ def test_header_fields_out_of_range_are_one_line(
 def test_a_header_only_or_zero_frame_wav_is_refused(cli: Cli, home: Path, tmp_path: Path) -> None:
     empty = write(tmp_path / "empty.wav", np.zeros(0), SAMPLE_RATE)
     one_line_error(cli, empty, "0 frames")
+    nothing = tmp_path / "nothing.wav"
+    nothing.write_bytes(b"")
+    one_line_error(cli, nothing, "nothing.wav: the file is empty")
     claims = tmp_path / "claims.wav"
     claims.write_bytes(header(data=10_000))  # says 10 kB of audio, holds none
     one_line_error(cli, claims, "0 frames")

@@ -104,6 +104,8 @@ def _format(path: Path, fmt: bytes) -> tuple[int, int, int, bool]:
 
 def read_header(path: Path, handle: BinaryIO, size: int) -> WavInfo:
     """Walk the RIFF chunks up to the data; raise AudioFileError naming what is wrong."""
+    if size == 0:
+        raise AudioFileError(f"{path}: the file is empty (0 bytes); give a WAV recording")
     head = _read_exact(handle, 12)
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         raise _fail(path, f"no RIFF/WAVE header in its {size} bytes")
