@@ -61,6 +61,10 @@ def test_history_lists_and_filters(home: Path, cli: Cli) -> None:
     assert ids("--since", "2026-10-21", "--until", "2026-11-25") == [B.id]
     assert ids("--search", "PROMISE") == [B.id]
     assert ids("--topic", "nothing") == []
+    misspelt = cli("history", "--topic", "patiense")
+    assert misspelt.code == 0 and "No sessions match." in misspelt.err
+    assert "No practice is called 'patiense': did you mean patience?" in misspelt.err
+    assert "No practice is called" not in cli("history", "--topic", "small-wins").err
 
 
 def test_history_json_is_show_json_oldest_first(home: Path, cli: Cli) -> None:
@@ -75,6 +79,14 @@ def test_bad_dates_are_one_clear_line(home: Path, cli: Cli) -> None:
     assert result.code == 2
     assert result.err.strip() == (
         "voicecoach: error: --since: expected a date like 2026-11-26, got 'last tuesday'"
+    )
+
+
+def test_a_since_after_the_until_is_one_clear_line(home: Path, cli: Cli) -> None:
+    result = cli("history", "--since", "2026-12-02", "--until", "2026-12-01")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "voicecoach: error: --since 2026-12-02 is after --until 2026-12-01: no day is in both"
     )
 
 

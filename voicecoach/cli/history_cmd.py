@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterator
 from datetime import date
@@ -17,7 +18,7 @@ from voicecoach.cli.consoles import (
     tell,
     write_lines,
 )
-from voicecoach.cli.journal_open import open_journal, parse_day
+from voicecoach.cli.journal_open import open_journal, parse_day, practice_titles
 from voicecoach.errors import UsageError
 from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
@@ -92,6 +93,8 @@ def history(
     if every and limit is not None:
         raise UsageError("history: give --all or --limit, not both")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"--since {first} is after --until {last}: no day is in both")
     count = None if every or (as_json and limit is None) else (limit or PAGE)
     from voicecoach.store.crypto import PASSPHRASE_ENV, JournalLocked, WrongPassphrase
 
@@ -108,6 +111,18 @@ def history(
         _history(topic, first, last, search, count, as_json, unlock=False)
     except JournalLocked:
         _history(topic, first, last, search, count, as_json, unlock=True)
+
+
+def _unknown_topic(topic: str | None) -> str:
+    """A hint when ``topic`` names no practice ("" when it does, or none was given)."""
+    if topic is None:
+        return ""
+    known = sorted(practice_titles())
+    if topic in known:
+        return ""
+    near = difflib.get_close_matches(topic, known, n=1)
+    offer = f"did you mean {near[0]}? " if near else ""
+    return f" No practice is called {topic!r}: {offer}(practices: {', '.join(known)})"
 
 
 def _history(
@@ -139,7 +154,7 @@ def _history(
         locked = not unlock and JournalKey(journal.folder).exists()
     if not chosen:
         hint = "No sessions yet. Start one with `voicecoach session`." if empty else ""
-        stderr_console().print(hint or "No sessions match.")
+        stderr_console().print(hint or f"No sessions match.{_unknown_topic(topic)}")
         return
     if stdout_is_terminal():
         from voicecoach.review.views import sessions_table
