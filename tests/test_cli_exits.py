@@ -55,6 +55,9 @@ def one_error_line(result: CliResult) -> str:
         (["--profile", "Sam Smith", "history"], "Sam Smith"),
         (["models", "use"], "--clear"),
         (["listen", "--clock-start", "noon"], "--clock-start"),
+        (["session", "--engine", "foo", "--fast"], "--engine"),
+        (["listen", "--engine", "foo", "--fast"], "--engine"),
+        (["demo", "--engine", "foo"], "--engine"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line_naming_the_fix(

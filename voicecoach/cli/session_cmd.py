@@ -111,7 +111,18 @@ MicFileOpt = Annotated[
 SpeakerFileOpt = Annotated[
     Path | None, typer.Option("--speaker-file", help="Write the coach's voice to this WAV.")
 ]
-EngineOpt = Annotated[str | None, typer.Option(help="auto, vosk or pocketsphinx.")]
+ENGINES = ("auto", "vosk", "pocketsphinx")
+
+
+def _engine(value: str | None) -> str | None:
+    if value is not None and value not in ENGINES:
+        raise UsageError(f"--engine: expected auto, vosk or pocketsphinx, got {value!r}")
+    return value
+
+
+EngineOpt = Annotated[
+    str | None, typer.Option(help="auto, vosk or pocketsphinx.", callback=_engine)
+]
 ModelOpt = Annotated[str | None, typer.Option(help="A Vosk model folder or installed model name.")]
 FastOpt = Annotated[bool, typer.Option("--fast", help="Run file input faster than real time.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the stored record as JSON.")]
