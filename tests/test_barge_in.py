@@ -59,9 +59,10 @@ def test_a_question_cut_before_it_was_heard_is_not_kept_or_shown(
     silence = bytes(SAMPLE_RATE * 2)  # a second
     first, more = read_wav(fixture_wav("safe-6")), read_wav(fixture_wav("dialogue-feeling-1"))
     mic = tmp_path / "room.wav"
-    # the answer 3 s in; the rest 1.4 s after it ends, while the coach replies to it
+    # the answer 7 s in (after the first-run note, the opening and the question); the rest 1.4 s
+    # after it ends, while the coach replies to it
     gap = bytes(int(1.4 * SAMPLE_RATE) * 2)
-    write_wav(mic, silence * 3 + first + gap + more + silence * 10)
+    write_wav(mic, silence * 7 + first + gap + more + silence * 10)
     result = cli(
         "session", "patience", "--mic-file", mic, "--speaker-file", tmp_path / "coach.wav",
         "--fast", "--engine", "pocketsphinx", "--json",

@@ -63,6 +63,8 @@ TRANSITIONS: list[dict[str, Any]] = [
         "dest": State.ASKING,
         "before": "join_answer",
     },
+    # Speech begun before the question was heard (over the welcome): asked, then joined.
+    {"trigger": "early", "source": State.LISTENING, "dest": State.ASKING, "before": "keep_early"},
     {
         "trigger": "danger",
         "source": [*HEARING, State.PAUSED],

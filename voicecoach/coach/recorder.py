@@ -85,14 +85,26 @@ class Recorder:
         """Lines queued but never heard (the person spoke over the coach first): each one's
         last mention in the current turn (or the closing) is taken back."""
         turn = self.turn
-        kept = list(turn.coach_lines if turn is not None else self.record.closing_lines)
-        for line in lines:
-            if line in kept:
-                del kept[len(kept) - 1 - kept[::-1].index(line)]
+        opening = self._phase == "opening" or (turn is not None and len(self.record.turns) == 1)
+        kept: list[str] = []
+        if self._phase != "opening":
+            kept = list(turn.coach_lines if turn is not None else self.record.closing_lines)
+        rest = _take_back(kept, lines)
         if turn is not None:
             self._replace_turn(coach_lines=tuple(kept))
         elif self._phase != "opening":
             self.record = replace(self.record, closing_lines=tuple(kept))
+        if opening and rest:  # the opening lines queued before the first question
+            said = list(self.record.opening_lines)
+            _take_back(said, rest)
+            self.record = replace(self.record, opening_lines=tuple(said))
+
+    @property
+    def question_unheard(self) -> bool:
+        """The current question was taken back whole, unanswered: the person began to speak
+        before the coach had begun to ask it."""
+        turn = self.turn
+        return turn is not None and turn.answer is None and not turn.coach_lines
 
     def start_turn(self, prompt_id: str, prompt: str) -> None:
         """A new question; the lines and events that follow belong to it."""
@@ -280,3 +292,14 @@ def joined(first: Utterance, more: Utterance) -> Utterance:
         start=first.start,
         end=max(first.end, more.end),
     )
+
+
+def _take_back(said: list[str], lines: tuple[str, ...] | list[str]) -> list[str]:
+    """Remove each line's last mention from ``said`` (in place); the lines not found there."""
+    missing = []
+    for line in lines:
+        if line in said:
+            del said[len(said) - 1 - said[::-1].index(line)]
+        else:
+            missing.append(line)
+    return missing

@@ -86,9 +86,18 @@ class Understanding:
                 self.unanswered(event=event)
         elif isinstance(event, Final):
             name, kwargs = self.understand(event)
-            if name == "answered" and over_coach and self._previous_answered():
-                name = "continued"
+            if name in ("answered", "reask") and over_coach:
+                if self._previous_answered():
+                    name = "continued"
+                elif self.state is State.LISTENING and self.recorder.question_unheard:
+                    name, kwargs = "early", {"event": event}
             self.trigger(name, **kwargs)
+
+    def keep_early(self, event: Final, **_: Any) -> None:
+        """Speech begun before the question was heard at all (over the welcome): kept as the
+        start of its answer, and the question asked; the answer to it joins this."""
+        self.recorder.answer_so_far(event.utterance)
+        self.recorder.event("before-question")
 
     def understand(self, event: Final) -> tuple[str, dict[str, Any]]:
         """The trigger a final utterance stands for, in this state."""

@@ -1,0 +1,65 @@
+"""Speech begun over the coach's welcome, before its first question was heard: no question
+has been asked, so it answers none by itself. The coach stops, lets the person finish, asks
+the question, and keeps what was said as the start of that question's answer; the welcome
+lines never heard are not recorded as said."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import CliResult, fixture_wav
+from tests.test_machine import ANSWER, journal, session  # noqa: F401
+from voicecoach.coach.machine import State
+from voicecoach.coach.plan import MOOD_BEFORE
+from voicecoach.speech.events import Final, Utterance
+from voicecoach.store.journal import Journal
+
+
+def test_speech_before_the_first_question_is_kept_and_the_question_asked(
+    journal: Journal,  # noqa: F811
+) -> None:
+    s = session(journal)  # the mood check-in first
+    said = list(s.io.said)
+    assert said[-1] == MOOD_BEFORE
+    # The person spoke during the first opening line: the rest was never heard.
+    s.machine.recorder.unsaid(tuple(said[1:]))
+    assert s.record.opening_lines == (said[0],)
+    s.io.listening = False
+    s.machine.hear(Final(utterance=Utterance(ANSWER, (), 1.0, 6.0)), over_coach=True)
+    assert s.io.said[-1] == MOOD_BEFORE  # asked (not "didn't catch the number")
+    assert s.machine.state is State.LISTENING and s.io.listening
+    s.hear("seven")
+    assert s.record.mood_before == 7
+    turn = s.turn("mood-before")
+    assert turn["events"] == ["before-question"]
+    assert turn["answer"]["text"] == f"{ANSWER} seven"
+
+
+def test_a_long_answer_over_the_welcome_is_filed_under_the_question_then_asked(
+    cli: Callable[..., CliResult], home: Path, tmp_path: Path
+) -> None:
+    """Through the CLI, PocketSphinx and the journal: 1 s in, a 30 s answer; the mood said
+    after the question."""
+    quiet = tmp_path / "quiet.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", quiet, "trim", "0", "1"],
+                   check=True, timeout=30)  # fmt: skip
+    pause = tmp_path / "pause.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", pause, "trim", "0", "9"],
+                   check=True, timeout=30)  # fmt: skip
+    mic = tmp_path / "mic.wav"
+    parts = [quiet, fixture_wav("patience-1"), pause, fixture_wav("mood-7"), pause, pause]
+    subprocess.run(["sox", *parts, mic], check=True, timeout=30)
+    result = cli("session", "patience", "--mic-file", mic, "--fast", "--engine", "pocketsphinx",
+                 "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    record = result.json()
+    first = record["turns"][0]
+    assert first["prompt_id"] == "mood-before"
+    assert first["events"][0] == "before-question"
+    assert "partner" in first["answer"]["text"]
+    assert record["mood_before"] == 3, first  # mood-7 says "three"
+    assert first["coach_lines"][0] == MOOD_BEFORE
+    assert "didn't catch" not in " ".join(first["coach_lines"])
+    assert len(record["opening_lines"]) < 3
