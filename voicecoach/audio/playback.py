@@ -158,12 +158,20 @@ class Speakers:
         idle = max(0, self._clock - end_clock) * SAMPLE_RATE // self._rate
         return end + idle
 
-    def stop(self, at: int) -> None:
-        """Drop what is queued: the device falls silent ``latency`` after audio time ``at``."""
+    def stop(self, at: int) -> int:
+        """Drop what is queued; return the audio time the device has been sent audio up to
+        (``at`` at least): it falls silent ``latency`` after that. What the callback took
+        before the stop still plays, and a microphone frame reaches the loop late, so this is
+        often well after ``at``."""
         with self._lock:
+            if self._end is None:
+                return at
+            queued = len(self._queued) // SAMPLE_WIDTH * SAMPLE_RATE // self._rate
+            sent = max(at, (self._free_at() or at) - queued)
             self._queued.clear()
-            if self._end is not None:
-                self._end = (at + self.latency, self._clock)
+            self._end = (sent + self.latency, self._clock)
+        log.debug("stopped at %d: sent up to %d (%d later)", at, sent, sent - at)
+        return sent
 
     def reopen(self) -> None:
         """After the device went away: drop the dead stream, list the devices again and check

@@ -34,8 +34,10 @@ class AudioSink(Protocol):
         audio time it is sent out from."""
         ...
 
-    def stop(self, at: int) -> None:
-        """Drop whatever would be heard from audio time ``at`` on (a person barged in)."""
+    def stop(self, at: int) -> int:
+        """Drop whatever would be sent out from audio time ``at`` on (a person barged in);
+        return the audio time the sink falls silent from, ``at`` or later when more had
+        already been sent out (it is still heard)."""
         ...
 
     def close(self) -> None:
@@ -69,8 +71,9 @@ class WavFileSink:
         self._pcm.extend(pcm)
         return at
 
-    def stop(self, at: int) -> None:
+    def stop(self, at: int) -> int:
         del self._pcm[max(0, at) * SAMPLE_WIDTH :]
+        return at
 
     def close(self) -> None:
         write_wav(self._path, bytes(self._pcm))
@@ -90,8 +93,9 @@ class SilentSink:
         """Nothing is played."""
         return at
 
-    def stop(self, at: int) -> None:
+    def stop(self, at: int) -> int:
         """Nothing is playing."""
+        return at
 
     def close(self) -> None:
         """Nothing to release."""

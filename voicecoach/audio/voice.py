@@ -159,12 +159,14 @@ class Voice:
         return None
 
     def stop(self, now: int) -> tuple[str, ...]:
-        """Fall silent at ``now``: what was not yet heard is dropped (the person spoke).
+        """Fall silent at ``now``: what was not yet sent out is dropped (the person spoke).
 
-        Returns the words of the lines dropped whole (never heard, never announced)."""
+        What the sink had already sent out is still heard: the lines end where it falls
+        silent (``now`` at the earliest), so ``played`` holds the echo still to come. Returns
+        the words of the lines dropped whole (never heard, never announced)."""
         if now >= self.quiet_from:
             return ()
-        self.sink.stop(now - self.sink.latency)
+        now = max(now, self.sink.stop(now - self.sink.latency) + self.sink.latency)
         unheard = tuple(line.text for line in self._lines if line.start >= now and line.text)
         self._unannounced = deque(item for item in self._unannounced if item[0].start < now)
         kept: deque[Line] = deque()
