@@ -328,20 +328,30 @@ BARGE_LISTEN = "[listen]\npause_wait_s = 10.0\n"
 then ends by itself instead of running into the trial's timeout."""
 
 
+BARGE_ROWS = (
+    ("2 s into the question", 2.0, "webrtc"),
+    ("after the question", 7.0, "webrtc"),
+    ("2 s into the question, echo check alone", 2.0, "echo check"),
+)
+"""Barge-in rows: label, when the command is said (seconds into the question), canceller."""
+
 CONFIRM_CUE = "Did you want to"
 """How the coach's question before acting on an unsure command begins."""
 CONFIRM_WAIT_S = 2.5
 """The person's "yes" comes this long after that question is shown (it is short)."""
 
 
-def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> tuple[bool, bool]:
-    """Say ``command`` ``into_s`` seconds into the coach's long question, echo cancellation on.
+def barge_in_trial(
+    command: str, scratch: Path, into_s: float = 2.0, canceller: str = "webrtc"
+) -> tuple[bool, bool]:
+    """Say ``command`` ``into_s`` seconds into the coach's long question, over its echo.
 
-    A real-time session on the virtual sound card with a 30 ms speaker-to-microphone loop and
-    PulseAudio's WebRTC echo canceller (the coach plays to ``speaker_aec`` and hears
-    ``mic_aec``). When the coach asks "Did you want to …?", the person says "yes". Returns
-    (acted on, asked first): acted on when the session recorded the command, directly or after
-    that yes.
+    A real-time session on the virtual sound card with a 30 ms speaker-to-microphone loop.
+    ``canceller``: "webrtc" loads PulseAudio's WebRTC echo canceller (the
+    coach plays to ``speaker_aec`` and hears ``mic_aec``); "echo check" leaves the coach the
+    raw microphone, its own echo check the only canceller. When the coach asks "Did you want
+    to …?", the person says "yes". Returns (acted on, asked first): acted on when the session
+    recorded the command, directly or after that yes.
     """
     from tests.conftest import fixture_wav
     from tests.virtual_audio import VirtualSoundCard
@@ -353,7 +363,8 @@ def barge_in_trial(command: str, scratch: Path, into_s: float = 2.0) -> tuple[bo
     card = VirtualSoundCard(scratch / f"pulse-barge-{time.monotonic_ns()}").start()
     try:
         card.loopback(30)
-        card.echo_cancel()
+        if canceller == "webrtc":
+            card.echo_cancel()
         env = {**card.env, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
         args = [sys.executable, "-m", "voicecoach", "session", "patience", "--json"]
         args += ["--engine", "pocketsphinx"]
@@ -484,10 +495,16 @@ def main() -> None:
     parser.add_argument(
         "--echo-trials", type=int, default=1, help="sessions per echo delay, engine and cache"
     )
+    parser.add_argument(
+        "--barge-trials",
+        type=int,
+        default=2,
+        help="sessions per command in the barge-in rows said 2 s into the question",
+    )
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     args = parser.parse_args()
-    if args.echo_trials < 1:
-        parser.error("--echo-trials must be 1 or more")
+    if args.echo_trials < 1 or args.barge_trials < 1:
+        parser.error("--echo-trials and --barge-trials must be 1 or more")
     began = time.perf_counter()
 
     def chosen(name: str) -> bool:
@@ -532,12 +549,14 @@ def main() -> None:
                             print(echo[-1], file=sys.stderr, flush=True)
         barge: list[tuple[str, int, int, int, int, str]] = []
         if args.part != "rooms" and "pocketsphinx" in engines:
-            for label, into in (("2 s into the question", 2.0), ("after the question", 7.0)):
+            for label, into, canceller in BARGE_ROWS:
                 if not chosen(label):
                     continue
-                trials = 2 if label.startswith("2 s") else 1
+                trials = args.barge_trials if into < 7.0 else 1
                 acted = {
-                    command: [barge_in_trial(command, scratch, into) for _ in range(trials)]
+                    command: [
+                        barge_in_trial(command, scratch, into, canceller) for _ in range(trials)
+                    ]
                     for command in BARGE_COMMANDS
                 }
                 each = ", ".join(
@@ -550,10 +569,10 @@ def main() -> None:
                 print(barge[-1], file=sys.stderr, flush=True)
     text = table(rows, echo)
     if barge:
-        text += "\n\nbarge-in, echo cancellation on (stop, pause, repeat; PocketSphinx)"
+        text += "\n\nbarge-in over a 30 ms echo (stop, pause, repeat; PocketSphinx)"
         for label, direct, asked, acted, total, each in barge:
             text += (
-                f"\n  said {label:<24} acted on {acted}/{total} ({each}); "
+                f"\n  said {label:<48} acted on {acted}/{total} ({each}); "
                 f"{direct}/{total} without asking first, asked first in {asked}"
             )
     text += f"\n({'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s)"
