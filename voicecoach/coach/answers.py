@@ -36,6 +36,24 @@ class AnswerClass(StrEnum):
 SHORT_WORDS = 3
 """Answers of at most this many words (that are not a feeling or self-talk) are very short."""
 
+EMPTY_WORDS = 5
+"""Answers of at most this many words of which at most one says anything of its own (not in
+``EMPTY``) are very short too: "i might be a" (a misheard "No idea") and "i don't really go"
+(a misheard "I don't really know") are nothing to praise."""
+
+EMPTY = frozenset({
+    "a", "an", "the", "i", "i'm", "i'd", "i'll", "i've", "me", "my", "you", "your", "he", "him",
+    "his", "she", "her", "it", "it's", "its", "we", "us", "our", "they", "them", "their", "this",
+    "that", "these", "those", "there", "here", "what", "who", "and", "or", "but", "so", "if",
+    "then", "than", "as", "of", "to", "in", "on", "at", "by", "for", "with", "from", "up", "out",
+    "about", "into", "over", "just", "really", "very", "quite", "too", "well", "oh", "ah", "uh",
+    "um", "er", "hmm", "yeah", "yes", "no", "not", "do", "don't", "does", "did", "didn't", "done",
+    "be", "been", "being", "am", "is", "isn't", "are", "was", "wasn't", "were", "have", "has",
+    "had", "got", "get", "can", "can't", "could", "would", "will", "won't", "might", "may",
+    "must", "should", "shall",
+})  # fmt: skip
+"""Words with no reading of their own: pronouns, articles, auxiliaries, prepositions, fillers."""
+
 UNSURE = re.compile(
     r"^(?:(?:um|uh|er|hmm|well|i|honestly|really|i guess|i mean) )*"
     r"(?:i )?(?:don't|do not|dont|didn't|really don't) (?:really )?"
@@ -183,7 +201,7 @@ def classify(text: str) -> Heard:
     feeling, who = feeling_and_whose(said)
     if feeling:
         return Heard(AnswerClass.FEELING, feeling, who)
-    if len(words) <= SHORT_WORDS:
+    if len(words) <= SHORT_WORDS or (len(words) <= EMPTY_WORDS and len(set(words) - EMPTY) <= 1):
         return Heard(AnswerClass.SHORT)
     return Heard(AnswerClass.FULL)
 
