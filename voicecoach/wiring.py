@@ -31,6 +31,7 @@ from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import SessionScript
+from voicecoach.coach.tone import grammar as tone_grammar
 from voicecoach.config import ListenSettings, Settings
 from voicecoach.errors import SaveError
 from voicecoach.frames import seconds_to_samples
@@ -39,6 +40,7 @@ from voicecoach.paths import Paths
 from voicecoach.pump import FramePump
 from voicecoach.speaker.sources import RoomAndAnswers
 from voicecoach.speech.engines import EngineChoice, choose_engine
+from voicecoach.speech.grammar import Hearing
 from voicecoach.speech.listener import Listener, ListenTiming
 from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.recognizer import Recognizer
@@ -217,7 +219,19 @@ def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOpt
         redecode=settings.speech.second_decode,
         continued=seems_continued,
         rating_checker=rating_checker,
+        tone_checker=tone_checker(recognizer, settings),
     )
+
+
+def tone_checker(
+    recognizer: Recognizer, settings: Settings
+) -> Callable[[bytes, float], Hearing] | None:
+    """The tone grammar's hearing of an answer (PocketSphinx, English), else None."""
+    from voicecoach.speech.sphinx_engine import SphinxRecognizer
+
+    if not isinstance(recognizer, SphinxRecognizer) or not settings.coach.language.startswith("en"):
+        return None
+    return recognizer.grammar_search("tone", tone_grammar).hear
 
 
 def stages_of(

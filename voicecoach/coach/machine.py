@@ -16,7 +16,7 @@ from transitions import Machine
 
 from voicecoach.coach import answers
 from voicecoach.coach import options as say
-from voicecoach.coach.answers import AnswerClass, Heard, classify
+from voicecoach.coach.answers import AnswerClass, Heard
 from voicecoach.coach.commands import Spotted
 from voicecoach.coach.concern import check_concern, feedback
 from voicecoach.coach.dialogue import (
@@ -31,8 +31,10 @@ from voicecoach.coach.options import CoachOptions, help_line
 from voicecoach.coach.plan import Item, Kind, Plan
 from voicecoach.coach.recorder import MOOD_FIELDS, Recorder
 from voicecoach.coach.script import Check, SessionScript
+from voicecoach.coach.tone import understood
 from voicecoach.coach.understanding import Understanding
 from voicecoach.speech.events import Final
+from voicecoach.speech.grammar import RecheckedFinal
 from voicecoach.store.records import SessionRecord, Status
 
 __all__ = ["LIVE", "TALKING", "TRANSITIONS", "CoachIO", "SessionMachine", "State"]
@@ -247,7 +249,8 @@ class SessionMachine(Understanding):
             self.plan.answered(event.utterance.text)
             self._ack = say.CAPPED
             return
-        heard = classify(event.utterance.text)
+        tone = event.tone if isinstance(event, RecheckedFinal) else None
+        heard = understood(event.utterance, tone)
         self.plan.answered(event.utterance.text, heard)
         self._ack, self._ack_personal = self._reply(item, heard, event.utterance.text)
 

@@ -20,14 +20,16 @@ import logging
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE
-from voicecoach.speech.events import Final
+from voicecoach.speech.events import Final, Word
 from voicecoach.text import normalise
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SEARCH = "voicecoach-phrases"
 """Name of the PocketSphinx search holding the command phrase grammar."""
@@ -58,6 +60,34 @@ class RecheckedFinal(Final):
     """Asks the rating grammar (numbers said as a mood, and a few short replies) about the same
     audio, once, when called (None when there is no rating grammar); only a question that
     expects a rating asks."""
+    tone: Callable[[], Hearing] | None = field(default=None, compare=False, repr=False)
+    """Asks the tone grammar (harsh self-talk, feelings: ``voicecoach.coach.tone``) about the
+    same audio, once, when called (None when there is none); only an answer the transcript
+    alone reads as a full or very short one asks."""
+
+
+class Hearing(NamedTuple):
+    """What a grammar search heard in an utterance's audio."""
+
+    words: tuple[Word, ...]
+    """The grammar's words (fillers of the decoder left out), in session audio time."""
+    phones: Callable[[str], list[str]]
+    """The sound units of a word (dictionary phones; letters for a word the model lacks)."""
+
+
+class Once(Generic[T]):
+    """A value made the first time it is asked for (``make`` is called at most once)."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make: Callable[[], T] | None = make
+        self._value: T | None = None
+
+    def __call__(self) -> T:
+        if self._make is not None:
+            make, self._make = self._make, None
+            self._value = make()
+        assert self._value is not None
+        return self._value
 
 
 class OnDemand:
@@ -229,6 +259,53 @@ class SphinxPhrases:
 
     def close(self) -> None:
         """The search goes with the decoder."""
+
+
+class SphinxGrammar:
+    """A JSGF grammar as the search ``search`` on the session's PocketSphinx decoder;
+    ``hear`` decodes audio with it, leaving the open search and its cepstral mean as they were.
+    ``jsgf`` makes the grammar's text from a test of whether the model knows a word (a word
+    the dictionary lacks cannot be in it)."""
+
+    def __init__(self, decoder: Any, search: str, jsgf: Callable[[Callable[[str], bool]], str]):
+        self._decoder = decoder
+        self._search = search
+        self._open_search = decoder.current_search()
+        decoder.add_jsgf_string(search, jsgf(self.knows))
+
+    def knows(self, word: str) -> bool:
+        """Whether the model's dictionary holds ``word``."""
+        return self._decoder.lookup_word(word) is not None
+
+    def phones(self, word: str) -> list[str]:
+        """The dictionary phones of ``word`` (its letters when the model lacks it)."""
+        found = self._decoder.lookup_word(word)
+        return found.split() if found else letters(word)
+
+    def hear(self, pcm: bytes, offset: float) -> Hearing:
+        """The grammar's words in ``pcm`` (16 kHz int16 whose first sample is at ``offset``
+        seconds of session audio time)."""
+        if len(pcm) < 2 * SAMPLE_RATE // 100:  # less than a frame: nothing to hear
+            return Hearing((), self.phones)
+        decoder = self._decoder
+        carried = decoder.get_cmn(False)
+        decoder.activate_search(self._search)
+        try:
+            decoder.start_utt()
+            decoder.process_raw(pcm, False, False)
+            decoder.end_utt()
+            segments = list(decoder.seg() or ()) if decoder.hyp() is not None else []
+        finally:
+            decoder.activate_search(self._open_search)
+            decoder.set_cmn(carried)
+        words = []
+        for seg in segments:
+            word = seg.word.split("(")[0] if seg.word else ""
+            if not word or word.startswith(("<", "[", "++")):
+                continue
+            start, end = offset + seg.start_frame / 100, offset + (seg.end_frame + 1) / 100
+            words.append(Word(word=word, start=round(start, 3), end=round(end, 3), conf=1.0))
+        return Hearing(tuple(words), self.phones)
 
 
 def vosk_phrase_recognizer(

@@ -22,7 +22,9 @@ voice in the speech band, the recognizer hears the audio with the noise subtract
 - at the cap, a person still speaking is let finish the sentence (up to ``cap_grace`` more);
 - a short utterance is decoded a second time by a phrase checker (a grammar of the voice
   commands), and its Final carries that second opinion; with a rating checker, also a way to
-  ask the rating grammar about it (decoded only when asked: a question expecting a mood).
+  ask the rating grammar about it (decoded only when asked: a question expecting a mood), and
+  the tone grammar (harsh self-talk and feelings: decoded only when the transcript alone reads
+  as a full or very short answer).
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 
 from voicecoach.frames import SAMPLE_WIDTH, AudioChunk, samples_to_seconds, seconds_to_samples
 from voicecoach.speech.denoise import NoiseSuppressor
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
-from voicecoach.speech.grammar import OnDemand, PhraseChecker, RecheckedFinal
+from voicecoach.speech.grammar import Hearing, Once, OnDemand, PhraseChecker, RecheckedFinal
 from voicecoach.speech.nearwords import Heard, filtered, near_words
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.timing import ListenTiming as ListenTiming
@@ -93,6 +96,7 @@ class Listener:
         redecode: bool = True,
         continued: Callable[[str], bool] | None = None,
         rating_checker: PhraseChecker | None = None,
+        tone_checker: Callable[[bytes, float], Hearing] | None = None,
     ) -> None:
         self.recognizer = recognizer
         self.timing = timing
@@ -100,6 +104,9 @@ class Listener:
         """Hears short utterances again with a grammar of phrases (None = never)."""
         self.rating_checker = rating_checker
         """Hears a short utterance again with a grammar of ratings, when asked (None = never)."""
+        self.tone_checker = tone_checker
+        """Hears a short utterance again with the grammar of harsh self-talk and feelings, when
+        asked: (audio, its session time in seconds) → what it heard (None = never)."""
         self.unfinished = unfinished
         """Whether a running transcript announces more to come (None = never)."""
         self.continued = continued if continued is not None else unfinished
@@ -384,11 +391,20 @@ class Listener:
         better = None
         if self.second_pass is not None:
             better = filtered(self.second_pass.submit(audio, offset), heard, near)
-        if self.checker is not None and not capped and self._short_enough():
-            recheck = self.checker.check(audio, utterance.text)
+        checker = self.checker
+        if (
+            (checker is not None or self.tone_checker is not None)
+            and not capped
+            and (self._short_enough())
+        ):
+            recheck = checker.check(audio, utterance.text) if checker is not None else None
             ask = self.rating_checker
             rating = OnDemand(ask, audio, utterance.text) if ask is not None else None
-            return RecheckedFinal(utterance, capped, better, recheck=recheck, rating=rating)
+            hear = self.tone_checker
+            tone = Once(partial(hear, audio, offset)) if hear is not None else None
+            return RecheckedFinal(
+                utterance, capped, better, recheck=recheck, rating=rating, tone=tone
+            )
         return Final(utterance=utterance, capped=capped, better=better)
 
     def _short_enough(self) -> bool:

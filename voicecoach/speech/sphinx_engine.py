@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ from voicecoach.speech.redecode import Redecoder
 from voicecoach.speech.vad import level_dbfs
 
 if TYPE_CHECKING:
-    from voicecoach.speech.grammar import Focus, SphinxPhrases
+    from voicecoach.speech.grammar import Focus, SphinxGrammar, SphinxPhrases
 
 log = logging.getLogger(__name__)
 
@@ -219,3 +219,13 @@ class SphinxRecognizer:
 
         self.reset()
         return SphinxPhrases(self._decoder, phrases, search_name(grammar), focus)
+
+    def grammar_search(
+        self, name: str, jsgf: Callable[[Callable[[str], bool]], str]
+    ) -> SphinxGrammar:
+        """A whole JSGF grammar (``jsgf`` makes its text from a test of known words) as a
+        named search on this decoder, to hear finished utterances again with."""
+        from voicecoach.speech.grammar import SphinxGrammar, search_name
+
+        self.reset()
+        return SphinxGrammar(self._decoder, search_name(name), jsgf)

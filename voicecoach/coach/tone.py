@@ -1,0 +1,142 @@
+"""A second opinion on harsh self-talk and named feelings, from a grammar of their forms.
+
+Through PocketSphinx, espeak-ng voices' answers are often misheard in the one word that tells
+what they are ("I was really angry" → "i was really a pre", "I always ruin things" → "i always
+root the"). The answer's audio is then decoded again with a grammar (``grammar()``) that holds
+the general forms of harsh self-talk (``HARSH_FORMS``) and a lead word before each curated
+feeling word ("felt afraid", "really angry"), with filler words around them, so a form can be
+found inside a longer answer. The grammar forces any audio onto some path, so its finding is
+taken only when the open transcript *sounds* like it where it was heard (``understood``):
+
+- harsh self-talk: the open transcript's words in the time the form was heard sound like the
+  form (dictionary phones, ``HARSH_AGREEMENT``);
+- a feeling: the open transcript's words in the time the feeling word was heard sound like it
+  (``FEELING_AGREEMENT``), and a lead word ("felt", "was", "really") stands right before them
+  in the open transcript too: a feeling is named after a verb or an intensifier, while a
+  sound-alike inside a full answer ("that's a matter" for "so mad") is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from voicecoach.coach.answers import FEELINGS, AnswerClass, Heard, classify
+from voicecoach.speech.events import Utterance, Word
+from voicecoach.speech.grammar import Hearing, similarity
+
+HARSH_FORMS: tuple[str, ...] = (
+    "it's all my fault", "it's my fault", "it was my fault", "it was all my fault",
+    "that's my fault", "i'm so stupid", "i'm stupid", "i'm so useless", "i'm useless",
+    "i'm worthless", "i'm hopeless", "i'm pathetic", "i'm an idiot", "i'm such an idiot",
+    "i'm a failure", "i'm such a failure", "i'm a mess", "i'm the worst",
+    "i'm not good enough", "i always ruin things", "i always ruin everything",
+    "i ruin everything", "i always mess up", "i always mess things up", "i always screw up",
+    "i always get it wrong", "i hate myself", "i can't do anything right",
+    "what's wrong with me", "no one could love me",
+)  # fmt: skip
+"""General forms of harsh self-talk the grammar holds (each one the answer classifier reads as
+harsh self-talk, so an agreeing finding reads the same as a well-heard answer)."""
+
+LEADS: tuple[str, ...] = (
+    "felt", "feel", "feeling", "feels", "was", "am", "i'm", "get", "got", "so", "really",
+    "very", "more", "became", "were",
+)  # fmt: skip
+"""Words that stand right before a feeling word in the grammar ("felt afraid", "so angry")."""
+
+FILLERS: tuple[str, ...] = (
+    "a", "the", "i", "and", "it", "to", "of", "that", "he", "she", "was", "is", "in", "when",
+    "so", "really", "just", "my", "me", "for", "this", "at", "on", "but", "oh", "ah", "um",
+    "uh", "you", "we", "they", "do", "be",
+)  # fmt: skip
+"""Words the grammar may hear around a form: short, common words that absorb the rest of an
+answer."""
+
+HARSH_AGREEMENT = 0.6
+"""How closely the open transcript's words where a form was heard must sound like it ("it's
+all alt" for "it's all my fault": 0.74; "you" for "i'm useless": 0.40)."""
+FEELING_AGREEMENT = 0.4
+"""How closely the open transcript's words where a feeling word was heard must sound like it
+("a pre" for "angry": 0.44)."""
+LEAD_REACH = 2
+"""Open-transcript words before the feeling's time searched for a lead word."""
+
+
+def grammar(knows: Callable[[str], bool]) -> str:
+    """The JSGF grammar of harsh self-talk and feelings, fillers either side; only forms and
+    words whose every word the model ``knows``."""
+
+    def kept(phrases: Iterable[str]) -> str:
+        return " | ".join(p for p in phrases if all(map(knows, p.split())))
+
+    feelings = kept(sorted(FEELINGS))
+    return (
+        "#JSGF V1.0;\ngrammar tone;\n"
+        "public <tone> = <filler>* [<core> <filler>*];\n"
+        f"<filler> = {kept(FILLERS)};\n"
+        "<core> = <feeling> | <harsh>;\n"
+        f"<feeling> = ({kept(LEADS)}) ({feelings});\n"
+        f"<harsh> = {kept(HARSH_FORMS)};\n"
+    )
+
+
+def understood(utterance: Utterance, hearing: Callable[[], Hearing] | None) -> Heard:
+    """The class of an answer: its transcript's (``answers.classify``); for a full or very
+    short answer, harsh self-talk or a feeling the tone grammar heard where the transcript
+    sounds like it. ``hearing`` decodes the grammar when called (None: no grammar)."""
+    heard = classify(utterance.text)
+    if hearing is None or heard.kind not in (AnswerClass.FULL, AnswerClass.SHORT):
+        return heard
+    return second_opinion(utterance, hearing()) or heard
+
+
+def second_opinion(utterance: Utterance, hearing: Hearing) -> Heard | None:
+    """Harsh self-talk or a feeling the grammar heard and the transcript agrees with, else
+    None."""
+    said = hearing.words
+    names = [w.word for w in said]
+    for form in sorted(HARSH_FORMS, key=len, reverse=True):
+        at = _find(names, form.split())
+        if at is None:
+            continue
+        span = said[at : at + len(form.split())]
+        inside = _inside(utterance.words, span[0].start, span[-1].end)
+        if _agreement(inside, form.split(), hearing.phones) >= HARSH_AGREEMENT:
+            return Heard(AnswerClass.HARSH)
+        return None
+    for index, word in enumerate(said):
+        if word.word not in FEELINGS or index == 0 or names[index - 1] not in LEADS:
+            continue
+        inside = _inside(utterance.words, word.start, word.end)
+        if not inside or _agreement(inside, [word.word], hearing.phones) < FEELING_AGREEMENT:
+            return None
+        first = utterance.words.index(inside[0])
+        before = [w.word for w in utterance.words[max(0, first - LEAD_REACH) : first]]
+        if not set(before) & set(LEADS):
+            return None
+        return Heard(AnswerClass.FEELING, FEELINGS[word.word])
+    return None
+
+
+def _find(words: Sequence[str], phrase: Sequence[str]) -> int | None:
+    for at in range(len(words) - len(phrase) + 1):
+        if list(words[at : at + len(phrase)]) == list(phrase):
+            return at
+    return None
+
+
+def _inside(words: Sequence[Word], start: float, end: float) -> list[Word]:
+    """The words at least half of whose time lies within ``start``–``end``, or that span it."""
+    return [
+        w
+        for w in words
+        if min(w.end, end) - max(w.start, start) >= 0.5 * (w.end - w.start)
+        or (w.start <= start and w.end >= end)
+    ]
+
+
+def _agreement(
+    inside: Sequence[Word], phrase: Sequence[str], phones: Callable[[str], list[str]]
+) -> float:
+    heard = [p for w in inside for p in phones(w.word)]
+    wanted = [p for w in phrase for p in phones(w)]
+    return similarity(heard, wanted) if heard else 0.0
