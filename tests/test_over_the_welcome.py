@@ -1,7 +1,9 @@
 """Speech begun over the coach's welcome, before its first question was heard: no question
 has been asked, so it answers none by itself. The coach stops, lets the person finish, asks
 the question, and keeps what was said as the start of that question's answer; the welcome
-lines never heard are not recorded as said."""
+lines never heard are not recorded as said. The same after a mood rating: a rating is
+complete, so speech over the next question is the start of that question's answer, and a
+number said over a mood question is that mood."""
 
 from __future__ import annotations
 
@@ -35,6 +37,38 @@ def test_speech_before_the_first_question_is_kept_and_the_question_asked(
     turn = s.turn("mood-before")
     assert turn["events"] == ["before-question"]
     assert turn["answer"]["text"] == f"{ANSWER} seven"
+
+
+def test_speech_over_the_question_after_a_rating_is_not_more_of_the_rating(
+    journal: Journal,  # noqa: F811
+) -> None:
+    s = session(journal)
+    s.hear("seven")
+    prompt = s.io.said[-1]  # the first question, asked after "Thank you."
+    s.io.listening = False
+    s.machine.hear(Final(utterance=Utterance(ANSWER, (), 8.0, 12.0)), over_coach=True)
+    assert s.io.said[-1] == prompt and s.io.listening  # asked again, whole
+    s.hear("and then i went for a walk")
+    assert s.record.mood_before == 7
+    assert s.turn("mood-before")["answer"]["text"] == "seven"
+    moment = s.turn("moment")
+    assert moment["events"] == ["over-question"]
+    assert moment["answer"]["text"] == f"{ANSWER} and then i went for a walk"
+
+
+def test_a_number_over_the_closing_mood_question_is_the_mood(
+    journal: Journal,  # noqa: F811
+) -> None:
+    s = session(journal, mood_checkin=True)
+    s.hear("seven")
+    while s.machine.item is not None and not s.machine.item.is_mood:
+        s.hear(ANSWER)
+    assert s.io.said[-1].startswith("And now")
+    s.io.listening = False
+    s.machine.hear(Final(utterance=Utterance("eight", (), 80.0, 80.5)), over_coach=True)
+    assert s.record.mood_after == 8
+    last_answer = [t for t in s.record.turns if t.prompt_id != "mood-after"][-1].answer
+    assert last_answer is not None and "eight" not in last_answer.text
 
 
 def test_a_long_answer_over_the_welcome_is_filed_under_the_question_then_asked(

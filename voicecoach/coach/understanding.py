@@ -17,7 +17,7 @@ from voicecoach.coach.dialogue import COMMAND_TRIGGERS, PAUSED_TRIGGERS, State
 from voicecoach.coach.intents import Command, wants_to_end
 from voicecoach.coach.numbers import declined, either_of, number_word, parse_mood
 from voicecoach.coach.options import CoachOptions
-from voicecoach.coach.plan import Item
+from voicecoach.coach.plan import Item, Kind
 from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.safety import check_safety, says_safe, uncertain
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer
@@ -37,6 +37,10 @@ def words_or_nothing(event: ListenEvent) -> ListenEvent:
         said = event.utterance
         return NoAnswer(waited=max(0.0, said.end - said.start))
     return event
+
+
+_MOODS = frozenset({Kind.MOOD_BEFORE.value, Kind.MOOD_AFTER.value})
+"""Turn ids of the mood check-in."""
 
 
 class Understanding:
@@ -86,18 +90,31 @@ class Understanding:
                 self.unanswered(event=event)
         elif isinstance(event, Final):
             name, kwargs = self.understand(event)
-            if name in ("answered", "reask") and over_coach:
-                if self._previous_answered():
+            rating = name == "answered" and kwargs.get("mood") is not None
+            if name in ("answered", "reask") and over_coach and not rating:
+                # (a number said over a mood question is that mood, whatever came before)
+                after_rating = self._after_a_rating()
+                if self._previous_answered() and not after_rating:
                     name = "continued"
-                elif self.state is State.LISTENING and self.recorder.question_unheard:
+                elif self.state is State.LISTENING and (
+                    self.recorder.question_unheard or after_rating
+                ):
                     name, kwargs = "early", {"event": event}
             self.trigger(name, **kwargs)
 
+    def _after_a_rating(self) -> bool:
+        """The question being asked follows the mood check-in: a rating is complete, so speech
+        over this question is no more of it."""
+        turns = self.recorder.record.turns
+        return len(turns) >= 2 and turns[-2].prompt_id in _MOODS
+
     def keep_early(self, event: Final, **_: Any) -> None:
-        """Speech begun before the question was heard at all (over the welcome): kept as the
-        start of its answer, and the question asked; the answer to it joins this."""
+        """Speech begun before the question was heard at all (over the welcome), or over the
+        question after a rating: kept as the start of its answer, and the question asked; the
+        answer to it joins this."""
+        unheard = self.recorder.question_unheard
         self.recorder.answer_so_far(event.utterance)
-        self.recorder.event("before-question")
+        self.recorder.event("before-question" if unheard else "over-question")
 
     def understand(self, event: Final) -> tuple[str, dict[str, Any]]:
         """The trigger a final utterance stands for, in this state."""
