@@ -111,9 +111,9 @@ class EchoGuard:
         self.slack = seconds_to_samples(PATH_SLACK_S)
         self.hold = seconds_to_samples(HOLD_S)
         self._held = 0
+        """Samples from the next frame on that are kept (a voice was heard over the echo)."""
         self._filter: tuple[int, np.ndarray] | None = None
         """The echo path's delay and filter, from the last frame of the coach's voice alone."""
-        """Samples from the next frame on that are kept (a voice was heard over the echo)."""
 
     def clean(self, chunk: AudioChunk) -> AudioChunk:
         """The frame with the coach's echo subtracted, silent in each piece that was only that."""

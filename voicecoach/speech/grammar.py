@@ -90,22 +90,6 @@ class Once(Generic[T]):
         return self._value
 
 
-class OnDemand:
-    """A phrase check of one utterance's audio, decoded the first time it is asked for."""
-
-    def __init__(self, checker: PhraseChecker, pcm: bytes, heard: str) -> None:
-        self._checker = checker
-        self._pcm: bytes | None = pcm
-        self._heard = heard
-        self._result: Recheck | None = None
-
-    def __call__(self) -> Recheck:
-        if self._result is None:
-            pcm, self._pcm = self._pcm or b"", None
-            self._result = self._checker.check(pcm, self._heard)
-        return self._result
-
-
 class PhraseChecker(Protocol):
     """Re-decodes a short stretch of audio with a grammar of phrases."""
 
@@ -194,6 +178,33 @@ def letters(text: str) -> list[str]:
     return [c for c in unicodedata.normalize("NFD", text.lower()) if c.isalnum()]
 
 
+def dictionary_phones(decoder: Any, word: str) -> list[str]:
+    """The PocketSphinx dictionary phones of ``word`` (its letters when the model lacks it)."""
+    found = decoder.lookup_word(word)
+    return found.split() if found else letters(word)
+
+
+def decode_in(
+    decoder: Any, search: str, back_to: str, pcm: bytes, full_utt: bool
+) -> tuple[Any, list[Any]]:
+    """Decode ``pcm`` (16 kHz int16) with the search ``search``, then go back to the search
+    ``back_to`` and the cepstral mean from before (audio heard already: the mean is not moved
+    twice). ``full_utt``: normalise over this audio alone. Returns the hypothesis (None: nothing
+    heard) and its segments."""
+    carried = decoder.get_cmn(False)
+    decoder.activate_search(search)
+    try:
+        decoder.start_utt()
+        decoder.process_raw(pcm, False, full_utt)
+        decoder.end_utt()
+        hyp = decoder.hyp()
+        segments = list(decoder.seg() or ()) if hyp is not None else []
+    finally:
+        decoder.activate_search(back_to)
+        decoder.set_cmn(carried)
+    return hyp, segments
+
+
 class SphinxPhrases:
     """A JSGF search of the phrases on the session's PocketSphinx decoder (``search`` names it:
     searches of other names stay; one of the same name is replaced). ``focus``: see
@@ -225,26 +236,12 @@ class SphinxPhrases:
         return all(self._decoder.lookup_word(w) is not None for w in phrase.split())
 
     def _phones(self, text: str) -> list[str]:
-        units: list[str] = []
-        for word in text.split():
-            phones = self._decoder.lookup_word(word)
-            units += phones.split() if phones else letters(word)
-        return units
+        return [unit for word in text.split() for unit in dictionary_phones(self._decoder, word)]
 
     def check(self, pcm: bytes, heard: str) -> Recheck:
         if not self.phrases:
             return Recheck("", 0.0)
-        decoder = self._decoder
-        carried = decoder.get_cmn(False)  # audio heard already: the mean is not moved twice
-        decoder.activate_search(self._search)
-        try:
-            decoder.start_utt()
-            decoder.process_raw(pcm, False, True)
-            decoder.end_utt()
-            hyp = decoder.hyp()
-        finally:
-            decoder.activate_search(self._open_search)
-            decoder.set_cmn(carried)
+        hyp, _ = decode_in(self._decoder, self._search, self._open_search, pcm, full_utt=True)
         phrase = normalise(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)
@@ -279,25 +276,16 @@ class SphinxGrammar:
 
     def phones(self, word: str) -> list[str]:
         """The dictionary phones of ``word`` (its letters when the model lacks it)."""
-        found = self._decoder.lookup_word(word)
-        return found.split() if found else letters(word)
+        return dictionary_phones(self._decoder, word)
 
     def hear(self, pcm: bytes, offset: float) -> Hearing:
         """The grammar's words in ``pcm`` (16 kHz int16 whose first sample is at ``offset``
         seconds of session audio time)."""
         if len(pcm) < 2 * SAMPLE_RATE // 100:  # less than a frame: nothing to hear
             return Hearing((), self.phones)
-        decoder = self._decoder
-        carried = decoder.get_cmn(False)
-        decoder.activate_search(self._search)
-        try:
-            decoder.start_utt()
-            decoder.process_raw(pcm, False, False)
-            decoder.end_utt()
-            segments = list(decoder.seg() or ()) if decoder.hyp() is not None else []
-        finally:
-            decoder.activate_search(self._open_search)
-            decoder.set_cmn(carried)
+        # the decoder's running mean, not this utterance's alone: espeak-ng's "It's all my
+        # fault" came out as "so ah it ah oh" normalised over itself
+        _, segments = decode_in(self._decoder, self._search, self._open_search, pcm, False)
         words = []
         for seg in segments:
             word = seg.word.split("(")[0] if seg.word else ""

@@ -38,7 +38,7 @@ from functools import partial
 from voicecoach.frames import SAMPLE_WIDTH, AudioChunk, samples_to_seconds, seconds_to_samples
 from voicecoach.speech.denoise import NoiseSuppressor
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
-from voicecoach.speech.grammar import Hearing, Once, OnDemand, PhraseChecker, RecheckedFinal
+from voicecoach.speech.grammar import Hearing, Once, PhraseChecker, RecheckedFinal
 from voicecoach.speech.nearwords import Heard, filtered, near_words
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.timing import ListenTiming as ListenTiming
@@ -392,14 +392,12 @@ class Listener:
         if self.second_pass is not None:
             better = filtered(self.second_pass.submit(audio, offset), heard, near)
         checker = self.checker
-        if (
-            (checker is not None or self.tone_checker is not None)
-            and not capped
-            and (self._short_enough())
+        if (checker is not None or self.tone_checker is not None) and (
+            not capped and self._short_enough()
         ):
             recheck = checker.check(audio, utterance.text) if checker is not None else None
             ask = self.rating_checker
-            rating = OnDemand(ask, audio, utterance.text) if ask is not None else None
+            rating = Once(partial(ask.check, audio, utterance.text)) if ask is not None else None
             hear = self.tone_checker
             tone = Once(partial(hear, audio, offset)) if hear is not None else None
             return RecheckedFinal(
