@@ -8,7 +8,8 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+# The build backend's notes on editable installs are for developers, not for setup.
+PYTHONWARNINGS=ignore::UserWarning .venv/bin/python -m pip install --quiet -e .
 echo
 VOICECOACH_BIN=.venv/bin/voicecoach scripts/offer-model.sh || true
 echo

@@ -29,24 +29,32 @@ from voicecoach.cli import expand_multi_value
         (["session", "--answers", "--fast"], ["session", "--answers", "--fast"]),
         (["session", "--answers"], ["session", "--answers"]),
         (["history", "--json"], ["history", "--json"]),
+        # A word that is no WAV file ends the list: it is the practice.
+        (
+            ["session", "--answers", "a.wav", "B.WAV", "communication", "--fast"],
+            ["session", "--answers", "a.wav", "--answers", "B.WAV", "communication", "--fast"],
+        ),
+        # The first value is always the option's, whatever its name.
+        (["session", "--answers", "take1"], ["session", "--answers", "take1"]),
     ],
 )
 def test_expand_multi_value(argv: list[str], expected: list[str]) -> None:
     assert expand_multi_value(argv) == expected
 
 
-def test_answers_last_on_the_line_runs_the_session(cli: Any, home: Path) -> None:
+def test_answers_then_the_practice_runs_that_practice(cli: Any, home: Path) -> None:
     # Mood check-in off so one WAV covers the only listening turn that matters; the rest is silence.
     config = home.parent / "config.toml"
     config.write_text(
         "[coach]\nmood_checkin = false\n\n[listen]\nreprompts = 0\n" + STREAMING_WORDS
     )
     result = cli(
-        "session", "patience", "--fast", "--json", "--config", config,
-        "--answers", fixture_wav("patience-1"),
+        "session", "--fast", "--json", "--config", config,
+        "--answers", fixture_wav("patience-1"), "communication",
     )  # fmt: skip
     assert result.code == 0, result.err
     record = result.json()
+    assert record["topic"] == "communication"
     answered = [turn for turn in record["turns"] if turn["answer"] is not None]
     assert len(answered) == 1
     assert "partner" in answered[0]["answer"]["text"]

@@ -59,6 +59,8 @@ def test_no_speakers_with_answers_given_names_speaker_file_or_fast(cli: Any) -> 
     assert "--speaker-file FILE.wav or --fast" in line
     assert "--answers" not in line and "--mic-file" not in line
     assert "output device :" not in line
+    # In words a person knows, not PortAudio's "Error querying device -1".
+    assert "speakers or headphones" in line and "-1" not in line
 
 
 @needs_no_card

@@ -82,7 +82,9 @@ def test_wrong_layout_is_refused_in_one_line(
     )
     bad_folder = tmp_path / "vosk-model-small-xx-0.1-src"
     result = cli("models", "add", bad_folder)
+    # One line, and no slow load first: the layout is looked at before the model is loaded.
     assert result.code == 1 and f"missing {named}" in result.err
+    assert result.err.count("\n") == 1 and "loading" not in result.err
     assert not (home / "models").exists() or list((home / "models").iterdir()) == []
 
 

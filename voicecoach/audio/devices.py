@@ -19,6 +19,10 @@ LIST_HINT = "list devices with `python -m sounddevice`"
 """The command line adds which of its options do without the device (see AudioDeviceError)."""
 
 
+DEVICE_WORDS = {"output": "speakers or headphones", "input": "a microphone"}
+"""A device kind in everyday words."""
+
+
 def sounddevice() -> ModuleType:
     """Import sounddevice, naming what to install when PortAudio is missing; alsa-lib's own
     messages go to the log from then on, PortAudio's listing of the devices included (see
@@ -46,8 +50,11 @@ def default_rate(kind: str, device: int | str | None) -> int:
     try:
         info = sd.query_devices(device, kind)
     except (ValueError, sd.PortAudioError) as exc:
-        named = f" {device}" if device not in (None, "") else ""
-        raise AudioDeviceError(f"no {kind} device{named}: {exc}; {LIST_HINT}", kind) from exc
+        if device in (None, ""):
+            # PortAudio says "Error querying device -1": its number for "no default device".
+            detail = f"the system has no default {kind} device ({DEVICE_WORDS.get(kind, kind)})"
+            raise AudioDeviceError(f"no {kind} device: {detail}; {LIST_HINT}", kind) from exc
+        raise AudioDeviceError(f"no {kind} device {device}: {exc}; {LIST_HINT}", kind) from exc
     return int(info["default_samplerate"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -18,8 +19,18 @@ MULTI_VALUE_OPTIONS = {"--answers"}
 """Options that take several values in a row (`--answers a.wav b.wav c.wav`)."""
 
 
+def _is_value(arg: str) -> bool:
+    """A WAV path for a multi-value option: ends in ``.wav`` or names an existing file. Anything
+    else (a practice's name such as ``communication``) ends the list and goes to the command."""
+    return arg.lower().endswith(".wav") or Path(arg).is_file()
+
+
 def expand_multi_value(argv: list[str]) -> list[str]:
-    """`--answers a b c` → `--answers a --answers b --answers c`, as click expects."""
+    """`--answers a b c` → `--answers a --answers b --answers c`, as click expects.
+
+    The list ends at the next option or at the first word that is no WAV file (see `_is_value`),
+    so `--answers a.wav b.wav communication` leaves `communication` as the practice.
+    """
     expanded: list[str] = []
     current: str | None = None
     took_value = False
@@ -28,7 +39,7 @@ def expand_multi_value(argv: list[str]) -> list[str]:
             _close_option(expanded, current, took_value)
             current, took_value = arg, False
             continue
-        if current is not None and not arg.startswith("-"):
+        if current is not None and not arg.startswith("-") and (not took_value or _is_value(arg)):
             expanded += [current, arg]
             took_value = True
             continue

@@ -275,20 +275,18 @@ def add(
     from voicecoach.speech.probe import probe_model
 
     home = paths()
+    # The layout is checked while installing (a quick look at the files), before the slow load.
     if path.is_dir():
-        if load_check:
-            err_console.print(f"loading {path} once to check it …", **PLAIN_DIM)
-            probe_model(path, name or path.resolve().name)
         model = install_folder(path, home.models, name)
     else:
         model = install_archive(path, home.models, name)
-        if load_check:
-            err_console.print(f"loading {model.name} once to check it …", **PLAIN_DIM)
-            try:
-                probe_model(model.path, model.name)
-            except ModelError as exc:
-                remove_model(model)
-                raise ModelError(f"{exc}; not installed") from exc
+    if load_check:
+        err_console.print(f"loading {model.name} once to check it …", **PLAIN_DIM)
+        try:
+            probe_model(model.path, model.name)
+        except ModelError as exc:
+            remove_model(model)
+            raise ModelError(f"{exc}; not installed") from exc
     _installed(model)
 
 
