@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, fixture_wav
 from tests.test_journal import make_record, make_turn
 from voicecoach.errors import JournalError, SaveError
 from voicecoach.files import private_folder
@@ -96,6 +96,11 @@ def test_read_only_disk_reads_and_says_it_could_not_tidy(home: Path, cli: Cli) -
         before = sorted(p.relative_to(home) for p in (home / "journal").rglob("*"))
         read_only(home / "journal")
         read_commands_work(cli, every_time=True)
+        # A session says so first, in one line, before any engine loads or device opens.
+        session = cli("session", "patience", "--fast", "--answers", fixture_wav("patience-1"))
+        assert session.code == 1
+        assert session.err.startswith("voicecoach: error: cannot open the journal folder")
+        assert session.err.count("\n") == 1 and "Read-only file system" in session.err
         assert sorted(p.relative_to(home) for p in (home / "journal").rglob("*")) == before
 
 

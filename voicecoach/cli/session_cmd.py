@@ -81,14 +81,16 @@ def run_session(
     if options.demo:
         coach = demo_options(coach)
     with contextlib.ExitStack() as stack, SIGNALS.starting():
+        # The journal first: a folder it cannot write is said before engines load or a device opens.
+        folder = journal_dir or home.journal
+        journal = Journal(folder, codec=session_codec(folder))
+        stack.callback(journal.close)
+        journal.check_writable()
         stages = build_session(
             choice, audio, config, home, progress, stack, coach, first_lines(script, coach)
         )
         progress.note(stages.voice_reason)
         progress.note(f"listening with {choice.reason}")
-        folder = journal_dir or home.journal
-        journal = Journal(folder, codec=session_codec(folder))
-        stack.callback(journal.close)
         for notice in journal.notices:
             progress.note(notice)
         keep_days = config.journal.keep_days

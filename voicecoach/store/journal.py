@@ -80,6 +80,16 @@ class Journal:
 
     # -- a running session (writer.py) --------------------------------------------------------
 
+    def check_writable(self) -> None:
+        """Make the journal's folders (0700) and raise JournalError, naming the folder and what
+        to do, when sessions could not be saved there; nothing else is written."""
+        self._writable()
+        for folder in (self.folder, self._running):
+            if not os.access(folder, os.W_OK):  # a read-only disk, or another user's folder
+                ro = _read_only_mount(folder)
+                reason = "Read-only file system" if ro else "Permission denied"
+                raise JournalError(f"cannot open the journal folder {folder}: {reason}")
+
     def begin(self, record: SessionRecord) -> None:
         """Store a new running record durably and hold its session lock until ``finish()``.
 
@@ -335,3 +345,11 @@ class Journal:
 
 def _of_month(running: dict[str, SessionRecord], month: str) -> list[SessionRecord]:
     return [r for r in running.values() if month_of(r) == month]
+
+
+def _read_only_mount(folder: Path) -> bool:
+    """Whether the file system holding ``folder`` is mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
