@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +50,19 @@ def test_answers_then_the_practice_runs_that_practice(cli: Any, home: Path) -> N
     config.write_text(
         "[coach]\nmood_checkin = false\n\n[listen]\nreprompts = 0\n" + STREAMING_WORDS
     )
+    began = time.monotonic()
     result = cli(
         "session", "--fast", "--json", "--config", config,
         "--answers", fixture_wav("patience-1"), "communication",
     )  # fmt: skip
+    took = time.monotonic() - began
     assert result.code == 0, result.err
     record = result.json()
     assert record["topic"] == "communication"
+    # A fast run lasts its audio time in the journal, not the few seconds the clock saw.
+    span = datetime.fromisoformat(record["ended_at"]) - datetime.fromisoformat(record["started_at"])
+    last_word = max(turn["answer"]["end"] for turn in record["turns"] if turn["answer"])
+    assert span.total_seconds() >= last_word and span.total_seconds() > took + 10
     answered = [turn for turn in record["turns"] if turn["answer"] is not None]
     assert len(answered) == 1
     assert "partner" in answered[0]["answer"]["text"]

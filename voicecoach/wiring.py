@@ -34,7 +34,7 @@ from voicecoach.coach.script import SessionScript
 from voicecoach.coach.tone import grammar as tone_grammar
 from voicecoach.config import ListenSettings, Settings
 from voicecoach.errors import SaveError
-from voicecoach.frames import seconds_to_samples
+from voicecoach.frames import samples_to_seconds, seconds_to_samples
 from voicecoach.loop import FrameTap, Progress, SessionLoop
 from voicecoach.paths import Paths
 from voicecoach.pump import FramePump
@@ -309,7 +309,9 @@ def run_session(
         tap, writer = answers, answers.wrap(journal)
     loop = SessionLoop(stages.pump, stages.listener, stages.progress, stages.retry, tap, stop)
     try:
-        recorder = Recorder(writer, script.id, stages.recognizer.info)
+        recorder = Recorder(
+            writer, script.id, stages.recognizer.info, lambda: samples_to_seconds(loop.now)
+        )
     except SaveError:
         loop.cannot_save()  # said aloud too, not only printed
         raise

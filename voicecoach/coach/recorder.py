@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.store.records import JournalWriter, SessionRecord, Status, Turn
@@ -27,11 +28,6 @@ REDECODE_WAIT_S = 10.0
 """Longest wait at the end of a session for whole-utterance decodes still running."""
 
 
-def now_iso() -> str:
-    """Local time with its UTC offset, to the second."""
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
 def new_session_id(started: datetime) -> str:
     """Sortable by start time, unique enough for one person's journal."""
     return f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
@@ -40,8 +36,18 @@ def new_session_id(started: datetime) -> str:
 class Recorder:
     """The record of the running session; every answer is written the moment it is final."""
 
-    def __init__(self, journal: JournalWriter, topic: str, engine: EngineInfo) -> None:
+    def __init__(
+        self,
+        journal: JournalWriter,
+        topic: str,
+        engine: EngineInfo,
+        heard_s: Callable[[], float] = lambda: 0.0,
+    ) -> None:
+        """``heard_s``: seconds of audio the session has gone through (audio time); a file
+        run at --fast speed lasts that long however soon the clock says it ended."""
         started = datetime.now().astimezone()
+        self._started = started
+        self._heard_s = heard_s
         self._journal = journal
         self.record = SessionRecord(
             id=new_session_id(started),
@@ -277,7 +283,10 @@ class Recorder:
         self._improve(wait=REDECODE_WAIT_S if status is Status.COMPLETED else 0.0)
         if status is Status.COMPLETED and not self.answered and not self.private:
             status = Status.UNANSWERED  # ran to its end, but nothing was said
-        self.record = replace(self.record, status=status, ended_at=now_iso())
+        ended = max(datetime.now().astimezone(), self._started + timedelta(seconds=self._heard_s()))
+        self.record = replace(
+            self.record, status=status, ended_at=ended.isoformat(timespec="seconds")
+        )
         self.record = self._stored()
         self._journal.finish(self.record)
         self._saved = self.record
