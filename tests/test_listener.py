@@ -134,3 +134,11 @@ def test_the_second_decode_is_left_out_when_the_settings_say_so() -> None:
         assert word_error_rate(fixture_text("patience-3"), final.utterance.text) < 0.25
     finally:
         recognizer.close()
+
+
+def test_a_one_word_answer_after_digital_silence_is_heard(sphinx: SphinxRecognizer) -> None:
+    """A 0.18 s "eight" said 10 ms into a frame after digital silence: before the detector's
+    lead-in (``vad.LEAD_WINDOWS``) only one frame was voiced and the turn ended unanswered."""
+    audio = silence(0.01) + read_wav(fixture_wav("word-eight")) + silence(3)
+    events = run(Listener(sphinx, timing(), redecode=False), audio)
+    assert [type(event) for _, event in events] == [Final]

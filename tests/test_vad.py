@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, fixture_wav
 from tests.realspeech import clip_pcm
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.frames import FRAME_SAMPLES
@@ -76,3 +76,16 @@ def test_quiet_room_skips_the_network() -> None:
 def test_mode_out_of_range_is_refused() -> None:
     with pytest.raises(ValueError, match="vad_mode"):
         VoiceActivity(4)
+
+
+def test_a_short_word_after_digital_silence_is_voiced_at_every_frame_alignment() -> None:
+    """festival slt's one-word "eight" (0.18 s of speech) after digital silence, as an echo
+    canceller outputs between words: the network, reset by the silence, scored the word's first
+    windows 0.2–0.5, so at some alignments to the 100 ms frames only one frame was voiced and
+    the word never began an answer (two voiced frames in a row)."""
+    word = read_wav(fixture_wav("word-eight"))
+    for lead_ms in range(0, 100, 10):
+        vad = VoiceActivity()
+        audio = bytes(2 * 16 * lead_ms) + bytes(3 * FRAME_BYTES) + word + bytes(3 * FRAME_BYTES)
+        voiced = [vad.voiced(frame) for frame in frames(audio)]
+        assert any(a and b for a, b in zip(voiced, voiced[1:], strict=False)), (lead_ms, voiced)

