@@ -53,6 +53,7 @@ from voicecoach.coach.script import SessionScript, find_script  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk, seconds_to_samples  # noqa: E402
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer  # noqa: E402
+from voicecoach.speech.grammar import RecheckedFinal  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
 from voicecoach.speech.tts import TextToSpeech  # noqa: E402
 from voicecoach.speech.tts.choose import open_voice  # noqa: E402
@@ -596,7 +597,9 @@ def mood_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -> N
                     for t in record.turns
                     if t.prompt_id.startswith("mood")
                 ]
-                tally.misses.append(f"{voice} mood {said!r} → {got} (heard {heard})")
+                tally.misses.append(
+                    f"{voice} mood {said!r} → {got} (heard {heard}; command grammar {grammar(log)})"
+                )
 
 
 class CommandUser:
@@ -636,7 +639,19 @@ def command_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -
             )
             if not ok:
                 heard = [t.answer.text for t in record.turns if t.answer]
-                tally.misses.append(f"{voice} command {form!r} → {got} (answers {heard})")
+                rechecks = grammar(log)
+                tally.misses.append(
+                    f"{voice} command {form!r} → {got} (answers {heard}; grammar {rechecks})"
+                )
+
+
+def grammar(log: Log) -> list[str]:
+    """What the phrase grammar made of each short utterance heard: "heard → phrase (agreement)"."""
+    return [
+        f"{item.utterance.text!r} → {item.recheck.phrase!r} ({item.recheck.agreement:.2f})"
+        for kind, item in log.items
+        if kind == "heard" and isinstance(item, RecheckedFinal) and item.recheck is not None
+    ]
 
 
 def one_question(bench: Bench) -> SessionScript:
