@@ -342,7 +342,11 @@ CONFIRM_WAIT_S = 2.5
 
 
 def barge_in_trial(
-    command: str, scratch: Path, into_s: float = 2.0, canceller: str = "webrtc"
+    command: str,
+    scratch: Path,
+    into_s: float = 2.0,
+    canceller: str = "webrtc",
+    trace: Path | None = None,
 ) -> tuple[bool, bool]:
     """Say ``command`` ``into_s`` seconds into the coach's long question, over its echo.
 
@@ -351,7 +355,8 @@ def barge_in_trial(
     coach plays to ``speaker_aec`` and hears ``mic_aec``); "echo check" leaves the coach the
     raw microphone, its own echo check the only canceller. When the coach asks "Did you want
     to …?", the person says "yes". Returns (acted on, asked first): acted on when the session
-    recorded the command, directly or after that yes.
+    recorded the command, directly or after that yes. With ``trace``, the session runs under
+    ``benchmarks/barge_trace.py`` and leaves its trace (audio, utterances, decisions) there.
     """
     from tests.conftest import fixture_wav
     from tests.virtual_audio import VirtualSoundCard
@@ -366,19 +371,27 @@ def barge_in_trial(
         if canceller == "webrtc":
             card.echo_cancel()
         env = {**card.env, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
-        args = [sys.executable, "-m", "voicecoach", "session", "patience", "--json"]
+        run = ["-m", "voicecoach"]
+        if trace is not None:
+            env["BARGE_TRACE"] = str(trace)
+            env["BARGE_TRACE_DEVICES"] = "1"
+            run = [str(ROOT / "benchmarks" / "barge_trace.py")]
+        args = [sys.executable, *run, "session", "patience", "--json"]
         args += ["--engine", "pocketsphinx"]
         child = subprocess.Popen(
             args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         assert child.stderr is not None
+        shown: list[str] = []
         for line in child.stderr:
+            shown.append(line)
             if BARGE_PROMPT[:20] in line:
                 time.sleep(into_s)
                 card.speak_into_mic(fixture_wav(f"cmd-{command}"))
                 break
         asked = False
         for line in child.stderr:  # the session's lines, until it ends
+            shown.append(line)
             if not asked and CONFIRM_CUE in line:
                 asked = True
                 time.sleep(CONFIRM_WAIT_S)
@@ -391,11 +404,16 @@ def barge_in_trial(
             raise RuntimeError(f"barge-in session with {command!r} did not end") from None
     finally:
         card.close()
+    if trace is not None:
+        (trace / "stderr.txt").write_text("".join(shown))
     if child.returncode != 0:
-        raise RuntimeError(f"barge-in session failed ({child.returncode})")
+        raise RuntimeError(f"barge-in session failed ({child.returncode}): {''.join(shown)[-600:]}")
     record = json.loads(out)
     events = [e for turn in record["turns"] for e in turn.get("events", [])]
     acted = f"command:{command}" in events or (command == "stop" and record["status"] == "stopped")
+    if trace is not None:
+        (trace / "record.json").write_text(json.dumps(record, indent=1))
+        (trace / "outcome.json").write_text(json.dumps({"acted": acted, "asked": asked}))
     return acted, asked
 
 
@@ -502,6 +520,12 @@ def main() -> None:
         help="sessions per command in the barge-in rows said 2 s into the question",
     )
     parser.add_argument("--out", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        help="barge-in rows: keep each session's trace here (audio fed to the listener, "
+        "utterances, the spotter's decisions; benchmarks/barge_trace.py)",
+    )
     args = parser.parse_args()
     if args.echo_trials < 1 or args.barge_trials < 1:
         parser.error("--echo-trials and --barge-trials must be 1 or more")
@@ -553,9 +577,16 @@ def main() -> None:
                 if not chosen(label):
                     continue
                 trials = args.barge_trials if into < 7.0 else 1
+
+                def folder(command: str, n: int, label: str = label) -> Path | None:
+                    if args.trace is None:
+                        return None
+                    return args.trace / label.replace(" ", "-").replace(",", "") / f"{command}-{n}"
+
                 acted = {
                     command: [
-                        barge_in_trial(command, scratch, into, canceller) for _ in range(trials)
+                        barge_in_trial(command, scratch, into, canceller, folder(command, n))
+                        for n in range(trials)
                     ]
                     for command in BARGE_COMMANDS
                 }
