@@ -1,20 +1,28 @@
 """Speaking over the coach, through the real loop on file sources in audio time: a command said
-while the coach is still talking stops its voice at once and is acted on."""
+while the coach is still talking stops its voice at once and is acted on; and how the session's
+listener hears a command with the coach's echo left over around it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.conftest import CliResult, fixture_wav
 from tests.virtual_audio import write_mini_home
 from voicecoach.audio.voice import trim_trailing_silence
-from voicecoach.audio.wavfile import read_wav, write_wav
+from voicecoach.audio.wavfile import read_wav, to_pcm16, write_wav
+from voicecoach.coach.intents import Command
 from voicecoach.coach.options import STOPPED
-from voicecoach.frames import SAMPLE_RATE
+from voicecoach.config import Settings
+from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk
+from voicecoach.speech.events import Final
+from voicecoach.speech.grammar import RecheckedFinal
+from voicecoach.speech.sphinx_engine import SphinxRecognizer
 from voicecoach.speech.tts import TextToSpeech
+from voicecoach.wiring import coach_options, session_listener
 
 SPEAKS_AT_S = 0.5
 """When the person says "stop": while the coach is still saying "Hello." and its question."""
@@ -72,3 +80,86 @@ def test_a_question_cut_before_it_was_heard_is_not_kept_or_shown(
     assert one["events"] == ["continued"] and "afraid" in one["answer"]["text"]
     assert two["coach_lines"].count("What did you feel?") == 1
     assert result.err.count("coach What did you feel?") == 1
+
+
+# ---- how a command said over the coach is heard (the real listener and PocketSphinx) ---------
+ECHO_LINE = "Think of a recent moment when your patience ran out"
+"""A coach's line whose echo is left over where the person begins to speak."""
+
+
+@pytest.fixture(scope="module")
+def sphinx() -> Iterator[SphinxRecognizer]:
+    recognizer = SphinxRecognizer()
+    yield recognizer
+    recognizer.close()
+
+
+@pytest.fixture(scope="module")
+def echo_left(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """1 s of the coach's voice (espeak-ng), float samples at full level."""
+    tts = TextToSpeech(tmp_path_factory.mktemp("voice"))
+    line = np.frombuffer(tts.render(ECHO_LINE), dtype="<i2") / 32768.0
+    return line[SAMPLE_RATE : 2 * SAMPLE_RATE]
+
+
+def heard_after_echo(
+    sphinx: SphinxRecognizer, command: str, echo: np.ndarray, lead_s: float, db: float
+) -> RecheckedFinal | Final:
+    """The Final of a session listener (default settings, the command grammar) for
+    ``command``'s recording with ``lead_s`` of the coach's echo at ``db`` just before it."""
+    said = np.frombuffer(read_wav(fixture_wav(command)), dtype="<i2") / 32768.0
+    lead = echo[: int(lead_s * SAMPLE_RATE)] * 10 ** (db / 20)
+    audio = np.concatenate([np.zeros(SAMPLE_RATE // 2), lead, said, np.zeros(4 * SAMPLE_RATE)])
+    listener = session_listener(sphinx, Settings(), COACH)
+    listener.second_pass = None  # the answer's whole decode does not decide commands
+    listener.start(0)
+    pcm = to_pcm16(audio)
+    frame = FRAME_SAMPLES * 2
+    for offset in range(0, len(pcm) - frame + 1, frame):
+        event = listener.feed(AudioChunk(pcm[offset : offset + frame], offset // 2))
+        if isinstance(event, Final):
+            return event
+    raise AssertionError(f"nothing heard in {command}")
+
+
+COACH = coach_options(Settings(), None)
+
+
+@pytest.mark.parametrize(
+    ("command", "meant"),
+    [
+        ("cmd-stop", Command.STOP),
+        ("cmd-pause", Command.PAUSE),
+        ("cmd-repeat", Command.REPEAT),
+        ("cmd-thats-enough-for-today", Command.STOP),
+        ("cmd-wait-a-moment", Command.PAUSE),
+    ],
+)
+def test_the_grammar_hears_the_command_not_the_echo_before_it(
+    sphinx: SphinxRecognizer, echo_left: np.ndarray, command: str, meant: Command
+) -> None:
+    """The coach's echo 20 dB down, left over as the person begins: the transcript keeps only
+    the person's words, and the command grammar, which must explain all it hears as one
+    phrase, hears only their span (it heard "no thanks" for "that's enough for today", "go on"
+    for "pause", "no" for "repeat")."""
+    final = heard_after_echo(sphinx, command, echo_left, 0.8, -20.0)
+    assert isinstance(final, RecheckedFinal) and final.recheck is not None, final
+    assert COACH.spotter.book.command_of(final.recheck.phrase) is meant, final.recheck
+    spotted = COACH.spotter.spot(final)
+    assert spotted is not None and spotted.command is meant and spotted.sure, final
+
+
+@pytest.mark.parametrize(
+    ("command", "meant"),
+    [("cmd-thats-enough-for-today", Command.STOP), ("cmd-can-you-say-that-again", Command.REPEAT)],
+)
+def test_a_command_joined_with_the_echo_before_it_still_gets_the_grammar(
+    sphinx: SphinxRecognizer, echo_left: np.ndarray, command: str, meant: Command
+) -> None:
+    """1.5 s of the coach's echo 10 dB down starts the utterance, and the phrase follows: 2.7 s
+    of sound, within the 3 s a command may last, yet the audio decoded with the end-of-answer
+    silence after it was over the grammar's 4 s window, and no second opinion was asked."""
+    final = heard_after_echo(sphinx, command, echo_left, 1.5, -10.0)
+    assert isinstance(final, RecheckedFinal) and final.recheck is not None, final
+    spotted = COACH.spotter.spot(final)
+    assert spotted is not None and spotted.command is meant and spotted.sure, final

@@ -35,9 +35,15 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
 
-from voicecoach.frames import SAMPLE_WIDTH, AudioChunk, samples_to_seconds, seconds_to_samples
+from voicecoach.frames import (
+    FRAME_SAMPLES,
+    SAMPLE_WIDTH,
+    AudioChunk,
+    samples_to_seconds,
+    seconds_to_samples,
+)
 from voicecoach.speech.denoise import NoiseSuppressor
-from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
+from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial, Utterance
 from voicecoach.speech.grammar import Hearing, Once, PhraseChecker, RecheckedFinal
 from voicecoach.speech.nearwords import Heard, filtered, near_words
 from voicecoach.speech.recognizer import Recognizer
@@ -69,6 +75,10 @@ little of the noise after it."""
 TAIL_ALTERNATIVES = 3
 """Hypotheses of the tail whose last words are checked for one announcing more (the 5th of a
 hum-ended answer's five was an "and"; the pause after "and" gives it as the 3rd)."""
+
+WORDS_MARGIN_S = 0.3
+"""Audio either side of a short utterance's words that its phrase grammars hear (soft first
+and last sounds; the rest of the decoded audio is not theirs: see ``Listener._words_audio``)."""
 
 TAIL_WAIT_S = 10.0
 """Longest wait (wall time) for the tail check once the end-of-answer silence is reached: only
@@ -395,9 +405,10 @@ class Listener:
         if (checker is not None or self.tone_checker is not None) and (
             not capped and self._short_enough()
         ):
-            recheck = checker.check(audio, utterance.text) if checker is not None else None
+            words = self._words_audio(audio, utterance, start)
+            recheck = checker.check(words, utterance.text) if checker is not None else None
             ask = self.rating_checker
-            rating = Once(partial(ask.check, audio, utterance.text)) if ask is not None else None
+            rating = Once(partial(ask.check, words, utterance.text)) if ask is not None else None
             hear = self.tone_checker
             tone = Once(partial(hear, audio, offset)) if hear is not None else None
             return RecheckedFinal(
@@ -405,9 +416,29 @@ class Listener:
             )
         return Final(utterance=utterance, capped=capped, better=better)
 
+    @staticmethod
+    def _words_audio(audio: bytes, utterance: Utterance, start: int) -> bytes:
+        """The part of an utterance's decoded ``audio`` (its first sample at audio time
+        ``start``) that its words span, ``WORDS_MARGIN_S`` either side: what a phrase grammar
+        hears. A grammar must explain all it hears as one phrase, so sound before the words
+        that the transcript did not keep (the coach's echo as the person began) turned the
+        phrase into another ("that's enough for today" into "no thanks")."""
+        if utterance.is_empty:
+            return audio
+        margin = seconds_to_samples(WORDS_MARGIN_S)
+        lo = max(0, seconds_to_samples(utterance.start) - margin - start)
+        hi = max(lo, seconds_to_samples(utterance.end) + margin - start)
+        return audio[lo * SAMPLE_WIDTH : hi * SAMPLE_WIDTH]
+
     def _short_enough(self) -> bool:
-        """Short enough to be a phrase, for the phrase checker."""
-        return 0 < self._audio_samples <= self.timing.phrase_max
+        """Short enough to be a phrase, for the phrase checker: the audio decoded up to
+        ``HANGOVER_FRAMES`` after the last voiced frame, the pre-roll included. The silence
+        decoded after that while the turn waits to end (up to the end-of-answer silence) does
+        not count: it left a command joined with a little sound before it (the coach's echo
+        as the person began) over the limit with 1.4 s of speech, where 3 s are allowed."""
+        start = self._utt_start if self._utt_start is not None else self._turn_start
+        spoken = self._last_voiced - start + HANGOVER_FRAMES * FRAME_SAMPLES
+        return 0 < min(self._audio_samples, spoken) <= self.timing.phrase_max
 
     def _give_up(self, now: int) -> NoAnswer:
         self.recognizer.reset()
