@@ -305,3 +305,65 @@ def test_the_speakers_keep_the_pause_between_two_lines(
     # dropouts add short silences inside the tones, never a second)
     gaps = np.diff(played_at) - 1
     assert gaps.max() * block / 16000 >= 0.95
+
+
+STALL_SCRIPT = """
+import json, time
+import numpy as np
+from voicecoach.audio.playback import Speakers
+from voicecoach.audio.voice import Voice
+tone = (np.sin(np.arange(48000) * 2 * np.pi * 440 / 16000) * 8000).astype("<i2").tobytes()
+speakers = Speakers()
+original, calls = speakers._callback, []
+def late(outdata, frames, time_info, status):
+    calls.append(1)
+    if len(calls) == 60:  # 1.2 s into the line the callback comes 0.4 s late
+        time.sleep(0.4)
+    original(outdata, frames, time_info, status)
+speakers._callback = late
+voice = Voice(None, speakers)
+voice.cue(tone, 0)
+time.sleep(4.5)
+voice.heard_until(10**9)
+played = voice.played(0, 6 * 16000)
+loud = [bool(np.abs(played[i : i + 160]).max() > 0.1) for i in range(0, len(played), 160)]
+print(json.dumps(loud))
+speakers.close()
+"""
+
+
+def span_and_gap(loud: np.ndarray) -> tuple[float, float, float]:
+    """Of 10 ms blocks, loud or not: first to last loud (s), the longest gap inside (s), and
+    where it begins after the first loud block (s)."""
+    at = np.flatnonzero(loud)
+    gaps = np.diff(at) - 1
+    longest = int(np.argmax(gaps))
+    return (at[-1] - at[0] + 1) / 100, gaps[longest] / 100, (at[longest] + 1 - at[0]) / 100
+
+
+def test_the_voice_knows_when_the_speakers_fell_behind(
+    card: VirtualSoundCard, tmp_path: Path
+) -> None:
+    """The output callback comes 0.4 s late in the middle of a 3 s line (a busy machine): the
+    device plays silence it was never sent and the rest of the line is heard later. What the
+    voice says it played (the echo check's reference) has the same gap at the same place."""
+    heard = tmp_path / "speaker.wav"
+    recorder = card.record_speaker(heard)
+    done = subprocess.run(
+        [sys.executable, "-c", STALL_SCRIPT],
+        env=card.env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+    )
+    card.stop_recording(recorder)
+    assert done.returncode == 0, done.stderr
+    rec = np.frombuffer(read_wav(heard), "<i2").astype(np.float64)
+    loud = np.array(
+        [np.abs(rec[i : i + 160]).max(initial=0) > 1000 for i in range(0, len(rec), 160)]
+    )
+    span, gap, gap_at = span_and_gap(loud)
+    assert gap >= 0.15, "the speakers did not fall behind"
+    voice = span_and_gap(np.array(json.loads(done.stdout)))
+    assert abs(voice[0] - span) <= 0.05, (voice, (span, gap, gap_at))
+    assert abs(voice[1] - gap) <= 0.05 and abs(voice[2] - gap_at) <= 0.05, (voice, (span, gap))

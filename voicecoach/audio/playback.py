@@ -9,6 +9,13 @@ too), which is the speakers' clock. The audio time the queue ends at is known fr
 queued last, and runs on with that clock once the queue is empty; a line asked for later than
 that is preceded by silence (the pause between two lines), one asked for earlier plays as soon
 as what is before it has played, and ``play`` says when that is.
+
+When the callback comes late (a busy machine), the device plays silence it was never handed (an
+underrun) and everything queued is heard that much later: the device's own time for each block
+(PortAudio's DAC time) says by how much, the clock is moved on by it, and the slip is reported
+(``slips``) so that the voice's record of what is audible when (the echo check's reference)
+stays true. On a loaded two-core machine the speakers fell up to 8 s behind in one 20 s
+session, and the echo check looked for the coach's echo where it no longer was.
 """
 
 from __future__ import annotations
@@ -48,6 +55,11 @@ deep buffer rides out a busy machine without a dropout."""
 DRAIN_MARGIN_S = 1.0
 """On close, how long past the queued audio to wait for the device to play it out."""
 
+SLIP_S = 0.06
+"""A block whose device time is this much later than the samples handed before it account for
+is behind by a slip (an underrun); less is the device time's own jitter (up to ±0.05 s on the
+virtual sound card) and is left to the echo check, which follows a drifting echo."""
+
 
 class Speakers:
     """An output device; audio is resampled when the device refuses 16 kHz."""
@@ -73,6 +85,10 @@ class Speakers:
         """Audio time (samples) the queued audio ends at, and the clock reading then (None
         before the first line of a stream)."""
         self.underflows = 0
+        self._dac: tuple[float, int] | None = None
+        """Device time of a block, and the clock then: where the clock is checked against."""
+        self._slips: list[tuple[int, int]] = []
+        """Slips not yet reported: (audio time the delayed audio was to be sent from, samples)."""
         self._check()
 
     def _check(self) -> None:
@@ -86,7 +102,10 @@ class Speakers:
         if status.output_underflow:
             self.underflows += 1
         wanted = frames * SAMPLE_WIDTH
+        dac = float(getattr(time_info, "outputBufferDacTime", 0.0) or 0.0)
         with self._lock:
+            if dac > 0.0:  # 0: the host API does not say
+                self._follow(dac)
             chunk = bytes(self._queued[:wanted])
             del self._queued[:wanted]
             self._clock += frames
@@ -94,6 +113,34 @@ class Speakers:
         outdata[: len(chunk)] = chunk
         if len(chunk) < wanted:
             outdata[len(chunk) :] = bytes(wanted - len(chunk))
+
+    def _follow(self, dac: float) -> None:
+        """Move the clock on by the silence the device played unasked before this block (its
+        device time ``dac`` later than the samples handed since the last check account for),
+        and note the slip of whatever was queued then. Called with the lock held."""
+        if self._dac is None:
+            self._dac = (dac, self._clock)
+            return
+        then, clock = self._dac
+        late = round((dac - (then + (self._clock - clock) / self._rate)) * self._rate)
+        if late < SLIP_S * self._rate:
+            return
+        self._dac = (dac, self._clock + late)
+        queued = len(self._queued) // SAMPLE_WIDTH
+        self._clock += late
+        if queued and self._end is not None:  # the queued audio is heard that much later
+            end, end_clock = self._end
+            gap = late * SAMPLE_RATE // self._rate
+            self._end = (end + gap, end_clock + late)
+            self._slips.append((end - queued * SAMPLE_RATE // self._rate, gap))
+        log.debug("the speakers slipped %d samples behind", late)
+
+    def slips(self) -> list[tuple[int, int]]:
+        """Slips since the last call: (audio time from which queued audio was to be sent, how
+        many samples later it is heard), oldest first."""
+        with self._lock:
+            slips, self._slips = self._slips, []
+        return slips
 
     def _open(self) -> Any:
         try:
@@ -186,6 +233,8 @@ class Speakers:
             self._queued.clear()
             self._clock = 0
             self._end = None
+            self._dac = None
+            self._slips = []
         abandon(stream, "output")
 
     def close(self) -> None:

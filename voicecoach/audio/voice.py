@@ -106,7 +106,11 @@ class Voice:
         return line
 
     def heard_until(self, at: int) -> None:
-        """Audio up to ``at`` has been heard: announce the lines that began before it."""
+        """Audio up to ``at`` has been heard: announce the lines that began before it (after
+        moving what the speakers fell behind with to where it is heard)."""
+        slips = getattr(self.sink, "slips", None)
+        for sent, gap in slips() if slips is not None else ():
+            self._slipped(sent + self.sink.latency, gap)
         while self._unannounced and self._unannounced[0][0].start < at:
             line, announce = self._unannounced.popleft()
             announce(line.text)
@@ -148,6 +152,27 @@ class Voice:
         horizon = now - seconds_to_samples(HISTORY_S)
         while self._lines and self._lines[0].end < horizon:
             self._lines.popleft()
+
+    def _slipped(self, where: int, gap: int) -> None:
+        """The speakers played ``gap`` samples of silence they were not sent at audio time
+        ``where`` (an underrun): what was to be heard from there on is heard that much later.
+        A line under way gets that silence inside it, so what it played stays true."""
+        moved: dict[int, Line] = {}
+        for line in self._lines:
+            if line.end <= where:
+                continue
+            if line.start >= where:
+                moved[id(line)] = Line(text=line.text, pcm=line.pcm, start=line.start + gap)
+            else:
+                cut = (where - line.start) * SAMPLE_WIDTH
+                pcm = line.pcm[:cut] + bytes(gap * SAMPLE_WIDTH) + line.pcm[cut:]
+                moved[id(line)] = Line(text=line.text, pcm=pcm, start=line.start)
+        self._lines = deque(moved.get(id(line), line) for line in self._lines)
+        self._unannounced = deque(
+            (moved.get(id(line), line), announce) for line, announce in self._unannounced
+        )
+        if self.quiet_from > where:
+            self.quiet_from += gap
 
     def speaking(self, at: int) -> Speaking | None:
         """What is audible at audio time ``at`` (None: the coach is silent)."""
