@@ -335,8 +335,9 @@ BARGE_ROWS = (
 )
 """Barge-in rows: label, when the command is said (seconds into the question), canceller."""
 
-CONFIRM_CUE = "Did you want to"
-"""How the coach's question before acting on an unsure command begins."""
+CONFIRM_CUE = "Did you want"
+"""How the coach's question before acting on an unsure command begins ("Did you want to pause
+…?", "Did you want me to repeat the question?")."""
 CONFIRM_WAIT_S = 2.5
 """The person's "yes" comes this long after that question is shown (it is short)."""
 
