@@ -138,7 +138,7 @@ class EchoGuard:
         moved = abs(best - delay) > TAPS // 2 and share >= ECHO_SHARE
         if float(np.dot(left, left)) <= ALONE_SHARE * energy:
             self._filter = (delay, weights)  # the coach's voice alone: the path as it is now
-        elif self._filter is None or self._filter[0] != delay or moved:
+        elif self._filter is None or abs(self._filter[0] - delay) > TAPS // 2 or moved:
             # the path is not known this well (or the echo came by another delay): the frame
             # is judged whole, the best fit near the path taken out
             self._held = 0
@@ -148,7 +148,10 @@ class EchoGuard:
                 self.stats.silenced += 1
                 return AudioChunk(pcm=bytes(len(chunk.pcm)), start=chunk.start)
             return AudioChunk(pcm=to_pcm16(mic - echo), start=chunk.start)
-        echo = columns @ self._filter[1]  # a voice over the echo would bend a fresh fit
+        path, frozen = self._filter  # a voice over the echo would bend a fresh fit; a path
+        if path != delay:  # found a sample or two off (jitter) is the same path
+            columns = echo_columns(ref, span_offset(mic, ref, self.lead, path), mic.size)
+        echo = columns @ frozen
         out, silent, self._held = silence_echo(mic, echo, self._held, self.hold)
         if silent == -(-mic.size // PIECE_SAMPLES):
             self.stats.silenced += 1
