@@ -366,4 +366,9 @@ def test_the_voice_knows_when_the_speakers_fell_behind(
     assert gap >= 0.15, "the speakers did not fall behind"
     voice = span_and_gap(np.array(json.loads(done.stdout)))
     assert abs(voice[0] - span) <= 0.05, (voice, (span, gap, gap_at))
-    assert abs(voice[1] - gap) <= 0.05 and abs(voice[2] - gap_at) <= 0.05, (voice, (span, gap))
+    # (a slip under SLIP_S is counted with the next: on a loaded machine part of the gap can
+    # land a block or two later)
+    assert abs(voice[1] - gap) <= 0.1 and abs(voice[2] - gap_at) <= 0.1, (
+        voice,
+        (span, gap, gap_at),
+    )
