@@ -375,19 +375,3 @@ def test_a_korean_sentence_is_not_heard_as_a_command(vosk_listener: Listener) ->
     final = events[0][1]
     assert isinstance(final, Final)
     assert CommandSpotter(KO, min_agreement=0.0).command(final) is None
-
-
-def test_a_phrase_check_hears_with_the_running_mean_and_leaves_it(tmp_path: Path) -> None:
-    """The grammar hears an utterance with the mean the open search left (as the session does:
-    the open search decodes it first), gives the same phrase each time it is asked, and leaves
-    the mean as it found it."""
-    decoder = SphinxRecognizer()._decoder
-    checker = SphinxPhrases(decoder, EN.grammar())
-    word = espeak("en-gb", "help", tmp_path)
-    decoder.start_utt()
-    decoder.process_raw(word, False, False)
-    decoder.end_utt()
-    mean = decoder.get_cmn(False)
-    first = checker.check(word, "tilt")
-    assert decoder.get_cmn(False) == mean
-    assert [checker.check(word, "tilt") for _ in range(2)] == [first, first]

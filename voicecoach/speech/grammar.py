@@ -184,21 +184,18 @@ def dictionary_phones(decoder: Any, word: str) -> list[str]:
     return found.split() if found else letters(word)
 
 
-def decode_in(decoder: Any, search: str, back_to: str, pcm: bytes) -> tuple[Any, list[Any]]:
+def decode_in(
+    decoder: Any, search: str, back_to: str, pcm: bytes, full_utt: bool
+) -> tuple[Any, list[Any]]:
     """Decode ``pcm`` (16 kHz int16) with the search ``search``, then go back to the search
     ``back_to`` and the cepstral mean from before (audio heard already: the mean is not moved
-    twice). Returns the hypothesis (None: nothing heard) and its segments.
-
-    Features are normalised with the decoder's running mean, as the open search hears them.
-    (PocketSphinx's ``full_utt``, normalising over this audio alone, takes effect only on a
-    decoder's first utterance: with the live mean set once, the command and rating grammars'
-    hypotheses of 36 espeak-ng commands and numbers were the same with and without it, and a
-    check always follows the open search's own decode of the same audio.)"""
+    twice). ``full_utt``: normalise over this audio alone. Returns the hypothesis (None: nothing
+    heard) and its segments."""
     carried = decoder.get_cmn(False)
     decoder.activate_search(search)
     try:
         decoder.start_utt()
-        decoder.process_raw(pcm, False, False)
+        decoder.process_raw(pcm, False, full_utt)
         decoder.end_utt()
         hyp = decoder.hyp()
         segments = list(decoder.seg() or ()) if hyp is not None else []
@@ -244,7 +241,7 @@ class SphinxPhrases:
     def check(self, pcm: bytes, heard: str) -> Recheck:
         if not self.phrases:
             return Recheck("", 0.0)
-        hyp, _ = decode_in(self._decoder, self._search, self._open_search, pcm)
+        hyp, _ = decode_in(self._decoder, self._search, self._open_search, pcm, full_utt=True)
         phrase = normalise(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)
@@ -286,7 +283,9 @@ class SphinxGrammar:
         seconds of session audio time)."""
         if len(pcm) < 2 * SAMPLE_RATE // 100:  # less than a frame: nothing to hear
             return Hearing((), self.phones)
-        _, segments = decode_in(self._decoder, self._search, self._open_search, pcm)
+        # the decoder's running mean, not this utterance's alone: espeak-ng's "It's all my
+        # fault" came out as "so ah it ah oh" normalised over itself
+        _, segments = decode_in(self._decoder, self._search, self._open_search, pcm, False)
         words = []
         for seg in segments:
             word = seg.word.split("(")[0] if seg.word else ""
