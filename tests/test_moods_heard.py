@@ -95,6 +95,29 @@ def test_an_unsure_number_is_checked_and_kept_on_yes(journal: Journal) -> None:
     assert t.record.mood_before == 7
 
 
+def test_a_number_word_the_rating_grammar_disputes_is_asked_about(journal: Journal) -> None:
+    """en-gb+m3's "I'd say seven", heard "i'd like that one": the grammar heard seven where the
+    transcript has "like that one" (agreement 0.40). Its seven is asked about, not the
+    transcript's one kept; answered no, the question is asked again, and the number said then is
+    kept (the check is once per question)."""
+    s = session(journal)
+    assert said_after(s, "i'd like that one", Recheck("i'd say seven", 0.4)) == ["Did you say 7?"]
+    hear(s, "yes", None)
+    assert s.record.mood_before == 7
+    t = session(journal)
+    said_after(t, "i'd like that one", Recheck("i'd say seven", 0.4))
+    assert said_after(t, "no", None) == [say.MOOD_AGAIN]
+    assert said_after(t, "one", Recheck("about a one", 0.25))[0] == "Thank you."
+    assert t.record.mood_before == 1
+    # the grammar agreeing, or its number sharing no sound with the word, leaves the word kept
+    u = session(journal)
+    assert said_after(u, "seven", Recheck("seven", 1.0))[0] == "Thank you."
+    assert u.record.mood_before == 7
+    v = session(journal)
+    assert said_after(v, "one", Recheck("ten", 0.0))[0] == "Thank you."
+    assert v.record.mood_before == 1
+
+
 def test_a_number_from_filler_words_is_never_kept_unasked(journal: Journal) -> None:
     s = session(journal)
     assert said_after(s, "i", Recheck("a one", 0.25)) == ["Did you say 1?"]

@@ -173,10 +173,11 @@ class Understanding:
         return book.match(text) is not None and parse_mood(text, strict=True) is None
 
     def _mood(self, event: Final) -> int | None:
-        """The rating heard: a number word in the open transcript; else the rating grammar's
-        number where the transcript's words sound like it (never from filler words alone:
-        "i", "the"); else a recogniser slip read as a number ("for" for "four"); else, in the
-        answer to the question asked again, the number the grammar heard in both answers."""
+        """The rating heard: a number word in the open transcript (unless the rating grammar
+        disputes it: ``_disputed``); else the rating grammar's number where the transcript's
+        words sound like it (never from filler words alone: "i", "the"); else a recogniser slip
+        read as a number ("for" for "four"); else, in the answer to the question asked again,
+        the number the grammar heard in both answers."""
         text = event.utterance.text
         first = self._mood_reasks >= self.options.mood_reasks
         if first:
@@ -186,9 +187,9 @@ class Understanding:
         if declined(text):
             return None
         strict = parse_mood(text, strict=True)
-        if strict is not None:
-            return strict
         heard = self._rating_of(event)
+        if strict is not None:
+            return None if self._disputed(strict, heard) else strict
         if heard is not None and heard[1] >= RATING_AGREEMENT and not heard[2]:
             return heard[0]
         loose = parse_mood(text)
@@ -203,6 +204,18 @@ class Understanding:
         if before is not None and before[0] == heard[0] and not (before[1] and heard[2]):
             return heard[0]  # heard twice, in two answers
         return None
+
+    def _disputed(self, said: int, heard: tuple[int, float, bool] | None) -> bool:
+        """The open transcript's number word is disputed by the rating grammar: it heard another
+        number on the same audio, where the transcript's words sound like it in part (not filler
+        words alone), and this question's number has not been checked yet. The grammar's number
+        is then asked about ("Did you say 7?") instead of the transcript's being kept: en-gb+m3's
+        "I'd say seven", heard "i'd like that one", was kept as 1 while the grammar heard "i'd say
+        seven". Answered no, the question is asked again."""
+        item = self.item
+        if heard is None or heard[0] == said or heard[1] <= 0.0 or heard[2] or item is None:
+            return False
+        return self._mood_checked != item.id
 
     def _rating_of(self, event: Final) -> tuple[int, float, bool] | None:
         """The rating grammar's number in a short utterance: (rating, agreement, whether the
