@@ -127,12 +127,20 @@ def test_a_number_from_filler_words_is_never_kept_unasked(journal: Journal) -> N
     assert s.turn("mood-before")["events"] == ["mood-check", "mood-reask"]
 
 
-def test_the_same_number_heard_in_both_answers_is_kept(journal: Journal) -> None:
+def test_the_same_number_heard_in_both_answers_is_kept_unless_said_no_to(
+    journal: Journal,
+) -> None:
     s = session(journal)
     said_after(s, "the lobby", Recheck("one", 0.22))
-    said_after(s, "no", None)  # the check was misheard as no: asked again
+    said_after(s, "the ads", None)  # the reply to the check was neither yes nor no: asked again
     assert said_after(s, "not a teddy", Recheck("one out of ten", 0.1))[0] == "Thank you."
     assert s.record.mood_before == 1
+    # en-us's "seven", heard "silly" and then "to look up to you": the grammar's two both times
+    t = session(journal)
+    assert said_after(t, "silly", Recheck("two", 0.17)) == ["Did you say 2?"]
+    assert said_after(t, "no", None) == [say.MOOD_AGAIN]
+    assert said_after(t, "to look up to you", Recheck("two out of ten", 0.4))[0] == say.NO_MOOD
+    assert t.record.mood_before is None
 
 
 def test_a_command_said_is_taken_and_one_heard_by_the_grammar_alone_yields_to_a_number(

@@ -59,6 +59,9 @@ class Understanding:
     _rating_before: tuple[int, bool] | None = None
     """The rating the grammar heard, unsure, in the first answer to the mood question, and
     whether the transcript had only filler words where it goes."""
+    _mood_denied: int | None = None
+    """The number the person said no to ("Did you say 2?" "No."), for the mood question being
+    asked: never taken again from the grammar's hearing alone."""
     answered: Callable[..., bool]
     unanswered: Callable[..., bool]
     offer: Callable[..., bool]
@@ -177,17 +180,21 @@ class Understanding:
         disputes it: ``_disputed``); else the rating grammar's number where the transcript's
         words sound like it (never from filler words alone: "i", "the"); else a recogniser slip
         read as a number ("for" for "four"); else, in the answer to the question asked again,
-        the number the grammar heard in both answers."""
+        the number the grammar heard in both answers. A number the person said no to is never
+        taken from the grammar again."""
         text = event.utterance.text
         first = self._mood_reasks >= self.options.mood_reasks
         if first:
-            self._rating_before = None
+            self._rating_before = self._mood_denied = None
         if either_of(text) and self._mood_reasks > 0:
             return None  # "six or seven": asked which
         if declined(text):
             return None
         strict = parse_mood(text, strict=True)
         heard = self._rating_of(event)
+        if heard is not None and heard[0] == self._mood_denied:
+            heard = None  # espeak-ng's "seven", heard "silly" and "to look up to you": the
+            # grammar's two both times, said no to in between, was kept as the mood
         if strict is not None:
             return None if self._disputed(strict, heard) else strict
         if heard is not None and heard[1] >= RATING_AGREEMENT and not heard[2]:
@@ -286,6 +293,8 @@ class Understanding:
         reply = _yes_or_no(event)
         if reply is True:
             return "answered", {"event": held, "mood": mood}
+        if reply is False:
+            self._mood_denied = mood
         command = self._command(event)
         if command is not None:
             self.recorder.event(f"command:{command}")
