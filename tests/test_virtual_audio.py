@@ -279,13 +279,15 @@ speakers.close()
 """
 
 
-def test_the_speakers_keep_the_pause_between_two_lines(
-    card: VirtualSoundCard, tmp_path: Path
-) -> None:
+def run_and_hear(
+    card: VirtualSoundCard, tmp_path: Path, script: str
+) -> tuple[subprocess.CompletedProcess[str], np.ndarray]:
+    """Run a playing script on the card; its result, and which 10 ms blocks the speaker's
+    recording has loud (peak over 1000 of 32768)."""
     heard = tmp_path / "speaker.wav"
     recorder = card.record_speaker(heard)
     done = subprocess.run(
-        [sys.executable, "-c", PLAY_SCRIPT],
+        [sys.executable, "-c", script],
         env=card.env,
         capture_output=True,
         text=True,
@@ -293,12 +295,19 @@ def test_the_speakers_keep_the_pause_between_two_lines(
     )
     card.stop_recording(recorder)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["0", "24000"]
     rec = np.frombuffer(read_wav(heard), "<i2").astype(np.float64)
-    block = 160  # 10 ms
     loud = np.array(
-        [np.abs(rec[i : i + block]).max(initial=0) > 1000 for i in range(0, len(rec), block)]
+        [np.abs(rec[i : i + 160]).max(initial=0) > 1000 for i in range(0, len(rec), 160)]
     )
+    return done, loud
+
+
+def test_the_speakers_keep_the_pause_between_two_lines(
+    card: VirtualSoundCard, tmp_path: Path
+) -> None:
+    done, loud = run_and_hear(card, tmp_path, PLAY_SCRIPT)
+    block = 160  # 10 ms
+    assert done.stdout.split() == ["0", "24000"]
     played_at = np.flatnonzero(loud)
     assert played_at.size * block >= 2 * 8000 * 0.9  # both tones
     # the longest silence between the first sound and the last: the pause (a busy machine's
@@ -347,21 +356,7 @@ def test_the_voice_knows_when_the_speakers_fell_behind(
     """The output callback comes 0.4 s late in the middle of a 3 s line (a busy machine): the
     device plays silence it was never sent and the rest of the line is heard later. What the
     voice says it played (the echo check's reference) has the same gap at the same place."""
-    heard = tmp_path / "speaker.wav"
-    recorder = card.record_speaker(heard)
-    done = subprocess.run(
-        [sys.executable, "-c", STALL_SCRIPT],
-        env=card.env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-    )
-    card.stop_recording(recorder)
-    assert done.returncode == 0, done.stderr
-    rec = np.frombuffer(read_wav(heard), "<i2").astype(np.float64)
-    loud = np.array(
-        [np.abs(rec[i : i + 160]).max(initial=0) > 1000 for i in range(0, len(rec), 160)]
-    )
+    done, loud = run_and_hear(card, tmp_path, STALL_SCRIPT)
     span, gap, gap_at = span_and_gap(loud)
     assert gap >= 0.15, "the speakers did not fall behind"
     voice = span_and_gap(np.array(json.loads(done.stdout)))
