@@ -52,6 +52,7 @@ from voicecoach.coach.options import CoachOptions  # noqa: E402
 from voicecoach.coach.script import SessionScript, find_script  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk, seconds_to_samples  # noqa: E402
+from voicecoach.loop import RESUME_WINDOW_S  # noqa: E402
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer  # noqa: E402
 from voicecoach.speech.grammar import RecheckedFinal  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
@@ -437,24 +438,41 @@ class Tally:
     confirms_on_answers: int = 0
     gaps: list[tuple[float, float]] = field(default_factory=list)
     """(measured gap, expected pause) in seconds."""
+    held: list[float] = field(default_factory=list)
+    """Gaps (s) before a question held until ``RESUME_WINDOW_S`` after the answer it replies to."""
     misses: list[str] = field(default_factory=list)
 
 
 def gaps(log: Log, tally: Tally, pause: Callable[[str], float]) -> None:
+    """Gaps between lines with no one speaking in between. A question that replies to an answer
+    and ends exactly ``RESUME_WINDOW_S`` after the person's last word was held there on purpose
+    (the listening rule that lets a resumed answer join the answer it continues): it is counted
+    apart (``Tally.held``), not as a gap."""
     previous: Line | None = None
+    answer_end: float | None = None
     for kind, item in log.items:
         if kind == "coach" and isinstance(item, Line):
             if previous is not None and item.onset > 0:
                 gap = (item.onset - previous.offset) / SAMPLE_RATE
                 expected = pause(item.text)
-                tally.gaps.append((gap, expected))
-                if abs(gap - expected) > 0.1:
-                    tally.misses.append(
-                        f"gap {gap:.2f} s (expected {expected:.1f} s) before {item.text[:50]!r}"
-                    )
+                held_to = None if answer_end is None else answer_end + RESUME_WINDOW_S
+                if (
+                    held_to is not None
+                    and gap > expected
+                    and abs(item.offset / SAMPLE_RATE - held_to) <= 0.05
+                ):
+                    tally.held.append(gap)
+                else:
+                    tally.gaps.append((gap, expected))
+                    if abs(gap - expected) > 0.1:
+                        tally.misses.append(
+                            f"gap {gap:.2f} s (expected {expected:.1f} s) before {item.text[:50]!r}"
+                        )
             previous = item
         elif kind in ("heard", "listen"):
             previous = None
+            if isinstance(item, Final):
+                answer_end = item.utterance.end
 
 
 def commands_in(record: SessionRecord) -> list[str]:
@@ -796,6 +814,12 @@ def report(label: str, tally: Tally, pause: PauseRule) -> None:
             f"within configured ±0.1 s: {pct(within, len(measured))} "
             f"(line {pause.line}, question {pause.question})"
         )
+    if tally.held:
+        print(
+            f"  questions held for a resumed answer  n={len(tally.held)}, gap before them "
+            f"{min(tally.held):.2f}-{max(tally.held):.2f} s (each ends {RESUME_WINDOW_S} s "
+            "after the answer's last word)"
+        )
 
 
 def main() -> None:
@@ -854,6 +878,7 @@ def merge(into: Tally, tally: Tally) -> None:
     into.false_commands += tally.false_commands
     into.confirms_on_answers += tally.confirms_on_answers
     into.gaps += tally.gaps
+    into.held += tally.held
     into.misses += tally.misses
 
 
