@@ -231,6 +231,23 @@ def test_a_read_only_journal_folder_is_not_made_writable(tmp_path: Path) -> None
         os.chmod(folder, 0o700)
 
 
+def test_a_session_names_a_read_only_journal_folder_first(
+    home: Path, cli: Cli, tmp_path: Path
+) -> None:
+    folder = home / "journal"
+    Journal(folder).save(DONE)
+    os.chmod(folder, 0o500)
+    try:
+        before = sorted(os.listdir(folder))
+        result = cli("session", "patience", "--fast", "--answers", fixture_wav("patience-1"))
+        assert result.code == 1
+        assert result.err.startswith(f"voicecoach: error: the journal folder {folder} is read-only")
+        assert result.err.count("\n") == 1  # before any engine or voice is named
+        assert sorted(os.listdir(folder)) == before
+    finally:
+        os.chmod(folder, 0o700)
+
+
 def test_private_folder_never_chmods_through_a_symlink(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -81,14 +81,19 @@ class Journal:
     # -- a running session (writer.py) --------------------------------------------------------
 
     def check_writable(self) -> None:
-        """Make the journal's folders (0700) and raise JournalError, naming the folder and what
-        to do, when sessions could not be saved there; nothing else is written."""
-        self._writable()
+        """Raise JournalError, naming the folder and what to do, when sessions could not be
+        saved here (a read-only disk, another user's folder, a folder made read-only). Creates
+        and writes nothing: the folders are made with the first save."""
         for folder in (self.folder, self._running):
-            if not os.access(folder, os.W_OK):  # a read-only disk, or another user's folder
-                ro = _read_only_mount(folder)
+            existing = folder
+            while not existing.exists() and existing != existing.parent:
+                existing = existing.parent
+            if not os.access(existing, os.W_OK):
+                ro = _read_only_mount(existing)
                 reason = "Read-only file system" if ro else "Permission denied"
                 raise JournalError(f"cannot open the journal folder {folder}: {reason}")
+        if self.folder.is_dir():
+            _refuse_read_only_mode(self.folder, os.stat(self.folder).st_mode)
 
     def begin(self, record: SessionRecord) -> None:
         """Store a new running record durably and hold its session lock until ``finish()``.
@@ -272,11 +277,7 @@ class Journal:
             raise JournalError(
                 f"cannot open the journal folder {self.folder}: {exc.strerror or exc}"
             ) from exc
-        if not mode & stat.S_IWUSR:
-            raise JournalError(
-                f"the journal folder {self.folder} is read-only (mode {stat.S_IMODE(mode):o}); "
-                f"make it writable (chmod 700) to save sessions"
-            )
+        _refuse_read_only_mode(self.folder, mode)
 
     def _run(self, session_id: str) -> RunningFile:
         run = self._runs.get(session_id)
@@ -353,3 +354,12 @@ def _read_only_mount(folder: Path) -> bool:
         return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     except OSError:
         return False
+
+
+def _refuse_read_only_mode(folder: Path, mode: int) -> None:
+    """JournalError when the folder's mode leaves its owner no write permission."""
+    if not mode & stat.S_IWUSR:
+        raise JournalError(
+            f"the journal folder {folder} is read-only (mode {stat.S_IMODE(mode):o}); "
+            f"make it writable (chmod 700) to save sessions"
+        )
