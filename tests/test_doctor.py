@@ -160,10 +160,11 @@ def test_doctor_is_happy_with_a_virtual_sound_card(pulse: str, tmp_path: Path):
     assert checks["microphone"]["status"] == "ok", checks["microphone"]
     assert checks["speakers"]["status"] == "ok", checks["speakers"]
     echo = checks["echo"]
-    assert echo["status"] == "warn" and "echo cancellation off" in echo["detail"], echo
-    assert (
-        re.search(r"output latency \d+ ms", echo["detail"]) and "module-echo-cancel" in echo["fix"]
-    )
+    # The coach's own echo check keeps commands said over it; the sound system's canceller is
+    # offered with its cost (bench_barge_path: it takes such commands apart).
+    assert echo["status"] == "ok" and "own echo check" in echo["detail"], echo
+    assert re.search(r"output latency \d+ ms", echo["detail"]), echo
+    assert "module-echo-cancel" in echo["fix"] and "often missed" in echo["fix"], echo
     assert done.returncode == 0, done.stderr
 
 
@@ -181,6 +182,7 @@ def test_doctor_sees_echo_cancellation_on_the_virtual_sound_card(
     echo = {c["area"]: c for c in json.loads(done.stdout)}["echo"]
     assert echo["status"] == "ok" and "echo cancellation on" in echo["detail"], echo
     assert re.search(r"output latency \d+ ms", echo["detail"]), echo
+    assert "often missed" in echo["fix"] and "input_device" in echo["fix"], echo
 
 
 def test_doctor_reports_an_incomplete_model(cli: Cli, home: Path):

@@ -31,6 +31,9 @@ def test_install_writes_the_user_unit_once(
     path = unit(config_home)
     assert f"wrote {path}" in first.out
     assert "loginctl enable-linger" in first.out
+    # The sound system's echo cancellation is offered with what it costs, not set up.
+    offer = next(line for line in first.out.splitlines() if line.startswith("Echo:"))
+    assert "module-echo-cancel" in offer and "often missed" in offer, first.out
     parsed = configparser.ConfigParser(strict=False, interpolation=None)
     parsed.optionxform = str  # type: ignore[assignment,method-assign]
     parsed.read_string(path.read_text())

@@ -326,8 +326,10 @@ def check_disk(ctx: Context) -> Check:
 
 
 def check_echo(ctx: Context) -> Check:
-    """Echo cancellation on or off, and the output latency measured on the speakers."""
-    from voicecoach.audio.echo_path import AEC_SETUP, probe
+    """The echo path: the sound system's echo cancellation on or off, and the output latency
+    measured on the speakers. The coach's own echo check always runs; with the sound system's
+    canceller on, commands said over the coach are often missed (``audio/echo_path.py``)."""
+    from voicecoach.audio.echo_path import AEC_OFFER, AEC_TRADE, probe
 
     audio = ctx.settings.audio
     path = probe(audio.output_device, audio.input_device)
@@ -337,12 +339,17 @@ def check_echo(ctx: Context) -> Check:
         else (f"output latency {path.output_latency_s * 1000:.0f} ms")
     )
     if path.default_source_cancels:
-        return Check("echo", Severity.OK, f"echo cancellation on; {latency}", essential=False)
+        detail = f"echo cancellation on in the sound system; {latency}"
+        fix = (
+            f"{AEC_TRADE}; the coach's own echo check works without it: "
+            "set [audio] input_device to the plain microphone"
+        )
+        return Check("echo", Severity.OK, detail, fix, essential=False)
     if path.cancelling:
         detail = f"echo cancellation loaded but not the microphone used; {latency}"
-        return Check("echo", Severity.WARN, detail, AEC_SETUP, essential=False)
-    detail = f"echo cancellation off (the coach's own echo check is used); {latency}"
-    return Check("echo", Severity.WARN, detail, AEC_SETUP, essential=False)
+        return Check("echo", Severity.OK, detail, AEC_OFFER, essential=False)
+    detail = f"the coach's own echo check (sound system's echo cancellation off); {latency}"
+    return Check("echo", Severity.OK, detail, AEC_OFFER, essential=False)
 
 
 CHECKS: tuple[tuple[str, Callable[[Context], Check]], ...] = (

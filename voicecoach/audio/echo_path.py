@@ -1,9 +1,13 @@
 """How the coach's voice gets back into the microphone: is echo cancellation in the sound
 system, and how late does the output play? For `doctor`.
 
-Echo cancellation is PulseAudio's (or PipeWire's) ``echo-cancel`` module: its source is what the
-coach should record from. Without it the coach relies on its own playback-aware echo check
-(``audio/echo.py``), which works best when the delay is short and steady.
+The coach always runs its own playback-aware echo check (``audio/echo.py``): it knows what it
+played and when, and keeps a person's voice said over its own. The sound system's canceller
+(PulseAudio's or PipeWire's ``echo-cancel`` module) is the fallback for a speaker so loud or
+distorted that the coach still hears itself: on the virtual sound card it took 55-70 dB of the
+coach's voice out but also took apart commands said over it (``benchmarks/bench_barge_path.py``:
+0 of 6 decoded, against 5-6 of 6 through the coach's own check), so it is offered, not
+recommended.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ AEC_SETUP = (
     "pactl load-module module-echo-cancel aec_method=webrtc source_name=mic_aec "
     "sink_name=speaker_aec, then set [audio] input_device/output_device to them"
 )
-"""What to run for echo cancellation (PipeWire: libpipewire-module-echo-cancel)."""
+"""What to run for the sound system's echo cancellation (PipeWire:
+libpipewire-module-echo-cancel)."""
+
+AEC_TRADE = "voice commands said while the coach speaks are then often missed"
+"""What the sound system's canceller costs (see the module docstring)."""
+
+AEC_OFFER = f"if the coach still hears its own voice: {AEC_SETUP} ({AEC_TRADE})"
+"""The canceller offered, with its cost, by `doctor` and `service install`."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from voicecoach.audio.echo_path import AEC_OFFER
 from voicecoach.cli.app import (
     PLAIN,
     PLAIN_DIM,
@@ -151,6 +152,12 @@ def service_install() -> None:
     for command in unit.enable_commands():
         out_console.print(f"  {command}", highlight=False, markup=False)
     out_console.print("Its log: journalctl --user -u voicecoach -f", highlight=False, markup=False)
+    out_console.print(
+        "Echo: the coach takes its own voice out of what the microphone hears; "
+        f"{AEC_OFFER}. `voicecoach doctor` shows the echo path.",
+        highlight=False,
+        markup=False,
+    )
 
 
 @service_app.command("uninstall")
