@@ -41,8 +41,9 @@ from voicecoach.coach.safety import check_safety  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import SAMPLE_RATE, AudioChunk  # noqa: E402
 from voicecoach.speech.events import Final, NoAnswer  # noqa: E402
-from voicecoach.speech.listener import Listener, ListenTiming  # noqa: E402
+from voicecoach.speech.listener import Listener  # noqa: E402
 from voicecoach.speech.recognizer import Recognizer  # noqa: E402
+from voicecoach.speech.timing import ListenTiming  # noqa: E402
 from voicecoach.speech.vad import VoiceActivity  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -29,9 +29,10 @@ from voicecoach.speech.grammar import (
     phone_agreement,
     similarity,
 )
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.listener import Listener
 from voicecoach.speech.scoring import word_error_rate
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
+from voicecoach.speech.timing import ListenTiming
 
 EN = PhraseBook.build("en")
 KO = PhraseBook.build("ko")
@@ -345,7 +346,7 @@ def vosk_listener(korean_model: Any) -> Listener:
 
 
 def test_vosk_keeps_only_phrases_its_model_knows(vosk_listener: Listener) -> None:
-    checker = vosk_listener.checker
+    checker = vosk_listener.opinions.checker
     assert checker is not None
     assert "계속" in checker.phrases and "다시 말해 주세요" in checker.phrases
     assert set(checker.phrases) <= set(KO.grammar())

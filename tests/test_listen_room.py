@@ -19,10 +19,11 @@ from voicecoach.coach.intents import seems_unfinished
 from voicecoach.coach.recorder import Recorder
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk
 from voicecoach.speech.events import EngineInfo, Final, Utterance, Word
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.listener import Listener
 from voicecoach.speech.redecode import Redecoder
 from voicecoach.speech.scoring import corpus_error_rate, word_error_rate
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
+from voicecoach.speech.timing import ListenTiming
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 

@@ -17,9 +17,10 @@ from voicecoach.audio.wavfile import read_wav
 from voicecoach.config import Settings
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.listener import Listener
 from voicecoach.speech.scoring import word_error_rate
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
+from voicecoach.speech.timing import ListenTiming
 from voicecoach.wiring import coach_options, session_listener
 
 

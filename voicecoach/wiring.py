@@ -41,9 +41,10 @@ from voicecoach.pump import FramePump
 from voicecoach.speaker.sources import RoomAndAnswers
 from voicecoach.speech.engines import EngineChoice, choose_engine
 from voicecoach.speech.grammar import Hearing
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.listener import Listener
 from voicecoach.speech.models import active_model_name, search_dirs
 from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.timing import ListenTiming
 from voicecoach.speech.tts.choose import VoiceChoice, open_voice
 from voicecoach.speech.tts.voices import voices_dirs
 from voicecoach.speech.vad import VoiceActivity

@@ -31,8 +31,9 @@ from voicecoach.speaker.reminder import InvitationLog
 from voicecoach.speaker.sources import RoomAndAnswers
 from voicecoach.speaker.wake import PhraseDecoder, SphinxPhrases, VoskPhrases, WakeSpotter
 from voicecoach.speech.engines import EngineChoice
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.listener import Listener
 from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.timing import ListenTiming
 from voicecoach.speech.vad import VoiceActivity
 from voicecoach.store.crypto import journal_codec, session_codec
 from voicecoach.store.journal import Journal

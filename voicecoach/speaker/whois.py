@@ -20,8 +20,9 @@ from enum import Enum
 from voicecoach.frames import seconds_to_samples
 from voicecoach.speech.events import Final
 from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
-from voicecoach.speech.listener import Listener, ListenTiming
+from voicecoach.speech.listener import Listener
 from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.timing import ListenTiming
 from voicecoach.speech.vad import VoiceActivity
 from voicecoach.text import normalise
 
