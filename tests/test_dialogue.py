@@ -15,7 +15,7 @@ from voicecoach.coach import options as say
 from voicecoach.coach.answers import AnswerClass, classify, feeling_named, said_back, small_win
 from voicecoach.coach.concern import check_concern, feedback
 from voicecoach.coach.continuity import last_answer
-from voicecoach.coach.machine import State
+from voicecoach.coach.dialogue import State
 from voicecoach.coach.numbers import either_of
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import LOOK_BACK

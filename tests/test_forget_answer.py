@@ -19,8 +19,8 @@ from tests.conftest import CliResult, fixture_wav
 from tests.test_machine import session
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach import options as say
+from voicecoach.coach.dialogue import State
 from voicecoach.coach.intents import Command, PhraseBook
-from voicecoach.coach.machine import State
 from voicecoach.coach.plan import MOOD_AFTER
 from voicecoach.speech.grammar import Recheck
 from voicecoach.store.audio import load_answer

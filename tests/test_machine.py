@@ -15,9 +15,10 @@ import pytest
 
 from voicecoach.coach import options as say
 from voicecoach.coach.commands import CommandSpotter
+from voicecoach.coach.dialogue import State
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE
 from voicecoach.coach.intents import PhraseBook
-from voicecoach.coach.machine import SessionMachine, State
+from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import MOOD_AFTER, MOOD_BEFORE
 from voicecoach.coach.recorder import Recorder

@@ -19,8 +19,8 @@ from tests.test_machine import Session, session
 from tests.test_machine_e2e import config, run, turns
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach import options as say
+from voicecoach.coach.dialogue import State
 from voicecoach.coach.intents import PhraseBook
-from voicecoach.coach.machine import State
 from voicecoach.coach.numbers import number_word, parse_mood
 from voicecoach.speech.events import Utterance
 from voicecoach.speech.grammar import Recheck, RecheckedFinal, focused

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.conftest import CliResult, fixture_wav
 from tests.test_machine import ANSWER, journal, session  # noqa: F401
-from voicecoach.coach.machine import State
+from voicecoach.coach.dialogue import State
 from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.speech.events import Final, Utterance
 from voicecoach.store.journal import Journal

@@ -31,9 +31,9 @@ class State(Enum):
 
 LIVE = [s for s in State if s not in (State.DONE, State.STOPPED)]
 TALKING = [State.ASKING, State.LISTENING, State.CONFIRMING, State.ACKNOWLEDGING, State.SAFETY]
+"""States a pause can interrupt (a voice command, or a lost audio device)."""
 HEARING = [State.LISTENING, State.CONFIRMING]
 """States that take an answer or a command."""
-"""States a pause can interrupt (a voice command, or a lost audio device)."""
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "begin", "source": State.READY, "dest": State.INTRO},

@@ -4,7 +4,8 @@ States and transitions are a table below; the script supplies what is asked (thr
 ``Plan``), and ``CoachOptions`` what the coach does beyond it (mood check-in, reprompts,
 commands, crisis resources). The machine never touches audio: it asks its ``CoachIO`` to say a
 line or to start listening, and is told what was heard through ``hear()``, which turns each
-final utterance into exactly one trigger: a voice command, a safety concern, or an answer.
+final utterance into exactly one trigger: a voice command, a safety concern, or an answer
+(understanding.py). Pauses and the safety offer are handled in interruptions.py.
 """
 
 from __future__ import annotations
@@ -19,14 +20,9 @@ from voicecoach.coach import options as say
 from voicecoach.coach.answers import AnswerClass, Heard
 from voicecoach.coach.commands import Spotted
 from voicecoach.coach.concern import check_concern, feedback
-from voicecoach.coach.dialogue import (
-    LIVE,
-    TALKING,
-    TRANSITIONS,
-    CoachIO,
-    State,
-)
+from voicecoach.coach.dialogue import TRANSITIONS, CoachIO, State
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done, mark_first_run_done
+from voicecoach.coach.interruptions import Interruptions
 from voicecoach.coach.options import CoachOptions, help_line
 from voicecoach.coach.plan import Item, Kind, Plan
 from voicecoach.coach.recorder import MOOD_FIELDS, Recorder
@@ -37,10 +33,8 @@ from voicecoach.speech.events import Final
 from voicecoach.speech.grammar import RecheckedFinal
 from voicecoach.store.records import SessionRecord, Status
 
-__all__ = ["LIVE", "TALKING", "TRANSITIONS", "CoachIO", "SessionMachine", "State"]
 
-
-class SessionMachine(Understanding):
+class SessionMachine(Understanding, Interruptions):
     """Runs one session script: intro, each question in turn, closing."""
 
     state: State
@@ -76,22 +70,14 @@ class SessionMachine(Understanding):
         self._io = io
         self.recorder = recorder
         self.plan = Plan(script, mood=self.options.mood_checkin, last_step=self._last_step())
-        self._resumed = False
-        """Back from a pause: SAFETY only offers again to end."""
         self._reprompts = 0
         self._ack = ""
+        """What ACKNOWLEDGING says."""
         self._ack_personal = False
         """The acknowledgement holds the person's own words (never kept in the voice cache)."""
-        """What ACKNOWLEDGING says."""
-        self._paused_from: State | None = None
-        self._pause_reason = ""
-        self._pause_ends: int | None = None
-        """Audio time the wait for "continue" runs out (talk while paused does not renew it)."""
         self._mood_reasks = 0
         self._held: tuple[Final, Spotted] | None = None
         """The short utterance being confirmed as a command, and the command."""
-        self._checking_safe = False
-        """After a safety match that may be a mishearing: asked whether the person is safe."""
         self._turns = 0
         self.machine = Machine(
             model=self,
@@ -139,13 +125,6 @@ class SessionMachine(Understanding):
 
     def may_reprompt(self, **_: Any) -> bool:
         return self._reprompts > 0
-
-    def paused_in_safety(self, **_: Any) -> bool:
-        return self._paused_from is State.SAFETY
-
-    def resumable(self, reason: str = "resume", **_: Any) -> bool:
-        """A device coming back resumes only a pause the device caused."""
-        return reason != "device-back" or self._pause_reason == "device-lost"
 
     # ---- callbacks ------------------------------------------------------------------------
     def _say(
@@ -332,74 +311,6 @@ class SessionMachine(Understanding):
 
     def still_listening(self, **_: Any) -> None:
         self._say(say.LISTENING)
-
-    def note_pause(self, reason: str = "pause", line: str = "", **_: Any) -> None:
-        """Pausing stops listening; ``line`` (if any) is said first, e.g. why."""
-        self._paused_from = self.state
-        self._pause_reason = reason
-        self._pause_ends = None
-        self._held = None
-        self._io.stop_listening()
-        self.recorder.event(reason)
-        if line:
-            self._say(line)
-
-    def on_enter_PAUSED(self, listening: bool = False, **_: Any) -> None:
-        if not listening:
-            return
-        now = self._io.now
-        if self._pause_ends is None:
-            self._pause_ends = now + self.options.pause_wait
-        self._io.listen(max(self._pause_ends - now, 0))
-
-    def note_resume(self, reason: str = "resume", line: str = "", **_: Any) -> None:
-        """Resuming says ``line`` (if any), then asks the current question again."""
-        self.recorder.event(reason)
-        self._resumed = True
-        self._paused_from = None
-        self._pause_ends = None
-        if line:
-            self._say(line)
-
-    def keep_paused(self, reason: str = "", **_: Any) -> None:
-        """The device is back, but the person had paused: still paused, listening again."""
-        self.recorder.event(reason or "still-paused")
-        self._say(say.STILL_PAUSED)
-        self._pause_ends = self._io.now + self.options.pause_wait  # a fresh wait after a blip
-        self._io.listen(self.options.pause_wait)
-
-    def note_wait_over(self, **_: Any) -> None:
-        if self.state is State.PAUSED:
-            self._say(say.PAUSE_RAN_OUT)
-        else:
-            self._say(say.END_AFTER_SAFETY)
-
-    def on_enter_SAFETY(self, misheard: bool = False, **_: Any) -> None:
-        if self._resumed:  # back from a pause: only the offer again
-            self._resumed = False
-        elif misheard:  # maybe a mishearing: the resources, then ask instead of stopping
-            self.recorder.event("safety-unsure")
-            self.recorder.update(safety_flag=True)
-            self._say(self.options.crisis_resources)
-            self._say(say.MISHEARD)
-            self._checking_safe = True
-            self._io.listen(self.options.reply_wait)
-            return
-        else:
-            self.recorder.event("safety")
-            self.recorder.update(safety_flag=True)
-            self._say(say.NOT_A_CRISIS_SERVICE)
-            self._say(self.options.crisis_resources)
-        self.offer_end()
-
-    def offer_end(self, **_: Any) -> None:
-        self._checking_safe = False
-        self._say(say.OFFER_END)
-        self._io.listen(self.options.reply_wait)
-
-    def go_on(self, line: str = say.CARRY_ON, **_: Any) -> None:
-        self.recorder.event("carry-on")
-        self._ack = line
 
     def on_enter_CLOSING(self, **_: Any) -> None:
         self.recorder.start_closing()
