@@ -93,7 +93,7 @@ class Journal:
                 reason = "Read-only file system" if ro else "Permission denied"
                 raise JournalError(f"cannot open the journal folder {folder}: {reason}")
         if self.folder.is_dir():
-            _refuse_read_only_mode(self.folder, os.stat(self.folder).st_mode)
+            _refuse_read_only_mode(self.folder)
 
     def begin(self, record: SessionRecord) -> None:
         """Store a new running record durably and hold its session lock until ``finish()``.
@@ -272,12 +272,11 @@ class Journal:
         try:
             for folder in (self.folder, self._running, self.folder / INDEX_DIR):
                 private_folder(folder)
-            mode = os.stat(self.folder).st_mode
+            _refuse_read_only_mode(self.folder)
         except OSError as exc:
             raise JournalError(
                 f"cannot open the journal folder {self.folder}: {exc.strerror or exc}"
             ) from exc
-        _refuse_read_only_mode(self.folder, mode)
 
     def _run(self, session_id: str) -> RunningFile:
         run = self._runs.get(session_id)
@@ -356,8 +355,10 @@ def _read_only_mount(folder: Path) -> bool:
         return False
 
 
-def _refuse_read_only_mode(folder: Path, mode: int) -> None:
-    """JournalError when the folder's mode leaves its owner no write permission."""
+def _refuse_read_only_mode(folder: Path) -> None:
+    """JournalError when the folder's mode leaves its owner no write permission (a folder made
+    read-only: the owner's own saves would fail); OSError when its mode cannot be read."""
+    mode = os.stat(folder).st_mode
     if not mode & stat.S_IWUSR:
         raise JournalError(
             f"the journal folder {folder} is read-only (mode {stat.S_IMODE(mode):o}); "
