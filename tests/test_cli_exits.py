@@ -295,3 +295,26 @@ def test_show_play_of_an_answer_that_does_not_exist_names_those_that_do(
 
 def _unanswered() -> Turn:
     return Turn(prompt_id="q9", prompt="Anything else?", answer=None)
+
+
+def test_review_off_a_terminal_says_what_to_use_instead(home: Path, tmp_path: Path) -> None:
+    kept(home, A).close()
+    out_file = tmp_path / "out"
+    with out_file.open("wb") as out:
+        piped = _voicecoach(home, "review", stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.PIPE)  # fmt: skip
+        _, err = piped.communicate(timeout=60)
+    assert piped.returncode == USAGE
+    assert err.decode() == (
+        "voicecoach: error: review needs a terminal (use history, show or export)\n"
+    )
+    assert out_file.read_bytes() == b""  # no screen drawn into the file
+
+    leader, follower = os.openpty()  # keys from a terminal, but the screen into a pipe
+    half = _voicecoach(home, "review", stdin=follower, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)  # fmt: skip
+    os.close(follower)
+    out_bytes, err = half.communicate(timeout=60)
+    os.close(leader)
+    assert half.returncode == USAGE and out_bytes == b""
+    assert err.decode().startswith("voicecoach: error: review needs a terminal")

@@ -28,9 +28,28 @@ def stats(
     show_table(render_stats(figures))
 
 
+def require_terminal(command: str, instead: str) -> None:
+    """UsageError naming ``instead`` unless both stdin and stdout are terminals."""
+    import sys
+
+    from voicecoach.errors import UsageError
+
+    for stream in (sys.stdin, sys.stdout):
+        try:
+            terminal = stream is not None and stream.isatty()
+        except (AttributeError, ValueError):
+            terminal = False
+        if not terminal:
+            raise UsageError(f"{command} needs a terminal ({instead})")
+
+
 @app.command()
 def review() -> None:
-    """Browse, search, export and erase sessions in a terminal app (works over SSH)."""
+    """Browse, search, export and erase sessions in a terminal app (works over SSH).
+
+    UsageError (exit 2) when stdin or stdout is not a terminal: the app would draw its screen
+    into a file or wait for keys that never come."""
+    require_terminal("review", "use history, show or export")
     from voicecoach.review.app import ReviewApp
 
     with open_journal() as journal:
