@@ -11,12 +11,14 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, ListView, Static
 
+from tests.conftest import CliResult
 from tests.test_journal import make_turn
-from tests.test_journal_cli import A, B, C
+from tests.test_journal_cli import A, B, C, kept
 from voicecoach.review.app import ConfirmScreen, ExportScreen, ReviewApp, TurnItem
 from voicecoach.speech.events import Utterance, Word
 from voicecoach.store.audio import load_answer, wav_bytes
@@ -171,6 +173,55 @@ def test_export_the_shown_session(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(page).st_mode) == 0o600
     assert '"id": "' + B.id in (tmp_path / "b.json").read_text()
     assert not (tmp_path / "b.pdf").exists()
+
+
+def test_export_asks_before_replacing_a_file(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
+    page = tmp_path / f"voicecoach-{B.id}.md"
+    page.write_text("my own notes\n")
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert str(page) in str(app.screen.question)
+        await pilot.press("n")
+        await pilot.pause()
+        assert page.read_text() == "my own notes\n"  # kept on a no
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+
+    drive(app, scenario)
+    assert page.read_text().startswith("## Patience\n")
+
+
+def test_export_of_an_encrypted_journal_is_sealed(
+    tmp_path: Path, home: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicecoach.store.crypto import journal_codec
+
+    kept(home, A, B).close()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "correct horse battery")
+    assert cli("key", "init").code == 0
+    folder = home / "journal"
+    app = ReviewApp(Journal(folder, codec=journal_codec(folder, unlock=True)), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    drive(app, scenario)
+    page = (tmp_path / f"voicecoach-{B.id}.md").read_text()
+    assert page.startswith("-----BEGIN AGE ENCRYPTED FILE-----") and "Promise" not in page
 
 
 def test_play_an_answer(tmp_path: Path) -> None:

@@ -27,8 +27,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
 
 from voicecoach.errors import VoiceCoachError
+from voicecoach.outputs import check_output
 from voicecoach.review.cells import when
-from voicecoach.review.export import SUFFIXES, render, write_export
+from voicecoach.review.export import SUFFIXES, render, sealed_export, write_export
 from voicecoach.review.listing import OLDER, ListingApp
 from voicecoach.review.screens import (
     ConfirmScreen,
@@ -270,7 +271,8 @@ class ReviewApp(ListingApp):
         self.push_screen(ExportScreen(suggestion), partial(self.export_to, record))
 
     def export_to(self, record: SessionRecord, path: Path | None) -> None:
-        """Write the export; the file name's ending picks the format."""
+        """Write the export; the file name's ending picks the format. A file already there is
+        replaced only after a yes (as `voicecoach export -o FILE` asks)."""
         if path is None:
             return
         fmt = SUFFIXES.get(path.suffix.lower())
@@ -279,7 +281,30 @@ class ReviewApp(ListingApp):
             self.notify(f"give a name ending in {endings}", severity="error", markup=False)
             return
         try:
-            write_export(path, render([record], fmt, single=True, titles=self.titles))
+            check_output(path)
+            there = path.is_file()
+        except (VoiceCoachError, OSError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if there:
+            question = ConfirmScreen(f"Replace {path}?", yes="replace it", no="keep it")
+            self.push_screen(question, partial(self.replace, record, path, fmt))
+            return
+        self.write(record, path, fmt)
+
+    def replace(self, record: SessionRecord, path: Path, fmt: str, yes: bool | None) -> None:
+        """Write the export over ``path`` once confirmed."""
+        if yes:
+            self.write(record, path, fmt)
+        else:
+            self.notify(f"{path} kept; nothing was written", markup=False)
+
+    def write(self, record: SessionRecord, path: Path, fmt: str) -> None:
+        """Write ``record`` as ``fmt`` to ``path`` (sealed when the journal is encrypted, as
+        `voicecoach export` writes it)."""
+        try:
+            page = render([record], fmt, single=True, titles=self.titles)
+            write_export(path, sealed_export(self.journal.folder, [page]))
         except VoiceCoachError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

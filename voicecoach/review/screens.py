@@ -16,21 +16,23 @@ from textual.widgets import Input, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question; dismissed with True for "y"."""
+    """A yes/no question; dismissed with True for "y". ``yes`` and ``no`` say what each
+    answer does."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, yes: str = "erase for good", no: str = "keep it") -> None:
         super().__init__()
         self.question = question
+        self.choices = Text.assemble(("y", "bold"), f" {yes}    ", ("n", "bold"), f" {no}")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.question))
-            yield Static(Text.from_markup("[b]y[/] erase for good    [b]n[/] keep it"))
+            yield Static(self.choices)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
