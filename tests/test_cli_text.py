@@ -130,3 +130,16 @@ def test_no_message_of_the_command_line_puts_a_value_through_rich_markup() -> No
                 if isinstance(part, ast.FormattedValue) and not escaped:
                     offenders.append(f"{path.name}:{node.lineno}: {ast.unparse(part.value)}")
     assert offenders == []
+
+
+def test_names_typed_back_are_whole_in_a_narrow_terminal(cli: Cli, home: Path) -> None:
+    from tests.test_search_output import ANSI, on_a_terminal
+
+    models = [row["name"] for row in cli("models", "list", "--json").json()["installed"]]
+    voices = [row["name"] for row in cli("voices", "list", "--json").json()["installed"]]
+    assert models and voices
+    for argv, names in ((("models", "list"), models), (("voices", "list"), voices)):
+        shown = ANSI.sub("", on_a_terminal(home, *argv, columns=50))
+        assert all(len(line) <= 50 for line in shown.splitlines()), shown
+        for name in names:
+            assert re.search(rf"[│ ]{re.escape(name)}[│ ]", shown), (name, shown)

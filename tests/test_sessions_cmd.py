@@ -182,3 +182,21 @@ def test_the_documented_example_script_passes_the_check(
 
 def test_the_shipped_scripts_are_in_the_package() -> None:
     assert {p.stem for p in builtin_dir().glob("*.toml")} >= {"patience", "communication"}
+
+
+@pytest.mark.parametrize("columns", [50, 80])
+def test_list_on_a_terminal_keeps_every_topic_whole(home: Path, columns: int) -> None:
+    from tests.test_search_output import ANSI, on_a_terminal
+
+    long_topic = "evening-check-in-with-my-partner-after-work"
+    write(home / "sessions", long_topic, GOOD)
+    topics = [p.stem for p in builtin_dir().glob("*.toml")] + [long_topic]
+    shown = ANSI.sub("", on_a_terminal(home, "sessions", "list", columns=columns))
+    lines = shown.splitlines()
+    assert "…" not in shown
+    assert all(len(line) <= columns for line in lines), shown
+    for topic in topics:  # each whole, on the line that starts its row
+        assert any(line.split()[:1] == [topic] for line in lines if line.strip()), (topic, shown)
+    assert "Listening without" in shown and "trust hard." in shown  # the summary wraps
+    if columns == 80:  # wide enough for topic and summary side by side, plus the steps
+        assert re.search(r"^supporting-a-partner +4 ", shown, re.MULTILINE), shown

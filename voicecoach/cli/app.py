@@ -289,6 +289,13 @@ def reading_settings() -> Settings:
     return found
 
 
+def typed_column(table: Any, header: str, values: Sequence[object]) -> None:
+    """Add a column of names typed back on the command line (a topic, a model, a voice): never
+    cut nor wrapped, whatever the terminal's width (the other columns give way)."""
+    longest = max((len(str(value)) for value in values), default=0)
+    table.add_column(header, no_wrap=True, min_width=max(longest, len(header)))
+
+
 def show_table(table: Any) -> None:
     """A table (or any renderable) on stdout: fitted to a terminal; in a pipe or file, at its
     natural width (nothing cut or wrapped) and without trailing spaces."""

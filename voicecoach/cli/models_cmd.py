@@ -31,6 +31,7 @@ from voicecoach.cli.app import (
     print_json,
     settings,
     show_table,
+    typed_column,
 )
 from voicecoach.errors import ModelError, UsageError
 from voicecoach.paths import Paths
@@ -129,7 +130,11 @@ def _print_installed(rows: list[dict[str, object]], how: str) -> None:
             **PLAIN,
         )
         return
-    table = Table("", "name", "language", "size", "from", "path", title="Installed models")
+    table = Table("", title="Installed models")
+    typed_column(table, "name", [row["name"] for row in rows])
+    for header in ("language", "size", "from"):
+        table.add_column(header)
+    table.add_column("path", overflow="fold")
     for row in rows:
         table.add_row(
             ("✓ " + how) if row["active"] else "",
@@ -143,7 +148,10 @@ def _print_installed(rows: list[dict[str, object]], how: str) -> None:
 
 
 def _print_catalogue(rows: list[dict[str, object]]) -> None:
-    table = Table("name", "language", "size", "type", "Pi", "", title="Available models")
+    table = Table(title="Available models")
+    typed_column(table, "name", [row["name"] for row in rows])
+    for header in ("language", "size", "type", "Pi", ""):
+        table.add_column(header)
     for row in rows:
         table.add_row(
             escape(str(row["name"])),

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from rich import box
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from voicecoach.cli.app import (
     PLAIN,
@@ -22,7 +24,9 @@ from voicecoach.cli.app import (
     print_json,
     settings,
     show_table,
+    typed_column,
 )
+from voicecoach.cli.consoles import stdout_is_terminal
 from voicecoach.coach.script import builtin_dir, find_script, load_script, script_files
 from voicecoach.errors import SessionScriptError
 from voicecoach.review.cells import counted
@@ -73,13 +77,76 @@ def list_sessions(
     if as_json:
         print_json([asdict(row) for row in rows])
         return
-    table = Table("topic", "title", "steps", "from", "summary")
-    for row in rows:
-        summary = escape(row.summary)
-        if row.problem:
-            summary = f"[red]broken: see `voicecoach sessions check {escape(row.path)}`[/]"
-        table.add_row(escape(row.topic), escape(row.title), str(row.steps), row.origin, summary)
-    show_table(table)
+    width = out_console.width if stdout_is_terminal() else None
+    show_table(scripts_table(rows, width))
+
+
+WRAPPED = {"title": 12, "summary": 20}
+"""The columns that wrap on a terminal, and how narrow each may get before other columns are
+left out."""
+NARROWER = (("from",), ("from", "title"))
+"""Columns left out, in turn, until the table fits a terminal's width."""
+
+
+def scripts_table(rows: list[Listed], width: int | None = None) -> Table:
+    """One row per script: topic, title, steps, where it is from, summary.
+
+    Topics are always whole (they are typed after `voicecoach session`): given a terminal's
+    ``width``, the title and the summary wrap, and where a script is from, then the title, are
+    left out until each keeps its ``WRAPPED`` columns; on a terminal narrower still, each
+    topic stands on a line of its own, its summary below. Without a width every cell is on one
+    line."""
+    cells: list[dict[str, Text | str]] = [
+        {
+            "topic": Text(row.topic),
+            "title": Text(row.title),
+            "steps": str(row.steps),
+            "from": row.origin,
+            "summary": _summary_cell(row),
+        }
+        for row in rows
+    ]
+    names = ["topic", "title", "steps", "from", "summary"]
+    longest = {n: max((len(str(c[n])) for c in cells), default=0) for n in names}
+    longest = {n: max(width_, len(n)) for n, width_ in longest.items()}
+    if width is not None:
+        for left_out in ((), *NARROWER):
+            chosen = [n for n in names if n not in left_out]
+            needed = sum(min(longest[n], WRAPPED.get(n, longest[n])) + 1 for n in chosen)
+            if needed <= width:
+                break
+        else:
+            return _stacked(cells)
+        names = chosen
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for name in names:
+        if name == "topic":
+            typed_column(table, name, [cell[name] for cell in cells])
+        elif name in WRAPPED:
+            table.add_column(name, overflow="fold", ratio=1 if name == "title" else 2)
+        else:
+            table.add_column(name, overflow="fold", min_width=min(longest[name], 8))
+    for cell in cells:
+        table.add_row(*[cell[name] for name in names])
+    return table
+
+
+def _stacked(cells: list[dict[str, Text | str]]) -> Table:
+    """Each script as its topic (whole, on a line of its own) with the steps, and the summary
+    wrapped below it: for a terminal too narrow for a topic beside its summary."""
+    table = Table.grid()
+    table.add_column(overflow="fold")
+    for cell in cells:
+        steps = f"  ({counted(int(str(cell['steps'])), 'step')})"
+        table.add_row(Text.assemble(cell["topic"], (steps, "dim")))
+        table.add_row(Padding(cell["summary"], (0, 0, 0, 2)))
+    return table
+
+
+def _summary_cell(row: Listed) -> Text:
+    if row.problem:
+        return Text(f"broken: see `voicecoach sessions check {row.path}`", style="red")
+    return Text(row.summary)
 
 
 @sessions_app.command("check")

@@ -21,6 +21,8 @@ from voicecoach.cli.app import (
     paths,
     print_json,
     settings,
+    show_table,
+    typed_column,
 )
 from voicecoach.cli.models_cmd import RichDownloadProgress, confirm_removal
 from voicecoach.errors import VoiceError
@@ -119,7 +121,7 @@ def list_voices(
         print_json(doc)
         return
     table = Table("", title="Voices")
-    table.add_column("name", no_wrap=True)  # names are typed back: never cut
+    typed_column(table, "name", [row["name"] for row in rows])
     for header in ("engine", "language", "licence"):
         table.add_column(header)
     for row in rows:
@@ -130,7 +132,7 @@ def list_voices(
             escape(str(row["language"])),
             escape(str(row["licence"])),
         )
-    out_console.print(table)
+    show_table(table)
     if not found:
         err_console.print(
             "No Piper voice installed: the coach speaks with espeak-ng. A warmer voice: "
@@ -143,7 +145,10 @@ def list_voices(
 
 
 def _print_catalogue(rows: list[dict[str, object]]) -> None:
-    table = Table("name", "language", "quality", "size", "Pi", "", title="Available Piper voices")
+    table = Table(title="Available Piper voices")
+    typed_column(table, "name", [row["name"] for row in rows])
+    for header in ("language", "quality", "size", "Pi", ""):
+        table.add_column(header)
     for row in rows:
         table.add_row(
             escape(str(row["name"])),
@@ -153,7 +158,7 @@ def _print_catalogue(rows: list[dict[str, object]]) -> None:
             "✓" if row["raspberry_pi"] else "",
             "installed" if row["installed"] else "",
         )
-    out_console.print(table)
+    show_table(table)
     err_console.print(
         "Pi ✓: x_low, low and medium voices speak in real time on a Pi 4.", **PLAIN_DIM
     )
