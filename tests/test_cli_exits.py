@@ -58,6 +58,12 @@ def one_error_line(result: CliResult) -> str:
         (["session", "--engine", "foo", "--fast"], "--engine"),
         (["listen", "--engine", "foo", "--fast"], "--engine"),
         (["demo", "--engine", "foo"], "--engine"),
+        (["listen", "--loop-mic-file", "--fast"], "--loop-mic-file needs --mic-file"),
+        (["listen", "--mic-file", "s.wav", "--loop-mic-file", "--fast"], "needs --max-seconds"),
+        (["listen", "--mic-file", "s.wav", "--max-seconds", "-5"], "--max-seconds"),
+        (["listen", "--mic-file", "s.wav", "--max-seconds", "0"], "positive"),
+        (["listen", "--mic-file", "s.wav", "--max-seconds", "nan"], "positive"),
+        (["listen", "--fast", "--clock-start", "2026-01-31T19:59"], "--mic-file"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line_naming_the_fix(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -76,6 +77,31 @@ def _clock_start(text: str | None) -> datetime | None:
         raise UsageError(f"--clock-start: {expected}, got {text!r}") from exc
 
 
+def check_listen_input(
+    mic_file: Path | None,
+    answers: list[Path] | None,
+    loop_mic_file: bool,
+    fast: bool,
+    max_seconds: float | None,
+    clock_start: str | None,
+) -> None:
+    """UsageError for options that cannot work together, before anything is read or opened: a
+    loop without a recording, a time limit that is not a positive number, a looped recording
+    in --fast with no limit (it would never end, at full speed), a clock for no file input."""
+    if loop_mic_file and mic_file is None:
+        raise UsageError("--loop-mic-file needs --mic-file (the recording to play over and over)")
+    if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
+        raise UsageError(
+            f"--max-seconds: expected a positive number of seconds, got {max_seconds:g}"
+        )
+    if loop_mic_file and fast and max_seconds is None:
+        raise UsageError(
+            "--loop-mic-file with --fast needs --max-seconds (a looped recording never ends)"
+        )
+    if clock_start is not None and mic_file is None and not answers:
+        raise UsageError("--clock-start needs --mic-file or --answers (it dates file input)")
+
+
 @app.command()
 def listen(
     mic_file: MicFileOpt = None,
@@ -96,6 +122,7 @@ def listen(
     # A service's log (journalctl) also gets what it did: wakes, clean-ups, recoveries. No
     # message at this level holds what was said.
     logging.getLogger("voicecoach").setLevel(logging.INFO)
+    check_listen_input(mic_file, answers, loop_mic_file, fast, max_seconds, clock_start)
     if speaker_file is not None:
         check_speaker_file(speaker_file, [*(answers or ()), *([mic_file] if mic_file else [])])
     cfg = settings(config)
