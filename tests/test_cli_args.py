@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import STREAMING_WORDS, fixture_wav
 from voicecoach.cli import expand_multi_value
+from voicecoach.errors import UsageError
 
 
 @pytest.mark.parametrize(
@@ -28,8 +29,6 @@ from voicecoach.cli import expand_multi_value
             ["session", "--answers", "a.wav", "--answers", "b.wav"],
             ["session", "--answers", "a.wav", "--answers", "b.wav"],
         ),
-        (["session", "--answers", "--fast"], ["session", "--answers", "--fast"]),
-        (["session", "--answers"], ["session", "--answers"]),
         (["history", "--json"], ["history", "--json"]),
         # A word that is no WAV file ends the list: it is the practice.
         (
@@ -38,10 +37,21 @@ from voicecoach.cli import expand_multi_value
         ),
         # The first value is always the option's, whatever its name.
         (["session", "--answers", "take1"], ["session", "--answers", "take1"]),
+        # A word ending like a sound file is an answer (then told it is no WAV), not a practice.
+        (
+            ["session", "--answers", "a.wav", "b.mp3", "--fast"],
+            ["session", "--answers", "a.wav", "--answers", "b.mp3", "--fast"],
+        ),
     ],
 )
 def test_expand_multi_value(argv: list[str], expected: list[str]) -> None:
     assert expand_multi_value(argv) == expected
+
+
+@pytest.mark.parametrize("argv", [["session", "--answers", "--fast"], ["session", "--answers"]])
+def test_answers_without_a_file_is_refused(argv: list[str]) -> None:
+    with pytest.raises(UsageError, match="^--answers needs at least one WAV file$"):
+        expand_multi_value(argv)
 
 
 def test_answers_then_the_practice_runs_that_practice(cli: Any, home: Path) -> None:

@@ -64,6 +64,12 @@ def one_error_line(result: CliResult) -> str:
         (["listen", "--mic-file", "s.wav", "--max-seconds", "0"], "positive"),
         (["listen", "--mic-file", "s.wav", "--max-seconds", "nan"], "positive"),
         (["listen", "--fast", "--clock-start", "2026-01-31T19:59"], "--mic-file"),
+        (["session", "--answers", "--fast"], "--answers needs at least one WAV file"),
+        (["session", "--fast", "--answers"], "--answers needs at least one WAV file"),
+        (["listen", "--answers", "--fast"], "--answers needs at least one WAV file"),
+        (["session", "", "--answers", "a.wav", "--fast"], "the practice is empty"),
+        (["session", " ", "--answers", "a.wav", "--fast"], "the practice is empty"),
+        (["history", "--limit"], "--limit needs a value"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line_naming_the_fix(

@@ -197,6 +197,8 @@ def not_audio(tmp_path: Path) -> Path:
             "self-compassion, small-wins, supporting-a-partner, where-it-comes-from",
         ),
         (["patience", "--fast"], "python -m sounddevice"),
+        (["--answers", "{good}", "{missing_mp3}", "--fast"], "answer.mp3: no such file"),
+        (["--answers", "{good}", "{mp3}", "--fast"], "song.MP3: not a readable PCM WAV"),
     ],
 )
 def test_bad_input_gets_one_line_and_nothing_written(
@@ -213,7 +215,10 @@ def test_bad_input_gets_one_line_and_nothing_written(
         "good": str(fixture_wav("patience-1")),
         "missing_dir": str(tmp_path / "no-model"),
         "tmp": str(tmp_path),
+        "missing_mp3": str(tmp_path / "answer.mp3"),
+        "mp3": str(tmp_path / "song.MP3"),
     }
+    (tmp_path / "song.MP3").write_bytes(b"ID3\x03\x00" + bytes(2000))
     result = cli("session", *[a.format(**values) for a in args])
     assert result.code == 1
     lines = result.err.strip().splitlines()

@@ -15,21 +15,28 @@ from voicecoach.cli.consoles import stderr_console
 from voicecoach.errors import AudioDeviceError, UsageError, VoiceCoachError
 from voicecoach.stop import INTERRUPTED, exit_interrupted
 
-MULTI_VALUE_OPTIONS = {"--answers"}
-"""Options that take several values in a row (`--answers a.wav b.wav c.wav`)."""
+MULTI_VALUE_OPTIONS = {"--answers": "at least one WAV file"}
+"""Options that take several values in a row (`--answers a.wav b.wav c.wav`), and what they
+need."""
+AUDIO_SUFFIXES = (".wav", ".wave", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac",
+                  ".aif", ".aiff", ".wma", ".webm", ".amr", ".3gp")  # fmt: skip
+"""Endings of sound files: a word ending so is meant as an answer (and is then told to be no
+WAV file, or missing), never taken for a practice's name."""
 
 
 def _is_value(arg: str) -> bool:
-    """A WAV path for a multi-value option: ends in ``.wav`` or names an existing file. Anything
-    else (a practice's name such as ``communication``) ends the list and goes to the command."""
-    return arg.lower().endswith(".wav") or Path(arg).is_file()
+    """A WAV path for a multi-value option: ends like a sound file or names an existing file.
+    Anything else (a practice's name such as ``communication``) ends the list and goes to the
+    command."""
+    return arg.lower().endswith(AUDIO_SUFFIXES) or Path(arg).is_file()
 
 
 def expand_multi_value(argv: list[str]) -> list[str]:
     """`--answers a b c` → `--answers a --answers b --answers c`, as click expects.
 
     The list ends at the next option or at the first word that is no WAV file (see `_is_value`),
-    so `--answers a.wav b.wav communication` leaves `communication` as the practice.
+    so `--answers a.wav b.wav communication` leaves `communication` as the practice. UsageError
+    when the option is given no value at all (`--answers --fast`).
     """
     expanded: list[str] = []
     current: str | None = None
@@ -51,9 +58,9 @@ def expand_multi_value(argv: list[str]) -> list[str]:
 
 
 def _close_option(expanded: list[str], option: str | None, took_value: bool) -> None:
-    """An option given no value at all is passed on bare, so click names it in its error."""
+    """UsageError for an option given no value at all (the next option is not its value)."""
     if option is not None and not took_value:
-        expanded.append(option)
+        raise UsageError(f"{option} needs {MULTI_VALUE_OPTIONS[option]}")
 
 
 FAILED = 1
@@ -69,9 +76,14 @@ def error_line(message: str) -> None:
 
 def usage_message(exc: typer.BadParameter | Exception) -> str:
     """A usage error as one line, ending with where to read more."""
-    from typer._click.exceptions import UsageError
+    from typer._click.exceptions import BadOptionUsage, UsageError
 
     message = " ".join(exc.format_message().split()) if isinstance(exc, UsageError) else str(exc)
+    if isinstance(exc, BadOptionUsage) and message.endswith(
+        ("requires an argument.", "arguments.")
+    ):
+        name = exc.option_name
+        message = f"{name} needs {MULTI_VALUE_OPTIONS.get(name, 'a value')}"
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
         message = f"{message.rstrip('.')}; see `{ctx.command_path} --help`"
@@ -88,9 +100,10 @@ def main(argv: list[str] | None = None) -> None:
 
     SIGNALS.received = None
     logging.basicConfig(level=logging.WARNING, format="voicecoach: %(levelname)s: %(message)s")
-    args = expand_multi_value(sys.argv[1:] if argv is None else argv)
     root = root_command()
+    args: list[str] = []
     try:
+        args = expand_multi_value(sys.argv[1:] if argv is None else argv)
         code = root.main(args=args, prog_name="voicecoach", standalone_mode=False)
     except ClickException as exc:
         error_line(usage_message(exc))

@@ -144,6 +144,10 @@ def session(
     config: ConfigOpt = None,
 ) -> None:
     """Run one spoken session."""
+    if topic is not None and not topic.strip():
+        raise UsageError(
+            "the practice is empty: name one, e.g. patience (`voicecoach sessions list`)"
+        )
     if speaker_file is not None:
         check_speaker_file(speaker_file, [*(answers or ()), *([mic_file] if mic_file else [])])
     cfg = settings(config)
