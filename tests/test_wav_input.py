@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import struct
 import subprocess
+import sys
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import STREAMING_WORDS, CliResult
 from tests.test_audio import tone, write
+from tests.virtual_audio import write_mini_home
 from voicecoach.audio.source import WavFileSource
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.errors import AudioFileError
@@ -82,13 +84,65 @@ def test_header_fields_out_of_range_are_one_line(
 
 def test_a_header_only_or_zero_frame_wav_is_refused(cli: Cli, home: Path, tmp_path: Path) -> None:
     empty = write(tmp_path / "empty.wav", np.zeros(0), SAMPLE_RATE)
-    one_line_error(cli, empty, "0 frames")
+    said = one_line_error(cli, empty, "empty.wav: holds no audio", "0 frames")
+    assert "sox" not in said  # converting cannot add audio
     nothing = tmp_path / "nothing.wav"
     nothing.write_bytes(b"")
     one_line_error(cli, nothing, "nothing.wav: the file is empty")
     claims = tmp_path / "claims.wav"
-    claims.write_bytes(header(data=10_000))  # says 10 kB of audio, holds none
-    one_line_error(cli, claims, "0 frames")
+    claims.write_bytes(header(data=32_000))  # says 1 s of audio, holds none
+    said = one_line_error(cli, claims, "claims.wav: cut short", "promises 1.0 s", "holds none")
+    assert "sox" not in said
+
+
+def test_the_sox_hint_keeps_the_path_as_given(
+    cli: Cli, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "fmt").mkdir()
+    (tmp_path / "fmt" / "adpcm.wav").write_bytes(header(tag=0x11, data=3200) + bytes(3200))
+    monkeypatch.chdir(tmp_path)
+    one_line_error(
+        cli, Path("fmt/adpcm.wav"), "`sox fmt/adpcm.wav -r 16000 -c 1 -b 16 fmt/adpcm-16k.wav`"
+    )
+
+
+def cut_short(tmp_path: Path) -> Path:
+    """1 s of tone whose header promises 2 s (as after an interrupted copy)."""
+    samples = (tone(1.0, SAMPLE_RATE) * 32767).astype("<i2").tobytes()
+    wav = tmp_path / "cut.wav"
+    wav.write_bytes(header(data=2 * len(samples)) + samples)
+    return wav
+
+
+CUT_SHORT = "cut.wav: cut short: its header promises 2.0 s of audio, the file holds 1.0 s"
+
+
+def test_a_wav_cut_short_is_used_with_one_warning(tmp_path: Path) -> None:
+    wav = cut_short(tmp_path)
+    home = tmp_path / "home"
+    write_mini_home(home, STREAMING_WORDS)
+    env = {**os.environ, "VOICECOACH_HOME": str(home)}
+    run = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "session", "--mic-file", wav, "--fast",
+         "--engine", "pocketsphinx", "--json"],
+        env=env, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    err = run.stderr.decode()
+    assert run.returncode == 0, err
+    (warning,) = [line for line in err.splitlines() if "cut short" in line]
+    assert warning == f"voicecoach: warning: {wav.parent}/{CUT_SHORT}; the 1.0 s there are used"
+
+
+def test_an_answer_cut_short_is_used_and_told_once(
+    cli: Cli, home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    wav = cut_short(tmp_path)
+    write_mini_home(home, STREAMING_WORDS)
+    result = cli("session", "--answers", wav, wav, "--fast", "--engine", "pocketsphinx")
+    assert result.code == 0, result.err
+    told = [r.getMessage() for r in caplog.records if "cut short" in r.getMessage()]
+    assert told == [f"{wav.parent}/{CUT_SHORT}; the 1.0 s there are used"]  # once per file
+    assert len(read_wav(wav)) == 2 * SAMPLE_RATE  # the second that is there, whole
 
 
 def test_a_30_byte_wav_names_its_problem_without_empty_parentheses(

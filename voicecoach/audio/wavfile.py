@@ -2,13 +2,18 @@
 
 The header is checked before any audio is read: 8–192 kHz, 1–8 channels, 8/16/24/32-bit
 integer or 32-bit float samples, plain PCM or WAVE_FORMAT_EXTENSIBLE. A data chunk that ends
-mid-sample (or claims more than the file holds) is cut to its whole frames.
+mid-sample is cut to its whole frames. A file cut short (its data chunk claims more than the
+file holds, as after an interrupted copy) is read to its end with one warning (logged once per
+file); one that holds no audio at all is refused. A data chunk whose size says "unknown" (a
+recording streamed to a pipe) is read to the end of the file without a word.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
+import shlex
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +36,9 @@ BLOCK_S = 0.5
 _PCM, _FLOAT, _EXTENSIBLE = 0x0001, 0x0003, 0xFFFE
 _GUID_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
 """The last 14 bytes of the KSDATAFORMAT_SUBTYPE GUIDs; the first two bytes are the format."""
+UNKNOWN_LENGTH = 0x7FFF_F000
+"""Data chunk sizes from here up mean "until the end of the file" (recorders streaming to a pipe
+write 0x7FFFFFFF, 0xFFFFFFFF or near them)."""
 _MAX_FMT_BYTES = 1024
 _MAX_CHUNKS = 1024
 __all__ = [
@@ -65,9 +73,39 @@ class WavInfo:
         return self.frames / self.rate
 
 
+log = logging.getLogger(__name__)
+_TOLD: set[str] = set()
+"""Files already said to be cut short (each is told once per process)."""
+
+
 def _fail(path: Path, problem: str) -> AudioFileError:
-    hint = f"convert it with `sox {path.name} -r 16000 -c 1 -b 16 fixed.wav`"
+    given, fixed = shlex.quote(str(path)), shlex.quote(str(path.with_name(f"{path.stem}-16k.wav")))
+    hint = f"convert it with `sox {given} -r 16000 -c 1 -b 16 {fixed}`"
     return AudioFileError(f"{path}: not a readable PCM WAV file: {problem}; {hint}")
+
+
+def _seconds(frames: int, rate: int) -> str:
+    return f"{frames / rate:.1f} s"
+
+
+def _cut_short(path: Path, claimed: int, held: int, rate: int) -> None:
+    """Warn (once per file) that ``path`` holds ``held`` of the ``claimed`` frames its header
+    promises; AudioFileError when it holds none."""
+    promised = _seconds(claimed, rate)
+    if held == 0:
+        raise AudioFileError(
+            f"{path}: cut short: its header promises {promised} of audio but the file holds "
+            "none; copy or record it again"
+        )
+    key = str(path)
+    if key not in _TOLD:
+        _TOLD.add(key)
+        there = _seconds(held, rate)
+        log.warning(
+            "%s: cut short: its header promises %s of audio, the file holds %s; the %s there "
+            "are used",
+            path, promised, there, there,
+        )  # fmt: skip
 
 
 def _read_exact(handle: BinaryIO, count: int) -> bytes:
@@ -123,16 +161,21 @@ def read_header(path: Path, handle: BinaryIO, size: int) -> WavInfo:
             if fmt is None:
                 raise _fail(path, "its audio comes before its format (no fmt chunk)")
             channels, rate, width, is_float = fmt
-            offset = handle.tell()
-            frames = min(length, max(0, size - offset)) // (channels * width)
+            offset, frame_bytes = handle.tell(), channels * width
+            held = max(0, size - offset)
+            if length < UNKNOWN_LENGTH and length > held:
+                _cut_short(path, length // frame_bytes, held // frame_bytes, rate)
+            frames = min(length, held) // frame_bytes
             if frames == 0:
-                raise _fail(path, "no audio (the data chunk holds 0 frames)")
+                raise AudioFileError(
+                    f"{path}: holds no audio (its data chunk has 0 frames); give a recording"
+                )
             return WavInfo(rate, channels, width, is_float, frames, offset)
         else:
             handle.seek(length, 1)
         if length % 2:
             handle.seek(1, 1)
-    raise _fail(path, "no audio (no data chunk)")
+    raise AudioFileError(f"{path}: holds no audio (it has no data chunk); give a recording")
 
 
 def _open(path: Path) -> BinaryIO:

@@ -69,6 +69,14 @@ USAGE = 2
 """Exit code when the command line itself is wrong (the parser's errors and UsageError)."""
 
 
+class HouseFormatter(logging.Formatter):
+    """Log records as the command line's own messages: ``voicecoach: warning: …`` (the level in
+    lower case, as ``voicecoach: error:``), one line each."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"voicecoach: {record.levelname.lower()}: {one_line(record.getMessage())}"
+
+
 def error_line(message: str) -> None:
     """What every failure prints: one line on stderr, ``voicecoach: error: …``."""
     stderr_console().print(f"voicecoach: error: {one_line(message)}", markup=False, highlight=False)
@@ -99,7 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     from voicecoach.stop import SIGNALS, exit_code
 
     SIGNALS.received = None
-    logging.basicConfig(level=logging.WARNING, format="voicecoach: %(levelname)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(HouseFormatter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     root = root_command()
     args: list[str] = []
     try:
