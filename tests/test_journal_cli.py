@@ -191,7 +191,8 @@ def test_a_damaged_journal_is_one_clear_line_and_the_rest_is_kept(
     (line,) = result.err.splitlines()
     (aside,) = (home / "journal").glob("2026-11.json.corrupt-*")
     assert line == (
-        f"journal/2026-11.json is damaged ({why}); 0 sessions read from it, 1 more from "
+        f"voicecoach: warning: journal/2026-11.json is damaged ({why}); 0 sessions read from "
+        "it, 1 more from "
         f"2026-11.json.bak; the damaged file is kept as {aside.name}"
     )
     again = cli("history", "--json")

@@ -57,6 +57,11 @@ def test_codec_seals_without_the_secret_and_unseals_with_it() -> None:
 def test_key_init_change_and_wrong_passphrase(
     home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE", raising=False)
+    monkeypatch.delenv("VOICECOACH_NEW_PASSPHRASE", raising=False)
+    unasked = cli("key", "init")  # no terminal to ask on: the variable for scripts is named
+    assert unasked.code == 1 and unasked.err.count("\n") == 1
+    assert "set VOICECOACH_NEW_PASSPHRASE or use a terminal" in unasked.err, unasked.err
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", "short")
     refused = cli("key", "init")
     assert refused.code == 1 and "at least 8 characters" in refused.err

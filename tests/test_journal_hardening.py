@@ -83,7 +83,8 @@ def read_commands_work(cli: Cli, *, every_time: bool) -> None:
         result = cli(*args)
         assert result.code == 0, (args, result.err)
         if every_time or n == 0:  # a full disk may let some tidying through
-            assert "the journal could not be tidied" in result.err, args
+            assert "voicecoach: warning: the journal could not be tidied" in result.err, args
+        assert all(line.startswith("voicecoach: ") for line in result.err.splitlines()), args
         assert "Traceback" not in result.err
     found = {r["id"]: r["status"] for r in cli("history", "--json").json()}
     assert found[DONE.id] == "completed"
@@ -101,6 +102,9 @@ def test_read_only_disk_reads_and_says_it_could_not_tidy(home: Path, cli: Cli) -
         assert session.code == 1
         assert session.err.startswith("voicecoach: error: cannot open the journal folder")
         assert session.err.count("\n") == 1 and "Read-only file system" in session.err
+        erase = cli("forget", DONE.id, "--yes")  # the error alone, in one line
+        assert erase.code == 1 and erase.err.count("\n") == 1, erase.err
+        assert erase.err.startswith("voicecoach: error: ") and "read-only" in erase.err.lower()
         assert sorted(p.relative_to(home) for p in (home / "journal").rglob("*")) == before
 
 

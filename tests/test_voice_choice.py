@@ -11,15 +11,16 @@ from tests.conftest import fixture_wav
 
 def test_bad_voice_is_refused_before_anything_is_said_or_kept(cli: Any, home: Path) -> None:
     config = home.parent / "config.toml"
-    config.write_text('[coach]\nvoice = "nope"\n')
+    config.write_text('[coach]\nvoice = "nope"\n')  # the file and line are named
     result = cli(
         "session", "patience", "--fast", "--config", config, "--answers", fixture_wav("patience-1")
     )
     assert result.code == 1
     lines = result.err.strip().splitlines()
     assert len(lines) == 1, result.err
-    assert lines[0].startswith("voicecoach: error: config.toml: coach.voice: no voice 'nope'")
-    suggested = re.findall(r"\b[a-z]+/[a-z0-9-]+", lines[0])
+    where = f"voicecoach: error: {config}: coach.voice: no voice 'nope'"
+    assert lines[0].startswith(where) and lines[0].endswith("(line 2)"), lines[0]
+    suggested = re.findall(r"\b[a-z]+/[a-z0-9-]+", lines[0].split("no voice", 1)[1])
     assert suggested, lines[0]
     assert all(re.search(r"/en(-|$)", voice) for voice in suggested), suggested
     assert "coach " not in result.err  # the coach never started speaking
@@ -37,3 +38,13 @@ def test_a_voice_of_the_language_is_accepted(cli: Any, home: Path) -> None:
     )  # fmt: skip
     assert result.code == 0, result.err
     assert result.json()["status"] == "completed"
+
+
+def test_a_bad_voice_in_the_users_own_config_names_it(cli: Any, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text('# mine\n[coach]\ntopic = "patience"\nvoice = "nope"\n')
+    result = cli("session", "--fast", "--answers", fixture_wav("patience-1"))
+    assert result.code == 1
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"voicecoach: error: {home / 'config.toml'}: coach.voice: no voice")
+    assert line.endswith("(line 4)")

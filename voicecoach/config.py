@@ -244,6 +244,32 @@ def read_toml(path: Path, error: type[VoiceCoachError] = ConfigError) -> dict[st
         raise error(f"{path}: not valid TOML: nested too deeply") from exc
 
 
+_PLACES: dict[str, str] = {}
+"""Dotted key → where the settings last loaded set it: ``PATH`` and its line (a profile's own
+file for the keys it sets), for `config_error`."""
+_FILE: list[str] = ["config.toml"]
+"""The config file of the settings last loaded (where a key left at its default would go)."""
+
+
+def config_error(key: str, problem: str) -> ConfigError:
+    """A ConfigError about setting ``key`` (dotted, e.g. "coach.voice") found wrong only when
+    used (a voice the system lacks, a word the recogniser does not know): it names the file
+    and the line that set it, as the errors of `load_settings` do."""
+    place = _PLACES.get(key)
+    if place is None:
+        return ConfigError(f"{_FILE[0]}: {key}: {problem}")
+    path, line = place.rsplit(":", 1)
+    return ConfigError(f"{path}: {key}: {problem} (line {line})")
+
+
+def _remember(path: Path | None, overlay: Path | None) -> None:
+    _PLACES.clear()
+    _FILE[0] = str(path) if path is not None else "config.toml"
+    for source in (path, overlay):
+        if source is not None and source.exists():
+            _PLACES.update({k: f"{source}:{n}" for k, n in key_lines(source).items()})
+
+
 def load_settings(
     path: Path | None, required: bool = False, overlay: Path | None = None
 ) -> Settings:
@@ -262,8 +288,11 @@ def load_settings(
             base = doc.get(name)
             doc[name] = {**base, **table} if isinstance(base, dict) else table
     if path is None or not doc:
-        return settings_from_doc(doc)
-    return settings_from_doc(doc, source=str(path), lines=key_lines(path))
+        found = settings_from_doc(doc)
+    else:
+        found = settings_from_doc(doc, source=str(path), lines=key_lines(path))
+    _remember(path, overlay)
+    return found
 
 
 def load_settings_for_reading(path: Path) -> tuple[Settings, str | None]:

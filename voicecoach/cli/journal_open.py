@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import paths, reading_settings
+from voicecoach.cli.app import one_line, paths, reading_settings
 from voicecoach.cli.consoles import tell
-from voicecoach.errors import UsageError
+from voicecoach.errors import UsageError, VoiceCoachError
 from voicecoach.store.journal import Journal
 from voicecoach.store.retention import apply_retention, retention_note
 
@@ -26,24 +26,30 @@ IdArg = Annotated[str, typer.Argument(help="Session id (or a unique start of it)
 @contextlib.contextmanager
 def open_journal(*, unlock: bool = True) -> Iterator[Journal]:
     """The user's journal, ``keep_days`` applied; what was set aside or erased is told at the end
-    (one line each, on stderr). An encrypted journal is unlocked with its passphrase unless
-    ``unlock`` is False (then only the listing can be read)."""
+    (one line each, on stderr: the journal's notices as ``voicecoach: warning: …``). A command
+    that fails (a VoiceCoachError) prints its error alone, one line: the notices are then
+    left out. An encrypted
+    journal is unlocked with its passphrase unless ``unlock`` is False (then only the listing
+    can be read)."""
     from voicecoach.store.crypto import journal_codec
 
     keep_days = reading_settings().journal.keep_days
     folder = paths().journal
     journal = Journal(folder, codec=journal_codec(folder, unlock=unlock))
-    erased = 0
+    erased, failed = 0, False
     try:
         erased = apply_retention(journal, keep_days)
         yield journal
+    except VoiceCoachError:
+        failed = True  # its one line says what went wrong
+        raise
     finally:
         journal.close()
-        for notice in journal.notices:
-            tell(notice, "yellow")
-        if erased:
-            note = retention_note(erased, keep_days)
-            tell(note, "dim")
+        if not failed:
+            for notice in journal.notices:
+                tell(f"voicecoach: warning: {one_line(notice)}", "yellow")
+            if erased:
+                tell(retention_note(erased, keep_days), "dim")
 
 
 def parse_day(value: str | None, option: str) -> date | None:

@@ -15,7 +15,12 @@ import typer
 
 from voicecoach.cli.app import app, err_console, paths
 from voicecoach.errors import JournalError, OutputError
-from voicecoach.store.crypto import JournalKey, check_new_passphrase, read_passphrase
+from voicecoach.store.crypto import (
+    PASSPHRASE_ENV,
+    JournalKey,
+    check_new_passphrase,
+    read_passphrase,
+)
 
 NEW_PASSPHRASE_ENV = "VOICECOACH_NEW_PASSPHRASE"
 """The new passphrase for `key change-passphrase` in scripts (the old one is in
@@ -52,9 +57,9 @@ def init() -> None:
     key = _key()
     if key.exists():
         raise JournalError(f"{key.journal} already has a key (see `voicecoach key --help`)")
-    new = os.environ.get(NEW_PASSPHRASE_ENV)
+    new = os.environ.get(NEW_PASSPHRASE_ENV, os.environ.get(PASSPHRASE_ENV))
     if new is None:
-        new = read_passphrase("New passphrase: ", confirm=True)
+        new = _ask_new()
     passphrase = check_new_passphrase(new)
     moved = encrypt_journal(key, passphrase)
     _say(f"The journal is encrypted ({moved} sessions). Without the passphrase it cannot be read:")

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, Protocol
 
-from voicecoach.errors import VoiceCoachError
-
 log = logging.getLogger(__name__)
 
 BLINK_S = 0.25
@@ -65,8 +63,10 @@ class GpioPanel:
         try:
             from gpiozero import LED, Button, GPIOZeroError
         except ImportError as exc:
-            raise VoiceCoachError(
-                "config.toml: gpio.enabled: needs gpiozero (pip install 'voicecoach[pi]')"
+            from voicecoach.config import config_error
+
+            raise config_error(
+                "gpio.enabled", "needs gpiozero (pip install 'voicecoach[pi]')"
             ) from exc
         self.on_press: Callable[[], None] | None = None
         self.presses = 0
@@ -82,9 +82,12 @@ class GpioPanel:
                 self._led = LED(led_pin, pin_factory=pin_factory)
         except (GPIOZeroError, OSError, RuntimeError) as exc:
             self.close()
-            raise VoiceCoachError(
-                f"config.toml: gpio: cannot use GPIO pins {button_pin}/{led_pin} ({exc}); "
-                "set [gpio] enabled = false on a machine without them"
+            from voicecoach.config import config_error
+
+            raise config_error(
+                "gpio.enabled",
+                f"cannot use GPIO pins {button_pin}/{led_pin} ({exc}); "
+                "set [gpio] enabled = false on a machine without them",
             ) from exc
 
     def _pressed(self) -> None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from voicecoach.errors import ConfigError
 from voicecoach.frames import FRAME_SAMPLES, AudioChunk, seconds_to_samples
 from voicecoach.speech.grammar import vosk_phrase_recognizer
 from voicecoach.speech.vad import VoiceActivity
@@ -174,9 +173,12 @@ class SphinxPhrases:
             {w for p in self.phrases for w in p.split() if probe.lookup_word(w) is None}
         )
         if unknown:
-            raise ConfigError(
-                f"config.toml: wake.phrases: PocketSphinx does not know the word(s) "
-                f"{', '.join(map(repr, unknown))}; choose other phrases"
+            from voicecoach.config import config_error
+
+            raise config_error(
+                "wake.phrases",
+                f"PocketSphinx does not know the word(s) {', '.join(map(repr, unknown))}; "
+                "choose other phrases",
             )
         with tempfile.TemporaryDirectory(prefix="voicecoach-kws-") as folder:
             keyfile = Path(folder) / "wake.kws"
@@ -232,9 +234,12 @@ class VoskPhrases:
     def __init__(self, model: Any, phrases: tuple[str, ...], min_confidence: float) -> None:
         self.phrases, rec = vosk_phrase_recognizer(model, phrases, "the wake phrases")
         if rec is None:
-            raise ConfigError(
-                "[wake] phrases: the Vosk model knows none of these phrases' words; "
-                "choose phrases in the model's language"
+            from voicecoach.config import config_error
+
+            raise config_error(
+                "wake.phrases",
+                "the Vosk model knows none of these phrases' words; "
+                "choose phrases in the model's language",
             )
         self._rec: Any = rec
         self._min_conf = min_confidence

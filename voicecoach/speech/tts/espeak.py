@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.audio.wavfile import wav_bytes_to_pcm
-from voicecoach.errors import VoiceCoachError
 from voicecoach.speech.tts.espeak_process import EspeakProcess
 from voicecoach.speech.tts.espeak_worker import WAV_HEADER, match_voice
 
@@ -100,7 +99,9 @@ def pick_voice(voices: list[EspeakVoice], wanted: str, language: str) -> str:
     same = sorted(v.id for v in voices_for_language(voices, language))
     names = ", ".join(same[:8]) + (" …" if len(same) > 8 else "")
     hint = f"{language!r} voices: {names}" if same else f"no {language!r} voice"
-    raise VoiceCoachError(f"config.toml: coach.voice: no voice {wanted.lower()!r} ({hint})")
+    from voicecoach.config import config_error
+
+    raise config_error("coach.voice", f"no voice {wanted.lower()!r} ({hint})")
 
 
 PICK = ("", -1, -1.0)
