@@ -148,3 +148,17 @@ def test_usage_and_app_errors_look_the_same(
     assert len(lines) == 1, result.err
     assert lines[0].startswith("voicecoach: error: ")
     assert words in lines[0]
+
+
+@pytest.mark.parametrize("group", [[], ["models"], ["voices"], ["key"], ["profiles"],
+                                   ["sessions"], ["service"]])  # fmt: skip
+def test_every_command_is_listed_with_a_whole_sentence(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, group: list[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    listing = cli(*group, "--help").out.split("Commands:\n", 1)[1]
+    lines = [line for line in listing.splitlines() if line.startswith("  ")]
+    assert lines
+    for line in lines:
+        assert len(line) <= 80, line
+        assert line.endswith(".") and not line.endswith(("...", "e.g.", "i.e.")), line

@@ -34,7 +34,8 @@ def export(
     ] = None,
     yes: YesOpt = False,
 ) -> None:
-    """Export a session (or --all) as a Markdown journal page, JSON or plain text."""
+    """Export a session (or --all) as Markdown, JSON or plain text. Markdown makes a journal
+    page."""
     chosen_format = format_for(output, fmt)
     if (session_id is None) == (not every):
         raise UsageError("export: give a session id or --all (not both)")

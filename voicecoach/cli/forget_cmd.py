@@ -31,7 +31,7 @@ def forget(
     ] = False,
     yes: YesOpt = False,
 ) -> None:
-    """Erase sessions for good: their records, backups, index entries and audio."""
+    """Erase sessions for good: records, backups, index and audio."""
     if sum([session_id is not None, before is not None, every]) != 1:
         raise UsageError("forget: give one of a session id, --before DATE or --all")
     day = parse_day(before, "--before")

@@ -27,7 +27,8 @@ NEW_PASSPHRASE_ENV = "VOICECOACH_NEW_PASSPHRASE"
 ``VOICECOACH_PASSPHRASE``)."""
 
 key_app = typer.Typer(
-    help="Encrypt the journal: make its key, change its passphrase, export it for recovery.",
+    help="Encrypt the journal and look after its key. Make the key, change its passphrase, "
+    "export it for recovery.",
     no_args_is_help=True,
 )
 app.add_typer(key_app, name="key")
@@ -50,7 +51,7 @@ def _existing() -> JournalKey:
 
 @key_app.command("init")
 def init() -> None:
-    """Make the journal's key and encrypt what it holds; asks for a new passphrase
+    """Make the journal's key and encrypt what it holds. It asks for a new passphrase
     (VOICECOACH_NEW_PASSPHRASE, else VOICECOACH_PASSPHRASE, in scripts)."""
     from voicecoach.store.migrate import encrypt_journal
 
@@ -68,7 +69,8 @@ def init() -> None:
 
 @key_app.command("change-passphrase")
 def change_passphrase() -> None:
-    """Protect the journal's key with a new passphrase (VOICECOACH_NEW_PASSPHRASE in scripts)."""
+    """Protect the journal's key with a new passphrase. Scripts set
+    VOICECOACH_NEW_PASSPHRASE."""
     key = _existing()
     old = read_passphrase("Current passphrase: ")
     key.unlock(old)
@@ -97,7 +99,8 @@ def _ask_new() -> str:
 def export_recovery(
     output: Annotated[Path, typer.Argument(help="File to write the private key to (new).")],
 ) -> None:
-    """Write the journal's private key to a new file (owner-only), as `age -d -i FILE` reads it."""
+    """Write the journal's private key to a new file. The file is owner-only, and
+    `age -d -i FILE` reads it."""
     key = _existing()
     text = key.recovery_text(read_passphrase())
     try:

@@ -118,7 +118,8 @@ def listen(
     show_words: WordsOpt = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Always on: wait for the wake phrase, the button or the daily invitation, then a session."""
+    """Always on: wait for a wake, then run a session. A wake is the wake phrase, the button
+    or the daily invitation."""
     # A service's log (journalctl) also gets what it did: wakes, clean-ups, recoveries. No
     # message at this level holds what was said.
     logging.getLogger("voicecoach").setLevel(logging.INFO)

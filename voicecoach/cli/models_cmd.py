@@ -175,7 +175,7 @@ def list_models(
     ] = False,
     as_json: TableJsonOpt = False,
 ) -> None:
-    """Installed models (which one is active); with --available, the catalogue too."""
+    """Installed models, the active one marked. With --available, the catalogue too."""
     home = paths()
     found = installed_models(models_dirs(home))
     active, how = _active(home, found)
@@ -244,7 +244,7 @@ def pull(
         DEFAULT_MODEL
     ),
 ) -> None:
-    """Download a model from the catalogue, check it and install it (resumes a broken pull)."""
+    """Download a model from the catalogue, check and install it. A broken pull resumes."""
     from voicecoach.speech.install import pull_model
 
     home = paths()
@@ -278,7 +278,8 @@ def add(
         ),
     ] = True,
 ) -> None:
-    """Install a model copied by hand (e.g. downloaded elsewhere, brought on a USB stick)."""
+    """Install a model copied by hand. For instance one downloaded elsewhere, or brought on
+    a USB stick."""
     from voicecoach.speech.install import install_archive, install_folder, remove_model
     from voicecoach.speech.probe import probe_model
 
@@ -353,7 +354,8 @@ def verify(
     ] = None,
     as_json: TableJsonOpt = False,
 ) -> None:
-    """Load a model with Vosk, run one second of audio through it, report time and memory."""
+    """Load a model with Vosk and run one second of audio through it. It reports the time
+    and memory taken."""
     from voicecoach.speech.verify import verify_model
 
     home = paths()

@@ -26,7 +26,7 @@ NameArg = Annotated[str, typer.Argument(help="The profile's name (a-z, 0-9, - an
 
 @profiles_app.command("list")
 def list_profiles() -> None:
-    """The profiles on this device (the default one first); * marks the one in use."""
+    """The profiles on this device; * marks the one in use. The default one is first."""
     current = paths().profile
     for name in [None, *paths().profile_names()]:
         mark = "*" if name == current else " "
@@ -35,7 +35,7 @@ def list_profiles() -> None:
 
 @profiles_app.command("add")
 def add(name: NameArg) -> None:
-    """Make a new profile with an empty journal (`key init` with --profile encrypts it)."""
+    """Make a new profile with an empty journal. `key init` with --profile encrypts it."""
     folder = paths().profiles / check_profile(name)
     if folder.exists():
         raise JournalError(f"profile {name} already exists")
@@ -48,7 +48,7 @@ def remove(
     name: NameArg,
     yes: Annotated[bool, typer.Option("--yes", help="Also erase its sessions.")] = False,
 ) -> None:
-    """Remove a profile; one that holds sessions needs --yes (they are erased with it)."""
+    """Remove a profile. One that holds sessions needs --yes (they are erased with it)."""
     folder = paths().profiles / check_profile(name)
     if not folder.is_dir() or folder.is_symlink():
         raise JournalError(f"no profile {name}; see `voicecoach profiles list`")

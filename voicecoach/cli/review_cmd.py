@@ -16,7 +16,7 @@ def stats(
     as_json: JsonOpt = False,
     weeks: Annotated[int, typer.Option(help="Weeks of history in the charts.", min=1)] = 12,
 ) -> None:
-    """Sessions per week, streak, minutes and words spoken, mood before and after."""
+    """Sessions per week, streak, minutes, words and moods. Moods are before and after."""
     from voicecoach.review.stats import compute
     from voicecoach.review.stats import render as render_stats
 
@@ -45,7 +45,7 @@ def require_terminal(command: str, instead: str) -> None:
 
 @app.command()
 def review() -> None:
-    """Browse, search, export and erase sessions in a terminal app (works over SSH).
+    """Browse, search, export and erase sessions in a terminal app. It works over SSH.
 
     UsageError (exit 2) when stdin or stdout is not a terminal: the app would draw its screen
     into a file or wait for keys that never come."""

@@ -175,7 +175,8 @@ def sample_answers() -> tuple[Path, ...]:
 
 @app.command()
 def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
-    """A whole session on sample answers: no microphone, no speakers, nothing kept."""
+    """A whole session on sample answers, with nothing kept. It needs no microphone and no
+    speakers."""
     with tempfile.TemporaryDirectory(prefix="voicecoach-demo-") as scratch:
         options = RunOptions(
             topic="patience",

@@ -155,7 +155,7 @@ def check(
         Path | None, typer.Argument(help="A script file (default: every script there is).")
     ] = None,
 ) -> None:
-    """Check session scripts; each problem names the file, the step and the field."""
+    """Check session scripts. Each problem names the file, the step and the field."""
     files = [file] if file is not None else list(script_files(paths().sessions).values())
     problems: list[str] = []
     for path in files:
@@ -176,8 +176,8 @@ def check(
 def graph(
     topic: Annotated[str, typer.Argument(help="A practice, e.g. patience.")],
 ) -> None:
-    """Print the session's state machine as a Mermaid diagram (paste it into any Mermaid
-    viewer)."""
+    """Print the session's state machine as a Mermaid diagram. Paste it into any Mermaid
+    viewer."""
     from voicecoach.coach.graph import mermaid  # the state machine's tables: only here
 
     script = find_script(topic, paths().sessions)

@@ -26,7 +26,7 @@ def show(
         int | None, typer.Option("--play", help="Play the kept audio of answer N.", min=1)
     ] = None,
 ) -> None:
-    """Show one session's conversation (words the recogniser was unsure of are dimmed)."""
+    """Show one session's conversation. Words the recogniser was unsure of are dimmed."""
     from voicecoach.store.audio import kept_files, load_answer, saved_answers  # numpy: here
 
     with open_journal() as journal:

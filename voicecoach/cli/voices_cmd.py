@@ -108,7 +108,8 @@ def list_voices(
     ] = False,
     as_json: TableJsonOpt = False,
 ) -> None:
-    """Installed voices of every engine (espeak-ng's for coach.language), the active one marked."""
+    """Installed voices of every engine, the active one marked. espeak-ng's are those for
+    coach.language."""
     home, coach = paths(), settings().coach
     dirs = voices_dirs(home)
     found = installed_voices(dirs)
@@ -176,7 +177,8 @@ def _installed(voice: Installed) -> None:
 def pull(
     name: Annotated[str, typer.Argument(help="A voice from `voices list --available`.")],
 ) -> None:
-    """Download a Piper voice from the catalogue, check it and install it (resumes)."""
+    """Download a Piper voice from the catalogue and install it. It is checked first, and a
+    broken pull resumes."""
     from voicecoach.speech.install import pull as pull_from_catalogue
 
     home, voices = paths(), settings().voices
@@ -199,7 +201,8 @@ def add(
         Path, typer.Argument(help="NAME.onnx (NAME.onnx.json beside it), a folder or a zip.")
     ],
 ) -> None:
-    """Install a Piper voice copied by hand (e.g. downloaded elsewhere, brought on a USB stick)."""
+    """Install a Piper voice copied by hand. For instance one downloaded elsewhere, or
+    brought on a USB stick."""
     from voicecoach.speech.install import install_archive, install_files, install_folder
 
     folder = voices_dirs(paths())[0]
@@ -225,7 +228,7 @@ def add(
 def use(
     name: Annotated[str, typer.Argument(help="A voice from `voicecoach voices list`.")],
 ) -> None:
-    """Make the coach speak with this voice: sets coach.voice and coach.voice_engine."""
+    """Make the coach speak with this voice. It sets coach.voice and coach.voice_engine."""
     from voicecoach.config_edit import set_keys
 
     home, coach = paths(), settings().coach
@@ -255,7 +258,7 @@ def remove(
     name: Annotated[str, typer.Argument(help="An installed Piper voice.")],
     yes: YesOpt = False,
 ) -> None:
-    """Delete an installed Piper voice (espeak-ng's voices come with the system)."""
+    """Delete an installed Piper voice. espeak-ng's voices come with the system."""
     from voicecoach.config_edit import set_keys
     from voicecoach.speech.install import remove_installed
 
