@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,11 +54,20 @@ def test_uninstall_removes_it_and_is_idempotent(
     cli: Callable[..., CliResult], config_home: Path
 ) -> None:
     assert cli("service", "install").code == 0
+    wants = unit(config_home).parent / "default.target.wants"
+    wants.mkdir()
+    (wants / "voicecoach.service").symlink_to(unit(config_home))  # as `enable` links it
     removed = cli("service", "uninstall")
-    assert removed.code == 0 and "removed" in removed.out
-    assert not unit(config_home).exists()
+    assert removed.code == 0
+    assert removed.out.splitlines() == [
+        f"removed {unit(config_home)}",
+        "To stop it now, run:",
+        "  systemctl --user stop voicecoach.service",
+        "  systemctl --user daemon-reload",
+    ]
+    assert not unit(config_home).exists() and not os.path.lexists(wants / "voicecoach.service")
     again = cli("service", "uninstall")
-    assert again.code == 0 and "not installed" in again.out
+    assert again.code == 0 and again.out == f"not installed: {unit(config_home)}\n"
 
 
 def test_status_says_whether_it_is_installed(

@@ -190,12 +190,15 @@ def service_install() -> None:
 
 @service_app.command("uninstall")
 def service_uninstall() -> None:
-    """Remove the systemd user unit."""
+    """Remove the systemd user unit, and say how to stop a running service."""
     path, _ = _unit()
+    if not unit.uninstall(path):
+        out_console.print(f"not installed: {path}", **PLAIN)
+        return
+    out_console.print(f"removed {path}", **PLAIN)
+    out_console.print("To stop it now, run:", highlight=False)
     for command in unit.disable_commands():
         out_console.print(f"  {command}", highlight=False, markup=False)
-    removed = unit.uninstall(path)
-    out_console.print(f"{'removed' if removed else 'not installed:'} {path}", **PLAIN)
 
 
 @service_app.command("status")

@@ -104,13 +104,21 @@ def install(path: Path, text: str) -> bool:
 
 
 def uninstall(path: Path) -> bool:
-    """Remove the unit; False when there was none."""
+    """Remove the unit, and the link that enabling it made (``default.target.wants/``, what
+    ``systemctl --user disable`` would remove: it cannot once the unit file is gone); False
+    when there was no unit."""
     try:
         path.unlink()
     except FileNotFoundError:
         return False
     except OSError as exc:
         raise VoiceCoachError(f"{path}: cannot remove the service unit ({exc.strerror})") from exc
+    wanted = path.parent / "default.target.wants" / path.name
+    if wanted.is_symlink():
+        try:
+            wanted.unlink()
+        except OSError as exc:
+            raise VoiceCoachError(f"{wanted}: cannot remove ({exc.strerror})") from exc
     return True
 
 
@@ -163,7 +171,8 @@ def enable_commands() -> list[str]:
 
 
 def disable_commands() -> list[str]:
-    return [f"systemctl --user disable --now {UNIT_NAME}", "systemctl --user daemon-reload"]
+    """What to run after uninstalling, so a running service stops and systemd forgets it."""
+    return [f"systemctl --user stop {UNIT_NAME}", "systemctl --user daemon-reload"]
 
 
 def this_python() -> str:
