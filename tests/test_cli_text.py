@@ -22,10 +22,31 @@ from voicecoach.store.records import Status
 Cli = Callable[..., CliResult]
 
 
-def test_voices_list_hint_keeps_the_piper_extra(cli: Cli) -> None:
+def test_voices_list_hint_installs_the_piper_extra_as_the_readme_did(cli: Cli) -> None:
     result = cli("voices", "list")
     assert result.code == 0, result.err
-    assert "pip install 'voicecoach[piper]'" in result.err
+    root = Path(__file__).resolve().parents[1]  # a checkout, set up as the README says
+    assert f"-m pip install -e '{root}[piper]'" in result.err
+    readme = (root / "README.md").read_text()
+    assert ".venv/bin/pip install -e '.[piper]'" in readme
+    assert "pip install 'voicecoach[piper]'" not in readme
+
+
+def test_voices_use_takes_the_language_shown_in_the_list(cli: Cli, home: Path) -> None:
+    rows = cli("voices", "list", "--json").json()["installed"]
+    by_language: dict[str, list[str]] = {}
+    for row in rows:
+        by_language.setdefault(row["language"], []).append(row["name"])
+    unique = {lang: names[0] for lang, names in by_language.items() if len(names) == 1}
+    assert unique.get("en-gb") == "gmw/en"  # the trial's case: the list shows en-gb for it
+    for given in ("gmw/en-gb", "en-gb"):
+        used = cli("voices", "use", given)
+        assert used.code == 0, used.err
+        assert used.out.strip() == "the coach now speaks with espeak-ng gmw/en"
+        assert 'voice = "gmw/en"' in (home / "config.toml").read_text()
+    refused = cli("voices", "use", "gmw/en-nowhere")
+    assert refused.code == 1 and refused.err.count("\n") == 1
+    assert "see `voicecoach voices list`" in refused.err
 
 
 def test_a_script_file_with_brackets_in_its_name_is_named_whole(cli: Cli, tmp_path: Path) -> None:

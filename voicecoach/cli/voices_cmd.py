@@ -4,7 +4,7 @@ hand, or from Python packages) and espeak-ng's through pyttsx3 — and which one
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -26,6 +26,7 @@ from voicecoach.cli.app import (
 )
 from voicecoach.cli.models_cmd import RichDownloadProgress, confirm_removal
 from voicecoach.errors import VoiceError
+from voicecoach.extras import install_command
 from voicecoach.speech.artifacts import Installed
 from voicecoach.speech.models import folder_size
 from voicecoach.speech.tts.choose import active_voice, load_piper
@@ -38,6 +39,9 @@ from voicecoach.speech.tts.voices import (
     voice_licence,
     voices_dirs,
 )
+
+if TYPE_CHECKING:
+    from voicecoach.speech.tts.espeak import EspeakVoice
 
 voices_app = typer.Typer(
     help="Every voice the coach can speak with, and which one it uses. Only `pull` and "
@@ -138,7 +142,7 @@ def list_voices(
         err_console.print(
             "No Piper voice installed: the coach speaks with espeak-ng. A warmer voice: "
             "`voicecoach voices list --available`, then `voicecoach voices pull NAME` "
-            "(needs `pip install 'voicecoach[piper]'`).",
+            f"(needs `{install_command('piper')}`).",
             **PLAIN_DIM,
         )
     if available:
@@ -243,6 +247,8 @@ def use(
     every = espeak_voices()
     match = next((v for v in every if name.lower() in (v.id.lower(), v.name.lower())), None)
     if match is None:
+        match = _by_language(every, name)
+    if match is None:
         piper = ", ".join(v.name for v in installed_voices(dirs))
         espeak = ", ".join(v.id for v in voices_for_language(every, coach.language)[:6])
         raise VoiceError(
@@ -251,6 +257,25 @@ def use(
         )
     set_keys(home.config_file, "coach", {"voice_engine": "pyttsx3", "voice": match.id})
     out_console.print(f"the coach now speaks with espeak-ng {match.id}", **PLAIN)
+
+
+def _by_language(every: list[EspeakVoice], name: str) -> EspeakVoice | None:
+    """The one espeak-ng voice whose language (as `voices list` shows it) ``name`` gives, with
+    or without the voice's family ("en-gb" or "gmw/en-gb" for gmw/en); None when no voice has
+    that language. VoiceError naming the voices when several do."""
+    language = name.lower().rsplit("/", 1)[-1]
+    family = name.lower().rsplit("/", 1)[0] if "/" in name else None
+    same = [
+        v
+        for v in every
+        if v.languages
+        and v.languages[0] == language
+        and (family is None or v.id.lower().startswith(family + "/"))
+    ]
+    if len(same) > 1:
+        names = ", ".join(v.id for v in same)
+        raise VoiceError(f"{name!r} is the language of several voices: give one of {names}")
+    return same[0] if same else None
 
 
 @voices_app.command()

@@ -64,10 +64,9 @@ class GpioPanel:
             from gpiozero import LED, Button, GPIOZeroError
         except ImportError as exc:
             from voicecoach.config import config_error
+            from voicecoach.extras import install_command
 
-            raise config_error(
-                "gpio.enabled", "needs gpiozero (pip install 'voicecoach[pi]')"
-            ) from exc
+            raise config_error("gpio.enabled", f"needs gpiozero ({install_command('pi')})") from exc
         self.on_press: Callable[[], None] | None = None
         self.presses = 0
         self._lock = threading.Lock()

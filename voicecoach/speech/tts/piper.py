@@ -1,6 +1,6 @@
 """Piper: a neural voice (ONNX), rendered sentence by sentence and resampled once to 16 kHz.
 
-Piper is optional (`pip install voicecoach[piper]`, GPL-3.0); it is imported here only.
+Piper is optional (the ``piper`` extra, GPL-3.0); it is imported here only.
 The speaking rate maps to Piper's ``length_scale`` (phoneme length: above 1 is slower), so
 "slower" and "faster" work as with pyttsx3; sentences are joined by a pause that grows with it.
 """
@@ -66,8 +66,10 @@ class PiperSynthesizer:
 
     def _load(self) -> Any:
         if not piper_available():
+            from voicecoach.extras import install_command
+
             raise VoiceError(
-                "Piper is not installed: pip install 'voicecoach[piper]' (GPL-3.0), "
+                f"Piper is not installed: {install_command('piper')} (GPL-3.0), "
                 'or set coach.voice_engine = "pyttsx3"'
             )
         for path in (self.model, self.config):
