@@ -225,3 +225,22 @@ def test_keep_days_erases_old_sessions_at_start_up(
     for path in (home / "journal").rglob("*.json*"):
         assert b"an old secret" not in path.read_bytes(), path
     assert cli("history").err == ""
+
+
+def test_search_is_not_stopped_by_punctuation_or_apostrophes(home: Path, cli: Cli) -> None:
+    fault = finished("20261102-210000-fault", "2026-11-02T21:00:00+01:00", text="it's all my fault")
+    know = finished("20261103-210000-know", "2026-11-03T21:00:00+01:00", text="i don’t know")
+    kept(home, A, fault, know).close()
+    for needle, found in (
+        ("FAULT!", fault), ("dont", know), ("don't", know), ("DON’T know.", know),
+        ("its", fault), ('"all, my"', fault),
+    ):  # fmt: skip
+        hits = cli("search", needle, "--json").json()
+        assert [h["id"] for h in hits] == [found.id], needle
+        listed = cli("history", "--search", needle, "--json").json()
+        assert [r["id"] for r in listed] == [found.id], needle
+    assert cli("search", "fault!", "dont").code == 2  # one TEXT argument, as before
+    refused = cli("search", "!?")  # no word in it at all
+    assert refused.code == 2 and "give some words" in refused.err
+    refused = cli("history", "--search", "...")
+    assert refused.code == 2 and "--search: give some words" in refused.err

@@ -95,6 +95,11 @@ def history(
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     if first is not None and last is not None and first > last:
         raise UsageError(f"--since {first} is after --until {last}: no day is in both")
+    if search is not None:
+        from voicecoach.store.summary import search_words
+
+        if not search_words(search):
+            raise UsageError("--search: give some words to look for")
     count = None if every or (as_json and limit is None) else (limit or PAGE)
     from voicecoach.store.crypto import PASSPHRASE_ENV, JournalLocked, WrongPassphrase
 

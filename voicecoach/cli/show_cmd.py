@@ -72,7 +72,9 @@ def search_answers(
     as_json: JsonOpt = False,
 ) -> None:
     """Find answers holding every word of TEXT, oldest first."""
-    if not text.strip():
+    from voicecoach.store.summary import search_words
+
+    if not search_words(text):  # blank, or marks alone: search compares words only
         raise UsageError("search: give some words to look for")
     with open_journal() as journal:
         hits = journal.hits(text)

@@ -30,7 +30,7 @@ from voicecoach.review.cells import (
 )
 from voicecoach.speech.events import Utterance
 from voicecoach.store.records import SessionRecord, Status, Turn
-from voicecoach.store.summary import SearchHit, SessionSummary, summarize
+from voicecoach.store.summary import SearchHit, SessionSummary, says_all, search_words, summarize
 from voicecoach.text import words
 
 UNSURE_BELOW = 0.6
@@ -152,10 +152,9 @@ def needle_words(needle: str | None) -> list[str]:
 
 
 def matches(text: str, needle: str) -> bool:
-    """Whether every word searched for is in ``text``."""
-    found = set(words(text))
-    wanted = needle_words(needle)
-    return bool(wanted) and all(any(w in f for f in found) for w in wanted)
+    """Whether every word searched for is in ``text``, compared as the journal's search
+    compares them (so the answer the app jumps to is one the search found)."""
+    return says_all(text, search_words(needle))
 
 
 def highlighted(text: Text, needle: str | None) -> Text:

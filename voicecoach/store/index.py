@@ -1,13 +1,13 @@
 """``journal/index/<month>.json``: a month's sessions in brief, for listing and search.
 
-    {"format": 5, "month": "2026-11", "shard": [inode, size, mtime_ns, ctime_ns],
+    {"format": 6, "month": "2026-11", "shard": [inode, size, mtime_ns, ctime_ns],
      "sessions": [[id, topic, started_at, ended_at, status, length_s, questions], …],
      "skipped": ["<notice of a record that cannot be read>", …],
      "parts": [{"ids": [id, …], "codec": "plain",
                 "content": {"moods": [[before, after, safety_flag, spoken_s, words], …],
                             "answers": <one JSON list per line: [k, turn, prompt_id, prompt,
                                         text]>, k the session's place in ids,
-                            "fold": <each answer's text, NFC and case-folded, per line>}}]}
+                            "fold": <each answer's text folded for search, per line>}}]}
 
 (one JSON header line; a plain part's two texts follow it as raw UTF-8, see ``index_file.py``).
 
@@ -46,7 +46,7 @@ from voicecoach.store.summary import AnswerText, SearchHit, SessionSummary, fold
 
 INDEX_DIR = "index"
 """Sub-folder of the journal holding the index files."""
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 """Layout of an index file; a file of another layout is rebuilt."""
 
 

@@ -7,6 +7,7 @@ of years is listed and searched from the summaries (kept in ``journal/index/``, 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -178,9 +179,16 @@ class SearchHit:
     """The answer."""
 
 
+_APOSTROPHES = str.maketrans(dict.fromkeys("'\u2019\u2018\u02bc`"))
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
 def fold(text: str) -> str:
-    """Text as search compares it: Unicode NFC, case-folded, on one line."""
-    return unicodedata.normalize("NFC", text).casefold().replace("\n", " ")
+    """Text as search compares it, the words searched for and the answers alike: Unicode NFC,
+    case-folded, apostrophes dropped ("don't" → "dont"), every other mark a space, on one line
+    with single spaces. ``"It's all my FAULT!"`` → ``"its all my fault"``."""
+    folded = unicodedata.normalize("NFC", text).casefold().translate(_APOSTROPHES)
+    return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
 def search_words(text: str) -> list[str]:
