@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
 from tests.test_journal import WAIT_S, make_record, make_turn, read_line, run_child, stop
+from tests.virtual_audio import write_mini_home
 from voicecoach.errors import JournalError
 from voicecoach.store.index_file import pack, unpack
 from voicecoach.store.journal import Journal
@@ -303,3 +305,18 @@ def test_an_index_damaged_where_it_is_read_late_is_rebuilt_quietly(tmp_path: Pat
     (summary,) = journal.summaries()
     assert (summary.id, len(summary.answers)) == (record.id, 2)
     assert journal.notices == []
+
+
+def test_a_session_tells_what_it_set_aside_as_a_warning(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    write_mini_home(home, STREAMING_WORDS)
+    folder = home / "journal"
+    (folder / "running").mkdir(parents=True)
+    running_file(folder).write_bytes(b"\x00\x00garbage\n")
+    result = cli("session", "--answers", fixture_wav("patience-1"), "--fast", "--json",
+                 "--engine", "pocketsphinx")  # fmt: skip
+    assert result.code == 0, result.err
+    (aside,) = (folder / "running").glob(f"{SID}.jsonl.corrupt-*")
+    told = f"running/{SID}.jsonl holds no readable session; set aside as {aside.name}"
+    assert f"voicecoach: warning: {told}" in result.err.splitlines()

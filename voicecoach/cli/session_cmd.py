@@ -91,8 +91,8 @@ def run_session(
         )
         progress.note(stages.voice_reason)
         progress.note(f"listening with {choice.reason}")
-        for notice in journal.notices:
-            progress.note(notice)
+        for notice in journal.notices:  # what was set aside or could not be tidied
+            progress.note(f"voicecoach: warning: {notice}")
         keep_days = config.journal.keep_days
         if erased := apply_retention(journal, keep_days):
             progress.note(retention_note(erased, keep_days))
