@@ -178,6 +178,9 @@ def test_a_mood_misheard_as_a_command_is_asked_again_after_no(journal: Journal) 
 def test_six_or_seven_asks_which_and_a_phrase_is_a_whole_number(journal: Journal) -> None:
     assert either_of("six or seven") == (6, 7)
     assert either_of("maybe a five or a six") == (5, 6)
+    assert either_of("i think six or seven today") == (6, 7)
+    assert either_of("i will take two or three slow breaths") is None
+    assert either_of("we were up at four or five") is None
     s = session(journal)
     assert replies_after(s, "six or seven") == ["Which is closer, 6 or 7?"]
     s.hear("about a six")

@@ -16,7 +16,7 @@ from voicecoach.coach.intents import (
     seems_unfinished,
     wants_to_end,
 )
-from voicecoach.coach.numbers import parse_mood
+from voicecoach.coach.numbers import either_of, parse_mood
 from voicecoach.text import normalise
 
 BOOK = PhraseBook.build("en")
@@ -182,10 +182,33 @@ def test_declining_gives_no_rating(declined: str, lead: str) -> None:
         ("one of those days really", None),
         ("i want to go for a walk with my partner tonight", None),
         ("", None),
+        ("i'd say seven", 7),
+        ("seven because work went well", 7),
+        ("i think i'm at a four right now", 4),
+        ("five or so", 5),
+        # a sentence that holds a number gives no rating
+        ("next time i will take three slow breaths before i answer him", None),
+        ("i can count to ten before i reply", None),
+        ("tired, the kids woke me up at four", None),
+        ("five hundred", None),
+        ("it's three o'clock and i'm tired", None),
+        ("i feel like ten years older", None),
+        ("up at four", None),
+        # a choice is asked about ("Which is closer, 6 or 7?"), not read as one of them
+        ("six or seven", None),
+        ("a five or a six", None),
     ],
 )
 def test_ratings_and_non_ratings(text: str, value: int | None) -> None:
     assert parse_mood(text) == value
+
+
+@pytest.mark.parametrize("name", [n for n, e in fixture_table().items() if e["group"] == "number"])
+def test_a_sentence_fixture_that_holds_a_number_gives_no_rating(name: str) -> None:
+    text = fixture_table()[name]["text"]
+    assert any(f" {w} " in f" {normalise(text)} " for w in WORDS), text
+    assert parse_mood(text) is None, text
+    assert either_of(text) is None, text
 
 
 @pytest.mark.parametrize("name", [n for n, e in fixture_table().items() if e["group"] == "mood"])

@@ -155,6 +155,25 @@ def test_a_command_said_is_taken_and_one_heard_by_the_grammar_alone_yields_to_a_
     assert t.turn("mood-before")["events"] == []
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "next time i will take three slow breaths before i answer him",
+        "tired the kids woke me up at four",
+        "five hundred",
+        "next time i will take two or three slow breaths",  # no "Which is closer, 2 or 3?"
+    ],
+)
+def test_a_sentence_that_holds_a_number_is_asked_about_not_kept(
+    journal: Journal, said: str
+) -> None:
+    s = session(journal)
+    assert said_after(s, said, None) == [say.MOOD_AGAIN]
+    assert s.record.mood_before is None
+    assert said_after(s, "seven", None)[0] == "Thank you."
+    assert s.record.mood_before == 7
+
+
 def test_declining_is_never_checked_as_a_number(journal: Journal) -> None:
     s = session(journal)
     assert said_after(s, "i don't know", Recheck("three", 0.3))[0] == say.NO_MOOD

@@ -39,14 +39,31 @@ DECLINED = re.compile(
 RATING_CUES = frozenset(
     {
         "a", "about", "around", "maybe", "probably", "like", "say", "said", "feel", "feeling",
-        "i'm", "im", "it's", "its", "at", "solid", "roughly", "perhaps", "guess", "honestly",
+        "i'm", "im", "it's", "its", "solid", "roughly", "perhaps", "guess", "honestly",
         "definitely", "only", "just"
     }
 )  # fmt: skip
-"""Words that often come right before a rating ("about a six", "I'd say seven")."""
+"""Words that often come right before a rating ("about a six", "I'd say seven"). Not "at": "I'm
+at a four" has its "a", and "the kids woke me up at four" is a time."""
 
 FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "oh", "ah", "well", "so"})
 """Sounds around a rating that say nothing themselves."""
+
+LEADS = RATING_CUES | FILLERS | frozenset(
+    {"i", "i'd", "id", "i'll", "think", "would", "at", "the", "it", "is", "am", "really",
+     "pretty", "today", "now", "right", "okay", "ok", "yeah", "hmm", "overall"}
+)  # fmt: skip
+"""Words a reply may open with before its rating ("I think I'm at a six")."""
+
+CLOSINGS = FILLERS | frozenset(
+    {"today", "tonight", "now", "right", "i", "think", "guess", "suppose", "really", "honestly",
+     "probably", "maybe", "at", "the", "moment", "so", "out", "of", "ten", "overall",
+     "please", "thanks", "thank", "you", "okay", "ok"}
+)  # fmt: skip
+"""Words a rating may end with ("six right now", "seven I think"); "five or so" too."""
+
+BREAKS = frozenset({"because", "cause", "'cause", "since", "but", "though", "and", "as"})
+"""Words that begin a new clause after a rating ("seven, because work went well")."""
 
 _OUT_OF = re.compile(r"\b(\w+) (?:out of|outta|of|over|on) (?:ten|10)\b")
 _SLASH = re.compile(r"\b(\d{1,2}) ?/ ?10\b")
@@ -74,9 +91,46 @@ def _in_scale(value: int | None) -> int | None:
     return value if value is not None and LOW <= value <= HIGH else None
 
 
+def _ends_the_rating(after: list[str]) -> bool:
+    """Do the words after a number leave it a rating: nothing, closing words ("right now"), or a
+    new clause ("because …")? Not "hundred", "slow breaths", "o'clock", "or seven"."""
+    for index, word in enumerate(after):
+        if word in BREAKS:
+            return True
+        if word not in CLOSINGS and after[index : index + 2] != ["or", "so"]:
+            return False
+    return True
+
+
+def _said_as_rating(words: list[str], index: int) -> bool:
+    """Is the number at ``words[index]`` said as a rating? It must end the reply, a clause or
+    closing words, and either open the reply (only lead words before it: "I'd say seven") or
+    follow a rating cue ("… and I feel like a six"). In a short reply any words may come before
+    it ("okay seven") but a time or a count ("up at four", "count to ten") is none."""
+    if not _ends_the_rating(words[index + 1 :]):
+        return False
+    before = words[:index]
+    if all(w in LEADS for w in before):
+        return True
+    if before and before[-1] in RATING_CUES:
+        return True
+    short = len(words) <= SHORT_REPLY
+    return short and before[-1] not in _NOT_A_RATING_BEFORE
+
+
+_NOT_A_RATING_BEFORE = frozenset(
+    {"at", "to", "until", "till", "by", "past", "after", "before", "of", "in", "on", "with",
+     "for", "than", "or", "count", "counted", "take", "took", "have", "had", "got"}
+)  # fmt: skip
+"""Words after which a number in a short reply is a time or a count, not a rating."""
+
+
 def parse_mood(text: str, strict: bool = False) -> int | None:
-    """The rating 1–10 in a spoken reply, or None when there is none; ``strict`` reads number
-    words and digits only (no recogniser slips such as "for" for "four")."""
+    """The rating 1–10 of a reply that gives one ("seven", "about a six", "I'd say seven",
+    "seven out of ten", "I feel like a six today"), or None: declined, no number, or a number
+    that is no rating ("I will take three slow breaths", "the kids woke me up at four", "five
+    hundred") or two of them ("six or seven": see ``either_of``). ``strict`` reads number words
+    and digits only (no recogniser slips such as "for" for "four")."""
     raw = text.lower()
     slash = _SLASH.search(raw)
     if slash:
@@ -87,24 +141,15 @@ def parse_mood(text: str, strict: bool = False) -> int | None:
     framed = _OUT_OF.search(said)
     if framed:
         return _in_scale(_value(framed.group(1), loose=not strict))
-    if DECLINED.search(said):
+    if DECLINED.search(said) or either_of(said) is not None:
         return None
     words = said.split()
     loose = len(words) <= SHORT_REPLY and not strict and _only_cues_besides(words)
-    found: list[tuple[int, bool]] = []
-    for index, word in enumerate(words):
-        value = _value(word, loose)
-        cued = index > 0 and words[index - 1] in RATING_CUES
-        if value is not None and (len(words) <= SHORT_REPLY or cued or word != "one"):
-            found.append((value, cued))
-    if not found:
-        return None
-    if len(words) <= SHORT_REPLY:
-        return _in_scale(found[0][0])
-    after_cue = [value for value, is_cued in found if is_cued]
-    if after_cue:
-        return _in_scale(after_cue[0])
-    values = {value for value, _ in found}
+    values = {
+        value
+        for index, word in enumerate(words)
+        if (value := _value(word, loose)) is not None and _said_as_rating(words, index)
+    }
     return _in_scale(values.pop()) if len(values) == 1 else None
 
 
@@ -112,10 +157,14 @@ _EITHER = re.compile(r"\b(\w+) or (?:a |maybe |maybe a )?(\w+)\b")
 
 
 def either_of(text: str) -> tuple[int, int] | None:
-    """Two ratings offered as a choice ("six or seven", "a five or a six"), else None."""
+    """Two ratings offered as a choice ("six or seven", "a five or a six"), else None: not two
+    numbers in a sentence ("I'll take two or three breaths"), read as ``parse_mood`` reads one."""
     said = normalise(text)
     match = _EITHER.search(said)
     if match is None:
+        return None
+    around = [*said[: match.start()].split(), match.group(0), *said[match.end() :].split()]
+    if not _said_as_rating(around, len(said[: match.start()].split())):
         return None
     loose = len(said.split()) <= SHORT_REPLY + 2
     first = _in_scale(_value(match.group(1), loose))
