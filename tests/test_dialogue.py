@@ -4,6 +4,7 @@ paused: the real session machine on the shipped scripts (see test_machine.py for
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from voicecoach.coach import answers
 from voicecoach.coach import options as say
 from voicecoach.coach.answers import AnswerClass, classify, feeling_named, said_back, small_win
 from voicecoach.coach.concern import check_concern, feedback
-from voicecoach.coach.continuity import last_answer
+from voicecoach.coach.continuity import LastStep, last_answer, last_step
 from voicecoach.coach.dialogue import State
 from voicecoach.coach.numbers import either_of
 from voicecoach.coach.options import CoachOptions
@@ -296,8 +297,12 @@ def test_a_paused_session_stays_paused_when_a_device_comes_back(journal: Journal
     assert s.machine.state is State.LISTENING
 
 
-def history_of(answers_by_step: dict[str, str]) -> CoachOptions:
-    return CoachOptions(history=lambda topic, step: answers_by_step.get(step, ""))
+def history_of(answers_by_step: dict[str, str], sure: bool = True) -> CoachOptions:
+    def history(topic: str, step: str) -> LastStep | None:
+        said = answers_by_step.get(step)
+        return LastStep(said, sure) if said is not None else None
+
+    return CoachOptions(history=history)
 
 
 def test_the_look_back_asks_about_the_step_named_last_time(journal: Journal) -> None:
@@ -321,6 +326,53 @@ def test_the_last_answer_is_read_from_the_journal(journal: Journal) -> None:
     assert s.record.status is Status.COMPLETED
     assert last_answer(journal, "patience", "next-time") == "i could breathe slowly first"
     assert last_answer(journal, "communication", "promise") == ""
+
+
+def patience_session(journal: Journal, step: str, confidence: float = 1.0) -> Session:
+    """A whole patience session (no mood check-in) naming ``step`` at the step looked back
+    at, its words heard with ``confidence``."""
+    s = Session(find_script("patience", None), journal, CoachOptions()).start()
+    for _ in range(4):
+        s.hear(ANSWER)
+    words = tuple(Word(w, 0.0, 0.1, confidence) for w in step.split())
+    s.io.listening = False
+    s.machine.hear(Final(utterance=Utterance(text=step, words=words, start=0.0, end=1.0)))
+    while s.io.listening:  # a follow-up ("could you say a little more?"): "i don't know"
+        s.hear("i don't know")
+    assert s.record.status is Status.COMPLETED
+    return s
+
+
+def test_a_step_that_holds_a_number_is_looked_back_at(journal: Journal) -> None:
+    patience_session(journal, "next time i will take three slow breaths before i answer him")
+    found = last_step(journal, "patience", "next-time")
+    assert found == LastStep("next time i will take three slow breaths before i answer him", True)
+
+
+def test_only_the_last_session_of_the_practice_is_looked_back_at(journal: Journal) -> None:
+    patience_session(journal, "i could take a few slow breaths before i answer")
+    time.sleep(1.1)  # sessions are ordered by their start, to the second
+    patience_session(journal, "i don't know")  # no step named last time: nothing looked back at
+    assert last_step(journal, "patience", "next-time") is None
+    time.sleep(1.1)
+    patience_session(journal, "i could ask him how his day was before i say anything")
+    time.sleep(1.1)
+    current = Session(find_script("patience", None), journal, CoachOptions()).start()
+    assert last_answer(journal, "patience", "next-time") == ""  # the one being recorded
+    assert last_answer(journal, "patience", "next-time", current=current.record.id) == (
+        "i could ask him how his day was before i say anything"
+    )
+
+
+def test_a_step_heard_doubtfully_is_looked_back_at_in_general_terms(journal: Journal) -> None:
+    patience_session(journal, "i could take a few slow breaths before i answer", 0.3)
+    found = last_step(journal, "patience", "next-time")
+    assert found is not None and not found.sure
+    options = history_of({"next-time": found.text}, sure=found.sure)
+    s = Session(find_script("patience", None), journal, options).start()
+    assert s.io.said[-1] == "Last time you named a small step. How did that go?"
+    assert s.io.personal == []  # nothing of the person's words was said
+    assert replies_after(s, "it went well i did it twice")[0] == answers.WIN
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import CliResult, fixture_wav, group
 from tests.test_machine import session
+from voicecoach.coach.continuity import LastStep
 from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.store.journal import Journal
@@ -29,7 +30,7 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 def test_lines_made_from_answers_are_marked_where_they_are_made(journal: Journal) -> None:
-    s = session(journal, "patience", history=lambda topic, step: LAST_TIME)
+    s = session(journal, "patience", history=lambda topic, step: LastStep(LAST_TIME, sure=True))
     s.hear("four or six")
     s.hear("five")
     s.hear("it went well, i took a breath")

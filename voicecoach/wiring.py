@@ -316,7 +316,8 @@ def run_session(
     except SaveError:
         loop.cannot_save()  # said aloud too, not only printed
         raise
-    coach = replace(stages.coach, history=journal_history(journal))  # the look back
+    look_back = journal_history(journal, current=recorder.record.id)  # its own record left out
+    coach = replace(stages.coach, history=look_back)
     return loop.run(SessionMachine(script, loop, recorder, coach))
 
 

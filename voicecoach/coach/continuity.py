@@ -1,24 +1,46 @@
-"""Continuity across sessions: what the person named at a step in their last session of a
-practice, read from the journal, so the next session can look back at it.
+"""Continuity across sessions: the step the person named in their last session of a practice,
+read from the journal, so the next session can look back at it.
 
-The look back reads the journal when a session starts, on the device, and keeps nothing
-elsewhere. An encrypted journal cannot be read unattended; there the look back works only when
-the person opts in to keeping that one step readable (see docs/session-scripts.md).
+Only the last session of the practice counts ("Last time you said …" must be about last time):
+when its step question got no answer that names a step (an "I don't know", a word or two,
+harsh self-talk, a rating, or the session ended before the step), nothing is looked back at,
+however good an older session's answer was. A step heard with a doubtful word (a stored word
+confidence under ``QUOTE_CONFIDENCE``) is not said back word for word; the look back then asks
+in general terms ("Last time you named a small step. How did that go?").
+
+The look back reads the journal when a session starts, on the device. An encrypted journal
+cannot be read unattended; there it reads the small readable file of last steps the person may
+opt in to keeping (``store/laststeps.py``, ``journal.readable_last_step``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from voicecoach.coach.answers import AnswerClass, classify
 from voicecoach.coach.numbers import parse_mood
 from voicecoach.errors import VoiceCoachError
+from voicecoach.speech.events import Utterance
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.summary import SessionSummary
 
-LOOK_BACK_SESSIONS = 10
-"""Most recent sessions of the practice searched for an answer to the step."""
+QUOTE_CONFIDENCE = 0.5
+"""Lowest word confidence (0.0–1.0) of a step said back word for word. The whole-answer decode
+stores each word's posterior: festival's "next time i will take three slow breaths before i
+answer him" scored 0.89–1.0 throughout, while "run out" heard as "right now" scored 0.16 and
+"wanted" as "want it" 0.36."""
+
+
+@dataclass(frozen=True)
+class LastStep:
+    """The step a person named at a practice's look-back step in their last session of it."""
+
+    text: str
+    """The answer as heard."""
+    sure: bool
+    """Every word was heard surely enough (``QUOTE_CONFIDENCE``) to say it back word for word."""
 
 
 class JournalReader(Protocol):
@@ -33,36 +55,61 @@ NAMES_A_STEP = frozenset({AnswerClass.FULL, AnswerClass.FEELING})
 harsh self-talk ("Last time you said it's all your fault" would be no kindness)."""
 
 
-def step_answer(record: SessionRecord, step: str) -> str:
-    """The last answer at a step (or one of its follow-ups) in a session that can name a step
-    (``NAMES_A_STEP``, and no rating such as "eight out of ten"); "" if none."""
+def names_a_step(text: str) -> bool:
+    """Does an answer name a step: a full answer (or one naming a feeling), not a bare rating
+    ("eight out of ten"; a sentence that holds a number, "I will take three slow breaths", is
+    a step)?"""
+    return classify(text).kind in NAMES_A_STEP and parse_mood(text) is None
+
+
+def heard_surely(answer: Utterance) -> bool:
+    """Were all of the answer's words heard with at least ``QUOTE_CONFIDENCE``? (An answer kept
+    without words, as a typed one, is taken as said.)"""
+    return all(word.conf >= QUOTE_CONFIDENCE for word in answer.words)
+
+
+def step_answer(record: SessionRecord, step: str) -> LastStep | None:
+    """The last answer at a step (or one of its follow-ups) in a session, if it names a step
+    (``names_a_step``); None otherwise."""
     said = [
-        turn.answer.text
+        turn.answer
         for turn in record.turns
         if (turn.prompt_id == step or turn.prompt_id.startswith(f"{step}."))
         and turn.answer is not None
     ]
-    real = [s for s in said if classify(s).kind in NAMES_A_STEP and parse_mood(s) is None]
-    return real[-1] if real else ""
+    real = [answer for answer in said if names_a_step(answer.text)]
+    if not real:
+        return None
+    return LastStep(text=real[-1].text, sure=heard_surely(real[-1]))
 
 
-def last_answer(journal: JournalReader, topic: str, step: str) -> str:
-    """The answer at ``step`` in the most recent session of ``topic`` that has one ("" if none)."""
+def last_step(journal: JournalReader, topic: str, step: str, current: str = "") -> LastStep | None:
+    """The step named at ``step`` in the last session of ``topic`` (the session ``current``,
+    being recorded, left out); None when that session named none or cannot be read."""
     try:
-        mine = [s for s in journal.summaries() if s.topic == topic]
+        mine = [s for s in journal.summaries() if s.topic == topic and s.id != current]
     except VoiceCoachError:
-        return ""  # e.g. an encrypted journal recording without its passphrase
-    for summary in reversed(mine[-LOOK_BACK_SESSIONS:]):
-        try:
-            record = journal.get(summary.id)
-        except VoiceCoachError:
-            continue  # gone or unreadable since: the look back is only a kindness
-        answer = step_answer(record, step)
-        if answer:
-            return answer
-    return ""
+        return None  # e.g. an encrypted journal recording without its passphrase
+    if not mine:
+        return None
+    try:
+        record = journal.get(mine[-1].id)
+    except VoiceCoachError:
+        return None  # gone or unreadable since: the look back is only a kindness
+    return step_answer(record, step)
 
 
-def journal_history(journal: JournalReader) -> Callable[[str, str], str]:
-    """(practice, step) → the last answer there, read from ``journal`` when asked."""
-    return lambda topic, step: last_answer(journal, topic, step)
+def last_answer(journal: JournalReader, topic: str, step: str, current: str = "") -> str:
+    """The text of ``last_step`` ("" when there is none)."""
+    found = last_step(journal, topic, step, current)
+    return found.text if found is not None else ""
+
+
+History = Callable[[str, str], LastStep | None]
+"""(practice id, step id) → the step named there in the last session of the practice."""
+
+
+def journal_history(journal: JournalReader, current: str = "") -> History:
+    """(practice, step) → ``last_step`` in ``journal``, read when asked, the session ``current``
+    left out."""
+    return lambda topic, step: last_step(journal, topic, step, current)

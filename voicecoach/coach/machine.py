@@ -20,6 +20,7 @@ from voicecoach.coach import options as say
 from voicecoach.coach.answers import AnswerClass, Heard
 from voicecoach.coach.commands import Spotted
 from voicecoach.coach.concern import check_concern, feedback
+from voicecoach.coach.continuity import LastStep
 from voicecoach.coach.dialogue import TRANSITIONS, CoachIO, State
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done, mark_first_run_done
 from voicecoach.coach.interruptions import Interruptions
@@ -102,11 +103,11 @@ class SessionMachine(Understanding, Interruptions):
         """What is being asked."""
         return self.plan.current
 
-    def _last_step(self) -> str:
+    def _last_step(self) -> LastStep | None:
         look = self.script.look_back
         history = self.options.history
         if look is None or history is None:
-            return ""
+            return None
         return history(self.script.id, look.step)
 
     def _previous_answered(self) -> bool:

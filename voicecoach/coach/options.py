@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voicecoach.coach.commands import CommandSpotter
+from voicecoach.coach.continuity import LastStep
 from voicecoach.coach.intents import Command, PhraseBook
 from voicecoach.config import DEFAULT_CRISIS_RESOURCES
 from voicecoach.frames import seconds_to_samples
@@ -135,6 +136,6 @@ class CoachOptions:
     sure_confidence: float = 0.6
     """Mean word confidence (0.0-1.0) below which a safety match may be a mishearing: the
     coach gives the resources and asks whether the person is safe instead of ending."""
-    history: Callable[[str, str], str] | None = None
-    """(practice id, step id) → the answer to that step in the last session of the practice
-    ("" when there is none); None = no look back."""
+    history: Callable[[str, str], LastStep | None] | None = None
+    """(practice id, step id) → the step named there in the last session of the practice
+    (None when it named none); None = no look back."""

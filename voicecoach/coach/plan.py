@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from voicecoach.coach.answers import GENTLER, MORE, AnswerClass, Heard, said_back
 from voicecoach.coach.concern import check_concern
+from voicecoach.coach.continuity import LastStep
 from voicecoach.coach.script import END, FollowUp, SessionScript, Step, StepType, When
 from voicecoach.text import normalise
 
@@ -103,11 +104,13 @@ def fits(follow_up: FollowUp, answer: str, heard: Heard | None = None) -> bool:
 class Plan:
     """The running order of one session."""
 
-    def __init__(self, script: SessionScript, mood: bool = False, last_step: str = "") -> None:
+    def __init__(
+        self, script: SessionScript, mood: bool = False, last_step: LastStep | None = None
+    ) -> None:
         self.script = script
         self.mood = mood
         self.last_step = last_step
-        """The answer to the look-back step in the last session ("" = no look back)."""
+        """The step named at the look-back step in the last session (None = no look back)."""
         self._cursor = _Cursor()
         self.current: Item | None = None
         """The item being asked."""
@@ -155,9 +158,11 @@ class Plan:
             return self._advance(replace(cursor, stage="look-back"))
         if cursor.stage == "look-back":
             look = self.script.look_back
-            if look is not None and self.last_step:
-                prompt = look.prompt.replace("{answer}", said_back(self.last_step))
-                personal = "{answer}" in look.prompt
+            last = self.last_step
+            if look is not None and last is not None:
+                said = said_back(last.text)
+                prompt = look.prompt.replace("{answer}", said) if last.sure else look.general
+                personal = last.sure and "{answer}" in look.prompt
                 item = Item(LOOK_BACK, prompt, Kind.LOOK_BACK, look.acknowledge, personal)
                 return item, _Cursor(stage="steps", count=count)
             return self._advance(replace(cursor, stage="steps"))

@@ -104,6 +104,10 @@ class Step:
     of the coach's own; "{feeling}" in a "feeling" reply is the person's feeling word."""
 
 
+GENERAL_LOOK_BACK = "Last time you named a small step. How did that go?"
+"""The look back in general terms, when a script gives none of its own."""
+
+
 @dataclass(frozen=True)
 class LookBack:
     """Opens a session by looking back at what the person named in their last session of the
@@ -115,6 +119,9 @@ class LookBack:
     """The question; "{answer}" is that answer, turned to "you"."""
     acknowledge: str = ""
     """Said after the reply ("" = the coach's own: a small win is named)."""
+    general: str = GENERAL_LOOK_BACK
+    """The question asked instead of ``prompt`` when the answer was heard too doubtfully to
+    say it back word for word."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +192,7 @@ def load_script(path: Path) -> SessionScript:
 
 STEP_FIELDS = {"id", "type", "prompt", "acknowledge", "next", "follow_ups", "replies", "check"}
 REPLY_CLASSES = ("unsure", "short", "harsh", "feeling", "full")
-LOOK_BACK_FIELDS = {"step", "prompt", "acknowledge"}
+LOOK_BACK_FIELDS = {"step", "prompt", "acknowledge", "general"}
 FOLLOW_UP_FIELDS = {"id", "when", "prompt", "acknowledge", "max_words", "words", "next"}
 TOP_FIELDS = {"id", "title", "summary", "opening", "steps", "closing", "look_back"}
 
@@ -325,4 +332,5 @@ def _look_back(raw: Any, problems: Problems) -> LookBack | None:
         step=problems.text(raw, "step", "look_back."),
         prompt=prompt,
         acknowledge=problems.text(raw, "acknowledge", "look_back.", required=False),
+        general=problems.text(raw, "general", "look_back.", required=False) or GENERAL_LOOK_BACK,
     )
