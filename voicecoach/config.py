@@ -159,6 +159,9 @@ class JournalSettings:
 
     keep_days: int = field(default=0, metadata=_num(0, 36500))
     save_audio: bool = False
+    readable_last_step: bool = False
+    """With an encrypted journal: keep the step named in each practice's last session readable
+    (journal/last-steps.json), so the next session can look back at it unattended."""
 
 
 @dataclass(frozen=True)

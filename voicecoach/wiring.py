@@ -22,7 +22,7 @@ from voicecoach.audio.sink import AudioSink, SilentSink, WavFileSink
 from voicecoach.audio.source import AudioSource, ScriptedAnswers, WavFileSource
 from voicecoach.audio.voice import Voice
 from voicecoach.coach.commands import CommandSpotter
-from voicecoach.coach.continuity import journal_history
+from voicecoach.coach.continuity import journal_history, keep_readable
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done
 from voicecoach.coach.intents import Command, PhraseBook, seems_continued, seems_unfinished
 from voicecoach.coach.machine import SessionMachine
@@ -33,7 +33,7 @@ from voicecoach.coach.recorder import Recorder
 from voicecoach.coach.script import SessionScript
 from voicecoach.coach.tone import grammar as tone_grammar
 from voicecoach.config import ListenSettings, Settings
-from voicecoach.errors import SaveError
+from voicecoach.errors import JournalError, SaveError
 from voicecoach.frames import samples_to_seconds, seconds_to_samples
 from voicecoach.loop import FrameTap, Progress, SessionLoop
 from voicecoach.paths import Paths
@@ -49,7 +49,9 @@ from voicecoach.speech.tts.choose import VoiceChoice, open_voice
 from voicecoach.speech.tts.voices import voices_dirs
 from voicecoach.speech.vad import VoiceActivity
 from voicecoach.store.audio import AnswerAudio
+from voicecoach.store.codec import PLAIN
 from voicecoach.store.journal import Journal
+from voicecoach.store.laststeps import remove_steps
 from voicecoach.store.records import JournalWriter, SessionRecord
 
 PHRASE_MARGIN_S = 1.0
@@ -198,6 +200,9 @@ class SessionStages:
     """Keep each answer's audio (the longest turn in seconds), or None."""
     voice_reason: str = ""
     """Which voice speaks, and why (one line for the user)."""
+    readable_last_step: bool = False
+    """Keep the step named in each practice's last session readable beside an encrypted
+    journal, for the look back (``[journal] readable_last_step``)."""
 
     @property
     def voice(self) -> Voice:
@@ -255,6 +260,7 @@ def stages_of(
         coach=coach,
         retry=retry_policy(settings),
         save_audio_s=longest_turn_s(settings.listen) if settings.journal.save_audio else None,
+        readable_last_step=settings.journal.readable_last_step,
     )
 
 
@@ -316,9 +322,27 @@ def run_session(
     except SaveError:
         loop.cannot_save()  # said aloud too, not only printed
         raise
-    look_back = journal_history(journal, current=recorder.record.id)  # its own record left out
+    readable = stages.readable_last_step and journal.codec is not PLAIN
+    if not readable:
+        readable_steps_off(journal.folder, stages.progress)
+    look_back = journal_history(journal, current=recorder.record.id, readable=readable)
     coach = replace(stages.coach, history=look_back)
-    return loop.run(SessionMachine(script, loop, recorder, coach))
+    record = loop.run(SessionMachine(script, loop, recorder, coach))
+    if readable:
+        try:
+            keep_readable(journal.folder, record, script, on=True)
+        except JournalError as exc:
+            stages.progress.note(f"the step to look back at next time was not kept: {exc}")
+    return record
+
+
+def readable_steps_off(folder: Path, progress: Progress) -> None:
+    """``[journal] readable_last_step`` is off (or the journal is not encrypted): no step is
+    kept readable beside the journal."""
+    try:
+        remove_steps(folder)
+    except JournalError as exc:
+        progress.note(str(exc))
 
 
 def demo_options(coach: CoachOptions) -> CoachOptions:

@@ -10,21 +10,24 @@ in general terms ("Last time you named a small step. How did that go?").
 
 The look back reads the journal when a session starts, on the device. An encrypted journal
 cannot be read unattended; there it reads the small readable file of last steps the person may
-opt in to keeping (``store/laststeps.py``, ``journal.readable_last_step``).
+opt in to keeping (``store/laststeps.py``, ``[journal] readable_last_step``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from voicecoach.coach.answers import AnswerClass, classify
 from voicecoach.coach.numbers import parse_mood
+from voicecoach.coach.script import SessionScript
 from voicecoach.errors import VoiceCoachError
 from voicecoach.speech.events import Utterance
+from voicecoach.store.laststeps import KeptStep, keep_step, read_steps, remove_steps
 from voicecoach.store.records import SessionRecord
-from voicecoach.store.summary import SessionSummary
+from voicecoach.store.summary import SessionSummary, order
 
 QUOTE_CONFIDENCE = 0.5
 """Lowest word confidence (0.0–1.0) of a step said back word for word. The whole-answer decode
@@ -46,8 +49,12 @@ class LastStep:
 class JournalReader(Protocol):
     """The part of the journal the look back reads."""
 
+    folder: Path
+
     def summaries(self) -> list[SessionSummary]: ...
     def get(self, session_id: str) -> SessionRecord: ...
+    def months(self) -> list[str]: ...
+    def month_listing(self, month: str) -> list[SessionSummary]: ...
 
 
 NAMES_A_STEP = frozenset({AnswerClass.FULL, AnswerClass.FEELING})
@@ -83,20 +90,62 @@ def step_answer(record: SessionRecord, step: str) -> LastStep | None:
     return LastStep(text=real[-1].text, sure=heard_surely(real[-1]))
 
 
-def last_step(journal: JournalReader, topic: str, step: str, current: str = "") -> LastStep | None:
+def last_step(
+    journal: JournalReader, topic: str, step: str, current: str = "", readable: bool = False
+) -> LastStep | None:
     """The step named at ``step`` in the last session of ``topic`` (the session ``current``,
-    being recorded, left out); None when that session named none or cannot be read."""
-    try:
-        mine = [s for s in journal.summaries() if s.topic == topic and s.id != current]
-    except VoiceCoachError:
-        return None  # e.g. an encrypted journal recording without its passphrase
-    if not mine:
+    being recorded, left out); None when that session named none or cannot be read. A session
+    that cannot be read here (an encrypted journal, no passphrase) is looked at through the
+    readable last steps when ``readable`` (the person opted in): the kept step counts only if
+    it was named in that very session."""
+    last = _last_session(journal, topic, current)
+    if last is None:
         return None
     try:
-        record = journal.get(mine[-1].id)
+        record = journal.get(last)
     except VoiceCoachError:
-        return None  # gone or unreadable since: the look back is only a kindness
+        return _kept(journal.folder, topic, step, last) if readable else None
     return step_answer(record, step)
+
+
+def _last_session(journal: JournalReader, topic: str, current: str) -> str | None:
+    """Id of the last session of ``topic`` but ``current``: from the summaries, else from the
+    listing an encrypted journal keeps readable; None when there is none."""
+    try:
+        listed = journal.summaries()
+    except VoiceCoachError:
+        try:
+            listed = [s for m in journal.months() for s in journal.month_listing(m)]
+        except VoiceCoachError:
+            return None
+    mine = sorted((s for s in listed if s.topic == topic and s.id != current), key=order)
+    return mine[-1].id if mine else None
+
+
+def _kept(folder: Path, topic: str, step: str, session: str) -> LastStep | None:
+    """The step kept readable for ``topic``, if it was named at ``step`` in ``session``."""
+    kept = read_steps(folder).get(topic)
+    if kept is None or kept.session != session or kept.step != step:
+        return None
+    return LastStep(text=kept.text, sure=kept.sure)
+
+
+def keep_readable(folder: Path, record: SessionRecord, script: SessionScript, on: bool) -> None:
+    """After a session on an encrypted journal: keep the step it named readable for the next
+    session's look back (``on``: ``[journal] readable_last_step``), or take out the entry of a
+    session that named none; with the setting off, remove the readable file altogether.
+    JournalError when the disk refuses."""
+    if not on:
+        remove_steps(folder)
+        return
+    look = script.look_back
+    if look is None:
+        return
+    named = step_answer(record, look.step)
+    kept = None
+    if named is not None:
+        kept = KeptStep(session=record.id, step=look.step, text=named.text, sure=named.sure)
+    keep_step(folder, script.id, kept)
 
 
 def last_answer(journal: JournalReader, topic: str, step: str, current: str = "") -> str:
@@ -109,7 +158,7 @@ History = Callable[[str, str], LastStep | None]
 """(practice id, step id) → the step named there in the last session of the practice."""
 
 
-def journal_history(journal: JournalReader, current: str = "") -> History:
+def journal_history(journal: JournalReader, current: str = "", readable: bool = False) -> History:
     """(practice, step) → ``last_step`` in ``journal``, read when asked, the session ``current``
-    left out."""
-    return lambda topic, step: last_step(journal, topic, step, current)
+    left out; ``readable``: the person opted in to readable last steps."""
+    return lambda topic, step: last_step(journal, topic, step, current, readable)

@@ -124,7 +124,12 @@ def profile_stages(stages: SessionStages, settings: Settings, own: Settings) -> 
     command phrases stay those `listen` was started with (``settings``)."""
     coach = coach_options(own, stages.coach.first_run_file)
     keep = longest_turn_s(settings.listen) if own.journal.save_audio else None
-    return replace(stages, coach=replace(coach, spotter=stages.coach.spotter), save_audio_s=keep)
+    return replace(
+        stages,
+        coach=replace(coach, spotter=stages.coach.spotter),
+        save_audio_s=keep,
+        readable_last_step=own.journal.readable_last_step,
+    )
 
 
 def voice_profiles(home: Paths) -> tuple[str, ...]:

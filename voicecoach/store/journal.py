@@ -8,6 +8,7 @@
       running/<id>.lock             flocked by the process running session <id> (locks.py)
       index/2026-11.json            that month in brief, for listing and search (index.py)
       audio/<id>/<n>.wav            answer audio, only when save_audio is on (audio.py)
+      last-steps.json               with a key, by choice: each practice's last step (laststeps.py)
       .write.lock                   flocked while any month file is rewritten
 
 The layout is described in full in ``docs/journal-format.md``. Saving is ``writer.py``, closing

@@ -1,7 +1,8 @@
 """Erasing sessions for good: by hand (`forget`) or by ``[journal] keep_days`` at start-up.
 
-A session is erased from its month file and that file's ``.bak``, from the index, and with its
-kept audio. ``keep_days`` looks only at the months old enough to hold expired sessions.
+A session is erased from its month file and that file's ``.bak``, from the index, with its
+kept audio and the step of it kept readable beside an encrypted journal. ``keep_days`` looks
+only at the months old enough to hold expired sessions.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.errors import JournalError
+from voicecoach.store.laststeps import drop_sessions
 from voicecoach.store.months import MonthFiles
 from voicecoach.store.records import Status
 from voicecoach.store.summary import SessionSummary
@@ -33,7 +35,8 @@ def erase(
     sessions: Sequence[SessionSummary],
     drop_running: Callable[[str], None],
 ) -> None:
-    """Remove ``sessions`` for good: one rewrite per month touched, then their audio.
+    """Remove ``sessions`` for good: one rewrite per month touched, then their audio and any
+    step of theirs kept readable (``laststeps.py``).
 
     ``drop_running`` lets go of a session this process is running. Raises JournalError.
     """
@@ -47,6 +50,7 @@ def erase(
         for summary in sessions:
             drop_running(summary.id)
             remove_audio(folder, summary.id)
+        drop_sessions(folder, {summary.id for summary in sessions})
 
 
 def remove_audio(folder: Path, session_id: str) -> None:
