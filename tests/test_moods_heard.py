@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from tests.conftest import STREAMING_WORDS, CliResult
 from tests.test_commands import espeak
@@ -22,6 +23,7 @@ from voicecoach.coach import options as say
 from voicecoach.coach.dialogue import State
 from voicecoach.coach.intents import PhraseBook
 from voicecoach.coach.numbers import number_word, parse_mood
+from voicecoach.review.views import conversation
 from voicecoach.speech.events import Utterance
 from voicecoach.speech.grammar import Recheck, RecheckedFinal, focused
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
@@ -172,6 +174,17 @@ def test_a_sentence_that_holds_a_number_is_asked_about_not_kept(
     assert s.record.mood_before is None
     assert said_after(s, "seven", None)[0] == "Thank you."
     assert s.record.mood_before == 7
+
+
+def test_show_gives_the_mood_kept_beside_the_words_as_heard(journal: Journal) -> None:
+    s = session(journal)
+    assert said_after(s, "about is sex", Recheck("about a six", 0.67))[0] == "Thank you."
+    kept = journal.get(s.record.id)
+    assert kept.mood_before == 6
+    console = Console(record=True, width=100)
+    console.print(conversation(kept, plain=True))
+    shown = console.export_text()
+    assert "you   about is sex (mood 6)" in shown, shown
 
 
 def test_declining_is_never_checked_as_a_number(journal: Journal) -> None:

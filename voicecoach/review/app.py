@@ -38,7 +38,14 @@ from voicecoach.review.screens import (
     keys_of,
     palette_of,
 )
-from voicecoach.review.views import block, coach_lines, heading, matches, turn_lines
+from voicecoach.review.views import (
+    block,
+    coach_lines,
+    heading,
+    matches,
+    mood_kept,
+    turn_lines,
+)
 from voicecoach.store.audio import load_answer, saved_answers
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -191,7 +198,8 @@ class ReviewApp(ListingApp):
             top.append(block(coach_lines(record.opening_lines)))
         items = [TurnItem(Group(*top))]
         for n, turn in enumerate(record.turns, start=1):
-            items.append(TurnItem(Group(block(turn_lines(n, turn, self.needle, n in audio))), n))
+            lines = turn_lines(n, turn, self.needle, n in audio, mood_kept(record, turn))
+            items.append(TurnItem(Group(block(lines)), n))
         if record.closing_lines:
             items.append(TurnItem(Group(block(coach_lines(record.closing_lines)))))
         await view.extend(items)

@@ -216,15 +216,23 @@ def block(lines: Sequence[Line], plain: bool = False) -> RenderableType:
 
 
 def turn_lines(
-    number: int, turn: Turn, needle: str | None = None, has_audio: bool = False
+    number: int,
+    turn: Turn,
+    needle: str | None = None,
+    has_audio: bool = False,
+    mood: int | None = None,
 ) -> list[Line]:
-    """A turn: the coach asking, the answer (or its absence), what the coach said next."""
+    """A turn: the coach asking, the answer (or its absence), what the coach said next;
+    ``mood``: the rating kept from this turn's answer, shown beside the words as heard
+    ("about is sex (mood 6)")."""
     before, after = split_coach_lines(turn)
     out = coach_lines(before)
     if turn.answer is None:
         body = Text("(no answer)", style="dim italic")
     else:
         body = answer_text(turn.answer, needle)
+        if mood is not None:
+            body.append(f" (mood {mood})", style="dim")
         if has_audio:
             body.append(f"  ♪ {number}", style="dim")
     out.append((Text("you", style=YOU), body))
@@ -233,6 +241,13 @@ def turn_lines(
     if notes:
         out.append((Text(), Text(" · ".join(notes), style="dim italic")))
     return out + coach_lines(after)
+
+
+def mood_kept(record: SessionRecord, turn: Turn) -> int | None:
+    """The mood kept from a mood check-in turn's answer (None for any other turn)."""
+    if turn.answer is None:
+        return None
+    return {"mood-before": record.mood_before, "mood-after": record.mood_after}.get(turn.prompt_id)
 
 
 def heading(summary: SessionSummary) -> Text:
@@ -260,7 +275,7 @@ def conversation(
     if record.opening_lines:
         parts.append(block(coach_lines(record.opening_lines), plain))
     for n, turn in enumerate(record.turns, start=1):
-        lines = turn_lines(n, turn, needle, has_audio=n in with_audio)
+        lines = turn_lines(n, turn, needle, n in with_audio, mood_kept(record, turn))
         parts += [Text(), block(lines, plain)]
     if record.closing_lines:
         parts += [Text(), block(coach_lines(record.closing_lines), plain)]
