@@ -95,8 +95,8 @@ def test_a_damaged_copy_that_may_hold_the_session_is_named(home: Path, cli: Cli)
     result = cli("forget", A.id, "--yes")
     assert result.code == 0
     assert result.err.strip() == (
-        f"journal/{aside.name} was set aside as damaged and may still hold erased answers; "
-        "delete it yourself, or run `voicecoach forget --all`"
+        f"voicecoach: warning: journal/{aside.name} was set aside as damaged and may still "
+        "hold erased answers; delete it yourself, or run `voicecoach forget --all`"
     )
     assert aside.exists()  # never touched without --all
     assert cli("forget", B.id, "--yes").err == ""  # that copy does not hold B

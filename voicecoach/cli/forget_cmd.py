@@ -69,8 +69,8 @@ def forget(
         )
     for path in left:
         err_console.print(
-            f"{path.parent.name}/{path.name} was set aside as damaged and may still hold "
-            "erased answers; delete it yourself, or run `voicecoach forget --all`",
+            f"voicecoach: warning: {path.parent.name}/{path.name} was set aside as damaged and "
+            "may still hold erased answers; delete it yourself, or run `voicecoach forget --all`",
             style="yellow",
             **PLAIN,
         )

@@ -320,8 +320,8 @@ def use(
     language = settings().coach.language
     if model.language and model.language.split("-")[0] != language.split("-")[0]:
         err_console.print(
-            f"note: {model.name} hears {model.language}; the coach speaks {language} "
-            "(config.toml coach.language)",
+            f"voicecoach: warning: {model.name} hears {model.language}; "
+            f"the coach speaks {language} (config.toml coach.language)",
             style="yellow",
             **PLAIN,
         )
