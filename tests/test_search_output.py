@@ -232,3 +232,12 @@ def test_search_json_is_unchanged_by_the_layout(home: Path) -> None:
             "answer": "A small Promise kept",
         }
     ]
+
+
+def test_search_on_a_terminal_marks_what_it_found_past_punctuation(home: Path) -> None:
+    said = finished("20261102-210000-dont", "2026-11-02T21:00:00+01:00", text="I don't know!")
+    kept(home, said).close()
+    for needle in ("dont", "DON'T", "know?"):
+        shown = on_a_terminal(home, "search", needle, columns=80)
+        marked = re.findall(r"\x1b\[7m(.*?)\x1b\[0m", shown)
+        assert marked == (["know"] if needle == "know?" else ["don't"]), (needle, shown)

@@ -157,14 +157,22 @@ def matches(text: str, needle: str) -> bool:
     return says_all(text, search_words(needle))
 
 
+APOSTROPHES = "'\u2019\u2018\u02bc`"
+"""Marks search leaves out of words ("don't" is found by "dont"), see ``store.summary.fold``."""
+
+
 def highlighted(text: Text, needle: str | None) -> Text:
-    """``text`` with every case-insensitive occurrence of each word of ``needle`` marked."""
+    """``text`` with every occurrence of each word of ``needle`` marked, found as search finds
+    it: any case, the needle's punctuation aside, apostrophes in the text skipped ("dont"
+    marks "don't")."""
     plain = unicodedata.normalize("NFKC", text.plain).lower()
-    if len(plain) != len(text.plain):
+    if len(plain) != len(text.plain) or not needle:
         return text  # a character changed length when folded: nothing marked, nothing wrong
-    for word in needle_words(needle):
-        for found in re.finditer(re.escape(word), plain):
-            text.stylize(MATCH, found.start(), found.end())
+    kept = [n for n, char in enumerate(plain) if char not in APOSTROPHES]
+    bare = "".join(plain[n] for n in kept)
+    for word in search_words(needle):
+        for found in re.finditer(re.escape(word), bare):
+            text.stylize(MATCH, kept[found.start()], kept[found.end() - 1] + 1)
     return text
 
 
