@@ -31,7 +31,6 @@ from voicecoach.review.cells import (
 from voicecoach.speech.events import Utterance
 from voicecoach.store.records import SessionRecord, Status, Turn
 from voicecoach.store.summary import SearchHit, SessionSummary, says_all, search_words, summarize
-from voicecoach.text import words
 
 UNSURE_BELOW = 0.6
 """Words the recogniser gave less confidence than this are shown dimmed."""
@@ -144,11 +143,6 @@ def hits_table(hits: Sequence[SearchHit], text: str) -> Table:
         *rest, answer = hit_cells(hit)
         table.add_row(*rest, highlighted(Text(answer), text))
     return table
-
-
-def needle_words(needle: str | None) -> list[str]:
-    """The words searched for, compared as the search compares them (case, Unicode form)."""
-    return words(needle) if needle else []
 
 
 def matches(text: str, needle: str) -> bool:
