@@ -97,3 +97,55 @@ def test_a_voice_stopped_is_heard_until_the_sink_falls_silent(tmp_path: Path) ->
     expected = np.frombuffer(line.pcm, dtype="<i2") / 32768.0
     assert np.allclose(played[:heard_until], expected[:heard_until])
     assert not played[heard_until:].any()
+
+
+def test_a_soft_first_sound_far_under_the_echo_is_kept_with_its_word(voice: Voice) -> None:
+    # "pause" said softly over the coach: its "p" lies ~20 dB under the echo, which explains
+    # that piece to within PIECE_DB; it is kept because the vowel after it is a voice.
+    line = voice.say(QUESTION, now=0)
+    echo = np.frombuffer(line.pcm, dtype="<i2").astype(float)
+    said = np.frombuffer(read_wav(fixture_wav("cmd-pause")), dtype="<i2").astype(float)
+    said = said[np.flatnonzero(np.abs(said) > 100)[0] :]
+    level = [db(said[i : i + PIECE_SAMPLES]) for i in range(0, len(said), PIECE_SAMPLES)]
+    vowel = next(n for n, d in enumerate(level) if d > max(level) - 6)  # first loud piece
+    assert vowel >= 1
+    delay = int(0.03 * SAMPLE_RATE)
+    at = 2 * SAMPLE_RATE + 3 * FRAME_SAMPLES + 4 * PIECE_SAMPLES - vowel * PIECE_SAMPLES
+    assert (at + vowel * PIECE_SAMPLES) % FRAME_SAMPLES >= 2 * PIECE_SAMPLES  # one frame
+    mic = np.zeros(delay + len(echo) + SAMPLE_RATE)
+    mic[delay : delay + len(echo)] += echo
+    person = said * 0.6
+    mic[at : at + len(person)] += person
+    out = cleaned(EchoGuard(voice), mic)
+    onset = slice(at, at + vowel * PIECE_SAMPLES)
+    coach = np.zeros_like(mic)
+    coach[delay : delay + len(echo)] = echo
+    assert db(coach[onset]) - db(person[: vowel * PIECE_SAMPLES]) > 14  # far under the echo
+    assert out[onset].any() and abs(db(out[onset]) - db(mic[onset] - coach[onset])) < 3
+    span = slice(at, at + len(person))
+    assert np.corrcoef(out[span], person)[0, 1] > 0.95
+
+
+def test_audio_the_speakers_dropped_is_not_taken_out_of_silence(voice: Voice) -> None:
+    # The voice played a line, but the speakers dropped 100 ms of it (a loaded machine): the
+    # microphone is silent there, and subtracting the fitted echo would put the coach's voice
+    # into the frame instead of taking it out.
+    line = voice.say(QUESTION, now=0)
+    echo = np.frombuffer(line.pcm, dtype="<i2").astype(float)
+    delay = int(0.03 * SAMPLE_RATE)
+    mic = np.zeros(delay + len(echo) + SAMPLE_RATE)
+    mic[delay : delay + len(echo)] += echo
+    loud = [
+        i
+        for i in range(2 * SAMPLE_RATE, len(echo) - SAMPLE_RATE, FRAME_SAMPLES)
+        if db(echo[i : i + FRAME_SAMPLES]) > db(echo) - 3
+    ]
+    first = (delay + loud[0]) // PIECE_SAMPLES * PIECE_SAMPLES  # whole pieces dropped
+    dropped = slice(first, first + FRAME_SAMPLES)
+    mic[dropped] = 0.0
+    guard = EchoGuard(voice)
+    out = cleaned(guard, mic)
+    assert not out[dropped].any()  # silence stays silence
+    after = slice(dropped.stop + FRAME_SAMPLES, dropped.stop + 3 * FRAME_SAMPLES)
+    assert not out[after].any()  # and the echo after it is still the coach's alone
+    assert np.sqrt(np.mean(out**2)) < 3
