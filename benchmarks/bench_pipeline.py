@@ -79,9 +79,13 @@ class TimedRecognizer:
         self.inner.reset()
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands", focus: Focus | None = None
+        self,
+        phrases: Sequence[str],
+        grammar: str = "commands",
+        focus: Focus | None = None,
+        singles: Sequence[str] = (),
     ) -> PhraseChecker | None:
-        return self.inner.phrase_checker(phrases, grammar, focus)
+        return self.inner.phrase_checker(phrases, grammar, focus, singles)
 
     def close(self) -> None:
         self.inner.close()

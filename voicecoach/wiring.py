@@ -213,14 +213,17 @@ def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOpt
     """The listener of answers: answer timing, the command phrases' second opinion (and the
     ratings' one, for the mood check-in), and the whole-answer second decode unless
     ``[speech] second_decode`` is off."""
-    phrases = coach.spotter.book.grammar()
-    ratings = coach.spotter.book.others if coach.mood_checkin else ()
+    book = coach.spotter.book
+    phrases = book.grammar()
+    ratings = book.others if coach.mood_checkin else ()
     rating_checker = recognizer.phrase_checker(ratings, "ratings", number_word) if ratings else None
     return Listener(
         recognizer,
         answer_timing(settings),
         VoiceActivity(settings.listen.vad_mode),
-        checker=recognizer.phrase_checker(phrases) if phrases else None,
+        checker=recognizer.phrase_checker(phrases, singles=book.single_words())
+        if phrases
+        else None,
         unfinished=seems_unfinished,
         redecode=settings.speech.second_decode,
         continued=seems_continued,

@@ -197,6 +197,11 @@ class PhraseBook:
                 table.setdefault(phrase, command)
         return table
 
+    def single_words(self) -> list[str]:
+        """The command phrases of one word ("skip", "pause"): a short utterance is heard again
+        with these alone when the whole grammar is unsure of it."""
+        return [p for p in self.phrases() if " " not in p]
+
     def grammar(self) -> list[str]:
         """What the command grammar holds: every command phrase, then the other replies."""
         return [*self.phrases(), *self.others]

@@ -5,7 +5,9 @@ recogniser whose grammar holds only the command phrases cannot mishear them as o
 but it will force anything it hears onto some phrase. Each check therefore returns two things:
 the phrase the restricted recogniser chose, and how closely the open transcript *sounds* like
 that phrase (phones from the PocketSphinx dictionary, or letters for Vosk). A command is taken
-only when both agree (see ``voicecoach.coach.commands``).
+only when both agree (see ``voicecoach.coach.commands``). A one-word utterance may also be
+heard again with a grammar of the one-word phrases alone (``Recheck.single``, decoded only
+when asked): the grammar of every phrase may pick a longer phrase for one spoken word.
 
 Both checkers are created once per session and share the session recogniser's model:
 PocketSphinx gets a second (JSGF) search on the same decoder, Vosk a second Kaldi recogniser on
@@ -19,7 +21,8 @@ import json
 import logging
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from voicecoach.errors import ModelError
@@ -48,6 +51,20 @@ class Recheck:
     """The one phrase it heard ("" when it heard none, or several in a row)."""
     agreement: float
     """0.0–1.0: how closely the open transcript sounds like that phrase."""
+    split: float = 0.0
+    """0.0–1.0, for a one-word phrase the open transcript heard as two words ("ah us" for
+    "pause"): how closely the two sound like it taken as one word (phones and their sound
+    classes, as ``phone_agreement`` compares one word with one word); else 0.0."""
+    single: Callable[[], Recheck] | None = field(default=None, compare=False, repr=False)
+    """Asks a grammar of the one-word phrases alone about the same audio, once, when called
+    (None when there is none, or the transcript is longer than ``SINGLE_WORDS``): the grammar
+    of every phrase may choose a longer phrase for one spoken word."""
+
+
+SINGLE_WORDS = 1
+"""Longest open transcript (in words) for which the one-word grammar is offered: a one-word
+utterance. Offered for two words as well, it took kdl's "hold on", heard "all the" (0.20 to
+"hold on"), for "repeat", which sounds more like the two taken as one word."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +233,7 @@ class SphinxPhrases:
         phrases: Sequence[str],
         search: str = SEARCH,
         focus: Focus | None = None,
+        singles: Sequence[str] = (),
     ) -> None:
         self._decoder = decoder
         self._search = search
@@ -227,10 +245,12 @@ class SphinxPhrases:
         self.phrases = tuple(dict.fromkeys(known))
         self._open_search = decoder.current_search()
         if self.phrases:
-            rule = " | ".join(self.phrases)
-            decoder.add_jsgf_string(
-                search, f"#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = {rule};\n"
-            )
+            _add_phrases(decoder, search, self.phrases)
+        single = [p for p in map(normalise, singles) if p in self.phrases and " " not in p]
+        self._singles = tuple(dict.fromkeys(single))
+        """One-word phrases heard again on their own (``Recheck.single``)."""
+        if self._singles:
+            _add_phrases(decoder, f"{search}-one-word", self._singles)
 
     def _knows(self, phrase: str) -> bool:
         return all(self._decoder.lookup_word(w) is not None for w in phrase.split())
@@ -241,7 +261,14 @@ class SphinxPhrases:
     def check(self, pcm: bytes, heard: str) -> Recheck:
         if not self.phrases:
             return Recheck("", 0.0)
-        hyp, _ = decode_in(self._decoder, self._search, self._open_search, pcm, full_utt=True)
+        single = None
+        if self._singles and 0 < len(normalise(heard).split()) <= SINGLE_WORDS:
+            single = Once(partial(self._check_in, f"{self._search}-one-word", pcm, heard))
+        return replace(self._check_in(self._search, pcm, heard), single=single)
+
+    def _check_in(self, search: str, pcm: bytes, heard: str) -> Recheck:
+        """The phrase the search ``search`` hears in ``pcm``, and its agreement with ``heard``."""
+        hyp, _ = decode_in(self._decoder, search, self._open_search, pcm, full_utt=True)
         phrase = normalise(hyp.hypstr) if hyp is not None else ""
         if phrase not in self.phrases:
             return Recheck("", 0.0)
@@ -252,10 +279,19 @@ class SphinxPhrases:
         heard_units, phrase_units = self._phones(said), self._phones(chosen)
         if self._focus is not None and not set(heard_units) & set(phrase_units):
             return Recheck(phrase, 0.0)  # no sound in common ("do" for "ten"): no agreement
-        return Recheck(phrase, phone_agreement(heard_units, phrase_units, one_word))
+        agreement = phone_agreement(heard_units, phrase_units, one_word)
+        split = len(said.split()) == 2 and len(chosen.split()) == 1
+        whole = phone_agreement(heard_units, phrase_units, True) if split else 0.0
+        return Recheck(phrase, agreement, split=whole)
 
     def close(self) -> None:
         """The search goes with the decoder."""
+
+
+def _add_phrases(decoder: Any, search: str, phrases: Sequence[str]) -> None:
+    """A JSGF search named ``search`` of the phrases (known words only) on ``decoder``."""
+    rule = " | ".join(phrases)
+    decoder.add_jsgf_string(search, f"#JSGF V1.0;\ngrammar phrases;\npublic <phrase> = {rule};\n")
 
 
 class SphinxGrammar:

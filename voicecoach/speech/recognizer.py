@@ -48,12 +48,18 @@ class Recognizer(Protocol):
         ...
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands", focus: Focus | None = None
+        self,
+        phrases: Sequence[str],
+        grammar: str = "commands",
+        focus: Focus | None = None,
+        singles: Sequence[str] = (),
     ) -> PhraseChecker | None:
         """A second decoder of short utterances restricted to ``phrases``, sharing this engine's
         model; None when the engine offers none (or no phrase is given). Checkers of different
         ``grammar`` names live side by side; a new one of the same name replaces the old.
-        ``focus``: the part of each phrase its agreement is about (``grammar.focused``)."""
+        ``focus``: the part of each phrase its agreement is about (``grammar.focused``).
+        ``singles``: one-word phrases a short utterance may be heard again with, on their own
+        (``Recheck.single``), where the engine offers that."""
         ...
 
     def close(self) -> None:

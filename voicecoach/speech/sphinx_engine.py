@@ -212,13 +212,18 @@ class SphinxRecognizer:
             self.second_pass.close()
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands", focus: Focus | None = None
+        self,
+        phrases: Sequence[str],
+        grammar: str = "commands",
+        focus: Focus | None = None,
+        singles: Sequence[str] = (),
     ) -> SphinxPhrases:
-        """A grammar of phrases on this decoder, for a second opinion on short utterances."""
+        """A grammar of phrases on this decoder, for a second opinion on short utterances (and
+        one of the one-word ``singles`` alone, asked when the first is not enough)."""
         from voicecoach.speech.grammar import SphinxPhrases, search_name
 
         self.reset()
-        return SphinxPhrases(self._decoder, phrases, search_name(grammar), focus)
+        return SphinxPhrases(self._decoder, phrases, search_name(grammar), focus, singles)
 
     def grammar_search(
         self, name: str, jsgf: Callable[[Callable[[str], bool]], str]

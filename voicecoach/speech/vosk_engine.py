@@ -144,9 +144,14 @@ class VoskRecognizer:
         self._segments = []
 
     def phrase_checker(
-        self, phrases: Sequence[str], grammar: str = "commands", focus: Focus | None = None
+        self,
+        phrases: Sequence[str],
+        grammar: str = "commands",
+        focus: Focus | None = None,
+        singles: Sequence[str] = (),
     ) -> VoskPhrases:
-        """A recogniser of phrases on this model, for a second opinion on short utterances."""
+        """A recogniser of phrases on this model, for a second opinion on short utterances
+        (``singles`` are not heard apart: a Kaldi grammar recogniser is costly to add)."""
         from voicecoach.speech.grammar import VoskPhrases
 
         return VoskPhrases(self._model, phrases, f"the {grammar} phrases", focus)
