@@ -190,7 +190,7 @@ def service_install() -> None:
 
 @service_app.command("uninstall")
 def service_uninstall() -> None:
-    """Remove the systemd user unit, and say how to stop a running service."""
+    """Remove the systemd user unit and say how to stop it."""
     path, _ = _unit()
     if not unit.uninstall(path):
         out_console.print(f"not installed: {path}", **PLAIN)
