@@ -121,7 +121,8 @@ def test_a_soft_first_sound_far_under_the_echo_is_kept_with_its_word(voice: Voic
     coach = np.zeros_like(mic)
     coach[delay : delay + len(echo)] = echo
     assert db(coach[onset]) - db(person[: vowel * PIECE_SAMPLES]) > 14  # far under the echo
-    assert out[onset].any() and abs(db(out[onset]) - db(mic[onset] - coach[onset])) < 3
+    # kept, not silenced: at the person's level, less what the residual suppression takes
+    assert out[onset].any() and abs(db(out[onset]) - db(mic[onset] - coach[onset])) < 6
     span = slice(at, at + len(person))
     assert np.corrcoef(out[span], person)[0, 1] > 0.95
 
