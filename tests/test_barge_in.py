@@ -88,8 +88,11 @@ ECHO_LINE = "Think of a recent moment when your patience ran out"
 """A coach's line whose echo is left over where the person begins to speak."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sphinx() -> Iterator[SphinxRecognizer]:
+    """A fresh recogniser per case: what a decoder heard before moves the cepstral mean it
+    carries, and with it the grammar's choice on a short clip (the order of cases differs from
+    run to run)."""
     recognizer = SphinxRecognizer()
     yield recognizer
     recognizer.close()

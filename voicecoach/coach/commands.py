@@ -143,9 +143,9 @@ class CommandSpotter:
         if normalise(text) in self.book.others:
             return None  # a short reply the grammar also holds ("no", "maybe") is an answer
         heard = self.book.command_of(recheck.phrase)
-        empty = self.book.says_nothing(text)
         if heard is None:
             return None
+        empty = self.book.says_nothing(text)
         if recheck.agreement >= min(self.min_agreement, SHORT_AGREEMENT):
             return Spotted(heard)
         closeness = max(recheck.agreement, recheck.split)
