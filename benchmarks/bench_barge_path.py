@@ -104,7 +104,8 @@ class Decoder:
         self.listener.second_pass = None  # the answer's second decode does not decide commands
 
     def decode(self, audio: np.ndarray) -> str:
-        """What the listener and spotter make of ``audio`` (float, 16 kHz) and 4 s after it."""
+        """What the listener and spotter make of ``audio`` (float, 16 kHz) and 4 s after it,
+        said over the coach's voice (as the session machine hears a barge-in)."""
         pcm = to_pcm16(np.concatenate((audio, np.zeros(4 * SAMPLE_RATE))))
         self.listener.start(0)
         frame = FRAME_SAMPLES * 2
@@ -113,7 +114,7 @@ class Decoder:
             if isinstance(event, NoAnswer):
                 return "(nothing)"
             if isinstance(event, Final):
-                spotted = self.coach.spotter.spot(event)
+                spotted = self.coach.spotter.spot(self.coach.spotter.over_coach(event))
                 if spotted is None:
                     return f'"{event.utterance.text}"'
                 return spotted.command.value + ("" if spotted.sure else " (unsure)")

@@ -98,19 +98,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("traces", type=Path, help="a folder of barge-in traces (searched below)")
     parser.add_argument("--at", default="1.0,1.04,1.08", help="seconds into the question")
+    parser.add_argument(
+        "--commands", default=",".join(BARGE_COMMANDS), help="which commands to mix in"
+    )
     args = parser.parse_args()
     folders = sorted(p.parent for p in args.traces.rglob("mic.wav"))
     if not folders:
         raise SystemExit(f"{args.traces}: no barge-in traces (mic.wav) below it")
-    commands = {c: pcm(fixture_wav(f"cmd-{c}")) for c in BARGE_COMMANDS}
-    acted = {c: 0 for c in BARGE_COMMANDS}
-    tried = {c: 0 for c in BARGE_COMMANDS}
+    wanted = [c for c in args.commands.split(",") if c]
+    unknown = sorted(set(wanted) - set(BARGE_COMMANDS))
+    if unknown:
+        raise SystemExit(f"--commands: no such barge-in command: {', '.join(unknown)}")
+    recorded = {c: pcm(fixture_wav(f"cmd-{c}")) for c in BARGE_COMMANDS}
+    commands = {c: recorded[c] for c in wanted}
+    acted = {c: 0 for c in wanted}
+    tried = {c: 0 for c in wanted}
     ratios: list[float] = []
     for folder in folders:
         mic, played = pcm(folder / "mic.wav"), Played(pcm(folder / "ref.wav"))
         start = seconds_to_samples(question_start(folder))
         live = folder.name.split("-")[0]
-        end = found_at(mic, commands[live], start) - seconds_to_samples(MARGIN_S)
+        end = found_at(mic, recorded[live], start) - seconds_to_samples(MARGIN_S)
         for at_s in (float(a) for a in args.at.split(",")):
             at = start + seconds_to_samples(at_s)
             for name, command in commands.items():
@@ -130,7 +138,7 @@ def main() -> None:
                         heard = out[at + i : at + i + PIECE_SAMPLES]
                         ratios.append(db(clean) - db(heard - clean))
                 print(f"{folder.name:10} {at_s:5.2f} s {name:7} {got}", file=sys.stderr)
-    each = ", ".join(f"{c} {acted[c]}/{tried[c]}" for c in BARGE_COMMANDS)
+    each = ", ".join(f"{c} {acted[c]}/{tried[c]}" for c in wanted)
     total = sum(acted.values()), sum(tried.values())
     print(
         f"commands mixed into {len(folders)} echo recordings: "

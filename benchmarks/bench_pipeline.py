@@ -84,8 +84,9 @@ class TimedRecognizer:
         grammar: str = "commands",
         focus: Focus | None = None,
         singles: Sequence[str] = (),
+        over_coach: Sequence[str] = (),
     ) -> PhraseChecker | None:
-        return self.inner.phrase_checker(phrases, grammar, focus, singles)
+        return self.inner.phrase_checker(phrases, grammar, focus, singles, over_coach)
 
     def close(self) -> None:
         self.inner.close()

@@ -16,7 +16,7 @@ from voicecoach.audio.echo import EchoGuard
 from voicecoach.audio.voice import trim_trailing_silence
 from voicecoach.audio.wavfile import read_wav, to_pcm16, write_wav
 from voicecoach.coach.intents import Command
-from voicecoach.coach.options import STOPPED
+from voicecoach.coach.options import LISTENING, PAUSED, STOPPED
 from voicecoach.config import Settings
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk
 from voicecoach.speech.events import Final
@@ -173,6 +173,97 @@ RECORDED = Path(__file__).parent / "fixtures" / "barge"
 """A live session on the virtual sound card (30 ms loop, ``bench_room.py --trace``), 1.0-4.8 s:
 what the microphone heard ("stop" said over the question from 3.06 s) and what the voice had
 played, frame by frame."""
+
+PAUSE_OVER_ECHO = RECORDED / "pause-over-echo-heard.wav"
+"""What the echo check left for the listener (1.46 s): "pause" mixed into the microphone of a
+live session 1.0 s into the question (from 0.5 s on), the coach's echo around 24 dB under it
+(``bench_echo_mix.py``). The open model hears "gods", the whole command grammar "go on"."""
+
+
+def first_final(sphinx: SphinxRecognizer, pcm: bytes) -> Final:
+    """The first Final of a session listener (default settings) fed ``pcm`` and 4 s after."""
+    listener = session_listener(sphinx, Settings(), COACH)
+    listener.second_pass = None  # the answer's whole decode does not decide commands
+    listener.start(0)
+    pcm += bytes(4 * SAMPLE_RATE * 2)
+    frame = FRAME_SAMPLES * 2
+    for at in range(0, len(pcm) - frame + 1, frame):
+        event = listener.feed(AudioChunk(pcm[at : at + frame], at // 2))
+        if isinstance(event, Final):
+            return event
+    raise AssertionError("nothing heard")
+
+
+def test_speech_over_the_coach_is_never_heard_as_go_on(sphinx: SphinxRecognizer) -> None:
+    """Nobody tells a talking coach to go on: the grammar of what is said over it hears the
+    same audio as "pause", and the spotter takes that for speech begun over the coach."""
+    final = first_final(sphinx, read_wav(PAUSE_OVER_ECHO))
+    assert isinstance(final, RecheckedFinal) and final.recheck is not None, final
+    assert COACH.spotter.book.command_of(final.recheck.phrase) is Command.RESUME, final.recheck
+    over = COACH.spotter.over_coach(final)
+    assert isinstance(over, RecheckedFinal) and over.recheck is not None
+    assert over.recheck.phrase == "pause" and over.utterance == final.utterance
+    spotted = COACH.spotter.spot(over)
+    assert spotted is not None and spotted.command is Command.PAUSE and spotted.sure, over
+
+
+def test_a_command_said_over_the_coach_is_heard_as_the_whole_grammar_heard_it(
+    sphinx: SphinxRecognizer,
+) -> None:
+    """A command the whole grammar heard that may be said over the coach is left as it is (no
+    second decode)."""
+    final = first_final(sphinx, read_wav(fixture_wav("cmd-stop")))
+    assert isinstance(final, RecheckedFinal) and final.recheck is not None
+    assert final.recheck.phrase == "stop" and final.recheck.over_coach is not None
+    assert COACH.spotter.over_coach(final) is final
+
+
+def test_pause_said_over_the_coach_with_its_echo_pauses_the_session(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """The session's own loop: said while the coach gives its first-run note, the "pause" the
+    whole grammar heard as "go on" (the coach then said "I'm listening.") pauses the session."""
+    write_mini_home(home)
+    mic = tmp_path / "room.wav"
+    quiet = bytes(int(0.3 * SAMPLE_RATE) * 2)
+    write_wav(mic, quiet + read_wav(PAUSE_OVER_ECHO) + bytes(8 * SAMPLE_RATE * 2))
+    result = cli(
+        "session", "patience", "--mic-file", mic, "--speaker-file", tmp_path / "coach.wav",
+        "--fast", "--engine", "pocketsphinx", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (turn,) = result.json()["turns"]
+    assert turn["answer"] is None and turn["events"][:2] == ["command:pause", "pause"], turn
+    assert turn["coach_lines"][0] == PAUSED and LISTENING not in turn["coach_lines"]
+
+
+def test_go_on_said_over_the_paused_coach_still_resumes(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """While paused, "go on" is what the person is asked to say: said over the coach's line
+    that says so, it resumes the session."""
+    write_mini_home(home)
+    mic = tmp_path / "room.wav"
+    pause, go_on = read_wav(fixture_wav("cmd-pause")), read_wav(fixture_wav("cmd-go-on"))
+    second = bytes(SAMPLE_RATE * 2)
+    before = second * 7 + pause + second  # "pause" after the question; "go on" 1 s after it
+    write_wav(mic, before + go_on + second * 12)
+    speaker = tmp_path / "coach.wav"
+    result = cli(
+        "session", "patience", "--mic-file", mic, "--speaker-file", speaker,
+        "--fast", "--engine", "pocketsphinx", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    turn = result.json()["turns"][0]
+    assert "command:pause" in turn["events"] and "command:resume" in turn["events"], turn
+    assert PAUSED in turn["coach_lines"], turn
+    # said over the paused line (2 s and more): the coach fell silent for it
+    tts = TextToSpeech(home / "cache" / "voice")
+    assert len(trim_trailing_silence(tts.render(PAUSED))) > 4 * SAMPLE_RATE
+    heard = np.frombuffer(read_wav(speaker), dtype="<i2")
+    said_at = len(before) // 2 + int(0.3 * SAMPLE_RATE)  # the fixture's speech begins 0.3 s in
+    assert heard[said_at - SAMPLE_RATE // 2 : said_at].any()  # the paused line, playing
+    assert not heard[said_at + SAMPLE_RATE // 2 : said_at + SAMPLE_RATE].any()
 
 
 class Played:

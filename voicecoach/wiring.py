@@ -221,7 +221,9 @@ def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOpt
         recognizer,
         answer_timing(settings),
         VoiceActivity(settings.listen.vad_mode),
-        checker=recognizer.phrase_checker(phrases, singles=book.single_words())
+        checker=recognizer.phrase_checker(
+            phrases, singles=book.single_words(), over_coach=book.over_coach_grammar()
+        )
         if phrases
         else None,
         unfinished=seems_unfinished,

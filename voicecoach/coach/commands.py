@@ -35,14 +35,17 @@ together.
   own words carry what the person meant, and "Did you want to end the session?" is the wrong
   reply to them. Only a transcript that holds the phrase itself ("i'm so tired, stop") may be
   a command there.
+- Speech begun over the coach's voice, outside a pause, is never heard by the grammar as a
+  command nobody says to a speaker that is talking ("go on": ``NOT_OVER_COACH``); the same
+  audio is then heard by the grammar without those phrases (``CommandSpotter.over_coach``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from voicecoach.coach.answers import AnswerClass, classify
-from voicecoach.coach.intents import Command, PhraseBook
+from voicecoach.coach.intents import NOT_OVER_COACH, Command, PhraseBook
 from voicecoach.speech.events import Final
 from voicecoach.speech.grammar import Recheck, RecheckedFinal
 from voicecoach.text import normalise
@@ -88,6 +91,17 @@ class CommandSpotter:
     min_agreement: float = MIN_AGREEMENT
     """0.0–1.0; 0 trusts the phrase recogniser alone (for a model whose open transcript is
     weak), 1.0 only an exact transcript."""
+
+    def over_coach(self, final: Final) -> Final:
+        """A final utterance begun over the coach's voice, outside a pause: when the whole
+        grammar heard a command nobody says over it (``NOT_OVER_COACH``: "go on"), the same
+        audio as the grammar of what is said over it hears it; else ``final`` unchanged."""
+        if not isinstance(final, RecheckedFinal) or final.recheck is None:
+            return final
+        recheck = final.recheck
+        if recheck.over_coach is None or self.book.command_of(recheck.phrase) not in NOT_OVER_COACH:
+            return final
+        return replace(final, recheck=recheck.over_coach())
 
     def command(self, final: Final) -> Command | None:
         """The command a final utterance surely is, or None for an answer (or an unsure one)."""

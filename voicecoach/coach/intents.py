@@ -159,6 +159,12 @@ def cores(text: str) -> list[str]:
     return [core for _, core in sorted(found, key=lambda f: -f[0])]
 
 
+NOT_OVER_COACH = frozenset({Command.RESUME})
+"""Commands nobody says over the coach's voice: it is already going on. With the coach's echo
+left inside a word, the whole command grammar heard "pause" said over a question as "go on" in
+4 of 13 mixes (``benchmarks/bench_echo_mix.py``)."""
+
+
 @dataclass(frozen=True)
 class PhraseBook:
     """Every command's phrasings, normalised; the one place phrase → command is looked up."""
@@ -205,6 +211,12 @@ class PhraseBook:
     def grammar(self) -> list[str]:
         """What the command grammar holds: every command phrase, then the other replies."""
         return [*self.phrases(), *self.others]
+
+    def over_coach_grammar(self) -> list[str]:
+        """The command grammar less the phrases of commands nobody says over the coach's voice
+        (``NOT_OVER_COACH``): what speech begun while it spoke is heard again with."""
+        unsaid = {p for c in NOT_OVER_COACH for p in self.commands.get(c, ())}
+        return [p for p in self.grammar() if p not in unsaid]
 
     def command_of(self, phrase: str) -> Command | None:
         """The command a phrase belongs to (exactly, once normalised)."""

@@ -41,6 +41,9 @@ def words_or_nothing(event: ListenEvent) -> ListenEvent:
 
 _MOODS = frozenset({Kind.MOOD_BEFORE.value, Kind.MOOD_AFTER.value})
 """Turn ids of the mood check-in."""
+_HEARS_EVERY_COMMAND = frozenset({State.PAUSED, State.CONFIRMING, State.SAFETY})
+"""States where speech over the coach may be any command: "go on" to a paused coach saying
+how to resume it, or to a question about going on."""
 
 
 class Understanding:
@@ -92,6 +95,8 @@ class Understanding:
             else:
                 self.unanswered(event=event)
         elif isinstance(event, Final):
+            if over_coach and self.state not in _HEARS_EVERY_COMMAND:
+                event = self.options.spotter.over_coach(event)
             name, kwargs = self.understand(event)
             rating = name == "answered" and kwargs.get("mood") is not None
             if name in ("answered", "reask") and over_coach and not rating:

@@ -7,7 +7,10 @@ the phrase the restricted recogniser chose, and how closely the open transcript 
 that phrase (phones from the PocketSphinx dictionary, or letters for Vosk). A command is taken
 only when both agree (see ``voicecoach.coach.commands``). A one-word utterance may also be
 heard again with a grammar of the one-word phrases alone (``Recheck.single``, decoded only
-when asked): the grammar of every phrase may pick a longer phrase for one spoken word.
+when asked): the grammar of every phrase may pick a longer phrase for one spoken word. Speech
+begun over the coach's voice may be heard again with the grammar of what is said over it
+(``Recheck.over_coach``): the coach's echo left inside a word makes the whole grammar choose
+phrases nobody says to a speaker that is talking ("pause" heard as "go on").
 
 Both checkers are created once per session and share the session recogniser's model:
 PocketSphinx gets a second (JSGF) search on the same decoder, Vosk a second Kaldi recogniser on
@@ -59,6 +62,9 @@ class Recheck:
     """Asks a grammar of the one-word phrases alone about the same audio, once, when called
     (None when there is none, or the transcript is longer than ``SINGLE_WORDS``): the grammar
     of every phrase may choose a longer phrase for one spoken word."""
+    over_coach: Callable[[], Recheck] | None = field(default=None, compare=False, repr=False)
+    """Asks the grammar of the phrases said over the coach's voice about the same audio, once,
+    when called (None when there is none): for speech begun while the coach spoke."""
 
 
 SINGLE_WORDS = 1
@@ -234,6 +240,7 @@ class SphinxPhrases:
         search: str = SEARCH,
         focus: Focus | None = None,
         singles: Sequence[str] = (),
+        over_coach: Sequence[str] = (),
     ) -> None:
         self._decoder = decoder
         self._search = search
@@ -251,6 +258,14 @@ class SphinxPhrases:
         """One-word phrases heard again on their own (``Recheck.single``)."""
         if self._singles:
             _add_phrases(decoder, f"{search}-one-word", self._singles)
+        spoken_over = [p for p in map(normalise, over_coach) if p in self.phrases]
+        self._over_coach = tuple(dict.fromkeys(spoken_over))
+        """The phrases said over the coach's voice (``Recheck.over_coach``; none when they are
+        all the phrases: the same grammar)."""
+        if len(self._over_coach) == len(self.phrases):
+            self._over_coach = ()
+        if self._over_coach:
+            _add_phrases(decoder, f"{search}-over-coach", self._over_coach)
 
     def _knows(self, phrase: str) -> bool:
         return all(self._decoder.lookup_word(w) is not None for w in phrase.split())
@@ -264,7 +279,12 @@ class SphinxPhrases:
         single = None
         if self._singles and 0 < len(normalise(heard).split()) <= SINGLE_WORDS:
             single = Once(partial(self._check_in, f"{self._search}-one-word", pcm, heard))
-        return replace(self._check_in(self._search, pcm, heard), single=single)
+        over_coach = None
+        if self._over_coach:
+            over = partial(self._check_in, f"{self._search}-over-coach", pcm, heard)
+            over_coach = Once(lambda: replace(over(), single=single))
+        whole = self._check_in(self._search, pcm, heard)
+        return replace(whole, single=single, over_coach=over_coach)
 
     def _check_in(self, search: str, pcm: bytes, heard: str) -> Recheck:
         """The phrase the search ``search`` hears in ``pcm``, and its agreement with ``heard``."""

@@ -53,13 +53,16 @@ class Recognizer(Protocol):
         grammar: str = "commands",
         focus: Focus | None = None,
         singles: Sequence[str] = (),
+        over_coach: Sequence[str] = (),
     ) -> PhraseChecker | None:
         """A second decoder of short utterances restricted to ``phrases``, sharing this engine's
         model; None when the engine offers none (or no phrase is given). Checkers of different
         ``grammar`` names live side by side; a new one of the same name replaces the old.
         ``focus``: the part of each phrase its agreement is about (``grammar.focused``).
         ``singles``: one-word phrases a short utterance may be heard again with, on their own
-        (``Recheck.single``), where the engine offers that."""
+        (``Recheck.single``), where the engine offers that. ``over_coach``: the phrases said
+        over the coach's voice, a grammar speech begun while it spoke may be heard again with
+        (``Recheck.over_coach``), where the engine offers that."""
         ...
 
     def close(self) -> None:

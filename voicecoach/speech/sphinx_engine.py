@@ -217,13 +217,17 @@ class SphinxRecognizer:
         grammar: str = "commands",
         focus: Focus | None = None,
         singles: Sequence[str] = (),
+        over_coach: Sequence[str] = (),
     ) -> SphinxPhrases:
         """A grammar of phrases on this decoder, for a second opinion on short utterances (and
-        one of the one-word ``singles`` alone, asked when the first is not enough)."""
+        one of the one-word ``singles`` alone, asked when the first is not enough; one of the
+        phrases said ``over_coach``, asked for speech begun while the coach spoke)."""
         from voicecoach.speech.grammar import SphinxPhrases, search_name
 
         self.reset()
-        return SphinxPhrases(self._decoder, phrases, search_name(grammar), focus, singles)
+        return SphinxPhrases(
+            self._decoder, phrases, search_name(grammar), focus, singles, over_coach
+        )
 
     def grammar_search(
         self, name: str, jsgf: Callable[[Callable[[str], bool]], str]

@@ -149,9 +149,11 @@ class VoskRecognizer:
         grammar: str = "commands",
         focus: Focus | None = None,
         singles: Sequence[str] = (),
+        over_coach: Sequence[str] = (),
     ) -> VoskPhrases:
         """A recogniser of phrases on this model, for a second opinion on short utterances
-        (``singles`` are not heard apart: a Kaldi grammar recogniser is costly to add)."""
+        (``singles`` and ``over_coach`` are not heard apart: a Kaldi grammar recogniser is
+        costly to add)."""
         from voicecoach.speech.grammar import VoskPhrases
 
         return VoskPhrases(self._model, phrases, f"the {grammar} phrases", focus)
