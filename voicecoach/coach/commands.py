@@ -95,13 +95,21 @@ class CommandSpotter:
     def over_coach(self, final: Final) -> Final:
         """A final utterance begun over the coach's voice, outside a pause: when the whole
         grammar heard a command nobody says over it (``NOT_OVER_COACH``: "go on"), the same
-        audio as the grammar of what is said over it hears it; else ``final`` unchanged."""
+        audio as the grammar of what is said over it hears it, and when that hears no command
+        in a one-word utterance, as the one-word commands alone hear it (then taken as any
+        short utterance is: asked about unless the transcript sounds like it); else ``final``
+        unchanged."""
         if not isinstance(final, RecheckedFinal) or final.recheck is None:
             return final
         recheck = final.recheck
         if recheck.over_coach is None or self.book.command_of(recheck.phrase) not in NOT_OVER_COACH:
             return final
-        return replace(final, recheck=recheck.over_coach())
+        over = recheck.over_coach()
+        if self.book.command_of(over.phrase) is None and over.single is not None:
+            alone = over.single()  # "god": heard "go on", then "not now"; alone, "pause"
+            if alone.phrase:
+                over = replace(alone, single=over.single)
+        return replace(final, recheck=over)
 
     def command(self, final: Final) -> Command | None:
         """The command a final utterance surely is, or None for an answer (or an unsure one)."""
