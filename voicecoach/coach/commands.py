@@ -34,7 +34,9 @@ together.
   tired") is an answer, whatever the phrase recogniser made of it ("i'm done for today"): its
   own words carry what the person meant, and "Did you want to end the session?" is the wrong
   reply to them. Only a transcript that holds the phrase itself ("i'm so tired, stop") may be
-  a command there.
+  a command there. The same holds for harsh self-talk or a feeling the tone grammar heard
+  where the transcript sounds like it (``coach.tone.understood``), asked only about a command
+  that would be asked about: slt's "I'm so stupid", heard "and says stupid", is no "stop".
 - Speech begun over the coach's voice, outside a pause, is never heard by the grammar as a
   command nobody says to a speaker that is talking ("go on": ``NOT_OVER_COACH``); the same
   audio is then heard by the grammar without those phrases (``CommandSpotter.over_coach``).
@@ -46,6 +48,7 @@ from dataclasses import dataclass, replace
 
 from voicecoach.coach.answers import AnswerClass, classify
 from voicecoach.coach.intents import NOT_OVER_COACH, Command, PhraseBook
+from voicecoach.coach.tone import understood
 from voicecoach.speech.events import Final
 from voicecoach.speech.grammar import Recheck, RecheckedFinal
 from voicecoach.text import normalise
@@ -125,13 +128,23 @@ class CommandSpotter:
         if self._meant_otherwise(text, recheck):
             return None  # "i'm so stupid" is no "i'm done for today", however it sounds
         spotted = self._spotted(text, recheck)
-        if spotted is None or not spotted.sure or spotted.command not in CONFIRM_UNLESS_SAID:
-            return spotted
-        if self.min_agreement == 0.0:  # the transcript is too weak to say the phrase
-            return spotted
-        if self.book.match(text) == spotted.command:
-            return spotted
-        return Spotted(spotted.command, sure=False, guarded=True)
+        if spotted is None:
+            return None
+        guard = spotted.sure and spotted.command in CONFIRM_UNLESS_SAID
+        # with min_agreement 0 the transcript is too weak to say the phrase: no guard
+        if guard and self.min_agreement != 0.0 and self.book.match(text) != spotted.command:
+            spotted = Spotted(spotted.command, sure=False, guarded=True)
+        if not spotted.sure and self._tone_says_otherwise(final):
+            return None
+        return spotted
+
+    def _tone_says_otherwise(self, final: Final) -> bool:
+        """The tone grammar heard harsh self-talk or a feeling in an utterance whose
+        transcript does not hold the command phrase: an answer, not a command to ask about."""
+        tone = final.tone if isinstance(final, RecheckedFinal) else None
+        if tone is None or self.book.match(final.utterance.text) is not None:
+            return False
+        return understood(final.utterance, tone).kind in MEANT
 
     def _meant_otherwise(self, text: str, recheck: Recheck | None) -> bool:
         """Harsh self-talk or a feeling whose words hold no command phrase: an answer."""

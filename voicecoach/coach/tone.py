@@ -6,18 +6,27 @@ root the"). The answer's audio is then decoded again with a grammar (``grammar()
 the general forms of harsh self-talk (``HARSH_FORMS``) and a lead word before each curated
 feeling word ("felt afraid", "really angry"), with filler words around them, so a form can be
 found inside a longer answer. The grammar forces any audio onto some path, so its finding is
-taken only when the open transcript *sounds* like it where it was heard (``understood``):
+taken only when the open transcript *sounds* like it where it was heard (``understood``), or
+heard nothing there:
 
 - harsh self-talk: the open transcript's words in the time the form was heard sound like the
-  form (dictionary phones, ``HARSH_AGREEMENT``);
+  form (dictionary phones, ``HARSH_AGREEMENT``); or the open transcript *lost* that time (its
+  words fill less than ``LOST_SHARE`` of it) and the few sounds it kept there are sounds of the
+  form, in order (en-gb's "I'm useless at this" heard as "you so to the": "you" of
+  "useless", nothing where "i'm" and "-less" were);
 - a feeling: the open transcript's words in the time the feeling word was heard sound like it
   (``FEELING_AGREEMENT``), and a lead word ("felt", "was", "really") stands right before them
   in the open transcript too: a feeling is named after a verb or an intensifier, while a
   sound-alike inside a full answer ("that's a matter" for "so mad") is not.
+
+A lost stretch is one the open model heard as silence; the grammar, which may hear silence
+too, chose the form there for speech it fits, and nothing heard says otherwise. Where the open
+transcript heard other words, they decide.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Sequence
 
 from voicecoach.coach.answers import FEELINGS, AnswerClass, Heard, classify
@@ -59,6 +68,13 @@ FEELING_AGREEMENT = 0.4
 ("a pre" for "angry": 0.44)."""
 LEAD_REACH = 2
 """Open-transcript words before the feeling's time searched for a lead word."""
+LOST_SHARE = 0.5
+"""The open transcript lost the time a form was heard in when its words fill less than this
+share of it."""
+LOST_KEPT = 0.7
+"""The share of the sounds the open transcript kept in a lost form's time that must be the
+form's own, in order ("you so" where "i'm useless" was heard: 0.75, the "so" only half inside
+it)."""
 
 
 def grammar(knows: Callable[[str], bool]) -> str:
@@ -99,8 +115,13 @@ def second_opinion(utterance: Utterance, hearing: Hearing) -> Heard | None:
         if at is None:
             continue
         span = said[at : at + len(form.split())]
-        inside = _inside(utterance.words, span[0].start, span[-1].end)
+        start, end = span[0].start, span[-1].end
+        inside = _inside(utterance.words, start, end)
         if _agreement(inside, form.split(), hearing.phones) >= HARSH_AGREEMENT:
+            return Heard(AnswerClass.HARSH)
+        if _lost(utterance.words, start, end) and (
+            _kept(inside, form.split(), hearing.phones) >= LOST_KEPT
+        ):
             return Heard(AnswerClass.HARSH)
         return None
     for index, word in enumerate(said):
@@ -132,6 +153,28 @@ def _inside(words: Sequence[Word], start: float, end: float) -> list[Word]:
         if min(w.end, end) - max(w.start, start) >= 0.5 * (w.end - w.start)
         or (w.start <= start and w.end >= end)
     ]
+
+
+def _overlap(word: Word, start: float, end: float) -> float:
+    return max(0.0, min(word.end, end) - max(word.start, start))
+
+
+def _lost(words: Sequence[Word], start: float, end: float) -> bool:
+    """The open transcript's words fill less than ``LOST_SHARE`` of ``start``–``end``."""
+    return sum(_overlap(w, start, end) for w in words) < LOST_SHARE * (end - start)
+
+
+def _kept(
+    inside: Sequence[Word], phrase: Sequence[str], phones: Callable[[str], list[str]]
+) -> float:
+    """The share of the sounds of ``inside`` that are sounds of ``phrase``, in order (1.0 when
+    nothing was kept)."""
+    heard = [p for w in inside for p in phones(w.word)]
+    if not heard:
+        return 1.0
+    wanted = [p for w in phrase for p in phones(w)]
+    blocks = difflib.SequenceMatcher(None, heard, wanted, autojunk=False).get_matching_blocks()
+    return sum(b.size for b in blocks) / len(heard)
 
 
 def _agreement(
