@@ -29,6 +29,17 @@ SPEAKS_AT_S = 0.5
 """When the person says "stop": while the coach is still saying "Hello." and its question."""
 
 
+def spoken_session(cli: Callable[..., CliResult], mic: Path, speaker: Path) -> CliResult:
+    """``session patience`` with ``mic`` as the microphone, the voice written to ``speaker``,
+    fast, through PocketSphinx (``--json``: the record is its output); it must succeed."""
+    result = cli(
+        "session", "patience", "--mic-file", mic, "--speaker-file", speaker,
+        "--fast", "--engine", "pocketsphinx", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    return result
+
+
 def test_stop_said_over_the_coach_cuts_it_short_and_ends_the_session(
     home: Path, cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
@@ -37,12 +48,7 @@ def test_stop_said_over_the_coach_cuts_it_short_and_ends_the_session(
     mic = tmp_path / "room.wav"
     write_wav(mic, bytes(int(SPEAKS_AT_S * SAMPLE_RATE) * 2) + said + bytes(8 * SAMPLE_RATE * 2))
     speaker = tmp_path / "coach.wav"
-    result = cli(
-        "session", "patience", "--mic-file", mic, "--speaker-file", speaker,
-        "--fast", "--engine", "pocketsphinx", "--json",
-    )  # fmt: skip
-    assert result.code == 0, result.err
-    record = result.json()
+    record = spoken_session(cli, mic, speaker).json()
     assert record["status"] == "stopped"
     (turn,) = record["turns"]
     assert turn["answer"] is None and "command:stop" in turn["events"]
@@ -72,11 +78,7 @@ def test_a_question_cut_before_it_was_heard_is_not_kept_or_shown(
     # after it ends, while the coach replies to it
     gap = bytes(int(1.4 * SAMPLE_RATE) * 2)
     write_wav(mic, silence * 7 + first + gap + more + silence * 10)
-    result = cli(
-        "session", "patience", "--mic-file", mic, "--speaker-file", tmp_path / "coach.wav",
-        "--fast", "--engine", "pocketsphinx", "--json",
-    )  # fmt: skip
-    assert result.code == 0, result.err
+    result = spoken_session(cli, mic, tmp_path / "coach.wav")
     one, two = result.json()["turns"]
     assert one["events"] == ["continued"] and "afraid" in one["answer"]["text"]
     assert two["coach_lines"].count("What did you feel?") == 1
@@ -242,12 +244,7 @@ def test_pause_said_over_the_coach_with_its_echo_pauses_the_session(
     mic = tmp_path / "room.wav"
     quiet = bytes(int(0.3 * SAMPLE_RATE) * 2)
     write_wav(mic, quiet + read_wav(PAUSE_OVER_ECHO) + bytes(8 * SAMPLE_RATE * 2))
-    result = cli(
-        "session", "patience", "--mic-file", mic, "--speaker-file", tmp_path / "coach.wav",
-        "--fast", "--engine", "pocketsphinx", "--json",
-    )  # fmt: skip
-    assert result.code == 0, result.err
-    (turn,) = result.json()["turns"]
+    (turn,) = spoken_session(cli, mic, tmp_path / "coach.wav").json()["turns"]
     assert turn["answer"] is None and turn["events"][:2] == ["command:pause", "pause"], turn
     assert turn["coach_lines"][0] == PAUSED and LISTENING not in turn["coach_lines"]
 
@@ -264,12 +261,7 @@ def test_go_on_said_over_the_paused_coach_still_resumes(
     before = second * 7 + pause + second  # "pause" after the question; "go on" 1 s after it
     write_wav(mic, before + go_on + second * 12)
     speaker = tmp_path / "coach.wav"
-    result = cli(
-        "session", "patience", "--mic-file", mic, "--speaker-file", speaker,
-        "--fast", "--engine", "pocketsphinx", "--json",
-    )  # fmt: skip
-    assert result.code == 0, result.err
-    turn = result.json()["turns"][0]
+    turn = spoken_session(cli, mic, speaker).json()["turns"][0]
     assert "command:pause" in turn["events"] and "command:resume" in turn["events"], turn
     assert PAUSED in turn["coach_lines"], turn
     # said over the paused line (2 s and more): the coach fell silent for it
