@@ -214,3 +214,43 @@ def test_a_failed_second_decode_keeps_the_streaming_words(tmp_path: Path) -> Non
     broken.close()
     assert kept.turns[0].answer == streamed
     assert kept.turns[1].answer == better
+
+
+def test_a_run_not_held_to_real_time_keeps_each_answers_whole_decode(tmp_path: Path) -> None:
+    """``--fast`` files: the whole-utterance decode is waited for as the answer is kept, so a
+    session stopped at once (which takes only decodes already done) still keeps it; live, the
+    streaming words stay when the child has not finished (here it is still loading)."""
+    pcm = clip_pcm(1)
+    streamed = Utterance(text="he was not", words=(Word("he", 1.0, 1.2, 1.0),), start=1.0, end=1.2)
+    kept = []
+    for unhurried in (True, False):
+        child = Redecoder()
+        child.unhurried = unhurried
+        with Journal(tmp_path / f"journal-{unhurried}") as journal:
+            engine = EngineInfo(name="pocketsphinx", model="en-us")
+            recorder = Recorder(journal, "patience", engine, unhurried=unhurried)
+            recorder.start_turn("p1", "What happened?")
+            decode = child.submit(pcm, 1.0)
+            recorder.answer(streamed, decode)
+            record = recorder.end(Status.STOPPED)
+            kept.append(journal.get(record.id).turns[0].answer)
+        whole = decode.result(timeout=120)
+        child.close()
+        assert not whole.is_empty
+    waited, live = kept
+    assert waited == whole and waited != streamed
+    assert live == streamed
+
+
+def test_a_run_not_held_to_real_time_always_asks_for_the_tail_check() -> None:
+    """Live, a pause that begins while the child is still decoding an earlier answer gets no
+    tail check (it would come too late); unhurried, the child is never too busy to wait for."""
+    child = Redecoder()
+    try:
+        decoding = child.submit(clip_pcm(1), 0.0)
+        assert child.busy  # cold: still loading its model
+        child.unhurried = True
+        assert not child.busy
+        decoding.result(timeout=120)
+    finally:
+        child.close()

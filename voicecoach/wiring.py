@@ -203,6 +203,9 @@ class SessionStages:
     readable_last_step: bool = False
     """Keep the step named in each practice's last session readable beside an encrypted
     journal, for the look back (``[journal] readable_last_step``)."""
+    unhurried: bool = False
+    """The run is not held to real time (``--fast`` files): work handed to the engine's child
+    process is waited for, never given up on a deadline, so the run is deterministic."""
 
     @property
     def voice(self) -> Voice:
@@ -304,7 +307,10 @@ def build_session(
         source = open_source(audio, settings)  # the microphone, last
         stack.callback(source.close)
     stages = stages_of(recognizer, source, voice, settings, progress, coach)
-    return replace(stages, voice_reason=spoken.reason)
+    unhurried = files and audio.fast
+    if unhurried and recognizer.second_pass is not None:
+        recognizer.second_pass.unhurried = True
+    return replace(stages, voice_reason=spoken.reason, unhurried=unhurried)
 
 
 def run_session(
@@ -322,7 +328,11 @@ def run_session(
     loop = SessionLoop(stages.pump, stages.listener, stages.progress, stages.retry, tap, stop)
     try:
         recorder = Recorder(
-            writer, script.id, stages.recognizer.info, lambda: samples_to_seconds(loop.now)
+            writer,
+            script.id,
+            stages.recognizer.info,
+            lambda: samples_to_seconds(loop.now),
+            unhurried=stages.unhurried,
         )
     except SaveError:
         loop.cannot_save()  # said aloud too, not only printed

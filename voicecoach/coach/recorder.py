@@ -42,12 +42,17 @@ class Recorder:
         topic: str,
         engine: EngineInfo,
         heard_s: Callable[[], float] = lambda: 0.0,
+        unhurried: bool = False,
     ) -> None:
         """``heard_s``: seconds of audio the session has gone through (audio time); a file
-        run at --fast speed lasts that long however soon the clock says it ended."""
+        run at --fast speed lasts that long however soon the clock says it ended.
+        ``unhurried``: the run is not held to real time (``--fast`` files): each answer's
+        whole-utterance decode is waited for as it is kept, so the record is the same however
+        busy the machine is."""
         started = datetime.now().astimezone()
         self._started = started
         self._heard_s = heard_s
+        self._unhurried = unhurried
         self._journal = journal
         self.record = SessionRecord(
             id=new_session_id(started),
@@ -132,6 +137,8 @@ class Recorder:
         """
         self._improve()
         turn = self.turn
+        if self._unhurried and better is not None and not utterance.is_empty:
+            utterance, better = whole_or_streamed(utterance, better), None
         if turn is not None and not utterance.is_empty:  # no words: nothing to keep
             index = len(self.record.turns) - 1
             so_far = turn.answer if self._joining == index else None
@@ -291,6 +298,17 @@ class Recorder:
         self._journal.finish(self.record)
         self._saved = self.record
         return self.record
+
+
+def whole_or_streamed(streamed: Utterance, better: Future[Utterance]) -> Utterance:
+    """The whole-utterance decode of an answer, waited for; the streaming words when it failed
+    or heard nothing."""
+    try:
+        whole = better.result()
+    except Exception as exc:  # the decode failed: the streaming words stay
+        log.warning("an answer's second decode failed (%s)", type(exc).__name__)
+        return streamed
+    return streamed if whole.is_empty else whole
 
 
 def joined(first: Utterance, more: Utterance) -> Utterance:

@@ -105,6 +105,9 @@ class EndOfAnswer:
         the pause was decoded (None: not yet, or not decoded)."""
         self._tail_words: tuple[str, ...] | None = None
         """Those last words, once read (None: no tail check, or it failed)."""
+        self._tail_wait: float | None = TAIL_WAIT_S
+        """How long the tail check's answer is waited for (s of wall time; None: until it
+        comes, for a run not held to real time: ``Redecoder.unhurried``)."""
 
     @property
     def checks_pauses(self) -> bool:
@@ -146,6 +149,7 @@ class EndOfAnswer:
             return
         audio = tail_audio(decoded, first, last_voiced)
         self._tail = second_pass.last_words(audio, TAIL_ALTERNATIVES)
+        self._tail_wait = None if second_pass.unhurried else TAIL_WAIT_S
 
     def pause_reaches_end(self) -> None:
         """The pause has run the end-of-answer silence: read the tail check's last words and,
@@ -197,7 +201,7 @@ class EndOfAnswer:
         if self._tail is None:
             return None
         try:
-            return self._tail.result(timeout=TAIL_WAIT_S)
+            return self._tail.result(timeout=self._tail_wait)
         except Exception as exc:  # slow or failed: the streaming words decide
             log.debug("no tail check for this pause (%s)", type(exc).__name__)
             return None

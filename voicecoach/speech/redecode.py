@@ -87,6 +87,10 @@ class Redecoder:
 
     def __init__(self, model_dir: Path | None = None) -> None:
         self._model_dir = str(model_dir) if model_dir is not None else None
+        self.unhurried = False
+        """The run is not held to real time (``--fast`` files): whoever needs the child's
+        answer waits for it however long it takes, so what is decided and kept is the same
+        however busy the machine is. Live, the answers have deadlines instead."""
         self._pool: ProcessPoolExecutor | None = None
         self._decodes: list[Future[Utterance]] = []
         """Whole-utterance decodes submitted and not yet known to be done."""
@@ -103,7 +107,10 @@ class Redecoder:
 
     @property
     def busy(self) -> bool:
-        """A whole-utterance decode is still running or waiting: work given now waits for it."""
+        """A whole-utterance decode is still running or waiting: work given now waits for it
+        (never busy when ``unhurried``: the wait is taken)."""
+        if self.unhurried:
+            return False
         self._decodes = [f for f in self._decodes if not f.done()]
         return bool(self._decodes)
 
