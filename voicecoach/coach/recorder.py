@@ -47,8 +47,8 @@ class Recorder:
         """``heard_s``: seconds of audio the session has gone through (audio time); a file
         run at --fast speed lasts that long however soon the clock says it ended.
         ``unhurried``: the run is not held to real time (``--fast`` files): each answer's
-        whole-utterance decode is waited for as it is kept, so the record is the same however
-        busy the machine is."""
+        whole-utterance decode is waited for once its streaming words are written, so the
+        record is the same however busy the machine is."""
         started = datetime.now().astimezone()
         self._started = started
         self._heard_s = heard_s
@@ -137,8 +137,6 @@ class Recorder:
         """
         self._improve()
         turn = self.turn
-        if self._unhurried and better is not None and not utterance.is_empty:
-            utterance, better = whole_or_streamed(utterance, better), None
         if turn is not None and not utterance.is_empty:  # no words: nothing to keep
             index = len(self.record.turns) - 1
             so_far = turn.answer if self._joining == index else None
@@ -149,6 +147,8 @@ class Recorder:
             if better is not None:
                 self._pending.append((index, utterance, better))
         self._save()
+        if self._unhurried and self._pending and self._improve(wait=None):
+            self._save()  # the whole decode, waited for
 
     def answer_so_far(self, utterance: Utterance) -> None:
         """Keep what was said to a question that is asked again (a mood heard without a
@@ -233,14 +233,16 @@ class Recorder:
         if self._pending and self._improve():
             self._save()
 
-    def _improve(self, wait: float = 0.0) -> bool:
-        """Put ready whole-utterance decodes in place of streaming words; True if any was."""
-        deadline = time.monotonic() + wait
+    def _improve(self, wait: float | None = 0.0) -> bool:
+        """Put ready whole-utterance decodes in place of streaming words (waiting up to
+        ``wait`` seconds for them; None: until each is done); True if any was."""
+        deadline = None if wait is None else time.monotonic() + wait
         waiting = []
         changed = False
         for index, streamed, future in self._pending:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                better = future.result(timeout=max(0.0, deadline - time.monotonic()))
+                better = future.result(timeout=left)
             except TimeoutError:
                 waiting.append((index, streamed, future))
                 continue
@@ -298,17 +300,6 @@ class Recorder:
         self._journal.finish(self.record)
         self._saved = self.record
         return self.record
-
-
-def whole_or_streamed(streamed: Utterance, better: Future[Utterance]) -> Utterance:
-    """The whole-utterance decode of an answer, waited for; the streaming words when it failed
-    or heard nothing."""
-    try:
-        whole = better.result()
-    except Exception as exc:  # the decode failed: the streaming words stay
-        log.warning("an answer's second decode failed (%s)", type(exc).__name__)
-        return streamed
-    return streamed if whole.is_empty else whole
 
 
 def joined(first: Utterance, more: Utterance) -> Utterance:
