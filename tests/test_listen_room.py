@@ -4,6 +4,7 @@ decoded again whole for the journal without waiting for it."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -14,10 +15,15 @@ import pytest
 
 from tests.conftest import fixture_text, fixture_wav
 from tests.realspeech import clip_pcm, librivox
+from tests.virtual_audio import write_mini_home
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach.intents import seems_unfinished
 from voicecoach.coach.recorder import Recorder
+from voicecoach.config import load_settings
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk
+from voicecoach.loop import QuietProgress
+from voicecoach.paths import Paths
+from voicecoach.speaker.build import ListenOptions, build_listen
 from voicecoach.speech.events import EngineInfo, Final, Utterance, Word
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.redecode import Redecoder
@@ -254,3 +260,22 @@ def test_a_run_not_held_to_real_time_always_asks_for_the_tail_check() -> None:
         decoding.result(timeout=120)
     finally:
         child.close()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_listen_on_files_read_fast_waits_for_the_child(
+    home: Path, tmp_path: Path, fast: bool
+) -> None:
+    """The always-on speaker on files is unhurried exactly when they are read faster than
+    real time, as a session is."""
+    write_mini_home(home)
+    silence = Path(__file__).parent / "fixtures" / "silence-10s.wav"
+    speaker = tmp_path / "coach.wav"
+    options = ListenOptions(
+        mic_file=silence, speaker_file=speaker, fast=fast, engine="pocketsphinx"
+    )
+    with contextlib.ExitStack() as stack:
+        settings = load_settings(home / "config.toml")
+        loop, _ = build_listen(options, settings, Paths.from_env(), QuietProgress(), stack)
+        second_pass = loop.parts.reply_listener.recognizer.second_pass  # the sessions' too
+        assert second_pass is not None and second_pass.unhurried is fast

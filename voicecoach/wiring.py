@@ -256,10 +256,14 @@ def stages_of(
     progress: Progress,
     coach: CoachOptions,
     on_speaking: Callable[[bool], None] | None = None,
+    unhurried: bool = False,
 ) -> SessionStages:
     """The session stages over parts already open (the CLI's, or a test's own source);
-    ``on_speaking`` is told when the coach becomes audible or silent (a lamp)."""
+    ``on_speaking`` is told when the coach becomes audible or silent (a lamp). ``unhurried``:
+    the source is files read faster than real time (``SessionStages.unhurried``)."""
     echo = EchoGuard(voice) if voice.sink.echoes else None
+    if unhurried and recognizer.second_pass is not None:
+        recognizer.second_pass.unhurried = True
     return SessionStages(
         pump=FramePump(source, voice, echo, on_speaking),
         recognizer=recognizer,
@@ -269,6 +273,7 @@ def stages_of(
         retry=retry_policy(settings),
         save_audio_s=longest_turn_s(settings.listen) if settings.journal.save_audio else None,
         readable_last_step=settings.journal.readable_last_step,
+        unhurried=unhurried,
     )
 
 
@@ -306,11 +311,9 @@ def build_session(
     if source is None:
         source = open_source(audio, settings)  # the microphone, last
         stack.callback(source.close)
-    stages = stages_of(recognizer, source, voice, settings, progress, coach)
     unhurried = files and audio.fast
-    if unhurried and recognizer.second_pass is not None:
-        recognizer.second_pass.unhurried = True
-    return replace(stages, voice_reason=spoken.reason, unhurried=unhurried)
+    stages = stages_of(recognizer, source, voice, settings, progress, coach, unhurried=unhurried)
+    return replace(stages, voice_reason=spoken.reason)
 
 
 def run_session(

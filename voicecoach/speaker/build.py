@@ -170,7 +170,8 @@ def build_listen(
     (log.warning if spoken.fell_back else log.info)("%s", spoken.reason)
     voice = Voice(spoken.tts, sink)
     voice.prepare(fixed_lines(home.sessions, voice_profiles(home)))
-    if source is None and (options.mic_file is not None or options.answers):
+    files = options.mic_file is not None or bool(options.answers)
+    if source is None and files:
         source = RoomAndAnswers(  # a run on files: it ends when they are used up
             options.mic_file, options.answers, loop=options.loop_mic_file, fast=options.fast
         )
@@ -178,10 +179,12 @@ def build_listen(
         source = open_source(options, settings)
     stack.callback(source.close)
     clock: Clock = WallClock()
-    if options.mic_file is not None or options.answers:
+    if files:
         clock = AudioClock(options.clock_start or datetime.now())
     coach = coach_options(settings, home.state_file)
-    stages = stages_of(recognizer, source, voice, settings, progress, coach, lamp(panel))
+    stages = stages_of(
+        recognizer, source, voice, settings, progress, coach, lamp(panel), files and options.fast
+    )
     reply_timing = ListenTiming.from_seconds(
         min(REPLY_END_SILENCE_S, listen.end_silence_s), settings.wake.reply_s, REPLY_MAX_S
     )
