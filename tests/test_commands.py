@@ -229,14 +229,20 @@ def test_a_short_utterance_is_heard_twice_and_commands_come_out(
 def espeak(voice: str, text: str, folder: Path) -> bytes:
     """``text`` spoken by espeak-ng's ``voice``, as 16 kHz int16 with 0.3 s of silence around
     it (the same shape as the festival fixtures)."""
-    raw, out = folder / "raw.wav", folder / "out.wav"
+    raw = folder / "raw.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), text], check=True, timeout=30)
+    return shaped(raw, folder / "out.wav")
+
+
+def shaped(raw: Path, out: Path) -> bytes:
+    """A synthesised recording ``raw`` in the shape of the fixtures: 16 kHz mono int16, the
+    silence at either end cut, -3 dB peak, 0.3 s of silence around it (written to ``out``)."""
     subprocess.run(
         ["sox", "-D", "-R", "-V1", str(raw), "-e", "signed-integer", "-b", "16", "-c", "1"]
         + ["-r", "16000", str(out), "silence", "1", "0.02", "0.5%", "reverse", "silence", "1"]
         + ["0.02", "0.5%", "reverse", "norm", "-3", "pad", "0.3", "0.3"],
         check=True,
-        timeout=30,
+        timeout=60,
     )
     return read_wav(out)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.realspeech import librivox
-from tests.test_commands import EN, chunks, espeak, silence, timing
+from tests.test_commands import EN, chunks, espeak, shaped, silence, timing
 from tests.test_dialogue import PRAISE, replies_after
 from tests.test_machine import ANSWER, session
 from voicecoach.audio.wavfile import read_wav
@@ -145,14 +145,7 @@ def festival_slt(text: str, folder: Path) -> bytes:
     subprocess.run(
         ["text2wave", "-eval", voice, "-o", str(raw), str(said)], check=True, timeout=120
     )
-    subprocess.run(
-        ["sox", "-D", "-R", "-V1", str(raw), "-e", "signed-integer", "-b", "16", "-c", "1"]
-        + ["-r", "16000", str(out), "silence", "1", "0.02", "0.5%", "reverse", "silence", "1"]
-        + ["0.02", "0.5%", "reverse", "norm", "-3", "pad", "0.3", "0.3"],
-        check=True,
-        timeout=60,
-    )
-    return read_wav(out)
+    return shaped(raw, out)
 
 
 def test_harsh_self_talk_the_phrase_grammar_heard_as_stop_is_not_asked_about(
