@@ -6,7 +6,9 @@ answer is over, its audio is decoded again whole in a child process of its own (
 the interpreter's lock for the length of a call, so a thread would stall the audio loop for
 seconds), and the journal takes those words when they are ready. If the child fails or is
 slow, the streaming words stay: nothing waits for it but the journal, and then only for a
-bounded time.
+bounded time. A run not held to real time (``--fast`` files) waits for every answer of the
+child instead (``Redecoder.unhurried``), so what it decides and keeps does not depend on how
+busy the machine is.
 """
 
 from __future__ import annotations
