@@ -15,6 +15,7 @@ from tests.virtual_audio import write_mini_home
 from voicecoach.audio.echo import EchoGuard
 from voicecoach.audio.voice import trim_trailing_silence
 from voicecoach.audio.wavfile import read_wav, to_pcm16, write_wav
+from voicecoach.coach.commands import CONFIRM_UNLESS_SAID
 from voicecoach.coach.intents import Command
 from voicecoach.coach.options import LISTENING, PAUSED, STOPPED
 from voicecoach.config import Settings
@@ -164,11 +165,18 @@ def test_a_command_joined_with_the_echo_before_it_still_gets_the_grammar(
 ) -> None:
     """1.5 s of the coach's echo 10 dB down starts the utterance, and the phrase follows: 2.7 s
     of sound, within the 3 s a command may last, yet the audio decoded with the end-of-answer
-    silence after it was over the grammar's 4 s window, and no second opinion was asked."""
+    silence after it was over the grammar's 4 s window, and no second opinion was asked.
+
+    The grammar hears the phrase; the command is acted on, or, for one that loses something
+    when the transcript does not say it, asked about. Which of the two is on a knife-edge: the
+    echo's last words sway the open transcript ("that's enough for today" on one machine, "at
+    santa for today" on another), never the grammar."""
     final = heard_after_echo(sphinx, command, echo_left, 1.5, -10.0)
     assert isinstance(final, RecheckedFinal) and final.recheck is not None, final
+    assert COACH.spotter.book.command_of(final.recheck.phrase) is meant, final.recheck
     spotted = COACH.spotter.spot(final)
-    assert spotted is not None and spotted.command is meant and spotted.sure, final
+    assert spotted is not None and spotted.command is meant, final
+    assert spotted.sure or (spotted.guarded and meant in CONFIRM_UNLESS_SAID), (spotted, final)
 
 
 RECORDED = Path(__file__).parent / "fixtures" / "barge"
