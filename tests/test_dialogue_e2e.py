@@ -191,3 +191,22 @@ def json_of(home: Path) -> dict[str, Any]:
     ).stdout
     result: dict[str, Any] = json.loads(shown)
     return result
+
+
+@pytest.mark.slow
+def test_a_short_answer_the_grammar_alone_took_for_go_on_is_kept(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    """slt's "Mum." is heard "on", which the command grammar takes for "go on" (0.67): nothing
+    is paused at a question, so the coach only said "I'm listening." and the answer was lost.
+    It is kept as a short answer and gets the follow-up for one; "continue" said at a question
+    still only tells the coach to listen on."""
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
+    record = run(cli, "patience", "dialogue-mum-1", "patience-1", "cmd-continue", "cmd-stop")
+    by_id = turns(record)
+    moment = by_id["moment"]
+    assert moment["events"] == [] and "I'm listening." not in lines_of(moment), moment
+    assert len(moment["answer"]["text"].split()) <= 2, moment["answer"]
+    assert heard(by_id["moment.more"], "patience-1")
+    assert by_id["body"]["events"] == ["command:resume", "command:stop"]
+    assert "I'm listening." in lines_of(by_id["body"])

@@ -140,7 +140,7 @@ class Understanding:
             return self._confirming(event)
         item = self.item
         mood_asked = item is not None and item.is_mood
-        spotted = self.options.spotter.spot(event)
+        spotted = self._at_a_question(self.options.spotter.spot(event), event)
         text = event.utterance.text
         said = spotted is not None and spotted.sure and self._says_command(text)
         if mood_asked and not said:
@@ -159,6 +159,18 @@ class Understanding:
         if spotted is not None:
             return "confirm", {"event": event, "spotted": spotted}
         return self._answer(event)
+
+    def _at_a_question(self, spotted: Spotted | None, event: Final) -> Spotted | None:
+        """A command heard while a question waits for its answer; None for a resume the open
+        transcript does not say. Nothing is paused there, so "go on" only tells the coach it is
+        listening ("I'm listening."), and the utterance is dropped: a short answer the grammar
+        alone took for it was lost (slt's "Mum.", heard "on"; en-us's, heard "ah"; "Tired.",
+        heard "on on": all "go on"). As an answer, a real "go on" gets the reply any short
+        answer gets."""
+        if spotted is None or spotted.command is not Command.RESUME:
+            return spotted
+        said = self.options.spotter.book.match(event.utterance.text)
+        return spotted if said is Command.RESUME else None
 
     def _answer(self, event: Final) -> tuple[str, dict[str, Any]]:
         """An utterance that is no command: the answer, or (a mood question not answered with a
