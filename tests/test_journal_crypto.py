@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult, fixture_wav
+from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
 from tests.test_journal import make_record
 from tests.test_journal_cli import A, B, C, kept
+from tests.virtual_audio import write_mini_home
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.errors import JournalError
 from voicecoach.store.audio import load_answer, wav_bytes
@@ -256,3 +257,35 @@ def test_key_init_seals_set_aside_files_and_refuses_while_a_session_runs(
         [age, "-d", "-i", str(recovery), str(sealed)], capture_output=True, check=True
     )
     assert b"a secret worry about money" in plain.stdout
+
+
+def test_a_session_after_key_init_leaves_no_temp_file_in_the_journal(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`key init` leaves the month file and its ``.bak`` as one file under two names; the next
+    session's rewrite makes the old version the ``.bak`` and leaves nothing else behind."""
+    write_mini_home(home, STREAMING_WORDS)
+    folder = home / "journal"
+
+    def session() -> str:
+        answer = fixture_wav("patience-1")
+        done = cli("session", "patience", "--fast", "--json", "--answers", answer)
+        assert done.code == 0, done.err
+        return str(done.json()["id"])
+
+    first = session()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    (month,) = folder.glob("*.json")
+    backup = month.with_name(month.name + ".bak")
+    assert month.stat().st_ino == backup.stat().st_ino  # the state the rewrite starts from
+    sealed = month.read_bytes()
+
+    second = session()
+    assert second != first and [p.name for p in folder.glob("*.json")] == [month.name]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [".write.lock", month.name, backup.name, "index", "key", "running"], names
+    assert backup.read_bytes() == sealed and month.stat().st_ino != backup.stat().st_ino
+    assert second.encode() in month.read_bytes() and second.encode() not in sealed

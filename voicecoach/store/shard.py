@@ -255,6 +255,13 @@ class Shard:
             set_aside(self.backup, keep=False)
 
     def _link(self, source: Path, target: Path) -> None:
+        """Make ``target`` name the file ``source`` names (a copy where links cannot be made).
+
+        When ``target`` is already a link to it (as after `forget_backup`), nothing is done: a
+        rename between two links to one file does nothing and would leave the temp name."""
+        with contextlib.suppress(OSError):
+            if os.path.samestat(os.lstat(source), os.lstat(target)):
+                return
         tmp = temp_name(target)
         try:
             os.link(source, tmp, follow_symlinks=False)
@@ -267,6 +274,8 @@ class Shard:
                 out.flush()
                 os.fsync(out.fileno())
         os.replace(tmp, target)
+        with contextlib.suppress(FileNotFoundError):  # still there if it was target's file
+            os.unlink(tmp)
 
 
 def _unique(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
