@@ -4,6 +4,19 @@ Patterns over the normalised transcript, written wide on purpose: a false alarm 
 interruption, a miss can cost far more. They tolerate common recogniser slips ("my self",
 "kill my shelf", "suicide" heard as "sue aside") and both "I'm" and "I am".
 The check is a safety net for a practice tool, not an assessment.
+
+Negation (English only, kept small on purpose). A cue the person denies right before it ("I'm
+not afraid of him", "he never hits me", "he would never hurt me", "I'm not going to hurt
+myself") is still a match, marked ``negated``: the coach then asks gently whether the person is
+safe instead of stopping the exercise. A cue counts as denied when one of ``NEGATORS`` (not,
+never, don't, doesn't, didn't, won't, wouldn't, isn't, wasn't, aren't, ain't) comes right
+before it, with at most two of ``BRIDGES`` between ("going to", "want to", "thinking of",
+"really", "that", …; "not going to kill myself"). The cue is where the match begins, or its
+harm word (``HARM_WORD``: "he *never hits* me"). Anything else between them ("I don't know, he
+hits me", "not sure but he hits me", "she never stops hurting me") leaves a full alarm, and so
+does any other match in the answer that is not denied. Patterns whose danger is itself a
+negation ("I'm not safe", "I don't want to live", "I can't go on", "he won't let me leave";
+``NEGATIVE_CUES``) are never softened, whatever comes before them.
 """
 
 from __future__ import annotations
@@ -67,6 +80,7 @@ PATTERNS: dict[Concern, tuple[str, ...]] = {
         r"threatened to) (?:\w+ )?(?:hurt|kill|hit|beat|harm) (?:me|my kids|my children|us)\b",
         r"\b(?:don't|do not|never|no longer|not) feel safe\b",
         r"\bnot safe (?:at home|with|here|around)\b|\bunsafe\b",
+        r"\b(?:i'm|i am|i|im|we're|we are|i feel|i felt) (?:not|never) (?:really )?safe\b",
         r"\b(?:afraid|scared|frightened|terrified) (?:to go home|of (?:him|her|them|my partner|"
         r"my husband|my wife|my boyfriend|my girlfriend)|for my life|he'll|she'll|he will|"
         r"she will|they will)\b",
@@ -83,6 +97,29 @@ PATTERNS: dict[Concern, tuple[str, ...]] = {
 
 _COMPILED = {concern: [re.compile(p) for p in pats] for concern, pats in PATTERNS.items()}
 
+NEGATORS = r"(?:not|never|don't|doesn't|didn't|won't|wouldn't|isn't|wasn't|aren't|ain't)"
+"""Words that deny the cue right after them."""
+BRIDGES = (
+    r"(?:going to|gonna|want to|wanna|wanting to|thinking of|thinking about|planning to|"
+    r"trying to|really|ever|even|been|that|so|too|very|at all|feel|feeling)"
+)
+"""Words that may stand between a negator and the cue it denies (at most two of them)."""
+HARM_WORD = re.compile(rf"\b(?:{HARM_VERBS}|kill)\b")
+"""A harm word inside a match: a cue of its own ("he never *hits* me")."""
+_DENIED = re.compile(rf"(?:^| ){NEGATORS} (?:{BRIDGES} ){{0,2}}$")
+"""A negator (and bridges) ending right where a cue begins."""
+_SPELLS_A_NEGATION = re.compile(
+    r"(?<![a-z])(?:not|never|no|don't|do not|didn't|doesn't|does not|can't|cannot|won't|"
+    r"will not)(?![a-z])"
+)
+NEGATIVE_CUES: frozenset[str] = frozenset(
+    p
+    for pats in PATTERNS.values()
+    for p in pats
+    if _SPELLS_A_NEGATION.search(p.replace(r"\b", " "))
+)
+"""Patterns whose danger is itself a negation ("don't want to live"): never softened."""
+
 
 @dataclass(frozen=True)
 class SafetyCheck:
@@ -92,18 +129,35 @@ class SafetyCheck:
     """Self-harm or danger."""
     pattern: str
     """The pattern that matched (kept for tuning; never the words themselves)."""
+    negated: bool = False
+    """Every match was denied right before it ("not afraid of him"): ask, do not alarm."""
 
 
 def check_safety(text: str) -> SafetyCheck | None:
-    """The first concern an answer speaks of, or None."""
+    """The first concern an answer speaks of, or None.
+
+    A match that is not denied wins over denied ones; only when every match in the answer is
+    denied (see the module's description) is the result ``negated``.
+    """
     said = normalise(text)
     if not said:
         return None
+    denied: SafetyCheck | None = None
     for concern, patterns in _COMPILED.items():
         for pattern in patterns:
-            if pattern.search(said):
-                return SafetyCheck(concern=concern, pattern=pattern.pattern)
-    return None
+            for match in pattern.finditer(said):
+                if pattern.pattern in NEGATIVE_CUES or not _is_denied(said, match):
+                    return SafetyCheck(concern=concern, pattern=pattern.pattern)
+                if denied is None:
+                    denied = SafetyCheck(concern=concern, pattern=pattern.pattern, negated=True)
+    return denied
+
+
+def _is_denied(said: str, match: re.Match[str]) -> bool:
+    """Is a negator right before the match, or right before a harm word inside it?"""
+    cues = [match.start()]
+    cues += [match.start() + m.start() for m in HARM_WORD.finditer(match.group())]
+    return any(_DENIED.search(said, 0, cue) for cue in cues)
 
 
 _UNSAFE = re.compile(
