@@ -401,6 +401,78 @@ def test_danger_while_paused_is_heard_too(journal: Journal) -> None:
     assert s.machine.state is State.SAFETY and s.record.safety_flag
 
 
+NOT_AFRAID = "i not afraid of him i just want him to listen"
+"""The new-user trial's answer as PocketSphinx heard it (every word at confidence 0.99 or more)."""
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "flag", "last_line"),
+    [
+        ("yes i'm safe", Status.RUNNING, False, None),
+        ("no i'm not safe", Status.STOPPED, True, say.END_AFTER_SAFETY),
+        (None, Status.RUNNING, True, say.OFFER_END),  # no reply: the offer to end, flag kept
+    ],
+)
+def test_a_denied_cue_is_asked_about_gently_not_alarmed(
+    journal: Journal, reply: str | None, status: Status, flag: bool, last_line: str | None
+) -> None:
+    s = session(journal, mood_checkin=False, crisis_resources="Call 112 or your local line.")
+    s.hear(NOT_AFRAID)
+    assert s.machine.state is State.SAFETY
+    assert say.NOT_A_CRISIS_SERVICE not in s.io.said
+    assert s.io.said[-2:] == ["Call 112 or your local line.", say.MISHEARD]
+    assert s.record.safety_flag, "flagged while the question is open (an interruption keeps it)"
+    if reply is None:
+        s.silence()
+    else:
+        s.hear(reply)
+    assert s.record.status is status
+    assert s.record.safety_flag is flag
+    assert journal.get(s.record.id).safety_flag is flag
+    if last_line is not None:
+        assert s.io.said[-1] == last_line
+    if reply == "yes i'm safe":
+        assert say.SAFE_TO_GO_ON in s.io.said
+        assert s.turn("moment")["events"] == ["safety-unsure", "carry-on"]
+        assert s.turn("moment")["answer"]["text"] == NOT_AFRAID
+        assert s.machine.item is not None and s.machine.item.id == "body", "no follow-up"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "i'm not safe",
+        "i don't want to live anymore",
+        "i can't go on",
+        "no he hits me",
+        "i'm not afraid of him but he hits me",
+        "i don't know he hits me",
+    ],
+)
+def test_negation_that_makes_danger_or_a_cue_not_denied_still_stops_the_exercise(
+    journal: Journal, answer: str
+) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear(answer)
+    assert s.machine.state is State.SAFETY
+    assert say.NOT_A_CRISIS_SERVICE in s.io.said and s.io.said[-1] == say.OFFER_END
+    assert say.MISHEARD not in s.io.said
+    assert s.turn("moment")["events"] == ["safety"]
+    assert s.record.safety_flag
+
+
+def test_safe_after_a_denied_cue_keeps_an_earlier_alarm_marked(journal: Journal) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear("he hits me when he drinks")
+    s.hear("continue")
+    assert s.machine.state is not State.SAFETY and s.record.safety_flag
+    s.hear("he never hurts me")
+    assert s.io.said[-1] == say.MISHEARD
+    s.hear("yes")
+    assert s.record.safety_flag, "the first answer's alarm is not undone"
+    assert journal.get(s.record.id).safety_flag
+
+
 def test_first_run_note_is_said_once_and_the_state_file_keeps_its_other_keys(
     journal: Journal, tmp_path: Path
 ) -> None:

@@ -35,7 +35,10 @@ class Interruptions:
     _pause_ends: int | None = None
     """Audio time the wait for "continue" runs out (talk while paused does not renew it)."""
     _checking_safe: bool = False
-    """After a safety match that may be a mishearing: asked whether the person is safe."""
+    """After a safety match that may be a mishearing, or a cue the person denied: asked
+    whether the person is safe."""
+    _flagged_before_asking: bool = False
+    """The record's ``safety_flag`` before that question: kept again when the person is safe."""
 
     def _say(
         self, text: str, question: bool = False, personal: bool = False, patient: bool = False
@@ -96,9 +99,10 @@ class Interruptions:
     def on_enter_SAFETY(self, misheard: bool = False, **_: Any) -> None:
         if self._resumed:  # back from a pause: only the offer again
             self._resumed = False
-        elif misheard:  # maybe a mishearing: the resources, then ask instead of stopping
+        elif misheard:  # maybe a mishearing, or denied: the resources, then ask, not stop
             self.recorder.event("safety-unsure")
-            self.recorder.update(safety_flag=True)
+            self._flagged_before_asking = self.recorder.record.safety_flag
+            self.recorder.update(safety_flag=True)  # until the person says they are safe
             self._say(self.options.crisis_resources)
             self._say(say.MISHEARD)
             self._checking_safe = True

@@ -54,6 +54,7 @@ class Understanding:
     recorder: Recorder
     _held: tuple[Final, Spotted] | None
     _checking_safe: bool
+    _flagged_before_asking: bool
     _mood_reasks: int
     _mood_held: tuple[Final, int] | None = None
     """The answer to the mood question whose number is being checked ("Did you say 9?")."""
@@ -133,7 +134,8 @@ class Understanding:
         if concern is not None:
             confidences = [w.conf for w in event.utterance.words]
             misheard = uncertain(confidences, self.options.sure_confidence)
-            return "danger", {"event": event, "misheard": misheard}
+            # a cue the person denied ("not afraid of him") is asked about, like a mishearing
+            return "danger", {"event": event, "misheard": misheard or concern.negated}
         if self.state is State.PAUSED:
             return self._while_paused(event)
         if self.state is State.CONFIRMING:
@@ -325,7 +327,8 @@ class Understanding:
         if self._checking_safe:
             self._checking_safe = False
             safe = says_safe(text)
-            if safe is True:
+            if safe is True:  # no danger after all: the record is marked only as before
+                self.recorder.update(safety_flag=self._flagged_before_asking)
                 return "carry_on", {"line": say.SAFE_TO_GO_ON}
             if safe is False:
                 return "stop", {"line": say.END_AFTER_SAFETY}

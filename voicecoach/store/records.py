@@ -90,7 +90,8 @@ class SessionRecord:
     mood_after: int | None = None
     """Mood 1–10 said at the end, or None."""
     safety_flag: bool = False
-    """True when an answer spoke of danger and the coach gave crisis resources."""
+    """True when an answer spoke of danger and the coach gave crisis resources (not when the
+    person, asked "are you safe right now?" about a doubtful or denied match, said yes)."""
     opening_lines: tuple[str, ...] = ()
     """What the coach said before the first question."""
     closing_lines: tuple[str, ...] = ()
