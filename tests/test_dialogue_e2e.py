@@ -210,3 +210,23 @@ def test_a_short_answer_the_grammar_alone_took_for_go_on_is_kept(
     assert heard(by_id["moment.more"], "patience-1")
     assert by_id["body"]["events"] == ["command:resume", "command:stop"]
     assert "I'm listening." in lines_of(by_id["body"])
+
+
+@pytest.mark.slow
+def test_a_denied_danger_word_is_asked_about_gently_and_a_yes_goes_on_unflagged(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    from voicecoach.coach import options as say
+    from voicecoach.config import DEFAULT_CRISIS_RESOURCES
+
+    # "I'm not afraid of him, I just want him to listen." (the new-user trial's answer), "yes".
+    record = run(cli, "communication", "mood-1", "safety-denied-1", "reply-yes", "cmd-stop")
+    concern = turns(record)["concern"]
+    assert heard(concern, "safety-denied-1")
+    assert concern["events"] == ["safety-unsure", "carry-on"]
+    assert say.NOT_A_CRISIS_SERVICE not in concern["coach_lines"]
+    assert say.OFFER_END not in concern["coach_lines"]
+    assert concern["coach_lines"][1:3] == [DEFAULT_CRISIS_RESOURCES, say.MISHEARD]
+    assert say.SAFE_TO_GO_ON in str(record)
+    assert record["safety_flag"] is False
+    assert record["status"] == "stopped"  # by the "stop" said to the next question
