@@ -20,8 +20,8 @@ from voicecoach.outputs import check_output, write_output
 Cli = Callable[..., CliResult]
 
 
-def one_line(result: CliResult, *words: str) -> None:
-    assert result.code == 1, result.err
+def one_line(result: CliResult, *words: str, code: int = 1) -> None:
+    assert result.code == code, result.err
     assert len(result.err.strip().splitlines()) == 1, result.err
     assert result.err.startswith("voicecoach: error: ")
     for word in words:
@@ -104,8 +104,9 @@ def test_speaker_file_is_never_an_input_nor_other_than_wav(
     for command in (["session", "--answers"], ["listen", "--mic-file"]):
         result = cli(*command, answer, "--speaker-file", answer, "--fast")
         one_line(result, "--speaker-file", "also read as", "give another file")
-        result = cli(*command, answer, "--speaker-file", tmp_path / "out.mp3", "--fast")
-        one_line(result, "--speaker-file", "out.mp3", "ending in .wav")
+        for ending in ("out.mp3", "no/out.mp3", "out"):  # a usage error, as `export -o x.pdf`
+            result = cli(*command, answer, "--speaker-file", tmp_path / ending, "--fast")
+            one_line(result, "--speaker-file", ending, "ending in .wav", code=2)
     assert answer.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["seven.wav"]
     assert not (home / "journal").exists()

@@ -175,6 +175,12 @@ def test_add_by_hand_use_and_remove(cli: Cli, home: Path, tmp_path: Path):
     refused = cli("voices", "add", missing_settings)
     assert refused.code == 1
     assert f"its settings {VOICE}.onnx.json must be beside it" in refused.err
+    text = tmp_path / "alone" / "voice.txt"
+    text.write_text("not a voice")
+    for wrong, code, said in ((text, 2, "expected NAME.onnx"), (tmp_path / "gone", 1, "no such")):
+        result = cli("voices", "add", wrong)  # a wrong ending is a usage error, as for `-o`
+        assert result.code == code and len(result.err.splitlines()) == 1, result.err
+        assert result.err.startswith(f"voicecoach: error: {wrong}: {said}"), result.err
     assert voices_folder(home) == []
 
     added = cli("voices", "add", source / f"{VOICE}.onnx")

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from voicecoach.errors import OutputError
+from voicecoach.errors import OutputError, UsageError
 from voicecoach.files import atomic_writer
 
 STDOUT = "-"
@@ -73,20 +73,21 @@ def check_output(path: Path | str, what: str = "") -> None:
 
 
 def check_speaker_file(path: Path, inputs: Sequence[Path] = ()) -> None:
-    """Raise OutputError (one line) unless ``path`` can take the coach's voice: a usable output
-    (``check_output``), named ``.wav`` when it is a file, and none of the run's ``inputs``
-    (the recordings it reads: writing there would destroy one)."""
-    check_output(path, "--speaker-file")
+    """Raise one line unless ``path`` can take the coach's voice: UsageError when a file is
+    not named ``.wav`` (a wrong ending, as for `export -o`); OutputError unless it is a usable
+    output (``check_output``) and none of the run's ``inputs`` (the recordings it reads:
+    writing there would destroy one)."""
     path = Path(path)
     try:
         mode: int | None = path.stat().st_mode
     except OSError:
         mode = None
     if (mode is None or stat.S_ISREG(mode)) and path.suffix.lower() != ".wav":
-        raise OutputError(
+        raise UsageError(
             f"--speaker-file: {path}: the coach's voice is written as WAV; give a name ending "
             "in .wav"
         )
+    check_output(path, "--speaker-file")
     for recording in inputs:
         with contextlib.suppress(OSError):
             if mode is not None and os.path.samefile(path, recording):

@@ -25,7 +25,7 @@ from voicecoach.cli.app import (
     typed_column,
 )
 from voicecoach.cli.models_cmd import RichDownloadProgress, confirm_removal
-from voicecoach.errors import VoiceError
+from voicecoach.errors import UsageError, VoiceError
 from voicecoach.extras import install_command
 from voicecoach.speech.artifacts import Installed
 from voicecoach.speech.models import folder_size
@@ -223,8 +223,10 @@ def add(
         card = path.with_name("MODEL_CARD")
         files = [path, config] + ([card] if card.is_file() else [])
         voice = install_files(files, folder, path.name.removesuffix(".onnx"), VOICES, str(path))
-    else:
-        raise VoiceError(f"{path}: expected NAME.onnx, a folder or a .zip of a Piper voice")
+    elif not path.exists():
+        raise VoiceError(f"{path}: no such file or folder")
+    else:  # a file of another kind: its ending is wrong, as an `-o` file ending is
+        raise UsageError(f"{path}: expected NAME.onnx, a folder or a .zip of a Piper voice")
     _installed(voice)
 
 
