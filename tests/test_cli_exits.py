@@ -52,6 +52,8 @@ def one_error_line(result: CliResult) -> str:
         (["export", "--all", "-o", "out.pdf"], "out.pdf"),
         (["forget"], "--before"),
         (["session", "--answers", "a.wav", "--mic-file", "b.wav"], "--mic-file"),
+        (["session", "--answers", "a.wav", "--speaker-file", "out.mp3", "--fast"], "out.mp3"),
+        (["listen", "--mic-file", "a.wav", "--speaker-file", "out.mp3", "--fast"], "out.mp3"),
         (["--profile", "Sam Smith", "history"], "Sam Smith"),
         (["models", "use"], "--clear"),
         (["listen", "--clock-start", "noon"], "--clock-start"),
@@ -88,6 +90,8 @@ def test_usage_errors_exit_2_with_one_line_naming_the_fix(
         ["export", "20990101-000000-none"],
         ["models", "remove", "vosk-model-nothing", "--yes"],
         ["session", "no-such-practice", "--fast"],
+        ["history", "--topic", "no-such-practice"],
+        ["history", "--topic", "no-such-practice", "--json"],
     ],
 )
 def test_runtime_errors_exit_1(cli: Cli, home: Path, argv: list[str]) -> None:

@@ -83,6 +83,26 @@ def test_the_cli_refuses_a_broken_config_in_one_line(
     assert not (home / "journal").exists()
 
 
+def test_an_unknown_topic_in_the_config_names_the_file_key_and_line(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    home.mkdir(parents=True)
+    mine = home / "config.toml"
+    mine.write_text('[coach]\nrate = 150\ntopic = "nosuch"\n')
+    other = tmp_path / "other.toml"
+    other.write_text('[coach]\ntopic = "patiense"\n')
+    for extra, path, line, near in (([], mine, 3, ""), (["--config", other], other, 2, "patience")):
+        result = cli("session", "--answers", "x.wav", "--fast", *extra)
+        assert result.code == 1, result.err
+        (said,) = result.err.splitlines()
+        assert said.startswith(f"voicecoach: error: {path}: coach.topic: unknown topic "), said
+        assert said.endswith(f"(line {line})") and "choose one of: communication" in said, said
+        assert f"did you mean {near}?" in said if near else "did you mean" not in said, said
+    given = cli("session", "patience", "--answers", "x.wav", "--fast")  # the command line wins
+    assert given.code == 1 and "x.wav" in given.err and "topic" not in given.err, given.err
+    assert not (home / "journal").exists()
+
+
 def test_a_profiles_table_is_read_over_a_shared_key_that_is_not_a_table(tmp_path: Path) -> None:
     shared, own = tmp_path / "config.toml", tmp_path / "own.toml"
     shared.write_text("coach = 5\n[listen]\nreprompts = 2\n")

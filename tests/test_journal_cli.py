@@ -60,11 +60,23 @@ def test_history_lists_and_filters(home: Path, cli: Cli) -> None:
     assert ids("--until", "2026-11-01") == [A.id, B.id]
     assert ids("--since", "2026-10-21", "--until", "2026-11-25") == [B.id]
     assert ids("--search", "PROMISE") == [B.id]
-    assert ids("--topic", "nothing") == []
-    misspelt = cli("history", "--topic", "patiense")
-    assert misspelt.code == 0 and "No sessions match." in misspelt.err
-    assert "No practice is called 'patiense': did you mean patience?" in misspelt.err
-    assert "No practice is called" not in cli("history", "--topic", "small-wins").err
+    none = cli("history", "--topic", "small-wins")  # a practice with no session yet
+    assert none.code == 0 and none.err.strip() == "No sessions match.", none.err
+
+
+def test_history_of_an_unknown_practice_is_the_error_session_gives(home: Path, cli: Cli) -> None:
+    gone = finished("20261102-090000-dddd", "2026-11-02T09:00:00+01:00", "juggling")
+    kept(home, A, gone).close()
+    session = cli("session", "patiense", "--fast")
+    assert session.code == 1, session.err
+    (line,) = session.err.splitlines()
+    assert line.startswith("voicecoach: error: unknown topic 'patiense'; did you mean patience?")
+    assert "small-wins" in line
+    for args in (("--topic", "patiense"), ("--topic", "patiense", "--json")):
+        misspelt = cli("history", *args)
+        assert (misspelt.code, misspelt.out, misspelt.err) == (1, "", session.err), args
+    listed = cli("history", "--topic", "juggling")  # its script is gone; its sessions are kept
+    assert listed.code == 0 and gone.id in listed.out and A.id not in listed.out, listed.err
 
 
 def test_history_json_is_show_json_oldest_first(home: Path, cli: Cli) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator
 from datetime import date
@@ -10,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, show_table
+from voicecoach.cli.app import app, paths, show_table
 from voicecoach.cli.consoles import (
     stderr_console,
     stdout_console,
@@ -18,8 +17,8 @@ from voicecoach.cli.consoles import (
     tell,
     write_lines,
 )
-from voicecoach.cli.journal_open import open_journal, parse_day, practice_titles
-from voicecoach.errors import UsageError
+from voicecoach.cli.journal_open import open_journal, parse_day
+from voicecoach.errors import SessionScriptError, UsageError
 from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -118,16 +117,15 @@ def history(
         _history(topic, first, last, search, count, as_json, unlock=True)
 
 
-def _unknown_topic(topic: str | None) -> str:
-    """A hint when ``topic`` names no practice ("" when it does, or none was given)."""
-    if topic is None:
-        return ""
-    known = sorted(practice_titles())
-    if topic in known:
-        return ""
-    near = difflib.get_close_matches(topic, known, n=1)
-    offer = f"did you mean {near[0]}? " if near else ""
-    return f" No practice is called {topic!r}: {offer}(practices: {', '.join(known)})"
+def _check_topic(topic: str | None) -> None:
+    """SessionScriptError (as `session` gives) when nothing matched and ``topic`` names no
+    practice: a mistyped name, not an empty history. Sessions of a practice whose script is
+    gone are still listed under its name."""
+    from voicecoach.coach.script import unknown_topic
+
+    problem = None if topic is None else unknown_topic(topic, paths().sessions)
+    if problem is not None:
+        raise SessionScriptError(problem)
 
 
 def _history(
@@ -148,6 +146,8 @@ def _history(
                 typer.echo(piece, nl=False)  # every record, one month in memory at a time
             return
         chosen, more = _pick(journal, count, topic=topic, first=first, last=last, text=search)
+        if not chosen:
+            _check_topic(topic)
         if as_json:
             from voicecoach.review.export import json_list
 
@@ -159,7 +159,7 @@ def _history(
         locked = not unlock and JournalKey(journal.folder).exists()
     if not chosen:
         hint = "No sessions yet. Start one with `voicecoach session`." if empty else ""
-        stderr_console().print(hint or f"No sessions match.{_unknown_topic(topic)}")
+        stderr_console().print(hint or "No sessions match.")
         return
     if stdout_is_terminal():
         from voicecoach.review.views import sessions_table

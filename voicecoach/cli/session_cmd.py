@@ -14,8 +14,8 @@ import typer
 
 from voicecoach.cli.app import PLAIN_DIM, app, err_console, paths, print_json, settings
 from voicecoach.cli.progress import TerminalProgress
-from voicecoach.coach.script import builtin_dir, find_script
-from voicecoach.config import Settings
+from voicecoach.coach.script import builtin_dir, find_script, unknown_topic
+from voicecoach.config import Settings, config_error
 from voicecoach.errors import UsageError
 from voicecoach.outputs import check_speaker_file
 from voicecoach.paths import Paths
@@ -152,7 +152,7 @@ def session(
         check_speaker_file(speaker_file, [*(answers or ()), *([mic_file] if mic_file else [])])
     cfg = settings(config)
     options = RunOptions(
-        topic=topic or cfg.coach.topic,
+        topic=topic or configured_topic(cfg, paths()),
         answers=tuple(answers or ()),
         mic_file=mic_file,
         speaker_file=speaker_file,
@@ -166,6 +166,15 @@ def session(
         print_json(record.to_record())
     else:
         err_console.print(f"saved as {record.id} — `voicecoach show {record.id}`", **PLAIN_DIM)
+
+
+def configured_topic(config: Settings, home: Paths) -> str:
+    """The practice config.toml names (``coach.topic``); a ConfigError naming the file, the key
+    and its line when no practice is called so, as any other wrong setting is named."""
+    problem = unknown_topic(config.coach.topic, home.sessions)
+    if problem is not None:
+        raise config_error("coach.topic", problem)
+    return config.coach.topic
 
 
 def sample_answers() -> tuple[Path, ...]:

@@ -10,6 +10,7 @@ docs/session-scripts.md documents every field. The user's own scripts in the dat
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -173,14 +174,24 @@ def script_files(user_dir: Path | None) -> dict[str, Path]:
     return found
 
 
-def find_script(topic: str, user_dir: Path | None) -> SessionScript:
-    """Load the script for a topic, or say which topics exist."""
+def unknown_topic(topic: str, user_dir: Path | None) -> str | None:
+    """What is wrong with ``topic`` when no script has it (``unknown topic 'x'; choose one of:
+    …``, a close name offered first), or None when one has."""
     files = script_files(user_dir)
-    path = files.get(topic)
-    if path is None:
-        known = ", ".join(sorted(files)) or "none"
-        raise SessionScriptError(f"unknown topic {topic!r}; choose one of: {known}")
-    return load_script(path)
+    if topic in files:
+        return None
+    near = difflib.get_close_matches(topic, list(files), n=1)
+    offer = f"did you mean {near[0]}? " if near else ""
+    return f"unknown topic {topic!r}; {offer}choose one of: {', '.join(sorted(files)) or 'none'}"
+
+
+def find_script(topic: str, user_dir: Path | None) -> SessionScript:
+    """Load the script for a topic; SessionScriptError saying which topics exist if none has
+    it (see `unknown_topic`)."""
+    problem = unknown_topic(topic, user_dir)
+    if problem is not None:
+        raise SessionScriptError(problem)
+    return load_script(script_files(user_dir)[topic])
 
 
 def load_script(path: Path) -> SessionScript:
