@@ -218,6 +218,12 @@ def test_a_private_session_keeps_only_the_moods_and_the_date(journal: Journal) -
     s.hear(SECOND)
     assert b"seven" not in running_bytes(journal) and b"partner" not in running_bytes(journal)
     s.hear("stop")
+    # the goodbye keeps the promise made at the start: no "what you said is saved"
+    assert s.io.said[-1] == (
+        "All right, let's end here. As you asked, I kept only your mood and today's date. "
+        "Take care."
+    )
+    assert not any("saved" in line for line in s.io.said)
     kept = journal.get(s.record.id)
     assert kept.status is Status.STOPPED and kept.mood_before == 7
     assert kept.turns == () and kept.opening_lines == () and kept.closing_lines == ()
@@ -225,6 +231,37 @@ def test_a_private_session_keeps_only_the_moods_and_the_date(journal: Journal) -
     everything = every_byte(journal.folder)
     for word in ("seven", "partner", "chest", "impatient"):  # answers, and the questions too
         assert word.encode() not in everything, word
+
+
+def test_a_private_session_whose_pause_runs_out_after_forget_that_claims_no_words(
+    journal: Journal,
+) -> None:
+    s = session(journal)
+    s.hear("private session")
+    s.hear("six")
+    s.hear(FIRST)
+    s.hear("forget that")
+    assert s.io.said[-2] == say.FORGOTTEN  # "It isn't kept anywhere": true here too
+    s.hear("hold on")
+    s.silence()  # the wait for "continue" runs out
+    assert s.record.status is Status.STOPPED
+    assert s.io.said[-1] == (
+        "We'll stop here for now. As you asked, I kept only your mood and today's date."
+    )
+    assert not any("saved" in line for line in s.io.said)
+    kept = journal.get(s.record.id)
+    assert kept.turns == () and kept.mood_before == 6
+    assert b"partner" not in every_byte(journal.folder)
+
+
+def test_a_demo_stopped_says_nothing_was_kept(journal: Journal) -> None:
+    s = session(journal, keeps=False)
+    s.hear("six")
+    s.hear(FIRST)
+    s.hear("that's enough for today")
+    assert s.io.said[-1] == (
+        "All right, let's end here. This was a demo, so nothing you said was kept. Take care."
+    )
 
 
 def test_a_private_session_is_chosen_at_the_start(journal: Journal) -> None:
@@ -285,3 +322,37 @@ def test_a_spoken_private_session_keeps_the_mood_and_the_date_only(
     assert not (home / "journal" / "audio" / record["id"]).exists() or not any(
         (home / "journal" / "audio" / record["id"]).iterdir()
     )
+
+
+@pytest.mark.slow
+def test_a_spoken_private_session_stopped_and_forgotten_says_no_words_were_kept(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    names = (
+        "mood-1",
+        "cmd-private-session",
+        "patience-1",
+        "cmd-forget-my-last-answer",
+        "reply-yes",  # heard as "or get my last answer", the coach asks first
+        "cmd-thats-enough-for-today",
+    )
+    result = cli(
+        "session",
+        "patience",
+        "--answers",
+        *(fixture_wav(n) for n in names),
+        "--fast",
+        "--engine",
+        "pocketsphinx",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    coach = re.findall(r"^coach +(.+)$", result.err, flags=re.MULTILINE)
+    assert say.PRIVATE in coach and say.FORGOTTEN in coach, result.err
+    assert coach[-1] == (
+        "All right, let's end here. As you asked, I kept only your mood and today's date. "
+        "Take care."
+    ), coach
+    assert not any("saved" in line for line in coach), coach
+    record = result.json()
+    assert record["status"] == "stopped" and record["turns"] == [] and record["mood_before"] == 7

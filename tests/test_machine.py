@@ -261,7 +261,7 @@ def test_talk_while_paused_does_not_renew_the_wait_for_continue(journal: Journal
     assert s.io.listens[-1] == 0  # the wait is over: no more time to listen
     s.silence()
     assert s.record.status is Status.STOPPED
-    assert s.io.said[-1] == say.PAUSE_RAN_OUT
+    assert s.io.said[-1] == "We'll stop here for now."  # nothing was answered: nothing claimed
     s2 = session(journal, mood_checkin=False)  # a new pause waits in full again
     s2.hear("pause")
     s2.io.now += seconds_to_samples(100.0)
@@ -272,10 +272,18 @@ def test_talk_while_paused_does_not_renew_the_wait_for_continue(journal: Journal
 
 def test_a_long_pause_ends_the_session_politely(journal: Journal) -> None:
     s = session(journal, mood_checkin=False)
+    s.hear(ANSWER)
     s.hear("pause")
     s.silence()
     assert s.record.status is Status.STOPPED
-    assert s.io.said[-1] == say.PAUSE_RAN_OUT
+    assert s.io.said[-1] == say.PAUSE_RAN_OUT == "We'll stop here for now. What you said is saved."
+
+
+def test_a_stop_before_any_answer_does_not_say_what_was_said_is_saved(journal: Journal) -> None:
+    s = session(journal)
+    s.hear("stop")
+    assert s.record.status is Status.STOPPED and s.record.turns[0].answer is None
+    assert s.io.said[-1] == "All right, let's end here. Take care."
 
 
 def test_stop_ends_the_session_and_keeps_every_answer(journal: Journal) -> None:

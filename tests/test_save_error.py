@@ -17,7 +17,8 @@ from pathlib import Path
 
 from tests.conftest import fixture_wav
 from tests.virtual_audio import write_mini_home
-from voicecoach.loop import CANNOT_SAVE
+from voicecoach.coach.options import PRIVATE
+from voicecoach.loop import CANNOT_SAVE, CANNOT_SAVE_PRIVATE
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
@@ -32,9 +33,11 @@ def files_limited_to(size: int) -> Callable[[], None]:
     return limit
 
 
-def run_limited(home: Path, size: int) -> subprocess.CompletedProcess[str]:
+def run_limited(
+    home: Path, size: int, names: tuple[str, ...] = ("patience-1", "patience-2")
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VOICECOACH_HOME": str(home)}
-    answers = [str(fixture_wav("patience-1")), str(fixture_wav("patience-2"))]
+    answers = [str(fixture_wav(name)) for name in names]
     return subprocess.run(
         [sys.executable, "-m", "voicecoach", "session", "--answers", *answers, "--fast",
          "--engine", "pocketsphinx"],
@@ -100,3 +103,15 @@ def test_a_full_disk_at_the_start_is_said_aloud_and_leaves_no_session_behind(
     assert not list((home / "journal" / "running").iterdir())  # no empty file, no lock
     with Journal(home / "journal") as journal:
         assert journal.records() == [] and not journal.notices
+
+
+def test_a_full_disk_in_a_private_session_does_not_say_words_were_kept(tmp_path: Path) -> None:
+    home = write_mini_home(tmp_path / "home")
+    done = run_limited(home, 1_600, ("cmd-private-session", "patience-1", "patience-2"))
+    err = done.stderr
+    assert done.returncode == 1, err
+    assert f"coach {PRIVATE}" in err  # private: the first answer's save (a line more) fails
+    assert f"coach {CANNOT_SAVE_PRIVATE}" in err and CANNOT_SAVE not in err, err
+    assert "What did you feel?" not in err
+    (running,) = (home / "journal" / "running").glob("*.jsonl")
+    assert b"partner" not in running.read_bytes()

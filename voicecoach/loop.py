@@ -52,6 +52,11 @@ resumed within it, after a reflective pause of up to ~7 s, are heard during the 
 and join the answer they continue instead of answering a question the person did not hear."""
 CANNOT_SAVE = "I can't save anything more right now, so we'll stop here. What was saved is kept."
 """Said when the journal refuses a save (disk full, read-only): the session then stops."""
+CANNOT_SAVE_PRIVATE = (
+    "I can't save anything more right now, so we'll stop here. As you asked, nothing you said "
+    "was kept."
+)
+"""Said instead in a private session, where no words were ever kept."""
 
 
 class Progress(Protocol):
@@ -216,17 +221,19 @@ class SessionLoop:
         try:
             return self._run(machine)
         except SaveError:
-            self.cannot_save()
+            self.cannot_save(private=machine.recorder.private)
             raise
 
-    def cannot_save(self) -> None:
-        """Say aloud (and show) that nothing more can be saved; the session is over."""
+    def cannot_save(self, private: bool = False) -> None:
+        """Say aloud (and show) that nothing more can be saved; the session is over.
+        ``private``: a private session, which kept none of the person's words."""
         self._unshown = None
         self.hearing.cancel()
+        line = CANNOT_SAVE_PRIVATE if private else CANNOT_SAVE
         try:
-            self.voice.say(CANNOT_SAVE, self.now, announce=self.progress.coach)
+            self.voice.say(line, self.now, announce=self.progress.coach)
         except AudioDeviceError:
-            self.progress.coach(CANNOT_SAVE)
+            self.progress.coach(line)
         self.voice.announce_all()
 
     def _run(self, machine: SessionMachine) -> SessionRecord:

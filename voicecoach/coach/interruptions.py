@@ -45,6 +45,11 @@ class Interruptions:
     ) -> None:
         raise NotImplementedError
 
+    def _ending(self, line: str) -> str:
+        """A line that ends the session early, saying truly what was kept (``ending_line``)."""
+        rec = self.recorder
+        return say.ending_line(line, self.options.keeps, rec.private, rec.answered)
+
     # ---- conditions -----------------------------------------------------------------------
     def paused_in_safety(self, **_: Any) -> bool:
         return self._paused_from is State.SAFETY
@@ -91,7 +96,7 @@ class Interruptions:
 
     def note_wait_over(self, **_: Any) -> None:
         if self.state is State.PAUSED:
-            self._say(say.PAUSE_RAN_OUT)
+            self._say(self._ending(say.PAUSE_RAN_OUT))
         else:
             self._say(say.END_AFTER_SAFETY)
 

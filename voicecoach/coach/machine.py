@@ -327,5 +327,5 @@ class SessionMachine(Understanding, Interruptions):
     def on_enter_STOPPED(self, line: str = "", **_: Any) -> None:
         self._io.stop_listening()
         if line:
-            self._say(line)
+            self._say(self._ending(line))
         self.recorder.end(Status.STOPPED)

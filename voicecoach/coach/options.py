@@ -18,8 +18,10 @@ MOVE_ON = "That's all right. Let's go on."
 CAPPED = "Thank you, that was a lot to say. Let's pause there and go on."
 SKIPPED = "All right, let's skip that one."
 PAUSED = "All right, I'll wait. Say continue when you're ready, or stop to end the session."
-PAUSE_RAN_OUT = "We'll stop here for now. What you said is saved."
-STOPPED = "All right, let's end here. What you said is saved. Take care."
+SAVED = "What you said is saved."
+"""The claim in the lines that end a session early; ``ending_line`` makes it true."""
+PAUSE_RAN_OUT = f"We'll stop here for now. {SAVED}"
+STOPPED = f"All right, let's end here. {SAVED} Take care."
 LISTENING = "I'm listening."
 SLOWER = "All right, I'll speak more slowly."
 FASTER = "All right, I'll speak a little faster."
@@ -85,6 +87,17 @@ def kept_line(keeps: bool, private: bool, answered: bool) -> str:
     if private:
         return KEPT_PRIVATE
     return KEPT if answered else ""
+
+
+def ending_line(line: str, keeps: bool, private: bool, answered: bool) -> str:
+    """``line`` (``STOPPED``, ``PAUSE_RAN_OUT``) with its claim that what was said is saved
+    made true: said as it is when an answer was kept, the ``kept_line`` of a private session or
+    the demo instead, and left out when nothing was answered. Other lines are returned as they
+    are."""
+    if SAVED not in line or (keeps and not private and answered):
+        return line
+    kept = kept_line(keeps, private, answered)
+    return " ".join(line.replace(SAVED, kept).split())
 
 
 def closing_lines(script: Sequence[str], kept: str) -> list[str]:

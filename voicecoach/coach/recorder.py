@@ -207,17 +207,20 @@ class Recorder:
     def go_private(self) -> None:
         """From now on store only the moods and the date (and the listing's topic, times and
         status): no question, answer or line of the coach. What was stored of them goes now,
-        the kept audio of any answer too. SaveError when the disk refuses."""
-        self.private = True
+        the kept audio of any answer too. SaveError when the disk refuses (the session is then
+        not told it is private)."""
         answered = tuple(i + 1 for i, t in enumerate(self.record.turns) if t.answer is not None)
-        self._journal.forget(self._stored(), answered)
+        self._journal.forget(self._bare(), answered)
+        self.private = True
         self._saved = self.record
+
+    def _bare(self) -> SessionRecord:
+        """The record without what was said: as a private session's is written."""
+        return replace(self.record, opening_lines=(), turns=(), closing_lines=())
 
     def _stored(self) -> SessionRecord:
         """The record as it is written: a private session's without what was said."""
-        if not self.private:
-            return self.record
-        return replace(self.record, opening_lines=(), turns=(), closing_lines=())
+        return self._bare() if self.private else self.record
 
     def keep(self) -> None:
         """Write the record now if it changed since it was last written (an event, a line)."""
