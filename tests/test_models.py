@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
 from tests.modelserver import make_model_folder, make_model_zip, zip_folder
+from tests.virtual_audio import write_mini_home
 from voicecoach.errors import ModelError
 from voicecoach.speech.engines import choose_engine
 from voicecoach.speech.install import install_archive, sweep_leftovers
@@ -221,3 +222,17 @@ def test_copy_of_a_model_in_the_models_folder_is_refused(cli: Cli, home: Path, t
     result = cli("models", "add", "--no-load-check", home / "models" / NAME)
     assert result.code == 1 and "already in the models folder" in result.err
     shutil.rmtree(home / "models" / NAME)
+
+
+def test_a_state_file_that_cannot_be_read_is_told_once_in_words(
+    cli: Cli, home: Path, caplog: pytest.LogCaptureFixture
+):
+    write_mini_home(home, STREAMING_WORDS)
+    (home / "state.json").mkdir()  # read for the active model and for the first-run note
+    done = cli("session", "patience", "--fast", "--answers", fixture_wav("patience-1"))
+    assert done.code == 0, done.err
+    told = [r.getMessage() for r in caplog.records if r.name == "voicecoach.state"]
+    assert told == [
+        f"{home / 'state.json'}: ignored, cannot be read (Is a directory)",
+        f"{home / 'state.json'}: cannot remember the first run (Is a directory)",
+    ]

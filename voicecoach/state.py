@@ -17,15 +17,35 @@ from voicecoach.paths import private_dir
 
 log = logging.getLogger(__name__)
 
+_WARNED: set[str] = set()
+"""Warnings about the state file already given by this process (each is given once)."""
+
+
+def warn_once(message: str) -> None:
+    """Log ``message`` as a warning unless this process has already logged it."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        log.warning("%s", message)
+
+
+def reason(exc: Exception) -> str:
+    """Why ``exc`` happened, in words (``Is a directory``, not ``[Errno 21] …``)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, ValueError):
+        return "not valid JSON"
+    return str(exc)
+
 
 def read_state(state_file: Path) -> dict[str, Any]:
-    """The state file's keys; empty when it is missing, and (with a warning) when unreadable."""
+    """The state file's keys; empty when it is missing, and (with a warning, once) when
+    unreadable."""
     try:
         doc = json.loads(state_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        log.warning("%s: ignored, cannot be read (%s)", state_file, exc)
+        warn_once(f"{state_file}: ignored, cannot be read ({reason(exc)})")
         return {}
     return doc if isinstance(doc, dict) else {}
 

@@ -5,13 +5,10 @@ Only the ``first_run_done`` key of the state file is touched here (see ``voiceco
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from voicecoach.errors import VoiceCoachError
-from voicecoach.state import read_state, update_state
-
-log = logging.getLogger(__name__)
+from voicecoach.state import read_state, reason, update_state, warn_once
 
 KEY = "first_run_done"
 
@@ -29,4 +26,4 @@ def mark_first_run_done(state_file: Path) -> None:
     try:
         update_state(state_file, KEY, True)
     except (OSError, VoiceCoachError) as exc:
-        log.warning("%s: cannot remember the first run (%s)", state_file, exc)
+        warn_once(f"{state_file}: cannot remember the first run ({reason(exc)})")
