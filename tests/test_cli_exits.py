@@ -157,6 +157,34 @@ def test_export_to_stdout_never_says_to_dash(home: Path) -> None:
     assert err.decode().strip() == "exported 1 session to stdout"
 
 
+def test_a_home_that_is_a_file_is_one_line_naming_the_variable(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x\n")
+    env = {**os.environ, "VOICECOACH_HOME": str(afile)}
+    session = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "session", "--answers",
+         str(fixture_wav("patience-1")), "--fast"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert session.returncode == FAILED and session.stdout == "", session.stderr
+    assert session.stderr.splitlines() == [
+        f"voicecoach: error: VOICECOACH_HOME is {afile}, which is not a folder: set "
+        "VOICECOACH_HOME to a folder (it need not exist yet), or unset it"
+    ]
+    for variable, value in (("VOICECOACH_HOME", afile / "sub"), ("XDG_DATA_HOME", afile)):
+        monkeypatch.delenv("VOICECOACH_HOME")
+        monkeypatch.setenv(variable, str(value))
+        for args in (("history",), ("forget", "--all", "--yes"), ("key", "init"), ("doctor",)):
+            line = one_error_line(cli(*args))
+            assert line.startswith(f"voicecoach: error: {variable} is {value}, "), line
+            assert f"set {variable} to a folder" in line, line
+        helped = cli("history", "--help")  # help needs no folder
+        assert helped.code == 0 and "--topic" in helped.out and helped.err == "", helped.err
+    assert afile.read_text() == "x\n" and [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
 def test_forget_off_a_terminal_names_yes_and_erases_nothing(cli: Cli, home: Path) -> None:
     kept(home, A, B).close()
     refused = cli("forget", "--all")

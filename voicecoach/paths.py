@@ -106,6 +106,32 @@ class Paths:
         )
 
 
+HOME_VARIABLES = ("VOICECOACH_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")
+"""The variables naming where voicecoach keeps its files (the first wins over the others)."""
+
+
+def check_home(env: dict[str, str] | None = None) -> None:
+    """VoiceCoachError, in one line naming the variable to fix, when a folder voicecoach keeps
+    files in cannot be one: ``VOICECOACH_HOME`` (else an ``XDG_*_HOME`` that is set) names a
+    file, or a path through one. Nothing is read or written."""
+    env = dict(os.environ) if env is None else env
+    named = HOME_VARIABLES[:1] if env.get(HOME_VARIABLES[0]) else HOME_VARIABLES[1:]
+    for variable in named:
+        value = env.get(variable)
+        if not value:
+            continue
+        path = Path(value).expanduser()
+        found = path
+        while not os.path.lexists(found) and found.parent != found:
+            found = found.parent
+        if os.path.lexists(found) and not found.is_dir():
+            what = "which is" if found == path else f"but {found} is"
+            raise VoiceCoachError(
+                f"{variable} is {value}, {what} not a folder: set {variable} to a folder "
+                "(it need not exist yet), or unset it"
+            )
+
+
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 """A profile's name: lower-case letters, digits, ``-`` and ``_``, up to 32 characters."""
 

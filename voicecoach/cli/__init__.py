@@ -13,6 +13,7 @@ import typer
 from voicecoach.cli.app import app, one_line, root_command
 from voicecoach.cli.consoles import stderr_console
 from voicecoach.errors import AudioDeviceError, UsageError, VoiceCoachError
+from voicecoach.paths import check_home
 from voicecoach.stop import INTERRUPTED, exit_interrupted
 
 MULTI_VALUE_OPTIONS = {"--answers": "at least one WAV file"}
@@ -62,6 +63,11 @@ def _close_option(expanded: list[str], option: str | None, took_value: bool) -> 
     if option is not None and not took_value:
         raise UsageError(f"{option} needs {MULTI_VALUE_OPTIONS[option]}")
 
+
+NO_HOME_NEEDED = frozenset(
+    {"-h", "--help", "--version", "--install-completion", "--show-completion"}
+)
+"""Options that answer without touching voicecoach's folders (a wrong home is not named)."""
 
 FAILED = 1
 """Exit code when a command could not do its job (a VoiceCoachError)."""
@@ -114,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     args: list[str] = []
     try:
         args = expand_multi_value(sys.argv[1:] if argv is None else argv)
+        if args and not NO_HOME_NEEDED.intersection(args):
+            check_home()  # one line naming the variable, before any command reads or writes
         code = root.main(args=args, prog_name="voicecoach", standalone_mode=False)
     except ClickException as exc:
         error_line(usage_message(exc))
