@@ -114,3 +114,28 @@ def test_forget_needs_one_choice(home: Path, cli: Cli) -> None:
         "voicecoach: error: --before: expected a date like 2026-11-26, got 'soon'"
     )
     assert len(cli("history", "--json").json()) == 1
+
+
+def test_forget_in_an_encrypted_journal_needs_the_passphrase(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_journal_crypto import PASS, forget_unlocked
+
+    kept(home, A, B).close()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    assert cli("key", "init").code == 0
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    before = journal_bytes(home)
+    for args in ((B.id,), ("--before", "2000-01-01"), ("--all",)):  # matching nothing too
+        refused = cli("forget", *args, "--yes")
+        assert refused.code == 1 and refused.out == "", refused.err
+        assert refused.err.splitlines() == [
+            "voicecoach: error: the journal's passphrase is needed: set VOICECOACH_PASSPHRASE "
+            "or use a terminal"
+        ]
+    assert journal_bytes(home) == before
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    erased = cli("forget", B.id, "--yes")
+    assert erased.code == 0 and B.id in erased.out, erased.err
+    assert [r["id"] for r in cli("history", "--json").json()] == [A.id]
