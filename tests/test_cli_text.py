@@ -15,8 +15,12 @@ import pytest
 from tests.conftest import CliResult
 from tests.modelserver import make_model_folder
 from tests.test_journal_cli import A, B, kept
+from tests.test_machine import session
 from tests.virtual_audio import MINI_SCRIPT, write_mini_home
+from voicecoach.coach.dialogue import State
+from voicecoach.coach.plan import MOOD_AFTER
 from voicecoach.coach.script import builtin_dir
+from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
 Cli = Callable[..., CliResult]
@@ -109,6 +113,29 @@ def test_a_session_that_heard_nothing_is_not_shown_as_completed(cli: Cli, home: 
     assert "· no answers" in cli("export", A.id, "--format", "txt").out.splitlines()[0]
     assert "· no answers ·" in cli("export", A.id).out.splitlines()[2]
     assert cli("show", A.id, "--json").json()["status"] == "completed"  # the record is as kept
+
+
+def test_a_private_session_reads_as_its_status_and_as_private(cli: Cli, home: Path) -> None:
+    with Journal(home / "journal") as journal:  # the real machine files a private session
+        s = session(journal)
+        s.hear("private session")
+        s.hear("seven")
+        for _ in range(12):
+            if s.machine.state is State.DONE:
+                break
+            s.hear("eight" if s.io.said[-1] == MOOD_AFTER else "i stayed calm at dinner")
+        sid = s.record.id
+    assert s.machine.state is State.DONE
+    assert cli("show", sid, "--json").json()["status"] == "completed"
+    rows = [ln for ln in cli("history").out.splitlines() if ln.startswith(sid)]
+    assert rows[0].rstrip().endswith("completed (private)"), rows
+    heading = cli("show", sid).out.splitlines()[0]
+    assert " · completed · private: only the moods and the date were kept · " in heading
+    assert "no answers" not in heading and heading.endswith("mood 7→8")
+    txt = cli("export", sid, "--format", "txt").out.splitlines()[0]
+    assert txt.endswith("· completed · private: only the moods and the date were kept")
+    page = cli("export", sid).out.splitlines()[2]
+    assert "· completed · private: only the moods and the date were kept ·" in page
 
 
 @pytest.mark.slow

@@ -53,12 +53,28 @@ NO_ANSWERS = "no answers"
 """Shown instead of "completed" for a session that ran to its end without one answer."""
 
 
-def status_word(status: Status, answered: int) -> str:
+PRIVATE_SHORT = "private"
+"""Shown beside the status of a private session in a table."""
+PRIVATE_NOTE = "private: only the moods and the date were kept"
+"""Shown beside the status of a private session in its heading (`show`, `export`)."""
+
+
+def status_word(status: Status, answered: int, private: bool = False) -> str:
     """How a session's outcome reads: its status, except ``NO_ANSWERS`` for a session that ran
-    to its end with nothing said (``answered``: answers holding words)."""
+    to its end with nothing said (``answered``: answers holding words); a ``private`` one
+    keeps no answers by choice, so it reads as its status."""
+    if private:
+        return status.value
     if status is Status.UNANSWERED or (status is Status.COMPLETED and answered == 0):
         return NO_ANSWERS  # filed as unanswered, or by a version that filed it as completed
     return status.value
+
+
+def kept_private(summary: SessionSummary) -> bool:
+    """Whether the session was private: it ran (completed or stopped) and its record keeps no
+    question, only the moods and the date. Not for a listing read without the passphrase,
+    which may count no questions."""
+    return summary.questions == 0 and summary.status in (Status.COMPLETED, Status.STOPPED)
 
 
 def answered(summary: SessionSummary) -> int:
@@ -83,7 +99,10 @@ LENGTH_RIGHT = frozenset({COLUMNS.index("length")})
 
 def session_cells(summary: SessionSummary, locked: bool = False) -> tuple[str, ...]:
     """A session's row of ``history``'s table (``COLUMNS``), as plain text."""
-    word = status_word(summary.status, 1 if locked else answered(summary))
+    private = not locked and kept_private(summary)
+    word = status_word(summary.status, 1 if locked else answered(summary), private)
+    if private:
+        word += f" ({PRIVATE_SHORT})"
     return (
         summary.id,
         when(summary.started_at),

@@ -13,7 +13,15 @@ from pathlib import Path
 
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import write_output
-from voicecoach.review.cells import answered, duration, mood, status_word, when
+from voicecoach.review.cells import (
+    PRIVATE_NOTE,
+    answered,
+    duration,
+    kept_private,
+    mood,
+    status_word,
+    when,
+)
 from voicecoach.review.views import long_date, split_coach_lines
 from voicecoach.store.records import SessionRecord, Turn
 from voicecoach.store.summary import summarize
@@ -40,10 +48,17 @@ def _md(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def _status(record: SessionRecord) -> str:
+    """ "completed", "no answers", "completed · private: only the moods …"."""
+    summary = summarize(record)
+    private = kept_private(summary)
+    status = status_word(record.status, answered(summary), private)
+    return f"{status} · {PRIVATE_NOTE}" if private else status
+
+
 def _about(record: SessionRecord) -> str:
     summary = summarize(record)
-    status = status_word(record.status, answered(summary))
-    parts = [long_date(record.started_at), duration(summary.length_s), status]
+    parts = [long_date(record.started_at), duration(summary.length_s), _status(record)]
     if record.mood_before is not None or record.mood_after is not None:
         parts.append(f"mood {mood(record.mood_before, record.mood_after)}")
     return " · ".join(p for p in parts if p != "—")
@@ -82,8 +97,7 @@ def _text_turn(turn: Turn) -> list[str]:
 
 def text_page(record: SessionRecord) -> str:
     """One session as a plain transcript."""
-    status = status_word(record.status, answered(summarize(record)))
-    lines = [f"{record.topic} · {when(record.started_at)} · {status}", record.id, ""]
+    lines = [f"{record.topic} · {when(record.started_at)} · {_status(record)}", record.id, ""]
     lines += [f"coach: {line}" for line in record.opening_lines]
     for turn in record.turns:
         lines += ["", *_text_turn(turn)]

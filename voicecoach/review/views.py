@@ -19,11 +19,14 @@ from voicecoach.review.cells import (
     HIT_RIGHT,
     LOCKED,
     NO_ANSWERS,
+    PRIVATE_NOTE,
+    PRIVATE_SHORT,
     SAFETY_MARK,
     SAFETY_SHORT,
     answered,
     duration,
     hit_cells,
+    kept_private,
     mood,
     status_word,
     when,
@@ -68,7 +71,8 @@ def long_date(started_at: str) -> str:
 def status_text(summary: SessionSummary, locked: bool = False) -> Text:
     """The status word, styled; ``locked``: the answers could not be read, so a session is
     never called one with no answers."""
-    word = status_word(summary.status, 1 if locked else answered(summary))
+    private = not locked and kept_private(summary)
+    word = status_word(summary.status, 1 if locked else answered(summary), private)
     style = "dim" if word == NO_ANSWERS else STATUS_STYLE.get(summary.status, "")
     return Text(word, style=style)
 
@@ -80,6 +84,8 @@ NARROWER = (("length",), ("length", "mood"), ("length", "mood", "time"))
 def status_cell(summary: SessionSummary, short: bool = False, locked: bool = False) -> Text:
     """The status, and the safety mark when the coach gave crisis resources."""
     text = status_text(summary, locked)
+    if not locked and kept_private(summary):
+        text.append(f" ({PRIVATE_SHORT})" if short else f" · {PRIVATE_NOTE}", style="dim")
     if summary.safety_flag:
         text.append(f" {SAFETY_SHORT if short else SAFETY_MARK}", style="bold yellow")
     return text
