@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,22 @@ def test_every_command_has_plain_help(cli: Any) -> None:
         assert f"Usage: voicecoach {name}" in result.out
         for oddity in ("<bool>", "<str>", "<path>", "<int", "<float>", "{"):
             assert oddity not in result.out, (name, oddity)
+
+
+def test_no_help_names_an_internal_exception_class(cli: Any) -> None:
+    def commands(*group: str) -> list[list[str]]:
+        listing = cli(*group, "--help").out.split("Commands:", 1)[1]
+        return [[*group, line.split()[0]] for line in listing.splitlines() if line.strip()]
+
+    every = commands()
+    for group in ("models", "voices", "key", "profiles", "sessions", "service"):
+        every += commands(group)
+    assert ["review"] in every and ["key", "init"] in every
+    for argv in every:
+        shown = cli(*argv, "--help").out
+        assert not re.search(r"\b[A-Z]\w*(Error|Exception)\b", shown), (argv, shown)
+    review = " ".join(cli("review", "--help").out.split())
+    assert "otherwise it exits with code 2 (the command was used where it cannot work)" in review
 
 
 def test_bare_command_shows_help_with_session_and_demo_first(cli: Any) -> None:

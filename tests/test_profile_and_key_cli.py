@@ -54,6 +54,7 @@ def test_key_init_takes_the_new_passphrase_from_the_environment(
     monkeypatch.setenv("VOICECOACH_NEW_PASSPHRASE", PASS)
     made = cli("key", "init")
     assert made.code == 0, made.err
+    assert made.err.startswith("The journal is encrypted (1 session). ")
     monkeypatch.delenv("VOICECOACH_NEW_PASSPHRASE")
     forget_unlocked(monkeypatch)
     key = JournalKey(home / "journal")

@@ -53,6 +53,7 @@ def _existing() -> JournalKey:
 def init() -> None:
     """Make the journal's key and encrypt what it holds. It asks for a new passphrase
     (VOICECOACH_NEW_PASSPHRASE, else VOICECOACH_PASSPHRASE, in scripts)."""
+    from voicecoach.review.cells import counted
     from voicecoach.store.migrate import encrypt_journal
 
     key = _key()
@@ -63,7 +64,10 @@ def init() -> None:
         new = _ask_new()
     passphrase = check_new_passphrase(new)
     moved = encrypt_journal(key, passphrase)
-    _say(f"The journal is encrypted ({moved} sessions). Without the passphrase it cannot be read:")
+    _say(
+        f"The journal is encrypted ({counted(moved, 'session')}). Without the passphrase it "
+        "cannot be read:"
+    )
     _say("keep a copy of the key offline with `voicecoach key export-recovery FILE`.")
 
 

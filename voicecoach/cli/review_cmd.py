@@ -47,8 +47,9 @@ def require_terminal(command: str, instead: str) -> None:
 def review() -> None:
     """Browse, search, export and erase sessions in a terminal app. It works over SSH.
 
-    UsageError (exit 2) when stdin or stdout is not a terminal: the app would draw its screen
-    into a file or wait for keys that never come."""
+    It needs a terminal for both input and output: otherwise it exits with code 2 (the command
+    was used where it cannot work), since the app would draw its screen into a file or wait for
+    keys that never come."""
     require_terminal("review", "use history, show or export")
     from voicecoach.review.app import ReviewApp
 
