@@ -12,7 +12,10 @@ from pathlib import Path
 from tests.conftest import CliResult
 from tests.test_journal import make_turn
 from tests.test_journal_cli import A, B, C, kept
+from tests.test_machine import session
 from voicecoach.review.export import tidy
+from voicecoach.speech.grammar import Recheck
+from voicecoach.store.journal import Journal
 
 Cli = Callable[..., CliResult]
 
@@ -122,3 +125,27 @@ def test_nothing_to_export(home: Path, cli: Cli) -> None:
     result = cli("export", "--all")
     assert result.code == 1
     assert result.err.strip() == "voicecoach: error: the journal is empty: nothing to export"
+
+
+def test_a_spoken_mood_a_skip_and_a_stop_read_as_the_record_has_them(home: Path, cli: Cli) -> None:
+    with Journal(home / "journal") as journal:  # the real machine files the session
+        s = session(journal)
+        s.hear("thanks", Recheck("six", 0.9))  # "six" heard as "thanks" by the open decoder
+        s.hear("skip")
+        s.hear("i felt it in my chest")
+        s.hear("that's enough for today")
+        record = s.record
+    assert record.mood_before == 6 and [t.answer is None for t in record.turns] == [
+        False, True, False, True,
+    ]  # fmt: skip
+    page = cli("export", record.id).out
+    mood_q, skipped_q, body_q, stopped_q = (t.prompt for t in record.turns)
+    assert f"### {mood_q}\n\nThanks. (mood 6)\n" in page
+    assert f"### {skipped_q}\n\n*(skipped)*\n" in page
+    assert f"### {body_q}\n\nI felt it in my chest.\n" in page
+    assert f"### {stopped_q}\n\n*(stopped here)*\n" in page
+    assert "(no answer)" not in page
+    text = cli("export", record.id, "--format", "txt").out
+    for said in ("thanks (mood 6)", "(skipped)", "i felt it in my chest", "(stopped here)"):
+        assert f"\nyou:   {said}\n" in text, said
+    assert "thanks (mood 6)" in cli("show", record.id).out  # as show has it

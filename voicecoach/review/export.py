@@ -22,8 +22,8 @@ from voicecoach.review.cells import (
     status_word,
     when,
 )
-from voicecoach.review.views import long_date, split_coach_lines
-from voicecoach.store.records import SessionRecord, Turn
+from voicecoach.review.views import long_date, mood_kept, split_coach_lines
+from voicecoach.store.records import SessionRecord, Status, Turn
 from voicecoach.store.summary import summarize
 
 FORMATS = ("md", "json", "txt")
@@ -69,12 +69,12 @@ def markdown_page(record: SessionRecord, title: str | None = None) -> str:
     ``title`` is the practice's title (its script's); without it, one made from the topic."""
     title = _md(title or record.topic.replace("-", " ").capitalize())
     lines = [f"## {title}", "", f"*{_about(record)}*", ""]
-    for turn in record.turns:
+    for n, turn in enumerate(record.turns):
         lines += [f"### {_md(turn.prompt)}", ""]
         if turn.answer is None or turn.answer.is_empty:
-            lines += ["*(no answer)*", ""]
+            lines += [f"*({unanswered(record, n)})*", ""]
         else:
-            lines += [_md(tidy(turn.answer.text)), ""]
+            lines += [_md(tidy(turn.answer.text)) + _mood(record, turn), ""]
     if record.safety_flag:
         lines += ["*The coach gave crisis resources in this session.*", ""]
     lines += [f"<small>session {record.id}</small>", ""]
@@ -89,9 +89,31 @@ def markdown(records: Sequence[SessionRecord], titles: Mapping[str, str] | None 
     return "# Journal\n\n" + "\n---\n\n".join(pages)
 
 
-def _text_turn(turn: Turn) -> list[str]:
+def unanswered(record: SessionRecord, n: int) -> str:
+    """What stands for the missing answer to turn ``n`` (from 0): "skipped" when the person
+    skipped it, "stopped here" when the session ended on it, else "no answer"."""
+    turn = record.turns[n]
+    if "skip" in turn.events:
+        return "skipped"
+    last = n == len(record.turns) - 1
+    if "command:stop" in turn.events or (last and record.status is Status.STOPPED):
+        return "stopped here"
+    return "no answer"
+
+
+def _mood(record: SessionRecord, turn: Turn) -> str:
+    """ " (mood 6)" after the words of a mood check-in's answer, as `show` has it; else ""."""
+    kept = mood_kept(record, turn)
+    return "" if kept is None else f" (mood {kept})"
+
+
+def _text_turn(record: SessionRecord, n: int) -> list[str]:
+    turn = record.turns[n]
     before, after = split_coach_lines(turn)
-    answer = "(no answer)" if turn.answer is None else turn.answer.text
+    if turn.answer is None or turn.answer.is_empty:
+        answer = f"({unanswered(record, n)})"
+    else:
+        answer = turn.answer.text + _mood(record, turn)
     return [*(f"coach: {x}" for x in before), f"you:   {answer}", *(f"coach: {x}" for x in after)]
 
 
@@ -99,8 +121,8 @@ def text_page(record: SessionRecord) -> str:
     """One session as a plain transcript."""
     lines = [f"{record.topic} · {when(record.started_at)} · {_status(record)}", record.id, ""]
     lines += [f"coach: {line}" for line in record.opening_lines]
-    for turn in record.turns:
-        lines += ["", *_text_turn(turn)]
+    for n in range(len(record.turns)):
+        lines += ["", *_text_turn(record, n)]
     if record.closing_lines:
         lines += ["", *[f"coach: {line}" for line in record.closing_lines]]
     return "\n".join(lines) + "\n"
