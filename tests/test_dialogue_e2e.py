@@ -199,13 +199,15 @@ def test_a_short_answer_the_grammar_alone_took_for_go_on_is_kept(
 ) -> None:
     """slt's "Mum." is heard "on", which the command grammar takes for "go on" (0.67): nothing
     is paused at a question, so the coach only said "I'm listening." and the answer was lost.
-    It is kept as a short answer and gets the follow-up for one; "continue" said at a question
-    still only tells the coach to listen on."""
+    It is asked about first; "no, thank you" keeps it as a short answer, which gets the follow-up for
+    one. "continue" said at a question still only tells the coach to listen on."""
     config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
-    record = run(cli, "patience", "dialogue-mum-1", "patience-1", "cmd-continue", "cmd-stop")
+    answers = ("dialogue-mum-1", "dialogue-no-2", "patience-1", "cmd-continue", "cmd-stop")
+    record = run(cli, "patience", *answers)
     by_id = turns(record)
     moment = by_id["moment"]
-    assert moment["events"] == [] and "I'm listening." not in lines_of(moment), moment
+    assert moment["events"] == ["confirm:resume"], moment
+    assert "Did you want to go on?" in lines_of(moment) and "I'm listening." not in lines_of(moment)
     assert len(moment["answer"]["text"].split()) <= 2, moment["answer"]
     assert heard(by_id["moment.more"], "patience-1")
     assert by_id["body"]["events"] == ["command:resume", "command:stop"]

@@ -9,6 +9,7 @@ job; it only decides, the machine's callbacks act.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from voicecoach.coach import options as say
@@ -163,16 +164,17 @@ class Understanding:
         return self._answer(event)
 
     def _at_a_question(self, spotted: Spotted | None, event: Final) -> Spotted | None:
-        """A command heard while a question waits for its answer; None for a resume the open
-        transcript does not say. Nothing is paused there, so "go on" only tells the coach it is
-        listening ("I'm listening."), and the utterance is dropped: a short answer the grammar
-        alone took for it was lost (slt's "Mum.", heard "on"; en-us's, heard "ah"; "Tired.",
-        heard "on on": all "go on"). As an answer, a real "go on" gets the reply any short
-        answer gets."""
-        if spotted is None or spotted.command is not Command.RESUME:
+        """A command heard while a question waits for its answer; a resume the open transcript
+        does not say is only asked about ("Did you want to go on?"). Nothing is paused there,
+        so "go on" only tells the coach it is listening ("I'm listening.") and drops the
+        utterance: a short answer the grammar alone took for it was lost (slt's "Mum.", heard
+        "on"; en-us's, heard "ah"; "Tired.", heard "on on": all "go on" at 0.40-0.67). A real
+        "continue" heard otherwise ("ten ten year", 0.47) is acted on after a yes."""
+        if spotted is None or spotted.command is not Command.RESUME or not spotted.sure:
             return spotted
-        said = self.options.spotter.book.match(event.utterance.text)
-        return spotted if said is Command.RESUME else None
+        if self.options.spotter.book.match(event.utterance.text) is Command.RESUME:
+            return spotted
+        return replace(spotted, sure=False)
 
     def _answer(self, event: Final) -> tuple[str, dict[str, Any]]:
         """An utterance that is no command: the answer, or (a mood question not answered with a
