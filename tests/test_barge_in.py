@@ -17,7 +17,7 @@ from voicecoach.audio.voice import trim_trailing_silence
 from voicecoach.audio.wavfile import read_wav, to_pcm16, write_wav
 from voicecoach.coach.commands import CONFIRM_UNLESS_SAID
 from voicecoach.coach.intents import Command
-from voicecoach.coach.options import LISTENING, PAUSED, STOPPED
+from voicecoach.coach.options import LISTENING, PAUSED, STOPPED, ending_line
 from voicecoach.config import Settings
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk
 from voicecoach.speech.events import Final
@@ -61,7 +61,8 @@ def test_stop_said_over_the_coach_cuts_it_short_and_ends_the_session(
     cut = quiet[0] / SAMPLE_RATE  # the first 50 ms of silence: the coach fell silent there
     onset = SPEAKS_AT_S + 0.3  # the fixture's speech begins 0.3 s in
     assert 0.0 < cut - onset <= 0.35, cut - onset
-    stop_line = len(trim_trailing_silence(tts.render(STOPPED))) // 2
+    goodbye = ending_line(STOPPED, keeps=True, private=False, answered=False)  # nothing said
+    stop_line = len(trim_trailing_silence(tts.render(goodbye))) // 2
     rest = heard[quiet[0] : len(heard) - stop_line]
     assert len(rest) and not rest.any()  # nothing more of the question, then why it stops
 
