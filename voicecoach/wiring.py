@@ -343,7 +343,9 @@ def run_session(
     readable = stages.readable_last_step and journal.codec is not PLAIN
     if not readable:
         readable_steps_off(journal.folder, stages.progress)
-    look_back = journal_history(journal, current=recorder.record.id, readable=readable)
+    look_back = journal_history(
+        journal, current=recorder.record.id, readable=readable, script=script
+    )
     coach = replace(stages.coach, history=look_back)
     record = loop.run(SessionMachine(script, loop, recorder, coach))
     if readable:

@@ -5,11 +5,19 @@
 ("I felt afraid"), or a full answer. ``feeling_named`` finds the person's own feeling word from a
 small curated list, so the coach can reflect it back ("It sounds like you felt afraid.").
 English only; other languages get ``FULL`` or ``SHORT`` by length.
+
+A denied feeling or denied self-talk is not one (``negated``): "I was not angry at all",
+"I wasn't afraid", "I never felt lonely", "I didn't feel hurt", "I don't think I was angry" name
+no feeling, and "it's not all my fault", "I don't think I'm stupid" are no harsh self-talk. The
+denial reaches over the words that can stand between it and the feeling ("felt", "really", "at
+all", …), and no further: "I wasn't angry, I was scared" names "scared", and "not only angry but
+scared" names "scared" too. "I've never felt so alone" is no denial.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -73,8 +81,9 @@ HARSH = re.compile(
     r"(?:stupid|useless|worthless|pathetic|hopeless|an idiot|idiot|a failure|failure|a mess|"
     r"terrible|awful|the worst|a bad person|not good enough|too much|unlovable|broken|weak|"
     r"a burden|burden|dumb|bad at everything)\b|"
-    r"\bi (?:always|never) (?:ruin|mess|screw|get|do|make|say)\w* (?:\w+ )?(?:up|wrong|right|"
-    r"things|everything|it)\b|"
+    r"\bi always (?:ruin|mess|screw|get|do|make|say)\w* (?:\w+ )?(?:up|wrong|things|"
+    r"everything)\b|"
+    r"\bi never (?:get|do|make|say)\w* (?:\w+ )?(?:anything )?right\b|"
     r"\bi (?:always|just) (?:ruin|ruined|destroy|spoil)\w*\b|"
     r"\bi ruin everything\b|\bi can't do anything right\b|\bi hate myself\b|"
     r"\bi(?:'m| am) never (?:enough|good enough)\b|\bwhat's wrong with me\b|"
@@ -106,7 +115,105 @@ FEELINGS: dict[str, str] = {
 }  # fmt: skip
 """The curated feeling words, each with the word the coach reflects back."""
 
-_NEGATION = frozenset({"not", "never", "wasn't", "isn't", "didn't", "don't", "no", "weren't"})
+NEGATORS = frozenset({
+    "not", "never", "nor", "neither", "nobody", "nothing", "hardly", "barely", "cannot", "dont",
+    "didnt", "wasnt", "isnt", "werent", "doesnt", "arent", "wont", "cant",
+})  # fmt: skip
+"""Words that deny what follows them (and every word ending in "n't")."""
+_THROUGH = frozenset({
+    "felt", "feel", "feeling", "feels", "was", "were", "am", "is", "are", "be", "been", "being",
+    "get", "got", "getting", "become", "became", "seem", "seemed", "really", "very", "so", "too",
+    "that", "all", "at", "particularly", "especially", "even", "a", "an", "bit", "little",
+    "kind", "sort", "of", "only", "just", "any", "more", "quite", "pretty", "remotely",
+    "exactly", "actually", "ever", "make", "made", "me", "him", "her", "them", "us", "myself",
+    "always", "think", "thought", "believe", "say", "said", "mean", "guess", "would", "could",
+    "do", "does", "did", "have", "has", "had",
+})  # fmt: skip
+"""Words a denial reaches over to the feeling or self-talk after it ("not at all angry",
+"didn't really feel hurt", "it didn't make me angry")."""
+_CLAUSE_VERBS = frozenset({"think", "thought", "believe", "say", "said", "mean", "guess"})
+"""A denied verb of thinking or saying reaches into the clause after it ("I don't think I was
+angry"); any other subject starts a clause the denial before it does not reach."""
+_CLAUSE_SUBJECTS = frozenset({
+    "i", "i'm", "i've", "i'd", "he", "he's", "she", "she's", "they", "they're", "we", "we're",
+    "it", "it's", "you", "you're",
+})  # fmt: skip
+_NOT_DENIED = frozenset({"so", "this", "such", "more"})
+"""After "never" (and "more" after any negator), these make a superlative, not a denial: "I've
+never felt so alone", "I couldn't be more angry"."""
+NEGATION_REACH = 6
+"""Most words looked back from a feeling or self-talk for a denial."""
+
+
+def is_negator(word: str) -> bool:
+    """Does ``word`` deny what follows it ("not", "never", "wasn't", …)?"""
+    return word in NEGATORS or word.endswith("n't")
+
+
+def negated(words: Sequence[str], index: int) -> bool:
+    """Is ``words[index]`` (a normalised word) denied: a negator before it in its clause, with
+    only words of ``_THROUGH`` between ("was not at all angry", "never felt lonely", "don't
+    think i was angry"); "no" counts only right before it ("no anger"). A subject pronoun ends
+    the clause unless a verb of thinking or saying stands before it ("not really, i was
+    angry": not denied)."""
+    crossed: list[str] = []
+    for at in range(index - 1, max(-1, index - 1 - NEGATION_REACH), -1):
+        word = words[at]
+        if is_negator(word) or (word == "no" and at == index - 1):
+            superlative = _NOT_DENIED if word == "never" else {"more"}
+            return not (word != "no" and superlative & set(crossed))
+        if word in _CLAUSE_SUBJECTS:
+            if at == 0 or words[at - 1] not in _CLAUSE_VERBS:
+                return False
+        elif word not in _THROUGH:
+            return False
+        crossed.append(word)
+    return False
+
+
+def harsh(text: str) -> bool:
+    """Does the answer hold harsh self-talk that it does not deny ("it's not all my fault",
+    "I don't think I'm stupid": no)?"""
+    said = normalise(text)
+    words = said.split()
+    for found in HARSH.finditer(said):
+        if not negated(words, len(said[: found.start()].split())):
+            return True
+    return False
+
+
+_TO_DO = re.compile(
+    r"\b(?:i'll|i will|we'll|we will|i could|we could|i can|we can|i would|i'd|we'd|i might|"
+    r"i should|i'm going to|i am going to|going to|gonna|i want to|i'd like to|i need|"
+    r"i have to|try|trying|plan|next time|maybe|instead|let me|remind myself)(?![\w'])"
+)
+"""An intention or a possible act: "I could …", "I'll …", "next time …", "maybe …"."""
+_ACTS = frozenset({
+    "take", "ask", "tell", "say", "breathe", "wait", "count", "call", "text", "write", "walk",
+    "go", "give", "listen", "pause", "stop", "share", "explain", "hug", "rest", "slow", "step",
+    "leave", "put", "keep", "spend", "talk", "notice", "sit", "send", "let", "remember", "be",
+})  # fmt: skip
+"""Verbs that, opening an answer, make it something to do ("Take a breath when I feel angry",
+"Telling him I felt afraid")."""
+
+
+def names_something_to_do(text: str) -> bool:
+    """Does the answer name something the person could do: an intention ("I could tell him I
+    felt afraid", "next time I'll wait") or an act it opens with ("take a breath", "asking
+    him")? "I felt afraid and lonely" names none."""
+    said = normalise(text)
+    first = said.split()[0] if said else ""
+    stem = first[:-3] if first.endswith("ing") else ""
+    opens_with_act = first in _ACTS or stem in _ACTS or f"{stem}e" in _ACTS
+    return opens_with_act or first == "to" or bool(_TO_DO.search(said))
+
+
+def only_a_feeling(text: str) -> bool:
+    """Does the answer name a feeling and nothing to do ("I felt afraid and lonely")? Such an
+    answer, given to a question asking for a small step, is no step."""
+    return classify(text).kind is AnswerClass.FEELING and not names_something_to_do(text)
+
+
 _FEELING_VERBS = frozenset(
     {"felt", "feel", "feeling", "feels", "was", "am", "i'm", "get", "got", "became", "so", "very",
      "really", "pretty", "quite", "bit", "little", "kind", "of", "sort", "just", "mostly", "too",
@@ -148,7 +255,7 @@ _SUBJECT_REACH = 6
 
 
 def feeling_named(text: str) -> str:
-    """The first feeling the answer names (not negated: "I wasn't angry" names none), as the
+    """The first feeling the answer names (not denied: "I wasn't angry" names none), as the
     coach says it back; "" when none is named. Feelings named only about others ("he was angry")
     count too (see ``feeling_and_whose``)."""
     return feeling_and_whose(text)[0]
@@ -164,7 +271,7 @@ def feeling_and_whose(text: str) -> tuple[str, str]:
         if named is None:
             continue
         before = words[max(0, index - 2) : index]
-        if _NEGATION & set(before):
+        if negated(words, index):
             continue
         if word in {"close", "content", "safe", "alone"} and not (set(before) & _FEELING_VERBS):
             continue  # "close to", "the content", "safe place": only as a feeling after a verb
@@ -193,7 +300,7 @@ def classify(text: str) -> Heard:
     said = normalise(text)
     if not said:
         return Heard(AnswerClass.NONE)
-    if HARSH.search(said):
+    if harsh(said):
         return Heard(AnswerClass.HARSH)
     words = said.split()
     if len(words) <= 8 and UNSURE.search(said):
@@ -235,6 +342,11 @@ MORE = "Could you say a little more about that?"
 """The follow-up after a very short answer, when the script has none of its own."""
 GENTLER = "That's all right. Is there one small part of it you could put into words?"
 """The follow-up after "I don't know", when the script has none of its own."""
+ONE_THING = "Is there one small thing you could do, the next time that feeling comes?"
+"""The follow-up after a feeling and nothing to do, given to a question asking for a step, when
+the script has none of its own."""
+NAMED = "Thank you for naming it."
+"""Said after a reflected feeling in place of a step's praise, when the answer named no step."""
 
 _I_TO_YOU = {
     "i": "you", "i'm": "you're", "i'll": "you'll", "i'd": "you'd", "i've": "you've",

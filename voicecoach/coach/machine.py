@@ -25,7 +25,7 @@ from voicecoach.coach.dialogue import TRANSITIONS, CoachIO, State
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE, first_run_done, mark_first_run_done
 from voicecoach.coach.interruptions import Interruptions
 from voicecoach.coach.options import CoachOptions, help_line
-from voicecoach.coach.plan import Item, Kind, Plan
+from voicecoach.coach.plan import Item, Kind, Plan, no_step
 from voicecoach.coach.recorder import MOOD_FIELDS, Recorder
 from voicecoach.coach.script import Check, SessionScript
 from voicecoach.coach.tone import understood
@@ -261,6 +261,8 @@ class SessionMachine(Understanding, Interruptions):
         if heard.kind is AnswerClass.FEELING:
             if own and heard.who == "you":
                 return own.replace("{feeling}", heard.feeling), "{feeling}" in own
+            if step is not None and step.check is Check.STEP and no_step(heard, text):
+                ack = "" if pending else answers.NAMED  # a feeling, not praised as a step
             return f"{answers.reflect(heard.feeling, heard.who)} {ack}".strip(), True
         return own or ack, False
 

@@ -7,10 +7,26 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from voicecoach.coach.answers import GENTLER, MORE, AnswerClass, Heard, said_back
+from voicecoach.coach.answers import (
+    GENTLER,
+    MORE,
+    ONE_THING,
+    AnswerClass,
+    Heard,
+    names_something_to_do,
+    said_back,
+)
 from voicecoach.coach.concern import check_concern
 from voicecoach.coach.continuity import LastStep
-from voicecoach.coach.script import END, FollowUp, SessionScript, Step, StepType, When
+from voicecoach.coach.script import (
+    END,
+    Check,
+    FollowUp,
+    SessionScript,
+    Step,
+    StepType,
+    When,
+)
 from voicecoach.text import normalise
 
 MOOD_BEFORE = "How are you feeling right now, from one to ten? One is very low, ten is very good."
@@ -23,6 +39,17 @@ BUILT_IN_FOLLOW_UPS: dict[AnswerClass, FollowUp] = {
     AnswerClass.SHORT: FollowUp("more", When.SHORT, MORE),
 }
 """Asked after "I don't know" or a very short answer when the step has no follow-up for it."""
+
+NO_STEP_FOLLOW_UP = FollowUp("one-thing", When.NO_STEP, ONE_THING)
+"""Asked when a question asking for a step (``check = "step"``) got only a feeling, and the step
+has no ``no-step`` follow-up of its own."""
+
+
+def no_step(heard: Heard, text: str) -> bool:
+    """Is an answer of class ``heard`` a feeling and nothing to do ("I felt afraid and lonely";
+    the feeling may have been heard again by the tone grammar)?"""
+    return heard.kind is AnswerClass.FEELING and not names_something_to_do(text)
+
 
 MAX_ITEMS = 60
 """Most things asked in one session: a script whose loop exits only on a follow-up ends here."""
@@ -89,6 +116,8 @@ def fits(follow_up: FollowUp, answer: str, heard: Heard | None = None) -> bool:
     said = normalise(answer)
     if follow_up.when is When.INCOMPLETE:
         return bool(said) and not check_concern(said).complete
+    if follow_up.when is When.NO_STEP:
+        return heard is not None and no_step(heard, answer)
     if follow_up.when in _BY_CLASS:
         return heard is not None and heard.kind is _BY_CLASS[follow_up.when]
     if follow_up.when is When.SHORT:
@@ -140,6 +169,8 @@ class Plan:
         chosen = next((f for f in step.follow_ups if fits(f, text, heard)), None)
         if chosen is None and heard is not None:
             chosen = BUILT_IN_FOLLOW_UPS.get(heard.kind)
+            if step.check is Check.STEP and no_step(heard, text):
+                chosen = NO_STEP_FOLLOW_UP
         self._cursor = replace(cursor, pending=chosen)
 
     def step_of(self, item: Item) -> Step | None:

@@ -52,6 +52,9 @@ class When(StrEnum):
     INCOMPLETE = "incomplete"
     """For a step with ``check = "concern"``: the concern lacks a feeling, a situation or a
     request, or says "always" / "never"."""
+    NO_STEP = "no-step"
+    """For a step with ``check = "step"``: the answer names a feeling and nothing to do ("I felt
+    afraid and lonely")."""
 
 
 class Check(StrEnum):
@@ -60,6 +63,9 @@ class Check(StrEnum):
     NONE = "none"
     CONCERN = "concern"
     """A concern said out loud: feeling, situation, request; "always" / "never" noticed."""
+    STEP = "step"
+    """A small step to take, looked back at next time: an answer that names a feeling and
+    nothing to do is no step (not praised as one, not looked back at)."""
 
 
 @dataclass(frozen=True)
@@ -277,6 +283,8 @@ def _step(raw: dict[str, Any], index: int, problems: Problems) -> Step:
     check = problems.choice(raw, "check", where, Check, Check.NONE) or Check.NONE
     if any(f.when is When.INCOMPLETE for f in follow_ups) and check is not Check.CONCERN:
         problems.add(f"{where}follow_ups", 'when = "incomplete" needs check = "concern"')
+    if any(f.when is When.NO_STEP for f in follow_ups) and check is not Check.STEP:
+        problems.add(f"{where}follow_ups", 'when = "no-step" needs check = "step"')
     return Step(
         check=check,
         id=step_id,

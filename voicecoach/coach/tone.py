@@ -19,6 +19,10 @@ heard nothing there:
   in the open transcript too: a feeling is named after a verb or an intensifier, while a
   sound-alike inside a full answer ("that's a matter" for "so mad") is not.
 
+Neither is taken where the open transcript denies it: a negator in its words there that the
+form lacks, or one before them in their clause ("i was not angry at all", ``answers.negated``),
+so a denied feeling or denied self-talk cannot come back through the grammar.
+
 A lost stretch is one the open model heard as silence; the grammar, which may hear silence
 too, chose the form there for speech it fits, and nothing heard says otherwise. Where the open
 transcript heard other words, they decide.
@@ -29,7 +33,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 
-from voicecoach.coach.answers import FEELINGS, AnswerClass, Heard, classify
+from voicecoach.coach.answers import (
+    FEELINGS,
+    AnswerClass,
+    Heard,
+    classify,
+    is_negator,
+    negated,
+)
 from voicecoach.speech.events import Utterance, Word
 from voicecoach.speech.grammar import Hearing, similarity
 
@@ -117,6 +128,8 @@ def second_opinion(utterance: Utterance, hearing: Hearing) -> Heard | None:
         span = said[at : at + len(form.split())]
         start, end = span[0].start, span[-1].end
         inside = _inside(utterance.words, start, end)
+        if _denied(utterance.words, inside, form.split()):
+            return None
         if _agreement(inside, form.split(), hearing.phones) >= HARSH_AGREEMENT:
             return Heard(AnswerClass.HARSH)
         if _lost(utterance.words, start, end) and (
@@ -132,10 +145,21 @@ def second_opinion(utterance: Utterance, hearing: Hearing) -> Heard | None:
             return None
         first = utterance.words.index(inside[0])
         before = [w.word for w in utterance.words[max(0, first - LEAD_REACH) : first]]
-        if not set(before) & set(LEADS):
+        if not set(before) & set(LEADS) or _denied(utterance.words, inside, []):
             return None
         return Heard(AnswerClass.FEELING, FEELINGS[word.word])
     return None
+
+
+def _denied(words: Sequence[Word], inside: Sequence[Word], form: Sequence[str]) -> bool:
+    """Does the open transcript deny what was heard in ``inside``: a negator among those words
+    that the form itself lacks ("it's not my fault" where the grammar heard "it's my fault"),
+    or one before them in their clause ("i was not angry", ``answers.negated``)?"""
+    if not inside:
+        return False
+    if any(is_negator(w.word) and w.word not in form for w in inside):
+        return True
+    return negated([w.word for w in words], words.index(inside[0]))
 
 
 def _find(words: Sequence[str], phrase: Sequence[str]) -> int | None:
