@@ -232,3 +232,40 @@ def test_a_denied_danger_word_is_asked_about_gently_and_a_yes_goes_on_unflagged(
     assert say.SAFE_TO_GO_ON in str(record)
     assert record["safety_flag"] is False
     assert record["status"] == "stopped"  # by the "stop" said to the next question
+
+
+@pytest.mark.slow
+def test_a_denied_feeling_is_not_reflected_and_a_feeling_is_no_step_to_look_back_at(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    """ "I was not angry at all, I just stayed quiet" is not said back as "you felt angry" (the
+    tone grammar hears "i'm angry" there; the open transcript's "not" denies it); "I felt
+    afraid and lonely" at the step question is no step: reflected, asked for one small thing,
+    not praised, and not looked back at next time."""
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
+    record = run(
+        cli,
+        "patience",
+        "patience-1",
+        "dialogue-notangry-1",
+        "patience-3",
+        "patience-4",
+        "dialogue-feelingonly-1",
+        "dialogue-feelingonly-1",
+    )
+    assert record["status"] == "completed"
+    by_id = turns(record)
+    steps = {s.id: s for s in PATIENCE.steps}
+    assert heard(by_id["body"], "dialogue-notangry-1")
+    assert lines_of(by_id["body"])[1:] == [steps["body"].acknowledge]
+    assert heard(by_id["next-time"], "dialogue-feelingonly-1")
+    assert lines_of(by_id["next-time"])[1:] == ["It sounds like you felt afraid."]
+    follow = by_id["next-time.one-thing"]
+    assert follow["prompt"] == steps["next-time"].follow_ups[-1].prompt
+    assert lines_of(follow)[1:] == [f"It sounds like you felt afraid. {answers.NAMED}"]
+    said = " ".join(line for t in record["turns"] for line in t["coach_lines"]).lower()
+    assert "angry" not in said and "doable" not in said
+
+    second = run(cli, "patience", "patience-1", "cmd-stop")
+    assert "look-back" not in turns(second)
+    assert second["turns"][0]["prompt_id"] == "moment"
