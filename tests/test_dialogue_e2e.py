@@ -199,8 +199,8 @@ def test_a_short_answer_the_grammar_alone_took_for_go_on_is_kept(
 ) -> None:
     """slt's "Mum." is heard "on", which the command grammar takes for "go on" (0.67): nothing
     is paused at a question, so the coach only said "I'm listening." and the answer was lost.
-    It is asked about first; "no, thank you" keeps it as a short answer, which gets the follow-up for
-    one. "continue" said at a question still only tells the coach to listen on."""
+    It is asked about first; "no, thank you" keeps it as a short answer, which gets the
+    follow-up for one. "continue" said at a question still only tells the coach to listen on."""
     config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
     answers = ("dialogue-mum-1", "dialogue-no-2", "patience-1", "cmd-continue", "cmd-stop")
     record = run(cli, "patience", *answers)
