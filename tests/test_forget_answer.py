@@ -123,6 +123,15 @@ def test_heard_only_by_the_grammar_it_is_asked_about_first(journal: Journal) -> 
     assert b"chest" in running_bytes(journal)
 
 
+def spoken_patience(cli: Callable[..., CliResult], names: tuple[str, ...]) -> CliResult:
+    """``session patience`` spoken by the fixtures ``names``, one a listening turn, fast,
+    through PocketSphinx (``--json``)."""
+    answers = (fixture_wav(n) for n in names)
+    return cli(
+        "session", "patience", "--answers", *answers, "--fast", "--engine", "pocketsphinx", "--json"
+    )
+
+
 def spoken_forget(
     home: Path, cli: Callable[..., CliResult], audio: str = "wav"
 ) -> tuple[dict, list[str], set[str]]:
@@ -135,16 +144,7 @@ def spoken_forget(
     # (PocketSphinx's open transcript is not the phrase: the coach asks, and "yes"), and the
     # second question's answer.
     names = ("mood-1", "patience-1", "cmd-forget-my-last-answer", "reply-yes", "patience-2")
-    result = cli(
-        "session",
-        "patience",
-        "--answers",
-        *(fixture_wav(n) for n in names),
-        "--fast",
-        "--engine",
-        "pocketsphinx",
-        "--json",
-    )
+    result = spoken_patience(cli, names)
     assert result.code == 0, result.err
     assert say.FORGOTTEN in result.err
     heard = re.findall(r"^you +(.+)$", result.err, flags=re.MULTILINE)
@@ -297,16 +297,7 @@ def test_a_spoken_private_session_keeps_the_mood_and_the_date_only(
     home.mkdir()
     (home / "config.toml").write_text("[journal]\nsave_audio = true\n[listen]\nno_answer_s = 3.0\n")
     names = ("mood-1", "cmd-private-session", "patience-1", "patience-2")
-    result = cli(
-        "session",
-        "patience",
-        "--answers",
-        *(fixture_wav(n) for n in names),
-        "--fast",
-        "--engine",
-        "pocketsphinx",
-        "--json",
-    )
+    result = spoken_patience(cli, names)
     assert result.code == 0, result.err
     assert result.err.count(say.PRIVATE) == 1
     heard = re.findall(r"^you +(.+)$", result.err, flags=re.MULTILINE)
@@ -336,16 +327,7 @@ def test_a_spoken_private_session_stopped_and_forgotten_says_no_words_were_kept(
         "reply-yes",  # heard as "or get my last answer", the coach asks first
         "cmd-thats-enough-for-today",
     )
-    result = cli(
-        "session",
-        "patience",
-        "--answers",
-        *(fixture_wav(n) for n in names),
-        "--fast",
-        "--engine",
-        "pocketsphinx",
-        "--json",
-    )
+    result = spoken_patience(cli, names)
     assert result.code == 0, result.err
     coach = re.findall(r"^coach +(.+)$", result.err, flags=re.MULTILINE)
     assert say.PRIVATE in coach and say.FORGOTTEN in coach, result.err
