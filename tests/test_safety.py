@@ -145,6 +145,8 @@ NOT_DENIED = [
     "he never hits me but he threatened to kill me",
     "i don't want him to hurt me",
     "he hit me, not once but twice",  # the negation after the cue
+    "he won't stop hitting me",  # a word with an apostrophe between the person and the harm
+    "she can't stop hurting me",
 ]
 
 

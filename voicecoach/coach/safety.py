@@ -74,7 +74,7 @@ PATTERNS: dict[Concern, tuple[str, ...]] = {
         r"죽고 ?싶|자살|자해|해치고 ?싶|살고 ?싶지 ?않|죽어 ?버리",
     ),
     Concern.DANGER: (
-        rf"\b{PERSON} (?:\w+ ){{0,2}}{HARM_VERBS} me\b",
+        rf"\b{PERSON} (?:[\w']+ ){{0,2}}{HARM_VERBS} me\b",
         rf"\b{HARM_VERBS} me (?:again|every|when|if|last|so|hard|until)\b",
         r"\b(?:will|would|might|going to|gonna|could|wants to|said he'd|said she'd|threatens to|"
         r"threatened to) (?:\w+ )?(?:hurt|kill|hit|beat|harm) (?:me|my kids|my children|us)\b",
