@@ -119,13 +119,10 @@ def test_forget_needs_one_choice(home: Path, cli: Cli) -> None:
 def test_forget_in_an_encrypted_journal_needs_the_passphrase(
     home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_journal_crypto import PASS, forget_unlocked
+    from tests.test_journal_crypto import PASS, encrypted
 
     kept(home, A, B).close()
-    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
-    assert cli("key", "init").code == 0
-    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
-    forget_unlocked(monkeypatch)
+    encrypted(cli, monkeypatch)
     before = journal_bytes(home)
     for args in ((B.id,), ("--before", "2000-01-01"), ("--all",)):  # matching nothing too
         refused = cli("forget", *args, "--yes")

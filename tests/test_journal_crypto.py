@@ -34,6 +34,16 @@ def forget_unlocked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(codec, "_CODECS", {codec.PLAIN.name: codec.PLAIN})
 
 
+def encrypted(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Encrypt the test home's journal (``key init`` with ``PASS``), then go on as a new
+    process would: no passphrase in the environment, no codec unlocked."""
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    made = cli("key", "init")
+    assert made.code == 0, made.err
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+
+
 def every_byte(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
 

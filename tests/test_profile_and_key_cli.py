@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import CliResult
 from tests.test_journal_cli import A, B, kept
-from tests.test_journal_crypto import PASS, forget_unlocked
+from tests.test_journal_crypto import PASS, encrypted, forget_unlocked
 from voicecoach.store.crypto import JournalKey
 
 Cli = Callable[..., CliResult]
@@ -65,10 +65,7 @@ def test_history_of_an_encrypted_journal_says_its_moods_are_locked(
     cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kept(home, A, B).close()
-    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
-    assert cli("key", "init").code == 0
-    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
-    forget_unlocked(monkeypatch)
+    encrypted(cli, monkeypatch)
     listed = cli("history")
     assert listed.code == 0, listed.err
     rows = [ln.split() for ln in listed.out.splitlines() if ln.startswith("2026")]
