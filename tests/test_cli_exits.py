@@ -39,6 +39,8 @@ def one_error_line(result: CliResult) -> str:
         (["history", "--bogus"], "--bogus"),
         (["history", "--limit", "x"], "--limit"),
         (["stats", "--weeks", "0"], "--weeks"),
+        (["stats", "--weeks", "261"], "'--weeks': expected at most 260, got '261'"),
+        (["stats", "--weeks", "99999999999"], "'--weeks': expected at most 260"),
         (["show"], "SESSION_ID"),
         (["nosuch"], "nosuch"),
         (["profiles", "nosuch"], "nosuch"),
@@ -65,6 +67,18 @@ def one_error_line(result: CliResult) -> str:
         (["listen", "--mic-file", "s.wav", "--max-seconds", "-5"], "--max-seconds"),
         (["listen", "--mic-file", "s.wav", "--max-seconds", "0"], "positive"),
         (["listen", "--mic-file", "s.wav", "--max-seconds", "nan"], "positive"),
+        (
+            ["listen", "--mic-file", "s.wav", "--max-seconds", "1e308"],
+            "--max-seconds: expected at most 31622400 seconds (a year), got 1e+308",
+        ),
+        (
+            ["listen", "--mic-file", "s.wav", "--clock-start", "9999-12-31T23:59"],
+            "--clock-start: expected a time like 2025-01-31T19:59 in the years 1970 to 9998",
+        ),
+        (
+            ["listen", "--mic-file", "s.wav", "--clock-start", "2026-01-31T19:59+05:00"],
+            "(local time, no time zone), got '2026-01-31T19:59+05:00'",
+        ),
         (["listen", "--fast", "--clock-start", "2026-01-31T19:59"], "--mic-file"),
         (["session", "--answers", "--fast"], "--answers needs at least one WAV file"),
         (["session", "--fast", "--answers"], "--answers needs at least one WAV file"),

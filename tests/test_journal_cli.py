@@ -59,6 +59,8 @@ def test_history_lists_and_filters(home: Path, cli: Cli) -> None:
     assert ids("--since", "2026-11-01") == [B.id, C.id]
     assert ids("--until", "2026-11-01") == [A.id, B.id]
     assert ids("--since", "2026-10-21", "--until", "2026-11-25") == [B.id]
+    assert ids("--since", "0001-01-01", "--until", "9999-12-31") == [A.id, B.id, C.id]
+    assert ids("--until", "9999-11-30") == [A.id, B.id, C.id]
     assert ids("--search", "PROMISE") == [B.id]
     none = cli("history", "--topic", "small-wins")  # a practice with no session yet
     assert none.code == 0 and none.err.strip() == "No sessions match.", none.err

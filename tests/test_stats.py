@@ -104,6 +104,18 @@ def test_stats_render_without_moods() -> None:
     assert "No moods said in these weeks yet." in console.export_text()
 
 
+def test_stats_charts_at_most_260_weeks(home: Path, cli: Cli) -> None:
+    kept(home, on(date.today(), 0, 3, 7))
+    figures = cli("stats", "--json", "--weeks", "260").json()
+    assert len(figures["weeks"]) == 260 and figures["weeks"][-1]["sessions"] == 1
+    result = cli("stats", "--weeks", "200000")
+    assert result.code == 2 and result.out == ""
+    assert result.err == (
+        "voicecoach: error: Invalid value for '--weeks': expected at most 260, got '200000'; "
+        "see `voicecoach stats --help`\n"
+    )
+
+
 def test_stats_of_an_empty_journal(home: Path, cli: Cli) -> None:
     figures = cli("stats", "--json").json()
     assert figures["sessions"] == 0 and figures["streak_days"] == 0

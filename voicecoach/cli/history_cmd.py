@@ -32,7 +32,9 @@ def _months_between(months: list[str], first: date | None, last: date | None) ->
     """The months that may hold sessions from ``first`` to ``last`` (a month's margin each side,
     for UTC offsets)."""
     lo = f"{first.year - (first.month == 1):04d}-{(first.month - 2) % 12 + 1:02d}" if first else ""
-    hi = f"{last.year + (last.month == 12):04d}-{last.month % 12 + 1:02d}" if last else "9999"
+    hi = "9999"  # past every month (a month's margin after 9999-12 would be year 10000)
+    if last is not None and (last.year, last.month) < (9999, 12):
+        hi = f"{last.year + (last.month == 12):04d}-{last.month % 12 + 1:02d}"
     return [m for m in months if lo <= m <= hi]
 
 

@@ -41,8 +41,14 @@ from voicecoach.speaker.build import ListenOptions, build_listen, voice_profiles
 from voicecoach.stop import SIGNALS
 
 OnceOpt = Annotated[bool, typer.Option("--once", help="Handle one wake, then exit.")]
+MAX_SECONDS = 366 * 24 * 3600
+"""The longest `--max-seconds` (a year of audio); for longer, leave it out."""
 MaxSecondsOpt = Annotated[
-    float | None, typer.Option("--max-seconds", help="Exit after this much audio (seconds).")
+    float | None,
+    typer.Option(
+        "--max-seconds",
+        help=f"Exit after this much audio (seconds, more than 0, at most {MAX_SECONDS}).",
+    ),
 ]
 LoopOpt = Annotated[
     bool, typer.Option("--loop-mic-file", help="Play the --mic-file recording over and over.")
@@ -67,14 +73,26 @@ ClockOpt = Annotated[
 ]
 
 
+CLOCK_YEARS = (1970, 9998)
+"""The years a --clock-start may fall in (the clock then runs on for a year of audio)."""
+
+
 def _clock_start(text: str | None) -> datetime | None:
+    """--clock-start as a local wall-clock time; UsageError for anything else (a time zone, a
+    year outside ``CLOCK_YEARS``)."""
     if text is None:
         return None
+    expected = "expected a time like 2025-01-31T19:59"
     try:
-        return datetime.fromisoformat(text)
+        when = datetime.fromisoformat(text)
     except ValueError as exc:
-        expected = "expected a time like 2025-01-31T19:59"
         raise UsageError(f"--clock-start: {expected}, got {text!r}") from exc
+    if when.tzinfo is not None:
+        raise UsageError(f"--clock-start: {expected} (local time, no time zone), got {text!r}")
+    low, high = CLOCK_YEARS
+    if not low <= when.year <= high:
+        raise UsageError(f"--clock-start: {expected} in the years {low} to {high}, got {text!r}")
+    return when
 
 
 def check_listen_input(
@@ -86,13 +104,19 @@ def check_listen_input(
     clock_start: str | None,
 ) -> None:
     """UsageError for options that cannot work together, before anything is read or opened: a
-    loop without a recording, a time limit that is not a positive number, a looped recording
-    in --fast with no limit (it would never end, at full speed), a clock for no file input."""
+    loop without a recording, a time limit that is not a positive number up to `MAX_SECONDS`,
+    a looped recording in --fast with no limit (it would never end, at full speed), a clock
+    for no file input or that is no local time (see `_clock_start`)."""
     if loop_mic_file and mic_file is None:
         raise UsageError("--loop-mic-file needs --mic-file (the recording to play over and over)")
     if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
         raise UsageError(
             f"--max-seconds: expected a positive number of seconds, got {max_seconds:g}"
+        )
+    if max_seconds is not None and max_seconds > MAX_SECONDS:
+        raise UsageError(
+            f"--max-seconds: expected at most {MAX_SECONDS} seconds (a year), got {max_seconds:g}"
+            "; leave it out to listen until stopped"
         )
     if loop_mic_file and fast and max_seconds is None:
         raise UsageError(
@@ -100,6 +124,7 @@ def check_listen_input(
         )
     if clock_start is not None and mic_file is None and not answers:
         raise UsageError("--clock-start needs --mic-file or --answers (it dates file input)")
+    _clock_start(clock_start)
 
 
 @app.command()

@@ -10,11 +10,17 @@ import typer
 from voicecoach.cli.app import app, print_json, show_table
 from voicecoach.cli.journal_open import JsonOpt, open_journal, play_audio, practice_titles
 
+MAX_WEEKS = 260
+"""The most weeks `stats` charts (five years): one row, and three columns of the mood chart,
+each."""
+
 
 @app.command()
 def stats(
     as_json: JsonOpt = False,
-    weeks: Annotated[int, typer.Option(help="Weeks of history in the charts.", min=1)] = 12,
+    weeks: Annotated[
+        int, typer.Option(help="Weeks of history in the charts.", min=1, max=MAX_WEEKS)
+    ] = 12,
 ) -> None:
     """Sessions per week, streak, minutes, words and moods. Moods are before and after."""
     from voicecoach.review.stats import compute
