@@ -83,3 +83,63 @@ def test_status_says_whether_it_is_installed(
     assert isinstance(after["active"], str) and after["active"]
     text = cli("service", "status")
     assert "installed:" in text.out and "active:" in text.out
+
+
+def environment(path: Path) -> dict[str, str]:
+    """The unit's ``Environment=`` lines as a mapping."""
+    lines = path.read_text().splitlines()
+    return dict(line.removeprefix("Environment=").split("=", 1) for line in lines
+                if line.startswith("Environment="))  # fmt: skip
+
+
+def test_install_carries_the_profile_and_the_folders_into_the_unit(
+    cli: Callable[..., CliResult],
+    config_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VOICECOACH_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    assert cli("profiles", "add", "sam").code == 0
+    result = cli("--profile", "sam", "service", "install")
+    assert result.code == 0, result.err
+    journal = tmp_path / "xdg-data" / "voicecoach" / "profiles" / "sam" / "journal"
+    config = config_home / "voicecoach" / "config.toml"
+    assert result.out.splitlines()[1] == (
+        f"It runs `voicecoach --profile sam listen` with {config} and the journal in {journal}."
+    )
+    text = unit(config_home).read_text()
+    assert f"ExecStart={sys.executable} -m voicecoach --profile sam listen\n" in text
+    env = environment(unit(config_home))
+    assert "VOICECOACH_HOME" not in env
+    assert {k: env[k] for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")} == {
+        "XDG_CONFIG_HOME": str(config_home),
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+    }
+    # Started by systemd with another HOME and no profile variable, it finds the same folders.
+    from voicecoach.paths import Paths
+
+    found = Paths.from_env({**env, "HOME": str(tmp_path / "elsewhere")}).of_profile("sam")
+    assert found == Paths.from_env().of_profile("sam") and found.journal == journal
+    # Without the profile the unit is another one: status says it differs.
+    mine = cli("service", "status", "--json").json()
+    assert mine["installed"] is True and mine["current"] is False
+    assert cli("--profile", "sam", "service", "status", "--json").json()["current"] is True
+
+
+def test_a_relative_home_is_written_as_the_folder_it_names(
+    cli: Callable[..., CliResult],
+    config_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VOICECOACH_HOME", "coach-home")
+    assert cli("service", "install").code == 0
+    env = environment(unit(config_home))
+    assert env["VOICECOACH_HOME"] == str(tmp_path / "coach-home")
+    assert not {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"} & env.keys()
+    text = unit(config_home).read_text()
+    assert f"ExecStart={sys.executable} -m voicecoach listen\n" in text

@@ -192,15 +192,24 @@ app.add_typer(service_app, name="service")
 
 
 def _unit() -> tuple[Path, str]:
-    return unit.unit_path(), unit.unit_text(unit.this_python())
+    return unit.unit_path(), unit.unit_text(unit.this_python(), profile=paths().profile)
 
 
 @service_app.command("install")
 def service_install() -> None:
-    """Write the systemd user unit and say how to enable it."""
+    """Write the systemd user unit and say how to enable it. It runs `listen` with the
+    profile (--profile, VOICECOACH_PROFILE) and the folders (VOICECOACH_HOME, XDG_*_HOME) of
+    this command."""
+    home = paths()
     path, text = _unit()
     changed = unit.install(path, text)
     out_console.print(f"{'wrote' if changed else 'already up to date:'} {path}", **PLAIN)
+    who = f" --profile {home.profile}" if home.profile else ""
+    out_console.print(
+        f"It runs `voicecoach{who} listen` with {home.config_file} and the journal in "
+        f"{home.journal}.",
+        **PLAIN,
+    )
     out_console.print("To start it now and at every boot, run:", highlight=False)
     for command in unit.enable_commands():
         out_console.print(f"  {command}", highlight=False, markup=False)

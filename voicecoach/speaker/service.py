@@ -41,8 +41,32 @@ def _quote(value: str) -> str:
     return value
 
 
-def unit_text(python: str, env: Mapping[str, str] | None = None) -> str:
-    """The unit: this Python runs ``-m voicecoach listen``, restarted if it fails."""
+FOLDER_VARIABLES = ("VOICECOACH_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")
+"""The variables that choose voicecoach's folders, carried into the unit when set (the first
+alone when it is set: it wins over the others)."""
+
+
+def folder_environment(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(variable, absolute path)`` for each folder variable set in ``env`` that chooses a
+    folder (`FOLDER_VARIABLES`): the service, started elsewhere, then uses the same folders."""
+    named = FOLDER_VARIABLES[:1] if env.get(FOLDER_VARIABLES[0]) else FOLDER_VARIABLES[1:]
+    found = []
+    for variable in named:
+        value = env.get(variable)
+        if value:
+            path = Path(value).expanduser() if variable == "VOICECOACH_HOME" else Path(value)
+            found.append((variable, os.path.abspath(path)))
+    return found
+
+
+def listen_command(profile: str | None) -> str:
+    """The command the unit runs, after the Python: ``-m voicecoach [--profile NAME] listen``."""
+    return "-m voicecoach" + (f" --profile {profile}" if profile else "") + " listen"
+
+
+def unit_text(python: str, env: Mapping[str, str] | None = None, profile: str | None = None) -> str:
+    """The unit: this Python runs ``-m voicecoach listen`` (with ``--profile``, when given),
+    restarted if it fails, with the folder variables of ``env`` (`folder_environment`)."""
     env = os.environ if env is None else env
     lines = [
         "[Unit]",
@@ -51,15 +75,14 @@ def unit_text(python: str, env: Mapping[str, str] | None = None) -> str:
         "",
         "[Service]",
         "Type=simple",
-        f"ExecStart={_quote(python)} -m voicecoach listen",
+        f"ExecStart={_quote(python)} {listen_command(profile)}",
         "Restart=on-failure",
         "RestartSec=5",
         "StandardOutput=journal",
         "StandardError=journal",
         "Environment=PYTHONUNBUFFERED=1",
     ]
-    if env.get("VOICECOACH_HOME"):
-        lines.append(f"Environment={_quote('VOICECOACH_HOME=' + env['VOICECOACH_HOME'])}")
+    lines += [f"Environment={_quote(f'{name}={value}')}" for name, value in folder_environment(env)]
     package_root = Path(__file__).resolve().parents[2]
     installed = {Path(p).resolve() for p in sysconfig.get_paths().values()}
     if package_root not in installed:
