@@ -143,3 +143,26 @@ def test_a_relative_home_is_written_as_the_folder_it_names(
     assert not {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"} & env.keys()
     text = unit(config_home).read_text()
     assert f"ExecStart={sys.executable} -m voicecoach listen\n" in text
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_install_refuses_settings_that_listen_refuses(
+    cli: Callable[..., CliResult], config_home: Path, home: Path, own: bool
+) -> None:
+    bad = home / "config.toml"
+    argv = ["service", "install"]
+    if own:  # the profile's own settings, read over config.toml by `--profile sam listen`
+        assert cli("profiles", "add", "sam").code == 0
+        bad = home / "profiles" / "sam" / "config.toml"
+        argv = ["--profile", "sam", *argv]
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_text('[journal]\nkeep_days = "forever"\n')
+    result = cli(*argv)
+    assert result.code == 1 and result.out == ""
+    assert result.err == (
+        f"voicecoach: error: {bad}: journal.keep_days: expected a whole number, "
+        "got 'forever' (line 2)\n"
+    )
+    assert not unit(config_home).exists()
+    bad.write_text("[journal]\nkeep_days = 30\n")
+    assert cli(*argv).code == 0 and unit(config_home).exists()

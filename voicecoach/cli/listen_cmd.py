@@ -199,8 +199,9 @@ def _unit() -> tuple[Path, str]:
 def service_install() -> None:
     """Write the systemd user unit and say how to enable it. It runs `listen` with the
     profile (--profile, VOICECOACH_PROFILE) and the folders (VOICECOACH_HOME, XDG_*_HOME) of
-    this command."""
+    this command, and settings `listen` would refuse are refused here first."""
     home = paths()
+    settings()  # a ConfigError (one line, the file, the key and its line) before any write
     path, text = _unit()
     changed = unit.install(path, text)
     out_console.print(f"{'wrote' if changed else 'already up to date:'} {path}", **PLAIN)
