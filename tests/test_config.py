@@ -109,3 +109,31 @@ def test_a_profiles_table_is_read_over_a_shared_key_that_is_not_a_table(tmp_path
     own.write_text("[coach]\npause_s = 1.5\n")
     settings = load_settings(shared, overlay=own)
     assert settings.coach.pause_s == 1.5 and settings.listen.reprompts == 2
+
+
+def test_the_languages_are_those_with_voice_commands(tmp_path: Path) -> None:
+    from voicecoach.coach.intents import BUILT_IN
+    from voicecoach.config import LANGUAGES
+
+    assert set(LANGUAGES) == set(BUILT_IN)
+    path = tmp_path / "config.toml"
+    for language in ("en", "en-gb", "ko", "ko-kr"):
+        path.write_text(f'[coach]\nlanguage = "{language}"\n')
+        assert load_settings(path).coach.language == language
+
+
+@pytest.mark.parametrize("language", ["xx", "EN", "english", "", "en_GB"])
+def test_a_language_the_coach_does_not_speak_is_refused_in_one_line(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path, language: str
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[coach]\nrate = 150\nlanguage = "{language}"\n')
+    answers = Path(__file__).parent / "fixtures"
+    wav = next(answers.glob("*.wav"))
+    result = cli("session", "small-wins", "--config", config, "--answers", wav, "--fast")
+    assert result.code == 1 and result.out == ""
+    assert result.err == (
+        f'voicecoach: error: {config}: coach.language: expected "en" or "ko", or one with a '
+        f"region (\"en-gb\"), got '{language}' (line 3)\n"
+    )
+    assert not home.exists()

@@ -31,6 +31,14 @@ def _pattern(regex: str, expected: str) -> dict[str, Any]:
 TIME_OF_DAY = r"([01]\d|2[0-3]):[0-5]\d"
 """A time of day as HH:MM (24 hours)."""
 
+LANGUAGES = ("en", "ko")
+"""The languages a coach speaks: each has its voice commands and short replies
+(`voicecoach.coach.intents.BUILT_IN`). coach.language is one, or one with a region ("en-gb")."""
+LANGUAGE = rf"({'|'.join(LANGUAGES)})(-[a-z0-9]+)*"
+LANGUAGE_EXPECTED = (
+    " or ".join(f'"{code}"' for code in LANGUAGES) + ', or one with a region ("en-gb")'
+)
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Day names for [reminder] days, Monday first (as datetime.weekday() counts)."""
 
@@ -40,7 +48,8 @@ class CoachSettings:
     """How the coach speaks."""
 
     topic: str = "patience"
-    language: str = "en"
+    language: str = field(default="en", metadata=_pattern(LANGUAGE, LANGUAGE_EXPECTED))
+    """The language of the voice commands, the speech model `auto` looks for and the voice."""
     voice_engine: str = field(default="auto", metadata=_choice("auto", "piper", "pyttsx3"))
     """"auto": a Piper voice when one is installed, else pyttsx3 (espeak-ng)."""
     voice: str = ""
