@@ -17,6 +17,7 @@ from voicecoach.coach.answers import AnswerClass, classify, feeling_named, said_
 from voicecoach.coach.concern import check_concern, feedback
 from voicecoach.coach.continuity import LastStep, last_answer, last_step
 from voicecoach.coach.dialogue import State
+from voicecoach.coach.intents import Command, PhraseBook
 from voicecoach.coach.numbers import either_of
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import LOOK_BACK
@@ -214,6 +215,79 @@ def test_an_unsure_short_command_is_confirmed_before_acting(journal: Journal) ->
     t.hear("scan", Recheck("skip", 0.3))
     t.hear("no")
     assert t.turn("moment")["answer"]["text"] == "scan"
+
+
+@pytest.mark.parametrize("command", list(say.CONFIRM), ids=str)
+def test_no_reply_to_did_you_want_asks_the_question_again_keeping_nothing(
+    journal: Journal, command: Command
+) -> None:
+    """Silence after "Did you want to …?": the command is not acted on (a stop ends nothing),
+    the short utterance is no answer (no follow-up asks for more of it), and the question is
+    asked again; the answer to it is kept as any answer."""
+    phrase = PhraseBook.build().commands[command][0]
+    s = session(journal, mood_checkin=False)
+    prompt = s.machine.script.steps[0].prompt
+    s.hear("blah", Recheck(phrase, 0.3))
+    assert s.machine.state is State.CONFIRMING
+    before = len(s.io.said)
+    s.silence()
+    assert s.io.said[before:] == [say.ASK_AGAIN, prompt]
+    assert s.machine.state is State.LISTENING and s.machine.item is not None
+    assert s.machine.item.id == "moment"
+    moment = s.turn("moment")
+    assert moment["answer"] is None
+    assert moment["events"] == [f"confirm:{command}", "unconfirmed"]
+    s.hear(ANSWER)
+    assert s.turn("moment")["answer"]["text"] == ANSWER
+    assert [t.prompt_id for t in s.record.turns] == ["moment", "body"]
+    assert s.record.status is Status.RUNNING
+
+
+def test_a_reply_saying_neither_asks_again_and_the_unsure_word_said_again_is_meant(
+    journal: Journal,
+) -> None:
+    # Filler words only: neither yes nor no, nor an answer.
+    s = session(journal, mood_checkin=False)
+    s.hear("stomp", Recheck("stop", 0.3))
+    assert replies_after(s, "the")[0] == say.ASK_AGAIN
+    assert s.turn("moment")["answer"] is None and s.machine.state is State.LISTENING
+    # Maybe another command: asked again, the reply kept as nothing.
+    r = session(journal, mood_checkin=False)
+    r.hear("stomp", Recheck("stop", 0.3))
+    r.hear("scant", Recheck("skip", 0.3))
+    assert r.turn("moment")["events"] == ["confirm:stop", "unconfirmed"]
+    assert r.turn("moment")["answer"] is None
+    # The same unsure word said again: the person meant it.
+    t = session(journal, mood_checkin=False)
+    t.hear("stomp", Recheck("stop", 0.3))
+    t.hear("stomp", Recheck("stop", 0.3))
+    assert t.machine.state is State.STOPPED
+    assert t.turn("moment")["events"] == ["confirm:stop", "command:stop"]
+    assert t.turn("moment")["answer"] is None
+    # ... but a short answer heard twice as "go on" is that answer (nothing is paused).
+    m = session(journal, mood_checkin=False)
+    m.hear("mum", Recheck("go on", 0.3))
+    m.hear("mum", Recheck("go on", 0.3))
+    assert m.turn("moment")["answer"]["text"] == "mum"
+    # A reply of its own is the answer, as before.
+    a = session(journal, mood_checkin=False)
+    a.hear("stomp", Recheck("stop", 0.3))
+    a.hear(ANSWER)
+    assert a.turn("moment")["answer"]["text"] == ANSWER
+
+
+def test_no_reply_at_the_mood_question_asks_for_the_mood_again(journal: Journal) -> None:
+    s = session(journal)
+    s.hear("scant", Recheck("skip", 0.3))
+    assert s.machine.state is State.CONFIRMING
+    before = len(s.io.said)
+    s.silence()
+    item = s.machine.item
+    assert item is not None and item.is_mood
+    assert s.io.said[before:] == [say.ASK_AGAIN, item.prompt]
+    assert say.NO_MOOD not in s.io.said
+    s.hear("seven")
+    assert s.record.mood_before == 7
 
 
 def test_a_sure_short_command_acts_and_a_real_answer_never_does(journal: Journal) -> None:

@@ -269,3 +269,40 @@ def test_a_denied_feeling_is_not_reflected_and_a_feeling_is_no_step_to_look_back
     second = run(cli, "patience", "patience-1", "cmd-stop")
     assert "look-back" not in turns(second)
     assert second["turns"][0]["prompt_id"] == "moment"
+
+
+@pytest.mark.slow
+def test_no_reply_to_did_you_want_to_end_asks_the_question_again_and_ends_nothing(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    """ "End the session", heard "and the session", is asked about first. Silence then is no
+    stop and no answer: the question is asked again, and its answer is the one kept, with no
+    follow-up asking for more of "and the session". The same words said in reply to the
+    question about them are meant: the session ends."""
+    from tests.conftest import FIXTURES
+    from voicecoach.coach import options as say
+
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n" + STREAMING_WORDS)
+    record = run(
+        cli,
+        "patience",
+        "patience-1",
+        "cmd-end-the-session",
+        FIXTURES / "silence-10s.wav",  # no reply within 3 s
+        "patience-2",
+        "patience-3",
+        "cmd-end-the-session",
+        "cmd-end-the-session",
+    )
+    by_id = turns(record)
+    assert list(by_id) == ["moment", "body", "underneath", "other-side"]
+    body = by_id["body"]
+    assert body["events"] == ["confirm:stop", "unconfirmed"], body
+    prompt = PATIENCE.steps[1].prompt
+    assert lines_of(body)[:4] == [prompt, "Did you want to end the session?", say.ASK_AGAIN, prompt]
+    assert heard(body, "patience-2")
+    assert heard(by_id["underneath"], "patience-3")
+    assert record["status"] == "stopped"
+    other = by_id["other-side"]
+    assert other["events"] == ["confirm:stop", "command:stop"], other
+    assert other["answer"] is None and lines_of(other)[-1] == say.STOPPED

@@ -94,6 +94,14 @@ TRANSITIONS: list[dict[str, Any]] = [
         "dest": State.CONFIRMING,
         "before": "hold_for_confirming",
     },
+    # No reply to "Did you want to …?" about a command, or none that says yes or no: neither
+    # the command nor what was said is taken; the question is asked again.
+    {
+        "trigger": "unconfirmed",
+        "source": State.CONFIRMING,
+        "dest": State.ASKING,
+        "before": "ask_once_more",
+    },
     {
         "trigger": "unanswered",
         "source": State.LISTENING,

@@ -52,6 +52,7 @@ class SessionMachine(Understanding, Interruptions):
     carry_on: Callable[..., bool]
     offer: Callable[..., bool]
     confirm: Callable[..., bool]
+    unconfirmed: Callable[..., bool]
     reask: Callable[..., bool]
     finish: Callable[..., bool]
     forget: Callable[..., bool]
@@ -194,6 +195,13 @@ class SessionMachine(Understanding, Interruptions):
         self._held, self._mood_held = (event, spotted), None
         self.recorder.event(f"confirm:{spotted.command}")
         self._say(say.CONFIRM[spotted.command])
+
+    def ask_once_more(self, **_: Any) -> None:
+        """No clear reply to "Did you want to …?" about a command: the short utterance is
+        neither acted on nor kept as the answer; the question is asked again."""
+        self._held = None
+        self.recorder.event("unconfirmed")
+        self._say(say.ASK_AGAIN)
 
     def hold_mood(self, event: Final, mood: int, **_: Any) -> None:
         """A number heard unsurely: asked whether it is the one said."""

@@ -69,6 +69,7 @@ class Understanding:
     asked: never taken again from the grammar's hearing alone."""
     answered: Callable[..., bool]
     unanswered: Callable[..., bool]
+    unconfirmed: Callable[..., bool]
     offer: Callable[..., bool]
     trigger: Callable[..., bool]
 
@@ -88,7 +89,7 @@ class Understanding:
         event = words_or_nothing(event)
         if isinstance(event, NoAnswer):
             if self.state is State.CONFIRMING and self._held is not None:
-                self.answered(event=self._held[0])  # no reply: the short utterance was an answer
+                self.unconfirmed()  # no reply: neither the command nor an answer; asked again
             elif self.state is State.CONFIRMING and self._mood_held is not None:
                 held, self._mood_held = self._mood_held[0], None
                 self.answered(event=held)  # no reply: the number is not taken
@@ -285,6 +286,10 @@ class Understanding:
         return name, {**kwargs, "listening": True}
 
     def _confirming(self, event: Final) -> tuple[str, dict[str, Any]]:
+        """The reply to "Did you want to …?" about a command: yes, or the same command said
+        again, acts on it; another command said acts on that; no keeps the short utterance as
+        the answer; a short reply that says neither (filler words only, or maybe another
+        command) asks the question again, keeping neither; anything else is the answer."""
         if self._mood_held is not None:
             return self._mood_confirmed(event)
         held, self._held = self._held, None
@@ -292,16 +297,38 @@ class Understanding:
             return "answered", {"event": event}
         short, spotted = held
         reply = _yes_or_no(event)
-        if reply is True:
-            self.recorder.event(f"command:{spotted.command}")
-            return COMMAND_TRIGGERS[spotted.command]
         command = self._command(event)
+        if reply is True or (reply is None and command is None and self._again(event, spotted)):
+            command = spotted.command
         if command is not None:
             self.recorder.event(f"command:{command}")
             return COMMAND_TRIGGERS[command]
         if reply is False:
             return self._answer(short)
+        if self._says_neither(event):
+            return "unconfirmed", {}
         return "answered", {"event": event}
+
+    def _again(self, event: Final, asked: Spotted) -> bool:
+        """The reply is the command asked about, said again as unsurely ("stomp", "Did you want
+        to end the session?", "stomp"): it is meant. Not a "go on" at a question, which only
+        drops what was said: a short answer heard twice as "on" ("Mum.") is that answer."""
+        again = self.options.spotter.spot(event)
+        if again is None or again.weak or again.command is not asked.command:
+            return False
+        return asked.command is not Command.RESUME
+
+    def _says_neither(self, event: Final) -> bool:
+        """A short reply that is no answer of its own: filler words only ("the", "um"), or an
+        utterance that only may be a command."""
+        text = event.utterance.text
+        if len(text.split()) > SHORT_REPLY_WORDS:
+            return False
+        spotter = self.options.spotter
+        if spotter.book.says_nothing(text):
+            return True
+        again = spotter.spot(event)
+        return again is not None and again.command is not Command.RESUME
 
     def _mood_confirmed(self, event: Final) -> tuple[str, dict[str, Any]]:
         """The reply to "Did you say 9?": yes keeps it; a number said keeps that one; a command

@@ -56,6 +56,7 @@ EVENT_NAMES = {
     "resume": "resumed",
     "cut-short": "cut short (the session was stopped)",
     "mood-reask": "asked again for a number",
+    "unconfirmed": "no yes or no: asked again",
 }
 
 
