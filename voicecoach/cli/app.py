@@ -10,6 +10,7 @@ import dataclasses
 import importlib
 import io
 import pkgutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,7 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import typer.main
 
-from voicecoach.cli.consoles import stderr_console, stdout_console, stdout_is_terminal, write_lines
+from voicecoach.cli.consoles import (
+    stderr_console,
+    stdout_console,
+    stdout_is_terminal,
+    unless_reader_gone,
+    write_lines,
+)
 from voicecoach.cli.helpfmt import Group, plain_help, tidy_params
 
 if TYPE_CHECKING:
@@ -336,7 +343,8 @@ def rich_plain_lines(renderable: Any) -> list[str]:
 
 
 def print_json(doc: object) -> None:
-    """JSON on stdout, nothing else."""
+    """JSON on stdout, nothing else; nothing, when its reader has gone away."""
     import json
 
-    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    with unless_reader_gone(sys.stdout):
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))

@@ -1,12 +1,17 @@
 """The command line's two Rich consoles, made on first use, and what writes to the terminal
-without them: a command that only writes plain lines to a pipe or a file never imports Rich."""
+without them: a command that only writes plain lines to a pipe or a file never imports Rich.
+
+A reader that goes away (`voicecoach session … 2>&1 | head`) ends nothing: what would have
+been written to it goes nowhere from then on (``reader_gone``), and the command carries on.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -17,10 +22,37 @@ _CONSOLES: dict[bool, Console] = {}
 def _console(stderr: bool) -> Console:
     made = _CONSOLES.get(stderr)
     if made is None:
-        from rich.console import Console
+        from voicecoach.cli.lasting import LastingConsole
 
-        made = _CONSOLES[stderr] = Console(stderr=stderr, soft_wrap=True, emoji=False)
+        made = _CONSOLES[stderr] = LastingConsole(stderr=stderr, soft_wrap=True, emoji=False)
     return made
+
+
+def reader_gone(stream: IO[Any] | None) -> None:
+    """The reader of ``stream`` (stdout or stderr) went away, as a pipe closed early does:
+    its file descriptor is pointed at /dev/null, so later writes, and the flush at exit, go
+    nowhere instead of failing. A stream with no file descriptor is left as it is."""
+    try:
+        fd = stream.fileno() if stream is not None else -1
+    except (OSError, ValueError):
+        return
+    if fd < 0:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def unless_reader_gone(stream: IO[Any] | None) -> Iterator[None]:
+    """Write to ``stream``; when its reader has gone away (BrokenPipeError), what was being
+    written is dropped and the stream points at /dev/null from then on (``reader_gone``)."""
+    try:
+        yield
+    except BrokenPipeError:
+        reader_gone(stream)
 
 
 def stdout_console() -> Console:
@@ -62,10 +94,14 @@ def tell(message: str, style: str = "") -> None:
     if _is_terminal(stderr=True):
         stderr_console().print(message, style=style, markup=False, highlight=False)
     else:
-        sys.stderr.write(message + "\n")
+        with unless_reader_gone(sys.stderr):
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
 
 
 def write_lines(lines: Sequence[str]) -> None:
     """Lines of plain text on stdout (through the Rich console when it exists, else directly)."""
     out = _CONSOLES[False].file if False in _CONSOLES else sys.stdout
-    out.write("".join(line + "\n" for line in lines))
+    with unless_reader_gone(out):
+        out.write("".join(line + "\n" for line in lines))
+        out.flush()
