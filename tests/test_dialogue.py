@@ -231,7 +231,7 @@ def test_no_reply_to_did_you_want_asks_the_question_again_keeping_nothing(
     assert s.machine.state is State.CONFIRMING
     before = len(s.io.said)
     s.silence()
-    assert s.io.said[before:] == [say.ASK_AGAIN, prompt]
+    assert s.io.said[before:] == [say.ASK_AGAIN.format(prompt=prompt)]
     assert s.machine.state is State.LISTENING and s.machine.item is not None
     assert s.machine.item.id == "moment"
     moment = s.turn("moment")
@@ -249,7 +249,8 @@ def test_a_reply_saying_neither_asks_again_and_the_unsure_word_said_again_is_mea
     # Filler words only: neither yes nor no, nor an answer.
     s = session(journal, mood_checkin=False)
     s.hear("stomp", Recheck("stop", 0.3))
-    assert replies_after(s, "the")[0] == say.ASK_AGAIN
+    prompt = s.machine.script.steps[0].prompt
+    assert replies_after(s, "the") == [say.ASK_AGAIN.format(prompt=prompt)]
     assert s.turn("moment")["answer"] is None and s.machine.state is State.LISTENING
     # Maybe another command: asked again, the reply kept as nothing.
     r = session(journal, mood_checkin=False)
@@ -284,7 +285,7 @@ def test_no_reply_at_the_mood_question_asks_for_the_mood_again(journal: Journal)
     s.silence()
     item = s.machine.item
     assert item is not None and item.is_mood
-    assert s.io.said[before:] == [say.ASK_AGAIN, item.prompt]
+    assert s.io.said[before:] == [say.ASK_AGAIN.format(prompt=item.prompt)]
     assert say.NO_MOOD not in s.io.said
     s.hear("seven")
     assert s.record.mood_before == 7

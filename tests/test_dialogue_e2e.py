@@ -299,7 +299,8 @@ def test_no_reply_to_did_you_want_to_end_asks_the_question_again_and_ends_nothin
     body = by_id["body"]
     assert body["events"] == ["confirm:stop", "unconfirmed"], body
     prompt = PATIENCE.steps[1].prompt
-    assert lines_of(body)[:4] == [prompt, "Did you want to end the session?", say.ASK_AGAIN, prompt]
+    asked = [prompt, "Did you want to end the session?", say.ASK_AGAIN.format(prompt=prompt)]
+    assert lines_of(body)[:3] == asked
     assert heard(body, "patience-2")
     assert heard(by_id["underneath"], "patience-3")
     assert record["status"] == "stopped"

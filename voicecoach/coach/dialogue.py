@@ -99,7 +99,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {
         "trigger": "unconfirmed",
         "source": State.CONFIRMING,
-        "dest": State.ASKING,
+        "dest": State.LISTENING,
         "before": "ask_once_more",
     },
     {

@@ -201,7 +201,9 @@ class SessionMachine(Understanding, Interruptions):
         neither acted on nor kept as the answer; the question is asked again."""
         self._held = None
         self.recorder.event("unconfirmed")
-        self._say(say.ASK_AGAIN)
+        item = self.item
+        line = say.ASK_AGAIN.format(prompt=item.prompt if item else "")
+        self._say(line, question=True, personal=item is not None and item.personal)
 
     def hold_mood(self, event: Final, mood: int, **_: Any) -> None:
         """A number heard unsurely: asked whether it is the one said."""

@@ -64,8 +64,8 @@ KEPT_PRIVATE = "As you asked, I kept only your mood and today's date."
 KEPT_NOTHING = "This was a demo, so nothing you said was kept."
 """Said there instead when the session keeps nothing (the demo)."""
 STILL_PAUSED = "We're still paused. Say continue when you're ready."
-ASK_AGAIN = "Let me ask the question again."
-"""Said when "Did you want to …?" got no clear yes or no, before the question is asked again."""
+ASK_AGAIN = "Let me ask again. {prompt}"
+"""Said when "Did you want to …?" got no clear yes or no: the question asked again."""
 CONFIRM: dict[Command, str] = {
     Command.SKIP: "Did you want to skip this one?",
     Command.REPEAT: "Did you want me to repeat the question?",
