@@ -1,6 +1,7 @@
 """A reader that goes away ends nothing: `voicecoach session … 2>&1 | head -6` and
 `voicecoach session … --json | head -c 0` run the whole session through the real CLI, PocketSphinx
-and journal, without the display from then on, and exit as usual, with no traceback."""
+and journal, without the display from then on, and exit as usual, with no traceback; a stream
+closed from the start changes no exit code."""
 
 from __future__ import annotations
 
@@ -98,3 +99,21 @@ def test_json_for_a_reader_already_gone_leaves_the_session_whole_and_no_tracebac
     assert "voicecoach: error" not in text, text
     assert text.rstrip().splitlines()[-1].startswith("coach "), text  # the closing, shown
     whole_session(cli)
+
+
+def test_a_stream_closed_from_the_start_changes_no_exit_code(home: Path) -> None:
+    """`voicecoach search WORD 2>&-`: the message that nothing was found has nowhere to go, and
+    the exit code is the one it has with stderr open."""
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(REPO)}
+    command = '"$0" -m voicecoach search zzzqqq'
+    for redirect in ("", " 2>&-", " >&-"):
+        done = subprocess.run(
+            ["sh", "-c", f"exec {command}{redirect}", sys.executable],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, (redirect, done.stderr)
+        assert done.stdout == b"", redirect
+        said = b"Nothing found for 'zzzqqq'.\n"
+        assert done.stderr == (b"" if "2>&-" in redirect else said), (redirect, done.stderr)

@@ -93,7 +93,7 @@ def tell(message: str, style: str = "") -> None:
     terminal it is written directly (what Rich would write there), without importing Rich."""
     if _is_terminal(stderr=True):
         stderr_console().print(message, style=style, markup=False, highlight=False)
-    else:
+    elif sys.stderr is not None:  # (None when started with stderr closed)
         with unless_reader_gone(sys.stderr):
             sys.stderr.write(message + "\n")
             sys.stderr.flush()
@@ -102,6 +102,8 @@ def tell(message: str, style: str = "") -> None:
 def write_lines(lines: Sequence[str]) -> None:
     """Lines of plain text on stdout (through the Rich console when it exists, else directly)."""
     out = _CONSOLES[False].file if False in _CONSOLES else sys.stdout
+    if out is None:  # started with stdout closed
+        return
     with unless_reader_gone(out):
         out.write("".join(line + "\n" for line in lines))
         out.flush()
