@@ -16,17 +16,17 @@ from typing import IO, Any
 
 import pytest
 
-from tests.conftest import CliResult, fixture_wav
-from tests.test_machine_e2e import PROMPTS, heard, turns
+from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
+from tests.test_machine_e2e import PROMPTS, config, heard, turns
 
 REPO = Path(__file__).resolve().parents[1]
-ANSWERS = ("mood-1", "patience-1", "patience-2", "patience-3", "patience-4", "patience-5")
-ANSWERS += ("mood-3",)
-"""A whole patience session: "seven", five answers, "eight out of ten"."""
+ANSWERS = ("patience-1", "patience-2", "patience-3", "patience-4", "patience-5")
+"""A whole patience session (no mood check-in): five answers."""
 
 
 def session_process(home: Path, *extra: str, **streams: Any) -> subprocess.Popen[bytes]:
     """`voicecoach session patience` on ``ANSWERS`` in a process of its own."""
+    config(home, "[coach]\nmood_checkin = false\n" + STREAMING_WORDS)
     env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(REPO)}
     env.pop("VOICECOACH_PASSPHRASE", None)
     wavs = [str(fixture_wav(name)) for name in ANSWERS]
@@ -50,14 +50,13 @@ def read_lines(stream: IO[bytes], count: int, seconds: float) -> list[bytes]:
 
 
 def whole_session(cli: Callable[..., CliResult]) -> dict[str, Any]:
-    """The journal's record of the one session run: completed, every answer and mood kept."""
+    """The journal's record of the one session run: completed, every answer kept."""
     history = cli("history", "--json").json()
     assert len(history) == 1, history
     record: dict[str, Any] = cli("show", history[0]["id"], "--json").json()
     assert record["status"] == "completed", record["status"]
-    assert (record["mood_before"], record["mood_after"]) == (7, 8)
     by_id = turns(record)
-    assert list(by_id) == ["mood-before", *PROMPTS, "mood-after"]
+    assert list(by_id) == list(PROMPTS)
     for number, step in enumerate(PROMPTS, start=1):
         assert heard(by_id[step], f"patience-{number}"), by_id[step]
     return record
@@ -67,7 +66,7 @@ def whole_session(cli: Callable[..., CliResult]) -> dict[str, Any]:
 def test_a_display_closed_after_six_lines_leaves_the_session_whole(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:
-    """`2>&1 | head -6`: the reader goes after the mood question; the session is not ended
+    """`2>&1 | head -6`: the reader goes after the first question; the session is not ended
     there (it was filed as interrupted, exit 1, with nothing said)."""
     proc = session_process(home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None

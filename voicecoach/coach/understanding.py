@@ -320,7 +320,7 @@ class Understanding:
 
     def _says_neither(self, event: Final) -> bool:
         """A short reply that is no answer of its own: filler words only ("the", "um"), or an
-        utterance that only may be a command."""
+        utterance that only may be a command (not "go on": see ``_again``)."""
         text = event.utterance.text
         if len(text.split()) > SHORT_REPLY_WORDS:
             return False
