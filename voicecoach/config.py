@@ -274,6 +274,16 @@ def config_error(key: str, problem: str) -> ConfigError:
     return ConfigError(f"{path}: {key}: {problem} (line {line})")
 
 
+def setting_place(key: str) -> str:
+    """Where the settings last loaded set ``key`` (dotted): ``PATH, line N``; for a key left at
+    its default, the config file it would go in."""
+    place = _PLACES.get(key)
+    if place is None:
+        return _FILE[0]
+    path, line = place.rsplit(":", 1)
+    return f"{path}, line {line}"
+
+
 def _remember(path: Path | None, overlay: Path | None) -> None:
     _PLACES.clear()
     _FILE[0] = str(path) if path is not None else "config.toml"

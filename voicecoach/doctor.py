@@ -221,6 +221,10 @@ def check_engine(ctx: Context) -> Check:
         ctx.models_dirs,
         active=ctx.active_model,
     )
+    language = ctx.settings.coach.language
+    mismatch = choice.mismatch(language)
+    if mismatch is not None:
+        return Check("speech engine", Severity.PROBLEM, mismatch, _language_fix(choice, speech))
     if choice.engine == "pocketsphinx":
         import pocketsphinx  # noqa: F401  (the fallback must at least import)
 
@@ -265,6 +269,20 @@ def check_engine(ctx: Context) -> Check:
         )
     loaded = f"loads in {report.get('load_s')} s, +{report.get('rss_growth_mb')} MB"
     return Check("speech engine", Severity.OK, f"{choice.reason}; {loaded}")
+
+
+def _language_fix(choice: Any, speech: Any) -> str:
+    """How to make the engine hear the coach's language (``choice`` an ``EngineChoice`` in
+    another language: PocketSphinx's English, speech.model, else the active model): undo what
+    chose it, or change coach.language."""
+    also = f'or set coach.language = "{choice.language.split("-")[0]}"'
+    if choice.engine == "pocketsphinx":
+        if speech.engine == "pocketsphinx":
+            return f'set speech.engine = "auto" and add a Vosk model of the language, {also}'
+        return f"add a Vosk model of the language (`voicecoach models list --available`), {also}"
+    if speech.model:
+        return f"set speech.model to a model of the language, {also}"
+    return f"`voicecoach models use --clear` (or use a model of the language), {also}"
 
 
 def _existing_ancestor(path: Path) -> Path:

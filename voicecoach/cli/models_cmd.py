@@ -305,8 +305,21 @@ def use(
     clear: Annotated[
         bool, typer.Option("--clear", help="Forget the choice: pick by language again.")
     ] = False,
+    any_language: Annotated[
+        bool,
+        typer.Option(
+            "--any-language",
+            help="Use it even though it hears another language than coach.language.",
+        ),
+    ] = False,
 ) -> None:
-    """Make sessions listen with this model (engine "auto" or "vosk")."""
+    """Make sessions listen with this model (engine "auto" or "vosk").
+
+    A model of another language than the coach's (coach.language) is refused unless
+    --any-language is given: it would mishear every answer and every command."""
+    from voicecoach.config import setting_place
+    from voicecoach.speech.engines import same_language
+
     home = paths()
     if clear or name is None:
         if not clear:
@@ -315,13 +328,20 @@ def use(
         out_console.print("no active model: sessions pick one by language")
         return
     model = _require(name, home)
+    language = settings().coach.language
+    other = not same_language(model.language, language)
+    if other and not any_language:
+        raise ModelError(
+            f"{model.name} hears {model.language}, the coach speaks {language} (coach.language "
+            f"in {setting_place('coach.language')}); set coach.language = "
+            f'"{model.language.split("-")[0]}" first, or pass --any-language to use it anyway'
+        )
     set_active_model(home.state_file, model.name)
     out_console.print(f"sessions now listen with {model.name}", **PLAIN)
-    language = settings().coach.language
-    if model.language and model.language.split("-")[0] != language.split("-")[0]:
+    if other:
         err_console.print(
             f"voicecoach: warning: {model.name} hears {model.language}; "
-            f"the coach speaks {language} (config.toml coach.language)",
+            f"the coach speaks {language} (coach.language)",
             style="yellow",
             **PLAIN,
         )

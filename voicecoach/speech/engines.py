@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import ModelError
-from voicecoach.speech.models import find_installed, model_for_language, resolve_model
+from voicecoach.speech.models import (
+    find_installed,
+    installed_models,
+    language_of,
+    model_for_language,
+    resolve_model,
+)
 from voicecoach.speech.recognizer import Recognizer
 
 
@@ -20,6 +26,20 @@ class EngineChoice:
     """The Vosk model folder; None for PocketSphinx's bundled model."""
     reason: str
     """One line explaining the choice."""
+    language: str = ""
+    """The language the engine hears ("en-us", "ko"); "" when its name does not say."""
+
+    def mismatch(self, language: str) -> str | None:
+        """What is wrong when the engine hears another language than ``language`` (the
+        coach's; "en" matches "en-us"), or None."""
+        if same_language(self.language, language):
+            return None
+        return f"{self.reason} hears {self.language}; the coach speaks {language}"
+
+
+def same_language(one: str, other: str) -> bool:
+    """Whether two language codes are one language ("en" and "en-us" are); "" matches any."""
+    return not one or not other or one.split("-")[0] == other.split("-")[0]
 
 
 def choose_engine(
@@ -31,15 +51,20 @@ def choose_engine(
     set, by "vosk" and "auto" alike, whatever its language.
     """
     if engine == "pocketsphinx":
-        return EngineChoice("pocketsphinx", None, "PocketSphinx (built-in US-English model)")
+        return EngineChoice(
+            "pocketsphinx", None, "PocketSphinx (built-in US-English model)", "en-us"
+        )
     if model:
         path = resolve_model(model, models_dirs)
         if engine in ("vosk", "auto"):
-            return EngineChoice("vosk", path, f"Vosk with the model in {path}")
+            named = [m for m in installed_models(models_dirs) if m.path == path]
+            heard = named[0].language if named else language_of(path.name)
+            return EngineChoice("vosk", path, f"Vosk with the model in {path}", heard)
     if active and engine in ("vosk", "auto"):
         chosen = find_installed(active, models_dirs)
         if chosen is not None:
-            return EngineChoice("vosk", chosen.path, f"Vosk with {chosen.name} (active model)")
+            reason = f"Vosk with {chosen.name} (active model)"
+            return EngineChoice("vosk", chosen.path, reason, chosen.language)
     found = model_for_language(language, models_dirs)
     if engine == "vosk":
         if found is None:
@@ -47,16 +72,17 @@ def choose_engine(
                 f"--engine vosk needs a Vosk model for {language!r} and none is installed; "
                 "run `voicecoach models pull`, pass --model DIR, or use --engine pocketsphinx"
             )
-        return EngineChoice("vosk", found.path, f"Vosk with {found.name}")
+        return EngineChoice("vosk", found.path, f"Vosk with {found.name}", found.language)
     if engine != "auto":
         raise ModelError(f"unknown engine {engine!r}; choose auto, vosk or pocketsphinx")
     if found is not None:
-        return EngineChoice("vosk", found.path, f"Vosk with {found.name} (auto)")
+        return EngineChoice("vosk", found.path, f"Vosk with {found.name} (auto)", found.language)
     return EngineChoice(
         "pocketsphinx",
         None,
         f"PocketSphinx (auto: no Vosk model for {language!r} installed; "
         "`voicecoach models pull` hears better)",
+        "en-us",
     )
 
 
