@@ -137,3 +137,20 @@ def test_a_language_the_coach_does_not_speak_is_refused_in_one_line(
         f"region (\"en-gb\"), got '{language}' (line 3)\n"
     )
     assert not home.exists()
+
+
+def test_a_listen_with_no_wake_phrase_is_refused_in_one_line(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[wake]\nphrases = []\n")
+    wav = next((Path(__file__).parent / "fixtures").glob("*.wav"))
+    result = cli("listen", "--config", config, "--answers", wav, "--fast", "--once")
+    assert result.code == 1 and result.out == ""
+    assert result.err == (
+        f"voicecoach: error: {config}: wake.phrases: expected a list of at least one phrase, "
+        "got [] (line 2)\n"
+    )
+    assert not home.exists()
+    config.write_text('[wake]\nphrases = ["hey coach"]\n')
+    assert load_settings(config).wake.phrases == ("hey coach",)

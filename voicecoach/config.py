@@ -28,6 +28,11 @@ def _pattern(regex: str, expected: str) -> dict[str, Any]:
     return {"pattern": (regex, expected)}
 
 
+def _at_least_one(item: str) -> dict[str, Any]:
+    """A list that may not be empty; ``item`` names what it holds ("phrase")."""
+    return {"at_least_one": item}
+
+
 TIME_OF_DAY = r"([01]\d|2[0-3]):[0-5]\d"
 """A time of day as HH:MM (24 hours)."""
 
@@ -110,7 +115,10 @@ class AudioSettings:
 class WakeSettings:
     """Always-on mode (`voicecoach listen`): what wakes the coach; times in seconds of audio."""
 
-    phrases: tuple[str, ...] = ("hey coach", "let's reflect")
+    phrases: tuple[str, ...] = field(
+        default=("hey coach", "let's reflect"), metadata=_at_least_one("phrase")
+    )
+    """What wakes the coach by voice (the button and the invitation wake it too); never empty."""
     threshold: float = field(default=1e-20, metadata=_num(1e-80, 1.0))
     """PocketSphinx keyphrase threshold: smaller hears the phrase more easily (and wrongly)."""
     min_confidence: float = field(default=0.6, metadata=_num(0.0, 1.0))
@@ -428,6 +436,8 @@ def _check(value: Any, kind: type, meta: Any) -> Any:
     if kind is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise _Invalid(f"expected a list of non-empty strings, got {value!r}")
+        if not value and meta.get("at_least_one"):
+            raise _Invalid(f"expected a list of at least one {meta['at_least_one']}, got []")
         for item in value:
             if choices and item not in choices:
                 raise _Invalid(f"expected items from {', '.join(map(repr, choices))}, got {item!r}")
