@@ -1,7 +1,11 @@
-"""The example script of docs/session-scripts.md, run as a real session."""
+"""The example script of docs/session-scripts.md, run as a real session, and how its `say` step
+(a line the coach says without listening) reads in every view of the journal: `show`,
+`export` (md, txt, json), `review`, and the count of questions asked."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import subprocess
@@ -10,12 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable
 
 from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
+from tests.test_review import shown
+from voicecoach.review.app import ReviewApp
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 
 ROOT = Path(__file__).resolve().parents[1]
+BREATH = "Let's take one slow breath together."
 NEW_MOMENT = "All right. Tell me about that moment. What happened?"
 
 
@@ -72,3 +80,59 @@ def test_the_documented_example_passes_the_check_and_runs_as_shown(
     asked = [line for t in record.turns for line in t.coach_lines]
     assert asked.count("Think of a moment this week when you felt hurt. What happened?") == 1
     assert record.mood_before == 7 and record.mood_after == 8
+
+
+def test_a_say_step_is_kept_as_a_line_said_without_listening(practised: Path) -> None:
+    record = the_session(practised)
+    said = [t for t in record.turns if t.prompt_id == "breath"]
+    assert [(t.listened, t.answer, t.coach_lines) for t in said] == [(False, None, (BREATH,))] * 2
+    assert all(t.listened for t in record.turns if t.prompt_id != "breath")
+
+
+def test_show_gives_a_say_step_as_a_coach_line_with_no_you_line(
+    practised: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICECOACH_HOME", str(practised))
+    record = the_session(practised)
+    out = cli("show", record.id).out
+    assert "(no answer)" not in out
+    lines = [line for line in out.splitlines() if line.strip()]
+    at = [n for n, line in enumerate(lines) if line == f"coach {BREATH}"]
+    assert len(at) == 2
+    assert all(lines[n + 1].startswith("coach Would you like to look at") for n in at), out
+
+
+def test_export_gives_a_say_step_as_the_coachs_line_in_every_format(
+    practised: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICECOACH_HOME", str(practised))
+    record = the_session(practised)
+    md = cli("export", record.id, "--format", "md").out
+    assert "no answer" not in md and f"### {BREATH}" not in md
+    assert md.count(f"\n*{BREATH}*\n") == 2
+    assert f"### {NEW_MOMENT}" in md
+    txt = cli("export", record.id, "--format", "txt").out
+    assert "no answer" not in txt
+    assert txt.count(f"coach: {BREATH}\n\ncoach: Would you like") == 2
+    doc = json.loads(cli("export", record.id, "--format", "json").out)
+    breaths = [t for t in doc["turns"] if t["prompt_id"] == "breath"]
+    assert [(t["listened"], t["answer"]) for t in breaths] == [(False, None)] * 2
+    assert all("listened" not in t for t in doc["turns"] if t["prompt_id"] != "breath")
+
+
+def test_review_shows_a_say_step_as_a_coach_line_and_counts_only_questions(
+    practised: Path,
+) -> None:
+    app = ReviewApp(Journal(practised / "journal"), export_dir=practised)
+
+    async def run() -> None:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            text = shown(app)
+            assert "(no answer)" not in text
+            assert f"coach {BREATH}" in text
+            table = app.query_one("#sessions", DataTable)
+            row = table.get_row_at(table.row_count - 1)
+            assert str(row[-1]) == "6/6"  # six questions, all answered; the breaths are none
+
+    asyncio.run(asyncio.wait_for(run(), timeout=60))

@@ -151,7 +151,7 @@ class SessionMachine(Understanding, Interruptions):
     def take_next(self, **_: Any) -> None:
         item = self.plan.next()
         if item is not None:
-            self.recorder.start_turn(item.id, item.prompt)
+            self.recorder.start_turn(item.id, item.prompt, listened=item.expects_answer)
         self._reprompts = self.options.reprompts
         self._mood_reasks = self.options.mood_reasks
 
@@ -302,7 +302,7 @@ class SessionMachine(Understanding, Interruptions):
         coach says it is chosen at the start."""
         self._held = None
         turns = self.record.turns
-        questions = [t for t in turns if t.prompt_id not in MOOD_FIELDS]
+        questions = [t for t in turns if t.prompt_id not in MOOD_FIELDS and t.listened]
         at_start = len(questions) <= 1 and all(t.answer is None for t in questions)
         if at_start or self.recorder.private:
             self.recorder.go_private()

@@ -117,11 +117,12 @@ class Recorder:
         turn = self.turn
         return turn is not None and turn.answer is None and not turn.coach_lines
 
-    def start_turn(self, prompt_id: str, prompt: str) -> None:
-        """A new question; the lines and events that follow belong to it."""
+    def start_turn(self, prompt_id: str, prompt: str, listened: bool = True) -> None:
+        """A new question (``listened`` False: a line said without listening after it); the
+        lines and events that follow belong to it."""
         self._phase = "turns"
         self._joining = None
-        turn = Turn(prompt_id=prompt_id, prompt=prompt, answer=None)
+        turn = Turn(prompt_id=prompt_id, prompt=prompt, answer=None, listened=listened)
         self.record = replace(self.record, turns=(*self.record.turns, turn))
 
     def event(self, name: str) -> None:

@@ -22,7 +22,7 @@ from voicecoach.review.cells import (
     status_word,
     when,
 )
-from voicecoach.review.views import long_date, mood_kept, split_coach_lines
+from voicecoach.review.views import long_date, mood_kept, said_lines, split_coach_lines
 from voicecoach.store.records import SessionRecord, Status, Turn
 from voicecoach.store.summary import summarize
 
@@ -65,11 +65,15 @@ def _about(record: SessionRecord) -> str:
 
 
 def markdown_page(record: SessionRecord, title: str | None = None) -> str:
-    """One session as a journal page: the questions as headings, the answers as paragraphs.
+    """One session as a journal page: the questions as headings, the answers as paragraphs,
+    a line said without listening (a ``say`` step) in italics.
     ``title`` is the practice's title (its script's); without it, one made from the topic."""
     title = _md(title or record.topic.replace("-", " ").capitalize())
     lines = [f"## {title}", "", f"*{_about(record)}*", ""]
     for n, turn in enumerate(record.turns):
+        if not turn.listened:  # said, not asked: no heading, no answer to miss
+            lines += [f"*{_md(line)}*" for line in said_lines(turn)] + [""]
+            continue
         lines += [f"### {_md(turn.prompt)}", ""]
         if turn.answer is None or turn.answer.is_empty:
             lines += [f"*({unanswered(record, n)})*", ""]
@@ -109,6 +113,8 @@ def _mood(record: SessionRecord, turn: Turn) -> str:
 
 def _text_turn(record: SessionRecord, n: int) -> list[str]:
     turn = record.turns[n]
+    if not turn.listened:
+        return [f"coach: {line}" for line in said_lines(turn)]
     before, after = split_coach_lines(turn)
     if turn.answer is None or turn.answer.is_empty:
         answer = f"({unanswered(record, n)})"

@@ -200,6 +200,12 @@ def split_coach_lines(turn: Turn) -> tuple[list[str], list[str]]:
     return lines[: last + 1], lines[last + 1 :]
 
 
+def said_lines(turn: Turn) -> list[str]:
+    """What the coach said in a turn it did not listen after (its prompt, when no line was
+    kept)."""
+    return list(turn.coach_lines) or [turn.prompt]
+
+
 Line = tuple[Text, Text]
 """Who speaks ("coach", "you" or nothing) and what."""
 
@@ -233,7 +239,10 @@ def turn_lines(
 ) -> list[Line]:
     """A turn: the coach asking, the answer (or its absence), what the coach said next;
     ``mood``: the rating kept from this turn's answer, shown beside the words as heard
-    ("about is sex (mood 6)")."""
+    ("about is sex (mood 6)"). A line said without listening (a ``say`` step) is the coach's
+    lines alone: nobody was asked, so there is no "you"."""
+    if not turn.listened:
+        return coach_lines(said_lines(turn))
     before, after = split_coach_lines(turn)
     out = coach_lines(before)
     if turn.answer is None:

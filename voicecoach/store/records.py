@@ -41,15 +41,21 @@ class Turn:
     """What happened during the turn, in order (e.g. "reprompt", "skip", "command:repeat")."""
     coach_lines: tuple[str, ...] = ()
     """Every line the coach said during the turn, in order, the prompt included."""
+    listened: bool = True
+    """False for a line the coach said without listening after it (a script's ``say`` step):
+    there was no question, so there is no answer to miss."""
 
     def to_record(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "prompt_id": self.prompt_id,
             "prompt": self.prompt,
             "answer": None if self.answer is None else self.answer.to_record(),
             "events": list(self.events),
             "coach_lines": list(self.coach_lines),
         }
+        if not self.listened:
+            doc["listened"] = False
+        return doc
 
     @classmethod
     def from_record(cls, doc: dict[str, Any]) -> Turn:
@@ -60,6 +66,7 @@ class Turn:
             answer=None if answer is None else Utterance.from_record(answer),
             events=tuple(doc.get("events", ())),
             coach_lines=tuple(doc.get("coach_lines", ())),
+            listened=doc.get("listened", True) is not False,
         )
 
 
@@ -84,7 +91,7 @@ class SessionRecord:
     ended_at: str | None = None
     """ISO 8601 time the session ended, or None while running / when interrupted."""
     turns: tuple[Turn, ...] = ()
-    """The questions asked, in order."""
+    """The questions asked (and the lines said without listening), in order."""
     mood_before: int | None = None
     """Mood 1–10 said at the start, or None."""
     mood_after: int | None = None

@@ -53,7 +53,7 @@ class SessionSummary:
     safety_flag: bool
     """True when the coach gave crisis resources."""
     questions: int
-    """Questions asked."""
+    """Questions asked (a line said without listening, a ``say`` step, is none)."""
     answers: tuple[AnswerText, ...]
     """The answers given, in order."""
     spoken_s: float
@@ -137,7 +137,7 @@ def summarize(record: SessionRecord) -> SessionSummary:
         mood_before=record.mood_before,
         mood_after=record.mood_after,
         safety_flag=record.safety_flag,
-        questions=len(record.turns),
+        questions=sum(1 for t in record.turns if t.listened),
         answers=answers,
         spoken_s=round(sum(max(0.0, a.end - a.start) for a in spans), 2),
         words=sum(len(a.text.split()) for a in answers),
