@@ -67,6 +67,10 @@ def test_a_full_disk_mid_session_is_said_aloud_in_one_line_and_nothing_is_half_w
     assert len(errors) == 1 and "cannot save" in errors[0], err
     assert f"coach {CANNOT_SAVE}" in err  # said: shown as the voice says it
     assert "What did you feel?" not in err  # nothing more was asked
+    # Every line is the coach's own: none printed by a library it loads (espeak-ng's libpulse
+    # writes "ftruncate() failed: File too large" when its files cannot grow).
+    ours = ("voicecoach: ", "coach ", "you ", "speaking with ", "listening with ")
+    assert [line for line in err.splitlines() if not line.startswith(ours)] == [], err
     (running,) = (home / "journal" / "running").glob("*.jsonl")
     assert len(whole_lines(running)) == 1  # the begin line only, not a part of the answer's
     with Journal(home / "journal") as journal:  # no limit now: the session is closed

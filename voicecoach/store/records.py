@@ -24,7 +24,8 @@ class Status(StrEnum):
     STOPPED = "stopped"
     """Ended early, asked to (a voice command, Ctrl-C, SIGTERM, a lost device)."""
     INTERRUPTED = "interrupted"
-    """Its process died mid-session; what was saved before is kept."""
+    """Its process died mid-session, or its disk refused a save; what was saved before is
+    kept."""
 
 
 @dataclass(frozen=True, slots=True)

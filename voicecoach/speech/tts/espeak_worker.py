@@ -160,10 +160,13 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_outlive_no_parent, args=(os.getppid(),), daemon=True).start()
-    # Replies go to a copy of stdout; whatever espeak or pyttsx3 print goes nowhere.
+    # Replies go to a copy of stdout; whatever espeak, the libraries under it or pyttsx3
+    # print goes nowhere, on stdout or stderr (libpulse, which espeak-ng loads for its own
+    # playback, writes "ftruncate() failed: File too large" to stderr when files cannot grow).
     replies = os.fdopen(os.dup(1), "wb")
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
     os.close(quiet)
     with contextlib.suppress(BrokenPipeError):
         serve(sys.stdin.buffer, replies)
