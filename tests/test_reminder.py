@@ -19,6 +19,7 @@ from voicecoach.speaker.reminder import (
     in_quiet_hours,
     invitation_due,
 )
+from voicecoach.store.journal import Journal
 
 EVENING = ReminderSettings(time="20:00", quiet_start="22:30", quiet_end="07:00")
 MONDAY = datetime(2025, 1, 6)
@@ -122,6 +123,15 @@ def test_the_invitation_comes_at_its_time_and_yes_starts_a_session(
     assert "Would you like to do your reflection now?" in result.err
     stored = json.loads((evening_home / "invitations.json").read_text())
     assert [e["outcome"] for e in stored["invitations"]] == ["accepted"]
+    # The session is dated by the same clock as the invitation it came from, not today's.
+    with Journal(evening_home / "journal") as journal:
+        (record,) = journal.records()
+    assert record.id == report["sessions"][0] and record.id.startswith("20250106-2000")
+    started = datetime.fromisoformat(record.started_at).replace(tzinfo=None)
+    assert datetime(2025, 1, 6, 20, 0) < started < datetime(2025, 1, 6, 20, 1)
+    assert record.ended_at is not None
+    ended = datetime.fromisoformat(record.ended_at).replace(tzinfo=None)
+    assert started < ended < datetime(2025, 1, 6, 20, 3)
 
 
 def test_not_now_snoozes_once_then_silence_lets_it_go(

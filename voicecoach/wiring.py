@@ -14,6 +14,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from voicecoach.audio.devices import RetryPolicy
@@ -321,21 +322,25 @@ def run_session(
     script: SessionScript,
     journal: Journal,
     stop: threading.Event | None = None,
+    now: Callable[[], datetime] = datetime.now,
 ) -> SessionRecord:
-    """Run one session of ``script`` on the stages, writing to ``journal``; its record."""
+    """Run one session of ``script`` on the stages, writing to ``journal``; its record.
+    ``now``: the wall-clock time that dates the session (the real one by default)."""
     writer: JournalWriter = journal
     tap: FrameTap | None = None
     if stages.save_audio_s is not None:
         answers = AnswerAudio(journal.folder, stages.save_audio_s, journal.codec)
         tap, writer = answers, answers.wrap(journal)
     loop = SessionLoop(stages.pump, stages.listener, stages.progress, stages.retry, tap, stop)
+    begun = loop.now  # `listen` shares its audio stream with the sessions it starts
     try:
         recorder = Recorder(
             writer,
             script.id,
             stages.recognizer.info,
-            lambda: samples_to_seconds(loop.now),
+            lambda: samples_to_seconds(loop.now - begun),
             unhurried=stages.unhurried,
+            now=now,
         )
     except SaveError:
         loop.cannot_save()  # said aloud too, not only printed

@@ -43,13 +43,17 @@ class Recorder:
         engine: EngineInfo,
         heard_s: Callable[[], float] = lambda: 0.0,
         unhurried: bool = False,
+        now: Callable[[], datetime] = datetime.now,
     ) -> None:
         """``heard_s``: seconds of audio the session has gone through (audio time); a file
         run at --fast speed lasts that long however soon the clock says it ended.
         ``unhurried``: the run is not held to real time (``--fast`` files): each answer's
         whole-utterance decode is waited for once its streaming words are written, so the
-        record is the same however busy the machine is."""
-        started = datetime.now().astimezone()
+        record is the same however busy the machine is. ``now``: the wall-clock time (a
+        naive one is local time), which dates the session and its id; `listen` on files
+        passes the clock its audio runs on (``--clock-start``)."""
+        self._now = lambda: now().astimezone()
+        started = self._now()
         self._started = started
         self._heard_s = heard_s
         self._unhurried = unhurried
@@ -296,7 +300,7 @@ class Recorder:
         self._improve(wait=REDECODE_WAIT_S if status is Status.COMPLETED else 0.0)
         if status is Status.COMPLETED and not self.answered and not self.private:
             status = Status.UNANSWERED  # ran to its end, but nothing was said
-        ended = max(datetime.now().astimezone(), self._started + timedelta(seconds=self._heard_s()))
+        ended = max(self._now(), self._started + timedelta(seconds=self._heard_s()))
         self.record = replace(
             self.record, status=status, ended_at=ended.isoformat(timespec="seconds")
         )

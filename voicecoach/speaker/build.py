@@ -212,7 +212,9 @@ def build_listen(
         try:
             # Running for months: [journal] keep_days is applied before each session.
             apply_retention(journal, days)
-            return run_session(session, script, journal, stop)
+            # Dated by the clock the run's audio is on (a file's --clock-start, like the
+            # invitations), not by the wall clock of a run that goes faster than real time.
+            return run_session(session, script, journal, stop, lambda: clock.now(stages.pump.now))
         finally:
             journal.close()
 
