@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
 from tests.test_review import shown
 from voicecoach.review.app import ReviewApp
 from voicecoach.store.journal import Journal
-from voicecoach.store.records import SessionRecord
+from voicecoach.store.records import SessionRecord, Status
 
 ROOT = Path(__file__).resolve().parents[1]
 BREATH = "Let's take one slow breath together."
@@ -136,3 +137,28 @@ def test_review_shows_a_say_step_as_a_coach_line_and_counts_only_questions(
             assert str(row[-1]) == "6/6"  # six questions, all answered; the breaths are none
 
     asyncio.run(asyncio.wait_for(run(), timeout=60))
+
+
+def test_a_say_step_stored_before_turns_said_whether_the_coach_listened_reads_as_said(
+    practised: Path, home: Path, cli: Callable[..., CliResult]
+) -> None:
+    record = the_session(practised)
+    # As an earlier version stored it: no turn says whether the coach listened; the second
+    # question ("again") got no answer, and the session was stopped at the last one.
+    turns = [replace(t, listened=True) for t in record.turns]
+    turns[3] = replace(turns[3], answer=None, events=("reprompt", "no-answer"))
+    turns[-1] = replace(turns[-1], answer=None, events=(), coach_lines=(turns[-1].prompt,))
+    old = replace(record, turns=tuple(turns), status=Status.STOPPED)
+    assert all("listened" not in t for t in old.to_record()["turns"])  # stored as before
+    with Journal(home / "journal") as journal:
+        journal.save(old)
+        read = journal.get(record.id)
+    assert [t.listened for t in read.turns] == [True, True, False, True, True, False, True, True]
+    doc = json.loads(cli("export", record.id, "--format", "json").out)
+    assert [t.get("listened", True) for t in doc["turns"]] == [t.listened for t in read.turns]
+    out = cli("show", record.id).out
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert lines[lines.index(f"coach {BREATH}") + 1].startswith("coach Would you like to look")
+    assert out.count("(no answer)") == 2  # the two questions: "again", and the one stopped at
+    txt = cli("export", record.id, "--format", "txt").out
+    assert txt.count("you:   (no answer)") == 1 and txt.count("you:   (stopped here)") == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -152,7 +152,7 @@ class SessionRecord:
             ended_at=doc.get("ended_at"),
             status=Status(doc["status"]),
             engine=EngineInfo.from_record(doc["engine"]),
-            turns=tuple(Turn.from_record(t) for t in doc.get("turns", ())),
+            turns=_turns(doc.get("turns", ()), Status(doc["status"])),
             mood_before=doc.get("mood_before"),
             mood_after=doc.get("mood_after"),
             safety_flag=bool(doc.get("safety_flag", False)),
@@ -160,6 +160,26 @@ class SessionRecord:
             closing_lines=tuple(doc.get("closing_lines", ())),
             extra={k: v for k, v in doc.items() if k not in known},
         )
+
+
+def _turns(docs: Any, status: Status) -> tuple[Turn, ...]:
+    """The turns of a record. One written before turns said whether the coach listened is
+    taken as a line said without listening (a ``say`` step) when nothing happened in it: no
+    answer, no event, only its prompt said, and the session went on after it (a turn follows,
+    or the session ran to its end); a question always notes what came of it."""
+    turns = [Turn.from_record(t) for t in docs]
+    ran_on = status in (Status.COMPLETED, Status.UNANSWERED)
+    for n, (doc, turn) in enumerate(zip(docs, turns, strict=True)):
+        went_on = n + 1 < len(turns) or ran_on
+        if (
+            "listened" not in doc
+            and went_on
+            and turn.answer is None
+            and not turn.events
+            and turn.coach_lines == (turn.prompt,)
+        ):
+            turns[n] = replace(turn, listened=False)
+    return tuple(turns)
 
 
 class JournalWriter(Protocol):
