@@ -129,6 +129,28 @@ def test_a_bad_clock_start_is_one_clear_line(cli: Cli, home: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("option", ["--mic-file", "--answers"])
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "no such file"),
+        (b"hello\n", "not a readable PCM WAV file: no RIFF/WAVE header in its 6 bytes"),
+        (b"", "the file is empty (0 bytes); give a WAV recording"),
+    ],
+)
+def test_a_bad_input_file_is_the_one_line_before_anything_starts(
+    cli: Cli, home: Path, tmp_path: Path, option: str, content: bytes | None, problem: str
+) -> None:
+    bad = tmp_path / "bad.wav"
+    if content is not None:
+        bad.write_bytes(content)
+    result = cli("listen", option, bad, "--fast", "--once")
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith(f"voicecoach: error: {bad}: {problem}"), result.err
+    assert len(result.err.splitlines()) == 1, result.err  # no "speaking with …" before it
+    assert not home.exists()
+
+
 @pytest.mark.parametrize(
     ("said", "practice"),
     [

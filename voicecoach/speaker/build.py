@@ -150,10 +150,19 @@ def build_listen(
 ) -> tuple[ListenLoop, str]:
     """Open everything (closed by ``stack``); the loop, ready to run, and the engine chosen.
 
-    The engines load and the fixed lines render before the microphone opens. ``source``
+    Input files are checked first (a bad one is its one error, before any engine loads or
+    anything is said); the engines load and the fixed lines render before the microphone
+    opens. ``source``
     replaces the one the options name (tests: a device that goes away). ``settings_of`` reads
     the settings of a profile chosen by voice (its own config.toml over ``settings``).
     """
+    files = options.mic_file is not None or bool(options.answers)
+    if source is None and files:  # a run on files (bad files: found first, before any engine)
+        source = RoomAndAnswers(  # it ends when they are used up
+            options.mic_file, options.answers, loop=options.loop_mic_file, fast=options.fast
+        )
+    if source is not None:
+        stack.callback(source.close)
     choice = engine_for(settings, home, options.engine, options.model)
     if panel is None:
         gpio = settings.gpio
@@ -170,14 +179,9 @@ def build_listen(
     (log.warning if spoken.fell_back else log.info)("%s", spoken.reason)
     voice = Voice(spoken.tts, sink)
     voice.prepare(fixed_lines(home.sessions, voice_profiles(home)))
-    files = options.mic_file is not None or bool(options.answers)
-    if source is None and files:
-        source = RoomAndAnswers(  # a run on files: it ends when they are used up
-            options.mic_file, options.answers, loop=options.loop_mic_file, fast=options.fast
-        )
     if source is None:
-        source = open_source(options, settings)
-    stack.callback(source.close)
+        source = open_source(options, settings)  # the microphone, last
+        stack.callback(source.close)
     clock: Clock = WallClock()
     if files:
         clock = AudioClock(options.clock_start or datetime.now())
