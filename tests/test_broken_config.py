@@ -43,7 +43,7 @@ def test_a_wrong_value_elsewhere_does_not_stop_reading(
     assert result.out.strip()
     line = warning(result)
     assert str(config) in line and "listen.end_silence_s" in line and "(line 5)" in line
-    assert "expected a number, got 'long'" in line
+    assert 'expected a number, got "long"' in line
 
 
 def test_a_file_that_is_not_toml_names_its_line_and_history_still_lists(
@@ -81,7 +81,7 @@ def test_a_broken_keep_days_erases_nothing_and_good_sections_still_count(
     config.write_text('[journal]\nkeep_days = "30"\n')
     result = cli("history", "--json")
     assert [r["id"] for r in result.json()] == ["old-1", "recent"]  # nothing erased
-    assert "journal.keep_days: expected a whole number, got '30' (line 2)" in warning(result)
+    assert 'journal.keep_days: expected a whole number, got "30" (line 2)' in warning(result)
 
     # A mistake in another section leaves the good keep_days in force.
     config.write_text('[journal]\nkeep_days = 30\n\n[coach]\nrate = "fast"\n')

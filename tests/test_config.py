@@ -39,14 +39,27 @@ def test_user_values_override_defaults(tmp_path: Path) -> None:
     [
         (
             "[listen]\nend_silence_s = 'long'\n",
-            "listen.end_silence_s: expected a number, got 'long'",
+            'listen.end_silence_s: expected a number, got "long"',
         ),
         ("[listen]\nvad_mode = 9\n", "listen.vad_mode: expected a whole number from 0 to 3, got 9"),
-        ("[speech]\nengine = 'whisper'\n", "speech.engine: expected one of 'auto', 'vosk'"),
-        ("[coach]\nrate = true\n", "coach.rate: expected a whole number, got True"),
+        ("[speech]\nengine = 'whisper'\n", 'speech.engine: expected one of "auto", "vosk"'),
+        ("[coach]\nrate = true\n", "coach.rate: expected a whole number, got true"),
         ("[listen]\nend_silnce_s = 2\n", "listen.end_silnce_s: unknown key (expected one of"),
         ("[lisen]\n", "lisen: unknown section"),
         ("listen = 3\n", "listen: expected a table, got 3"),
+        ("[coach]\npause_s = true\n", "coach.pause_s: expected a number, got true (line 2)"),
+        ("[coach]\nmood_checkin = 'no'\n", 'coach.mood_checkin: expected true or false, got "no"'),
+        ("[journal]\nkeep_days = nan\n", "journal.keep_days: expected a whole number, got nan"),
+        ("[coach]\nvolume = -inf\n", "coach.volume: expected a number from 0.0 to 1.0, got -inf"),
+        (
+            "[reminder]\ndays = ['mon', 'xyz']\n",
+            'reminder.days: expected items from "mon", "tue", "wed", "thu", "fri", "sat", "sun", '
+            'got "xyz"',
+        ),
+        (
+            "[coach]\nvoice = ['a', {b = false}]\n",
+            'coach.voice: expected a string, got ["a", { b = false }]',
+        ),
         ("[listen\n", "not valid TOML"),
     ],
 )
@@ -134,7 +147,7 @@ def test_a_language_the_coach_does_not_speak_is_refused_in_one_line(
     assert result.code == 1 and result.out == ""
     assert result.err == (
         f'voicecoach: error: {config}: coach.language: expected "en" or "ko", or one with a '
-        f"region (\"en-gb\"), got '{language}' (line 3)\n"
+        f'region ("en-gb"), got "{language}" (line 3)\n'
     )
     assert not home.exists()
 

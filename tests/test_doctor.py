@@ -119,7 +119,7 @@ def test_doctor_reports_a_broken_config_and_goes_on(cli: Cli, home: Path):
     assert result.code == 1
     checks = by_area(result)
     assert checks["settings"]["status"] == "problem"
-    assert "listen.end_silence_s: expected a number, got 'long'" in str(
+    assert 'listen.end_silence_s: expected a number, got "long"' in str(
         checks["settings"]["detail"]
     )
     assert checks["voice"]["status"] == "ok"  # the other checks still ran

@@ -161,7 +161,7 @@ def test_install_refuses_settings_that_listen_refuses(
     assert result.code == 1 and result.out == ""
     assert result.err == (
         f"voicecoach: error: {bad}: journal.keep_days: expected a whole number, "
-        "got 'forever' (line 2)\n"
+        'got "forever" (line 2)\n'
     )
     assert not unit(config_home).exists()
     bad.write_text("[journal]\nkeep_days = 30\n")

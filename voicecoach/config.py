@@ -7,9 +7,12 @@ the dotted key, what was expected and what was found.
 from __future__ import annotations
 
 import codecs
+import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -383,7 +386,7 @@ def settings_from_doc(
         if name not in known:
             problems.append(f"{source}: {name}: unknown section (expected one of {_names(known)})")
         elif not isinstance(value, dict):
-            problems.append(f"{source}: {name}: expected a table, got {value!r}")
+            problems.append(f"{source}: {name}: expected a table, got {toml_value(value)}")
     for name in known:
         table = doc.get(name, {})
         if isinstance(table, dict):
@@ -420,7 +423,7 @@ class _Invalid(ValueError):
 
 def _check(value: Any, kind: type, meta: Any) -> Any:
     """Return the value converted to kind, or raise _Invalid saying what was expected."""
-    wrong = _Invalid(f"expected {_kind_name(kind)}, got {value!r}")
+    wrong = _Invalid(f"expected {_kind_name(kind)}, got {toml_value(value)}")
     if kind is bool or isinstance(value, bool):
         if kind is not bool or not isinstance(value, bool):
             raise wrong
@@ -430,26 +433,59 @@ def _check(value: Any, kind: type, meta: Any) -> Any:
             raise wrong
         low, high = meta.get("range", (None, None))
         if low is not None and not low <= value <= high:
-            raise _Invalid(f"expected {_kind_name(kind)} from {low} to {high}, got {value!r}")
+            raise _Invalid(
+                f"expected {_kind_name(kind)} from {low} to {high}, got {toml_value(value)}"
+            )
         return kind(value)
     choices = meta.get("choices")
     if kind is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise _Invalid(f"expected a list of non-empty strings, got {value!r}")
+            raise _Invalid(f"expected a list of non-empty strings, got {toml_value(value)}")
         if not value and meta.get("at_least_one"):
             raise _Invalid(f"expected a list of at least one {meta['at_least_one']}, got []")
         for item in value:
             if choices and item not in choices:
-                raise _Invalid(f"expected items from {', '.join(map(repr, choices))}, got {item!r}")
+                raise _Invalid(f"expected items from {_listed(choices)}, got {toml_value(item)}")
         return tuple(item.strip() for item in value)
     if not isinstance(value, str):
         raise wrong
     if choices and value not in choices:
-        raise _Invalid(f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
+        raise _Invalid(f"expected one of {_listed(choices)}, got {toml_value(value)}")
     pattern = meta.get("pattern")
     if pattern and not re.fullmatch(pattern[0], value):
-        raise _Invalid(f"expected {pattern[1]}, got {value!r}")
+        raise _Invalid(f"expected {pattern[1]}, got {toml_value(value)}")
     return value
+
+
+def toml_value(value: Any) -> str:
+    """A value as it is written in a TOML file (``true``, ``"long"``, ``[1, 2]``, ``nan``), for
+    messages about config.toml."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inside = ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())
+        return "{ " + inside + " }" if inside else "{}"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def _listed(choices: Any) -> str:
+    return ", ".join(map(toml_value, choices))
 
 
 def _kind_name(kind: type) -> str:
