@@ -161,9 +161,9 @@ def test_catalogue_that_never_answers_times_out(cli: Cli, home: Path, server: Mo
 def test_offline_says_how_to_install_by_hand(cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("VOICECOACH_MODEL_CATALOG", closed_port_url())
     result = cli("models", "pull")
-    assert result.code == 1
-    line = result.err.strip()
-    assert "refused the connection" in line
+    assert result.code == 1 and result.out == ""
+    (line,) = result.err.splitlines()  # the error alone: no line of an unstarted progress bar
+    assert line.startswith("voicecoach: error: ") and "refused the connection" in line
     assert f"/vosk/models/{DEFAULT}.zip on another machine" in line
     assert f"voicecoach models add {DEFAULT}.zip" in line
     assert models_folder(home) == []
@@ -171,7 +171,9 @@ def test_offline_says_how_to_install_by_hand(cli: Cli, home: Path, monkeypatch: 
 
 def test_unknown_name_suggests_near_ones(cli: Cli, server: ModelServer):
     result = cli("models", "pull", "vosk-model-small-de-0.16")
-    assert result.code == 1
+    assert result.code == 1 and result.out == ""
+    (line,) = result.err.splitlines()
+    assert line.startswith("voicecoach: error: ")
     assert "no model 'vosk-model-small-de-0.16' in the catalogue" in result.err
     assert f"did you mean {OTHER}" in result.err
 

@@ -140,6 +140,14 @@ def test_wrong_checksum_is_refused_and_nothing_is_installed(
     assert not any(p.endswith(".part") for p in voices_folder(home))
 
 
+def test_an_unknown_name_is_the_error_line_alone(cli: Cli, home: Path, server: ModelServer):
+    result = cli("voices", "pull", "nosuch")
+    assert result.code == 1 and result.out == ""
+    (line,) = result.err.splitlines()  # no line of an unstarted progress bar before it
+    assert line.startswith("voicecoach: error: ") and "nosuch" in line, line
+    assert voices_folder(home) == []
+
+
 def test_catalogue_entry_without_the_network_is_not_offered(cli: Cli, server: ModelServer):
     result = cli("voices", "pull", NAMELESS)
     assert result.code == 1

@@ -203,7 +203,8 @@ def list_models(
 
 
 class RichDownloadProgress:
-    """A progress bar on stderr."""
+    """A progress bar on stderr, shown from the download's start: a pull that fails before
+    (no network, no such name) prints its error line alone."""
 
     def __init__(self, label: str) -> None:
         self._bar = Progress(
@@ -218,14 +219,15 @@ class RichDownloadProgress:
         self._task: TaskID | None = None
 
     def __enter__(self) -> RichDownloadProgress:
-        self._bar.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._bar.stop()
+        if self._task is not None:
+            self._bar.stop()
 
     def start(self, total: int | None, done: int) -> None:
         if self._task is None:
+            self._bar.start()
             self._task = self._bar.add_task(self._label, total=total, completed=done)
         else:
             self._bar.update(self._task, total=total, completed=done)
