@@ -253,7 +253,11 @@ def test_search_is_not_stopped_by_punctuation_or_apostrophes(home: Path, cli: Cl
         assert [h["id"] for h in hits] == [found.id], needle
         listed = cli("history", "--search", needle, "--json").json()
         assert [r["id"] for r in listed] == [found.id], needle
-    assert cli("search", "fault!", "dont").code == 2  # one TEXT argument, as before
+    several = cli("search", "ALL", "my", "fault!", "--json")  # several words, without quotes
+    assert several.code == 0 and [h["id"] for h in several.json()] == [fault.id], several.err
+    apart = cli("search", "fault!", "dont")  # every word in one answer: none has both
+    assert apart.code == 0 and apart.err == "Nothing found for 'fault! dont'.\n"
+    assert cli("search", "--json").code == 2
     refused = cli("search", "!?")  # no word in it at all
     assert refused.code == 2 and "give some words" in refused.err
     refused = cli("history", "--search", "...")

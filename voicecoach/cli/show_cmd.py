@@ -68,12 +68,18 @@ def _answers(numbers: list[int]) -> str:
 
 @app.command("search")
 def search_answers(
-    text: Annotated[str, typer.Argument(help="Words to look for (any case, all of them).")],
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            help="Words to look for (any case, all of them), quoted or not.", metavar="WORDS"
+        ),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
-    """Find answers holding every word of TEXT, oldest first."""
+    """Find answers holding every one of the WORDS, oldest first."""
     from voicecoach.store.summary import search_words
 
+    text = " ".join(words)
     if not search_words(text):  # blank, or marks alone: search compares words only
         raise UsageError("search: give some words to look for")
     with open_journal() as journal:
