@@ -83,6 +83,10 @@ def test_status_says_whether_it_is_installed(
     assert isinstance(after["active"], str) and after["active"]
     text = cli("service", "status")
     assert "installed:" in text.out and "active:" in text.out
+    # systemd is not running here: whether the unit is enabled is not known either.
+    assert after["active"].startswith("unknown (")
+    assert after["enabled"].startswith("unknown ("), after["enabled"]
+    assert text.out.splitlines()[-1] == f"enabled: {after['enabled']}"
 
 
 def environment(path: Path) -> dict[str, str]:

@@ -167,13 +167,19 @@ def _systemctl(*args: str) -> str:
 
 
 def status(path: Path, text: str) -> ServiceStatus:
+    """What systemd says of the unit. When systemd cannot be reached (``active`` unknown),
+    ``enabled`` is unknown too: systemctl then reads only the unit files, and says so."""
     installed = path.exists()
+    active = _systemctl("is-active")
+    enabled = _systemctl("is-enabled")
+    if active.startswith("unknown") and not enabled.startswith("unknown"):
+        enabled = f"unknown (systemd not reached; its unit files say {enabled})"
     return ServiceStatus(
         unit=path,
         installed=installed,
         current=installed and _read(path) == text,
-        active=_systemctl("is-active"),
-        enabled=_systemctl("is-enabled"),
+        active=active,
+        enabled=enabled,
     )
 
 
