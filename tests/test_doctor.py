@@ -125,6 +125,23 @@ def test_doctor_reports_a_broken_config_and_goes_on(cli: Cli, home: Path):
     assert checks["voice"]["status"] == "ok"  # the other checks still ran
 
 
+def test_doctor_checks_the_profiles_own_settings_too(cli: Cli, home: Path):
+    assert cli("profiles", "add", "sam").code == 0
+    own = home / "profiles" / "sam" / "config.toml"
+    own.write_text('[journal]\nkeep_days = "forever"\n')
+    result = cli("--profile", "sam", "doctor", "--json")
+    assert result.code == 1
+    settings = by_area(result)["settings"]
+    assert settings["status"] == "problem" and settings["fix"] == f"edit {own}"
+    assert settings["detail"] == (
+        f'{own}: journal.keep_days: expected a whole number, got "forever" (line 2)'
+    )
+    assert by_area(cli("doctor", "--json"))["settings"]["status"] == "ok"  # not the default's
+    own.write_text("[journal]\nkeep_days = 30\n")
+    fine = by_area(cli("--profile", "sam", "doctor", "--json"))["settings"]
+    assert fine["status"] == "ok" and fine["detail"].endswith(f", then {own}")
+
+
 def test_doctor_warns_about_a_data_folder_others_can_read(cli: Cli, home: Path):
     home.mkdir(mode=0o755)
     os.chmod(home, 0o755)

@@ -76,14 +76,21 @@ class Context:
 
 
 def check_config(paths: Paths, config: Path | None) -> tuple[Check, Settings]:
+    """The settings a session of this profile reads: ``config`` (else config.toml), with the
+    profile's own file over it, as `voicecoach.cli.app.settings` loads them."""
     file = config if config is not None else paths.config_file
+    own = paths.profile_config
     try:
-        settings = load_settings(file)
+        settings = load_settings(file, overlay=own)
     except VoiceCoachError as exc:
-        return Check("settings", Severity.PROBLEM, str(exc), f"edit {file}"), Settings()
-    if not file.exists():
-        return Check("settings", Severity.OK, f"defaults (no {file})"), settings
-    return Check("settings", Severity.OK, str(file)), settings
+        fix = (
+            f"edit {own}" if own is not None and str(exc).startswith(f"{own}:") else f"edit {file}"
+        )
+        return Check("settings", Severity.PROBLEM, str(exc), fix), Settings()
+    found = str(file) if file.exists() else f"defaults (no {file})"
+    if own is not None and own.exists():
+        found = f"{found}, then {own}"
+    return Check("settings", Severity.OK, found), settings
 
 
 def _sounddevice() -> Any:
