@@ -307,3 +307,20 @@ def test_no_reply_to_did_you_want_to_end_asks_the_question_again_and_ends_nothin
     other = by_id["other-side"]
     assert other["events"] == ["confirm:stop", "command:stop"], other
     assert other["answer"] is None and lines_of(other)[-1] == say.STOPPED
+
+
+@pytest.mark.slow
+def test_hold_on_heard_as_go_on_at_a_question_is_asked_about_as_a_pause(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """en-us+m3's "hold on" is heard "are you" by the open model and "go on" by the whole
+    command grammar: nothing is paused at a question, so the audio is heard again without the
+    resume phrases, and the pause heard then is asked about; "yes" pauses the coach."""
+    from tests.test_moods_heard import spoken
+
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
+    hold_on = spoken("en-us+m3", "hold on", tmp_path)
+    record = run(cli, "patience", hold_on, "dialogue-yes-1", "cmd-continue", "cmd-stop")
+    moment = turns(record)["moment"]
+    assert moment["events"][:2] == ["confirm:pause", "command:pause"], moment
+    assert "Did you want to go on?" not in lines_of(moment)

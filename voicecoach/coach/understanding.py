@@ -170,11 +170,22 @@ class Understanding:
         so "go on" only tells the coach it is listening ("I'm listening.") and drops the
         utterance: a short answer the grammar alone took for it was lost (slt's "Mum.", heard
         "on"; en-us's, heard "ah"; "Tired.", heard "on on": all "go on" at 0.40-0.67). A real
-        "continue" heard otherwise ("ten ten year", 0.47) is acted on after a yes."""
-        if spotted is None or spotted.command is not Command.RESUME or not spotted.sure:
+        "continue" heard otherwise ("ten ten year", 0.47) is acted on after a yes.
+
+        Where the transcript kept only the end of it ("on", "oh ah"), "go on" cannot be told
+        from "hold on", and only the pause does anything here: the audio is heard again without
+        the resume phrases, as speech over the coach's voice is (``CommandSpotter.over_coach``),
+        and a pause heard then is the command asked about ("Did you want to pause for a
+        moment?"). Another command heard then is not taken: en-us's "carry on" was heard again
+        as "repeat"."""
+        if spotted is None or spotted.command is not Command.RESUME:
             return spotted
-        if self.options.spotter.book.match(event.utterance.text) is Command.RESUME:
+        spotter = self.options.spotter
+        if spotter.book.match(event.utterance.text) is Command.RESUME:
             return spotted
+        again = spotter.spot(spotter.over_coach(event))
+        if again is not None and again.command is Command.PAUSE:
+            return replace(again, sure=False)
         return replace(spotted, sure=False)
 
     def _answer(self, event: Final) -> tuple[str, dict[str, Any]]:
