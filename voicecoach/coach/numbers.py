@@ -16,10 +16,21 @@ LOW, HIGH = 1, 10
 """The scale of the mood check-in."""
 
 NUMBER_WORDS: dict[str, int] = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "zero": 0, "nought": 0, "naught": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "thousand": 1000, "million": 1000000,
 }  # fmt: skip
-"""Number words a rating is said with."""
+"""Number words a rating is said with, and those of numbers beyond the scale ("eleven",
+"none", "a hundred"): said as a rating, they are heard as a number that is no mood."""
+
+TIMES = frozenset({"hundred", "thousand", "million"})
+"""Number words that multiply the number before them ("five hundred")."""
+
+NEGATIVE = frozenset({"minus", "negative"})
+"""Words that make the number after them negative ("minus one")."""
 
 SOUND_ALIKES: dict[str, int] = {
     "won": 1, "to": 2, "too": 2, "tree": 3, "free": 3, "for": 4, "fore": 4, "fife": 5,
@@ -65,13 +76,13 @@ CLOSINGS = FILLERS | frozenset(
 BREAKS = frozenset({"because", "cause", "'cause", "since", "but", "though", "and", "as"})
 """Words that begin a new clause after a rating ("seven, because work went well")."""
 
-_OUT_OF = re.compile(r"\b(\w+) (?:out of|outta|of|over|on) (?:ten|10)\b")
+_OUT_OF = re.compile(r"(?<![\w-])(-?\w+) (?:out of|outta|of|over|on) (?:ten|10)\b")
 _SLASH = re.compile(r"\b(\d{1,2}) ?/ ?10\b")
 _HALF = re.compile(r"\band a half\b|\bpoint five\b|\.5\b")
 
 
 def _value(word: str, loose: bool) -> int | None:
-    if word.isdigit():
+    if word.lstrip("-").isdigit():
         return int(word)
     if word in NUMBER_WORDS:
         return NUMBER_WORDS[word]
@@ -127,20 +138,35 @@ _NOT_A_RATING_BEFORE = frozenset(
 
 def parse_mood(text: str, strict: bool = False) -> int | None:
     """The rating 1–10 of a reply that gives one ("seven", "about a six", "I'd say seven",
-    "seven out of ten", "I feel like a six today"), or None: declined, no number, or a number
-    that is no rating ("I will take three slow breaths", "the kids woke me up at four", "five
-    hundred") or two of them ("six or seven": see ``either_of``). ``strict`` reads number words
-    and digits only (no recogniser slips such as "for" for "four")."""
+    "seven out of ten", "I feel like a six today"), or None: declined, no number, a number
+    that is no rating ("I will take three slow breaths", "the kids woke me up at four"), a
+    number beyond the scale ("eleven", "five hundred": see ``beyond_scale``) or two of them
+    ("six or seven": see ``either_of``). ``strict`` reads number words and digits only (no
+    recogniser slips such as "for" for "four")."""
+    return _in_scale(said_number(text, strict))
+
+
+def beyond_scale(text: str) -> bool:
+    """Does the reply give a number as its rating that is outside 1–10 ("eleven", "zero", "a
+    hundred", "five hundred", "minus one", "eleven out of ten", "11/10")? Number words only,
+    read as ``parse_mood`` reads a rating (not "the kids woke me up at twelve")."""
+    said = said_number(text, strict=True)
+    return said is not None and _in_scale(said) is None
+
+
+def said_number(text: str, strict: bool = False) -> int | None:
+    """The number a reply gives as its rating, in the scale or beyond it ("five hundred" →
+    500, "minus one" → -1), or None (see ``parse_mood``)."""
     raw = text.lower()
     slash = _SLASH.search(raw)
     if slash:
-        return _in_scale(int(slash.group(1)))
-    said = normalise(_HALF.sub(" ", raw))
+        return int(slash.group(1))
+    said = " ".join(_joined(normalise(_HALF.sub(" ", raw)).split()))
     if not said:
         return None
     framed = _OUT_OF.search(said)
     if framed:
-        return _in_scale(_value(framed.group(1), loose=not strict))
+        return _value(framed.group(1), loose=not strict)
     if DECLINED.search(said) or either_of(said) is not None:
         return None
     words = said.split()
@@ -150,7 +176,30 @@ def parse_mood(text: str, strict: bool = False) -> int | None:
         for index, word in enumerate(words)
         if (value := _value(word, loose)) is not None and _said_as_rating(words, index)
     }
-    return _in_scale(values.pop()) if len(values) == 1 else None
+    return values.pop() if len(values) == 1 else None
+
+
+def _joined(words: list[str]) -> list[str]:
+    """The words with each number said in several words made one, in digits: "twenty five" →
+    "25", "five hundred" → "500", "minus one" → "-1"; a number of one word is left as it is."""
+    out: list[str] = []
+    for word in words:
+        value = NUMBER_WORDS.get(word)
+        last = out[-1] if out else ""
+        before = _value(last, loose=False)
+        if value is None:
+            out.append(word)
+        elif last in NEGATIVE:
+            out[-1] = str(-value)
+        elif before is None:
+            out.append(word)
+        elif word in TIMES:
+            out[-1] = str(before * value)
+        elif before in range(20, 100, 10) and value < 10:
+            out[-1] = str(before + value)
+        else:
+            out.append(word)
+    return out
 
 
 _EITHER = re.compile(r"\b(\w+) or (?:a |maybe |maybe a )?(\w+)\b")

@@ -41,6 +41,7 @@ END_AFTER_SAFETY = (
 CARRY_ON = "All right, we'll go on gently. You can say stop at any time."
 NO_MOOD = "That's all right, we'll leave the number out today."
 MOOD_AGAIN = "Sorry, I didn't catch the number. Could you say it like this: six out of ten?"
+MOOD_SCALE = "Could you give me a number from one to ten? One is very low, ten is very good."
 MOOD_WHICH = "Which is closer, {first} or {second}?"
 MOOD_CHECK = "Did you say {mood}?"
 MISHEARD = "I may have misheard; are you safe right now?"

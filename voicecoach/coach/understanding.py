@@ -16,7 +16,7 @@ from voicecoach.coach import options as say
 from voicecoach.coach.commands import Spotted
 from voicecoach.coach.dialogue import COMMAND_TRIGGERS, PAUSED_TRIGGERS, State
 from voicecoach.coach.intents import Command, wants_to_end
-from voicecoach.coach.numbers import declined, either_of, number_word, parse_mood
+from voicecoach.coach.numbers import beyond_scale, declined, either_of, number_word, parse_mood
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import Item, Kind
 from voicecoach.coach.recorder import Recorder
@@ -151,6 +151,8 @@ class Understanding:
             mood = self._mood(event)  # a command said is no number ("stop" sounds like "two")
             if mood is not None:
                 return "answered", {"event": event, "mood": mood}
+            if beyond_scale(text):  # "eleven", "zero": no rating, and no command either
+                return self._beyond(event)
         if spotted is not None and spotted.sure:
             self.recorder.event(f"command:{spotted.command}")
             return COMMAND_TRIGGERS[spotted.command]
@@ -201,6 +203,13 @@ class Understanding:
                 return "reask", {"event": event, "line": say.MOOD_AGAIN}
         return "answered", {"event": event}
 
+    def _beyond(self, event: Final) -> tuple[str, dict[str, Any]]:
+        """A number beyond the scale said as the mood ("eleven", "five hundred"): the question
+        is asked once more, naming the scale; then it is let go, no number kept."""
+        if self._mood_reasks > 0:
+            return "reask", {"event": event, "line": say.MOOD_SCALE}
+        return "answered", {"event": event}
+
     def _says_command(self, text: str) -> bool:
         """The open transcript itself is a command phrase and holds no number: at the mood
         question, a command heard by the phrase grammar alone ("learn" heard as "slower" for
@@ -214,14 +223,15 @@ class Understanding:
         words sound like it (never from filler words alone: "i", "the"); else a recogniser slip
         read as a number ("for" for "four"); else, in the answer to the question asked again,
         the number the grammar heard in both answers. A number the person said no to is never
-        taken from the grammar again."""
+        taken from the grammar again, nor is one in a reply that says a number beyond the scale
+        (the grammar of one to ten heard "seven" in "eleven")."""
         text = event.utterance.text
         first = self._mood_reasks >= self.options.mood_reasks
         if first:
             self._rating_before = self._mood_denied = None
         if either_of(text) and self._mood_reasks > 0:
             return None  # "six or seven": asked which
-        if declined(text):
+        if declined(text) or beyond_scale(text):
             return None
         strict = parse_mood(text, strict=True)
         heard = self._rating_of(event)
@@ -300,9 +310,14 @@ class Understanding:
         """The reply to "Did you want to …?" about a command: yes, or the same command said
         again, acts on it; another command said acts on that; no keeps the short utterance as
         the answer; a short reply that says neither (filler words only, or maybe another
-        command) asks the question again, keeping neither; anything else is the answer."""
+        command) asks the question again, keeping neither; anything else is the answer. At the
+        mood question, a rating said is the mood."""
         if self._mood_held is not None:
             return self._mood_confirmed(event)
+        mood = self._rating_instead(event)
+        if mood is not None:
+            self._held = None
+            return "answered", {"event": event, "mood": mood}
         held, self._held = self._held, None
         if held is None:  # pragma: no cover - CONFIRMING is entered with a held utterance
             return "answered", {"event": event}
@@ -341,6 +356,14 @@ class Understanding:
         again = spotter.spot(event)
         return again is not None and again.command is not Command.RESUME
 
+    def _rating_instead(self, event: Final) -> int | None:
+        """A rating said in reply to "Did you want to …?" asked at the mood question ("zero",
+        heard as "help"; then "seven"): the number is the mood, the command was not meant."""
+        item = self.item
+        if item is None or not item.is_mood:
+            return None
+        return parse_mood(event.utterance.text, strict=True)
+
     def _mood_confirmed(self, event: Final) -> tuple[str, dict[str, Any]]:
         """The reply to "Did you say 9?": yes keeps it; a number said keeps that one; a command
         acts; anything else asks for the number once more (while a re-ask is left)."""
@@ -359,7 +382,8 @@ class Understanding:
             self.recorder.event(f"command:{command}")
             return COMMAND_TRIGGERS[command]
         if self._mood_reasks > 0:
-            return "reask", {"event": held, "line": say.MOOD_AGAIN}
+            line = say.MOOD_SCALE if beyond_scale(event.utterance.text) else say.MOOD_AGAIN
+            return "reask", {"event": held, "line": line}
         return "answered", {"event": held}
 
     def _after_safety(self, event: Final) -> tuple[str, dict[str, Any]]:
