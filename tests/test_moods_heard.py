@@ -21,8 +21,8 @@ from tests.test_machine_e2e import config, run, turns
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.coach import options as say
 from voicecoach.coach.dialogue import State
-from voicecoach.coach.intents import PhraseBook
-from voicecoach.coach.numbers import number_word, parse_mood
+from voicecoach.coach.intents import Command, PhraseBook
+from voicecoach.coach.numbers import beyond_scale, number_word, parse_mood, said_number
 from voicecoach.review.views import conversation
 from voicecoach.speech.events import Utterance
 from voicecoach.speech.grammar import Recheck, RecheckedFinal, focused
@@ -162,7 +162,6 @@ def test_a_command_said_is_taken_and_one_heard_by_the_grammar_alone_yields_to_a_
     [
         "next time i will take three slow breaths before i answer him",
         "tired the kids woke me up at four",
-        "five hundred",
         "next time i will take two or three slow breaths",  # no "Which is closer, 2 or 3?"
     ],
 )
@@ -174,6 +173,96 @@ def test_a_sentence_that_holds_a_number_is_asked_about_not_kept(
     assert s.record.mood_before is None
     assert said_after(s, "seven", None)[0] == "Thank you."
     assert s.record.mood_before == 7
+
+
+@pytest.mark.parametrize(
+    ("said", "number"),
+    [
+        ("eleven", 11), ("twelve", 12), ("twenty", 20), ("a hundred", 100),
+        ("five hundred", 500), ("twenty five", 25), ("minus one", -1), ("zero", 0),
+        ("nought", 0), ("none", 0), ("zero out of ten", 0), ("eleven out of ten", 11),
+        ("minus one out of ten", -1), ("11/10", 11), ("i'd say about a hundred", 100),
+    ],
+)  # fmt: skip
+def test_a_number_beyond_the_scale_is_no_rating(said: str, number: int) -> None:
+    assert said_number(said, strict=True) == number
+    assert beyond_scale(said)
+    assert parse_mood(said) is None and parse_mood(said, strict=True) is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "seven", "about a six", "ten out of ten", "one", "6/10", "six or seven",
+        "the kids woke me up at twelve", "a hundred percent", "none of it went well",
+        "next time i will take three slow breaths",
+    ],
+)  # fmt: skip
+def test_a_rating_or_a_sentence_is_not_beyond_the_scale(said: str) -> None:
+    assert not beyond_scale(said)
+
+
+@pytest.mark.parametrize(
+    ("said", "rating"),
+    [
+        ("eleven", Recheck("a seven", 0.73)),  # festival slt, as the rating grammar heard it
+        ("five hundred", Recheck("five out of ten", 0.46)),
+        ("zero out of ten", Recheck("two out of ten", 0.5)),
+        ("eleven out of ten", Recheck("seven out of ten", 0.6)),
+        ("none", Recheck("one", 0.67)),
+        ("minus one", Recheck("one", 0.5)),
+        ("twenty", Recheck("two", 0.5)),
+    ],
+)
+def test_a_number_beyond_the_scale_is_asked_about_naming_the_scale(
+    journal: Journal, said: str, rating: Recheck
+) -> None:
+    """The rating grammar holds only one to ten, so it hears one of them in any number: a
+    number said beyond the scale is never the grammar's number, and asked about once."""
+    s = session(journal)
+    assert said_after(s, said, rating) == [say.MOOD_SCALE]
+    assert s.record.mood_before is None
+    assert said_after(s, "seven", Recheck("seven", 1.0))[0] == "Thank you."
+    assert s.record.mood_before == 7
+    assert s.turn("mood-before")["events"] == ["mood-reask"]
+    # said again beyond the scale: let go, no number kept
+    t = session(journal)
+    said_after(t, said, rating)
+    assert said_after(t, said, rating)[0] == say.NO_MOOD
+    assert t.record.mood_before is None
+
+
+def test_zero_heard_as_a_command_is_asked_about_as_a_number(journal: Journal) -> None:
+    """festival slt's "zero": the command grammar unsure of "help"; the number wins."""
+    s = session(journal)
+    hear(s, "zero", Recheck("fine", 0.0), Recheck("help", 0.3))
+    assert s.io.said[-1] == say.MOOD_SCALE
+    assert s.machine.state is State.LISTENING
+
+
+def test_a_number_said_to_did_you_want_at_the_mood_question_is_the_mood(
+    journal: Journal,
+) -> None:
+    s = session(journal)
+    hear(s, "the", None, Recheck("slower", 0.1))  # espeak-ng's "four": heard as "slower"
+    assert s.io.said[-1] == say.CONFIRM[Command.SLOWER]
+    assert said_after(s, "seven", Recheck("seven", 1.0))[0] == "Thank you."
+    assert s.record.mood_before == 7
+    assert s.turn("mood-before")["events"] == ["confirm:slower"]
+    # "no, seven" too; a yes still acts on the command
+    t = session(journal)
+    hear(t, "the", None, Recheck("slower", 0.1))
+    hear(t, "no seven", None)
+    assert t.record.mood_before == 7
+
+
+def test_no_to_did_you_say_with_a_number_beyond_the_scale_names_the_scale(
+    journal: Journal,
+) -> None:
+    s = session(journal)
+    assert said_after(s, "i", Recheck("seven", 0.5)) == ["Did you say 7?"]
+    assert said_after(s, "no eleven", None) == [say.MOOD_SCALE]
+    assert s.record.mood_before is None
 
 
 def test_show_gives_the_mood_kept_beside_the_words_as_heard(journal: Journal) -> None:
@@ -224,6 +313,27 @@ def test_spoken_numbers_the_open_model_mishears_are_kept(
     # ... and not kept when the reply to "Did you say 9?" is no yes (here "stop")
     third = run(cli, "small-wins", nine, "cmd-stop")
     assert third["mood_before"] is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beyond", ["beyond-eleven", "beyond-five-hundred", "beyond-zero"])
+def test_a_spoken_number_beyond_the_scale_is_asked_about_and_the_next_one_kept(
+    home: Path, cli: Callable[..., CliResult], beyond: str
+) -> None:
+    """festival slt's "eleven" (the rating grammar heard "a seven"), "five hundred" (heard "i've
+    hundred") and "zero" (the command grammar unsure of "help"), then "seven"."""
+    config(home, "[listen]\nno_answer_s = 3.0\n" + STREAMING_WORDS)
+    record = run(cli, "small-wins", beyond, "mood-1", "cmd-stop")
+    mood = turns(record)["mood-before"]
+    assert record["mood_before"] == 7, json.dumps(mood, indent=1)
+    assert mood["coach_lines"][1] == say.MOOD_SCALE, json.dumps(mood, indent=1)
+    assert mood["events"] == ["mood-reask"]
+    assert mood["answer"]["text"].split()[-1] == "seven", "both replies kept as heard"
+    # said twice: no mood kept
+    twice = run(cli, "small-wins", beyond, beyond, "cmd-stop")
+    mood = turns(twice)["mood-before"]
+    assert twice["mood_before"] is None, json.dumps(mood, indent=1)
+    assert mood["coach_lines"][1:3] == [say.MOOD_SCALE, say.NO_MOOD]
 
 
 def test_the_rating_grammar_agrees_only_with_a_word_that_shares_a_sound(tmp_path: Path) -> None:
