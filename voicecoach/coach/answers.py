@@ -3,8 +3,10 @@
 ``classify`` sorts an answer's transcript into one ``AnswerClass``: no answer, "I don't know" /
 "not sure", very short, harsh self-talk ("it's all my fault", "I'm stupid"), a named feeling
 ("I felt afraid"), or a full answer. ``feeling_named`` finds the person's own feeling word from a
-small curated list, so the coach can reflect it back ("It sounds like you felt afraid.").
-English only; other languages get ``FULL`` or ``SHORT`` by length.
+small curated list, so the coach can reflect it back ("It sounds like you felt afraid."), when
+it is said as felt (``felt``: "I was really angry", "it made me angry", "Scared."): "my boss
+came home calm" and "an angry message" name no feeling. English only; other languages get
+``FULL`` or ``SHORT`` by length.
 
 A denied feeling or denied self-talk is not one (``negated``): "I was not angry at all",
 "I wasn't afraid", "I never felt lonely", "I didn't feel hurt", "I don't think I was angry" name
@@ -215,11 +217,25 @@ def only_a_feeling(text: str) -> bool:
 
 
 _FEELING_VERBS = frozenset(
-    {"felt", "feel", "feeling", "feels", "was", "am", "i'm", "get", "got", "became", "so", "very",
-     "really", "pretty", "quite", "bit", "little", "kind", "of", "sort", "just", "mostly", "too",
-     "and", "more", "were", "grew"}
+    {"felt", "feel", "feeling", "feels", "was", "am", "i'm", "get", "got", "gets", "getting",
+     "became", "become", "so", "very", "really", "pretty", "quite", "bit", "little", "kind",
+     "sort", "just", "mostly", "too", "more", "were", "grew", "seemed", "he's", "she's",
+     "they're", "we're", "lot", "much", "full"}
 )  # fmt: skip
-"""Words that may come between "I" and a feeling ("I felt so alone")."""
+"""Lead words: a feeling word after one is said as felt ("I felt so alone", "I was really
+angry", "she's tired")."""
+LEAD_REACH = 3
+"""How many words before a feeling word are searched for a lead ("felt small and hurt")."""
+_CAUSES = frozenset({"made", "make", "makes", "making", "left", "leaves", "leave"})
+"""Verbs that make the pronoun after them feel the feeling ("it made him angry")."""
+_DETERMINERS = frozenset({"a", "an", "the", "this", "that", "my", "his", "their", "our",
+                          "your", "some", "any", "no"})  # fmt: skip
+"""Right before a feeling word, it describes a thing, not a person: "an angry message"."""
+_ALONG = frozenset({"and", "or", "um", "uh", "er", "mostly", "just", "maybe", "probably",
+                    "both", "i", "guess", "think", "honestly"})  # fmt: skip
+"""Words an answer of feelings alone may hold beside them ("um, scared and angry")."""
+_JOINS = frozenset({"and", "but", "or", "nor"})
+"""Words that join one feeling to the next in a list ("hurt and angry")."""
 
 
 @dataclass(frozen=True)
@@ -270,13 +286,29 @@ def feeling_and_whose(text: str) -> tuple[str, str]:
         named = FEELINGS.get(word)
         if named is None:
             continue
-        before = words[max(0, index - 2) : index]
-        if negated(words, index):
+        if negated(words, index) or not felt(words, index):
             continue
-        if word in {"close", "content", "safe", "alone"} and not (set(before) & _FEELING_VERBS):
-            continue  # "close to", "the content", "safe place": only as a feeling after a verb
         return named, _whose(words, index)
     return "", "you"
+
+
+def felt(words: Sequence[str], index: int) -> bool:
+    """Is the feeling word ``words[index]`` said as felt: a lead word ("felt", "was", "so",
+    "really", … ``_FEELING_VERBS``) among the ``LEAD_REACH`` words before it, a pronoun made to
+    feel it ("made me angry"), another feeling joined to it ("angry but scared"), or an answer
+    of feelings alone ("angry", "scared and alone")? A feeling word the answer only holds is
+    none: "my boss came home calm", "send him an angry message", "a calm evening"."""
+    if index and words[index - 1] in _DETERMINERS:
+        return False
+    for at in range(index - 1, max(-1, index - 1 - LEAD_REACH), -1):
+        word = words[at]
+        if word in _FEELING_VERBS:
+            return True
+        if word in _OBJECTS and at and words[at - 1] in _CAUSES:
+            return True
+    if index >= 2 and words[index - 1] in _JOINS and words[index - 2] in FEELINGS:
+        return True  # one of a list of feelings: "not only angry but scared"
+    return not set(words) - set(FEELINGS) - _ALONG
 
 
 def _whose(words: list[str], index: int) -> str:

@@ -14,8 +14,13 @@ from voicecoach.coach.answers import feeling_named
 from voicecoach.text import normalise
 
 _FEELING = re.compile(
-    r"\bi (?:feel|felt|am feeling|get|got|'m feeling)\b|\bi'm (?:so |really )?\w+ed\b"
+    r"\bi (?:feel|felt|am feeling|was feeling)(?: so| really| very| a bit| quite)? "
+    r"(?!(?:like|that|as|if|you|he|she|they|we|it|it's|i|this|the|a|an|my|your|about)\b)\w+|"
+    r"\bi(?:'m| am| get| got) (?:so |really |very |a bit |quite )?"
+    r"(?!(?:used|supposed|married|asked|told|called|paid|invited|involved|allowed)\b)\w+ed\b"
 )
+"""A feeling said with "I feel" (any word: "I feel unheard"), or "I'm / I get … -ed" ("I get
+frustrated"); "I feel like you never listen" is a thought, "when I get home" no feeling."""
 _SITUATION = re.compile(r"\b(?:when|whenever|if|after|because|every time|while)\b")
 _REQUEST = re.compile(
     r"\b(?:i need|i'd like|i would like|i want|i'm asking|i ask|could you|can you|would you|"

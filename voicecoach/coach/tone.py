@@ -17,7 +17,9 @@ heard nothing there:
 - a feeling: the open transcript's words in the time the feeling word was heard sound like it
   (``FEELING_AGREEMENT``), and a lead word ("felt", "was", "really") stands right before them
   in the open transcript too: a feeling is named after a verb or an intensifier, while a
-  sound-alike inside a full answer ("that's a matter" for "so mad") is not.
+  sound-alike inside a full answer ("that's a matter" for "so mad") is not. Where the open
+  transcript heard a word there that is said after "felt" and is no feeling (``NOT_FEELINGS``:
+  "my chest felt tight", which the grammar can only hear as "felt tired"), that word stands.
 
 Neither is taken where the open transcript denies it: a negator in its words there that the
 form lacks, or one before them in their clause ("i was not angry at all", ``answers.negated``),
@@ -70,6 +72,16 @@ FILLERS: tuple[str, ...] = (
 )  # fmt: skip
 """Words the grammar may hear around a form: short, common words that absorb the rest of an
 answer."""
+
+NOT_FEELINGS = frozenset({
+    "tight", "heavy", "sick", "hot", "cold", "warm", "numb", "weak", "shaky", "dizzy", "faint",
+    "stiff", "sore", "sweaty", "empty", "full", "strange", "weird", "odd", "off", "good", "bad",
+    "fine", "okay", "ok", "better", "worse", "right", "wrong", "small", "big", "stuck", "busy",
+    "quiet", "silly", "slow", "fast", "like", "nothing", "something",
+})  # fmt: skip
+"""Words said after "felt", "so" or "really" that are not feelings: sensations in the body
+("my chest felt tight"), plain states and judgments ("it felt wrong"). Heard by the open
+transcript where the grammar heard a feeling, they are what was said."""
 
 HARSH_AGREEMENT = 0.6
 """How closely the open transcript's words where a form was heard must sound like it ("it's
@@ -141,7 +153,9 @@ def second_opinion(utterance: Utterance, hearing: Hearing) -> Heard | None:
         if word.word not in FEELINGS or index == 0 or names[index - 1] not in LEADS:
             continue
         inside = _inside(utterance.words, word.start, word.end)
-        if not inside or _agreement(inside, [word.word], hearing.phones) < FEELING_AGREEMENT:
+        if not inside or any(w.word in NOT_FEELINGS for w in inside):
+            return None
+        if _agreement(inside, [word.word], hearing.phones) < FEELING_AGREEMENT:
             return None
         first = utterance.words.index(inside[0])
         before = [w.word for w in utterance.words[max(0, first - LEAD_REACH) : first]]
