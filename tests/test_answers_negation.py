@@ -6,7 +6,6 @@ PocketSphinx gives them, a session machine on a real journal, and the look back 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,13 +37,6 @@ STEP_PRACTICES = {
     "self-compassion": "need",
 }
 """Every built-in practice whose look back is a step to take, and that step."""
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ paused: the real session machine on the shipped scripts (see test_machine.py for
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +26,6 @@ from voicecoach.speech.events import Final, Utterance, Word
 from voicecoach.speech.grammar import Recheck
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
-
 
 PRAISE = ("thank you for", "brave", "kind and doable", "makes sense", "well done", "great")
 

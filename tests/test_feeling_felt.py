@@ -5,9 +5,6 @@ PocketSphinx gives them, the concern check, and a session machine on a real jour
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tests.test_dialogue import replies_after
@@ -19,13 +16,6 @@ from voicecoach.coach.tone import second_opinion
 from voicecoach.speech.events import Utterance, Word
 from voicecoach.speech.grammar import Hearing
 from voicecoach.store.journal import Journal
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
 
 
 @pytest.mark.parametrize(

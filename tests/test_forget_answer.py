@@ -9,7 +9,7 @@ answer audio kept, and reads every byte under the data folder.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +33,6 @@ FIRST = "last night my partner came home late and i felt my patience run out"
 SECOND = "i felt it in my chest and in my hands"
 ERASED = ("partner", "patience run out")
 PASS = "correct horse battery"
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
 
 
 def every_byte(folder: Path) -> bytes:

@@ -21,13 +21,6 @@ from voicecoach.store.records import SessionRecord, Status
 from voicecoach.store.writeahead import RunningFile
 
 
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
-
-
 def on_disk(s: Session) -> SessionRecord:
     """The running session as its write-ahead file holds it (what a SIGKILL would leave)."""
     record = RunningFile(s.journal.folder / "running", s.record.id).read()

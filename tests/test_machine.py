@@ -8,7 +8,6 @@ real journal. Whole spoken sessions through the real loop are in test_machine_e2
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,13 +60,6 @@ class ScriptedLoop:
         rate = min(300, max(80, self.rate + step))
         changed, self.rate = rate != self.rate, rate
         return changed
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
 
 
 class Session:

@@ -8,7 +8,7 @@ through the real CLI, loop, PocketSphinx and journal.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,13 +28,6 @@ from voicecoach.speech.events import Utterance
 from voicecoach.speech.grammar import Recheck, RecheckedFinal, focused
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
 from voicecoach.store.journal import Journal
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
 
 
 def hear(s: Session, text: str, rating: Recheck | None, recheck: Recheck | None = None) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import CliResult, fixture_wav
-from tests.test_machine import ANSWER, journal, session  # noqa: F401
+from tests.test_machine import ANSWER, session
 from voicecoach.coach.dialogue import State
 from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.speech.events import Final, Utterance

@@ -5,7 +5,6 @@ on real answers that are neither (festival answers, LibriVox read speech)."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,13 +37,6 @@ def sphinx() -> SphinxRecognizer:
 @pytest.fixture
 def tone(sphinx: SphinxRecognizer) -> SphinxGrammar:
     return sphinx.grammar_search("tone", grammar)
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
 
 
 def final_of(sphinx: SphinxRecognizer, tone: SphinxGrammar, pcm: bytes, before: bytes) -> Final:

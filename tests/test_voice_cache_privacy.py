@@ -7,7 +7,7 @@ and the voice renders them without the cache.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,13 +20,6 @@ from voicecoach.speech.tts import TextToSpeech
 from voicecoach.store.journal import Journal
 
 LAST_TIME = "i will take a breath before i answer"
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    journal = Journal(tmp_path / "journal")
-    yield journal
-    journal.close()
 
 
 def test_lines_made_from_answers_are_marked_where_they_are_made(journal: Journal) -> None:
