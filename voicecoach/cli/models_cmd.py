@@ -320,7 +320,7 @@ def use(
     A model of another language than the coach's (coach.language) is refused unless
     --any-language is given: it would mishear every answer and every command."""
     from voicecoach.config import setting_place
-    from voicecoach.speech.engines import same_language
+    from voicecoach.speech.models import same_language
 
     home = paths()
     if clear or name is None:

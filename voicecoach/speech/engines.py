@@ -12,6 +12,7 @@ from voicecoach.speech.models import (
     language_of,
     model_for_language,
     resolve_model,
+    same_language,
 )
 from voicecoach.speech.recognizer import Recognizer
 
@@ -35,11 +36,6 @@ class EngineChoice:
         if same_language(self.language, language):
             return None
         return f"{self.reason} hears {self.language}; the coach speaks {language}"
-
-
-def same_language(one: str, other: str) -> bool:
-    """Whether two language codes are one language ("en" and "en-us" are); "" matches any."""
-    return not one or not other or one.split("-")[0] == other.split("-")[0]
 
 
 def choose_engine(

@@ -188,10 +188,15 @@ def resolve_model(setting: str, models_dirs: list[Path]) -> Path:
     raise ModelError(f"no model named {setting!r} ({names}); see `voicecoach models list`")
 
 
+def same_language(one: str, other: str) -> bool:
+    """Whether two language codes are one language ("en" and "en-us" are); "" matches any."""
+    return not one or not other or one.split("-")[0] == other.split("-")[0]
+
+
 def model_for_language(language: str, models_dirs: list[Path]) -> InstalledModel | None:
     """The first installed model whose language matches ("en" matches "en-us")."""
     for model in installed_models(models_dirs):
-        if model.language and model.language.split("-")[0] == language.split("-")[0]:
+        if model.language and same_language(model.language, language):
             return model
     return None
 
