@@ -405,10 +405,12 @@ FOLLOW_UPS: set[str] = set()
 
 
 def questions(script: SessionScript) -> set[str]:
-    """The script's questions, follow-ups and look-back: the lines that ask for reflection (a
-    look-back's "{answer}" stands for any text)."""
+    """The script's questions, follow-ups and look-back (with its general form, asked when the
+    last answer was too doubtful to quote): the lines that ask for reflection (a look-back's
+    "{answer}" stands for any text)."""
     asked = {s.prompt for s in script.steps if s.type.value == "question"}
-    looked = {script.look_back.prompt} if script.look_back is not None else set()
+    back = script.look_back
+    looked = {back.prompt, back.general} if back is not None else set()
     return asked | looked | {f.prompt for s in script.steps for f in s.follow_ups}
 
 
