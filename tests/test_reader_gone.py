@@ -17,6 +17,7 @@ from typing import IO, Any
 import pytest
 
 from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
+from tests.test_journal_cli import A, B, C, kept
 from tests.test_machine_e2e import PROMPTS, config, heard, turns
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,3 +117,49 @@ def test_a_stream_closed_from_the_start_changes_no_exit_code(home: Path) -> None
         assert done.stdout == b"", redirect
         said = b"Nothing found for 'zzzqqq'.\n"
         assert done.stderr == (b"" if "2>&-" in redirect else said), (redirect, done.stderr)
+
+
+READER_GONE_COMMANDS = [
+    ["history", "--json"],
+    ["history", "--json", "--limit", "2"],
+    ["history"],
+    ["show", B.id],
+    ["show", B.id, "--json"],
+    ["export", "--all"],
+    ["export", "--all", "--format", "json"],
+    ["export", A.id, "--format", "txt"],
+    ["search", "promise"],
+    ["stats", "--json"],
+    ["sessions", "list"],
+    ["sessions", "list", "--json"],
+    ["sessions", "graph", "patience"],
+    ["--help"],
+    ["session", "--help"],
+    ["--version"],
+]
+"""Commands that print a lot, or print at once: each with a reader that has already gone."""
+
+
+@pytest.mark.parametrize("args", READER_GONE_COMMANDS, ids=" ".join)
+def test_a_reader_gone_from_stdout_ends_the_command_quietly_with_exit_0(
+    home: Path, args: list[str]
+) -> None:
+    """`voicecoach history --json | head -1`: the reader closing the pipe is normal, so the
+    command exits 0 with nothing on stderr (it exited 1 silently); `session --help` for a
+    reader gone runs no session."""
+    kept(home, C, A, B).close()
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(REPO)}
+    env.pop("VOICECOACH_PASSPHRASE", None)
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "voicecoach", *args],
+            env=env,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (0, b""), args

@@ -10,7 +10,6 @@ import dataclasses
 import importlib
 import io
 import pkgutil
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,7 +21,6 @@ from voicecoach.cli.consoles import (
     stderr_console,
     stdout_console,
     stdout_is_terminal,
-    unless_reader_gone,
     write_lines,
 )
 from voicecoach.cli.helpfmt import Group, plain_help, tidy_params
@@ -134,7 +132,7 @@ def print_version(value: bool) -> None:
     if value:
         from voicecoach import __version__
 
-        typer.echo(f"voicecoach {__version__}")
+        write_lines([f"voicecoach {__version__}"])
         raise typer.Exit()
 
 
@@ -168,7 +166,7 @@ def root(
     if ctx.invoked_subcommand not in (None, "profiles"):
         require_profile()
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        write_lines([ctx.get_help()])
         raise typer.Exit()
 
 
@@ -346,5 +344,4 @@ def print_json(doc: object) -> None:
     """JSON on stdout, nothing else; nothing, when its reader has gone away."""
     import json
 
-    with unless_reader_gone(sys.stdout):
-        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    write_lines([json.dumps(doc, ensure_ascii=False, indent=2)])

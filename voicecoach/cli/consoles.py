@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -101,9 +101,17 @@ def tell(message: str, style: str = "") -> None:
 
 def write_lines(lines: Sequence[str]) -> None:
     """Lines of plain text on stdout (through the Rich console when it exists, else directly)."""
+    write_pieces(["".join(line + "\n" for line in lines)])
+
+
+def write_pieces(pieces: Iterable[str]) -> None:
+    """Text on stdout piece by piece as it is made (a long JSON list, an export), each flushed
+    at once. When the reader goes away (`| head`), the rest is neither made nor written and
+    stdout points at /dev/null from then on (``reader_gone``): the command ends as usual."""
     out = _CONSOLES[False].file if False in _CONSOLES else sys.stdout
     if out is None:  # started with stdout closed
         return
     with unless_reader_gone(out):
-        out.write("".join(line + "\n" for line in lines))
-        out.flush()
+        for piece in pieces:
+            out.write(piece)
+            out.flush()

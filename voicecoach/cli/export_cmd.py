@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from voicecoach.cli.app import YesOpt, app, confirm, err_console, out_console, paths
+from voicecoach.cli.consoles import write_pieces
 from voicecoach.cli.journal_open import open_journal, practice_titles
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import STDOUT, check_output
@@ -55,8 +56,7 @@ def export(
         titles = practice_titles() if chosen_format == "md" else {}
         pieces = chunks(counted, chosen_format, single=not every, titles=titles)
         if output is None:
-            for piece in pieces:
-                typer.echo(piece, nl=False)
+            write_pieces(pieces)  # a reader gone (`| head`) ends the export there
             return
         write_export(output, sealed_export(paths().journal, pieces))
     to_stdout = str(output) == STDOUT

@@ -8,11 +8,14 @@ lists options the usual way: ``-o, --output PATH``, arguments as ``SESSION_ID``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+from voicecoach.cli.consoles import reader_gone
 
 METAVARS: dict[Any, str] = {str: "TEXT", int: "N", float: "NUMBER", Path: "PATH"}
 """What an option's value is called in help, by its type."""
@@ -156,10 +159,25 @@ def format_params(command: Any, ctx: Any, formatter: Any) -> None:
 
 
 def help_option(option: Any) -> Any:
-    """The ``-h/--help`` option click makes for each command, with the plain converter too."""
-    if option is not None:
+    """The ``-h/--help`` option click makes for each command, with the plain converter too;
+    help whose reader has gone away (`--help | head -1`) ends the command quietly, as help does
+    (exit 0)."""
+    if option is not None and not getattr(option.callback, "lasting", False):
         tidy_params([option])
+        option.callback = _lasting_help(option.callback)
     return option
+
+
+def _lasting_help(show: Any) -> Any:
+    def show_help(ctx: Any, param: Any, value: bool) -> None:
+        try:
+            show(ctx, param, value)
+        except BrokenPipeError:
+            reader_gone(sys.stdout)
+            ctx.exit()
+
+    show_help.lasting = True  # type: ignore[attr-defined]
+    return show_help
 
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from voicecoach.cli.consoles import (
     stdout_is_terminal,
     tell,
     write_lines,
+    write_pieces,
 )
 from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import SessionScriptError, UsageError
@@ -144,8 +145,8 @@ def _history(
         if as_json and count is None and not (topic or first or last or search):
             from voicecoach.review.export import json_list
 
-            for piece in json_list(r.to_record() for r in journal.iter_records()):
-                typer.echo(piece, nl=False)  # every record, one month in memory at a time
+            # every record, one month in memory at a time
+            write_pieces(json_list(r.to_record() for r in journal.iter_records()))
             return
         chosen, more = _pick(journal, count, topic=topic, first=first, last=last, text=search)
         if not chosen:
@@ -153,8 +154,7 @@ def _history(
         if as_json:
             from voicecoach.review.export import json_list
 
-            for piece in json_list(r.to_record() for r in _records_of(journal, chosen)):
-                typer.echo(piece, nl=False)
+            write_pieces(json_list(r.to_record() for r in _records_of(journal, chosen)))
             return
         if not chosen:
             empty = not journal.months()

@@ -26,7 +26,7 @@ from voicecoach.cli.app import (
     show_table,
     typed_column,
 )
-from voicecoach.cli.consoles import stdout_is_terminal
+from voicecoach.cli.consoles import stdout_is_terminal, write_pieces
 from voicecoach.coach.script import builtin_dir, find_script, load_script, script_files
 from voicecoach.errors import SessionScriptError
 from voicecoach.review.cells import counted
@@ -181,4 +181,4 @@ def graph(
     from voicecoach.coach.graph import mermaid  # the state machine's tables: only here
 
     script = find_script(topic, paths().sessions)
-    typer.echo(mermaid(script, mood=settings().coach.mood_checkin), nl=False)
+    write_pieces([mermaid(script, mood=settings().coach.mood_checkin)])
