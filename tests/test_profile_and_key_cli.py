@@ -43,6 +43,38 @@ def test_a_profile_never_made_is_refused_and_nothing_is_created(
     assert cli("--profile", "sam", "history").code == 0
 
 
+def test_default_is_no_profile_name_and_upper_case_is_told_its_lower_case_name(
+    cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`profiles add default` made a profile beside the journal `profiles list` shows as
+    "(default)", and the speaker then offered both; `profiles add Sam` says which name to use."""
+    kept(home, A).close()
+    assert cli("profiles", "add", "alex").code == 0
+    refused = cli("profiles", "add", "default")
+    assert refused.code == 2 and refused.out == ""
+    assert refused.err == (
+        "voicecoach: error: profile 'default': reserved for the journal used without a "
+        "profile; choose another name\n"
+    )
+    upper = cli("profiles", "add", "Sam")
+    assert upper.code == 2 and upper.out == ""
+    assert upper.err == "voicecoach: error: profile 'Sam': profile names are lower case; use sam\n"
+    assert cli("profiles", "add", "Mary Jo").err.endswith(
+        "use lower-case letters, digits, - and _ (up to 32 characters)\n"
+    )  # no lower-case name would do
+    assert sorted(p.name for p in (home / "profiles").iterdir()) == ["alex"]
+    assert cli("profiles", "list").out.split() == ["*", "(default)", "alex"]
+    default = cli("--profile", "default", "show", A.id)
+    assert (default.code, default.out) == (1, "")
+    assert default.err == (
+        "voicecoach: error: no profile 'default': the default journal is the one used without "
+        "--profile and without VOICECOACH_PROFILE\n"
+    )
+    assert cli("--profile", "Sam", "history").err.endswith("lower case; use sam\n")
+    monkeypatch.setenv("VOICECOACH_PROFILE", "Sam")
+    assert "use sam" in cli("history").err
+
+
 def test_key_init_takes_the_new_passphrase_from_the_environment(
     cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -136,11 +136,30 @@ PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 """A profile's name: lower-case letters, digits, ``-`` and ``_``, up to 32 characters."""
 
 
+RESERVED_PROFILES = frozenset({"default"})
+"""Names no profile is made with: `profiles list` shows the journal used without a profile as
+"(default)", and the speaker would offer a profile "default" beside it."""
+
+
 def check_profile(name: str) -> str:
-    """``name`` when it can name a profile; VoiceCoachError naming what to fix otherwise."""
+    """``name`` when it can name a profile; UsageError naming what to fix otherwise (the
+    lower-case name to use, when that is all that is wrong)."""
     if not PROFILE_NAME.fullmatch(name):
+        if PROFILE_NAME.fullmatch(name.lower()):
+            raise UsageError(f"profile {name!r}: profile names are lower case; use {name.lower()}")
         raise UsageError(
             f"profile {name!r}: use lower-case letters, digits, - and _ (up to 32 characters)"
+        )
+    return name
+
+
+def check_new_profile(name: str) -> str:
+    """``name`` when a new profile may be made with it: `check_profile`, and UsageError for a
+    name in ``RESERVED_PROFILES``."""
+    if check_profile(name) in RESERVED_PROFILES:
+        raise UsageError(
+            f"profile {name!r}: reserved for the journal used without a profile; "
+            "choose another name"
         )
     return name
 

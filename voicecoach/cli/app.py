@@ -174,10 +174,16 @@ def require_profile() -> None:
     """A named profile (--profile or VOICECOACH_PROFILE) must have been made with `profiles add`:
     a mistyped name would otherwise start an empty journal of its own. JournalError if not."""
     from voicecoach.errors import JournalError
+    from voicecoach.paths import RESERVED_PROFILES
 
     current = paths()
     name = current.profile
     if name is not None and not (current.profiles / name).is_dir():
+        if name in RESERVED_PROFILES:
+            raise JournalError(
+                f"no profile {name!r}: the default journal is the one used without --profile "
+                "and without VOICECOACH_PROFILE"
+            )
         raise JournalError(
             f"no profile {name!r}; `voicecoach profiles list` shows them "
             f"(`voicecoach profiles add {name}` makes it)"

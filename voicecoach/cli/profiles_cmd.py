@@ -14,7 +14,7 @@ import typer
 
 from voicecoach.cli.app import app, err_console, out_console, paths
 from voicecoach.errors import JournalError
-from voicecoach.paths import check_profile, private_dir
+from voicecoach.paths import check_new_profile, check_profile, private_dir
 
 profiles_app = typer.Typer(
     help="Profiles: one journal and key per person sharing this device.", no_args_is_help=True
@@ -36,7 +36,7 @@ def list_profiles() -> None:
 @profiles_app.command("add")
 def add(name: NameArg) -> None:
     """Make a new profile with an empty journal. `key init` with --profile encrypts it."""
-    folder = paths().profiles / check_profile(name)
+    folder = paths().profiles / check_new_profile(name)
     if folder.exists():
         raise JournalError(f"profile {name} already exists")
     private_dir(folder / "journal")
