@@ -42,7 +42,7 @@ BROKEN = {
     ),
     "unknown-type": (
         GOOD.replace('type = "say"', 'type = "poem"'),
-        "steps.thanks.type: unknown type 'poem' (expected one of 'question', 'say')",
+        'steps.thanks.type: unknown type "poem" (expected one of "question", "say")',
     ),
     "no-exit": (
         GOOD.replace('type = "say"', 'type = "say"\nnext = "day"'),
@@ -50,7 +50,35 @@ BROKEN = {
     ),
     "bad-next": (
         GOOD.replace('type = "say"', 'type = "say"\nnext = "tomorrow"'),
-        "steps.thanks.next: no step 'tomorrow'",
+        'steps.thanks.next: no step "tomorrow" (expected a step id or "end")',
+    ),
+    # Values are spelled as in the file (TOML), as config.toml's problems are.
+    "not-a-string": (
+        GOOD.replace('title = "Evening check"', "title = true"),
+        "title: expected a string, got true",
+    ),
+    "words-not-a-list": (
+        GOOD.replace('when = "short"', 'when = "mentions"\n  words = "tired"'),
+        'steps.day.follow_ups.more.words: expected a list of non-empty strings, got "tired"',
+    ),
+    "max-words": (
+        GOOD.replace('when = "short"', 'when = "short"\n  max_words = 2.5'),
+        "steps.day.follow_ups.more.max_words: expected a whole number from 1 to 100, got 2.5",
+    ),
+    "reply-class": (
+        GOOD.replace(
+            'prompt = "Thank you for sharing."', 'prompt = "Thanks."\nreplies = {{ sad = "x" }}'
+        ),
+        'steps.thanks.replies.sad: unknown answer class (expected one of "unsure", "short", '
+        '"harsh", "feeling", "full")',
+    ),
+    "wrong-id": (
+        GOOD.replace('id = "{id}"', 'id = "evening"'),
+        'id: "evening" must match the file name "wrong-id"',
+    ),
+    "opening": (
+        GOOD.replace('say = ["Hello."]', "say = [false]"),
+        "opening.say: expected a list of non-empty strings, got [false]",
     ),
     "typo": (
         GOOD.replace('id = "more"', 'id = "more"\nwen = "short"'),

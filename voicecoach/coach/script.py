@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.coach.scriptcheck import Problems, check_flow
+from voicecoach.config import toml_value
 from voicecoach.errors import SessionScriptError
 
 END = "end"
@@ -240,9 +241,11 @@ def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
         steps.append(step)
     look_back = _look_back(doc.get("look_back"), problems)
     if look_back is not None and steps and look_back.step not in seen:
-        problems.add("look_back.step", f"no step with id {look_back.step!r}")
+        problems.add("look_back.step", f"no step with id {toml_value(look_back.step)}")
     if script_id and script_id != path.stem:
-        problems.add("id", f"{script_id!r} must match the file name {path.stem!r}")
+        problems.add(
+            "id", f"{toml_value(script_id)} must match the file name {toml_value(path.stem)}"
+        )
     script = SessionScript(
         id=script_id,
         title=title,
@@ -325,7 +328,7 @@ def _replies(raw: Any, where: str, problems: Problems) -> dict[str, str]:
     found: dict[str, str] = {}
     for key, value in raw.items():
         if key not in REPLY_CLASSES:
-            allowed = ", ".join(repr(c) for c in REPLY_CLASSES)
+            allowed = ", ".join(map(toml_value, REPLY_CLASSES))
             problems.add(
                 f"{where}replies.{key}", f"unknown answer class (expected one of {allowed})"
             )

@@ -1,5 +1,6 @@
 """Checking a session script: field by field, then its flow (every ``next`` leads somewhere,
-no loop without an exit). Each problem names the file, the step and the field."""
+no loop without an exit). Each problem names the file, the step and the field, and values are
+spelled as in the TOML file (``"poem"``, ``true``), as config.toml's problems are."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from voicecoach.config import toml_value
 from voicecoach.errors import SessionScriptError
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ class Problems:
     def text(self, table: dict[str, Any], key: str, where: str, required: bool = True) -> str:
         value = table.get(key, "")
         if not isinstance(value, str):
-            self.add(f"{where}{key}", f"expected a string, got {value!r}")
+            self.add(f"{where}{key}", f"expected a string, got {toml_value(value)}")
             return ""
         if required and not value.strip():
             self.add(f"{where}{key}", "missing (expected a non-empty string)")
@@ -45,14 +47,15 @@ class Problems:
         table = doc.get(section, {})
         said = table.get("say", []) if isinstance(table, dict) else None
         if not isinstance(said, list) or not all(isinstance(x, str) and x.strip() for x in said):
-            self.add(f"{section}.say", "expected a list of non-empty strings")
+            got = "" if said is None else f", got {toml_value(said)}"
+            self.add(f"{section}.say", f"expected a list of non-empty strings{got}")
             return ()
         return tuple(x.strip() for x in said)
 
     def choice(
         self, table: dict[str, Any], key: str, where: str, kind: type[E], default: E | None
     ) -> E | None:
-        allowed = ", ".join(repr(m.value) for m in kind)
+        allowed = ", ".join(toml_value(m.value) for m in kind)
         if key not in table:
             if default is None:
                 self.add(f"{where}{key}", f"missing (expected one of {allowed})")
@@ -61,7 +64,9 @@ class Problems:
         try:
             return kind(value)
         except ValueError:
-            self.add(f"{where}{key}", f"unknown {key} {value!r} (expected one of {allowed})")
+            self.add(
+                f"{where}{key}", f"unknown {key} {toml_value(value)} (expected one of {allowed})"
+            )
             return default
 
     def whole(
@@ -69,14 +74,19 @@ class Problems:
     ) -> int:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.add(f"{where}{key}", f"expected a whole number from {low} to {high}")
+            self.add(
+                f"{where}{key}",
+                f"expected a whole number from {low} to {high}, got {toml_value(value)}",
+            )
             return default
         return value
 
     def word_list(self, table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
         value = table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
-            self.add(f"{where}{key}", "expected a list of non-empty strings")
+            self.add(
+                f"{where}{key}", f"expected a list of non-empty strings, got {toml_value(value)}"
+            )
             return ()
         return tuple(" ".join(x.lower().split()) for x in value)
 
@@ -92,7 +102,7 @@ def check_flow(script: SessionScript, problems: Problems) -> None:
         ]
         for where, target in targets:
             if target and target != END and target not in ids:
-                problems.add(where, f'no step {target!r} (expected a step id or "end")')
+                problems.add(where, f'no step {toml_value(target)} (expected a step id or "end")')
     if problems:
         return
     edges = flow_edges(script)
