@@ -88,3 +88,61 @@ def test_a_broken_keep_days_erases_nothing_and_good_sections_still_count(
     result = cli("history", "--json")
     assert [r["id"] for r in result.json()] == ["recent"]
     assert "coach.rate" in result.err and "erased 1 session older than 30 days" in result.err
+
+
+APART_FROM_JOURNAL = [
+    ["models", "list"],
+    ["models", "list", "--json"],
+    ["voices", "list", "--json"],
+    ["sessions", "graph", "patience"],
+]
+"""Commands that never open the journal (and read config.toml)."""
+
+
+@pytest.mark.parametrize("argv", APART_FROM_JOURNAL, ids=" ".join)
+def test_a_journal_mistake_does_not_stop_a_command_that_never_opens_the_journal(
+    home: Path, cli: Cli, argv: list[str]
+) -> None:
+    """`models list` refused to run for a wrong `journal.keep_days` (exit 1), though `history`
+    went on: now both warn once and go on. A mistake in a section the command reads still
+    stops it, with every problem named."""
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text("[journal]\nkeep_days = -3\n")
+    result = cli(*argv)
+    assert result.code == 0, result.err
+    assert result.out.strip()
+    line = warning(result)
+    assert line == (
+        f"voicecoach: warning: {config}: journal.keep_days: expected a whole number from 0 to "
+        "36500, got -3 (line 2); its default is used here, fix it before the next session"
+    )
+    config.write_text("[journal]\nkeep_days = -3\n[coach]\nlanguage = 5\n")
+    refused = cli(*argv)
+    assert refused.code == 1 and refused.out == ""
+    (line,) = refused.err.splitlines()
+    assert line.startswith(f"voicecoach: error: {config}: ")
+    assert "journal.keep_days" in line and "coach.language" in line
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["session", "patience", "--fast"],
+        ["listen", "--fast", "--once"],
+        ["service", "install"],
+    ],
+    ids=" ".join,
+)
+def test_a_journal_mistake_still_stops_the_commands_that_write_the_journal(
+    home: Path, cli: Cli, argv: list[str]
+) -> None:
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text("[journal]\nkeep_days = -3\n")
+    result = cli(*argv)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"voicecoach: error: {config}: journal.keep_days: expected a whole number from 0 to "
+        "36500, got -3 (line 2)\n"
+    )

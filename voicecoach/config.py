@@ -304,18 +304,22 @@ def _remember(path: Path | None, overlay: Path | None) -> None:
 
 
 def load_settings(
-    path: Path | None, required: bool = False, overlay: Path | None = None
+    path: Path | None,
+    required: bool = False,
+    overlay: Path | None = None,
+    leave_out: frozenset[str] = frozenset(),
 ) -> Settings:
     """Read a config.toml over the defaults (a missing file gives them; with ``required``, a
     file named with --config, it is a ConfigError), then ``overlay`` (a profile's own
-    config.toml, if it exists) over it key by key, its mistakes named in it."""
+    config.toml, if it exists) over it key by key, its mistakes named in it. The sections named
+    in ``leave_out`` are not read: they keep their defaults."""
     doc: dict[str, Any] = {}
     if path is not None and path.exists():
-        doc = read_toml(path)
+        doc = _without(read_toml(path), leave_out)
     elif path is not None and required:
         raise ConfigError(f"{path}: no such config file")
     if overlay is not None and overlay.exists():
-        own = read_toml(overlay)
+        own = _without(read_toml(overlay), leave_out)
         settings_from_doc(own, source=str(overlay), lines=key_lines(overlay))
         for name, table in own.items():  # a table of the overlay's is merged into the shared one
             base = doc.get(name)
@@ -326,6 +330,27 @@ def load_settings(
         found = settings_from_doc(doc, source=str(path), lines=key_lines(path))
     _remember(path, overlay)
     return found
+
+
+def _without(doc: dict[str, Any], sections: frozenset[str]) -> dict[str, Any]:
+    return {name: table for name, table in doc.items() if name not in sections}
+
+
+def load_settings_apart(
+    path: Path | None, required: bool, overlay: Path | None, apart: frozenset[str]
+) -> tuple[Settings, str | None]:
+    """Settings (as `load_settings` reads them) for a command that never uses the sections
+    ``apart`` (`models list` and the journal's): a problem found only in those is returned as
+    one line, those sections left at their defaults; any other problem is the ConfigError
+    `load_settings` raises, naming every problem. ``None``: the file is fine."""
+    try:
+        return load_settings(path, required, overlay), None
+    except ConfigError as exc:
+        problem = exc
+    try:
+        return load_settings(path, required, overlay, leave_out=apart), str(problem)
+    except ConfigError:
+        raise problem from None
 
 
 def load_settings_for_reading(path: Path) -> tuple[Settings, str | None]:

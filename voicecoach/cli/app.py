@@ -288,6 +288,33 @@ def reading_settings() -> Settings:
     from voicecoach.config import load_settings_for_reading
 
     found, problem = load_settings_for_reading(paths().config_file)
+    _default_used(problem)
+    return found
+
+
+JOURNAL_SECTIONS = frozenset({"journal"})
+"""The sections of config.toml that only matter to a command that opens the journal."""
+
+
+def settings_apart_from_journal(config: Path | None = None) -> Settings:
+    """The settings of a command that never opens the journal (`models`, `voices`, `sessions
+    graph`, `demo`), read as `settings` reads them; a mistake in ``JOURNAL_SECTIONS`` does not
+    stop it: it is told once, as `reading_settings` tells it, and the defaults are used. Any
+    other mistake is the ConfigError `settings` raises."""
+    from voicecoach.config import load_settings_apart
+
+    home = paths()
+    file = config if config is not None else home.config_file
+    found, problem = load_settings_apart(
+        file, config is not None, home.profile_config, JOURNAL_SECTIONS
+    )
+    _default_used(problem)
+    return found
+
+
+def _default_used(problem: str | None) -> None:
+    """A mistake in config.toml that a command went on without: one warning line on stderr,
+    once per command."""
     if problem is not None and problem not in _TOLD:
         _TOLD.add(problem)
         stderr_console().print(
@@ -297,7 +324,6 @@ def reading_settings() -> Settings:
             markup=False,
             highlight=False,
         )
-    return found
 
 
 def typed_column(table: Any, header: str, values: Sequence[object]) -> None:

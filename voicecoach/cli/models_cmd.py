@@ -29,7 +29,7 @@ from voicecoach.cli.app import (
     out_console,
     paths,
     print_json,
-    settings,
+    settings_apart_from_journal,
     show_table,
     typed_column,
 )
@@ -81,7 +81,7 @@ def _active(home: Paths, found: list[InstalledModel]) -> tuple[str, str]:
     chosen = active_model_name(home.state_file)
     if chosen and any(m.name == chosen for m in found):
         return chosen, "active"
-    auto = model_for_language(settings().coach.language, models_dirs(home))
+    auto = model_for_language(settings_apart_from_journal().coach.language, models_dirs(home))
     return (auto.name, "auto") if auto is not None else ("", "")
 
 
@@ -94,7 +94,7 @@ def _require(name: str, home: Paths) -> InstalledModel:
 
 
 def _catalogue_rows(installed: set[str], show_all: bool) -> list[dict[str, object]]:
-    models = settings().models
+    models = settings_apart_from_journal().models
     url = catalog_url(models)
     try:
         entries = fetch_catalog(url, models.timeout_s)
@@ -255,7 +255,7 @@ def pull(
         err_console.print(f"{name} is already installed ({existing.path}).", **PLAIN)
         return
     with RichDownloadProgress(name) as progress:
-        model = pull_model(name, settings().models, home.models, progress)
+        model = pull_model(name, settings_apart_from_journal().models, home.models, progress)
     _installed(model)
 
 
@@ -330,7 +330,7 @@ def use(
         out_console.print("no active model: sessions pick one by language")
         return
     model = _require(name, home)
-    language = settings().coach.language
+    language = settings_apart_from_journal().coach.language
     other = not same_language(model.language, language)
     if other and not any_language:
         raise ModelError(

@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import PLAIN_DIM, app, err_console, paths, print_json, settings
+from voicecoach.cli.app import (
+    PLAIN_DIM,
+    app,
+    err_console,
+    paths,
+    print_json,
+    settings,
+    settings_apart_from_journal,
+)
 from voicecoach.cli.progress import TerminalProgress
 from voicecoach.coach.script import builtin_dir, find_script, unknown_topic
 from voicecoach.config import Settings, config_error
@@ -195,7 +203,9 @@ def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
             show_partials=False,
             demo=True,
         )
-        record = run_session(options, settings(), paths(), journal_dir=Path(scratch))
+        record = run_session(
+            options, settings_apart_from_journal(), paths(), journal_dir=Path(scratch)
+        )
     if as_json:  # what a session would keep; it has no id, as nothing was kept
         print_json({**record.to_record(), "id": None})
         return

@@ -22,7 +22,7 @@ from voicecoach.cli.app import (
     out_console,
     paths,
     print_json,
-    settings,
+    settings_apart_from_journal,
     show_table,
     typed_column,
 )
@@ -181,4 +181,4 @@ def graph(
     from voicecoach.coach.graph import mermaid  # the state machine's tables: only here
 
     script = find_script(topic, paths().sessions)
-    write_pieces([mermaid(script, mood=settings().coach.mood_checkin)])
+    write_pieces([mermaid(script, mood=settings_apart_from_journal().coach.mood_checkin)])

@@ -20,7 +20,7 @@ from voicecoach.cli.app import (
     out_console,
     paths,
     print_json,
-    settings,
+    settings_apart_from_journal,
     show_table,
     typed_column,
 )
@@ -88,7 +88,7 @@ def _piper_rows(found: list[Installed], active: tuple[str, str]) -> list[dict[st
 def _catalogue_rows(installed: set[str]) -> list[dict[str, object]]:
     from voicecoach.speech.catalog import fetch_catalog
 
-    voices = settings().voices
+    voices = settings_apart_from_journal().voices
     url = voice_catalog_url(voices.catalog_url)
     return [
         {
@@ -114,7 +114,7 @@ def list_voices(
 ) -> None:
     """Installed voices of every engine, the active one marked. espeak-ng's are those for
     coach.language."""
-    home, coach = paths(), settings().coach
+    home, coach = paths(), settings_apart_from_journal().coach
     dirs = voices_dirs(home)
     found = installed_voices(dirs)
     active = active_voice(coach, dirs)
@@ -185,7 +185,7 @@ def pull(
     broken pull resumes."""
     from voicecoach.speech.install import pull as pull_from_catalogue
 
-    home, voices = paths(), settings().voices
+    home, voices = paths(), settings_apart_from_journal().voices
     existing = find_voice(name, voices_dirs(home))
     if existing is not None:
         err_console.print(f"{name} is already installed ({existing.path}).", **PLAIN)
@@ -237,7 +237,7 @@ def use(
     """Make the coach speak with this voice. It sets coach.voice and coach.voice_engine."""
     from voicecoach.config_edit import set_keys
 
-    home, coach = paths(), settings().coach
+    home, coach = paths(), settings_apart_from_journal().coach
     dirs = voices_dirs(home)
     if find_voice(name, dirs) is not None:
         load_piper(name, dirs)  # a damaged voice is refused here, not at the next session
@@ -297,7 +297,7 @@ def remove(
         remove_installed(voice, VOICES)  # raises, saying how to uninstall the package
     confirm_removal("voices", name, voice.path, yes)
     remove_installed(voice, VOICES)
-    if settings().coach.voice == name:
+    if settings_apart_from_journal().coach.voice == name:
         set_keys(home.config_file, "coach", {"voice_engine": "auto", "voice": ""})
         err_console.print("coach.voice was this voice: back to auto.", **PLAIN_DIM)
     out_console.print(f"removed {name}", **PLAIN)
