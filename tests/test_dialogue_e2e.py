@@ -328,6 +328,22 @@ def test_hold_on_heard_as_go_on_at_a_question_is_asked_about_as_a_pause(
 
 
 @pytest.mark.slow
+def test_hold_on_said_again_to_the_question_about_a_pause_pauses(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """The reply to "Did you want to pause for a moment?" is the same "hold on", heard again as
+    "go on" by the whole grammar: it is the pause said again, not an answer to the question."""
+    from tests.test_moods_heard import spoken
+
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
+    hold_on = spoken("en-us+m3", "hold on", tmp_path)
+    record = run(cli, "patience", hold_on, hold_on, "cmd-continue", "cmd-stop")
+    moment = turns(record)["moment"]
+    assert moment["events"][:2] == ["confirm:pause", "command:pause"], moment
+    assert moment["answer"] is None or "on" not in moment["answer"]["text"].split(), moment
+
+
+@pytest.mark.slow
 def test_a_feeling_word_not_said_as_felt_is_not_reflected(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:

@@ -323,8 +323,11 @@ class Understanding:
             return "answered", {"event": event}
         short, spotted = held
         reply = _yes_or_no(event)
-        command = self._command(event)
-        if reply is True or (reply is None and command is None and self._again(event, spotted)):
+        again = self.options.spotter.spot(event)
+        if spotted.command is Command.PAUSE:
+            again = self._at_a_question(again, event)  # "hold on" again, heard "go on" again
+        command = again.command if again is not None and again.sure else None
+        if reply is True or (reply is None and command is None and _again(again, spotted)):
             command = spotted.command
         if command is not None:
             self.recorder.event(f"command:{command}")
@@ -334,15 +337,6 @@ class Understanding:
         if self._says_neither(event):
             return "unconfirmed", {}
         return "answered", {"event": event}
-
-    def _again(self, event: Final, asked: Spotted) -> bool:
-        """The reply is the command asked about, said again as unsurely ("stomp", "Did you want
-        to end the session?", "stomp"): it is meant. Not a "go on" at a question, which only
-        drops what was said: a short answer heard twice as "on" ("Mum.") is that answer."""
-        again = self.options.spotter.spot(event)
-        if again is None or again.weak or again.command is not asked.command:
-            return False
-        return asked.command is not Command.RESUME
 
     def _says_neither(self, event: Final) -> bool:
         """A short reply that is no answer of its own: filler words only ("the", "um"), or an
@@ -402,6 +396,18 @@ class Understanding:
 
     def _command(self, event: Final) -> Command | None:
         return self.options.spotter.command(event)
+
+
+def _again(again: Spotted | None, asked: Spotted) -> bool:
+    """The reply (spotted as ``again``) is the command asked about, said again as unsurely
+    ("stomp", "Did you want to end the session?", "stomp"): it is meant. Not a "go on" at a
+    question, which only drops what was said: a short answer heard twice as "on" ("Mum.") is
+    that answer. A "hold on" asked about as a pause and said again is heard again as the pause
+    was (``Understanding._at_a_question``): en-us+m3's, heard "are you" and "go on" both
+    times, had been kept as the answer."""
+    if again is None or again.weak or again.command is not asked.command:
+        return False
+    return asked.command is not Command.RESUME
 
 
 def _yes_or_no(event: Final) -> bool | None:
