@@ -58,6 +58,7 @@ def test_doctor_json_covers_every_area(cli: Cli, home: Path):
         "speech engine",
         "data folder",
         "disk",
+        "wake phrase",
     ]
     assert checks["settings"]["status"] == "ok"
     assert checks["PortAudio"]["status"] == "ok"
@@ -123,6 +124,30 @@ def test_doctor_reports_a_broken_config_and_goes_on(cli: Cli, home: Path):
         checks["settings"]["detail"]
     )
     assert checks["voice"]["status"] == "ok"  # the other checks still ran
+
+
+def test_doctor_warns_of_a_short_wake_phrase_and_counts_its_syllables(cli: Cli, home: Path):
+    """Syllables come from the pronouncing dictionary ("hey": HH EY, one; "reflect" two), a
+    word it lacks from its letters (a Hangul block each); the built-in phrases are fine."""
+    assert by_area(cli("doctor", "--json"))["wake phrase"] == {
+        "area": "wake phrase",
+        "status": "ok",
+        "detail": '"hey coach", "let\'s reflect"',
+        "fix": "",
+        "essential": False,
+    }
+    home.mkdir(exist_ok=True)
+    config = home / "config.toml"
+    config.write_text('[wake]\nphrases = ["hey", "reflect", "hey there coach", "코치야", "zqxv"]\n')
+    wake = by_area(cli("doctor", "--json"))["wake phrase"]
+    assert wake["status"] == "warn" and not wake["essential"]
+    assert wake["detail"] == '"hey" has 1 syllable, "reflect" 2, "zqxv" 1'
+    assert wake["fix"] == (
+        'a wake phrase of 3 syllables or more (such as "let\'s reflect") is less often heard in '
+        f"other speech: change wake.phrases ({config}, line 2)"
+    )
+    shown = cli("doctor").out
+    assert re.search(r'^warn +wake phrase +"hey" has 1 syllable', shown, re.M), shown
 
 
 def test_doctor_checks_the_profiles_own_settings_too(cli: Cli, home: Path):

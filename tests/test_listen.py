@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import FIXTURES, STREAMING_WORDS, CliResult, fixture_wav
 from tests.test_journal import make_record
-from tests.virtual_audio import write_mini_home
+from tests.virtual_audio import FAST_CONFIG, write_mini_home
 from voicecoach.audio.wavfile import read_wav
 from voicecoach.speaker import cues
 from voicecoach.speaker.replies import (
@@ -103,6 +103,25 @@ def test_a_run_on_files_ends_when_they_are_used_up(cli: Cli, home: Path) -> None
     record = cli("show", session_id, "--json").json()
     assert record["topic"] == "patience"
     assert "partner" in record["turns"][0]["answer"]["text"]
+
+
+def test_a_short_wake_phrase_is_one_warning_line_when_listen_starts(cli: Cli, home: Path) -> None:
+    """`phrases = ["hey"]` was taken silently and woke on other speech: `listen` names the key,
+    its line and the advice in one line on stderr, and goes on; the built-in phrases give none."""
+    silence = FIXTURES / "silence-10s.wav"
+    assert FAST_CONFIG.rstrip().splitlines()[-2] == "[wake]"
+    write_mini_home(home, 'phrases = ["Hey!", "let\'s reflect", "wake up"]\n')
+    result = listen(cli, [], "--mic-file", silence, "--max-seconds", "1")
+    warned = [line for line in result.err.splitlines() if "warning" in line]
+    line = len(FAST_CONFIG.splitlines()) + 1
+    assert warned == [
+        f'voicecoach: warning: {home / "config.toml"}: wake.phrases: "Hey!" has 1 syllable, '
+        '"wake up" 2; a wake phrase of 3 syllables or more (such as "let\'s reflect") is less '
+        f"often heard in other speech (line {line})"
+    ]
+    assert result.json()["audio_s"] == pytest.approx(1, abs=0.2)
+    write_mini_home(home)
+    assert "warning" not in listen(cli, [], "--mic-file", silence, "--max-seconds", "1").err
 
 
 def test_a_reply_that_names_no_practice_is_asked_once_more_then_let_go(

@@ -377,6 +377,20 @@ def check_echo(ctx: Context) -> Check:
     return Check("echo", Severity.OK, detail, AEC_OFFER, essential=False)
 
 
+def check_wake(ctx: Context) -> Check:
+    """The wake phrases of `listen`: a short one is heard in other speech (warn)."""
+    from voicecoach.config import setting_place, toml_value
+    from voicecoach.speech.syllables import ADVICE, described, short_wake_phrases
+
+    phrases = ctx.settings.wake.phrases
+    short = short_wake_phrases(phrases)
+    if short:
+        fix = f"{ADVICE}: change wake.phrases ({setting_place('wake.phrases')})"
+        return Check("wake phrase", Severity.WARN, described(short), fix, essential=False)
+    listed = ", ".join(map(toml_value, phrases))
+    return Check("wake phrase", Severity.OK, listed, essential=False)
+
+
 CHECKS: tuple[tuple[str, Callable[[Context], Check]], ...] = (
     ("PortAudio", check_portaudio),
     ("microphone", check_microphone),
@@ -386,6 +400,7 @@ CHECKS: tuple[tuple[str, Callable[[Context], Check]], ...] = (
     ("speech engine", check_engine),
     ("data folder", check_data_folder),
     ("disk", check_disk),
+    ("wake phrase", check_wake),
 )
 
 

@@ -17,6 +17,7 @@ from voicecoach.cli.app import (
     PLAIN_DIM,
     app,
     err_console,
+    one_line,
     out_console,
     paths,
     print_json,
@@ -152,6 +153,7 @@ def listen(
     if speaker_file is not None:
         check_speaker_file(speaker_file, [*(answers or ()), *([mic_file] if mic_file else [])])
     cfg = settings(config)
+    _advise_on_wake_phrases(cfg.wake.phrases)
     options = ListenOptions(
         mic_file=mic_file,
         answers=tuple(answers or ()),
@@ -185,6 +187,17 @@ def listen(
             f"{counted(len(report.sessions), 'session')}",
             **PLAIN_DIM,
         )
+
+
+def _advise_on_wake_phrases(phrases: tuple[str, ...]) -> None:
+    """One warning line on stderr for wake phrases too short to be told from other speech."""
+    from voicecoach.config import config_error
+    from voicecoach.speech.syllables import ADVICE, described, short_wake_phrases
+
+    short = short_wake_phrases(phrases)
+    if short:
+        problem = config_error("wake.phrases", f"{described(short)}; {ADVICE}")
+        err_console.print(f"voicecoach: warning: {one_line(str(problem))}", style="yellow", **PLAIN)
 
 
 service_app = typer.Typer(help="Run `voicecoach listen` at boot as a systemd user service.")
