@@ -18,7 +18,7 @@ from tests.test_journal_cli import A, B, kept
 from tests.test_machine import session
 from tests.virtual_audio import MINI_SCRIPT, write_mini_home
 from voicecoach.coach.dialogue import State
-from voicecoach.coach.plan import MOOD_AFTER
+from voicecoach.coach.plan import MOOD_AFTER, MOOD_BEFORE
 from voicecoach.coach.script import builtin_dir
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
@@ -145,10 +145,15 @@ def test_the_demo_shows_the_conversation_once_and_its_json_has_no_id(cli: Cli) -
     assert shown.out == ""
     first_question = "Think of a moment this week"
     assert shown.err.count(first_question) == 1
-    assert shown.err.count("you   ") == 5
+    assert shown.err.count("you   ") == 7  # the mood before, five answers, the mood after
+    lines = shown.err.splitlines()
+    mood_before = lines.index(f"coach {MOOD_BEFORE}")
+    assert lines[mood_before + 1 : mood_before + 3] == ["you   about a six", "coach Thank you."]
+    mood_after = lines.index(f"coach {MOOD_AFTER}")
+    assert mood_before < mood_after and lines[mood_after + 1] == "you   eight out of ten"
     last = shown.err.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"That was a demo: 5 answers heard in \d+ min of audio, nothing kept\. Run "
+        r"That was a demo: 7 answers heard in \d+ min of audio, nothing kept\. Run "
         r"`voicecoach session` to begin\.",
         last,
     ), last

@@ -153,6 +153,11 @@ def test_the_demo_runs_without_devices_and_keeps_nothing(
     assert record["status"] == "completed"
     assert record["id"] is None  # nothing was kept, so there is no id to look up
     assert all(t["answer"] and t["answer"]["text"] for t in record["turns"])
+    # It opens and closes with the mood check-in, as every session does ("about a six",
+    # "eight out of ten").
+    ids = [t["prompt_id"] for t in record["turns"]]
+    assert ids[0] == "mood-before" and ids[-1] == "mood-after" and len(ids) == 7, ids
+    assert (record["mood_before"], record["mood_after"]) == (6, 8)
     assert KEPT_NOTHING in record["closing_lines"] and KEPT not in record["closing_lines"]
     assert cli("history", "--json").json() == []
 

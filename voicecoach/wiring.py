@@ -371,5 +371,6 @@ def readable_steps_off(folder: Path, progress: Progress) -> None:
 
 
 def demo_options(coach: CoachOptions) -> CoachOptions:
-    """A demo asks no mood, remembers nothing and keeps nothing."""
-    return replace(coach, mood_checkin=False, first_run_file=None, keeps=False)
+    """A demo asks the mood as a session does (when the settings ask it), and remembers and
+    keeps nothing."""
+    return replace(coach, first_run_file=None, keeps=False)

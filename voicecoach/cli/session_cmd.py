@@ -56,7 +56,7 @@ class RunOptions:
     fast: bool = False
     show_partials: bool = True
     demo: bool = False
-    """A demo: no mood check-in, no first-run note, nothing remembered."""
+    """A demo: no first-run note, nothing remembered (the mood check-in as in a session)."""
 
 
 def audio_options(options: RunOptions) -> AudioOptions:
@@ -185,27 +185,31 @@ def configured_topic(config: Settings, home: Paths) -> str:
     return config.coach.topic
 
 
-def sample_answers() -> tuple[Path, ...]:
+def sample_answers(mood_checkin: bool) -> tuple[Path, ...]:
+    """The demo's recorded answers: the five of patience, and around them the moods ("about a
+    six", "eight out of ten") when the check-in is asked, as a session asks it."""
     samples = builtin_dir().parent / "samples"
-    return tuple(sorted(samples.glob("patience-*.wav")))
+    answers = tuple(samples / f"patience-{n}.wav" for n in range(1, 6))
+    if not mood_checkin:
+        return answers
+    return (samples / "mood-before.wav", *answers, samples / "mood-after.wav")
 
 
 @app.command()
 def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
-    """A whole session on sample answers, with nothing kept. It needs no microphone and no
-    speakers."""
+    """A whole session on sample answers, mood check-in included, with nothing kept. It needs
+    no microphone and no speakers."""
+    cfg = settings_apart_from_journal()
     with tempfile.TemporaryDirectory(prefix="voicecoach-demo-") as scratch:
         options = RunOptions(
             topic="patience",
-            answers=sample_answers(),
+            answers=sample_answers(cfg.coach.mood_checkin),
             engine=engine,
             fast=True,
             show_partials=False,
             demo=True,
         )
-        record = run_session(
-            options, settings_apart_from_journal(), paths(), journal_dir=Path(scratch)
-        )
+        record = run_session(options, cfg, paths(), journal_dir=Path(scratch))
     if as_json:  # what a session would keep; it has no id, as nothing was kept
         print_json({**record.to_record(), "id": None})
         return
