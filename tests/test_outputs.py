@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,7 @@ from voicecoach.errors import OutputError
 from voicecoach.outputs import check_output, write_output
 
 Cli = Callable[..., CliResult]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def one_line(result: CliResult, *words: str, code: int = 1) -> None:
@@ -60,6 +63,31 @@ def test_a_full_device_fails_with_one_line(home: Path, cli: Cli) -> None:
     kept(home, A)
     one_line(cli("export", A.id, "-o", "/dev/full"), "/dev/full", "No space left")
     assert stat.S_ISCHR(os.lstat("/dev/full").st_mode)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export", "--all", "-o", "-"], ["export", "--all"], ["history", "--json"], ["history"]],
+    ids=" ".join,
+)
+def test_a_full_stdout_fails_with_one_line(home: Path, args: list[str]) -> None:
+    """`voicecoach export --all > /dev/full`: one line, exit 1, no traceback."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    kept(home, A).close()
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "voicecoach", *args],
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    assert (done.returncode, done.stderr.decode()) == (
+        1,
+        "voicecoach: error: stdout: cannot write (No space left on device)\n",
+    )
 
 
 def test_a_link_to_a_file_is_refused_and_neither_is_replaced(

@@ -127,6 +127,7 @@ READER_GONE_COMMANDS = [
     ["show", B.id, "--json"],
     ["export", "--all"],
     ["export", "--all", "--format", "json"],
+    ["export", "--all", "-o", "-"],
     ["export", A.id, "--format", "txt"],
     ["search", "promise"],
     ["stats", "--json"],

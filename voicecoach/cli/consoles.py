@@ -107,11 +107,26 @@ def write_lines(lines: Sequence[str]) -> None:
 def write_pieces(pieces: Iterable[str]) -> None:
     """Text on stdout piece by piece as it is made (a long JSON list, an export), each flushed
     at once. When the reader goes away (`| head`), the rest is neither made nor written and
-    stdout points at /dev/null from then on (``reader_gone``): the command ends as usual."""
+    stdout points at /dev/null from then on (``reader_gone``): the command ends as usual.
+    OutputError when stdout cannot be written (`> /dev/full`)."""
     out = _CONSOLES[False].file if False in _CONSOLES else sys.stdout
     if out is None:  # started with stdout closed
         return
     with unless_reader_gone(out):
         for piece in pieces:
-            out.write(piece)
-            out.flush()
+            _write(out, piece)
+
+
+def _write(out: IO[Any], piece: str) -> None:
+    """``piece`` written and flushed; OutputError for a failed write other than a reader gone
+    (BrokenPipeError, left to ``unless_reader_gone``)."""
+    try:
+        out.write(piece)
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        from voicecoach.errors import OutputError
+
+        reader_gone(out)  # what is still buffered goes nowhere at exit
+        raise OutputError(f"stdout: cannot write ({exc.strerror})") from exc

@@ -58,7 +58,11 @@ def export(
         if output is None:
             write_pieces(pieces)  # a reader gone (`| head`) ends the export there
             return
-        write_export(output, sealed_export(paths().journal, pieces))
+        sealed = sealed_export(paths().journal, pieces)
+        if str(output) == STDOUT:
+            write_pieces(sealed)  # as without -o, a reader gone ends it quietly
+        else:
+            write_export(output, sealed)
     to_stdout = str(output) == STDOUT
     if to_stdout and not out_console.is_terminal:
         return  # a pipe or a file: the export itself is the whole answer
