@@ -135,8 +135,9 @@ def test_a_journal_mistake_does_not_stop_a_command_that_never_opens_the_journal(
     ids=" ".join,
 )
 def test_a_journal_mistake_still_stops_the_commands_that_write_the_journal(
-    home: Path, cli: Cli, argv: list[str]
+    home: Path, cli: Cli, argv: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))  # where a unit would go
     home.mkdir()
     config = home / "config.toml"
     config.write_text("[journal]\nkeep_days = -3\n")

@@ -170,3 +170,18 @@ def test_install_refuses_settings_that_listen_refuses(
     assert not unit(config_home).exists()
     bad.write_text("[journal]\nkeep_days = 30\n")
     assert cli(*argv).code == 0 and unit(config_home).exists()
+
+
+def test_install_warns_of_a_short_wake_phrase_as_listen_does_and_writes_the_unit(
+    cli: Callable[..., CliResult], config_home: Path, home: Path
+) -> None:
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text('[wake]\nphrases = ["hey"]\n')
+    result = cli("service", "install")
+    assert result.code == 0 and unit(config_home).exists()
+    assert result.err == (
+        f'voicecoach: warning: {config}: wake.phrases: "hey" has 1 syllable; a wake phrase of 3 '
+        'syllables or more (such as "let\'s reflect") is less often heard in other speech '
+        "(line 2)\n"
+    )

@@ -212,9 +212,12 @@ def _unit() -> tuple[Path, str]:
 def service_install() -> None:
     """Write the systemd user unit and say how to enable it. It runs `listen` with the
     profile (--profile, VOICECOACH_PROFILE) and the folders (VOICECOACH_HOME, XDG_*_HOME) of
-    this command, and settings `listen` would refuse are refused here first."""
+    this command, and settings `listen` would refuse are refused here first (what it would
+    warn of is told here too)."""
     home = paths()
-    settings()  # a ConfigError (one line, the file, the key and its line) before any write
+    # A ConfigError (one line, the file, the key and its line) before any write; the warning
+    # `listen` gives at start, here where it is read.
+    _advise_on_wake_phrases(settings().wake.phrases)
     path, text = _unit()
     changed = unit.install(path, text)
     out_console.print(f"{'wrote' if changed else 'already up to date:'} {path}", **PLAIN)
