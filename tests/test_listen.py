@@ -124,6 +124,21 @@ def test_a_short_wake_phrase_is_one_warning_line_when_listen_starts(cli: Cli, ho
     assert "warning" not in listen(cli, [], "--mic-file", silence, "--max-seconds", "1").err
 
 
+def test_a_wake_word_pocketsphinx_lacks_is_one_line_spelled_as_in_the_file(
+    cli: Cli, home: Path
+) -> None:
+    write_mini_home(home, 'phrases = ["hey zorblax"]\n')  # short too: the error alone is said
+    result = cli("listen", "--mic-file", FIXTURES / "silence-10s.wav", "--fast", "--once",
+                 "--engine", "pocketsphinx")  # fmt: skip
+    assert (result.code, result.out) == (1, "")
+    line = len(FAST_CONFIG.splitlines()) + 1
+    assert result.err.splitlines()[-1] == (
+        f"voicecoach: error: {home / 'config.toml'}: wake.phrases: PocketSphinx does not know "
+        f'the word(s) "zorblax"; choose other phrases (line {line})'
+    )
+    assert "warning" not in result.err
+
+
 def test_a_reply_that_names_no_practice_is_asked_once_more_then_let_go(
     cli: Cli, home: Path, room: Path
 ) -> None:

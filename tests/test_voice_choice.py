@@ -18,7 +18,7 @@ def test_bad_voice_is_refused_before_anything_is_said_or_kept(cli: Any, home: Pa
     assert result.code == 1
     lines = result.err.strip().splitlines()
     assert len(lines) == 1, result.err
-    where = f"voicecoach: error: {config}: coach.voice: no voice 'nope'"
+    where = f'voicecoach: error: {config}: coach.voice: no voice "nope" ("en" voices: '  # TOML
     assert lines[0].startswith(where) and lines[0].endswith("(line 2)"), lines[0]
     suggested = re.findall(r"\b[a-z]+/[a-z0-9-]+", lines[0].split("no voice", 1)[1])
     assert suggested, lines[0]

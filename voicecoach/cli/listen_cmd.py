@@ -153,7 +153,6 @@ def listen(
     if speaker_file is not None:
         check_speaker_file(speaker_file, [*(answers or ()), *([mic_file] if mic_file else [])])
     cfg = settings(config)
-    _advise_on_wake_phrases(cfg.wake.phrases)
     options = ListenOptions(
         mic_file=mic_file,
         answers=tuple(answers or ()),
@@ -172,6 +171,7 @@ def listen(
             loop, reason = build_listen(
                 options, cfg, paths(), progress, stack, settings_of=lambda p: settings(config, p)
             )
+        _advise_on_wake_phrases(cfg.wake.phrases)  # once the phrases are known to be usable
         phrases = " or ".join(f'"{p}"' for p in cfg.wake.phrases)
         progress.note(f"waiting for {phrases}; listening with {reason}")
         names = voice_profiles(paths())

@@ -23,7 +23,7 @@ from voicecoach.cli.app import (
 )
 from voicecoach.cli.progress import TerminalProgress
 from voicecoach.coach.script import builtin_dir, find_script, unknown_topic
-from voicecoach.config import Settings, config_error
+from voicecoach.config import Settings, config_error, toml_value
 from voicecoach.errors import UsageError
 from voicecoach.outputs import check_speaker_file
 from voicecoach.paths import Paths
@@ -179,7 +179,7 @@ def session(
 def configured_topic(config: Settings, home: Paths) -> str:
     """The practice config.toml names (``coach.topic``); a ConfigError naming the file, the key
     and its line when no practice is called so, as any other wrong setting is named."""
-    problem = unknown_topic(config.coach.topic, home.sessions)
+    problem = unknown_topic(config.coach.topic, home.sessions, spell=toml_value)
     if problem is not None:
         raise config_error("coach.topic", problem)
     return config.coach.topic

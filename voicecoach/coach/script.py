@@ -11,7 +11,7 @@ docs/session-scripts.md documents every field. The user's own scripts in the dat
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -181,15 +181,19 @@ def script_files(user_dir: Path | None) -> dict[str, Path]:
     return found
 
 
-def unknown_topic(topic: str, user_dir: Path | None) -> str | None:
+def unknown_topic(
+    topic: str, user_dir: Path | None, spell: Callable[[str], str] = repr
+) -> str | None:
     """What is wrong with ``topic`` when no script has it (``unknown topic 'x'; choose one of:
-    …``, a close name offered first), or None when one has."""
+    …``, a close name offered first), or None when one has. ``spell`` writes the topic as it
+    was given (`toml_value` for config.toml's ``coach.topic``: ``"x"``)."""
     files = script_files(user_dir)
     if topic in files:
         return None
     near = difflib.get_close_matches(topic, list(files), n=1)
     offer = f"did you mean {near[0]}? " if near else ""
-    return f"unknown topic {topic!r}; {offer}choose one of: {', '.join(sorted(files)) or 'none'}"
+    listed = ", ".join(sorted(files)) or "none"
+    return f"unknown topic {spell(topic)}; {offer}choose one of: {listed}"
 
 
 def find_script(topic: str, user_dir: Path | None) -> SessionScript:

@@ -173,11 +173,11 @@ class SphinxPhrases:
             {w for p in self.phrases for w in p.split() if probe.lookup_word(w) is None}
         )
         if unknown:
-            from voicecoach.config import config_error
+            from voicecoach.config import config_error, toml_value
 
             raise config_error(
                 "wake.phrases",
-                f"PocketSphinx does not know the word(s) {', '.join(map(repr, unknown))}; "
+                f"PocketSphinx does not know the word(s) {', '.join(map(toml_value, unknown))}; "
                 "choose other phrases",
             )
         with tempfile.TemporaryDirectory(prefix="voicecoach-kws-") as folder:

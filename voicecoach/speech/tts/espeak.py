@@ -98,10 +98,11 @@ def pick_voice(voices: list[EspeakVoice], wanted: str, language: str) -> str:
         return found
     same = sorted(v.id for v in voices_for_language(voices, language))
     names = ", ".join(same[:8]) + (" …" if len(same) > 8 else "")
-    hint = f"{language!r} voices: {names}" if same else f"no {language!r} voice"
-    from voicecoach.config import config_error
+    from voicecoach.config import config_error, toml_value
 
-    raise config_error("coach.voice", f"no voice {wanted.lower()!r} ({hint})")
+    spelled = toml_value(language)  # as config.toml spells it: "en"
+    hint = f"{spelled} voices: {names}" if same else f"no {spelled} voice"
+    raise config_error("coach.voice", f"no voice {toml_value(wanted.lower())} ({hint})")
 
 
 PICK = ("", -1, -1.0)
