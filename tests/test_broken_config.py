@@ -147,3 +147,23 @@ def test_a_journal_mistake_still_stops_the_commands_that_write_the_journal(
         f"voicecoach: error: {config}: journal.keep_days: expected a whole number from 0 to "
         "36500, got -3 (line 2)\n"
     )
+
+
+def test_voices_use_goes_on_past_a_journal_mistake_and_leaves_it_as_it_was(
+    home: Path, cli: Cli
+) -> None:
+    """`voices use` writes coach.voice into config.toml: it read the whole file back and refused
+    for the mistake in [journal] it had just warned of (two lines, nothing done)."""
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text("[journal]\nkeep_days = -3\n")
+    result = cli("voices", "use", "gmw/en-us")
+    assert result.code == 0, result.err
+    assert result.out == "the coach now speaks with espeak-ng gmw/en-us\n"
+    assert "journal.keep_days" in warning(result)
+    assert config.read_text().startswith("[journal]\nkeep_days = -3\n\n[coach]\n")
+    assert 'voice = "gmw/en-us"' in config.read_text()
+    config.write_text('[journal]\nkeep_days = -3\n[coach]\nrate = "fast"\n')
+    refused = cli("voices", "use", "gmw/en-us")  # a mistake in the table it writes: refused
+    assert refused.code == 1 and "coach.rate" in refused.err
+    assert config.read_text() == '[journal]\nkeep_days = -3\n[coach]\nrate = "fast"\n'

@@ -1,7 +1,9 @@
 """Changing a few keys of one table of config.toml in place, comments and other keys kept.
 
-Used by commands that choose something for the user (`voicecoach voices use`). The result is
-read back with the settings loader before it replaces the file, so a bad edit never lands.
+Used by commands that choose something for the user (`voicecoach voices use`). The edited
+table is read back with the settings loader before the file is replaced, so a bad edit never
+lands; a mistake in another table was there before and is left as it is (the commands that read
+it say so), as a command that never opens the journal goes on past a mistake in `[journal]`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def _key_of(line: str) -> str:
 def set_keys(config_file: Path, table: str, values: dict[str, str]) -> None:
     """Set string keys of [table] (added when missing) and write the file atomically.
 
-    Raises ConfigError when the file cannot be read or written, or is not valid afterwards.
+    Raises ConfigError when the file cannot be read or written, or is not valid TOML or [table]
+    is not valid afterwards.
     """
     try:
         text = config_file.read_text(encoding="utf-8") if config_file.exists() else ""
@@ -58,7 +61,7 @@ def set_keys(config_file: Path, table: str, values: dict[str, str]) -> None:
         doc = tomllib.loads(new_text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_file}: not valid TOML, fix it first ({exc})") from exc
-    settings_from_doc(doc, source=str(config_file))
+    settings_from_doc({table: doc.get(table, {})}, source=str(config_file))
     try:
         private_dir(config_file.parent)
         write_private(config_file, new_text.encode())
