@@ -35,7 +35,8 @@ def list_profiles() -> None:
 
 @profiles_app.command("add")
 def add(name: NameArg) -> None:
-    """Make a new profile with an empty journal. `key init` with --profile encrypts it."""
+    """Make a new profile with an empty journal. `key init` with --profile encrypts it.
+    `default` names no profile: it stands for the journal used without one."""
     folder = paths().profiles / check_new_profile(name)
     if folder.exists():
         raise JournalError(f"profile {name} already exists")
