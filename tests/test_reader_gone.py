@@ -1,7 +1,8 @@
 """A reader that goes away ends nothing: `voicecoach session … 2>&1 | head -6` and
 `voicecoach session … --json | head -c 0` run the whole session through the real CLI, PocketSphinx
 and journal, without the display from then on, and exit as usual, with no traceback; a stream
-closed from the start changes no exit code."""
+closed from the start changes no exit code; the commands that print (`history --json | head -1`,
+`export`, `show`, `--help`, …) stop there and exit 0 with nothing on stderr."""
 
 from __future__ import annotations
 
