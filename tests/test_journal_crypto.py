@@ -299,3 +299,64 @@ def test_a_session_after_key_init_leaves_no_temp_file_in_the_journal(
     assert names == [".write.lock", month.name, backup.name, "index", "key", "running"], names
     assert backup.read_bytes() == sealed and month.stat().st_ino != backup.stat().st_ino
     assert second.encode() in month.read_bytes() and second.encode() not in sealed
+
+
+def test_without_its_public_key_an_encrypted_journal_gets_nothing_written(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """recipient.txt gone (a half-restored backup): a session refuses before the first
+    question, in one line naming the file and the way back, and writes nothing, in plain text
+    or otherwise; the way the line gives puts the journal right."""
+    write_mini_home(home, STREAMING_WORDS)
+    folder = home / "journal"
+    answer = fixture_wav("patience-1")
+    encrypted(cli, monkeypatch)
+    first = cli("session", "patience", "--fast", "--json", "--answers", answer)
+    assert first.code == 0, first.err
+    public = folder / "key" / "recipient.txt"
+    key_line = public.read_text()
+    public.unlink()
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    refused = cli("session", "patience", "--fast", "--json", "--answers", answer)
+    assert refused.code == 1
+    assert refused.err.strip().splitlines() == [
+        f"voicecoach: error: {public} is missing: the journal is encrypted and nothing is "
+        "written to it without its public key; restore it from a backup, or write into it the "
+        "age1… key on the '# public key:' line of the file `voicecoach key export-recovery "
+        "FILE` writes"
+    ]
+    assert refused.out == ""
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert not list((folder / "running").iterdir())
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    for command in (("history",), ("export", "--all", "-o", tmp_path / "all.md")):
+        assert cli(*command).code == 1, command  # an export would be plain text
+    assert not (tmp_path / "all.md").exists()
+
+    for damage in ("not a key\n", None):  # damaged, or a folder in its place
+        if damage is None:
+            public.mkdir()
+        else:
+            public.write_text(damage)
+        told = cli("history")
+        assert told.code == 1
+        assert str(public) in told.err and "restore it from a backup" in told.err
+        assert len(told.err.strip().splitlines()) == 1
+        if damage is None:
+            public.rmdir()
+        else:
+            public.unlink()
+
+    recovery = tmp_path / "identity.txt"
+    assert cli("key", "export-recovery", recovery).code == 0
+    shown = recovery.read_text().split("# public key: ", 1)[1].split("\n", 1)[0]
+    assert f"{shown}\n" == key_line
+    public.write_text(f"{shown}\n")
+    monkeypatch.delenv("VOICECOACH_PASSPHRASE")
+    forget_unlocked(monkeypatch)
+    again = cli("session", "patience", "--fast", "--json", "--answers", answer)
+    assert again.code == 0, again.err
+    (month,) = folder.glob("*.json")
+    codecs = re.findall(r'"codec": "(\w+)"', month.read_text())
+    assert codecs == ["age", "age"]

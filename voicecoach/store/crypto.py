@@ -121,16 +121,35 @@ class JournalKey:
         return self.folder / IDENTITY_FILE
 
     def exists(self) -> bool:
-        """True once ``key init`` has run for this journal."""
-        return self.recipient_file.is_file()
+        """True once ``key init`` has run for this journal: either key file is there. With one
+        of them missing the journal is still an encrypted one (``recipient()`` and ``unlock()``
+        then say what is wrong), never a plain one."""
+        return any(os.path.lexists(p) for p in (self.recipient_file, self.identity_file))
 
     def recipient(self) -> str:
-        """The public key, ``age1…``; JournalError when there is none or it cannot be read."""
+        """The public key, ``age1…``; JournalError naming the file and how to put it right when
+        it is missing, cannot be read or is not a public key."""
+        fix = (
+            "restore it from a backup, or write into it the age1… key on the '# public key:' "
+            "line of the file `voicecoach key export-recovery FILE` writes"
+        )
         try:
             text = self.recipient_file.read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError) as exc:
+        except FileNotFoundError:
             raise JournalError(
-                f"{self.recipient_file}: cannot read the public key ({exc})"
+                f"{self.recipient_file} is missing: the journal is encrypted and nothing is "
+                f"written to it without its public key; {fix}"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise JournalError(
+                f"{self.recipient_file}: cannot read the journal's public key ({why}); {fix}"
+            ) from None
+        try:
+            pyrage.x25519.Recipient.from_str(text)
+        except pyrage.RecipientError:
+            raise JournalError(
+                f"{self.recipient_file} is damaged (it holds no age1… public key); {fix}"
             ) from None
         return text
 
@@ -186,9 +205,9 @@ class JournalKey:
             identity = pyrage.x25519.Identity.from_str(secret)
         except pyrage.IdentityError:
             raise JournalError(f"{self.identity_file}: the key is damaged") from None
-        if str(identity.to_public()) != self.recipient():
+        if os.path.lexists(self.recipient_file) and str(identity.to_public()) != self.recipient():
             raise JournalError(f"{self.folder}: the private key does not match the public key")
-        return identity
+        return identity  # (without recipient.txt, `export-recovery` still shows the public key)
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Store the identity under ``new`` (atomically); WrongPassphrase leaves it as it was."""
