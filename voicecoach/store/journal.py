@@ -83,8 +83,9 @@ class Journal:
 
     def check_writable(self) -> None:
         """Raise JournalError, naming the folder and what to do, when sessions could not be
-        saved here (a read-only disk, another user's folder, a folder made read-only). Creates
-        and writes nothing: the folders are made with the first save."""
+        saved here (a read-only disk, another user's folder, a folder made read-only), or when
+        a month file is a folder or a named pipe (NotAFile). Creates and writes nothing: the
+        folders are made with the first save."""
         for folder in (self.folder, self._running):
             existing = folder
             while not existing.exists() and existing != existing.parent:
@@ -95,6 +96,7 @@ class Journal:
                 raise JournalError(f"cannot open the journal folder {folder}: {reason}")
         if self.folder.is_dir():
             _refuse_read_only_mode(self.folder)
+        self._months.check_files()
 
     def begin(self, record: SessionRecord) -> None:
         """Store a new running record durably and hold its session lock until ``finish()``.

@@ -31,7 +31,7 @@ from voicecoach.store.index import (
 )
 from voicecoach.store.locks import WriteLock
 from voicecoach.store.records import SessionRecord
-from voicecoach.store.shard import MonthDocs, Shard, Signature, set_aside
+from voicecoach.store.shard import MonthDocs, NotAFile, Shard, Signature, set_aside
 from voicecoach.store.stored import UNREADABLE, NewerJournal, decode, encode, month_of
 from voicecoach.store.summary import SearchHit, SessionSummary, summarize
 
@@ -80,6 +80,12 @@ class MonthFiles:
             ) from exc
         return sorted(n[:7] for n in names if n.endswith(".json") and _MONTH.fullmatch(n[:-5]))
 
+    def check_files(self) -> None:
+        """Raise NotAFile when a month file is a folder, a named pipe or a device (one stat
+        each, nothing opened), so a session refuses before it starts rather than at the end."""
+        for month in self.months():
+            self.shard(month).on_disk()
+
     def shard(self, month: str) -> Shard:
         """The month file of ``month``."""
         return Shard(self.folder / f"{month}.json", month, self.codec)
@@ -101,7 +107,7 @@ class MonthFiles:
                     self._join_parts(month, sig, found)
                 return found
             docs = shard.read()
-        except (NewerJournal, JournalLocked):
+        except (NewerJournal, JournalLocked, NotAFile):
             raise
         except JournalError as exc:
             self.notices.add(str(exc))
@@ -164,7 +170,7 @@ class MonthFiles:
         shard = self.shard(month)
         try:
             docs = shard.read()
-        except NewerJournal:
+        except (NewerJournal, NotAFile):
             raise
         except JournalError as exc:
             self.notices.add(str(exc))

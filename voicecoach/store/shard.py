@@ -5,7 +5,8 @@ one atomically, so a reader sees one version or the other and a power cut leaves
 one. Reading never writes: a damaged file is salvaged in memory (every whole record line is
 kept, the ``.bak`` fills in only the sessions the damaged file no longer holds whole), and
 ``tidy()`` then sets the damaged bytes aside as ``<name>.corrupt-<UTC>`` and writes the salvaged
-version, when the disk allows. A symlinked month file is never read, written or chmodded.
+version, when the disk allows. A symlinked month file is never read, written or chmodded, and
+anything else that is not a regular file (a folder, a named pipe) is never opened: `NotAFile`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,24 +32,55 @@ Signature = tuple[int, int, int, int]
 """(inode, size, mtime ns, ctime ns): changes whenever the file is replaced or touched."""
 
 
+class NotAFile(JournalError):
+    """A folder, a named pipe or a device where a journal file belongs. It is never opened,
+    and the journal is not read around it: every command stops with this one line."""
+
+
+def not_a_file(path: Path, mode: int) -> NotAFile:
+    """The error for ``path``, found to be of ``mode`` (``st_mode``) instead of a file."""
+    if stat.S_ISDIR(mode):
+        kind = "a folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "a named pipe"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    else:
+        kind = "something other than a file"
+    return NotAFile(
+        f"{display_path(path)} is {kind}, not a journal file; move it out of {path.parent}"
+    )
+
+
 def stat_signature(path: Path) -> Signature | None:
-    """The file's signature, or None when it is absent. Raises JournalError if unreadable."""
+    """The file's signature, or None when it is absent.
+
+    Raises JournalError if unreadable, NotAFile for a folder, a named pipe or a device (a
+    symbolic link gets its own signature: reading it is refused).
+    """
     try:
         st = os.stat(path, follow_symlinks=False)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise JournalError(f"cannot read {display_path(path)}: {exc.strerror}") from exc
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+        raise not_a_file(path, st.st_mode)
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def read_private(path: Path) -> tuple[bytes, Signature] | None:
     """A journal file's bytes and the signature of exactly that version; None when absent.
 
+    Only a regular file is opened. NotAFile for a folder, a named pipe or a device;
     JournalError when it cannot be read, or is a symbolic link (never followed).
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    if stat_signature(path) is None:
+        return None
+    try:  # (non-blocking: a named pipe put there since the check never stalls the open)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -58,7 +91,12 @@ def read_private(path: Path) -> tuple[bytes, Signature] | None:
         raise open_error(path, exc, "read", fix) from exc
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
-        raw = f.read()
+        if not stat.S_ISREG(st.st_mode):
+            raise not_a_file(path, st.st_mode)
+        try:
+            raw = f.read()
+        except OSError as exc:
+            raise JournalError(f"cannot read {display_path(path)}: {exc.strerror}") from exc
     return raw, (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
