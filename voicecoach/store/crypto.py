@@ -101,6 +101,26 @@ EXCESSIVE_WORK_TRIES = 5
 (age measures the machine at every try, so a busy moment passes)."""
 
 
+AGE_HEADER = b"age-encryption.org/v1\n"
+"""How every age file starts."""
+WRONG_PASSPHRASE = "Decryption failed"
+"""age's message when a passphrase does not open an intact file; a damaged file gets another
+one ("Incomplete header", "failed to fill whole buffer", "Header MAC is invalid", …)."""
+
+
+def _damage(sealed: bytes, message: str) -> str:
+    """What is wrong with a key file age refused for another reason than the passphrase."""
+    if not sealed:
+        return "it is empty"
+    if not sealed.startswith(AGE_HEADER):
+        return "it is not an age file"
+    if message in ("Incomplete header", "failed to fill whole buffer"):
+        return "it was cut short"
+    if message == "decryption error":  # the header opened; the sealed key after it did not
+        return "the key in it was cut short or changed"
+    return f"age says: {message}"
+
+
 @dataclass(frozen=True)
 class JournalKey:
     """The key files of one journal folder."""
@@ -177,8 +197,10 @@ class JournalKey:
             try:
                 return pyrage.passphrase.decrypt(sealed, passphrase)
             except pyrage.DecryptError as exc:
-                if not str(exc).startswith("Excessive work"):
+                if str(exc) == WRONG_PASSPHRASE:
                     raise WrongPassphrase("wrong passphrase for the journal's key") from None
+                if not str(exc).startswith("Excessive work"):
+                    raise self.damaged(_damage(sealed, str(exc))) from None
                 refused = str(exc)
         seconds = refused.split("around", 1)[-1].strip(" .\u2068\u2069").split(" ")[0]
         raise JournalError(
@@ -187,9 +209,19 @@ class JournalKey:
             "less busy, or open the journal on the machine that made the key"
         )
 
+    def damaged(self, why: str) -> JournalError:
+        """The error for a key file that cannot be the one ``key init`` wrote (``why``: what
+        is wrong with it), naming the file and the two ways back."""
+        return JournalError(
+            f"{self.identity_file} is damaged ({why}), so no passphrase can open it: restore it "
+            "from a backup, or rebuild it from the recovery key file (`voicecoach key "
+            f"export-recovery`) with `age -p -o {self.identity_file} RECOVERY-FILE`"
+        )
+
     def unlock(self, passphrase: str) -> pyrage.x25519.Identity:
         """The private key; WrongPassphrase when ``passphrase`` does not open it, JournalError
-        when the machine refuses the key's scrypt work (see ``_decrypt``)."""
+        when the key file is damaged (cut short, emptied, not an age file) or the machine
+        refuses the key's scrypt work (see ``_decrypt``)."""
         try:
             sealed = self.identity_file.read_bytes()
         except OSError as exc:
@@ -199,12 +231,12 @@ class JournalKey:
         try:
             text = self._decrypt(sealed, passphrase).decode("ascii")
         except UnicodeDecodeError:
-            raise JournalError(f"{self.identity_file}: the key is damaged") from None
+            raise self.damaged("it holds no key") from None
         secret = next((ln for ln in text.splitlines() if ln.startswith("AGE-SECRET-KEY-")), "")
         try:
             identity = pyrage.x25519.Identity.from_str(secret)
         except pyrage.IdentityError:
-            raise JournalError(f"{self.identity_file}: the key is damaged") from None
+            raise self.damaged("it holds no key") from None
         if os.path.lexists(self.recipient_file) and str(identity.to_public()) != self.recipient():
             raise JournalError(f"{self.folder}: the private key does not match the public key")
         return identity  # (without recipient.txt, `export-recovery` still shows the public key)

@@ -1,0 +1,123 @@
+"""The journal's key on the command line: a damaged key file is told apart from a wrong
+passphrase, and the passphrase prompt (real terminals, the real `age` tool)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+from tests.test_journal_cli import A, B, kept
+from tests.test_journal_crypto import PASS, encrypted
+from voicecoach.store.crypto import JournalKey
+
+Cli = Callable[..., CliResult]
+
+
+def _own_terminal() -> None:
+    """In the child, after its new session: the pty on stdin becomes its controlling terminal
+    (what getpass and age open as /dev/tty)."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class Terminal:
+    """A program run on a terminal of its own (a real pty): what it writes to the terminal is
+    read back, lines are typed into it."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        self.leader, follower = os.openpty()
+        self.process = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdin=follower, stdout=follower, stderr=subprocess.PIPE,
+            start_new_session=True, preexec_fn=_own_terminal,
+        )  # fmt: skip
+        os.close(follower)
+        os.set_blocking(self.leader, False)
+        self.seen = b""
+
+    def wait_for(self, text: bytes) -> None:
+        deadline = time.monotonic() + 60
+        while text not in self.seen:
+            assert time.monotonic() < deadline, self.seen
+            try:
+                self.seen += os.read(self.leader, 4096)
+            except BlockingIOError:
+                time.sleep(0.02)
+            except OSError:  # the program has ended
+                assert text in self.seen, self.seen
+        self.seen = self.seen.split(text, 1)[1]
+
+    def type(self, line: str) -> None:
+        os.write(self.leader, line.encode() + b"\n")
+
+    def finish(self) -> tuple[int, str]:
+        """Exit code and stderr."""
+        _, err = self.process.communicate(timeout=120)
+        os.close(self.leader)
+        return self.process.returncode, err.decode()
+
+
+def voicecoach_env(home: Path) -> dict[str, str]:
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    for name in ("VOICECOACH_PASSPHRASE", "VOICECOACH_NEW_PASSPHRASE"):
+        env.pop(name, None)
+    return env
+
+
+def voicecoach_on_terminal(home: Path, *args: str) -> Terminal:
+    return Terminal([sys.executable, "-m", "voicecoach", *args], voicecoach_env(home))
+
+
+def test_a_damaged_key_file_is_not_called_a_wrong_passphrase(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    kept(home, A, B).close()
+    encrypted(cli, monkeypatch)
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    recovery = tmp_path / "recovery.txt"
+    assert cli("key", "export-recovery", recovery).code == 0
+    key = JournalKey(home / "journal")
+    made = key.identity_file.read_bytes()
+    for damage, why in (
+        (made[:100], "it was cut short"),
+        (made[:-40], "the key in it was cut short or changed"),
+        (b"", "it is empty"),
+        (b"AGE-SECRET-KEY-1 not sealed\n", "it is not an age file"),
+    ):
+        key.identity_file.write_bytes(damage)
+        for command in (("show", B.id), ("history", "--json"), ("key", "change-passphrase")):
+            refused = cli(*command)
+            assert refused.code == 1 and refused.out == "", command
+            assert refused.err.splitlines() == [
+                f"voicecoach: error: {key.identity_file} is damaged ({why}), so no passphrase "
+                "can open it: restore it from a backup, or rebuild it from the recovery key "
+                "file (`voicecoach key export-recovery`) with "
+                f"`age -p -o {key.identity_file} RECOVERY-FILE`"
+            ], (damage, refused.err)
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "not the passphrase")
+    key.identity_file.write_bytes(made)
+    wrong = cli("show", B.id)  # the file as made: a wrong passphrase is still called one
+    assert wrong.err.splitlines() == ["voicecoach: error: wrong passphrase for the journal's key"]
+
+    # What the line advises works: the stock tool rebuilds the key file from the recovery file.
+    key.identity_file.write_bytes(made[:100])
+    age = shutil.which("age")
+    assert age is not None, "the Debian age package is in scripts/system-packages.sh --test"
+    key.identity_file.unlink()
+    rebuild = Terminal([age, "-p", "-o", str(key.identity_file), str(recovery)], dict(os.environ))
+    for _ in range(2):
+        rebuild.wait_for(b": ")  # "Enter passphrase (…): ", then "Confirm passphrase: "
+        rebuild.type("a rebuilt passphrase")
+    code, err = rebuild.finish()
+    assert code == 0, err
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "a rebuilt passphrase")
+    shown = cli("show", B.id)
+    assert shown.code == 0 and "A small Promise kept" in shown.out, shown.err
