@@ -122,6 +122,7 @@ def test_command_palette_lists_the_apps_actions(tmp_path: Path) -> None:
         assert titles[:8] == [
             "Search", "Clear search", "Next pane", "Play", "Export", "Delete", "Keys", "Quit"
         ]  # fmt: skip
+        assert set(titles[8:]) <= {"Theme", "Maximize", "Minimize"}  # none twice, none saving
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
@@ -132,6 +133,36 @@ def test_command_palette_lists_the_apps_actions(tmp_path: Path) -> None:
         assert isinstance(app.screen, KeysScreen)
 
     drive_at(app, (100, 30), scenario)
+
+
+def test_no_screenshot_of_the_conversation_is_ever_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / "Downloads").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(home / "Downloads"))
+    monkeypatch.chdir(home)
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"screenshot")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        if isinstance(app.screen, CommandPalette):
+            await pilot.press("escape")
+        app.action_screenshot()  # bound to no key, yet an action any binding could name
+        await pilot.pause(0.5)
+        told = [n.message for n in app._notifications]
+        assert told == ["review takes no screenshots: one would keep the conversation, "
+                        "unencrypted, outside the journal"]  # fmt: skip
+
+    drive_at(app, (100, 30), scenario)
+    assert [p for p in tmp_path.rglob("*") if p.suffix == ".svg"] == []
 
 
 def test_safety_flag_and_markup_in_messages(tmp_path: Path) -> None:

@@ -56,6 +56,11 @@ Player = Callable[[bytes], None]
 WIDE = 120
 """Columns from which the sessions list stands beside the conversation instead of above it."""
 MOVES = (("↑ ↓", "choose a session, or move in the conversation"),)
+TEXTUALS_KEPT = frozenset({"Theme", "Maximize", "Minimize"})
+"""Textual's own commands the palette offers: they change only what is on the screen."""
+NO_SCREENSHOTS = (
+    "review takes no screenshots: one would keep the conversation, unencrypted, outside the journal"
+)
 
 
 class TurnItem(ListItem):
@@ -162,10 +167,33 @@ class ReviewApp(ListingApp):
         self.push_screen(KeysScreen(self.keys()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The app's own actions first in the command palette, then Textual's."""
+        """The app's own actions in the command palette, then those of Textual's that neither
+        write a file nor repeat one of ours (`TEXTUALS_KEPT`): never its "Screenshot"."""
         for title, help_text, action in palette_of(self.BINDINGS, self.ACTIONS):
             yield SystemCommand(title, help_text, partial(self.run_action, action))
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title in TEXTUALS_KEPT:
+                yield command
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Refused: a screenshot would put the conversation in a file outside the journal."""
+        self.notify(NO_SCREENSHOTS, severity="warning", markup=False)
+        return None
+
+    def save_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str:
+        """Refused (VoiceCoachError), as `deliver_screenshot`; Textual takes one this way when
+        the TEXTUAL_SCREENSHOT variable is set."""
+        raise VoiceCoachError(NO_SCREENSHOTS)
 
     # -- the sessions list (filled by ListingApp) --------------------------------------------
 
