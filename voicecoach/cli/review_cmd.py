@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import traceback
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from voicecoach.cli.app import app, print_json, show_table
 from voicecoach.cli.journal_open import JsonOpt, open_journal, play_audio, practice_titles
+from voicecoach.errors import VoiceCoachError
 
 MAX_WEEKS = 260
 """The most weeks `stats` charts (five years): one row, and three columns of the mood chart,
@@ -60,4 +63,20 @@ def review() -> None:
     from voicecoach.review.app import ReviewApp
 
     with open_journal() as journal:
-        ReviewApp(journal, player=play_audio, titles=practice_titles()).run()
+        journal.check_files()
+        app = ReviewApp(journal, player=play_audio, titles=practice_titles())
+        app.run()
+        if app.failure is not None:
+            raise ended_on(app.failure)
+
+
+def ended_on(error: BaseException) -> VoiceCoachError:
+    """The one line for the error the review app ended on: a VoiceCoachError as it is; any
+    other by its type and place only, as its message may quote the answers shown."""
+    if isinstance(error, VoiceCoachError):
+        return error
+    where = traceback.extract_tb(error.__traceback__)[-1:]
+    at = f" at {Path(where[0].filename).name}:{where[0].lineno}" if where else ""
+    return VoiceCoachError(
+        f"review stopped on an unexpected error ({type(error).__name__}{at}); please report it"
+    )

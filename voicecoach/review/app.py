@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
+from textual.worker import WorkerFailed
 
 from voicecoach.errors import VoiceCoachError
 from voicecoach.outputs import check_output
@@ -128,6 +129,9 @@ class ReviewApp(ListingApp):
         """When the first screen was ready (time.time()), for benchmarks."""
         self.record: SessionRecord | None = None
         """The session shown."""
+        self.failure: BaseException | None = None
+        """The error the app ended on (a journal it could not read), for the command to say
+        in one line; None when it was quit."""
 
     def compose(self) -> ComposeResult:
         with Container(id="body"):
@@ -156,6 +160,21 @@ class ReviewApp(ListingApp):
     def lay_out(self, width: int) -> None:
         """Side by side from `WIDE` columns on, else the list above the conversation."""
         self.query_one("#body").set_class(width >= WIDE, "wide")
+
+    # -- errors: one line from the command, never Textual's traceback -----------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error ends the app (exit code 1), as Textual ends it; it is kept in ``failure``
+        for `voicecoach review` to say in one line (the error itself, for one raised in a
+        worker)."""
+        if self.failure is None:
+            self.failure = error.error if isinstance(error, WorkerFailed) else error
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        """Never print what Textual prepared on an error: its traceback shows the local
+        variables, and they hold the answers on the screen."""
+        self._exit_renderables.clear()
 
     # -- keys and the command palette --------------------------------------------------------
 

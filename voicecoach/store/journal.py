@@ -96,6 +96,11 @@ class Journal:
                 raise JournalError(f"cannot open the journal folder {folder}: {reason}")
         if self.folder.is_dir():
             _refuse_read_only_mode(self.folder)
+        self.check_files()
+
+    def check_files(self) -> None:
+        """Raise NotAFile (a JournalError naming it) when a month file is a folder or a named
+        pipe; one stat per month, nothing opened."""
         self._months.check_files()
 
     def begin(self, record: SessionRecord) -> None:

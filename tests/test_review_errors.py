@@ -1,0 +1,107 @@
+"""`voicecoach review` on a journal it cannot read: one error line and exit code 1, in a real
+terminal; and no error of the app ever prints the answers it was showing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from textual.worker import WorkerFailed
+
+from tests.test_journal_cli import A, B, kept
+from tests.test_review import journal_with
+from voicecoach.cli import FAILED
+from voicecoach.cli.review_cmd import ended_on
+from voicecoach.review.app import ReviewApp
+
+WORDS = "my partner came home late again"
+"""Words of an answer that must never reach stderr."""
+
+
+def review_in_a_terminal(home: Path) -> tuple[int, str]:
+    """Run `voicecoach review` on a pseudo-terminal; its exit code and stderr (the screen is
+    drawn on the terminal). It is sent "q" if it is still open after a few seconds."""
+    leader, follower = os.openpty()
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "TERM": "xterm-256color"}
+    env.pop("VOICECOACH_PASSPHRASE", None)
+    app = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "review"],
+        stdin=follower, stdout=follower, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    os.close(follower)
+    deadline, asked = time.monotonic() + 60, False
+    while app.poll() is None and time.monotonic() < deadline:
+        if select.select([leader], [], [], 0.2)[0]:
+            try:
+                os.read(leader, 65536)
+            except OSError:
+                break
+        if not asked and time.monotonic() > deadline - 45:
+            os.write(leader, b"q")  # still open: quit it
+            asked = True
+    assert app.stderr is not None
+    with app.stderr:
+        err = app.stderr.read().decode(errors="replace")
+    code = app.wait(timeout=30)
+    os.close(leader)
+    return code, CONTROL.sub("", err)
+
+
+CONTROL = re.compile(r"\x1b\][^\x07]*\x07|\x1b\[[0-9;?<>=$]*[A-Za-z~]|\x07")
+"""Terminal control sequences (Textual sets up and restores the terminal through stderr)."""
+
+
+def test_a_folder_for_a_month_is_one_line_before_the_app_opens(home: Path) -> None:
+    kept(home, A, B).close()
+    (home / "journal" / "2026-09.json").mkdir()
+    code, err = review_in_a_terminal(home)
+    assert code == FAILED
+    assert err == (
+        "voicecoach: error: journal/2026-09.json is a folder, not a journal file; "
+        f"move it out of {home / 'journal'}\n"
+    )
+
+
+def test_a_month_it_cannot_read_ends_the_app_in_one_line(home: Path) -> None:
+    kept(home, A, B).close()
+    month = home / "journal" / "2026-11.json"  # B's month, read once the app is up
+    month.write_bytes(month.read_bytes().replace(b'"format": 2', b'"format": 3', 1))
+    code, err = review_in_a_terminal(home)
+    assert code == FAILED
+    assert err.endswith(
+        "voicecoach: error: journal/2026-11.json was written by a newer voicecoach (schema 3); "
+        "upgrade voicecoach\n"
+    )
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_an_unexpected_error_never_prints_the_answers(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def player(pcm: bytes) -> None:
+        raise RuntimeError(f"cannot play {WORDS!r}")  # a message quoting the answer
+
+    app = ReviewApp(journal_with(tmp_path / "journal", A), player=player)
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            app.play(b"\0\0" * 160)
+            await pilot.pause(1)
+
+    with pytest.raises(WorkerFailed):  # (run_test raises what ended the app)
+        asyncio.run(asyncio.wait_for(run(), timeout=60))
+    assert isinstance(app.failure, RuntimeError)
+    assert app.return_code == 1
+    out, err = capfd.readouterr()
+    assert WORDS not in out + err and "Traceback" not in out + err
+    line = str(ended_on(app.failure))
+    assert line.startswith("review stopped on an unexpected error (RuntimeError at ")
+    assert WORDS not in line
