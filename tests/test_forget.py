@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -136,3 +137,48 @@ def test_forget_in_an_encrypted_journal_needs_the_passphrase(
     erased = cli("forget", B.id, "--yes")
     assert erased.code == 0 and B.id in erased.out, erased.err
     assert [r["id"] for r in cli("history", "--json").json()] == [A.id]
+
+
+def broken_start(home: Path, sid: str, started: str) -> None:
+    """Give session ``sid`` a start that is no date, in its month file and the ``.bak``, line
+    by line as they are (the record can then never be decoded)."""
+    for path in (home / "journal").glob("*.json*"):
+        raw = path.read_bytes()
+        if sid.encode() in raw:
+            path.write_bytes(raw.replace(started.encode(), b"2026-02-30T21:00:00+01:00"))
+
+
+def test_forget_erases_a_record_that_cannot_be_read(home: Path, cli: Cli) -> None:
+    """A record that can never be decoded is named (file, line, what is wrong) and erased
+    by its id; `forget --all` erases it too, with the words in the .bak, and a record with no
+    id at all."""
+    kept(home, A, B, C).close()
+    assert b"Promise kept" in (home / "journal" / "2026-11.json.bak").read_bytes()
+    broken_start(home, B.id, B.started_at)
+    listed = cli("history")
+    assert listed.code == 0 and B.id not in listed.out
+    assert listed.err.strip() == (
+        f"voicecoach: warning: journal/2026-11.json line 2: session {B.id} cannot be read "
+        "(started_at is not an ISO 8601 time: '2026-02-30T21:00:00+01:00'); left in the file "
+        f"and skipped (`voicecoach forget {B.id}` erases it)"
+    )
+    erased = cli("forget", B.id[:15], "--yes")
+    assert erased.code == 0, erased.err
+    assert erased.out.strip() == f"erased unreadable record {B.id} (journal/2026-11.json line 2)"
+    assert erased.err == ""
+    assert b"Promise" not in journal_bytes(home)
+    assert [r["id"] for r in cli("history", "--json").json()] == [A.id, C.id]
+
+    kept(home, B).close()
+    broken_start(home, B.id, B.started_at)
+    month = home / "journal" / "2026-11.json"
+    doc = json.loads(month.read_bytes())
+    doc["sessions"]["9"] = {"schema": 1, "codec": "plain", "content": {"said": "hidden worry"}}
+    month.write_text(json.dumps(doc))
+    everything = cli("forget", "--all", "--yes")
+    assert everything.code == 0, everything.err
+    assert f"erased unreadable record {B.id} (journal/2026-11.json)" in everything.out
+    assert "erased unreadable record (journal/2026-11.json)" in everything.out
+    stored = journal_bytes(home)
+    assert b"Promise" not in stored and b"hidden worry" not in stored
+    assert cli("forget", "--all", "--yes").err.strip() == "Nothing to erase."

@@ -267,8 +267,8 @@ def test_unreadable_record_is_skipped_and_kept(tmp_path: Path) -> None:
     fresh = Journal(folder)
     assert [r.id for r in fresh.records()] == [make_record().id]
     assert fresh.notices == [
-        "journal/2026-11.json: session broken cannot be read (KeyError); "
-        "left in the file and skipped"
+        "journal/2026-11.json: session broken cannot be read (the field 'topic' is missing); "
+        "left in the file and skipped (`voicecoach forget broken` erases it)"
     ]
     fresh.save(make_record(turns=1))
     kept = json.loads((folder / "2026-11.json").read_text())["sessions"].values()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import stat
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import STREAMING_WORDS, CliResult, fixture_wav
+from tests.test_forget import broken_start
 from tests.test_journal import make_record
 from tests.test_journal_cli import A, B, C, kept
 from tests.virtual_audio import write_mini_home
@@ -360,3 +362,55 @@ def test_without_its_public_key_an_encrypted_journal_gets_nothing_written(
     (month,) = folder.glob("*.json")
     codecs = re.findall(r'"codec": "(\w+)"', month.read_text())
     assert codecs == ["age", "age"]
+
+
+def test_key_init_encrypts_a_record_it_cannot_read_or_says_it_stays_plain(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record that cannot be decoded has its content sealed as it is, and is named with the
+    way to erase it; one whose content cannot be sealed so keeps key init from saying the
+    journal is encrypted (exit 1) until `forget` erases it."""
+    kept(home, A, B, C).close()
+    broken_start(home, B.id, B.started_at)
+    folder = home / "journal"
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    done = cli("key", "init")
+    assert done.code == 0, done.err
+    assert done.err.splitlines()[:2] == [
+        f"voicecoach: warning: journal/2026-11.json line 2: session {B.id} cannot be read "
+        "(started_at is not an ISO 8601 time: '2026-02-30T21:00:00+01:00'); it was encrypted "
+        f"as it is; `voicecoach forget {B.id}` erases it",
+        "The journal is encrypted (2 sessions). Without the passphrase it cannot be read:",
+    ]
+    assert b"Promise" not in every_byte(folder)
+    assert codecs_of(folder / "2026-11.json") == ["age", "age"]
+    erased = cli("forget", B.id, "--yes")
+    assert erased.code == 0 and B.id in erased.out
+    assert B.id.encode() not in every_byte(folder)
+
+    shutil.rmtree(folder)
+    kept(home, A, C).close()
+    month = folder / "2026-11.json"
+    doc = json.loads(month.read_bytes())
+    doc["sessions"]["5"] = {**doc["sessions"]["1"], "id": B.id, "content": "a Promise kept"}
+    month.write_text(json.dumps(doc))
+    forget_unlocked(monkeypatch)
+    left = cli("key", "init")
+    assert left.code == 1
+    assert (
+        f"voicecoach: warning: journal/2026-11.json: session {B.id} cannot be read (its content "
+        f"is not a JSON object) and is left as it is, in plain text; `voicecoach forget {B.id}` "
+        "erases it"
+    ) in left.err
+    assert "The journal is encrypted" not in left.err
+    assert (
+        "The journal has its key (2 sessions encrypted), but 1 record that cannot be read "
+        "stays in plain text" in left.err
+    )
+    assert b"a Promise kept" in month.read_bytes()
+    assert cli("forget", B.id, "--yes").code == 0
+    assert b"Promise" not in every_byte(folder)
+
+
+def codecs_of(month: Path) -> list[str]:
+    return re.findall(r'"codec": "(\w+)"', month.read_text())

@@ -9,7 +9,7 @@ import typer
 
 from voicecoach.cli.app import PLAIN, YesOpt, app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import open_journal, parse_day
-from voicecoach.errors import UsageError
+from voicecoach.errors import JournalError, UsageError
 from voicecoach.review.cells import counted, when
 from voicecoach.store.summary import SessionSummary
 
@@ -36,21 +36,31 @@ def forget(
         raise UsageError("forget: give one of a session id, --before DATE or --all")
     day = parse_day(before, "--before")
     with open_journal() as journal:
+        unreadable = journal.unreadable() if every else []
         if session_id is not None:
-            chosen = [journal.resolve(session_id)]
+            try:
+                chosen = [journal.resolve(session_id)]
+            except JournalError:  # or a record that cannot be read, found by its id
+                unreadable = journal.unreadable(session_id)
+                if len(unreadable) != 1:
+                    raise
+                chosen = []
         else:
             chosen = journal.summaries()
             if day is not None:
                 chosen = [s for s in chosen if s.day < day]
         damaged = journal.damaged_copies() if every else []
-        if not chosen and not damaged:
+        if not chosen and not damaged and not unreadable:
             err_console.print("Nothing to erase.")
             return
         if not yes:
             shown = [f"  {_describe(summary)}" for summary in chosen[:10]]
             if len(chosen) > 10:
                 shown.append(f"  … and {len(chosen) - 10} more")
+            shown += [f"  {u.id or 'a record'}  {u.where} (cannot be read)" for u in unreadable]
             what = counted(len(chosen), "session")
+            if unreadable:
+                what += f" and {counted(len(unreadable), 'unreadable record')}"
             if damaged:
                 what += f" and {counted(len(damaged), 'damaged copy', 'damaged copies')}"
             refusal = f"forget: add --yes to erase {what} without a terminal"
@@ -58,11 +68,18 @@ def forget(
                 err_console.print("Nothing was erased.")
                 raise typer.Exit(1)
         removed = journal.remove(chosen)
+        journal.erase_unreadable(unreadable)
+        damaged = journal.damaged_copies() if every else []  # with any set aside meanwhile
         for path in damaged:
             path.unlink(missing_ok=True)
         left = [] if every else _copies_holding(journal.damaged_copies(), removed)
     for summary in removed:
         out_console.print(f"erased {_describe(summary)}", highlight=False, markup=False)
+    for record in unreadable:
+        which = f" {record.id}" if record.id is not None else ""
+        out_console.print(
+            f"erased unreadable record{which} ({record.where})", highlight=False, markup=False
+        )
     for path in damaged:
         out_console.print(
             f"erased damaged copy {path.parent.name}/{path.name}", highlight=False, markup=False

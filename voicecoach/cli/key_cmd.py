@@ -63,12 +63,22 @@ def init() -> None:
     if new is None:
         new = _ask_new()
     passphrase = check_new_passphrase(new)
-    moved = encrypt_journal(key, passphrase)
-    _say(
-        f"The journal is encrypted ({counted(moved, 'session')}). Without the passphrase it "
-        "cannot be read:"
-    )
+    done = encrypt_journal(key, passphrase)
+    for note in done.notes:  # records that cannot be read: sealed as they are, or left plain
+        _say(f"voicecoach: warning: {note}")
+    sealed = counted(done.sessions, "session")
+    if done.plain:
+        stay = "stays" if done.plain == 1 else "stay"
+        _say(
+            f"The journal has its key ({sealed} encrypted), but {counted(done.plain, 'record')} "
+            f"that cannot be read {stay} in plain text (see above). Without the passphrase the "
+            "rest cannot be read:"
+        )
+    else:
+        _say(f"The journal is encrypted ({sealed}). Without the passphrase it cannot be read:")
     _say("keep a copy of the key offline with `voicecoach key export-recovery FILE`.")
+    if done.plain:
+        raise typer.Exit(1)
 
 
 @key_app.command("change-passphrase")

@@ -17,6 +17,11 @@ class JournalLocked(JournalError):
     """Sealed content was asked for without the passphrase."""
 
 
+class DamagedContent(ValueError):
+    """A stored unit cannot be read; the message says what is wrong in a few words, and holds
+    nothing the person said (it may be shown and logged)."""
+
+
 class Codec(Protocol):
     """Seals and unseals the private part of a stored unit."""
 
@@ -48,7 +53,7 @@ class PlainCodec:
 
     def unseal(self, stored: Any) -> dict[str, Any]:
         if not isinstance(stored, dict):
-            raise ValueError("plain content is not a JSON object")
+            raise DamagedContent("its content is not a JSON object")
         return stored
 
 

@@ -26,7 +26,14 @@ import pyrage
 
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder, write_private
-from voicecoach.store.codec import PLAIN, Codec, JournalLocked, codec_named, register
+from voicecoach.store.codec import (
+    PLAIN,
+    Codec,
+    DamagedContent,
+    JournalLocked,
+    codec_named,
+    register,
+)
 
 KEY_DIR = "key"
 """Sub-folder of the journal holding its key."""
@@ -72,14 +79,17 @@ class AgeCodec:
         if self._identity is None:
             raise JournalLocked("the journal is encrypted: its passphrase is needed to read it")
         if not isinstance(stored, str):
-            raise ValueError("age content is not a string")
+            raise DamagedContent("its encrypted content is not a string")
         try:
             data = pyrage.decrypt(base64.b64decode(stored, validate=True), [self._identity])
         except (binascii.Error, pyrage.DecryptError) as exc:
-            raise ValueError(f"age content cannot be decrypted ({exc})") from None
-        content = json.loads(data)
+            raise DamagedContent(f"its encrypted content cannot be decrypted ({exc})") from None
+        try:
+            content = json.loads(data)
+        except (ValueError, RecursionError):
+            raise DamagedContent("its decrypted content is not JSON") from None
         if not isinstance(content, dict):
-            raise ValueError("age content is not a JSON object")
+            raise DamagedContent("its decrypted content is not a JSON object")
         return content
 
     def encrypt_bytes(self, data: bytes) -> bytes:

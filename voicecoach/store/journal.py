@@ -36,7 +36,8 @@ from voicecoach.store.locks import WRITE_LOCK_NAME, WriteLock
 from voicecoach.store.months import MonthFiles, Notices
 from voicecoach.store.records import SessionRecord, Status
 from voicecoach.store.recovery import Recovery
-from voicecoach.store.retention import erase
+from voicecoach.store.retention import erase, erase_unreadable
+from voicecoach.store.shard import Unreadable
 from voicecoach.store.stored import MIGRATIONS, Migration, month_of, upgrade
 from voicecoach.store.summary import SearchHit, SessionSummary, order, search_words, summarize
 from voicecoach.store.writeahead import RunningFile
@@ -246,6 +247,28 @@ class Journal:
                 )
             erase(self.folder, self._months, list(chosen.values()), self._writer.drop)
             return list(chosen.values())
+
+    def unreadable(self, session_id: str | None = None) -> list[Unreadable]:
+        """The records kept in month files that cannot be decoded (each skipped, with a
+        notice, when read), oldest month first; with ``session_id``, the one with this id, or
+        those whose id starts with it when none has it. Reads every month file whole."""
+        with self._mutex:
+            found = [u for month in self._months.months() for u in self._months.unreadable(month)]
+        if session_id is None:
+            return found
+        exact = [u for u in found if u.id == session_id]
+        return exact or [u for u in found if u.id is not None and u.id.startswith(session_id)]
+
+    def erase_unreadable(self, records: Iterable[Unreadable]) -> None:
+        """Remove these undecodable records for good, from their month files and ``.bak``s,
+        with any audio kept under their ids; one rewrite per month. JournalError when the disk
+        refuses."""
+        records = list(records)
+        with self._mutex:
+            erase_unreadable(self.folder, self._months, records)
+            for record in records:  # no longer "left in the file"
+                if record.notice in self.notices:
+                    self.notices.remove(record.notice)
 
     def damaged_copies(self) -> list[Path]:
         """Files set aside as damaged (``*.corrupt-*``); they may still hold old answers."""

@@ -44,6 +44,8 @@ class MonthRead:
     """Record lines that could not be read (format 2 only; unknown for format 1)."""
     old_format: bool = False
     """True for a format-1 file: it is rewritten in the current format when next written."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """The line of the file (from 1) each record is on, by id (format 2 only)."""
 
 
 def encode_month(docs: Iterable[dict[str, Any]]) -> bytes:
@@ -122,6 +124,8 @@ def _parse_lines(raw: bytes, name: str) -> MonthRead:
             out.damage = out.damage or "a record line in it is damaged"
         if doc is not None:
             out.docs.append(doc)
+            if isinstance(doc.get("id"), str):
+                out.lines[doc["id"]] = n + 1
     return out
 
 

@@ -31,7 +31,7 @@ from voicecoach.store.index import (
 )
 from voicecoach.store.locks import WriteLock
 from voicecoach.store.records import SessionRecord
-from voicecoach.store.shard import MonthDocs, NotAFile, Shard, Signature, set_aside
+from voicecoach.store.shard import MonthDocs, NotAFile, Shard, Signature, Unreadable, set_aside
 from voicecoach.store.stored import UNREADABLE, NewerJournal, decode, encode, month_of
 from voicecoach.store.summary import SearchHit, SessionSummary, summarize
 
@@ -227,12 +227,31 @@ class MonthFiles:
                     entry = self._entry_of(shard)
             self._write_index(month, shard, entry)
 
-    def remove(self, month: str, ids: set[str]) -> None:
-        """Remove these sessions from ``month``'s file and its ``.bak``, under the write lock."""
+    def unreadable(self, month: str) -> list[Unreadable]:
+        """The records in ``month``'s file (or salvaged from its ``.bak``) that cannot be
+        decoded here, a codec unknown here included. JournalError when the file cannot be read
+        (NewerJournal for a later version's; JournalLocked without the passphrase)."""
+        shard = self.shard(month)
+        docs = shard.read()
+        out = []
+        for doc in docs.docs:
+            why = _undecodable(shard, doc)
+            if why is not None:
+                out.append(shard.unreadable(doc, docs, why))
+        return out
+
+    def remove(self, month: str, ids: set[str], *, unreadable: bool = False) -> None:
+        """Remove these sessions from ``month``'s file and its ``.bak``, under the write lock;
+        with ``unreadable``, every record that cannot be decoded too."""
         shard = self.shard(month)
         with self.lock:
             docs = shard.read()
-            kept = [d for d in docs.docs if d.get("id") not in ids]
+            kept = [
+                d
+                for d in docs.docs
+                if d.get("id") not in ids
+                and not (unreadable and _undecodable(shard, d) is not None)
+            ]
             try:
                 self._set_aside(shard, docs)
                 if len(kept) != len(docs.docs) or docs.damage is not None:
@@ -339,6 +358,18 @@ class MonthFiles:
 
 def _sessions(count: int) -> str:
     return f"{count} session{'' if count == 1 else 's'}"
+
+
+def _undecodable(shard: Shard, doc: dict[str, Any]) -> Exception | None:
+    """Why ``doc`` cannot be decoded here, or None when it can (or cannot be judged: a later
+    version's record, or a sealed one without the passphrase)."""
+    try:
+        decode(doc, shard.name)
+    except (NewerJournal, JournalLocked):
+        return None
+    except (*UNREADABLE, JournalError) as exc:
+        return exc
+    return None
 
 
 def _restored(doc: dict[str, Any], name: str, codec: Codec) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from voicecoach.errors import JournalError
 from voicecoach.store.laststeps import drop_sessions
 from voicecoach.store.months import MonthFiles
 from voicecoach.store.records import Status
+from voicecoach.store.shard import Unreadable
 from voicecoach.store.summary import SessionSummary
 
 if TYPE_CHECKING:
@@ -51,6 +52,23 @@ def erase(
             drop_running(summary.id)
             remove_audio(folder, summary.id)
         drop_sessions(folder, {summary.id for summary in sessions})
+
+
+def erase_unreadable(folder: Path, months: MonthFiles, records: Sequence[Unreadable]) -> None:
+    """Remove records that cannot be decoded: by id, and those without one as every
+    undecodable record of their month; then any audio and readable step kept under their ids.
+    Raises JournalError."""
+    by_month: dict[str, list[Unreadable]] = {}
+    for record in records:
+        by_month.setdefault(record.month, []).append(record)
+    ids = {r.id for r in records if r.id is not None}
+    with months.lock:
+        for month, group in by_month.items():
+            anonymous = any(r.id is None for r in group)
+            months.remove(month, {r.id for r in group if r.id is not None}, unreadable=anonymous)
+        for session_id in ids:
+            remove_audio(folder, session_id)
+        drop_sessions(folder, ids)
 
 
 def remove_audio(folder: Path, session_id: str) -> None:

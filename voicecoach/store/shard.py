@@ -26,7 +26,7 @@ from voicecoach.store.codec import PLAIN, Codec
 from voicecoach.store.locks import display_path, open_error
 from voicecoach.store.monthfile import MonthRead, encode_month, find_doc, parse_month
 from voicecoach.store.records import SessionRecord
-from voicecoach.store.stored import UNREADABLE, decode, encode
+from voicecoach.store.stored import UNREADABLE, decode, encode, what_is_wrong
 
 Signature = tuple[int, int, int, int]
 """(inode, size, mtime ns, ctime ns): changes whenever the file is replaced or touched."""
@@ -150,6 +150,32 @@ class MonthDocs:
     """One line per record that could not be decoded."""
     aside: Path | None = None
     """Where the damaged file was set aside, once it has been."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """The line of the month file each record read from it is on, by id."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A record kept in a month file that cannot be decoded: which, where and why."""
+
+    id: str | None
+    """Its session id, or None when it has none that is text."""
+    month: str
+    """The month file it is in, "YYYY-MM"."""
+    where: str
+    """The file, and its line when known: ``journal/2026-11.json line 3``."""
+    why: str
+    """What is wrong, in a few words (nothing the person said)."""
+
+    @property
+    def notice(self) -> str:
+        """The line telling it was skipped, and how to erase it."""
+        which = f"session {self.id}" if self.id is not None else "a record"
+        erase = f"forget {self.id}" if self.id is not None else "forget --all"
+        return (
+            f"{self.where}: {which} cannot be read ({self.why}); left in the file and skipped "
+            f"(`voicecoach {erase}` erases it)"
+        )
 
 
 class Shard:
@@ -178,7 +204,9 @@ class Shard:
             return MonthDocs([], None)
         raw, sig = got
         found = parse_month(raw, self.name)
-        out = MonthDocs(_unique(found.docs), sig, found.damage, old_format=found.old_format)
+        out = MonthDocs(
+            _unique(found.docs), sig, found.damage, old_format=found.old_format, lines=found.lines
+        )
         if found.damage is not None:
             self._fill_from_backup(out)
         return out
@@ -191,13 +219,21 @@ class Shard:
             try:
                 out.append(decode(doc, self.name))
             except UNREADABLE as exc:
-                sid = doc.get("id")
-                which = f"session {sid}" if isinstance(sid, str) else "a record"
-                docs.skipped.append(
-                    f"{self.name}: {which} cannot be read ({type(exc).__name__}); "
-                    "left in the file and skipped"
-                )
+                docs.skipped.append(self.unreadable(doc, docs, exc).notice)
         return out
+
+    def unreadable(self, doc: dict[str, Any], docs: MonthDocs, exc: Exception) -> Unreadable:
+        """What to tell of ``doc``, read in ``docs``, which decoding refused with ``exc``."""
+        sid = doc.get("id") if isinstance(doc.get("id"), str) else None
+        line = docs.lines.get(sid) if sid is not None else None
+        from_bak = docs.docs[len(docs.docs) - docs.from_bak :] if docs.from_bak else []
+        if any(d is doc for d in from_bak):
+            where = display_path(self.backup)
+        elif line is not None:
+            where = f"{self.name} line {line}"
+        else:
+            where = self.name
+        return Unreadable(sid, self.month, where, what_is_wrong(exc, sid))
 
     def find(self, session_id: str) -> tuple[SessionRecord | None, MonthDocs | None]:
         """The record with this id, parsing only its line when the file is whole.

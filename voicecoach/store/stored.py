@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from voicecoach.errors import JournalError
-from voicecoach.store.codec import PLAIN, Codec, JournalLocked, codec_named
+from voicecoach.store.codec import PLAIN, Codec, DamagedContent, JournalLocked, codec_named
 from voicecoach.store.records import SCHEMA_VERSION, SessionRecord
 
 META_KEYS = ("id", "schema", "topic", "started_at", "ended_at", "status")
@@ -57,6 +57,21 @@ UNREADABLE = (KeyError, ValueError, TypeError, AttributeError, RecursionError)
 """What decoding a damaged record raises."""
 
 
+def what_is_wrong(exc: BaseException, session_id: object = None) -> str:
+    """Why a stored record cannot be decoded (one of ``UNREADABLE``, or a JournalError), in a
+    few words that hold nothing the person said: a DamagedContent or JournalError message as it
+    is (without the session it names), else what kind of fault it is."""
+    if isinstance(exc, DamagedContent | JournalError):
+        return str(exc).removeprefix(f"session {session_id}: ")
+    if isinstance(exc, KeyError) and exc.args:
+        return f"the field {exc.args[0]!r} is missing"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(exc, ValueError):
+        return "a field holds a value that is not valid"
+    return "a field holds the wrong kind of value"
+
+
 class NewerJournal(JournalError):
     """A file or record written by a later voicecoach; never read around, never rewritten."""
 
@@ -72,7 +87,7 @@ def upgrade(doc: dict[str, Any], name: str) -> dict[str, Any]:
     """Bring a flat record to SCHEMA_VERSION; JournalError when a newer voicecoach wrote it."""
     version = doc.get("schema", 0)
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise ValueError("invalid schema")
+        raise DamagedContent("its schema is not a version number")
     if version > SCHEMA_VERSION:
         raise newer_schema(name, version)
     while version < SCHEMA_VERSION:
@@ -86,10 +101,10 @@ def flat(doc: dict[str, Any], name: str = "the journal") -> dict[str, Any]:
     if "entries" in doc:
         entries = doc["entries"]
         if not isinstance(entries, list):
-            raise ValueError("the record's entries are not a list")
+            raise DamagedContent("its entries are not a list")
         replayed = replay(entries, doc["id"], name)
         if replayed is None:
-            raise ValueError("none of the record's entries can be read")
+            raise DamagedContent("none of its entries can be read")
         content = replayed[0]
     elif "codec" not in doc:
         return doc
@@ -107,7 +122,7 @@ def decode(doc: Any, name: str) -> SessionRecord:
     JournalError when a newer voicecoach wrote it or its codec is not available.
     """
     if not isinstance(doc, dict):
-        raise TypeError("a record is not a JSON object")
+        raise DamagedContent("it is not a JSON object")
     record = SessionRecord.from_record(upgrade(flat(doc, name), name))
     month_of(record)
     return record
@@ -132,7 +147,7 @@ def month_of_time(started_at: str, session_id: str = "?") -> str:
     try:
         started = datetime.fromisoformat(started_at)
     except (ValueError, TypeError):
-        raise ValueError(
+        raise DamagedContent(
             f"session {session_id}: started_at is not an ISO 8601 time: {started_at!r}"
         ) from None
     return f"{started.year:04d}-{started.month:02d}"
