@@ -160,9 +160,22 @@ def test_export_the_shown_session(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press("e")
         await pilot.pause()
-        app.screen.query_one("#path", Input).value = str(tmp_path / "b.pdf")
+        box = app.screen.query_one("#path", Input)
+        box.value = str(tmp_path / "b.pdf")
         await pilot.press("enter")
         await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)  # kept open, the name there to correct
+        problem = app.screen.query_one("#problem", Static)
+        assert str(problem.content) == "give a name ending in .md, .markdown, .json, .txt, .text"
+        box.value = str(tmp_path / "no such folder" / "b.txt")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert str(tmp_path / "no such folder") in str(problem.content)
+        box.value = str(tmp_path / "b.txt")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
 
     try:
         drive(app, scenario)
@@ -173,6 +186,11 @@ def test_export_the_shown_session(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(page).st_mode) == 0o600
     assert '"id": "' + B.id in (tmp_path / "b.json").read_text()
     assert not (tmp_path / "b.pdf").exists()
+    assert (
+        (tmp_path / "b.txt")
+        .read_text()
+        .startswith(f"patience · 2026-11-01 21:00 · completed\n{B.id}\n")
+    )
 
 
 def test_export_asks_before_replacing_a_file(tmp_path: Path) -> None:

@@ -323,22 +323,18 @@ class ReviewApp(ListingApp):
         if record is None:
             return
         suggestion = self.export_dir / f"voicecoach-{record.id}.md"
-        self.push_screen(ExportScreen(suggestion), partial(self.export_to, record))
+        self.push_screen(ExportScreen(suggestion, export_problem), partial(self.export_to, record))
 
     def export_to(self, record: SessionRecord, path: Path | None) -> None:
-        """Write the export; the file name's ending picks the format. A file already there is
-        replaced only after a yes (as `voicecoach export -o FILE` asks)."""
+        """Write the export to ``path`` (found right by `export_problem`); the file name's
+        ending picks the format. A file already there is replaced only after a yes (as
+        `voicecoach export -o FILE` asks)."""
         if path is None:
             return
-        fmt = SUFFIXES.get(path.suffix.lower())
-        if fmt is None:
-            endings = ", ".join(SUFFIXES)
-            self.notify(f"give a name ending in {endings}", severity="error", markup=False)
-            return
+        fmt = SUFFIXES[path.suffix.lower()]
         try:
-            check_output(path)
             there = path.is_file()
-        except (VoiceCoachError, OSError) as exc:
+        except OSError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
         if there:
@@ -390,3 +386,15 @@ class ReviewApp(ListingApp):
         self.record = None
         await self.load_sessions(neighbour)
         self.notify("session erased", markup=False)
+
+
+def export_problem(path: Path) -> str | None:
+    """What is wrong with ``path`` as the file of an export (its ending, its folder, a folder
+    or a link in its place), in one line; None when it can be written."""
+    if path.suffix.lower() not in SUFFIXES:
+        return f"give a name ending in {', '.join(SUFFIXES)}"
+    try:
+        check_output(path)
+    except (VoiceCoachError, OSError) as exc:
+        return str(exc)
+    return None

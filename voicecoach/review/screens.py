@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.table import Table
@@ -39,24 +39,35 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class ExportScreen(ModalScreen[Path | None]):
-    """Asks where to export; the file name's ending (.md, .json, .txt) picks the format."""
+    """Asks where to export; the file name's ending (.md, .json, .txt) picks the format. A name
+    ``problem`` finds wrong is said in the dialog, which stays open with the name to correct."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, suggestion: Path) -> None:
+    def __init__(self, suggestion: Path, problem: Callable[[Path], str | None]) -> None:
         super().__init__()
         self.suggestion = suggestion
+        self.problem = problem
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Export this session to (.md, .json or .txt):")
             yield Input(value=str(self.suggestion), id="path")
+            yield Static(id="problem")
             yield Static(Text.from_markup("[b]enter[/] export    [b]esc[/] cancel"))
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        self.dismiss(Path(value).expanduser() if value else None)
+        if not value:
+            self.dismiss(None)
+            return
+        path = Path(value).expanduser()
+        problem = self.problem(path)
+        if problem is not None:
+            self.query_one("#problem", Static).update(Text(problem))
+            return
+        self.dismiss(path)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
