@@ -139,7 +139,11 @@ def test_export_refuses_an_unknown_suffix_and_writes_nothing(
     assert target.read_text().startswith("communication")
     assert cli("export", A.id, "-o", tmp_path / "a.JSON").code == 0
     assert (tmp_path / "a.JSON").read_text().lstrip().startswith("{")
-    assert cli("export", A.id, "-o", tmp_path / "plain").code == 0
+    # A name with no ending is refused as an unknown one is, unless --format says.
+    unnamed = cli("export", A.id, "-o", tmp_path / "plain")
+    assert unnamed.code == 2 and "the name has no ending" in one_error_line(unnamed)
+    assert not (tmp_path / "plain").exists()
+    assert cli("export", A.id, "-o", tmp_path / "plain", "--format", "md").code == 0
     assert (tmp_path / "plain").read_text().startswith("## ")
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
+import shutil
 import stat
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import CliResult
 from tests.test_journal import make_turn
@@ -88,13 +91,13 @@ def test_a_file_is_written_whole_and_private(home: Path, cli: Cli, tmp_path: Pat
     assert [p.name for p in target.parent.iterdir()] == ["journal.md"]  # no temp file left
 
     target.write_text("an older export")
-    refused = cli("export", B.id, "--format", "json", "-o", target)  # not a terminal: not asked
+    refused = cli("export", B.id, "-o", target)  # not a terminal: not asked
     assert refused.code == 2 and refused.out == ""
     message = f"voicecoach: error: export: {target} exists; add --yes to replace it"
     assert refused.err.strip() == message
     assert target.read_text() == "an older export"
-    assert cli("export", B.id, "--format", "json", "-o", target, "--yes").code == 0
-    assert json.loads(target.read_text())["id"] == B.id
+    assert cli("export", B.id, "-o", target, "--yes").code == 0
+    assert B.id in target.read_text() and A.id not in target.read_text()
     assert cli("export", B.id, "-o", os.devnull).code == 0  # a device is written in place
 
 
@@ -149,3 +152,66 @@ def test_a_spoken_mood_a_skip_and_a_stop_read_as_the_record_has_them(home: Path,
     for said in ("thanks (mood 6)", "(skipped)", "i felt it in my chest", "(stopped here)"):
         assert f"\nyou:   {said}\n" in text, said
     assert "thanks (mood 6)" in cli("show", record.id).out  # as show has it
+
+
+def test_a_format_against_the_files_ending_is_refused(home: Path, cli: Cli, tmp_path: Path) -> None:
+    kept(home, A).close()
+    for args, line in (
+        (("--format", "json", "-o", tmp_path / "x.md"), "the name ends .md, which is md"),
+        (("--format", "md", "-o", tmp_path / "x.txt"), "the name ends .txt, which is txt"),
+        (("-o", tmp_path / "x.md.age"), "the journal has no key, so the export is not encrypted"),
+    ):
+        refused = cli("export", A.id, *args)
+        assert refused.code == 2 and refused.out == "", args
+        (message,) = refused.err.splitlines()
+        assert message.startswith("voicecoach: error: ") and line in message, message
+    assert list(tmp_path.iterdir()) == [home]
+    assert cli("export", A.id, "--format", "json", "-o", tmp_path / "x.json").code == 0
+
+
+def test_an_export_file_of_an_encrypted_journal_is_an_age_file_named_so(
+    home: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_journal_crypto import PASS, encrypted
+
+    kept(home, A, B).close()
+    encrypted(cli, monkeypatch)
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    out = tmp_path / "out"
+    out.mkdir()
+    recovery = tmp_path / "recovery.txt"
+    assert cli("key", "export-recovery", recovery).code == 0
+
+    page = cli("export", B.id)  # what is shown is in clear, with or without -o -
+    assert page.code == 0 and "A small Promise kept" in page.out
+    assert cli("export", B.id, "-o", "-").out == page.out
+
+    sealed = cli("export", B.id, "-o", out / "one.md")
+    target = out / "one.md.age"
+    assert sealed.code == 0 and sealed.out == ""
+    assert sealed.err.splitlines() == [
+        f"exported 1 session to {target}, encrypted to the journal's key: "
+        f"`age -d -i RECOVERY-FILE {target}` reads it (RECOVERY-FILE from "
+        "`voicecoach key export-recovery`)"
+    ]
+    assert [p.name for p in out.iterdir()] == ["one.md.age"]
+    assert "Promise" not in target.read_text() and stat.S_IMODE(target.stat().st_mode) == 0o600
+    age = shutil.which("age")
+    assert age is not None, "the Debian age package is in scripts/system-packages.sh --test"
+    opened = subprocess.run(
+        [age, "-d", "-i", str(recovery), str(target)], capture_output=True, text=True, check=True
+    )
+    assert opened.stdout == page.out  # the very page shown on stdout
+
+    named = cli("export", B.id, "--format", "json", "-o", out / "two.json.age")
+    assert named.code == 0 and (out / "two.json.age").exists()  # .age not added twice
+    again = cli("export", B.id, "-o", out / "one.md")  # replacing asks about the file it replaces
+    assert again.code == 2 and f"{target} exists; add --yes" in again.err
+
+    clear = cli("export", B.id, "--plain", "-o", out / "page.md")
+    assert clear.code == 0 and clear.err.splitlines() == [f"exported 1 session to {out}/page.md"]
+    assert (out / "page.md").read_text() == page.out
+    assert stat.S_IMODE((out / "page.md").stat().st_mode) == 0o600
+    refused = cli("export", B.id, "--plain", "-o", out / "page.md.age")
+    assert refused.code == 2 and "--plain was given, so the export is not encrypted" in refused.err
+    assert sorted(p.name for p in out.iterdir()) == ["one.md.age", "page.md", "two.json.age"]

@@ -216,8 +216,8 @@ def test_reading_an_encrypted_journal_needs_the_passphrase(
 
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
     assert "A small Promise kept" in cli("show", B.id).out
-    export = tmp_path / "all.md"
-    assert cli("export", "--all", "-o", export).code == 0
+    assert cli("export", "--all", "-o", tmp_path / "all.md").code == 0
+    export = tmp_path / "all.md.age"
     assert b"Promise" not in export.read_bytes()
     recovery = tmp_path / "identity.txt"
     assert cli("key", "export-recovery", recovery).code == 0

@@ -237,9 +237,17 @@ def test_export_of_an_encrypted_journal_is_sealed(
         await pilot.press("enter")
         await pilot.pause()
 
+    told: list[str] = []
+    app.notify = lambda message, **_: told.append(str(message))  # type: ignore[method-assign]
     drive(app, scenario)
-    page = (tmp_path / f"voicecoach-{B.id}.md").read_text()
+    assert not (tmp_path / f"voicecoach-{B.id}.md").exists()  # named for what it holds
+    target = tmp_path / f"voicecoach-{B.id}.md.age"
+    page = target.read_text()
     assert page.startswith("-----BEGIN AGE ENCRYPTED FILE-----") and "Promise" not in page
+    assert told == [
+        f"exported to {target}, encrypted to the journal's key: `age -d -i RECOVERY-FILE "
+        f"{target}` reads it (RECOVERY-FILE from `voicecoach key export-recovery`)"
+    ]
 
 
 def test_play_an_answer(tmp_path: Path) -> None:

@@ -1,4 +1,9 @@
-"""`voicecoach export`: sessions as a Markdown journal, plain text or JSON."""
+"""`voicecoach export`: sessions as a Markdown journal, plain text or JSON.
+
+The rule for an encrypted journal: what is shown (stdout, ``-o -``) is in clear; a file
+(``-o FILE``) is one age file sealed to the journal's key, named with ``.age`` added, unless
+``--plain`` asks for it in clear.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,16 @@ from voicecoach.cli.consoles import write_pieces
 from voicecoach.cli.journal_open import open_journal, practice_titles
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import STDOUT, check_output
-from voicecoach.review.export import chunks, format_for, sealed_export, write_export
+from voicecoach.review.export import (
+    AGE_SUFFIX,
+    chunks,
+    format_for,
+    how_to_read,
+    sealed_export,
+    sealed_name,
+    write_export,
+)
+from voicecoach.store.crypto import JournalKey
 from voicecoach.store.records import SessionRecord
 
 
@@ -31,8 +45,21 @@ def export(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file (else stdout).")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write to this file (else stdout; - is stdout too). From an encrypted journal "
+            "the file is encrypted and .age is added to its name.",
+        ),
     ] = None,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="With -o FILE from an encrypted journal: write the file unencrypted, as named.",
+        ),
+    ] = False,
     yes: YesOpt = False,
 ) -> None:
     """Export a session (or --all) as Markdown, JSON or plain text. Markdown makes a journal
@@ -40,6 +67,16 @@ def export(
     chosen_format = format_for(output, fmt)
     if (session_id is None) == (not every):
         raise UsageError("export: give a session id or --all (not both)")
+    to_file = output is not None and str(output) != STDOUT
+    sealed = to_file and not plain and JournalKey(paths().journal).exists()
+    if output is not None and to_file:
+        if sealed:
+            output = sealed_name(output)
+        elif output.suffix.lower() == AGE_SUFFIX:
+            why = "--plain was given" if plain else "the journal has no key"
+            raise UsageError(
+                f"-o {output}: {why}, so the export is not encrypted; leave out {AGE_SUFFIX}"
+            )
     if output is not None:
         check_output(output)
         if not yes and _replaces_a_file(output):
@@ -55,22 +92,18 @@ def export(
         counted = _Counted(itertools.chain([first], records))
         titles = practice_titles() if chosen_format == "md" else {}
         pieces = chunks(counted, chosen_format, single=not every, titles=titles)
-        if output is None:
+        if output is None or not to_file:
             write_pieces(pieces)  # a reader gone (`| head`) ends the export there
-            return
-        sealed = sealed_export(paths().journal, pieces)
-        if str(output) == STDOUT:
-            write_pieces(sealed)  # as without -o, a reader gone ends it quietly
         else:
-            write_export(output, sealed)
-    to_stdout = str(output) == STDOUT
-    if to_stdout and not out_console.is_terminal:
+            write_export(output, sealed_export(paths().journal, pieces) if sealed else pieces)
+    if not to_file and not out_console.is_terminal:
         return  # a pipe or a file: the export itself is the whole answer
     sessions = "session" if counted.count == 1 else "sessions"
-    where = "stdout" if to_stdout else str(output)
-    err_console.print(
-        f"exported {counted.count} {sessions} to {where}", highlight=False, markup=False
-    )
+    where = str(output) if to_file else "stdout"
+    line = f"exported {counted.count} {sessions} to {where}"
+    if sealed and output is not None:
+        line += f", {how_to_read(output)}"
+    err_console.print(line, highlight=False, markup=False)
 
 
 def _replaces_a_file(output: Path) -> bool:

@@ -30,7 +30,15 @@ from textual.worker import WorkerFailed
 from voicecoach.errors import VoiceCoachError
 from voicecoach.outputs import check_output
 from voicecoach.review.cells import when
-from voicecoach.review.export import SUFFIXES, render, sealed_export, write_export
+from voicecoach.review.export import (
+    AGE_SUFFIX,
+    SUFFIXES,
+    how_to_read,
+    render,
+    sealed_export,
+    sealed_name,
+    write_export,
+)
 from voicecoach.review.listing import OLDER, ListingApp
 from voicecoach.review.screens import (
     ConfirmScreen,
@@ -48,6 +56,7 @@ from voicecoach.review.views import (
     turn_lines,
 )
 from voicecoach.store.audio import load_answer, saved_answers
+from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.summary import SessionSummary, summarize
@@ -332,6 +341,13 @@ class ReviewApp(ListingApp):
         if path is None:
             return
         fmt = SUFFIXES[path.suffix.lower()]
+        if JournalKey(self.journal.folder).exists():
+            path = sealed_name(path)  # sealed, as `voicecoach export -o FILE` writes it
+            try:
+                check_output(path)  # (what is in place of the name with .age added)
+            except VoiceCoachError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
         try:
             there = path.is_file()
         except OSError as exc:
@@ -359,7 +375,9 @@ class ReviewApp(ListingApp):
         except VoiceCoachError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify(f"exported to {path}", markup=False)
+        sealed = path.suffix.lower() == AGE_SUFFIX
+        told = f"exported to {path}" + (f", {how_to_read(path)}" if sealed else "")
+        self.notify(told, markup=False)
 
     def action_delete(self) -> None:
         record = self.record

@@ -188,32 +188,72 @@ SUFFIXES = {".md": "md", ".markdown": "md", ".json": "json", ".txt": "txt", ".te
 """File suffixes `export -o` knows, and the format each one means."""
 
 
+AGE_SUFFIX = ".age"
+"""The ending of an export file sealed to an encrypted journal's key (added when not given)."""
+
+
 def format_for(path: Path | None, given: str | None) -> str:
     """The export format: ``given``, else from the file's suffix (.md, .json, .txt; an ``.age``
-    after one of these is looked through), else md for a name with no suffix or stdout.
+    after one of these is looked through); md for stdout (``None`` or ``-``) and for a device
+    or FIFO written in place.
 
-    Raises UsageError for an unknown ``given`` format, or for an unknown suffix when no format
-    is given (``out.pdf`` would otherwise be Markdown under a PDF's name).
+    Raises UsageError (one line) for an unknown ``given`` format, for a ``given`` one that
+    contradicts a known suffix (``--format json -o x.md``), and, when no format is given, for
+    an unknown suffix (``out.pdf`` would otherwise be Markdown under a PDF's name) or a file
+    name with none.
     """
-    if given is not None:
-        if given not in FORMATS:
-            raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {given!r}")
-        return given
-    if path is None or str(path) == "-":
-        return "md"
+    if given is not None and given not in FORMATS:
+        raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {given!r}")
+    if path is None or str(path) == "-" or _in_place(path):
+        return given or "md"
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".age":
+    if suffixes and suffixes[-1] == AGE_SUFFIX:
         suffixes.pop()
+    named = SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if given is not None:
+        if named is not None and named != given:
+            raise UsageError(
+                f"--format {given} -o {path}: the name ends {suffixes[-1]}, which is {named}; "
+                f"name the file for {given}, or leave out --format"
+            )
+        return given
+    if named is not None:
+        return named
     if not suffixes:
-        return "md"
-    fmt = SUFFIXES.get(suffixes[-1])
-    if fmt is None:
-        known = ", ".join(SUFFIXES)
         raise UsageError(
-            f"-o {path}: cannot export as {suffixes[-1]!r}; name a file ending {known}, "
-            "or give --format md|json|txt"
+            f"-o {path}: the name has no ending to tell the format; name it "
+            f"{path.name}.md, {path.name}.json or {path.name}.txt, or give --format md|json|txt"
         )
-    return fmt
+    known = ", ".join(SUFFIXES)
+    raise UsageError(
+        f"-o {path}: cannot export as {suffixes[-1]!r}; name a file ending {known}, "
+        "or give --format md|json|txt"
+    )
+
+
+def _in_place(path: Path) -> bool:
+    """Whether ``path`` is there and no file: a device or FIFO (written in place, its name not
+    ours to choose), or a folder (which ``check_output`` refuses)."""
+    try:
+        return path.exists() and not path.is_file()
+    except OSError:
+        return False
+
+
+def sealed_name(path: Path) -> Path:
+    """The name a sealed export named ``path`` gets: ``.age`` added unless it ends so already
+    (a device or FIFO is written in place, as it is)."""
+    if path.suffix.lower() == AGE_SUFFIX or _in_place(path):
+        return path
+    return path.with_name(path.name + AGE_SUFFIX)
+
+
+def how_to_read(path: Path) -> str:
+    """What a sealed export's confirmation adds: that it is encrypted and how to read it."""
+    return (
+        f"encrypted to the journal's key: `age -d -i RECOVERY-FILE {path}` reads it "
+        "(RECOVERY-FILE from `voicecoach key export-recovery`)"
+    )
 
 
 def sealed_export(journal: Path, pieces: Iterable[str]) -> Iterable[str]:
