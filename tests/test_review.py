@@ -310,3 +310,19 @@ def test_unsure_words_reach_the_app(tmp_path: Path) -> None:
         assert "\x1b[2mpromises" in captured.get()
 
     drive(app, scenario)
+
+
+def test_a_damaged_month_is_told_in_the_app(tmp_path: Path) -> None:
+    journal_with(tmp_path / "journal", A, B, C).close()
+    month = tmp_path / "journal" / "2026-11.json"  # B's and C's month
+    raw = month.read_bytes()
+    month.write_bytes(raw[: raw.index(C.id.encode()) + 40])  # cut short in C's record
+    app = ReviewApp(Journal(tmp_path / "journal"), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        told = [(n.message, n.severity) for n in app._notifications]
+        assert len(told) == 1 and told[0][1] == "warning"
+        assert told[0][0].startswith("journal/2026-11.json is damaged (")
+        assert rows(app) == 2  # A and B, read around the damage
+
+    drive(app, scenario)

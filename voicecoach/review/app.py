@@ -138,6 +138,8 @@ class ReviewApp(ListingApp):
         """When the first screen was ready (time.time()), for benchmarks."""
         self.record: SessionRecord | None = None
         """The session shown."""
+        self.told = 0
+        """How many of the journal's notices were shown so far."""
         self.failure: BaseException | None = None
         """The error the app ended on (a journal it could not read), for the command to say
         in one line; None when it was quit."""
@@ -247,6 +249,8 @@ class ReviewApp(ListingApp):
         except VoiceCoachError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
+        finally:
+            self.tell_notices()
         self.record = record
         audio = set(saved_answers(self.journal.folder, record.id))
         top: list[RenderableType] = [heading(summarize(record)), Text(record.id, style="dim")]

@@ -23,6 +23,8 @@ PAGE = 200
 """Sessions listed at first (the newest); more are listed on moving above them."""
 OLDER = "older"
 """The key of the row standing for the sessions not listed yet."""
+NOTICE_S = 20.0
+"""Seconds a notice of the journal (a damaged month) stays on the screen."""
 
 
 class ListingApp(App[None]):
@@ -35,6 +37,8 @@ class ListingApp(App[None]):
     complete: bool
     columns: list[Any]
     record: SessionRecord | None
+    told: int
+    """How many of the journal's notices were shown (as notifications) so far."""
 
     async def show(self, summary: SessionSummary | None) -> None:
         """Show a session's conversation (the app's other half)."""
@@ -56,6 +60,7 @@ class ListingApp(App[None]):
         self.first_listed = max(0, len(newest) - PAGE)
         await self.show(self.fill_list(newest[-1].id if newest else None))
         self.show_count()
+        self.tell_notices()
 
     async def complete_list(self) -> None:
         """Every session, under those listed; the "older" row and the count made whole."""
@@ -75,6 +80,14 @@ class ListingApp(App[None]):
         else:
             table.remove_row(OLDER)
         self.show_count()
+        self.tell_notices()
+
+    def tell_notices(self) -> None:
+        """Show each notice the journal has added (a damaged month, a record skipped) as a
+        warning that stays a while; they are also printed when the app ends."""
+        for notice in self.journal.notices[self.told :]:
+            self.notify(notice, severity="warning", timeout=NOTICE_S, markup=False)
+        self.told = len(self.journal.notices)
 
     def older_label(self) -> Text:
         if not self.complete:
@@ -109,6 +122,7 @@ class ListingApp(App[None]):
         chosen = self.fill_list(keep if keep in ids else (ids[-1] if ids else None))
         await self.show(chosen)
         self.show_count()
+        self.tell_notices()
         if not every:
             self.query_one("#status", Static).update(
                 "No sessions yet. Start one with `voicecoach session`."
