@@ -46,6 +46,14 @@ def encrypted(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) ->
     forget_unlocked(monkeypatch)
 
 
+def but_length(table: str) -> list[list[str]]:
+    """The rows of `history`'s piped table without the length column (listed from a month
+    file's plain metadata, a length is its start to its end: these test records have no end)."""
+    rows = [re.split(r"\s{2,}", line) for line in table.splitlines() if line.startswith("2026")]
+    assert rows and all(len(row) == 6 for row in rows), table
+    return [row[:3] + row[4:] for row in rows]
+
+
 def every_byte(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
 
@@ -228,11 +236,12 @@ def test_reading_an_encrypted_journal_needs_the_passphrase(
     )
     assert b"A small Promise kept" in plain.stdout and A.id.encode() in plain.stdout
 
-    shutil.rmtree(folder / "index")  # no current index: the listing needs the passphrase
+    shutil.rmtree(folder / "index")  # no index: listed from the month files' plain metadata
     monkeypatch.delenv("VOICECOACH_PASSPHRASE")
     forget_unlocked(monkeypatch)
-    needs = cli("history")
-    assert needs.code == 1 and "VOICECOACH_PASSPHRASE" in needs.err
+    unindexed = cli("history")
+    assert unindexed.code == 0 and unindexed.err == listed.err
+    assert but_length(unindexed.out) == but_length(listed.out)
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
     again = cli("history")
     assert again.code == 0 and A.id in again.out and B.id in again.out
@@ -414,3 +423,24 @@ def test_key_init_encrypts_a_record_it_cannot_read_or_says_it_stays_plain(
 
 def codecs_of(month: Path) -> list[str]:
     return re.findall(r'"codec": "(\w+)"', month.read_text())
+
+
+def test_a_copied_encrypted_journal_is_listed_without_the_passphrase(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A backup restored, a journal moved to a new disk: every month file has a new inode, so
+    no index entry is current, and the listing comes from the month files' plain metadata."""
+    kept(home, A, B, C).close()
+    encrypted(cli, monkeypatch)
+    listed = cli("history")
+    assert listed.code == 0 and listed.out.count("locked") == 3, listed.err
+    copy = tmp_path / "restored"
+    shutil.copytree(home, copy)  # (cp -a: the times kept, new inodes)
+    before = every_byte(copy)
+    monkeypatch.setenv("VOICECOACH_HOME", str(copy))
+    restored = cli("history")
+    assert restored.code == 0 and restored.err == listed.err
+    assert but_length(restored.out) == but_length(listed.out)
+    assert every_byte(copy) == before  # nothing rewritten without the secret
+    locked = cli("show", A.id)  # what needs the passphrase still says so
+    assert locked.code == 1 and "VOICECOACH_PASSPHRASE" in locked.err

@@ -47,15 +47,17 @@ def _pick(
     first: date | None,
     last: date | None,
     text: str | None,
+    locked: bool = False,
 ) -> tuple[list[SessionSummary], bool]:
     """The latest ``count`` matching sessions (None: all), oldest first, reading months from
-    the newest back only as far as needed; and whether older ones were left out."""
+    the newest back only as far as needed; and whether older ones were left out. ``locked``
+    (no passphrase): a month whose index is not current (a journal copied or restored: the
+    index names its month file's inode) is listed from the month file's plain metadata."""
     months = _months_between(journal.months(), first, last)
     chosen: list[SessionSummary] = []
+    of_month = journal.month_listing if locked else journal.month_summaries
     for n, month in enumerate(reversed(months)):
-        found = select(
-            journal.month_summaries(month), topic=topic, since=first, until=last, text=text
-        )
+        found = select(of_month(month), topic=topic, since=first, until=last, text=text)
         chosen = found + chosen
         if count is not None and len(chosen) >= count:
             more = len(chosen) > count or n + 1 < len(months)
@@ -148,7 +150,9 @@ def _history(
             # every record, one month in memory at a time
             write_pieces(json_list(r.to_record() for r in journal.iter_records()))
             return
-        chosen, more = _pick(journal, count, topic=topic, first=first, last=last, text=search)
+        chosen, more = _pick(
+            journal, count, topic=topic, first=first, last=last, text=search, locked=not unlock
+        )
         if not chosen:
             _check_topic(topic)
         if as_json:
