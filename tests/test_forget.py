@@ -182,3 +182,37 @@ def test_forget_erases_a_record_that_cannot_be_read(home: Path, cli: Cli) -> Non
     stored = journal_bytes(home)
     assert b"Promise" not in stored and b"hidden worry" not in stored
     assert cli("forget", "--all", "--yes").err.strip() == "Nothing to erase."
+
+
+def test_no_index_or_backup_outlives_a_month_file_deleted_by_hand(
+    home: Path, cli: Cli, answer: Callable[[str], None]
+) -> None:
+    """The index of a month whose file is gone is dropped when the journal is next read;
+    `forget --all` removes every index file and, after asking, the month's ``.bak``."""
+    kept(home, A, B, C).close()
+    folder = home / "journal"
+    assert cli("history").code == 0
+    index = folder / "index" / "2026-11.json"
+    assert b"Promise kept" in index.read_bytes()
+    stale = index.read_bytes()
+    (folder / "2026-11.json").unlink()
+    listed = cli("history", "--json")
+    assert [r["id"] for r in listed.json()] == [A.id]
+    assert not index.exists() and listed.err == ""
+    assert sorted(p.name for p in (folder / "index").iterdir()) == ["2026-10.json"]
+    assert b"Promise kept" in (folder / "2026-11.json.bak").read_bytes()
+
+    index.write_bytes(stale)  # as a reader without this fix left it
+    answer("y\n")
+    everything = cli("forget", "--all")
+    assert everything.code == 0, everything.err
+    assert "Erase 1 session and 1 backup with no month file for good?" in everything.err
+    assert "erased backup journal/2026-11.json.bak (its month file was gone)" in everything.out
+    assert b"Promise" not in journal_bytes(home)
+    assert not list((folder / "index").iterdir())
+    assert not (folder / "2026-11.json.bak").exists()
+    assert (folder / "2026-10.json").exists()
+
+    index.write_bytes(stale)
+    assert cli("forget", "--all", "--yes").err.strip() == "Nothing to erase."
+    assert b"Promise" not in journal_bytes(home)

@@ -50,7 +50,10 @@ def forget(
             if day is not None:
                 chosen = [s for s in chosen if s.day < day]
         damaged = journal.damaged_copies() if every else []
-        if not chosen and not damaged and not unreadable:
+        orphans = journal.orphan_backups() if every else []
+        if not chosen and not damaged and not unreadable and not orphans:
+            if every:
+                journal.clear_leftovers()
             err_console.print("Nothing to erase.")
             return
         if not yes:
@@ -63,12 +66,16 @@ def forget(
                 what += f" and {counted(len(unreadable), 'unreadable record')}"
             if damaged:
                 what += f" and {counted(len(damaged), 'damaged copy', 'damaged copies')}"
+            if orphans:
+                what += f" and {counted(len(orphans), 'backup')} with no month file"
             refusal = f"forget: add --yes to erase {what} without a terminal"
             if not confirm(f"Erase {what} for good?", refusal, shown):
                 err_console.print("Nothing was erased.")
                 raise typer.Exit(1)
         removed = journal.remove(chosen)
         journal.erase_unreadable(unreadable)
+        if every:  # no index or .bak outlives its month file (one deleted by hand)
+            journal.clear_leftovers()
         damaged = journal.damaged_copies() if every else []  # with any set aside meanwhile
         for path in damaged:
             path.unlink(missing_ok=True)
@@ -83,6 +90,10 @@ def forget(
     for path in damaged:
         out_console.print(
             f"erased damaged copy {path.parent.name}/{path.name}", highlight=False, markup=False
+        )
+    for path in orphans:
+        out_console.print(
+            f"erased backup {path.parent.name}/{path.name} (its month file was gone)", **PLAIN
         )
     for path in left:
         err_console.print(

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ INDEX_DIR = "index"
 """Sub-folder of the journal holding the index files."""
 INDEX_FORMAT = 6
 """Layout of an index file; a file of another layout is rebuilt."""
+_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 class DamagedIndex(ValueError):
@@ -247,6 +250,19 @@ class SummaryIndex:
     def drop(self, month: str) -> None:
         """Forget the month's entry held in memory (it turned out damaged)."""
         self._memory.pop(month, None)
+
+    def months(self) -> list[str]:
+        """The months that have an index file (``YYYY-MM.json``), whatever their month files."""
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return []
+        return sorted(n[:-5] for n in names if n.endswith(".json") and _MONTH.fullmatch(n[:-5]))
+
+    def remove(self, month: str) -> None:
+        """Delete the month's index file; the caller holds the write lock. OSError."""
+        self._memory.pop(month, None)
+        remove_files(self._path(month))
 
     def keep(self, month: str, shard: Signature | None, entry: MonthEntry) -> None:
         """Remember an entry in memory only (when the disk cannot be written)."""

@@ -270,6 +270,18 @@ class Journal:
                 if record.notice in self.notices:
                     self.notices.remove(record.notice)
 
+    def orphan_backups(self) -> list[Path]:
+        """Each ``<month>.json.bak`` whose month file is gone (removed by hand): nothing reads
+        it, and it may hold old answers."""
+        return self._months.orphan_backups()
+
+    def clear_leftovers(self) -> None:
+        """Delete every index file (derived data, remade from the month files when next read)
+        and each ``.bak`` whose month file is gone, so that no copy of an answer outlives its
+        month file. JournalError when the disk refuses."""
+        with self._mutex:
+            self._months.clear_leftovers()
+
     def damaged_copies(self) -> list[Path]:
         """Files set aside as damaged (``*.corrupt-*``); they may still hold old answers."""
         found = [p for folder in (self.folder, self._running) for p in folder.glob("*.corrupt-*")]

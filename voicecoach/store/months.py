@@ -67,6 +67,7 @@ class MonthFiles:
         self.index = SummaryIndex(folder / INDEX_DIR, codec)
         """The summaries of each month."""
         self._untidy = False
+        self._stale_checked = False
 
     def months(self) -> list[str]:
         """The months that have a file, oldest first."""
@@ -78,7 +79,45 @@ class MonthFiles:
             raise JournalError(
                 f"cannot read the journal folder {self.folder}: {exc.strerror}"
             ) from exc
-        return sorted(n[:7] for n in names if n.endswith(".json") and _MONTH.fullmatch(n[:-5]))
+        months = sorted(n[:7] for n in names if n.endswith(".json") and _MONTH.fullmatch(n[:-5]))
+        if not self._stale_checked:
+            self._stale_checked = True
+            self._drop_stale_indexes(set(months))
+        return months
+
+    def orphan_backups(self) -> list[Path]:
+        """Each ``<month>.json.bak`` whose month file is gone."""
+        found = self.folder.glob("*.json.bak") if self.folder.is_dir() else []
+        return sorted(p for p in found if not os.path.lexists(p.with_suffix("")))
+
+    def clear_leftovers(self) -> None:
+        """Delete every index file (each is remade from its month file when next read) and
+        each ``<month>.json.bak`` whose month file is gone, under the write lock. JournalError
+        when the disk refuses."""
+        with self.lock:
+            try:
+                for month in self.index.months():
+                    self.index.remove(month)
+                remove_files(*self.orphan_backups())
+            except OSError as exc:
+                raise JournalError(
+                    f"cannot remove {exc.filename or 'a file'}: {exc.strerror or exc}"
+                ) from exc
+
+    def _drop_stale_indexes(self, months: set[str]) -> None:
+        """Delete the index of each month whose file is gone (removed by hand): it holds that
+        month's answers, which nothing would read or erase any more. Under the write lock;
+        when the disk refuses, told once and left for later."""
+        stale = [m for m in self.index.months() if m not in months]
+        if not stale:
+            return
+        try:
+            with self.lock:
+                for month in stale:
+                    if not os.path.lexists(self.shard(month).path):
+                        self.index.remove(month)
+        except (OSError, JournalError) as exc:
+            self.cannot_tidy(exc)
 
     def check_files(self) -> None:
         """Raise NotAFile when a month file is a folder, a named pipe or a device (one stat
