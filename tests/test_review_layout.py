@@ -165,6 +165,59 @@ def test_no_screenshot_of_the_conversation_is_ever_written(
     assert [p for p in tmp_path.rglob("*") if p.suffix == ".svg"] == []
 
 
+def labels(table: DataTable[object]) -> list[str]:
+    return [column.label.plain for column in table.ordered_columns]
+
+
+PRIVATE = dataclasses.replace(C, id="20261127-203000-dddd", turns=())  # only moods kept
+
+
+@pytest.mark.parametrize(
+    ("size", "columns"),
+    [
+        ((160, 30), ["date", "topic", "mood", "status"]),
+        ((120, 30), ["date", "topic", "mood", "status"]),
+        ((100, 30), ["date", "topic", "length", "mood", "status", "answers"]),
+        ((60, 15), ["date", "topic", "mood", "status"]),
+    ],
+)
+def test_the_sessions_list_fits_its_pane_and_never_cuts_the_status(
+    tmp_path: Path, size: tuple[int, int], columns: list[str]
+) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B, C, PRIVATE), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        table = app.query_one("#sessions", DataTable)
+        assert labels(table) == columns
+        assert table.max_scroll_x == 0  # no sideways scroll bar drawn in the list
+        status = table.get_row(PRIVATE.id)[columns.index("status")]
+        assert str(status) == "completed (private)"
+        days = [str(table.get_row(r.id)[0]) for r in (A, B, C)]
+        assert days == (["2026-10-20", "2026-11-01", "2026-11-26"] if size[0] < 80 else [
+            "2026-10-20 08:00", "2026-11-01 21:00", "2026-11-26 20:30"])  # fmt: skip
+
+    drive_at(app, size, scenario)
+
+
+def test_the_sessions_list_fits_again_when_the_terminal_is_resized(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B, C, PRIVATE), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        table = app.query_one("#sessions", DataTable)
+        assert "answers" not in labels(table)
+        chosen = app.record.id if app.record is not None else None
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert "answers" in labels(table) and table.max_scroll_x == 0
+        assert app.record is not None and app.record.id == chosen  # still the one shown
+        await pilot.resize_terminal(60, 15)
+        await pilot.pause()
+        assert labels(table) == ["date", "topic", "mood", "status"]
+        assert table.max_scroll_x == 0
+
+    drive_at(app, (130, 30), scenario)
+
+
 def test_safety_flag_and_markup_in_messages(tmp_path: Path) -> None:
     flagged = dataclasses.replace(C, safety_flag=True, topic="[draft] money:smile:")
     app = ReviewApp(journal_with(tmp_path / "journal", A, flagged), export_dir=tmp_path)
@@ -174,8 +227,9 @@ def test_safety_flag_and_markup_in_messages(tmp_path: Path) -> None:
         table = app.query_one("#sessions", DataTable)
         topic = default_cell_formatter(table.get_row(C.id)[1])  # as the table draws it
         assert isinstance(topic, Text) and topic.plain == "[draft] money:smile:"
-        assert "crisis help" in str(table.get_row(C.id)[4])
-        assert "crisis" not in str(table.get_row(A.id)[4])
+        status = labels(table).index("status")
+        assert "crisis help" in str(table.get_row(C.id)[status])
+        assert "crisis" not in str(table.get_row(A.id)[status])
         await pilot.press("p")  # no audio kept: the message names the setting as it is written
         await pilot.pause()
         messages = [n.message for n in app._notifications]

@@ -39,7 +39,7 @@ from voicecoach.review.export import (
     sealed_name,
     write_export,
 )
-from voicecoach.review.listing import OLDER, ListingApp
+from voicecoach.review.listing import OLDER, ListingApp, fitting, row_cells
 from voicecoach.review.screens import (
     ConfirmScreen,
     ExportScreen,
@@ -65,6 +65,10 @@ Player = Callable[[bytes], None]
 """Plays 16 kHz mono PCM and returns when it has been heard."""
 WIDE = 120
 """Columns from which the sessions list stands beside the conversation instead of above it."""
+LIST_WIDTH = 64
+"""Columns of the sessions list's pane beside the conversation (as app.tcss sets it)."""
+SCROLLBAR = 2
+"""Columns a vertical scroll bar takes."""
 MOVES = (("↑ ↓", "choose a session, or move in the conversation"),)
 TEXTUALS_KEPT = frozenset({"Theme", "Maximize", "Minimize"})
 """Textual's own commands the palette offers: they change only what is on the screen."""
@@ -138,6 +142,8 @@ class ReviewApp(ListingApp):
         """When the first screen was ready (time.time()), for benchmarks."""
         self.record: SessionRecord | None = None
         """The session shown."""
+        self.left_out: tuple[str, ...] = ()
+        """The columns the sessions list leaves out to fit its pane."""
         self.told = 0
         """How many of the journal's notices were shown so far."""
         self.failure: BaseException | None = None
@@ -158,7 +164,6 @@ class ReviewApp(ListingApp):
     async def on_mount(self) -> None:
         self.lay_out(self.size.width)
         table = self.query_one("#sessions", DataTable)
-        self.columns = table.add_columns("date", "topic", "length", "mood", "status", "answers")
         await self.load_newest()
         table.focus()
         self.ready_at = time.time()
@@ -167,10 +172,24 @@ class ReviewApp(ListingApp):
 
     def on_resize(self, event: events.Resize) -> None:
         self.lay_out(event.size.width)
+        self.call_after_refresh(self.refit)
+
+    def refit(self) -> None:
+        """List the sessions again if other columns fit the list's pane now."""
+        listed = self.sessions[self.first_listed :]
+        older = self.older_label().plain if self.first_listed or not self.complete else ""
+        if fitting([row_cells(s) for s in listed], self.list_width(), older) != self.left_out:
+            self.fill_list(self.record.id if self.record is not None else None)
 
     def lay_out(self, width: int) -> None:
         """Side by side from `WIDE` columns on, else the list above the conversation."""
         self.query_one("#body").set_class(width >= WIDE, "wide")
+
+    def list_width(self) -> int:
+        """Columns the sessions list has for its cells: its pane (`LIST_WIDTH` beside the
+        conversation, else the whole width), less a scroll bar."""
+        width = self.size.width
+        return (LIST_WIDTH if width >= WIDE else width) - SCROLLBAR
 
     # -- errors: one line from the command, never Textual's traceback -----------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable, Static
@@ -19,10 +20,24 @@ from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
 from voicecoach.store.summary import SessionSummary
 
+DAY = len("2026-11-26")
+"""Cells of a date without its time of day."""
 PAGE = 200
 """Sessions listed at first (the newest); more are listed on moving above them."""
 OLDER = "older"
 """The key of the row standing for the sessions not listed yet."""
+COLUMNS = ("date", "topic", "length", "mood", "status", "answers")
+"""The sessions list's columns, when the pane is wide enough for all of them."""
+LEAVE_OUT: tuple[tuple[str, ...], ...] = (
+    (),
+    ("answers",),
+    ("answers", "length"),
+    ("answers", "length", "time"),
+    ("answers", "length", "time", "mood"),
+)
+"""What the list leaves out, in turn, until it fits its pane (as `history` does): the answers
+count, the length, the time of day ("time": the date column keeps the day), the mood. The
+status is never cut short."""
 NOTICE_S = 20.0
 """Seconds a notice of the journal (a damaged month) stays on the screen."""
 
@@ -37,6 +52,8 @@ class ListingApp(App[None]):
     complete: bool
     columns: list[Any]
     record: SessionRecord | None
+    left_out: tuple[str, ...]
+    """The columns the list leaves out to fit its pane (one of `LEAVE_OUT`)."""
     told: int
     """How many of the journal's notices were shown (as notifications) so far."""
 
@@ -128,24 +145,29 @@ class ListingApp(App[None]):
                 "No sessions yet. Start one with `voicecoach session`."
             )
 
+    def list_width(self) -> int:
+        """Columns the sessions list has for its cells (the app's other half knows its pane)."""
+        raise NotImplementedError
+
     def fill_list(self, cursor_on: str | None) -> SessionSummary | None:
-        """List the sessions from `first_listed` on; the cursor on ``cursor_on`` (its summary)."""
+        """List the sessions from `first_listed` on; the cursor on ``cursor_on`` (its summary).
+        The columns are those that fit `list_width` (see `LEAVE_OUT`)."""
         table = self.query_one("#sessions", DataTable)
-        table.clear()
         older = self.first_listed or not self.complete
-        if older:
-            table.add_row(self.older_label(), "", "", "", "", "", key=OLDER)
         listed = self.sessions[self.first_listed :]
-        for s in listed:
-            table.add_row(
-                when(s.started_at),
-                Text(s.topic),  # a script's file name: shown as written, never markup
-                duration(s.length_s),
-                mood(s.mood_before, s.mood_after),
-                status_cell(s, short=True),
-                f"{len(s.answers)}/{s.questions}",
-                key=s.id,
-            )
+        rows = [row_cells(s) for s in listed]
+        label = self.older_label()
+        left_out = fitting(rows, self.list_width(), label.plain if older else "")
+        shown = [c for c in COLUMNS if c not in left_out]
+        self.left_out = left_out
+        table.clear(columns=True)
+        self.columns = table.add_columns(*shown)
+        if older:
+            table.add_row(label, *[""] * (len(shown) - 1), key=OLDER)
+        for s, row in zip(listed, rows, strict=True):
+            if "time" in left_out:
+                row["date"] = str(row["date"])[:DAY]
+            table.add_row(*(row[c] for c in shown), key=s.id)
         ids = [s.id for s in listed]
         if cursor_on not in ids:
             return None
@@ -163,3 +185,38 @@ class ListingApp(App[None]):
         chosen = self.fill_list(self.sessions[was_first - 1].id)
         if chosen is not None and (self.record is None or self.record.id != chosen.id):
             await self.show(chosen)
+
+
+Row = dict[str, str | Text]
+"""One row of the list: its cell by column name."""
+
+
+def row_cells(s: SessionSummary) -> Row:
+    """Every cell of a session's row."""
+    return {
+        "date": when(s.started_at),
+        "topic": Text(s.topic),  # a script's file name: shown as written, never markup
+        "length": duration(s.length_s),
+        "mood": mood(s.mood_before, s.mood_after),
+        "status": status_cell(s, short=True),
+        "answers": f"{len(s.answers)}/{s.questions}",
+    }
+
+
+def fitting(rows: list[Row], width: int, older: str = "") -> tuple[str, ...]:
+    """The first of `LEAVE_OUT` whose columns fit in ``width`` cells (each column as wide as
+    its widest cell or its name, and one cell of padding on each side); the last when none
+    does. ``older``: the label of the row standing for older sessions (in the date column)."""
+    for left_out in LEAVE_OUT:
+        need = 0
+        for column in COLUMNS:
+            if column in left_out:
+                continue
+            cells = [cell_len(str(row[column])) for row in rows]
+            if column == "date":
+                cells = [min(c, DAY) for c in cells] if "time" in left_out else cells
+                cells.append(cell_len(older))
+            need += max([len(column), *cells]) + 2
+        if need <= width:
+            return left_out
+    return LEAVE_OUT[-1]
