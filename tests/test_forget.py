@@ -162,6 +162,9 @@ def test_forget_erases_a_record_that_cannot_be_read(home: Path, cli: Cli) -> Non
         "(started_at is not an ISO 8601 time: '2026-02-30T21:00:00+01:00'); left in the file "
         f"and skipped (`voicecoach forget {B.id}` erases it)"
     )
+    ambiguous = cli("forget", "2026", "--yes")  # the readable ones first: never a guess
+    assert ambiguous.code == 1 and "matches 2 sessions" in ambiguous.err
+    assert b"Promise kept" in (home / "journal" / "2026-11.json").read_bytes()
     erased = cli("forget", B.id[:15], "--yes")
     assert erased.code == 0, erased.err
     assert erased.out.strip() == f"erased unreadable record {B.id} (journal/2026-11.json line 2)"

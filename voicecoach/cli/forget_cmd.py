@@ -9,8 +9,9 @@ import typer
 
 from voicecoach.cli.app import PLAIN, YesOpt, app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import open_journal, parse_day
-from voicecoach.errors import JournalError, UsageError
+from voicecoach.errors import UsageError
 from voicecoach.review.cells import counted, when
+from voicecoach.store.journal import NoSuchSession
 from voicecoach.store.summary import SessionSummary
 
 
@@ -40,7 +41,7 @@ def forget(
         if session_id is not None:
             try:
                 chosen = [journal.resolve(session_id)]
-            except JournalError:  # or a record that cannot be read, found by its id
+            except NoSuchSession:  # or a record that cannot be read, found by its id
                 unreadable = journal.unreadable(session_id)
                 if len(unreadable) != 1:
                     raise

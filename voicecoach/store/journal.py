@@ -48,6 +48,10 @@ __all__ = ["MIGRATIONS", "Journal", "Migration", "month_of", "upgrade"]
 RUNNING_DIR = "running"
 
 
+class NoSuchSession(JournalError):
+    """No readable session has the id asked for, nor starts with it."""
+
+
 class Journal:
     """Every session record under one folder; see the module docstring for the layout.
 
@@ -185,7 +189,8 @@ class Journal:
         return record
 
     def resolve(self, session_id: str) -> SessionSummary:
-        """The session with this id, or with the only id starting with it; else JournalError."""
+        """The session with this id, or with the only id starting with it; NoSuchSession when
+        none has it, JournalError when several start with it."""
         summaries = self._candidates(session_id)
         for summary in summaries:
             if summary.id == session_id:
@@ -198,7 +203,7 @@ class Journal:
             raise JournalError(
                 f"id {session_id} matches {len(matches)} sessions ({shown}); give more of it"
             )
-        raise JournalError(f"no session with id {session_id}; see `voicecoach history`")
+        raise NoSuchSession(f"no session with id {session_id}; see `voicecoach history`")
 
     def hits(self, text: str) -> list[SearchHit]:
         """Every answer holding all the words of ``text`` (any case, any Unicode form), oldest
