@@ -120,6 +120,23 @@ def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResu
 
 
 @pytest.fixture
+def answer(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Type a reply to a y/N question (stdin as a terminal; a real one: test_cli_exits)."""
+
+    def reply(text: str) -> None:
+        import io
+        import sys
+
+        class Typed(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        monkeypatch.setattr(sys, "stdin", Typed(text))
+
+    return reply
+
+
+@pytest.fixture
 def card(tmp_path: Path) -> Iterator[VirtualSoundCard]:
     """A PulseAudio daemon of the test's own, with a virtual microphone and speaker."""
     sound = VirtualSoundCard(tmp_path / "pulse").start()

@@ -241,8 +241,8 @@ def test_forget_prompt_on_a_terminal_ends_its_line(home: Path) -> None:
     os.write(leader, b"n\n")
     out, rest = process.communicate(timeout=60)
     os.close(leader)
-    assert process.returncode == 1 and out == b""
-    assert rest.decode().strip() == "Nothing was erased."
+    assert process.returncode == 0 and out == b""  # declined: the person chose, no failure
+    assert rest.decode().strip() == "Nothing erased."
 
     process, leader = _prompt_on_a_terminal(home, "forget", A.id)
     asked = _read_until(process, b"[y/N] ")
@@ -271,8 +271,8 @@ def test_export_asks_before_replacing_a_file_on_a_terminal(home: Path, tmp_path:
     os.write(leader, b"n\n")
     out, rest = process.communicate(timeout=60)
     os.close(leader)
-    assert process.returncode == 1 and out == b""
-    assert rest.decode().strip() == "Nothing was written."
+    assert process.returncode == 0 and out == b""
+    assert rest.decode().strip() == "Nothing written."
     assert target.read_text() == "written by hand"
 
     process, leader = _prompt_on_a_terminal(home, "export", A.id, "-o", str(target))

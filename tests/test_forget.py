@@ -26,31 +26,14 @@ def with_audio(home: Path, sid: str) -> Path:
     return folder
 
 
-@pytest.fixture
-def answer(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    """Type a reply to the confirmation question."""
-
-    def reply(text: str) -> None:
-        import io
-        import sys
-
-        class Typed(io.StringIO):
-            def isatty(self) -> bool:  # typed at a terminal (a real one: test_cli_exits)
-                return True
-
-        monkeypatch.setattr(sys, "stdin", Typed(text))
-
-    return reply
-
-
 def test_forget_one_asks_first(home: Path, cli: Cli, answer: Callable[[str], None]) -> None:
     kept(home, A, B, C)
     audio = with_audio(home, B.id)
     answer("n\n")
     declined = cli("forget", B.id[:12])
-    assert declined.code == 1
+    assert declined.code == 0 and declined.out == ""  # the person chose: no failure
     assert B.id in declined.err and "Erase 1 session for good?" in declined.err
-    assert "Nothing was erased." in declined.err
+    assert declined.err.endswith("[y/N] Nothing erased.\n")
     assert B.id.encode() in journal_bytes(home)
 
     answer("y\n")
@@ -71,6 +54,44 @@ def test_forget_before_a_date(home: Path, cli: Cli) -> None:
     assert [line.split()[1] for line in result.out.splitlines()] == [A.id, B.id]
     assert [r["id"] for r in cli("history", "--json").json()] == [C.id]
     assert cli("forget", "--before", "2026-11-02", "--yes").err.strip() == "Nothing to erase."
+
+
+def test_forget_a_range_of_dates(home: Path, cli: Cli) -> None:
+    kept(home, A, B, C).close()  # 2026-10-20, 2026-11-01, 2026-11-26
+
+    def erased(*args: str) -> list[str]:
+        result = cli("forget", *args, "--yes")
+        assert result.code == 0, result.err
+        return [line.split()[1] for line in result.out.splitlines()]
+
+    assert erased("--since", "2026-11-27") == []  # after the last: nothing
+    assert erased("--since", "2026-10-21", "--until", "2026-10-31") == []
+    assert erased("--since", "2026-11-01", "--until", "2026-11-01") == [B.id]  # days included
+    assert [r["id"] for r in cli("history", "--json").json()] == [A.id, C.id]
+    assert erased("--since", "2026-10-20", "--before", "2026-11-26") == [A.id]  # --before: not
+    assert erased("--until", "2026-11-26") == [C.id]
+    assert cli("history", "--json").json() == []
+
+
+def test_forget_refuses_wrong_dates_and_erases_nothing(home: Path, cli: Cli) -> None:
+    kept(home, A, B, C).close()
+    for args, line in (
+        (("--since", "2026-11-02", "--until", "2026-11-01"),
+         "--since 2026-11-02 is after --until 2026-11-01: no day is in both"),
+        (("--since", "2026-11-01", "--before", "2026-11-01"),
+         "--since 2026-11-01 is not before --before 2026-11-01: no day is in both"),
+        (("--until", "2026-11-01", "--before", "2026-11-02"),
+         "forget: give --until or --before, not both"),
+        (("--since", "2026-02-30"), "--since: expected a date like 2026-11-26, got '2026-02-30'"),
+        (("--until", "yesterday"), "--until: expected a date like 2026-11-26, got 'yesterday'"),
+        (("--before", "0001-01-01"), "--before 0001-01-01: no day is before it"),
+        ((A.id, "--since", "2026-01-01"),
+         "forget: give one of a session id, dates (--since, --until or --before) or --all"),
+    ):  # fmt: skip
+        refused = cli("forget", *args, "--yes")
+        assert refused.code == 2 and refused.out == "", args
+        assert refused.err.splitlines() == [f"voicecoach: error: {line}"], args
+    assert len(cli("history", "--json").json()) == 3
 
 
 def test_forget_all_takes_damaged_copies_too(home: Path, cli: Cli) -> None:
@@ -109,7 +130,8 @@ def test_forget_needs_one_choice(home: Path, cli: Cli) -> None:
         result = cli("forget", *args, "--yes")
         assert result.code == 2
         assert result.err.strip() == (
-            "voicecoach: error: forget: give one of a session id, --before DATE or --all"
+            "voicecoach: error: forget: give one of a session id, dates (--since, --until or "
+            "--before) or --all"
         )
     assert cli("forget", "--before", "soon", "--yes").err.strip() == (
         "voicecoach: error: --before: expected a date like 2026-11-26, got 'soon'"

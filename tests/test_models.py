@@ -190,11 +190,17 @@ def test_use_takes_a_model_of_the_coachs_language(cli: Cli, home: Path) -> None:
     assert f"the coach speaks en-gb (coach.language in {config}, line 3)" in refused.err
 
 
-def test_remove_asks_unless_yes(cli: Cli, home: Path, tmp_path: Path):
+def test_remove_asks_unless_yes(
+    cli: Cli, home: Path, tmp_path: Path, answer: Callable[[str], None]
+) -> None:
     assert cli("models", "add", "--no-load-check", make_model_zip(tmp_path, NAME)).code == 0
     assert cli("models", "use", NAME).code == 0
     refused = cli("models", "remove", NAME)
     assert refused.code == 2 and "add --yes" in refused.err
+    assert (home / "models" / NAME).is_dir()
+    answer("n\n")
+    declined = cli("models", "remove", NAME)
+    assert declined.code == 0 and declined.err.endswith("[y/N] Nothing deleted.\n"), declined.err
     assert (home / "models" / NAME).is_dir()
     removed = cli("models", "remove", NAME, "--yes")
     assert removed.code == 0, removed.err

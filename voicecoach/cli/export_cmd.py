@@ -82,8 +82,8 @@ def export(
         if not yes and _replaces_a_file(output):
             refusal = f"export: {output} exists; add --yes to replace it"
             if not confirm(f"Replace {output}?", refusal):
-                err_console.print("Nothing was written.", highlight=False, markup=False)
-                raise typer.Exit(1)
+                err_console.print("Nothing written.", highlight=False, markup=False)
+                return  # the person chose: exit code 0, as `forget` answered no
     with open_journal() as journal:
         records = journal.iter_records() if every else iter([journal.get(session_id or "")])
         first = next(records, None)

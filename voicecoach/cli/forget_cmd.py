@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,11 @@ from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import UsageError
 from voicecoach.review.cells import counted, when
 from voicecoach.store.journal import NoSuchSession
-from voicecoach.store.summary import SessionSummary
+from voicecoach.store.summary import SessionSummary, select
+
+DECLINED = "Nothing erased."
+"""What is said when the question is answered no (exit code 0: the person chose, nothing
+failed; as `export` and `models remove` do)."""
 
 
 def _describe(summary: SessionSummary) -> str:
@@ -24,18 +29,42 @@ def forget(
     session_id: Annotated[
         str | None, typer.Argument(help="Session id (or a unique start).")
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Every session from this date on, the day included (YYYY-MM-DD)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Every session up to this date, the day included (YYYY-MM-DD)."),
+    ] = None,
     before: Annotated[
-        str | None, typer.Option(help="Every session started before this date (YYYY-MM-DD).")
+        str | None,
+        typer.Option(help="Every session started before this date, the day left (YYYY-MM-DD)."),
     ] = None,
     every: Annotated[
         bool, typer.Option("--all", help="Every session, and damaged copies.")
     ] = False,
     yes: YesOpt = False,
 ) -> None:
-    """Erase sessions for good: records, backups, index and audio."""
-    if sum([session_id is not None, before is not None, every]) != 1:
-        raise UsageError("forget: give one of a session id, --before DATE or --all")
-    day = parse_day(before, "--before")
+    """Erase sessions for good: records, backups, index and audio. Give a session id, a range
+    of dates (--since, --until or --before, alone or together) or --all."""
+    dated = since is not None or until is not None or before is not None
+    if sum([session_id is not None, dated, every]) != 1:
+        raise UsageError(
+            "forget: give one of a session id, dates (--since, --until or --before) or --all"
+        )
+    if until is not None and before is not None:
+        raise UsageError("forget: give --until or --before, not both")
+    first = parse_day(since, "--since")
+    last, end = parse_day(until, "--until"), parse_day(before, "--before")
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"--since {first} is after --until {last}: no day is in both")
+    if end is not None:
+        if first is not None and first >= end:
+            raise UsageError(f"--since {first} is not before --before {end}: no day is in both")
+        last = end - timedelta(days=1) if end > date.min else None
+        if last is None:
+            raise UsageError(f"--before {end}: no day is before it")
     with open_journal() as journal:
         unreadable = journal.unreadable() if every else []
         if session_id is not None:
@@ -48,8 +77,8 @@ def forget(
                 chosen = []
         else:
             chosen = journal.summaries()
-            if day is not None:
-                chosen = [s for s in chosen if s.day < day]
+            if dated:
+                chosen = select(chosen, since=first, until=last)
         damaged = journal.damaged_copies() if every else []
         orphans = journal.orphan_backups() if every else []
         if not chosen and not damaged and not unreadable and not orphans:
@@ -71,8 +100,8 @@ def forget(
                 what += f" and {counted(len(orphans), 'backup')} with no month file"
             refusal = f"forget: add --yes to erase {what} without a terminal"
             if not confirm(f"Erase {what} for good?", refusal, shown):
-                err_console.print("Nothing was erased.")
-                raise typer.Exit(1)
+                err_console.print(DECLINED)
+                return
         removed = journal.remove(chosen)
         journal.erase_unreadable(unreadable)
         if every:  # no index or .bak outlives its month file (one deleted by hand)

@@ -68,12 +68,14 @@ def megabytes(count: object) -> str:
 def confirm_removal(kind: str, name: str, path: Path, yes: bool) -> None:
     """Before an installed model or voice (``kind``: "models", "voices") is deleted: unless
     ``yes``, ask on the terminal, naming its folder and size. UsageError off a terminal (naming
-    --yes); typer.Exit(1) when the answer is no."""
+    --yes); when the answer is no, "Nothing deleted." and typer.Exit(0) (the person chose, as
+    `forget` answered no)."""
     if yes:
         return
     question = f"Delete {path} ({megabytes(folder_size(path))})?"
     if not confirm(question, f"{kind} remove {name}: add --yes to remove it without a terminal"):
-        raise typer.Exit(1)
+        err_console.print("Nothing deleted.", highlight=False, markup=False)
+        raise typer.Exit(0)
 
 
 def _active(home: Paths, found: list[InstalledModel]) -> tuple[str, str]:
