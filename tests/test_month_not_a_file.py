@@ -90,3 +90,22 @@ def test_a_session_refuses_before_it_speaks(home: Path) -> None:
     path.rmdir()
     listed = voicecoach(home, "history", "--json")
     assert [s["id"] for s in json.loads(listed.stdout)] == [A.id]  # no "interrupted" one
+
+
+def test_key_init_refuses_before_it_makes_a_key(home: Path) -> None:
+    kept(home, A).close()
+    journal = home / "journal"
+    in_the_way(journal, "named pipe")
+    before = snapshot(journal)
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "VOICECOACH_NEW_PASSPHRASE": "abcdefgh12"}
+    done = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "key", "init"],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == FAILED
+    assert done.stderr == (
+        f"voicecoach: error: journal/2026-09.json is a named pipe, not a journal file; "
+        f"move it out of {journal}\n"
+    )
+    assert not (journal / "key").exists()  # no key made over a journal left plain
+    assert snapshot(journal) == before

@@ -56,8 +56,8 @@ def encrypt_journal(key: JournalKey, passphrase: str) -> Encrypted:
     """
     folder = key.journal
     if folder.exists():
-        with Journal(folder):  # closes the sessions whose process died
-            pass
+        with Journal(folder) as journal:  # closes the sessions whose process died
+            journal.check_files()  # a folder for a month file: refused before a key is made
         if any((folder / RUNNING_DIR).glob("*.jsonl")):
             raise JournalError("a session is running; run `voicecoach key init` once it ends")
     if key.exists():
