@@ -24,6 +24,7 @@ from voicecoach.errors import JournalError
 from voicecoach.store.audio import load_answer, wav_bytes
 from voicecoach.store.crypto import AgeCodec, JournalKey, WrongPassphrase, read_passphrase
 from voicecoach.store.journal import Journal
+from voicecoach.store.monthfile import encode_month, parse_month
 
 Cli = Callable[..., CliResult]
 PASS = "correct horse battery"
@@ -444,3 +445,38 @@ def test_a_copied_encrypted_journal_is_listed_without_the_passphrase(
     assert every_byte(copy) == before  # nothing rewritten without the secret
     locked = cli("show", A.id)  # what needs the passphrase still says so
     assert locked.code == 1 and "VOICECOACH_PASSPHRASE" in locked.err
+
+
+def test_a_record_kept_plain_in_an_encrypted_journal_is_sealed_when_read_with_the_passphrase(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session written in plain text into an encrypted journal (as one was while its public
+    key was missing) is sealed, and said so, by the first command that reads its month with the
+    passphrase; its .bak keeps no plain copy."""
+    kept(home, A, B, C).close()
+    folder = home / "journal"
+    month = folder / "2026-11.json"
+    plain = {d["id"]: d for d in parse_month(month.read_bytes(), month.name).docs}
+    encrypted(cli, monkeypatch)
+    sealed = parse_month(month.read_bytes(), month.name).docs
+    mixed = encode_month([plain[B.id] if d["id"] == B.id else d for d in sealed])
+    backup = folder / "2026-11.json.bak"
+    month.unlink()
+    backup.unlink()
+    month.write_bytes(mixed)
+    backup.write_bytes(mixed)
+    listed = cli("history")  # without the passphrase nothing can be sealed
+    assert listed.code == 0 and B.id in listed.out
+    assert b"Promise kept" in month.read_bytes()
+
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    read = cli("history")
+    assert read.code == 0, read.err
+    assert read.err.strip().splitlines() == [
+        "voicecoach: warning: journal/2026-11.json: 1 session kept in plain text in this "
+        "encrypted journal was encrypted"
+    ]
+    assert b"Promise" not in every_byte(folder)
+    assert codecs_of(month) == ["age", "age"]
+    assert "A small Promise kept" in cli("show", B.id).out
+    assert cli("history").err == ""

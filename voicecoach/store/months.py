@@ -137,7 +137,8 @@ class MonthFiles:
             if sig is None:
                 return build([])
             found = self.index.load(month, sig)
-            if found is not None and (not found.stale or not self.codec.unlocked):
+            current = found is not None and (not found.stale or not self.codec.unlocked)
+            if found is not None and current and not self._plain_parts(found):
                 # (stale sessions, filed without the secret, are listed from their metadata
                 # until someone with the passphrase reads the month)
                 for line in found.skipped:
@@ -329,8 +330,9 @@ class MonthFiles:
 
     def _records(self, shard: Shard, docs: MonthDocs) -> list[SessionRecord]:
         records = shard.records(docs)
-        if docs.damage is not None or docs.old_format:
-            self._tidy(lambda: self._rewrite(shard, docs), shard.month, docs, None)
+        plain = self._plain_kept(docs, records)
+        if docs.damage is not None or docs.old_format or plain:
+            self._tidy(lambda: self._rewrite(shard, docs, plain), shard.month, docs, None)
         self._told(shard, docs)
         return records
 
@@ -361,15 +363,39 @@ class MonthFiles:
             if entry is not None:
                 self.index.keep(month, docs.signature, entry)
 
-    def _rewrite(self, shard: Shard, docs: MonthDocs) -> None:
-        """Set a damaged file aside and write what was salvaged; or upgrade an old format."""
+    def _rewrite(self, shard: Shard, docs: MonthDocs, plain: frozenset[str] = frozenset()) -> None:
+        """Set a damaged file aside and write what was salvaged; or upgrade an old format; or
+        seal the records ``plain`` names (see ``_plain_kept``), leaving no ``.bak`` of them."""
         self._set_aside(shard, docs)
         stored = []
         for doc in docs.docs:
-            whole = "codec" in doc or "entries" in doc
+            whole = ("codec" in doc and doc.get("id") not in plain) or "entries" in doc
             stored.append(doc if whole else _restored(doc, shard.name, self.codec))
-        shard.write(stored, whole=docs.damage is None)
+        shard.write(stored, whole=docs.damage is None and not plain)
+        if plain:
+            shard.forget_backup()
+            were = "was" if len(plain) == 1 else "were"
+            self.notices.add(
+                f"{shard.name}: {_sessions(len(plain))} kept in plain text in this encrypted "
+                f"journal {were} encrypted"
+            )
         self._write_index(shard.month, shard, self._entry_of(shard))
+
+    def _plain_kept(self, docs: MonthDocs, records: list[SessionRecord]) -> frozenset[str]:
+        """The ids of readable records kept in plain text although this journal's codec seals
+        (written while its key could not be read): sealed when a process that can unseal reads
+        the month."""
+        if self.codec.name == PLAIN.name or not self.codec.unlocked:
+            return frozenset()
+        plain = {d.get("id") for d in docs.docs if d.get("codec") == PLAIN.name}
+        return frozenset(r.id for r in records if r.id in plain)
+
+    def _plain_parts(self, entry: MonthEntry) -> bool:
+        """True when an index part is in plain text although this journal's codec seals (and
+        can unseal here): the month is then read again, and sealed, rather than the index."""
+        if self.codec.name == PLAIN.name or not self.codec.unlocked:
+            return False
+        return any(part.get("codec") == PLAIN.name for part in entry.parts or ())
 
     def _set_aside(self, shard: Shard, docs: MonthDocs) -> None:
         """A damaged month file is kept under another name (and a damaged ``.bak`` too)."""
