@@ -59,8 +59,17 @@ class Terminal:
         os.write(self.leader, line.encode() + b"\n")
 
     def finish(self) -> tuple[int, str]:
-        """Exit code and stderr."""
+        """Exit code and stderr; what it wrote to the terminal since the last ``wait_for`` is
+        left in ``seen``."""
         _, err = self.process.communicate(timeout=120)
+        while True:
+            try:
+                chunk = os.read(self.leader, 4096)
+            except OSError:  # nothing more (EAGAIN), or the terminal closed (EIO)
+                break
+            if not chunk:
+                break
+            self.seen += chunk
         os.close(self.leader)
         return self.process.returncode, err.decode()
 
@@ -121,3 +130,70 @@ def test_a_damaged_key_file_is_not_called_a_wrong_passphrase(
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", "a rebuilt passphrase")
     shown = cli("show", B.id)
     assert shown.code == 0 and "A small Promise kept" in shown.out, shown.err
+
+
+def test_a_passphrase_prompt_allows_three_tries(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept(home, A, B).close()
+    encrypted(cli, monkeypatch)
+    shown = voicecoach_on_terminal(home, "show", B.id)
+    for guess in ("guess one", "guess two", PASS):
+        shown.wait_for(b"Journal passphrase: ")
+        shown.type(guess)
+    shown.wait_for(b"A small Promise kept")
+    code, err = shown.finish()
+    assert code == 0, err
+    assert err.splitlines() == [
+        "Wrong passphrase; 2 more tries.",
+        "Wrong passphrase; one more try.",
+    ]
+
+    refused = voicecoach_on_terminal(home, "export", B.id)
+    for guess in ("guess one", "guess two", "guess three"):
+        refused.wait_for(b"Journal passphrase: ")
+        refused.type(guess)
+    code, err = refused.finish()
+    assert code == 1 and "Promise" not in refused.seen.decode()
+    assert err.splitlines() == [
+        "Wrong passphrase; 2 more tries.",
+        "Wrong passphrase; one more try.",
+        "voicecoach: error: wrong passphrase for the journal's key (3 tries)",
+    ]
+    assert b"Journal passphrase: " not in refused.seen  # asked no fourth time
+
+
+def test_key_init_warns_first_and_checks_the_length_at_the_first_entry(home: Path) -> None:
+    kept(home, A).close()
+    short = voicecoach_on_terminal(home, "key", "init")
+    short.wait_for(b"New passphrase: ")
+    short.type("short")
+    code, err = short.finish()
+    assert code == 1 and b"Again" not in short.seen  # not asked twice for a passphrase refused
+    assert err.splitlines() == [
+        "A forgotten passphrase loses the journal: nothing can read it without the passphrase, "
+        "unless you keep the recovery key (`voicecoach key export-recovery FILE`) somewhere "
+        "safe.",
+        "voicecoach: error: the passphrase needs at least 8 characters",
+    ]
+    assert not (home / "journal" / "key").exists()
+
+    made = voicecoach_on_terminal(home, "key", "init")
+    for prompt in (b"New passphrase: ", b"Again: "):
+        made.wait_for(prompt)
+        made.type(PASS)
+    code, err = made.finish()
+    assert code == 0, err
+    assert err.startswith("A forgotten passphrase loses the journal") and "(1 session)" in err
+    assert JournalKey(home / "journal").exists()
+
+
+def test_the_help_of_every_reading_command_names_the_passphrase(cli: Cli) -> None:
+    for command in ("show", "search", "export", "stats", "review", "forget", "history"):
+        helped = cli(command, "--help")
+        assert helped.code == 0 and "VOICECOACH_PASSPHRASE" in helped.out, command
+        assert "passphrase" in " ".join(helped.out.split()), command
+    init = " ".join(cli("key", "init", "--help").out.split())
+    assert "A forgotten passphrase loses the journal" in init and "8 characters" in init
+    change = " ".join(cli("key", "change-passphrase", "--help").out.split())
+    assert "current one in VOICECOACH_PASSPHRASE" in change

@@ -63,7 +63,9 @@ def export(
     yes: YesOpt = False,
 ) -> None:
     """Export a session (or --all) as Markdown, JSON or plain text. Markdown makes a journal
-    page."""
+    page.
+
+    An encrypted journal asks for its passphrase (VOICECOACH_PASSPHRASE in scripts)."""
     chosen_format = format_for(output, fmt)
     if (session_id is None) == (not every):
         raise UsageError("export: give a session id or --all (not both)")

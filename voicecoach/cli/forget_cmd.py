@@ -47,7 +47,10 @@ def forget(
     yes: YesOpt = False,
 ) -> None:
     """Erase sessions for good: records, backups, index and audio. Give a session id, a range
-    of dates (--since, --until or --before, alone or together) or --all."""
+    of dates (--since, --until or --before, alone or together) or --all.
+
+    An encrypted journal asks for its passphrase (VOICECOACH_PASSPHRASE in scripts), even
+    when nothing matches."""
     dated = since is not None or until is not None or before is not None
     if sum([session_id is not None, dated, every]) != 1:
         raise UsageError(

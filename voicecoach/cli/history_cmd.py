@@ -93,7 +93,10 @@ def history(
         typer.Option("--json", help="Full records as a JSON list: every match, or --limit N."),
     ] = False,
 ) -> None:
-    """List the latest sessions, oldest first (--all for every one)."""
+    """List the latest sessions, oldest first (--all for every one).
+
+    An encrypted journal is listed without its passphrase (moods shown as locked); --json and
+    --search ask for it (VOICECOACH_PASSPHRASE in scripts)."""
     if every and limit is not None:
         raise UsageError("history: give --all or --limit, not both")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")

@@ -18,8 +18,8 @@ from voicecoach.errors import JournalError, OutputError
 from voicecoach.store.crypto import (
     PASSPHRASE_ENV,
     JournalKey,
+    ask_unlock,
     check_new_passphrase,
-    read_passphrase,
 )
 
 NEW_PASSPHRASE_ENV = "VOICECOACH_NEW_PASSPHRASE"
@@ -49,10 +49,20 @@ def _existing() -> JournalKey:
     return key
 
 
+FORGOTTEN = (
+    "A forgotten passphrase loses the journal: nothing can read it without the passphrase, "
+    "unless you keep the recovery key (`voicecoach key export-recovery FILE`) somewhere safe."
+)
+"""Said before a new key is made (and in `key init --help`)."""
+
+
 @key_app.command("init")
 def init() -> None:
-    """Make the journal's key and encrypt what it holds. It asks for a new passphrase
-    (VOICECOACH_NEW_PASSPHRASE, else VOICECOACH_PASSPHRASE, in scripts)."""
+    """Make the journal's key and encrypt what it holds. It asks for a new passphrase of 8
+    characters or more (VOICECOACH_NEW_PASSPHRASE, else VOICECOACH_PASSPHRASE, in scripts).
+
+    A forgotten passphrase loses the journal: nothing can read it without the passphrase,
+    unless you keep the recovery key (`voicecoach key export-recovery FILE`) somewhere safe."""
     from voicecoach.review.cells import counted
     from voicecoach.store.migrate import encrypt_journal
 
@@ -61,6 +71,8 @@ def init() -> None:
         raise JournalError(f"{key.journal} already has a key (see `voicecoach key --help`)")
     new = os.environ.get(NEW_PASSPHRASE_ENV, os.environ.get(PASSPHRASE_ENV))
     if new is None:
+        _ask_new_ready()
+        _say(FORGOTTEN)
         new = _ask_new()
     passphrase = check_new_passphrase(new)
     done = encrypt_journal(key, passphrase)
@@ -83,11 +95,10 @@ def init() -> None:
 
 @key_app.command("change-passphrase")
 def change_passphrase() -> None:
-    """Protect the journal's key with a new passphrase. Scripts set
-    VOICECOACH_NEW_PASSPHRASE."""
+    """Protect the journal's key with a new passphrase. Scripts give the current one in
+    VOICECOACH_PASSPHRASE and the new one in VOICECOACH_NEW_PASSPHRASE."""
     key = _existing()
-    old = read_passphrase("Current passphrase: ")
-    key.unlock(old)
+    old, _ = ask_unlock(key, "Current passphrase: ")
     new = os.environ.get(NEW_PASSPHRASE_ENV)
     if new is None:
         new = _ask_new()
@@ -95,15 +106,23 @@ def change_passphrase() -> None:
     _say("The passphrase was changed.")
 
 
-def _ask_new() -> str:
-    import getpass
+def _ask_new_ready() -> None:
+    """JournalError naming the variable for scripts when there is no terminal to ask on."""
     import sys
 
     if not sys.stdin.isatty():
         raise JournalError(
             f"the new passphrase is needed: set {NEW_PASSPHRASE_ENV} or use a terminal"
         )
-    first = getpass.getpass("New passphrase: ")
+
+
+def _ask_new() -> str:
+    """A new passphrase typed twice on the terminal; its length is checked after the first
+    entry. JournalError when it is too short or the two differ."""
+    import getpass
+
+    _ask_new_ready()
+    first = check_new_passphrase(getpass.getpass("New passphrase: "))
     if getpass.getpass("Again: ") != first:
         raise JournalError("the two passphrases differ; nothing was changed")
     return first
@@ -116,7 +135,7 @@ def export_recovery(
     """Write the journal's private key to a new file. The file is owner-only, and
     `age -d -i FILE` reads it."""
     key = _existing()
-    text = key.recovery_text(read_passphrase())
+    text = key.recovery_text(ask_unlock(key)[0])
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:

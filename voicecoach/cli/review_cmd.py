@@ -25,7 +25,9 @@ def stats(
         int, typer.Option(help="Weeks of history in the charts.", min=1, max=MAX_WEEKS)
     ] = 12,
 ) -> None:
-    """Sessions per week, streak, minutes, words and moods. Moods are before and after."""
+    """Sessions per week, streak, minutes, words and moods. Moods are before and after.
+
+    An encrypted journal asks for its passphrase (VOICECOACH_PASSPHRASE in scripts)."""
     from voicecoach.review.stats import compute
     from voicecoach.review.stats import render as render_stats
 
@@ -58,7 +60,8 @@ def review() -> None:
 
     It needs a terminal for both input and output: otherwise it exits with code 2 (the command
     was used where it cannot work), since the app would draw its screen into a file or wait for
-    keys that never come."""
+    keys that never come. An encrypted journal asks for its passphrase (VOICECOACH_PASSPHRASE
+    in scripts) before the app opens."""
     require_terminal("review", "use history, show or export")
     from voicecoach.review.app import ReviewApp
 

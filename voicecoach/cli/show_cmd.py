@@ -26,7 +26,9 @@ def show(
         int | None, typer.Option("--play", help="Play the kept audio of answer N.", min=1)
     ] = None,
 ) -> None:
-    """Show one session's conversation. Words the recogniser was unsure of are dimmed."""
+    """Show one session's conversation. Words the recogniser was unsure of are dimmed.
+
+    An encrypted journal asks for its passphrase (VOICECOACH_PASSPHRASE in scripts)."""
     from voicecoach.store.audio import kept_files, load_answer, saved_answers  # numpy: here
 
     with open_journal() as journal:
@@ -76,7 +78,9 @@ def search_answers(
     ],
     as_json: JsonOpt = False,
 ) -> None:
-    """Find answers holding every one of the WORDS, oldest first."""
+    """Find answers holding every one of the WORDS, oldest first.
+
+    An encrypted journal asks for its passphrase (VOICECOACH_PASSPHRASE in scripts)."""
     from voicecoach.store.summary import search_words
 
     text = " ".join(words)

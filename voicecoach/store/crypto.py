@@ -290,6 +290,34 @@ def read_passphrase(prompt: str = "Journal passphrase: ", *, confirm: bool = Fal
     return first
 
 
+PROMPT_TRIES = 3
+"""How often a passphrase is asked for on the terminal before a wrong one ends the command."""
+
+
+def ask_unlock(
+    key: JournalKey, prompt: str = "Journal passphrase: "
+) -> tuple[str, pyrage.x25519.Identity]:
+    """The passphrase that opens ``key`` and the private key it opens: ``VOICECOACH_PASSPHRASE``
+    when set (one try), else asked for on the terminal up to ``PROMPT_TRIES`` times, a wrong one
+    told on stderr each time but the last.
+
+    WrongPassphrase when the (last) passphrase does not open the key; JournalError as
+    ``read_passphrase`` and ``JournalKey.unlock`` raise it (a damaged key file is not retried)."""
+    if os.environ.get(PASSPHRASE_ENV) is not None:
+        given = read_passphrase(prompt)
+        return given, key.unlock(given)
+    for attempt in range(1, PROMPT_TRIES + 1):
+        passphrase = read_passphrase(prompt)
+        try:
+            return passphrase, key.unlock(passphrase)
+        except WrongPassphrase:
+            left = PROMPT_TRIES - attempt
+            if left:
+                tries = "one more try" if left == 1 else f"{left} more tries"
+                print(f"Wrong passphrase; {tries}.", file=sys.stderr, flush=True)
+    raise WrongPassphrase(f"wrong passphrase for the journal's key ({PROMPT_TRIES} tries)")
+
+
 def check_new_passphrase(passphrase: str) -> str:
     """``passphrase`` when long enough for a new key; JournalError otherwise."""
     if len(passphrase) < MIN_PASSPHRASE:
@@ -299,13 +327,13 @@ def check_new_passphrase(passphrase: str) -> str:
 
 def journal_codec(journal: Path, *, unlock: bool) -> Codec:
     """The codec to open ``journal`` with: ``plain`` when it has no key; else its age codec,
-    unlocked with the passphrase (asked for, see ``read_passphrase``) when ``unlock``.
+    unlocked with the passphrase (asked for, see ``ask_unlock``) when ``unlock``.
 
     WrongPassphrase (a JournalError) when the passphrase does not open the key."""
     key = JournalKey(journal)
     if not key.exists():
         return PLAIN
-    codec = key.codec(read_passphrase() if unlock else None)
+    codec = AgeCodec(key.recipient(), ask_unlock(key)[1]) if unlock else key.codec()
     if codec.unlocked or not _known(codec.name):
         register(codec)  # a locked one tells what is needed instead of "unknown codec"
     return codec
