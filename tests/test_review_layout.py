@@ -160,9 +160,13 @@ def test_no_screenshot_of_the_conversation_is_ever_written(
         told = [n.message for n in app._notifications]
         assert told == ["review takes no screenshots: one would keep the conversation, "
                         "unencrypted, outside the journal"]  # fmt: skip
+        app.save_screenshot()  # as Textual takes one when TEXTUAL_SCREENSHOT is set: refused
+        await pilot.pause()
 
     drive_at(app, (100, 30), scenario)
     assert [p for p in tmp_path.rglob("*") if p.suffix == ".svg"] == []
+    assert str(app.failure).startswith("review takes no screenshots")  # said by the command
+    assert app.return_code == 1
 
 
 def labels(table: DataTable[object]) -> list[str]:

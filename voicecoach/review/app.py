@@ -240,9 +240,13 @@ class ReviewApp(ListingApp):
         path: str | None = None,
         time_format: str | None = None,
     ) -> str:
-        """Refused (VoiceCoachError), as `deliver_screenshot`; Textual takes one this way when
-        the TEXTUAL_SCREENSHOT variable is set."""
-        raise VoiceCoachError(NO_SCREENSHOTS)
+        """Refused, as `deliver_screenshot`: Textual takes one this way (and then ends) when
+        the TEXTUAL_SCREENSHOT variable is set, so the app ends on the refusal instead, which
+        `voicecoach review` says in one line."""
+        if self.failure is None:
+            self.failure = VoiceCoachError(NO_SCREENSHOTS)
+        self.exit(return_code=1)
+        return ""
 
     # -- the sessions list (filled by ListingApp) --------------------------------------------
 
