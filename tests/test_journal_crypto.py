@@ -373,6 +373,17 @@ def test_without_its_public_key_an_encrypted_journal_gets_nothing_written(
     codecs = re.findall(r'"codec": "(\w+)"', month.read_text())
     assert codecs == ["age", "age"]
 
+    shutil.rmtree(folder / "key")  # the whole key folder lost: its sealed records tell
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    lost = cli("session", "patience", "--fast", "--json", "--answers", answer)
+    assert lost.code == 1
+    assert lost.err.strip().splitlines() == [
+        f"voicecoach: error: {month} holds encrypted sessions, but the journal's key folder "
+        f"{folder / 'key'} is missing or empty, and nothing is written to it without its key; "
+        "restore that folder from a backup (or move the journal folder away to start a new one)"
+    ]
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
 
 def test_key_init_encrypts_a_record_it_cannot_read_or_says_it_stays_plain(
     home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch

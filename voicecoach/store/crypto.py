@@ -17,6 +17,7 @@ import binascii
 import getpass
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -332,6 +333,7 @@ def journal_codec(journal: Path, *, unlock: bool) -> Codec:
     WrongPassphrase (a JournalError) when the passphrase does not open the key."""
     key = JournalKey(journal)
     if not key.exists():
+        _refuse_lost_key(key)
         return PLAIN
     codec = AgeCodec(key.recipient(), ask_unlock(key)[1]) if unlock else key.codec()
     if codec.unlocked or not _known(codec.name):
@@ -346,6 +348,32 @@ def session_codec(journal: Path) -> Codec:
 
     WrongPassphrase when that passphrase does not open the key."""
     return journal_codec(journal, unlock=os.environ.get(PASSPHRASE_ENV) is not None)
+
+
+SEALED_MARK = b'"codec": "age"'
+"""How a month file's line shows a record sealed with age."""
+
+
+def _refuse_lost_key(key: JournalKey) -> None:
+    """JournalError when the journal has no key files but its newest month file holds sealed
+    records (its key folder lost, or left out of a restored backup): plain text must not be
+    written among them. Reads that one file, only if it is a regular file."""
+    months = sorted(key.journal.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].json"))
+    if not months:
+        return
+    newest = months[-1]
+    try:
+        if not stat.S_ISREG(os.lstat(newest).st_mode):
+            return  # told by whatever reads it
+        sealed = SEALED_MARK in newest.read_bytes()
+    except OSError:
+        return
+    if sealed:
+        raise JournalError(
+            f"{newest} holds encrypted sessions, but the journal's key folder {key.folder} is "
+            "missing or empty, and nothing is written to it without its key; restore that "
+            "folder from a backup (or move the journal folder away to start a new one)"
+        )
 
 
 def _known(name: str) -> bool:
