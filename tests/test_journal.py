@@ -483,7 +483,8 @@ def test_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     (folder / "2026-11.json").write_text(json.dumps({"meta": {"1": {"schema": 3}}, "sessions": {}}))
     journal = Journal(folder)
     message = (
-        "journal/2026-11.json was written by a newer voicecoach (schema 3); upgrade voicecoach"
+        "journal/2026-11.json was written by a newer voicecoach: its record schema is 3, and "
+        "this one reads up to 1; upgrade voicecoach to read it"
     )
     with pytest.raises(JournalError) as info:
         journal.records()
@@ -499,7 +500,9 @@ def test_newer_schema_record_is_refused(tmp_path: Path) -> None:
     doc = json.loads((folder / "2026-11.json").read_text())
     doc["sessions"]["1"]["schema"] = 2
     (folder / "2026-11.json").write_text(json.dumps(doc))
-    with pytest.raises(JournalError, match=r"newer voicecoach \(schema 2\)"):
+    with pytest.raises(
+        JournalError, match=r"newer voicecoach: its record schema is 2, and this one reads up to 1"
+    ):
         Journal(folder).records()
 
 

@@ -262,3 +262,42 @@ def test_search_is_not_stopped_by_punctuation_or_apostrophes(home: Path, cli: Cl
     assert refused.code == 2 and "give some words" in refused.err
     refused = cli("history", "--search", "...")
     assert refused.code == 2 and "--search: give some words" in refused.err
+
+
+def test_a_month_of_a_newer_voicecoach_leaves_the_others_listed(home: Path, cli: Cli) -> None:
+    kept(home, A, B, C).close()
+    month = home / "journal" / "2026-10.json"  # A's
+    month.write_bytes(month.read_bytes().replace(b'"format": 2', b'"format": 3', 1))
+    before = month.read_bytes()
+    warning = (
+        "voicecoach: warning: journal/2026-10.json was written by a newer voicecoach: its file "
+        "format is 3, and this one reads up to 2; upgrade voicecoach to read it (its sessions "
+        "are not listed)"
+    )
+    listed = cli("history")
+    assert listed.code == 0 and listed.err.splitlines() == [warning]  # told once
+    assert [ln.split()[0] for ln in listed.out.splitlines() if ln.startswith("2026")] == [
+        B.id,
+        C.id,
+    ]
+    every = cli("history", "--json")
+    assert every.code == 0 and every.err.splitlines() == [warning]
+    assert [r["id"] for r in every.json()] == [B.id, C.id]
+    assert month.read_bytes() == before  # never rewritten
+    refused = cli("show", A.id)  # what needs that month still says why, in one line
+    assert refused.code == 1 and refused.err.splitlines() == [
+        warning.replace("warning", "error").removesuffix(" (its sessions are not listed)")
+    ]
+
+
+def test_an_empty_session_id_is_refused_in_one_line(home: Path, cli: Cli) -> None:
+    kept(home, A).close()
+    for command in ("show", "export", "forget"):
+        for empty in ("", "  "):
+            refused = cli(command, empty, "--yes") if command == "forget" else cli(command, empty)
+            assert refused.code == 2 and refused.out == "", (command, empty)
+            assert refused.err.splitlines() == [
+                f"voicecoach: error: {command}: the session id is empty; `voicecoach history` "
+                "lists them"
+            ]
+    assert [r["id"] for r in cli("history", "--json").json()] == [A.id]

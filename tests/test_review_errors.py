@@ -76,8 +76,8 @@ def test_a_month_it_cannot_read_ends_the_app_in_one_line(home: Path) -> None:
     code, err = review_in_a_terminal(home)
     assert code == FAILED
     assert err.endswith(
-        "voicecoach: error: journal/2026-11.json was written by a newer voicecoach (schema 3); "
-        "upgrade voicecoach\n"
+        "voicecoach: error: journal/2026-11.json was written by a newer voicecoach: its file "
+        "format is 3, and this one reads up to 2; upgrade voicecoach to read it\n"
     )
     assert err.count("\n") == 1 and "Traceback" not in err
 

@@ -16,7 +16,7 @@ import typer
 
 from voicecoach.cli.app import YesOpt, app, confirm, err_console, out_console, paths
 from voicecoach.cli.consoles import write_pieces
-from voicecoach.cli.journal_open import open_journal, practice_titles
+from voicecoach.cli.journal_open import check_id, open_journal, practice_titles
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.outputs import STDOUT, check_output
 from voicecoach.review.export import (
@@ -69,6 +69,7 @@ def export(
     chosen_format = format_for(output, fmt)
     if (session_id is None) == (not every):
         raise UsageError("export: give a session id or --all (not both)")
+    check_id(session_id, "export")
     to_file = output is not None and str(output) != STDOUT
     sealed = to_file and not plain and JournalKey(paths().journal).exists()
     if output is not None and to_file:

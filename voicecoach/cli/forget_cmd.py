@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from voicecoach.cli.app import PLAIN, YesOpt, app, confirm, err_console, out_console
-from voicecoach.cli.journal_open import open_journal, parse_day
+from voicecoach.cli.journal_open import check_id, open_journal, parse_day
 from voicecoach.errors import UsageError
 from voicecoach.review.cells import counted, when
 from voicecoach.store.journal import NoSuchSession
@@ -56,6 +56,7 @@ def forget(
         raise UsageError(
             "forget: give one of a session id, dates (--since, --until or --before) or --all"
         )
+    check_id(session_id, "forget")
     if until is not None and before is not None:
         raise UsageError("forget: give --until or --before, not both")
     first = parse_day(since, "--since")

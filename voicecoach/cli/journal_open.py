@@ -62,6 +62,13 @@ def parse_day(value: str | None, option: str) -> date | None:
         raise UsageError(f"{option}: expected a date like 2026-11-26, got {value!r}") from None
 
 
+def check_id(session_id: str | None, command: str) -> None:
+    """UsageError (one line) for an id that is empty or only spaces: it names no session, and
+    as a start of one it would match them all."""
+    if session_id is not None and not session_id.strip():
+        raise UsageError(f"{command}: the session id is empty; `voicecoach history` lists them")
+
+
 def practice_titles() -> dict[str, str]:
     """Each practice's title by topic (``title`` of its script, the user's over the built-in
     one), for export headings; a script that cannot be read is left out."""

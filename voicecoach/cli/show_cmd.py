@@ -14,7 +14,7 @@ from voicecoach.cli.consoles import (
     tell,
     write_lines,
 )
-from voicecoach.cli.journal_open import IdArg, JsonOpt, open_journal, play_audio
+from voicecoach.cli.journal_open import IdArg, JsonOpt, check_id, open_journal, play_audio
 from voicecoach.errors import AudioDeviceError, JournalError, UsageError
 
 
@@ -31,6 +31,7 @@ def show(
     An encrypted journal asks for its passphrase (VOICECOACH_PASSPHRASE in scripts)."""
     from voicecoach.store.audio import kept_files, load_answer, saved_answers  # numpy: here
 
+    check_id(session_id, "show")
     with open_journal() as journal:
         record = journal.get(session_id)
     if play is not None:

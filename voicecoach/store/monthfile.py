@@ -163,10 +163,13 @@ def _check_meta(metas: Iterable[Any], name: str) -> None:
     for meta in metas:
         if not isinstance(meta, dict):
             continue
-        for key, known in (("format", FORMAT), ("schema", SCHEMA_VERSION)):
+        for key, known, what in (
+            ("format", FORMAT, "file format"),
+            ("schema", SCHEMA_VERSION, "record schema"),
+        ):
             value = meta.get(key)
             if isinstance(value, int) and not isinstance(value, bool) and value > known:
-                raise newer_schema(name, value)
+                raise newer_schema(name, value, known=known, what=what)
 
 
 def _doc_order(item: tuple[str, Any]) -> int:

@@ -76,10 +76,15 @@ class NewerJournal(JournalError):
     """A file or record written by a later voicecoach; never read around, never rewritten."""
 
 
-def newer_schema(name: str, schema: int) -> NewerJournal:
-    """The error for a file written by a later version."""
+def newer_schema(
+    name: str, schema: int, *, known: int = SCHEMA_VERSION, what: str = ""
+) -> NewerJournal:
+    """The error for a file or record ``name`` written by a later version: its ``what``
+    (``"file format"``, else the records' schema) is ``schema``, past the ``known`` one."""
+    kind = what or "record schema"
     return NewerJournal(
-        f"{name} was written by a newer voicecoach (schema {schema}); upgrade voicecoach"
+        f"{name} was written by a newer voicecoach: its {kind} is {schema}, and this one reads "
+        f"up to {known}; upgrade voicecoach to read it"
     )
 
 
