@@ -25,7 +25,6 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ListItem, ListView, Static
-from textual.worker import WorkerFailed
 
 from voicecoach.errors import VoiceCoachError
 from voicecoach.outputs import check_output
@@ -70,11 +69,6 @@ LIST_WIDTH = 64
 SCROLLBAR = 2
 """Columns a vertical scroll bar takes."""
 MOVES = (("↑ ↓", "choose a session, or move in the conversation"),)
-TEXTUALS_KEPT = frozenset({"Theme", "Maximize", "Minimize"})
-"""Textual's own commands the palette offers: they change only what is on the screen."""
-NO_SCREENSHOTS = (
-    "review takes no screenshots: one would keep the conversation, unencrypted, outside the journal"
-)
 
 
 class TurnItem(ListItem):
@@ -146,9 +140,6 @@ class ReviewApp(ListingApp):
         """The columns the sessions list leaves out to fit its pane."""
         self.told = 0
         """How many of the journal's notices were shown so far."""
-        self.failure: BaseException | None = None
-        """The error the app ended on (a journal it could not read), for the command to say
-        in one line; None when it was quit."""
 
     def compose(self) -> ComposeResult:
         with Container(id="body"):
@@ -191,21 +182,6 @@ class ReviewApp(ListingApp):
         width = self.size.width
         return (LIST_WIDTH if width >= WIDE else width) - SCROLLBAR
 
-    # -- errors: one line from the command, never Textual's traceback -----------------------
-
-    def _handle_exception(self, error: Exception) -> None:
-        """An error ends the app (exit code 1), as Textual ends it; it is kept in ``failure``
-        for `voicecoach review` to say in one line (the error itself, for one raised in a
-        worker)."""
-        if self.failure is None:
-            self.failure = error.error if isinstance(error, WorkerFailed) else error
-        super()._handle_exception(error)
-
-    def _print_error_renderables(self) -> None:
-        """Never print what Textual prepared on an error: its traceback shows the local
-        variables, and they hold the answers on the screen."""
-        self._exit_renderables.clear()
-
     # -- keys and the command palette --------------------------------------------------------
 
     def keys(self) -> list[tuple[str, str]]:
@@ -216,37 +192,11 @@ class ReviewApp(ListingApp):
         self.push_screen(KeysScreen(self.keys()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The app's own actions in the command palette, then those of Textual's that neither
-        write a file nor repeat one of ours (`TEXTUALS_KEPT`): never its "Screenshot"."""
+        """The app's own actions in the command palette, then those of Textual's it keeps
+        (`PrivateApp`: never its "Screenshot")."""
         for title, help_text, action in palette_of(self.BINDINGS, self.ACTIONS):
             yield SystemCommand(title, help_text, partial(self.run_action, action))
-        for command in super().get_system_commands(screen):
-            if command.title in TEXTUALS_KEPT:
-                yield command
-
-    def deliver_screenshot(
-        self,
-        filename: str | None = None,
-        path: str | None = None,
-        time_format: str | None = None,
-    ) -> str | None:
-        """Refused: a screenshot would put the conversation in a file outside the journal."""
-        self.notify(NO_SCREENSHOTS, severity="warning", markup=False)
-        return None
-
-    def save_screenshot(
-        self,
-        filename: str | None = None,
-        path: str | None = None,
-        time_format: str | None = None,
-    ) -> str:
-        """Refused, as `deliver_screenshot`: Textual takes one this way (and then ends) when
-        the TEXTUAL_SCREENSHOT variable is set, so the app ends on the refusal instead, which
-        `voicecoach review` says in one line."""
-        if self.failure is None:
-            self.failure = VoiceCoachError(NO_SCREENSHOTS)
-        self.exit(return_code=1)
-        return ""
+        yield from super().get_system_commands(screen)
 
     # -- the sessions list (filled by ListingApp) --------------------------------------------
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.app import App
 from textual.widgets import DataTable, Static
 
 from voicecoach.review.cells import counted, duration, mood, when
+from voicecoach.review.private import PrivateApp
 from voicecoach.review.views import status_cell
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -42,7 +42,7 @@ NOTICE_S = 20.0
 """Seconds a notice of the journal (a damaged month) stays on the screen."""
 
 
-class ListingApp(App[None]):
+class ListingApp(PrivateApp):
     """The half of the review app that fills ``#sessions`` and ``#status``."""
 
     journal: Journal
