@@ -74,15 +74,18 @@ def test_every_reading_command_names_it_in_one_line(home: Path, kind: str) -> No
     assert listed.returncode == 0 and A.id in listed.stdout and B.id in listed.stdout
 
 
-def test_a_session_refuses_before_it_speaks(home: Path) -> None:
-    kept(home, A).close()
+@pytest.mark.parametrize("name", ["2026-09.json", "2026-10.json.bak"])
+def test_a_session_refuses_before_it_speaks(home: Path, name: str) -> None:
+    kept(home, A).close()  # (2026-10)
     journal = home / "journal"
-    path = in_the_way(journal, "folder")
-    answers = [str(fixture_wav(name)) for name in ("patience-1", "patience-2")]
+    path = journal / name
+    path.unlink(missing_ok=True)
+    path.mkdir()
+    answers = [str(fixture_wav(n)) for n in ("patience-1", "patience-2")]
     done = voicecoach(home, "session", "--answers", *answers, "--fast", "--engine", "pocketsphinx")
     assert done.returncode == FAILED
     assert done.stderr == (
-        f"voicecoach: error: journal/2026-09.json is a folder, not a journal file; "
+        f"voicecoach: error: journal/{name} is a folder, not a journal file; "
         f"move it out of {journal}\n"
     )  # before the welcome: nothing said, nothing begun
     running = journal / "running"

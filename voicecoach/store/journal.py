@@ -104,8 +104,8 @@ class Journal:
         self.check_files()
 
     def check_files(self) -> None:
-        """Raise NotAFile (a JournalError naming it) when a month file is a folder or a named
-        pipe; one stat per month, nothing opened."""
+        """Raise NotAFile (a JournalError naming it) when a month file or its ``.bak`` is a
+        folder or a named pipe; one stat each, nothing opened."""
         self._months.check_files()
 
     def begin(self, record: SessionRecord) -> None:

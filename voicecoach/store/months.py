@@ -31,7 +31,15 @@ from voicecoach.store.index import (
 )
 from voicecoach.store.locks import WriteLock
 from voicecoach.store.records import SessionRecord
-from voicecoach.store.shard import MonthDocs, NotAFile, Shard, Signature, Unreadable, set_aside
+from voicecoach.store.shard import (
+    MonthDocs,
+    NotAFile,
+    Shard,
+    Signature,
+    Unreadable,
+    set_aside,
+    stat_signature,
+)
 from voicecoach.store.stored import UNREADABLE, NewerJournal, decode, encode, month_of
 from voicecoach.store.summary import SearchHit, SessionSummary, summarize
 
@@ -120,10 +128,13 @@ class MonthFiles:
             self.cannot_tidy(exc)
 
     def check_files(self) -> None:
-        """Raise NotAFile when a month file is a folder, a named pipe or a device (one stat
-        each, nothing opened), so a session refuses before it starts rather than at the end."""
+        """Raise NotAFile when a month file or its ``.bak`` is a folder, a named pipe or a
+        device (one stat each, nothing opened), so a session refuses before it starts rather
+        than at the end."""
         for month in self.months():
-            self.shard(month).on_disk()
+            shard = self.shard(month)
+            shard.on_disk()
+            stat_signature(shard.backup)
 
     def shard(self, month: str) -> Shard:
         """The month file of ``month``."""
