@@ -197,3 +197,9 @@ def test_the_help_of_every_reading_command_names_the_passphrase(cli: Cli) -> Non
     assert "A forgotten passphrase loses the journal" in init and "8 characters" in init
     change = " ".join(cli("key", "change-passphrase", "--help").out.split())
     assert "current one in VOICECOACH_PASSPHRASE" in change
+    history = " ".join(cli("history", "--help").out.split())  # and which days a range holds
+    assert "--since TEXT From this date on, the day included" in history
+    assert "--until TEXT Up to this date, the day included" in history
+    forget = " ".join(cli("forget", "--help").out.split())
+    assert "--since TEXT Every session from this date on, the day included" in forget
+    assert "started before this date, not on it" in forget

@@ -39,7 +39,7 @@ def forget(
     ] = None,
     before: Annotated[
         str | None,
-        typer.Option(help="Every session started before this date, the day left (YYYY-MM-DD)."),
+        typer.Option(help="Every session started before this date, not on it (YYYY-MM-DD)."),
     ] = None,
     every: Annotated[
         bool, typer.Option("--all", help="Every session, and damaged copies.")

@@ -93,8 +93,12 @@ def _every_record(journal: Journal) -> Iterator[SessionRecord]:
 @app.command()
 def history(
     topic: Annotated[str | None, typer.Option(help="Only this practice.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this date on (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date (YYYY-MM-DD).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this date on, the day included (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Up to this date, the day included (YYYY-MM-DD).")
+    ] = None,
     search: Annotated[
         str | None, typer.Option(help="Only sessions with an answer holding all these words.")
     ] = None,
