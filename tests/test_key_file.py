@@ -108,7 +108,7 @@ def test_a_damaged_key_file_is_not_called_a_wrong_passphrase(
             assert refused.err.splitlines() == [
                 f"voicecoach: error: {key.identity_file} is damaged ({why}), so no passphrase "
                 "can open it: restore it from a backup, or rebuild it from the recovery key "
-                "file (`voicecoach key export-recovery`) with "
+                "file saved earlier with `voicecoach key export-recovery`: "
                 f"`age -p -o {key.identity_file} RECOVERY-FILE`"
             ], (damage, refused.err)
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", "not the passphrase")

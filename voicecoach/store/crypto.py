@@ -225,8 +225,8 @@ class JournalKey:
         is wrong with it), naming the file and the two ways back."""
         return JournalError(
             f"{self.identity_file} is damaged ({why}), so no passphrase can open it: restore it "
-            "from a backup, or rebuild it from the recovery key file (`voicecoach key "
-            f"export-recovery`) with `age -p -o {self.identity_file} RECOVERY-FILE`"
+            "from a backup, or rebuild it from the recovery key file saved earlier with "
+            f"`voicecoach key export-recovery`: `age -p -o {self.identity_file} RECOVERY-FILE`"
         )
 
     def unlock(self, passphrase: str) -> pyrage.x25519.Identity:
