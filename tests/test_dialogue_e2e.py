@@ -357,3 +357,38 @@ def test_a_feeling_word_not_said_as_felt_is_not_reflected(
     assert "dinner" in moment["answer"]["text"]
     assert lines_of(moment)[1:] == [PATIENCE.steps[0].acknowledge]
     assert "calm" not in " ".join(lines_of(moment)).lower()
+
+
+@pytest.mark.slow
+def test_a_session_nobody_answers_ends_after_two_questions_left_unanswered(
+    home: Path, cli: Callable[..., CliResult]
+) -> None:
+    """Nobody there (a false wake, someone called away): each question is asked again once,
+    and after the second left with no answer at all the coach says so and ends, instead of
+    asking every question of the practice to an empty room. Words heard in between (here an
+    answer to the first question) start the count again."""
+    from tests.conftest import FIXTURES
+    from voicecoach.coach import options as say
+
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\n")
+    silence = FIXTURES / "silence-10s.wav"
+    record = run(cli, "patience", "patience-1", *[silence] * 4)
+    by_id = turns(record)
+    assert list(by_id) == ["moment", "body", "underneath"], list(by_id)
+    assert heard(by_id["moment"], "patience-1")
+    assert by_id["body"]["events"] == ["reprompt", "no-answer"], by_id["body"]
+    assert by_id["underneath"]["events"] == ["reprompt", "no-answer", "gone-quiet"]
+    assert record["status"] == "stopped"
+    last = lines_of(by_id["underneath"])[-1]
+    assert last == say.ending_line(say.GONE_QUIET, True, False, True), last
+
+    record = run(cli, "patience", *[silence] * 4)
+    assert list(turns(record)) == ["moment", "body"] and record["status"] == "unanswered"
+    last = lines_of(turns(record)["body"])[-1]
+    assert last == say.ending_line(say.GONE_QUIET, True, False, False), last
+
+    quiet = "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 3.0\nquiet_questions = 0\n"
+    config(home, quiet)
+    record = run(cli, "patience", *[silence] * 10)
+    assert len(record["turns"]) == len(PATIENCE.steps), "quiet_questions = 0: every question"
+    assert record["status"] == "unanswered"

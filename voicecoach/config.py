@@ -89,6 +89,9 @@ class ListenSettings:
     """Past max_answer_s, time a person still speaking gets to finish the sentence."""
     reprompts: int = field(default=1, metadata=_num(0, 3))
     """Gentle reprompts after no answer, before the coach moves on."""
+    quiet_questions: int = field(default=2, metadata=_num(0, 20))
+    """Questions in a row left with no answer at all (each asked again first) after which the
+    session ends, as someone who stepped away would want (0 = never)."""
     pause_wait_s: float = field(default=300.0, metadata=_num(10.0, 3600.0))
     """While paused, how long the coach waits for "continue" before ending the session."""
 

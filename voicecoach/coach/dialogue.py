@@ -109,6 +109,15 @@ TRANSITIONS: list[dict[str, Any]] = [
         "conditions": "may_reprompt",
         "before": "reprompt",
     },
+    # Question after question left unanswered (each asked again first): the person has
+    # likely stepped away, and the session ends instead of talking to an empty room.
+    {
+        "trigger": "unanswered",
+        "source": State.LISTENING,
+        "dest": State.STOPPED,
+        "conditions": "gone_quiet",
+        "before": "note_gone_quiet",
+    },
     {
         "trigger": "unanswered",
         "source": State.LISTENING,

@@ -73,6 +73,10 @@ class SessionMachine(Understanding, Interruptions):
         self.recorder = recorder
         self.plan = Plan(script, mood=self.options.mood_checkin, last_step=self._last_step())
         self._reprompts = 0
+        self._unanswered = 0
+        """Questions in a row left with no answer at all (``gone_quiet``)."""
+        self._gone_quiet = False
+        """The session ended because nobody answered (``note_gone_quiet``)."""
         self._ack = ""
         """What ACKNOWLEDGING says."""
         self._ack_personal = False
@@ -127,6 +131,12 @@ class SessionMachine(Understanding, Interruptions):
 
     def may_reprompt(self, **_: Any) -> bool:
         return self._reprompts > 0
+
+    def gone_quiet(self, **_: Any) -> bool:
+        """This question, too, is left with no answer at all, the ``quiet_questions``-th in a
+        row: nothing was heard since the last answer (not even a command)."""
+        limit = self.options.quiet_questions
+        return limit > 0 and self._unanswered + 1 >= limit
 
     # ---- callbacks ------------------------------------------------------------------------
     def _say(
@@ -216,8 +226,15 @@ class SessionMachine(Understanding, Interruptions):
         self._io.listen(self.options.reply_wait)
 
     def note_no_answer(self, **_: Any) -> None:
+        self._unanswered += 1
         self.recorder.event("no-answer")
         self._ack = say.MOVE_ON
+
+    def note_gone_quiet(self, **_: Any) -> None:
+        self._gone_quiet = True
+        self.recorder.event("no-answer")
+        self.recorder.event("gone-quiet")
+        self._say(self._ending(say.GONE_QUIET))
 
     def keep_concern(self, event: Final, **_: Any) -> None:
         """An answer that spoke of danger is kept as it was said; no follow-up is chosen."""
@@ -340,4 +357,5 @@ class SessionMachine(Understanding, Interruptions):
         self._io.stop_listening()
         if line:
             self._say(self._ending(line))
-        self.recorder.end(Status.STOPPED)
+        nobody = self._gone_quiet and not self.recorder.answered and not self.recorder.private
+        self.recorder.end(Status.UNANSWERED if nobody else Status.STOPPED)

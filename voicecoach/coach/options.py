@@ -22,6 +22,10 @@ SAVED = "What you said is saved."
 """The claim in the lines that end a session early; ``ending_line`` makes it true."""
 PAUSE_RAN_OUT = f"We'll stop here for now. {SAVED}"
 STOPPED = f"All right, let's end here. {SAVED} Take care."
+GONE_QUIET = (
+    f"It has been quiet for a while, so we'll stop here for today. {SAVED} "
+    "You can come back any time."
+)
 LISTENING = "I'm listening."
 SLOWER = "All right, I'll speak more slowly."
 FASTER = "All right, I'll speak a little faster."
@@ -133,6 +137,8 @@ class CoachOptions:
     """Decides which utterances are voice commands."""
     reprompts: int = 1
     """Gentle reprompts after no answer."""
+    quiet_questions: int = 0
+    """Questions in a row with no answer at all after which the session ends (0 = never)."""
     pause_wait: int = seconds_to_samples(300.0)
     """While paused, audio time (samples) waited for "continue" before the session ends."""
     reply_wait: int = seconds_to_samples(12.0)

@@ -57,6 +57,8 @@ class Understanding:
     _checking_safe: bool
     _flagged_before_asking: bool
     _mood_reasks: int
+    _unanswered: int
+    """Questions in a row left with no answer at all (words heard since reset it)."""
     _mood_held: tuple[Final, int] | None = None
     """The answer to the mood question whose number is being checked ("Did you say 9?")."""
     _mood_checked: str | None = None
@@ -98,6 +100,7 @@ class Understanding:
             else:
                 self.unanswered(event=event)
         elif isinstance(event, Final):
+            self._unanswered = 0  # someone is there
             if over_coach and self.state not in _HEARS_EVERY_COMMAND:
                 event = self.options.spotter.over_coach(event)
             name, kwargs = self.understand(event)

@@ -57,6 +57,7 @@ EVENT_NAMES = {
     "cut-short": "cut short (the session was stopped)",
     "mood-reask": "asked again for a number",
     "unconfirmed": "no yes or no: asked again",
+    "gone-quiet": "ended: nobody answered",
 }
 
 

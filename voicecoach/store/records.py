@@ -20,9 +20,12 @@ class Status(StrEnum):
     COMPLETED = "completed"
     """Ran to its end with at least one answer."""
     UNANSWERED = "unanswered"
-    """Ran to its end, but nothing was answered (silence, or noise that held no words)."""
+    """Ran to its end, or ended after questions left unanswered in a row
+    (``listen.quiet_questions``), and nothing was answered (silence, or noise that held no
+    words)."""
     STOPPED = "stopped"
-    """Ended early, asked to (a voice command, Ctrl-C, SIGTERM, a lost device)."""
+    """Ended early, asked to (a voice command, Ctrl-C, SIGTERM, a lost device), or after
+    questions left unanswered in a row once something had been answered."""
     INTERRUPTED = "interrupted"
     """Its process died mid-session, or its disk refused a save; what was saved before is
     kept."""
