@@ -288,7 +288,9 @@ def test_a_spoken_private_session_keeps_the_mood_and_the_date_only(
     home: Path, cli: Callable[..., CliResult]
 ) -> None:
     home.mkdir()
-    (home / "config.toml").write_text("[journal]\nsave_audio = true\n[listen]\nno_answer_s = 3.0\n")
+    # every question asked (quiet_questions = 0), so the closing says what was kept
+    config = "[journal]\nsave_audio = true\n[listen]\nno_answer_s = 3.0\nquiet_questions = 0\n"
+    (home / "config.toml").write_text(config)
     names = ("mood-1", "cmd-private-session", "patience-1", "patience-2")
     result = spoken_patience(cli, names)
     assert result.code == 0, result.err
