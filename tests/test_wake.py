@@ -61,7 +61,7 @@ def test_long_speech_is_not_decoded_past_the_longest_phrase() -> None:
 
 
 def test_a_word_pocketsphinx_does_not_know_is_named() -> None:
-    with pytest.raises(ConfigError, match="wake.phrases.*'zzyzxq'"):
+    with pytest.raises(ConfigError, match='wake.phrases.*"zzyzxq"'):
         SphinxPhrases(("hey zzyzxq",), threshold=1e-20)
 
 

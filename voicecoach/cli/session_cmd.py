@@ -197,8 +197,8 @@ def sample_answers(mood_checkin: bool) -> tuple[Path, ...]:
 
 @app.command()
 def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
-    """A whole session on sample answers, mood check-in included, with nothing kept. It needs
-    no microphone and no speakers."""
+    """A whole session on sample answers, with nothing kept. It needs no microphone and no
+    speakers, and asks for the mood too, as every session does."""
     cfg = settings_apart_from_journal()
     with tempfile.TemporaryDirectory(prefix="voicecoach-demo-") as scratch:
         options = RunOptions(
