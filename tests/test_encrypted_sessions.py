@@ -32,6 +32,8 @@ def test_no_answer_word_on_disk_after_a_kill_and_a_whole_session(
 ) -> None:
     monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
     assert cli("key", "init").code == 0
+    # to its end: every question asked, though the recorded answers run out before the last
+    (home / "config.toml").write_text("[listen]\nquiet_questions = 0\n")
     monkeypatch.delenv("VOICECOACH_PASSPHRASE")  # the sessions run without it
 
     killed = Run.start(home, None)

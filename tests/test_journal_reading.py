@@ -210,5 +210,9 @@ def test_export_format_follows_the_file_name(
     else:
         assert text.startswith("## Patience")
     forced = tmp_path / f"forced-{name}"
-    assert cli("export", record.id, "-o", forced, "--format", "md").code == 0
-    assert forced.read_text().startswith("## Patience")
+    result = cli("export", record.id, "-o", forced, "--format", "md")
+    if expected == "md":
+        assert result.code == 0 and forced.read_text().startswith("## Patience")
+    else:  # a format against the file's ending: one line, nothing written
+        assert result.code == 2 and len(result.err.splitlines()) == 1, result.err
+        assert f"the name ends .{expected}" in result.err and not forced.exists()

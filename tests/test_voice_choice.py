@@ -30,7 +30,8 @@ def test_bad_voice_is_refused_before_anything_is_said_or_kept(cli: Any, home: Pa
 def test_a_voice_of_the_language_is_accepted(cli: Any, home: Path) -> None:
     config = home.parent / "config.toml"
     config.write_text(
-        '[coach]\nvoice = "gmw/en-us"\nmood_checkin = false\n\n[listen]\nreprompts = 0\n'
+        '[coach]\nvoice = "gmw/en-us"\nmood_checkin = false\n\n'
+        "[listen]\nreprompts = 0\nquiet_questions = 0\n"
     )
     result = cli(
         "session", "patience", "--fast", "--json", "--config", config,
