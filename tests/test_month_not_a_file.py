@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fixture_wav
+from tests.conftest import STREAMING_WORDS, fixture_wav
 from tests.test_journal_cli import A, B, kept
+from tests.virtual_audio import write_mini_home
 from voicecoach.cli import FAILED
 
 READERS = (
@@ -112,3 +113,33 @@ def test_key_init_refuses_before_it_makes_a_key(home: Path) -> None:
     )
     assert not (journal / "key").exists()  # no key made over a journal left plain
     assert snapshot(journal) == before
+
+
+@pytest.mark.parametrize(
+    ("profile", "kind"), [(None, "folder"), (None, "named pipe"), ("sam", "folder")]
+)
+def test_listen_refuses_before_it_listens(home: Path, profile: str | None, kind: str) -> None:
+    """The check a session makes before it begins, made by `listen` before it waits for a wake:
+    for its own journal, or for each journal a voice may choose (with two profiles)."""
+    write_mini_home(home, STREAMING_WORDS)
+    if profile is not None:
+        voicecoach(home, "profiles", "add", profile)
+        voicecoach(home, "profiles", "add", "alex")
+    journal = home / "journal" if profile is None else home / "profiles" / profile / "journal"
+    kept(journal.parent, A).close()  # (2026-10)
+    voicecoach(home, "history")  # the index written, so the run below changes nothing
+    before = snapshot(journal)
+    in_the_way(journal, kind)
+    wavs = [str(fixture_wav(n)) for n in ("choose-patience", "patience-1", "patience-2")]
+    done = voicecoach(
+        home, "listen", "--mic-file", str(fixture_wav("wake-lets-reflect")), "--answers", *wavs,
+        "--fast", "--engine", "pocketsphinx", "--once", "--clock-start", "2026-09-10T20:00",
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (FAILED, "")
+    assert done.stderr == (
+        f"voicecoach: error: journal/2026-09.json is a {kind}, not a journal file; "
+        f"move it out of {journal}\n"
+    )  # before the wake phrase is waited for: nothing heard, nothing said
+    assert snapshot(journal) == before
+    running = journal / "running"
+    assert not running.exists() or not list(running.iterdir())  # no session was begun

@@ -35,6 +35,7 @@ from voicecoach.speech.listener import Listener
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.timing import ListenTiming
 from voicecoach.speech.vad import VoiceActivity
+from voicecoach.store.codec import Codec
 from voicecoach.store.crypto import journal_codec, session_codec
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -138,6 +139,22 @@ def voice_profiles(home: Paths) -> tuple[str, ...]:
     return () if home.profile is not None else home.profile_names()
 
 
+def check_journals(home: Paths, codec: Codec) -> None:
+    """What a session checks before it begins (``Journal.check_writable``: the folder can be
+    written, no month file or ``.bak`` is a folder or a named pipe), for every journal a session
+    started now may be kept in: the one `listen` was started with (``codec``), or with two
+    profiles or more each one a voice may choose. JournalError (one line, naming the folder or
+    file) for the first that could not take a session."""
+    profiles = voice_profiles(home)
+    journals = [(home.journal, codec)]
+    if len(profiles) > 1:  # a name is asked after each wake (see `ListenLoop`)
+        folders = [home.of_profile(p).journal for p in profiles]
+        journals = [(f, journal_codec(f, unlock=False)) for f in folders]
+    for folder, chosen in journals:
+        with Journal(folder, codec=chosen) as journal:
+            journal.check_writable()
+
+
 def build_listen(
     options: ListenOptions,
     settings: Settings,
@@ -151,7 +168,8 @@ def build_listen(
     """Open everything (closed by ``stack``); the loop, ready to run, and the engine chosen.
 
     Input files are checked first (a bad one is its one error, before any engine loads or
-    anything is said); the engines load and the fixed lines render before the microphone
+    anything is said), then the journals as a session checks them (``check_journals``); the
+    engines load and the fixed lines render before the microphone
     opens. ``source``
     replaces the one the options name (tests: a device that goes away). ``settings_of`` reads
     the settings of a profile chosen by voice (its own config.toml over ``settings``).
@@ -163,6 +181,8 @@ def build_listen(
         )
     if source is not None:
         stack.callback(source.close)
+    codec = session_codec(home.journal)  # the public key suffices to record
+    check_journals(home, codec)  # as a session checks, before an engine loads or a word is said
     choice = engine_for(settings, home, options.engine, options.model)
     if panel is None:
         gpio = settings.gpio
@@ -193,7 +213,6 @@ def build_listen(
         min(REPLY_END_SILENCE_S, listen.end_silence_s), settings.wake.reply_s, REPLY_MAX_S
     )
     keep_days = settings.journal.keep_days
-    codec = session_codec(home.journal)  # the public key suffices to record
 
     def run_one(script: SessionScript, stop: threading.Event, profile: str | None) -> SessionRecord:
         session, days, folder = stages, keep_days, home.journal
