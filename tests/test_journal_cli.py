@@ -272,7 +272,7 @@ def test_a_month_of_a_newer_voicecoach_leaves_the_others_listed(home: Path, cli:
     warning = (
         "voicecoach: warning: journal/2026-10.json was written by a newer voicecoach: its file "
         "format is 3, and this one reads up to 2; upgrade voicecoach to read it (its sessions "
-        "are not listed)"
+        "are left out)"
     )
     listed = cli("history")
     assert listed.code == 0 and listed.err.splitlines() == [warning]  # told once
@@ -283,11 +283,33 @@ def test_a_month_of_a_newer_voicecoach_leaves_the_others_listed(home: Path, cli:
     every = cli("history", "--json")
     assert every.code == 0 and every.err.splitlines() == [warning]
     assert [r["id"] for r in every.json()] == [B.id, C.id]
+    exported = cli("export", "--all", "--format", "json")
+    assert exported.code == 0 and exported.err.splitlines() == [warning]
+    assert [r["id"] for r in exported.json()] == [B.id, C.id]
+    found = cli("search", "promise", "--json")
+    assert found.code == 0 and found.err.splitlines() == [warning]
+    assert [h["id"] for h in found.json()] == [B.id]
+    figures = cli("stats", "--json")
+    assert figures.code == 0 and figures.err.splitlines() == [warning]
+    assert figures.json()["sessions"] == 2
     assert month.read_bytes() == before  # never rewritten
+    error = warning.replace("warning", "error").removesuffix(" (its sessions are left out)")
     refused = cli("show", A.id)  # what needs that month still says why, in one line
-    assert refused.code == 1 and refused.err.splitlines() == [
-        warning.replace("warning", "error").removesuffix(" (its sessions are not listed)")
-    ]
+    assert refused.code == 1 and refused.err.splitlines() == [error]
+    for args in (("--before", "2026-12-01"), ("--all",), (A.id,)):  # erasing leaves nothing
+        refused = cli("forget", *args, "--yes")
+        assert (refused.code, refused.out) == (1, ""), args
+        assert refused.err.splitlines() == [f"{error}, then run forget again; nothing was erased"]
+    assert [s["id"] for s in cli("history", "--json").json()] == [B.id, C.id]
+    assert month.read_bytes() == before
+
+    for other in (home / "journal").glob("2026-11.json*"):  # only that month left
+        other.unlink()
+    nothing = cli("export", "--all")  # nothing this voicecoach can read: not "empty"
+    assert (nothing.code, nothing.out, nothing.err.splitlines()) == (1, "", [error])
+    for args in (("search", "promise"), ("stats",), ("history",)):
+        told = cli(*args)
+        assert told.code == 0 and warning in told.err.splitlines(), args
 
 
 def test_an_empty_session_id_is_refused_in_one_line(home: Path, cli: Cli) -> None:

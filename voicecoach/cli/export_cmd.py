@@ -87,9 +87,11 @@ def export(
             if not confirm(f"Replace {output}?", refusal):
                 err_console.print("Nothing written.", highlight=False, markup=False)
                 return  # the person chose: exit code 0, as `forget` answered no
-    with open_journal() as journal:
+    with open_journal(skip_newer=every) as journal:
         records = journal.iter_records() if every else iter([journal.get(session_id or "")])
         first = next(records, None)
+        if first is None and journal.left_out:  # nothing this voicecoach can read
+            raise journal.left_out[0]
         if first is None:
             raise JournalError("the journal is empty: nothing to export")
         counted = _Counted(itertools.chain([first], records))

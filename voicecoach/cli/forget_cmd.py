@@ -10,9 +10,10 @@ import typer
 
 from voicecoach.cli.app import PLAIN, YesOpt, app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import check_id, open_journal, parse_day
-from voicecoach.errors import UsageError
+from voicecoach.errors import JournalError, UsageError
 from voicecoach.review.cells import counted, when
 from voicecoach.store.journal import NoSuchSession
+from voicecoach.store.stored import NewerJournal
 from voicecoach.store.summary import SessionSummary, select
 
 DECLINED = "Nothing erased."
@@ -70,19 +71,22 @@ def forget(
         if last is None:
             raise UsageError(f"--before {end}: no day is before it")
     with open_journal() as journal:
-        unreadable = journal.unreadable() if every else []
-        if session_id is not None:
-            try:
-                chosen = [journal.resolve(session_id)]
-            except NoSuchSession:  # or a record that cannot be read, found by its id
-                unreadable = journal.unreadable(session_id)
-                if len(unreadable) != 1:
-                    raise
-                chosen = []
-        else:
-            chosen = journal.summaries()
-            if dated:
-                chosen = select(chosen, since=first, until=last)
+        try:
+            unreadable = journal.unreadable() if every else []
+            if session_id is not None:
+                try:
+                    chosen = [journal.resolve(session_id)]
+                except NoSuchSession:  # or a record that cannot be read, found by its id
+                    unreadable = journal.unreadable(session_id)
+                    if len(unreadable) != 1:
+                        raise
+                    chosen = []
+            else:
+                chosen = journal.summaries()
+                if dated:
+                    chosen = select(chosen, since=first, until=last)
+        except NewerJournal as exc:  # its sessions' dates cannot be known: none is left behind
+            raise JournalError(f"{exc}, then run forget again; nothing was erased") from None
         damaged = journal.damaged_copies() if every else []
         orphans = journal.orphan_backups() if every else []
         if not chosen and not damaged and not unreadable and not orphans:

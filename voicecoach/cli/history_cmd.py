@@ -23,7 +23,6 @@ from voicecoach.errors import SessionScriptError, UsageError
 from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
-from voicecoach.store.stored import NewerJournal
 from voicecoach.store.summary import SessionSummary, select
 
 PAGE = 20
@@ -58,11 +57,7 @@ def _pick(
     chosen: list[SessionSummary] = []
     of_month = journal.month_listing if locked else journal.month_summaries
     for n, month in enumerate(reversed(months)):
-        try:
-            found = select(of_month(month), topic=topic, since=first, until=last, text=text)
-        except NewerJournal as exc:  # the other months are listed, with one warning
-            journal.notices.add(f"{exc} (its sessions are not listed)")
-            continue
+        found = select(of_month(month), topic=topic, since=first, until=last, text=text)
         chosen = found + chosen
         if count is not None and len(chosen) >= count:
             more = len(chosen) > count or n + 1 < len(months)
@@ -78,16 +73,6 @@ def _records_of(journal: Journal, chosen: list[SessionSummary]) -> Iterator[Sess
     for month in sorted(by_month):
         wanted = by_month[month]
         yield from (r for r in journal.iter_records([month]) if r.id in wanted)
-
-
-def _every_record(journal: Journal) -> Iterator[SessionRecord]:
-    """Every record, oldest first, one month at a time; a month written by a newer voicecoach
-    is left out with one warning (as the listing leaves it out)."""
-    for month in journal.months():
-        try:
-            yield from journal.iter_records([month])
-        except NewerJournal as exc:
-            journal.notices.add(f"{exc} (its sessions are not listed)")
 
 
 @app.command()
@@ -165,12 +150,12 @@ def _history(
     *,
     unlock: bool,
 ) -> None:
-    with open_journal(unlock=unlock) as journal:
+    with open_journal(unlock=unlock, skip_newer=True) as journal:
         if as_json and count is None and not (topic or first or last or search):
             from voicecoach.review.export import json_list
 
             # every record, one month in memory at a time
-            write_pieces(json_list(r.to_record() for r in _every_record(journal)))
+            write_pieces(json_list(r.to_record() for r in journal.iter_records()))
             return
         chosen, more = _pick(
             journal, count, topic=topic, first=first, last=last, text=search, locked=not unlock

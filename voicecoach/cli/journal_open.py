@@ -24,18 +24,19 @@ IdArg = Annotated[str, typer.Argument(help="Session id (or a unique start of it)
 
 
 @contextlib.contextmanager
-def open_journal(*, unlock: bool = True) -> Iterator[Journal]:
+def open_journal(*, unlock: bool = True, skip_newer: bool = False) -> Iterator[Journal]:
     """The user's journal, ``keep_days`` applied; what was set aside or erased is told at the end
     (one line each, on stderr: the journal's notices as ``voicecoach: warning: …``). A command
     that fails (a VoiceCoachError) prints its error alone, one line: the notices are then
     left out. An encrypted
     journal is unlocked with its passphrase unless ``unlock`` is False (then only the listing
-    can be read)."""
+    can be read). With ``skip_newer`` (the commands that only read) a month file written by a
+    newer voicecoach is left out with one such warning, instead of stopping the command."""
     from voicecoach.store.crypto import journal_codec
 
     keep_days = reading_settings().journal.keep_days
     folder = paths().journal
-    journal = Journal(folder, codec=journal_codec(folder, unlock=unlock))
+    journal = Journal(folder, codec=journal_codec(folder, unlock=unlock), skip_newer=skip_newer)
     erased, failed = 0, False
     try:
         erased = apply_retention(journal, keep_days)

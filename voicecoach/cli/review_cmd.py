@@ -31,7 +31,7 @@ def stats(
     from voicecoach.review.stats import compute
     from voicecoach.review.stats import render as render_stats
 
-    with open_journal() as journal:
+    with open_journal(skip_newer=True) as journal:
         figures = compute(journal.summaries(), date.today(), weeks)
     if as_json:
         print_json(figures.to_json())
@@ -65,7 +65,7 @@ def review() -> None:
     require_terminal("review", "use history, show or export")
     from voicecoach.review.app import ReviewApp
 
-    with open_journal() as journal:
+    with open_journal(skip_newer=True) as journal:
         journal.check_files()
         app = ReviewApp(journal, player=play_audio, titles=practice_titles())
         app.run()

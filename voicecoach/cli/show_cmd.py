@@ -87,7 +87,7 @@ def search_answers(
     text = " ".join(words)
     if not search_words(text):  # blank, or marks alone: search compares words only
         raise UsageError("search: give some words to look for")
-    with open_journal() as journal:
+    with open_journal(skip_newer=True) as journal:
         hits = journal.hits(text)
     if as_json:
         print_json(

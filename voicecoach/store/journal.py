@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder
@@ -38,7 +39,7 @@ from voicecoach.store.records import SessionRecord, Status
 from voicecoach.store.recovery import Recovery
 from voicecoach.store.retention import erase, erase_unreadable
 from voicecoach.store.shard import Unreadable
-from voicecoach.store.stored import MIGRATIONS, Migration, month_of, upgrade
+from voicecoach.store.stored import MIGRATIONS, Migration, NewerJournal, month_of, upgrade
 from voicecoach.store.summary import SearchHit, SessionSummary, order, search_words, summarize
 from voicecoach.store.writeahead import RunningFile
 from voicecoach.store.writer import SessionWriter
@@ -46,6 +47,7 @@ from voicecoach.store.writer import SessionWriter
 __all__ = ["MIGRATIONS", "Journal", "Migration", "month_of", "upgrade"]
 
 RUNNING_DIR = "running"
+_T = TypeVar("_T")
 
 
 class NoSuchSession(JournalError):
@@ -58,15 +60,29 @@ class Journal:
     One object may be shared by threads; several processes may open the same folder at once.
     """
 
-    def __init__(self, folder: Path, *, lock_timeout: float = 10.0, codec: Codec = PLAIN) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        lock_timeout: float = 10.0,
+        codec: Codec = PLAIN,
+        skip_newer: bool = False,
+    ) -> None:
         """Open ``folder`` (created when a session begins) and close sessions whose process
-        died. JournalError when it is a file."""
+        died. JournalError when it is a file.
+
+        A month file written by a newer voicecoach stops every reading with NewerJournal
+        (naming it), unless ``skip_newer`` (the commands that only read): then its sessions
+        are left out, with one notice naming the file, and the error is kept in ``left_out``."""
         self.folder = Path(folder)
         """The journal folder, e.g. ``~/.local/share/voicecoach/journal``."""
         if self.folder.exists() and not self.folder.is_dir():
             raise JournalError(f"the journal folder {self.folder} is a file, not a folder")
         self.notices = Notices()
         """One line per damaged file, skipped record or refused tidy-up; the CLI prints them."""
+        self.left_out: list[NewerJournal] = []
+        """With ``skip_newer``: why each month left out was (a newer voicecoach wrote it)."""
+        self._skip_newer = skip_newer
         self._mutex = threading.RLock()
         self._lock = WriteLock(self.folder / WRITE_LOCK_NAME, timeout=lock_timeout)
         self._months = MonthFiles(self.folder, self._lock, self.notices, codec)
@@ -140,7 +156,10 @@ class Journal:
         """The sessions of one month in brief, oldest first."""
         running = self._running_now() if running is None else running
         with self._mutex:
-            found = {s.id: s for s in self._months.summaries(month)}
+            try:
+                found = {s.id: s for s in self._months.summaries(month)}
+            except NewerJournal as exc:
+                return self._leave_out(exc, [])
             for record in _of_month(running, month):
                 kept = found.get(record.id)
                 if kept is None or kept.status is Status.RUNNING:
@@ -155,7 +174,10 @@ class Journal:
             return self.month_summaries(month)
         except JournalLocked:
             with self._mutex:
-                return sorted(self._months.listing(month), key=order)
+                try:
+                    return sorted(self._months.listing(month), key=order)
+                except NewerJournal as exc:
+                    return self._leave_out(exc, [])
 
     def summaries(self) -> list[SessionSummary]:
         """Every readable session in brief, oldest first; reads no word timings."""
@@ -171,7 +193,11 @@ class Journal:
         running = self._running_now()
         for month in self._all_months(running) if months is None else months:
             with self._mutex:
-                got = {r.id: r for r in self._months.records(month)}
+                try:
+                    got = {r.id: r for r in self._months.records(month)}
+                except NewerJournal as exc:
+                    self._leave_out(exc, None)
+                    continue
                 for record in _of_month(running, month):
                     kept = got.get(record.id)
                     if kept is None or kept.status is Status.RUNNING:
@@ -215,7 +241,11 @@ class Journal:
         out = []
         for month in self._all_months(running):
             with self._mutex:
-                found, ids = self._months.hits(month, words)
+                try:
+                    found, ids = self._months.hits(month, words)
+                except NewerJournal as exc:
+                    self._leave_out(exc, None)
+                    continue
             extra = [summarize(r) for r in _of_month(running, month) if r.id not in ids]
             if extra:
                 found += build(extra).hits(words)
@@ -325,6 +355,16 @@ class Journal:
             raise JournalError(
                 f"cannot open the journal folder {self.folder}: {exc.strerror or exc}"
             ) from exc
+
+    def _leave_out(self, error: NewerJournal, empty: _T) -> _T:
+        """``empty`` for a month a newer voicecoach wrote, told once in ``notices``, when this
+        journal skips such months; else ``error`` is raised."""
+        if not self._skip_newer:
+            raise error
+        if all(str(e) != str(error) for e in self.left_out):
+            self.left_out.append(error)
+        self.notices.add(f"{error} (its sessions are left out)")
+        return empty
 
     def _run(self, session_id: str) -> RunningFile:
         run = self._runs.get(session_id)
