@@ -75,6 +75,22 @@ def test_default_is_no_profile_name_and_upper_case_is_told_its_lower_case_name(
     assert "use sam" in cli("history").err
 
 
+@pytest.mark.parametrize("name", ["stop", "nobody", "me", "no-one", "never_mind", "cancel"])
+def test_a_name_the_speaker_takes_as_not_me_is_refused(cli: Cli, home: Path, name: str) -> None:
+    """After a wake, "stop" (or "not me": "me") was heard as the profile so named, and a
+    session was kept in its journal for nobody; the name is refused, naming the replies."""
+    refused = cli("profiles", "add", name)
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err == (
+        f'voicecoach: error: profile {name!r}: the speaker takes "not me", "not now", '
+        '"stop", "nobody", "never mind", "cancel", "no one" and each of their words as nobody to '
+        "keep a session for, so these names are reserved; choose another name\n"
+    )
+    assert not (home / "profiles").exists()
+    for fine in ("stoppard", "mel", "noone"):  # a name holding them is a name of its own
+        assert cli("profiles", "add", fine).code == 0, fine
+
+
 def test_key_init_takes_the_new_passphrase_from_the_environment(
     cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

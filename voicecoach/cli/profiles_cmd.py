@@ -36,8 +36,11 @@ def list_profiles() -> None:
 @profiles_app.command("add")
 def add(name: NameArg) -> None:
     """Make a new profile with an empty journal. `key init` with --profile encrypts it.
-    `default` names no profile: it stands for the journal used without one."""
-    folder = paths().profiles / check_new_profile(name)
+    `default` names no profile: it stands for the journal used without one; nor do the replies
+    the speaker takes as "not me" after a wake ("stop", "nobody", "cancel", …) or their words."""
+    from voicecoach.speaker.whois import check_spoken_name
+
+    folder = paths().profiles / check_spoken_name(check_new_profile(name))
     if folder.exists():
         raise JournalError(f"profile {name} already exists")
     private_dir(folder / "journal")

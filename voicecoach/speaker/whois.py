@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from voicecoach.errors import UsageError
 from voicecoach.frames import seconds_to_samples
 from voicecoach.speech.events import Final
 from voicecoach.speech.grammar import PhraseChecker, RecheckedFinal
@@ -53,6 +54,21 @@ NOT_YOU = "All right. I'm here when you need me."
 def spoken(profile: str) -> str:
     """How a profile's name is said: "sam-lee" → "sam lee"."""
     return " ".join(profile.replace("-", " ").replace("_", " ").split())
+
+
+def check_spoken_name(profile: str) -> str:
+    """``profile`` when its name, said after a wake, can be told from a "not me" reply; else
+    UsageError naming those replies: a name that is one of them or of their words ("stop",
+    "nobody", "me", "no-one") would be taken for the other, keeping a session nobody asked for
+    or none for the person who named themselves."""
+    name = spoken(profile)
+    if any(_holds(phrase.split(), name) for phrase in NOT_ME):
+        replies = ", ".join(f'"{phrase}"' for phrase in NOT_ME)
+        raise UsageError(
+            f"profile {profile!r}: the speaker takes {replies} and each of their words as "
+            "nobody to keep a session for, so these names are reserved; choose another name"
+        )
+    return profile
 
 
 def greeting(profile: str) -> str:
