@@ -209,6 +209,35 @@ def test_forget_erases_a_record_that_cannot_be_read(home: Path, cli: Cli) -> Non
     assert cli("forget", "--all", "--yes").err.strip() == "Nothing to erase."
 
 
+def test_forget_by_dates_says_how_many_records_it_could_not_date(home: Path, cli: Cli) -> None:
+    """A record that cannot be read has no date to go by: a range of dates leaves it, and says
+    so in one line (how many, and how to erase them), whether it erased others or nothing."""
+    kept(home, A, B, C).close()
+    broken_start(home, B.id, B.started_at)
+    month = home / "journal" / "2026-11.json"
+    doc = json.loads(month.read_bytes())
+    doc["sessions"]["9"] = {"schema": 1, "codec": "plain", "content": {"said": "hidden worry"}}
+    month.write_text(json.dumps(doc))  # and one with no id at all
+    left = (
+        "voicecoach: warning: forget left 2 records that cannot be read, as their dates cannot "
+        "be known (named above): `voicecoach forget ID` erases one by its id, `voicecoach "
+        "forget --all` erases them with every session"
+    )
+    erased = cli("forget", "--since", "2026-10-01", "--yes")
+    assert erased.code == 0, erased.err
+    assert [ln.split()[1] for ln in erased.out.splitlines()] == [A.id, C.id]
+    told = erased.err.splitlines()
+    assert told[-1] == left and len(told) == 3  # after the line naming each
+    assert f"session {B.id} cannot be read" in told[0] and "a record cannot be read" in told[1]
+    again = cli("forget", "--before", "2027-01-01", "--yes")
+    assert again.code == 0 and again.out == ""
+    assert again.err.splitlines()[0] == "Nothing to erase." and again.err.splitlines()[-1] == left
+    assert "hidden worry" in month.read_text()  # left, as said
+    assert cli("forget", B.id, "--yes").code == 0
+    once = cli("forget", "--until", "2027-01-01", "--yes").err.splitlines()
+    assert once[-1] == left.replace("2 records", "1 record").replace("their dates", "its date")
+
+
 def test_no_index_or_backup_outlives_a_month_file_deleted_by_hand(
     home: Path, cli: Cli, answer: Callable[[str], None]
 ) -> None:

@@ -12,7 +12,7 @@ from voicecoach.cli.app import PLAIN, YesOpt, app, confirm, err_console, out_con
 from voicecoach.cli.journal_open import check_id, open_journal, parse_day
 from voicecoach.errors import JournalError, UsageError
 from voicecoach.review.cells import counted, when
-from voicecoach.store.journal import NoSuchSession
+from voicecoach.store.journal import Journal, NoSuchSession
 from voicecoach.store.stored import NewerJournal
 from voicecoach.store.summary import SessionSummary, select
 
@@ -87,6 +87,8 @@ def forget(
                     chosen = select(chosen, since=first, until=last)
         except NewerJournal as exc:  # its sessions' dates cannot be known: none is left behind
             raise JournalError(f"{exc}, then run forget again; nothing was erased") from None
+        if dated:
+            _tell_undated(journal)
         damaged = journal.damaged_copies() if every else []
         orphans = journal.orphan_backups() if every else []
         if not chosen and not damaged and not unreadable and not orphans:
@@ -140,6 +142,21 @@ def forget(
             style="yellow",
             **PLAIN,
         )
+
+
+def _tell_undated(journal: Journal) -> None:
+    """Tell (in the journal's notices, after the one naming each, added as they were read) how
+    many records that cannot be read a range of dates leaves: their dates cannot be known, so
+    none is erased by date."""
+    left = journal.unreadable()
+    if not left:
+        return
+    dates = "its date" if len(left) == 1 else "their dates"
+    journal.notices.add(
+        f"forget left {counted(len(left), 'record')} that cannot be read, as {dates} cannot be "
+        "known (named above): `voicecoach forget ID` erases one by its id, `voicecoach forget "
+        "--all` erases them with every session"
+    )
 
 
 def _copies_holding(copies: list[Path], removed: list[SessionSummary]) -> list[Path]:
