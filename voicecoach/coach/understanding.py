@@ -36,7 +36,7 @@ def words_or_nothing(event: ListenEvent) -> ListenEvent:
     answer: never kept as an empty one."""
     if isinstance(event, Final) and event.utterance.is_empty:
         said = event.utterance
-        return NoAnswer(waited=max(0.0, said.end - said.start))
+        return NoAnswer(waited=max(0.0, said.end - said.start), level=event.level)
     return event
 
 

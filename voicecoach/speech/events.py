@@ -123,6 +123,10 @@ class NoAnswer:
 
     waited: float
     """Seconds of audio time the coach listened."""
+    level: float | None = None
+    """Speech heard in the turn that gave no words at all (someone too quiet to make out), as
+    ``Final.level``: the loudest such utterance of at least ``WORDLESS_SPEECH_FRAMES`` voiced
+    frames (``speech/listener.py``). None when nothing like it was heard."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,10 @@ class Final:
     better: Future[Utterance] | None = field(default=None, compare=False)
     """The same audio decoded again whole, when the engine offers it: better words and real
     confidences, ready some time after the reply. Keep ``utterance`` if it fails."""
+    level: float | None = None
+    """How loud the person spoke: RMS in dBFS over the frames of the answer the voice detector
+    took for their speech (``speech/vad.py``; background and silence left out). None when no
+    frame was (noise let run to the longest answer), or when nobody measured it."""
 
 
 ListenEvent = Partial | Final | NoAnswer

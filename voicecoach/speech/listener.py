@@ -30,7 +30,7 @@ from voicecoach.speech.nearwords import Heard, filtered, near_words
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.second_opinion import SecondOpinions
 from voicecoach.speech.timing import ListenTiming
-from voicecoach.speech.vad import Activity, VoiceActivity
+from voicecoach.speech.vad import Activity, VoiceActivity, mean_level
 
 ONSET_FRAMES = 2
 """Consecutive voiced 100 ms frames that start an answer (shorter sounds are clicks)."""
@@ -40,6 +40,10 @@ PREROLL_FRAMES = 5
 
 SENTENCE_GAP_FRAMES = 3
 """Silent frames that count as the end of a sentence when an answer runs past its cap."""
+
+WORDLESS_SPEECH_FRAMES = 3
+"""Voiced frames an utterance that gave no words needs for its level to be told with the
+turn's ``NoAnswer`` (someone speaking too softly to make out; a click or a cough is shorter)."""
 
 
 class Listener:
@@ -90,6 +94,11 @@ class Listener:
         self._audio_samples = 0
         self._heard: list[Heard] = []
         """The detector's view of each decoded frame of the current utterance."""
+        self._voiced_levels: list[float] = []
+        """Levels (dBFS) of the decoded frames of the current utterance taken for the person's
+        speech: its ``Final.level``."""
+        self._wordless: float | None = None
+        """The loudest utterance of this turn that gave no words (``NoAnswer.level``)."""
         self._utt_start: int | None = None
         """Audio time of the first sample the recognizer got for the current utterance."""
         self._onset: int | None = None
@@ -120,6 +129,7 @@ class Listener:
         self._active = True
         self._turn_start = at
         self._no_answer = self.timing.no_answer if no_answer is None else no_answer
+        self._wordless = None
         self._new_utterance()
 
     def _new_utterance(self) -> None:
@@ -132,6 +142,7 @@ class Listener:
         self._audio = []
         self._audio_samples = 0
         self._heard = []
+        self._voiced_levels = []
 
     def _first(self) -> int:
         """Audio time (samples) of the current utterance's first decoded sample (the turn's
@@ -155,8 +166,9 @@ class Listener:
         self._flush()
         said = self.recognizer.finish(offset=samples_to_seconds(self._first()))
         utterance = near_words(said, self._heard, self.vad.near_level)
+        level = mean_level(self._voiced_levels)
         self.cancel()
-        return None if utterance.is_empty else Final(utterance=utterance)
+        return None if utterance.is_empty else Final(utterance=utterance, level=level)
 
     def feed(self, chunk: AudioChunk) -> ListenEvent | None:
         """Take one frame of the turn; return what it decided, if anything."""
@@ -221,6 +233,8 @@ class Listener:
             partial = (self.recognizer.accept(pcm) if pcm else None) or partial
             self._audio.append(pcm)
             self._audio_samples += chunk.samples
+            if activity.speech:
+                self._voiced_levels.append(activity.level)
             self._heard.append(
                 Heard(
                     start=samples_to_seconds(chunk.start),
@@ -244,8 +258,12 @@ class Listener:
         offset = samples_to_seconds(start)
         heard, near = self._heard, self.vad.near_level
         utterance = near_words(self.recognizer.finish(offset=offset), heard, near)
+        level = mean_level(self._voiced_levels)
         if utterance.is_empty and not capped:
-            # A cough, a door or the TV: nothing was said. Keep listening for a real answer.
+            # A cough, a door or the TV: nothing was said. Keep listening for a real answer,
+            # remembering how loud it was when it sounded like speech (spoken too softly).
+            if len(self._voiced_levels) >= WORDLESS_SPEECH_FRAMES and level is not None:
+                self._wordless = level if self._wordless is None else max(self._wordless, level)
             self._new_utterance()
             return None
         self._active = False
@@ -255,8 +273,8 @@ class Listener:
         if self.second_pass is not None:
             better = filtered(self.second_pass.submit(audio, offset), heard, near)
         if self.opinions.wanted and not capped and self._short_enough():
-            return self.opinions.final(utterance, better, audio, start)
-        return Final(utterance=utterance, capped=capped, better=better)
+            return self.opinions.final(utterance, better, audio, start, level)
+        return Final(utterance=utterance, capped=capped, better=better, level=level)
 
     def _short_enough(self) -> bool:
         """Short enough to be a phrase, for the phrase checker: the audio decoded up to
@@ -271,4 +289,4 @@ class Listener:
         self.recognizer.reset()
         self._active = False
         self._held.clear()
-        return NoAnswer(waited=samples_to_seconds(now - self._turn_start))
+        return NoAnswer(waited=samples_to_seconds(now - self._turn_start), level=self._wordless)

@@ -63,10 +63,12 @@ class SecondOpinions:
         better: Future[Utterance] | None,
         audio: bytes,
         start: int,
+        level: float | None = None,
     ) -> RecheckedFinal:
         """The Final of a short ``utterance`` (not capped) whose decoded ``audio`` began at audio
-        time ``start`` (samples): the phrase checker's opinion now, the rating and tone
-        grammars' when asked (each at most once). Errors of the phrase checker propagate."""
+        time ``start`` (samples), spoken at ``level`` (``Final.level``): the phrase checker's
+        opinion now, the rating and tone grammars' when asked (each at most once). Errors of
+        the phrase checker propagate."""
         words = words_audio(audio, utterance, start)
         checker = self.checker
         recheck = checker.check(words, utterance.text) if checker is not None else None
@@ -75,4 +77,6 @@ class SecondOpinions:
         hear = self.tone_checker
         offset = samples_to_seconds(start)
         tone = Once(partial(hear, audio, offset)) if hear is not None else None
-        return RecheckedFinal(utterance, False, better, recheck=recheck, rating=rating, tone=tone)
+        return RecheckedFinal(
+            utterance, False, better, level, recheck=recheck, rating=rating, tone=tone
+        )

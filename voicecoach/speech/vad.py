@@ -82,6 +82,15 @@ def level_dbfs(pcm: bytes) -> float:
     return max(-120.0, 10.0 * float(np.log10(power / (_FULL_SCALE * _FULL_SCALE))))
 
 
+def mean_level(levels: Sequence[float]) -> float | None:
+    """The RMS level (dBFS) of frames of equal length given their own levels (dBFS): their
+    powers averaged, so a loud vowel counts as it sounds. None for no frames."""
+    if not levels:
+        return None
+    power = float(np.mean(np.power(10.0, np.asarray(levels, dtype=np.float64) / 10.0)))
+    return max(-120.0, 10.0 * float(np.log10(power))) if power > 0 else -120.0
+
+
 @dataclass(frozen=True, slots=True)
 class Activity:
     """What the detector made of one frame."""
