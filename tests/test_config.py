@@ -42,6 +42,10 @@ def test_user_values_override_defaults(tmp_path: Path) -> None:
             'listen.end_silence_s: expected a number, got "long"',
         ),
         ("[listen]\nvad_mode = 9\n", "listen.vad_mode: expected a whole number from 0 to 3, got 9"),
+        (
+            "[listen]\nspeak_up_dbfs = -12\n",
+            "listen.speak_up_dbfs: expected a number from -90.0 to -30.0, got -12",
+        ),
         ("[speech]\nengine = 'whisper'\n", 'speech.engine: expected one of "auto", "vosk"'),
         ("[coach]\nrate = true\n", "coach.rate: expected a whole number, got true"),
         ("[listen]\nend_silnce_s = 2\n", "listen.end_silnce_s: unknown key (expected one of"),

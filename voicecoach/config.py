@@ -74,6 +74,34 @@ class CoachSettings:
     """Seconds of silence before a question that asks for reflection."""
 
 
+SPEAK_UP_DBFS = -50.0
+"""The default ``[listen] speak_up_dbfs``: an answer quieter than this was too soft to be heard
+well, and the coach asks once to come closer or speak up.
+
+Measured here as the listener measures an answer (``Final.level``: RMS over the 100 ms frames
+the voice detector took for the person's speech), each answer through the session's listener
+and PocketSphinx, at its own level and turned down (``benchmarks/bench_speech_level.py``);
+level in dBFS, lowest to highest, and the word error rate of what was heard:
+
+=============================  ===============  ===============  ===============  ==============
+speech                         as recorded      -20 dB           -30 dB           -36 dB
+=============================  ===============  ===============  ===============  ==============
+festival slt answers (23)      -19.4…-14.0 .07  -39.3…-34.0 .08  -49.6…-44.0 .13  -54.9…-49.6 .29
+LibriVox read speech (5)       -26.3…-21.8 .31  -45.9…-41.7 .38  -55.0…-51.2 .62  -57.7…-55.1 .75
+a new user's spoken answer     -24.6            -44.3            -53.9            -59.5
+=============================  ===============  ===============  ===============  ==============
+
+The voice detector alone gives the same levels for all 136 festival fixtures (-21.6 … -12.3
+as recorded), five espeak-ng voices (-21.4 … -17.7) and pocketsphinx's real "cards" speech
+(-19.4 … -13.0). Ordinary speech sits at -26 to -12 dBFS, and even 20 dB softer (a quiet
+voice, a microphone across the room) at -46 or louder, still heard nearly as well: -50 leaves
+4 dB below the softest of those. Under -50 the words fall apart (LibriVox 30 dB down: 0.62
+against 0.31); the new user's answer 36 dB down, half heard, measures -59.5. 45 dB down,
+almost every frame is under the detector's -62 dBFS floor: nothing is heard, and nothing can
+be asked (17 of 23 festival answers and every LibriVox clip gave no words).
+"""
+
+
 @dataclass(frozen=True)
 class ListenSettings:
     """How the coach listens; all times in seconds of audio."""
@@ -92,6 +120,10 @@ class ListenSettings:
     quiet_questions: int = field(default=2, metadata=_num(0, 20))
     """Questions in a row left with no answer at all (each asked again first) after which the
     session ends, as someone who stepped away would want (0 = never)."""
+    speak_up_dbfs: float = field(default=SPEAK_UP_DBFS, metadata=_num(-90.0, -30.0))
+    """An answer whose speech is quieter than this (RMS dBFS over its voiced frames) gets the
+    coach's one request to come closer or speak up (-70 or lower: never; the voice detector
+    hears nothing below -62). Why this default: ``SPEAK_UP_DBFS``."""
     pause_wait_s: float = field(default=300.0, metadata=_num(10.0, 3600.0))
     """While paused, how long the coach waits for "continue" before ending the session."""
 
