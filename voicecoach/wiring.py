@@ -118,6 +118,7 @@ def coach_options(settings: Settings, state_file: Path | None) -> CoachOptions:
         spotter=CommandSpotter(book, commands.min_agreement),
         reprompts=settings.listen.reprompts,
         quiet_questions=settings.listen.quiet_questions,
+        speak_up_below=settings.listen.speak_up_dbfs,
         pause_wait=seconds_to_samples(settings.listen.pause_wait_s),
         reply_wait=seconds_to_samples(settings.listen.no_answer_s),
         rate_step=settings.coach.rate_step,

@@ -85,6 +85,9 @@ class SessionMachine(Understanding, Interruptions):
         self._held: tuple[Final, Spotted] | None = None
         """The short utterance being confirmed as a command, and the command."""
         self._turns = 0
+        self._speak_up_next = False
+        """The answer being acknowledged was spoken too softly: the coach asks the person to
+        speak up after its reply, before the next question (``_too_quiet``)."""
         self.machine = Machine(
             model=self,
             states=State,
@@ -182,23 +185,49 @@ class SessionMachine(Understanding, Interruptions):
     def on_enter_LISTENING(self, **_: Any) -> None:
         self._io.listen()
 
-    def reprompt(self, **_: Any) -> None:
+    def reprompt(self, quiet: bool = False, **_: Any) -> None:
+        """No answer: the question asked again, after "Take your time." or, when someone spoke
+        too softly to make out (``quiet``), after the request to speak up."""
         self._reprompts -= 1
         self.recorder.event("reprompt")
         item = self.item
+        personal = item is not None and item.personal
+        if quiet:
+            self._speak_up()
+            self._say(item.prompt if item else "", question=True, personal=personal)
+            return
         line = say.REPROMPT.format(prompt=item.prompt if item else "")
-        self._say(line, question=True, personal=item is not None and item.personal)
+        self._say(line, question=True, personal=personal)
+
+    def _speak_up(self) -> None:
+        """Ask the person, once a session, to come closer or speak up (the turn's event
+        ``speak-up``)."""
+        self._spoke_up = True
+        self.recorder.event("speak-up")
+        self._say(say.SPEAK_UP)
 
     def ask_mood_again(
-        self, line: str, event: Final | None = None, personal: bool = False, **_: Any
+        self,
+        line: str,
+        event: Final | None = None,
+        personal: bool = False,
+        quiet: bool = False,
+        **_: Any,
     ) -> None:
         """A mood not heard as a number (or two numbers): asked once more, then let go. What
         was said is kept as the answer so far; the reply joins it. ``personal``: the line
-        names what the person said ("Which is closer, four or six?")."""
+        names what the person said ("Which is closer, four or six?"). ``quiet``: it was said
+        too softly; the request to speak up comes first, and the question itself replaces
+        "Sorry, I didn't catch the number."."""
         self._mood_reasks -= 1
         self.recorder.event("mood-reask")
         if event is not None:
             self.recorder.answer_so_far(event.utterance)
+        if quiet:
+            self._speak_up()
+            item = self.item
+            if line == say.MOOD_AGAIN and item is not None:
+                line, personal = item.prompt, item.personal
         self._say(line, personal=personal)
 
     def hold_for_confirming(self, event: Final, spotted: Spotted, **_: Any) -> None:
@@ -244,7 +273,12 @@ class SessionMachine(Understanding, Interruptions):
         """Speech over the coach's reply: it belongs to the answer just given."""
         self.recorder.continue_previous(event.utterance)
 
-    def keep_answer(self, event: Final, mood: int | None = None, **_: Any) -> None:
+    def keep_answer(
+        self, event: Final, mood: int | None = None, quiet: bool = False, **_: Any
+    ) -> None:
+        """Keep the answer and choose the reply; ``quiet``: it was spoken too softly, and the
+        request to speak up follows the reply."""
+        self._speak_up_next = quiet
         item = self.item
         self.recorder.answer(event.utterance, event.better)
         if item is not None and item.is_mood:
@@ -298,6 +332,9 @@ class SessionMachine(Understanding, Interruptions):
         personal, self._ack_personal = self._ack_personal, False
         if line:
             self._say(line, personal=personal)
+        speak_up, self._speak_up_next = self._speak_up_next, False
+        if speak_up and self.has_more():  # before the next question, not before goodbye
+            self._speak_up()
         self.advance()
 
     def ask_again(self, **_: Any) -> None:

@@ -27,6 +27,10 @@ GONE_QUIET = (
     "You can come back any time."
 )
 LISTENING = "I'm listening."
+SPEAK_UP = "I can hardly hear you. Could you come a little closer, or speak up a little?"
+"""Said once in a session, when an answer was spoken too softly to be heard well
+(``CoachOptions.speak_up_below``): after the reply to it, or in place of "Take your time." or
+"Sorry, I didn't catch the number." before a question asked again."""
 SLOWER = "All right, I'll speak more slowly."
 FASTER = "All right, I'll speak a little faster."
 SLOWEST = "I'm already speaking as slowly as I can."
@@ -139,6 +143,9 @@ class CoachOptions:
     """Gentle reprompts after no answer."""
     quiet_questions: int = 0
     """Questions in a row with no answer at all after which the session ends (0 = never)."""
+    speak_up_below: float | None = None
+    """Speech level (dBFS, ``Final.level``) under which an answer was too soft to hear well:
+    the coach asks, once a session, to come closer or speak up (None = never)."""
     pause_wait: int = seconds_to_samples(300.0)
     """While paused, audio time (samples) waited for "continue" before the session ends."""
     reply_wait: int = seconds_to_samples(12.0)

@@ -69,6 +69,8 @@ class Understanding:
     _mood_denied: int | None = None
     """The number the person said no to ("Did you say 2?" "No."), for the mood question being
     asked: never taken again from the grammar's hearing alone."""
+    _spoke_up: bool = False
+    """The coach has asked the person to come closer or speak up (``_too_quiet``)."""
     answered: Callable[..., bool]
     unanswered: Callable[..., bool]
     unconfirmed: Callable[..., bool]
@@ -98,7 +100,7 @@ class Understanding:
             elif self.state is State.SAFETY and self._checking_safe:
                 self.offer()
             else:
-                self.unanswered(event=event)
+                self.unanswered(event=event, quiet=self._too_quiet(event.level))
         elif isinstance(event, Final):
             self._unanswered = 0  # someone is there
             if over_coach and self.state not in _HEARS_EVERY_COMMAND:
@@ -114,7 +116,29 @@ class Understanding:
                     self.recorder.question_unheard or after_rating
                 ):
                     name, kwargs = "early", {"event": event}
+            if name in ("answered", "reask") and not over_coach and self._too_quiet(event.level):
+                kwargs = {**kwargs, "quiet": True}  # the coach's echo always begins over it
             self.trigger(name, **kwargs)
+
+    def _too_quiet(self, level: float | None) -> bool:
+        """Whether what a question got was spoken too softly to be heard well (``level``, dBFS:
+        ``Final.level`` or ``NoAnswer.level``, under ``CoachOptions.speak_up_below``), so the
+        coach asks the person to come closer or speak up; its words are kept all the same.
+
+        Once a session, not once a question: someone who can come closer does so after the
+        first request, and someone who cannot (a soft voice, a microphone that stays where it
+        is) would be told at every question that they are not heard while their words are kept
+        anyway, which is nagging. Only for an answer to the question waiting for one (a mood
+        too), never for speech that began over the coach's voice (its own echo starts there),
+        nor for background speech or noise the listener set aside (no level)."""
+        below = self.options.speak_up_below
+        return (
+            below is not None
+            and level is not None
+            and level < below
+            and self.state is State.LISTENING
+            and not self._spoke_up
+        )
 
     def _after_a_rating(self) -> bool:
         """The question being asked follows the mood check-in: a rating is complete, so speech
