@@ -89,6 +89,7 @@ class Understanding:
 
         ``over_coach``: the person began while the coach was still speaking (its
         acknowledgement or the next question); an answer then continues the one just given.
+        With no answer, it tells of the turn's last wordless utterance (``NoAnswer.level``).
         """
         event = words_or_nothing(event)
         if isinstance(event, NoAnswer):
@@ -100,7 +101,8 @@ class Understanding:
             elif self.state is State.SAFETY and self._checking_safe:
                 self.offer()
             else:
-                self.unanswered(event=event, quiet=self._too_quiet(event.level))
+                quiet = not over_coach and self._too_quiet(event.level)  # not the coach's echo
+                self.unanswered(event=event, quiet=quiet)
         elif isinstance(event, Final):
             self._unanswered = 0  # someone is there
             if over_coach and self.state not in _HEARS_EVERY_COMMAND:

@@ -125,7 +125,7 @@ class NoAnswer:
     """Seconds of audio time the coach listened."""
     level: float | None = None
     """Speech heard in the turn that gave no words at all (someone too quiet to make out), as
-    ``Final.level``: the loudest such utterance of at least ``WORDLESS_SPEECH_FRAMES`` voiced
+    ``Final.level``: the last such utterance of at least ``WORDLESS_SPEECH_FRAMES`` voiced
     frames (``speech/listener.py``). None when nothing like it was heard."""
 
 

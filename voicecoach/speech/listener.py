@@ -98,7 +98,7 @@ class Listener:
         """Levels (dBFS) of the decoded frames of the current utterance taken for the person's
         speech: its ``Final.level``."""
         self._wordless: float | None = None
-        """The loudest utterance of this turn that gave no words (``NoAnswer.level``)."""
+        """The level of this turn's last utterance that gave no words (``NoAnswer.level``)."""
         self._utt_start: int | None = None
         """Audio time of the first sample the recognizer got for the current utterance."""
         self._onset: int | None = None
@@ -262,8 +262,8 @@ class Listener:
         if utterance.is_empty and not capped:
             # A cough, a door or the TV: nothing was said. Keep listening for a real answer,
             # remembering how loud it was when it sounded like speech (spoken too softly).
-            if len(self._voiced_levels) >= WORDLESS_SPEECH_FRAMES and level is not None:
-                self._wordless = level if self._wordless is None else max(self._wordless, level)
+            if len(self._voiced_levels) >= WORDLESS_SPEECH_FRAMES:
+                self._wordless = level
             self._new_utterance()
             return None
         self._active = False
