@@ -334,9 +334,8 @@ def test_without_its_public_key_an_encrypted_journal_gets_nothing_written(
     assert refused.code == 1
     assert refused.err.strip().splitlines() == [
         f"voicecoach: error: {public} is missing: the journal is encrypted and nothing is "
-        "written to it without its public key; restore it from a backup, or write into it the "
-        "age1… key on the '# public key:' line of the file `voicecoach key export-recovery "
-        "FILE` writes"
+        "written to it without its public key; run `voicecoach key repair` to rebuild it from "
+        "the private key (it asks for the passphrase), or restore it from a backup"
     ]
     assert refused.out == ""
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before

@@ -203,3 +203,66 @@ def test_the_help_of_every_reading_command_names_the_passphrase(cli: Cli) -> Non
     forget = " ".join(cli("forget", "--help").out.split())
     assert "--since TEXT Every session from this date on, the day included" in forget
     assert "started before this date, not on it" in forget
+
+
+def test_key_repair_rebuilds_a_lost_public_key_from_the_private_key(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept(home, A).close()
+    encrypted(cli, monkeypatch)
+    key = JournalKey(home / "journal")
+    public = key.recipient_file
+    line = public.read_text()
+    public.unlink()
+    lost = cli("history")
+    assert lost.code == 1 and "run `voicecoach key repair` to rebuild it" in lost.err
+
+    repaired = voicecoach_on_terminal(home, "key", "repair")  # three tries, as every prompt
+    for guess in ("guess one", "guess two", PASS):
+        repaired.wait_for(b"Journal passphrase: ")
+        repaired.type(guess)
+    code, err = repaired.finish()
+    assert (code, err.splitlines()) == (
+        0,
+        [
+            "Wrong passphrase; 2 more tries.",
+            "Wrong passphrase; one more try.",
+            f"Rebuilt {public} from the private key: sessions are saved again.",
+        ],
+    )
+    assert public.read_text() == line and public.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", PASS)
+    shown = cli("show", A.id)
+    assert shown.code == 0 and "patient with myself" in shown.out, shown.err
+
+    def refused(*why: str) -> None:
+        before = public.read_bytes() if public.is_file() else None
+        done = cli("key", "repair")
+        assert (done.code, done.out) == (1, "")
+        (told,) = done.err.splitlines()
+        assert all(part in told for part in why), told
+        assert (public.read_bytes() if public.is_file() else None) == before
+
+    refused(f"{public} holds the journal's public key already: nothing to repair")
+    public.write_text("age1" + "q" * 58 + "\n")  # damaged: no public key in it
+    assert cli("key", "repair").code == 0 and public.read_text() == line
+    other = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n"
+    public.write_text(other)  # another key: what was sealed to it is not this key's
+    refused(f"{public} holds another public key than the private key's", "move recipient.txt")
+    public.unlink()
+    sealed = key.identity_file.read_bytes()
+    key.identity_file.write_bytes(sealed[:40])
+    refused(f"{key.identity_file} is damaged (it was cut short)", "export-recovery")
+    key.identity_file.unlink()
+    refused(f"the journal has no key to repair ({key.folder} holds no key file)")
+    public.write_text(line)
+    refused(f"{key.identity_file} is missing", "restore it from a backup", "age -p -o")
+    public.unlink()
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "a wrong passphrase")
+    key.identity_file.write_bytes(sealed)
+    refused("wrong passphrase for the journal's key")
+    assert not public.exists()
+
+    helped = " ".join(cli("key", "repair", "--help").out.split())
+    assert "key/recipient.txt" in helped and "VOICECOACH_PASSPHRASE" in helped
+    assert "repair" in cli("key", "--help").out

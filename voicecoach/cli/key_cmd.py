@@ -2,7 +2,8 @@
 
 ``key init`` makes the journal's key pair (the private key stored under a passphrase);
 ``change-passphrase`` stores it under a new one; ``export-recovery`` writes the private key as
-an age identity file, which the stock ``age -d -i FILE`` reads.
+an age identity file, which the stock ``age -d -i FILE`` reads; ``repair`` rebuilds a lost or
+damaged public key file from the private key.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ NEW_PASSPHRASE_ENV = "VOICECOACH_NEW_PASSPHRASE"
 
 key_app = typer.Typer(
     help="Encrypt the journal and look after its key. Make the key, change its passphrase, "
-    "export it for recovery.",
+    "export it for recovery, rebuild its public key.",
     no_args_is_help=True,
 )
 app.add_typer(key_app, name="key")
@@ -145,3 +146,28 @@ def export_recovery(
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(text)
     _say(f"The private key is in {output}: keep it offline (`age -d -i {output}` reads exports).")
+
+
+@key_app.command("repair")
+def repair() -> None:
+    """Rebuild a lost key/recipient.txt from the private key.
+
+    The journal's public key file, lost or damaged, is written anew from its private key
+    (key/identity.age), so that sessions are saved again. It asks for the passphrase
+    (VOICECOACH_PASSPHRASE in scripts). It changes nothing when the file holds the key already,
+    or another key, or when the private key file is missing or damaged."""
+    key = _key()
+    if not key.exists():
+        raise JournalError(
+            f"the journal has no key to repair ({key.folder} holds no key file): if it was "
+            "encrypted, restore that folder from a backup; `voicecoach key init` makes a new key"
+        )
+    if not os.path.lexists(key.identity_file):
+        raise JournalError(
+            f"{key.identity_file} is missing, and the public key is rebuilt from it: restore it "
+            "from a backup, or from the recovery key file saved earlier with `voicecoach key "
+            f"export-recovery`: `age -p -o {key.identity_file} RECOVERY-FILE`"
+        )
+    _, identity = ask_unlock(key, match=False)
+    key.rebuild_recipient(identity)
+    _say(f"Rebuilt {key.recipient_file} from the private key: sessions are saved again.")

@@ -161,8 +161,8 @@ class JournalKey:
         """The public key, ``age1…``; JournalError naming the file and how to put it right when
         it is missing, cannot be read or is not a public key."""
         fix = (
-            "restore it from a backup, or write into it the age1… key on the '# public key:' "
-            "line of the file `voicecoach key export-recovery FILE` writes"
+            "run `voicecoach key repair` to rebuild it from the private key (it asks for the "
+            "passphrase), or restore it from a backup"
         )
         try:
             text = self.recipient_file.read_text(encoding="ascii").strip()
@@ -229,10 +229,11 @@ class JournalKey:
             f"`voicecoach key export-recovery`: `age -p -o {self.identity_file} RECOVERY-FILE`"
         )
 
-    def unlock(self, passphrase: str) -> pyrage.x25519.Identity:
+    def unlock(self, passphrase: str, *, match: bool = True) -> pyrage.x25519.Identity:
         """The private key; WrongPassphrase when ``passphrase`` does not open it, JournalError
         when the key file is damaged (cut short, emptied, not an age file) or the machine
-        refuses the key's scrypt work (see ``_decrypt``)."""
+        refuses the key's scrypt work (see ``_decrypt``), and, when ``match``, when the public
+        key file is there but damaged or holds another key."""
         try:
             sealed = self.identity_file.read_bytes()
         except OSError as exc:
@@ -248,9 +249,50 @@ class JournalKey:
             identity = pyrage.x25519.Identity.from_str(secret)
         except pyrage.IdentityError:
             raise self.damaged("it holds no key") from None
-        if os.path.lexists(self.recipient_file) and str(identity.to_public()) != self.recipient():
+        if not match or not os.path.lexists(self.recipient_file):
+            return identity  # (without recipient.txt, `export-recovery` still shows the public key)
+        if str(identity.to_public()) != self.recipient():
             raise JournalError(f"{self.folder}: the private key does not match the public key")
-        return identity  # (without recipient.txt, `export-recovery` still shows the public key)
+        return identity
+
+    def rebuild_recipient(self, identity: pyrage.x25519.Identity) -> None:
+        """Write ``recipient.txt`` anew (atomically, owner-only) with the public key of
+        ``identity`` (the unlocked private key), when it is missing, cannot be read or holds no
+        public key. JournalError, writing nothing, when it already holds that key, holds another
+        one (what was sealed to it needs that key's own private key), or is no regular file."""
+        public = str(identity.to_public())
+        path = self.recipient_file
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):
+            raise JournalError(
+                f"{path} is not a file; move it out of {self.folder} and repair again"
+            )
+        text = ""
+        if mode is not None:
+            try:
+                text = path.read_text(encoding="ascii").strip()
+            except (OSError, UnicodeDecodeError):
+                text = ""  # unreadable: rebuilt
+        if text == public:
+            raise JournalError(f"{path} holds the journal's public key already: nothing to repair")
+        try:
+            pyrage.x25519.Recipient.from_str(text)
+        except pyrage.RecipientError:
+            pass  # no public key in it: rebuilt
+        else:
+            raise JournalError(
+                f"{path} holds another public key than the private key's, and sessions saved "
+                "since may be sealed to it: restore the identity.age that goes with it from a "
+                "backup, or move recipient.txt out of the key folder and repair again to save "
+                "with this key from now on"
+            )
+        try:
+            write_private(path, f"{public}\n".encode("ascii"))
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Store the identity under ``new`` (atomically); WrongPassphrase leaves it as it was."""
@@ -296,21 +338,22 @@ PROMPT_TRIES = 3
 
 
 def ask_unlock(
-    key: JournalKey, prompt: str = "Journal passphrase: "
+    key: JournalKey, prompt: str = "Journal passphrase: ", *, match: bool = True
 ) -> tuple[str, pyrage.x25519.Identity]:
     """The passphrase that opens ``key`` and the private key it opens: ``VOICECOACH_PASSPHRASE``
     when set (one try), else asked for on the terminal up to ``PROMPT_TRIES`` times, a wrong one
     told on stderr each time but the last.
 
     WrongPassphrase when the (last) passphrase does not open the key; JournalError as
-    ``read_passphrase`` and ``JournalKey.unlock`` raise it (a damaged key file is not retried)."""
+    ``read_passphrase`` and ``JournalKey.unlock`` raise it (a damaged key file is not retried;
+    ``match`` as there)."""
     if os.environ.get(PASSPHRASE_ENV) is not None:
         given = read_passphrase(prompt)
-        return given, key.unlock(given)
+        return given, key.unlock(given, match=match)
     for attempt in range(1, PROMPT_TRIES + 1):
         passphrase = read_passphrase(prompt)
         try:
-            return passphrase, key.unlock(passphrase)
+            return passphrase, key.unlock(passphrase, match=match)
         except WrongPassphrase:
             left = PROMPT_TRIES - attempt
             if left:
