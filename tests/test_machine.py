@@ -16,7 +16,7 @@ from voicecoach.coach import options as say
 from voicecoach.coach.commands import CommandSpotter
 from voicecoach.coach.dialogue import State
 from voicecoach.coach.firstrun import FIRST_RUN_NOTE
-from voicecoach.coach.intents import PhraseBook
+from voicecoach.coach.intents import Command, PhraseBook
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import MOOD_AFTER, MOOD_BEFORE
@@ -234,6 +234,24 @@ def test_pause_waits_long_hears_only_continue_or_stop_then_asks_again(journal: J
     turn = s.turn("moment")
     assert turn["events"] == ["command:pause", "pause", "command:resume", "resume"]
     assert turn["answer"]["text"] == ANSWER
+
+
+@pytest.mark.parametrize(
+    ("heard", "asked"),
+    [("continue to", "Did you want to go on?"), ("on", say.CONFIRM[Command.PAUSE])],
+)
+def test_a_resume_said_among_other_words_at_a_question_is_asked_about_as_itself(
+    journal: Journal, heard: str, asked: str
+) -> None:
+    """kdl's "continue" said to a question was heard "continue to", the grammar choosing
+    "continue" (0.89). Heard again without the resume phrases, it became "hold on" and the
+    coach asked about a pause. A transcript that holds a resume phrase is asked about as that;
+    one that kept only the end of one ("on": "go on" or "hold on") is heard again as before."""
+    s = session(journal, mood_checkin=False)
+    again = Recheck("hold on", 0.5)
+    s.hear(heard, Recheck("continue" if heard != "on" else "go on", 0.89, over_coach=lambda: again))
+    assert s.machine.state is State.CONFIRMING
+    assert s.io.said[-1] == asked
 
 
 def test_talk_while_paused_does_not_renew_the_wait_for_continue(journal: Journal) -> None:

@@ -227,6 +227,12 @@ class PhraseBook:
         table = self._lookup()
         return next((table[core] for core in cores(text) if core in table), None)
 
+    def holds(self, text: str, command: Command) -> bool:
+        """Does a transcript hold one of ``command``'s phrases as whole words, with other words
+        around it ("continue to")?"""
+        said = f" {normalise(text)} "
+        return any(f" {phrase} " in said for phrase in self.commands.get(command, ()))
+
     def says_nothing(self, text: str) -> bool:
         """Is a transcript made of words that, alone, are no reading of their own ("the")?"""
         words = normalise(text).split()

@@ -208,12 +208,16 @@ class Understanding:
         the resume phrases, as speech over the coach's voice is (``CommandSpotter.over_coach``),
         and a pause heard then is the command asked about ("Did you want to pause for a
         moment?"). Another command heard then is not taken: en-us's "carry on" was heard again
-        as "repeat"."""
+        as "repeat". A transcript that holds a resume phrase among other words (kdl's
+        "continue", heard "continue to") is not heard again: heard without the resume phrases,
+        it was taken for "hold on" and asked about as a pause."""
         if spotted is None or spotted.command is not Command.RESUME:
             return spotted
         spotter = self.options.spotter
         if spotter.book.match(event.utterance.text) is Command.RESUME:
             return spotted
+        if spotter.book.holds(event.utterance.text, Command.RESUME):
+            return replace(spotted, sure=False)  # kdl's "continue", heard "continue to"
         again = spotter.spot(spotter.over_coach(event))
         if again is not None and again.command is Command.PAUSE:
             return replace(again, sure=False)
