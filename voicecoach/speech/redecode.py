@@ -24,6 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from voicecoach.speech.cepstral_mean import LevelTracker
 from voicecoach.speech.events import Utterance
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ T = TypeVar("T")
 
 _decoder: object | None = None
 """The child's PocketSphinx decoder (each child process loads its own once)."""
+
+_levels = LevelTracker()
+"""The speech level the child decoder's cepstral mean was learnt on."""
 
 
 CLOSE_WAIT_S = 2.0
@@ -66,7 +70,7 @@ def _decode(pcm: bytes, offset: float) -> Utterance:
 
     if _decoder is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("the whole-utterance decoder is not loaded")
-    return decode_whole(_decoder, pcm, offset)
+    return decode_whole(_decoder, pcm, offset, _levels)
 
 
 def _last_words(pcm: bytes, alternatives: int) -> tuple[str, ...]:

@@ -15,7 +15,11 @@ The mean carried on is learned from what sounds like a room. An utterance that w
 digital silence (what an echo canceller outputs between words: a short command and the seconds
 decoded around it) leaves the mean as it found it: every such utterance pulled it further from
 speech, until commands were no longer heard at all. A phrase check re-hears audio the streaming
-decoder has already heard, so it leaves the mean alone too.
+decoder has already heard, so it leaves the mean alone too. An utterance spoken much louder or
+softer than the ones the mean was learnt on is decoded with the mean moved to its level
+(``speech/cepstral_mean.py``): the streaming decoder starts such an utterance again once it has
+heard a second of it (``JUDGE_LEVEL_S``), the whole-utterance one moves the mean before it
+begins.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
+from voicecoach.speech.cepstral_mean import LevelTracker, moved, speech_level
 from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.speech.recognizer import utterance_from_words
 from voicecoach.speech.redecode import Redecoder
@@ -43,6 +48,16 @@ FRAME_RATE = 100
 
 PARTIAL_EVERY = SAMPLE_RATE // 2
 """Samples between two looks at the running hypothesis (each look costs a backtrace)."""
+
+JUDGE_LEVEL_S = 1.0
+"""Audio of an utterance (from its first block, 0.3 s before its speech began) from which the
+streaming decoder judges its level: when it jumped, the decoder starts the utterance again from
+its first block, the mean moved (a shorter utterance is judged, and decoded again, as it
+ends)."""
+
+JUDGE_LEVEL_MAX_S = 3.0
+"""Audio after which an utterance whose level cannot be judged yet (no speech stands out from
+its floor: ``cepstral_mean.speech_level``) is decoded on as it began."""
 
 NEAR_SILENCE_DBFS = -75.0
 """Audio quieter than this (RMS of one accepted block) is no room's: an echo canceller's or a
@@ -104,17 +119,37 @@ def whole_decoder(model_dir: Path | None = None) -> Any:
     return _decoder(_config(model_dir, **WHOLE))
 
 
-def decode_whole(decoder: Any, pcm: bytes, offset: float) -> Utterance:
+def decode_whole(
+    decoder: Any, pcm: bytes, offset: float, levels: LevelTracker | None = None
+) -> Utterance:
     """Decode one finished utterance in one piece, with the lattice search.
 
     ``pcm`` is 16 kHz int16 audio whose first sample is at ``offset`` s of session audio time.
     Features are normalised live (not over this utterance alone): call it on one decoder for
     the answers of a session, in order, so the cepstral mean carries over from the last one.
+    ``levels``: the speech level that mean was learnt on, kept up to date here; an utterance
+    much louder or softer is decoded with the mean moved to its level.
     """
+    if levels is not None:
+        level = speech_level(block_levels(pcm))
+        by = levels.jump(level)
+        if by:
+            decoder.set_cmn(moved(decoder.get_cmn(False), by))
+        levels.learn(level)
     decoder.start_utt()
     decoder.process_raw(pcm, False, False)
     decoder.end_utt()
     return utterance_from_words(_words(decoder), offset)
+
+
+BLOCK = SAMPLE_RATE // 10
+"""Samples in a block whose level ``block_levels`` measures (100 ms, as the listener's)."""
+
+
+def block_levels(pcm: bytes) -> list[float]:
+    """RMS levels (dBFS) of the 100 ms blocks of 16 kHz int16 ``pcm`` (a shorter last one too)."""
+    step = BLOCK * SAMPLE_WIDTH
+    return [level_dbfs(pcm[i : i + step]) for i in range(0, len(pcm), step)]
 
 
 def last_words(decoder: Any, pcm: bytes, alternatives: int) -> tuple[str, ...]:
@@ -157,6 +192,16 @@ class SphinxRecognizer:
         self._samples = 0
         self._near_silent = 0
         """Samples of the current utterance, and those in near-silent blocks."""
+        self._levels = LevelTracker()
+        """The speech level the decoder's cepstral mean was learnt on."""
+        self._blocks: list[float] = []
+        """RMS levels (dBFS) of the blocks accepted in the current utterance."""
+        self._audio: list[bytes] = []
+        """The current utterance's audio until its level is judged."""
+        self._moved = 0.0
+        """dB the cepstral mean was moved by for the current utterance (0.0: not moved)."""
+        self._judged = False
+        """The current utterance's level has been judged."""
 
     def accept(self, pcm: bytes) -> str | None:
         if not self._in_utt:
@@ -166,11 +211,19 @@ class SphinxRecognizer:
             self._since_partial = 0
             self._last_partial = ""
             self._samples = self._near_silent = 0
+            self._blocks, self._audio = [], []
+            self._moved, self._judged = 0.0, False
         self._decoder.process_raw(pcm, False, False)
         samples = len(pcm) // SAMPLE_WIDTH
         self._samples += samples
-        if level_dbfs(pcm) < NEAR_SILENCE_DBFS:
+        level = level_dbfs(pcm)
+        self._blocks.append(level)
+        if level < NEAR_SILENCE_DBFS:
             self._near_silent += samples
+        if not self._judged:
+            self._audio.append(pcm)
+            if self._samples >= JUDGE_LEVEL_S * SAMPLE_RATE:
+                self._judge(last=self._samples >= JUDGE_LEVEL_MAX_S * SAMPLE_RATE)
         self._since_partial += len(pcm) // SAMPLE_WIDTH
         if self._since_partial < PARTIAL_EVERY:
             return None
@@ -192,8 +245,31 @@ class SphinxRecognizer:
     def finish(self, offset: float) -> Utterance:
         if not self._in_utt:
             return utterance_from_words([], offset)
+        if not self._judged:
+            self._judge(last=True)
         self._end_utt()
+        self._levels.learn(speech_level(self._blocks))
         return utterance_from_words(_words(self._decoder), offset)
+
+    def _judge(self, last: bool) -> None:
+        """Judge the current utterance's level from its blocks so far; when it is far from the
+        level the cepstral mean was learnt on, decode its audio so far again from the start,
+        the mean moved to its level. ``last``: no later try (a level not judged yet moves
+        nothing)."""
+        level = speech_level(self._blocks)
+        if level is None and not last:
+            return
+        self._judged = True
+        audio, self._audio = b"".join(self._audio), []
+        by = self._levels.jump(level)
+        if not by or not self._carried:
+            return
+        self._decoder.end_utt()  # that start is dropped
+        self._moved = by
+        self._decoder.set_cmn(moved(self._carried, by))
+        self._decoder.start_utt()
+        self._decoder.process_raw(audio, False, False)
+        self._last_partial = ""
 
     def reset(self) -> None:
         if self._in_utt:
@@ -204,7 +280,8 @@ class SphinxRecognizer:
         self._decoder.end_utt()
         self._in_utt = False
         if self._carried and 2 * self._near_silent > self._samples:
-            self._decoder.set_cmn(self._carried)
+            carried = moved(self._carried, self._moved) if self._moved else self._carried
+            self._decoder.set_cmn(carried)
 
     def close(self) -> None:
         self.reset()
