@@ -22,14 +22,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import fixture_text, fixture_wav  # noqa: E402
-from voicecoach.audio.wavfile import read_wav  # noqa: E402
-from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH  # noqa: E402
+from tests.conftest import fixture_text  # noqa: E402
+from tests.test_cepstral_mean import SOFT_DB as SOFT  # noqa: E402
+from tests.test_cepstral_mean import clip, streamed  # noqa: E402
 from voicecoach.speech import cepstral_mean  # noqa: E402
 from voicecoach.speech.scoring import word_error_rate  # noqa: E402
 from voicecoach.speech.sphinx_engine import SphinxRecognizer  # noqa: E402
 
-SOFT = -36.0
 ANSWERS = ("patience-1", "patience-2", "patience-3", "patience-4", "patience-5")
 SEQUENCES: dict[str, list[tuple[str, float]]] = {
     "soft answers, then normal": [
@@ -51,12 +50,6 @@ SEQUENCES: dict[str, list[tuple[str, float]]] = {
 }  # fmt: skip
 
 
-def clip(name: str, gain_db: float) -> bytes:
-    pcm = np.frombuffer(read_wav(fixture_wav(name)), dtype=np.int16).astype(np.float64)
-    pcm = np.clip(np.round(pcm * 10 ** (gain_db / 20)), -32768, 32767).astype(np.int16)
-    return pcm.tobytes() + bytes(SAMPLE_RATE)
-
-
 def run(sequence: list[tuple[str, float]]) -> list[tuple[str, float, float, str]]:
     """Each utterance of ``sequence`` on one fresh decoder: (name, gain, WER, words)."""
     recognizer = SphinxRecognizer()
@@ -64,12 +57,8 @@ def run(sequence: list[tuple[str, float]]) -> list[tuple[str, float, float, str]
         recognizer.second_pass.close()
         recognizer.second_pass = None
     out = []
-    step = SAMPLE_RATE // 10 * SAMPLE_WIDTH
     for name, gain in sequence:
-        pcm = clip(name, gain)
-        for start in range(0, len(pcm), step):
-            recognizer.accept(pcm[start : start + step])
-        words = recognizer.finish(0.0).text
+        words = streamed(recognizer, clip(name, gain))
         out.append((name, gain, word_error_rate(fixture_text(name), words), words))
     recognizer.close()
     return out

@@ -114,6 +114,16 @@ def test_footer_shows_tab_and_the_keys(tmp_path: Path) -> None:
     drive_at(app, (120, 30), scenario)
 
 
+async def run_from_palette(app: ReviewApp, pilot: Pilot[None], words: str) -> None:
+    """Open the command palette, type ``words`` and press enter on the first match."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(app.screen, CommandPalette)
+    await pilot.press(*words)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+
+
 def test_command_palette_lists_the_apps_actions(tmp_path: Path) -> None:
     app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
 
@@ -123,12 +133,7 @@ def test_command_palette_lists_the_apps_actions(tmp_path: Path) -> None:
             "Search", "Clear search", "Next pane", "Play", "Export", "Delete", "Keys", "Quit"
         ]  # fmt: skip
         assert set(titles[8:]) <= {"Theme", "Maximize", "Minimize"}  # none twice, none saving
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"keys")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_from_palette(app, pilot, "keys")
         await pilot.pause()
         assert isinstance(app.screen, KeysScreen)
 
@@ -146,12 +151,7 @@ def test_no_screenshot_of_the_conversation_is_ever_written(
     app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
 
     async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"screenshot")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_from_palette(app, pilot, "screenshot")
         await pilot.pause(0.5)
         if isinstance(app.screen, CommandPalette):
             await pilot.press("escape")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import ModelError
-from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
+from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, SAMPLE_WIDTH
 from voicecoach.speech.cepstral_mean import LevelTracker, moved, speech_level
 from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.speech.recognizer import utterance_from_words
@@ -142,13 +142,10 @@ def decode_whole(
     return utterance_from_words(_words(decoder), offset)
 
 
-BLOCK = SAMPLE_RATE // 10
-"""Samples in a block whose level ``block_levels`` measures (100 ms, as the listener's)."""
-
-
 def block_levels(pcm: bytes) -> list[float]:
-    """RMS levels (dBFS) of the 100 ms blocks of 16 kHz int16 ``pcm`` (a shorter last one too)."""
-    step = BLOCK * SAMPLE_WIDTH
+    """RMS levels (dBFS) of the 100 ms frames of 16 kHz int16 ``pcm`` (a shorter last one too),
+    as the streaming decoder measures the blocks it is given."""
+    step = FRAME_SAMPLES * SAMPLE_WIDTH
     return [level_dbfs(pcm[i : i + step]) for i in range(0, len(pcm), step)]
 
 
