@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, fixture_wav
 from tests.test_journal import make_record, make_turn
 from voicecoach.speech.events import Utterance, Word
 from voicecoach.store.journal import Journal
@@ -323,3 +323,35 @@ def test_an_empty_session_id_is_refused_in_one_line(home: Path, cli: Cli) -> Non
                 "lists them"
             ]
     assert [r["id"] for r in cli("history", "--json").json()] == [A.id]
+
+
+def test_keep_days_leaves_a_newer_voicecoachs_month_and_tidies_on(home: Path, cli: Cli) -> None:
+    """A month a newer voicecoach wrote stopped `[journal] keep_days` and with it every session
+    and `show`; now it is left as it is, told once, and the rest goes on."""
+    now = datetime.now().astimezone()
+
+    def at(days_ago: int, tag: str) -> SessionRecord:
+        when = (now - timedelta(days=days_ago)).replace(microsecond=0)
+        return finished(f"{when:%Y%m%d-%H%M%S}-{tag}", when.isoformat())
+
+    newer, expired, recent = at(120, "nnnn"), at(70, "eeee"), at(1, "rrrr")
+    kept(home, newer, expired, recent).close()
+    month = home / "journal" / f"{newer.started_at[:7]}.json"
+    assert month.name != f"{expired.started_at[:7]}.json"
+    month.write_bytes(month.read_bytes().replace(b'"format": 2', b'"format": 3', 1))
+    before = month.read_bytes()
+    (home / "config.toml").write_text("[journal]\nkeep_days = 30\n")
+    warning = (
+        f"voicecoach: warning: journal/{month.name} was written by a newer voicecoach: its "
+        "file format is 3, and this one reads up to 2; upgrade voicecoach to read it ([journal] "
+        "keep_days leaves its sessions as they are)"
+    )
+    shown = cli("show", recent.id)
+    assert shown.code == 0, shown.err
+    assert warning in shown.err.splitlines()
+    assert "erased 1 session older than 30 days ([journal] keep_days)" in shown.err
+    assert cli("show", expired.id).code != 0  # erased
+    session = cli("session", "patience", "--fast", "--answers", fixture_wav("patience-1"))
+    assert session.code == 0, session.err
+    assert warning in session.err.splitlines()
+    assert month.read_bytes() == before  # never rewritten

@@ -99,10 +99,11 @@ def run_session(
         )
         progress.note(stages.voice_reason)
         progress.note(f"listening with {choice.reason}")
+        keep_days = config.journal.keep_days
+        erased = apply_retention(journal, keep_days)
         for notice in journal.notices:  # what was set aside or could not be tidied
             progress.note(f"voicecoach: warning: {notice}")
-        keep_days = config.journal.keep_days
-        if erased := apply_retention(journal, keep_days):
+        if erased:
             progress.note(retention_note(erased, keep_days))
         stop = threading.Event()
         with stop_on_signals(stop.set):

@@ -19,6 +19,7 @@ from voicecoach.store.laststeps import drop_sessions
 from voicecoach.store.months import MonthFiles
 from voicecoach.store.records import Status
 from voicecoach.store.shard import Unreadable
+from voicecoach.store.stored import NewerJournal
 from voicecoach.store.summary import SessionSummary
 
 if TYPE_CHECKING:
@@ -96,18 +97,22 @@ def expired(
 def apply_retention(journal: Journal, keep_days: int, now: datetime | None = None) -> int:
     """Erase the sessions ``keep_days`` lets go (with their audio); how many there were.
 
+    A month file a newer voicecoach wrote is left as it is, told once in ``journal.notices``.
+
     Only the number is logged, never what the sessions held.
     """
     if keep_days <= 0:
         return 0
     now = now or datetime.now().astimezone()
     last = (now - timedelta(days=keep_days) + timedelta(days=1)).strftime("%Y-%m")
-    old = [
-        s
-        for month in journal.months()
-        if month <= last
-        for s in expired(journal.month_listing(month), keep_days, now)
-    ]
+    old: list[SessionSummary] = []
+    for month in journal.months():
+        if month > last:
+            continue
+        try:
+            old += expired(journal.month_listing(month), keep_days, now)
+        except NewerJournal as exc:  # never read around: the other months are still tidied
+            journal.notices.add(f"{exc} ([journal] keep_days leaves its sessions as they are)")
     if not old:
         return 0
     try:
