@@ -48,7 +48,8 @@ from voicecoach.audio.source import SILENT_FRAME, split_frames  # noqa: E402
 from voicecoach.audio.voice import Line as VoiceLine  # noqa: E402
 from voicecoach.audio.voice import Voice  # noqa: E402
 from voicecoach.audio.wavfile import read_wav  # noqa: E402
-from voicecoach.coach.options import CoachOptions  # noqa: E402
+from voicecoach.coach.intents import Command  # noqa: E402
+from voicecoach.coach.options import CONFIRM, CoachOptions  # noqa: E402
 from voicecoach.coach.script import SessionScript, find_script  # noqa: E402
 from voicecoach.config import Settings  # noqa: E402
 from voicecoach.frames import FRAME_SAMPLES, SAMPLE_RATE, AudioChunk, seconds_to_samples  # noqa: E402
@@ -435,6 +436,8 @@ class Tally:
     commands: Counter[str] = field(default_factory=Counter)
     commands_ok: Counter[str] = field(default_factory=Counter)
     confirmed: int = 0
+    wrong_commands: int = 0
+    """Command sessions in which a command other than the one said was acted on first."""
     answers: int = 0
     false_commands: int = 0
     confirms_on_answers: int = 0
@@ -623,18 +626,23 @@ def mood_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -> N
 
 
 class CommandUser:
-    """Says a command to the first question; "yes" to "did you want (me) to …?"; "continue" when
-    paused; a full answer otherwise."""
+    """Says a command to the first question; "yes" to "did you want (me) to …?" about it, "no"
+    about another; "continue" when paused; a full answer otherwise. ``command``: the command
+    ``form`` says (a ``Command`` value)."""
 
-    def __init__(self, voice: str, form: str) -> None:
+    def __init__(self, voice: str, form: str, command: str) -> None:
         self.voice = voice
         self.form = form
+        self.meant = CONFIRM[Command(command)].lower()
+        self.stop = command == Command.STOP.value
         self.said = False
 
     def __call__(self, line: str) -> bytes | None:
         low = line.lower()
-        if "did you want" in low or "would you like to end" in low:
-            return synth(self.voice, "Yes.")
+        if "did you want" in low:
+            return synth(self.voice, "Yes." if self.meant in low else "No.")
+        if "would you like to end" in low:
+            return synth(self.voice, "Yes." if self.stop else "continue")
         if "say continue" in low or "paused" in low:
             return synth(self.voice, "continue")
         if not self.said:
@@ -647,13 +655,14 @@ def command_sessions(bench: Bench, voice: str, tally: Tally, pause: PauseRule) -
     script = one_question(bench)
     for command, forms in COMMANDS.items():
         for form in forms:
-            record, log = bench.run(script, CommandUser(voice, form))
+            record, log = bench.run(script, CommandUser(voice, form, command))
             gaps(log, tally, pause.expected(questions(script)))
             got = commands_in(record)
             kind = "one word" if " " not in form else "phrase"
             tally.commands[kind] += 1
             ok = bool(got) and got[0] == f"command:{command}"
             tally.commands_ok[kind] += ok
+            tally.wrong_commands += bool(got) and not ok
             tally.confirmed += any(
                 "did you want" in line.lower() for t in record.turns for line in t.coach_lines
             )
@@ -805,6 +814,7 @@ def report(label: str, tally: Tally, pause: PauseRule) -> None:
         ok, n = tally.commands_ok[kind], tally.commands[kind]
         print(f"  commands ({kind:<8})        {pct(ok, n)}")
     print(f"  confirmations asked (cmds)  {tally.confirmed}")
+    print(f"  other command acted on      {tally.wrong_commands}")
     print(f"  false commands on answers   {tally.false_commands} (of {tally.answers} answers)")
     print(f"  confirmations on answers    {tally.confirms_on_answers}")
     if tally.gaps:
@@ -876,6 +886,7 @@ def merge(into: Tally, tally: Tally) -> None:
     into.commands.update(tally.commands)
     into.commands_ok.update(tally.commands_ok)
     into.confirmed += tally.confirmed
+    into.wrong_commands += tally.wrong_commands
     into.answers += tally.answers
     into.false_commands += tally.false_commands
     into.confirms_on_answers += tally.confirms_on_answers
