@@ -258,6 +258,29 @@ def test_no_to_did_you_say_with_a_number_beyond_the_scale_names_the_scale(
     assert s.record.mood_before is None
 
 
+def test_words_of_their_own_said_to_did_you_say_join_the_answer(journal: Journal) -> None:
+    """A reply to "Did you say 7?" that is neither yes, no nor a number was dropped: the
+    person's words appeared on screen and in no turn of the journal."""
+    s = session(journal)
+    assert said_after(s, "i", Recheck("seven", 0.5)) == ["Did you say 7?"]
+    assert said_after(s, "he was not a build those young men", None) == [say.MOOD_AGAIN]
+    hear(s, "six", Recheck("six", 1.0))
+    assert s.turn("mood-before")["answer"]["text"] == "i he was not a build those young men six"
+    assert s.record.mood_before == 6
+    # the last chance to give a number gone, the words are kept all the same
+    t = session(journal, mood_reasks=0)
+    assert said_after(t, "i", Recheck("seven", 0.5)) == ["Did you say 7?"]
+    hear(t, "my partner came home late", None)
+    assert t.turn("mood-before")["answer"]["text"] == "i my partner came home late"
+    assert t.record.mood_before is None
+    # a yes, a no and filler words are replies to the check, not part of the answer
+    for reply in ("yes", "no", "the"):
+        u = session(journal)
+        hear(u, "i", Recheck("seven", 0.5))
+        hear(u, reply, None)
+        assert u.turn("mood-before")["answer"]["text"] == "i", reply
+
+
 def test_show_gives_the_mood_kept_beside_the_words_as_heard(journal: Journal) -> None:
     s = session(journal)
     assert said_after(s, "about is sex", Recheck("about a six", 0.67))[0] == "Thank you."

@@ -19,7 +19,7 @@ from voicecoach.coach.intents import Command, wants_to_end
 from voicecoach.coach.numbers import beyond_scale, declined, either_of, number_word, parse_mood
 from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import Item, Kind
-from voicecoach.coach.recorder import Recorder
+from voicecoach.coach.recorder import Recorder, joined
 from voicecoach.coach.safety import check_safety, says_safe, uncertain
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer
 from voicecoach.speech.grammar import Recheck, RecheckedFinal, focused
@@ -393,7 +393,9 @@ class Understanding:
 
     def _mood_confirmed(self, event: Final) -> tuple[str, dict[str, Any]]:
         """The reply to "Did you say 9?": yes keeps it; a number said keeps that one; a command
-        acts; anything else asks for the number once more (while a re-ask is left)."""
+        acts; anything else asks for the number once more (while a re-ask is left). Words of
+        their own in a reply that is neither yes nor no join the answer held: what the person
+        says is never dropped."""
         assert self._mood_held is not None
         (held, mood), self._mood_held = self._mood_held, None
         said = parse_mood(event.utterance.text, strict=True)
@@ -408,6 +410,8 @@ class Understanding:
         if command is not None:
             self.recorder.event(f"command:{command}")
             return COMMAND_TRIGGERS[command]
+        if reply is None and not self.options.spotter.book.says_nothing(event.utterance.text):
+            held = _with_reply(held, event)
         if self._mood_reasks > 0:
             line = say.MOOD_SCALE if beyond_scale(event.utterance.text) else say.MOOD_AGAIN
             return "reask", {"event": held, "line": line}
@@ -441,6 +445,12 @@ def _again(again: Spotted | None, asked: Spotted) -> bool:
     if again is None or again.weak or again.command is not asked.command:
         return False
     return asked.command is not Command.RESUME
+
+
+def _with_reply(held: Final, reply: Final) -> Final:
+    """The answer ``held`` with the ``reply`` said after it joined on, as one answer (its
+    whole-utterance decode dropped: it covers the first part only)."""
+    return replace(held, utterance=joined(held.utterance, reply.utterance), better=None)
 
 
 def _yes_or_no(event: Final) -> bool | None:
