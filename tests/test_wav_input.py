@@ -150,7 +150,23 @@ def test_a_30_byte_wav_names_its_problem_without_empty_parentheses(
 ) -> None:
     short = tmp_path / "short.wav"
     short.write_bytes(header()[:30])
-    one_line_error(cli, short, "short.wav")
+    said = one_line_error(cli, short, "short.wav: its WAV header is cut short")
+    assert "(a fmt chunk of 16 bytes, 10 there)" in said  # not "0 bytes"
+    assert "sox" not in said  # sox cannot read it either
+
+
+def test_a_headerless_recording_gets_the_sox_command_that_reads_it(
+    cli: Cli, home: Path, tmp_path: Path
+) -> None:
+    samples = (tone(0.5, SAMPLE_RATE) * 16000).astype("<i2")
+    raw = tmp_path / "take.raw"
+    raw.write_bytes(samples.tobytes())
+    said = one_line_error(cli, raw, "take.raw: not a readable PCM WAV file: no RIFF/WAVE header")
+    command = said.split("need their format first: `", 1)[1].split("`", 1)[0]
+    assert command.startswith("sox -t raw -e signed -b 16 -c 1 -r RATE ")
+    subprocess.run(command.replace("RATE", "16000").split(), check=True, timeout=60)
+    converted = np.frombuffer(read_wav(tmp_path / "take-16k.wav"), dtype="<i2")
+    assert np.array_equal(converted, samples)
 
 
 def test_a_folder_given_as_a_wav_is_one_line(cli: Cli, home: Path, tmp_path: Path) -> None:

@@ -78,10 +78,22 @@ _TOLD: set[str] = set()
 """Files already said to be cut short (each is told once per process)."""
 
 
-def _fail(path: Path, problem: str) -> AudioFileError:
+def _fail(path: Path, problem: str, raw: bool = False) -> AudioFileError:
+    """Not a WAV this reads: ``problem``, and the sox command that converts it (``raw``: the
+    file has no header at all, so the command for headerless 16-bit samples is given too)."""
     given, fixed = shlex.quote(str(path)), shlex.quote(str(path.with_name(f"{path.stem}-16k.wav")))
     hint = f"convert it with `sox {given} -r 16000 -c 1 -b 16 {fixed}`"
+    if raw:
+        hint += (
+            f" (headerless 16-bit samples need their format first: `sox -t raw -e signed "
+            f"-b 16 -c 1 -r RATE {given} -r 16000 {fixed}`)"
+        )
     return AudioFileError(f"{path}: not a readable PCM WAV file: {problem}; {hint}")
+
+
+def _cut_header(path: Path, what: str) -> AudioFileError:
+    """A header that ends before it says it does: no converter can read it either."""
+    return AudioFileError(f"{path}: its WAV header is cut short ({what}); copy or record it again")
 
 
 def _seconds(frames: int, rate: int) -> str:
@@ -146,7 +158,7 @@ def read_header(path: Path, handle: BinaryIO, size: int) -> WavInfo:
         raise AudioFileError(f"{path}: the file is empty (0 bytes); give a WAV recording")
     head = _read_exact(handle, 12)
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        raise _fail(path, f"no RIFF/WAVE header in its {size} bytes")
+        raise _fail(path, f"no RIFF/WAVE header in its {size} bytes", raw=True)
     fmt: tuple[int, int, int, bool] | None = None
     for _ in range(_MAX_CHUNKS):
         chunk = _read_exact(handle, 8)
@@ -156,7 +168,10 @@ def read_header(path: Path, handle: BinaryIO, size: int) -> WavInfo:
         if kind == b"fmt ":
             if length > _MAX_FMT_BYTES:
                 raise _fail(path, f"a fmt chunk of {length} bytes")
-            fmt = _format(path, _read_exact(handle, length))
+            there = handle.read(length)
+            if len(there) < length:
+                raise _cut_header(path, f"a fmt chunk of {length} bytes, {len(there)} there")
+            fmt = _format(path, there)
         elif kind == b"data":
             if fmt is None:
                 raise _fail(path, "its audio comes before its format (no fmt chunk)")
