@@ -166,18 +166,43 @@ def test_a_passphrase_prompt_allows_three_tries(
 def test_key_init_warns_first_and_checks_the_length_at_the_first_entry(home: Path) -> None:
     kept(home, A).close()
     short = voicecoach_on_terminal(home, "key", "init")
-    short.wait_for(b"New passphrase: ")
-    short.type("short")
+    for entry in ("short", "tiny", "8 chars"):  # each refused at once, asked again
+        short.wait_for(b"New passphrase: ")
+        short.type(entry)
     code, err = short.finish()
     assert code == 1 and b"Again" not in short.seen  # not asked twice for a passphrase refused
     assert err.splitlines() == [
         "A forgotten passphrase loses the journal: nothing can read it without the passphrase, "
         "unless you keep the recovery key (`voicecoach key export-recovery FILE`) somewhere "
         "safe.",
+        "The passphrase needs at least 8 characters; 2 more tries.",
+        "The passphrase needs at least 8 characters; one more try.",
         "voicecoach: error: the passphrase needs at least 8 characters",
     ]
     assert not (home / "journal" / "key").exists()
 
+    # a slip is asked again: too short, then typed differently, then right
+    slips = voicecoach_on_terminal(home, "key", "init")
+    for prompt, entry in (
+        (b"New passphrase: ", "short"),
+        (b"New passphrase: ", PASS),
+        (b"Again: ", PASS + "x"),
+        (b"New passphrase: ", PASS),
+        (b"Again: ", PASS),
+    ):
+        slips.wait_for(prompt)
+        slips.type(entry)
+    code, err = slips.finish()
+    assert code == 0, err
+    assert err.splitlines()[1:3] == [
+        "The passphrase needs at least 8 characters; 2 more tries.",
+        "The two passphrases differ; one more try.",
+    ]
+    assert JournalKey(home / "journal").exists()
+
+
+def test_key_init_with_a_good_passphrase_at_once(home: Path) -> None:
+    kept(home, A).close()
     made = voicecoach_on_terminal(home, "key", "init")
     for prompt in (b"New passphrase: ", b"Again: "):
         made.wait_for(prompt)

@@ -18,9 +18,11 @@ from voicecoach.cli.app import app, err_console, paths
 from voicecoach.errors import JournalError, OutputError
 from voicecoach.store.crypto import (
     PASSPHRASE_ENV,
+    PROMPT_TRIES,
     JournalKey,
     ask_unlock,
     check_new_passphrase,
+    tries_left,
 )
 
 NEW_PASSPHRASE_ENV = "VOICECOACH_NEW_PASSPHRASE"
@@ -119,14 +121,26 @@ def _ask_new_ready() -> None:
 
 def _ask_new() -> str:
     """A new passphrase typed twice on the terminal; its length is checked after the first
-    entry. JournalError when it is too short or the two differ."""
+    entry. A passphrase too short or typed differently the second time is asked for again, up
+    to ``PROMPT_TRIES`` times (told on stderr each time but the last); JournalError after
+    that."""
     import getpass
+    import sys
 
     _ask_new_ready()
-    first = check_new_passphrase(getpass.getpass("New passphrase: "))
-    if getpass.getpass("Again: ") != first:
-        raise JournalError("the two passphrases differ; nothing was changed")
-    return first
+    for attempt in range(1, PROMPT_TRIES + 1):
+        try:
+            first = check_new_passphrase(getpass.getpass("New passphrase: "))
+            if getpass.getpass("Again: ") != first:
+                raise JournalError("the two passphrases differ; nothing was changed")
+            return first
+        except JournalError as exc:
+            left = PROMPT_TRIES - attempt
+            if not left:
+                raise
+            said = str(exc).removesuffix("; nothing was changed")
+            print(f"{said[:1].upper()}{said[1:]}; {tries_left(left)}.", file=sys.stderr, flush=True)
+    raise JournalError("no new passphrase was given")  # pragma: no cover - PROMPT_TRIES > 0
 
 
 @key_app.command("export-recovery")

@@ -357,9 +357,13 @@ def ask_unlock(
         except WrongPassphrase:
             left = PROMPT_TRIES - attempt
             if left:
-                tries = "one more try" if left == 1 else f"{left} more tries"
-                print(f"Wrong passphrase; {tries}.", file=sys.stderr, flush=True)
+                print(f"Wrong passphrase; {tries_left(left)}.", file=sys.stderr, flush=True)
     raise WrongPassphrase(f"wrong passphrase for the journal's key ({PROMPT_TRIES} tries)")
+
+
+def tries_left(left: int) -> str:
+    """ "one more try", "2 more tries": what a prompt says after a refused entry."""
+    return "one more try" if left == 1 else f"{left} more tries"
 
 
 def check_new_passphrase(passphrase: str) -> str:
