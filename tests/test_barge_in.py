@@ -83,6 +83,10 @@ def test_a_question_cut_before_it_was_heard_is_not_kept_or_shown(
     result = spoken_session(cli, mic, tmp_path / "coach.wav")
     one, two = result.json()["turns"]
     assert one["events"] == ["continued"] and "afraid" in one["answer"]["text"]
+    # both parts decoded again whole: real confidences, the continuation's too
+    first_ends = 7 + len(first) / 2 / SAMPLE_RATE
+    later = [w["conf"] for w in one["answer"]["words"] if w["start"] > first_ends]
+    assert later and min(later) < 1.0, one["answer"]["words"]
     assert two["coach_lines"].count("What did you feel?") == 1
     assert result.err.count("coach What did you feel?") == 1
 

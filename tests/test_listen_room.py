@@ -222,6 +222,36 @@ def test_a_failed_second_decode_keeps_the_streaming_words(tmp_path: Path) -> Non
     assert kept.turns[1].answer == better
 
 
+def test_an_answer_said_in_parts_keeps_each_parts_whole_decode(tmp_path: Path) -> None:
+    """An answer asked again and one going on over the coach's reply: each part is decoded
+    again whole, and the answer kept is those decodes joined (the parts after the first had
+    kept their streaming words, every confidence 1.0)."""
+    child = Redecoder()
+    parts = [
+        (
+            Utterance(text=f"part {i}", words=(Word("part", at, at + 0.2, 1.0),), start=at, end=at),
+            at,
+        )
+        for i, at in enumerate((1.0, 20.0, 40.0))
+    ]
+    with Journal(tmp_path / "journal") as journal:
+        recorder = Recorder(journal, "patience", EngineInfo(name="pocketsphinx", model="en-us"))
+        recorder.start_turn("mood-before", "How are you feeling?")
+        decodes = [child.submit(clip_pcm(i + 1), at) for i, (_, at) in enumerate(parts)]
+        recorder.answer_so_far(parts[0][0], decodes[0])  # asked again: "Sorry, I didn't …"
+        recorder.answer(parts[1][0], decodes[1])
+        recorder.start_turn("p1", "What happened?")
+        recorder.continue_previous(parts[2][0], decodes[2])  # over the coach's reply
+        wholes = [d.result(timeout=120) for d in decodes]
+        record = recorder.end(Status.COMPLETED)
+        kept = journal.get(record.id).turns[0].answer
+    child.close()
+    assert kept is not None
+    assert kept.text == " ".join(w.text for w in wholes)
+    assert [w.start for w in kept.words] == [w.start for u in wholes for w in u.words]
+    assert min(w.conf for w in kept.words[len(wholes[0].words) :]) < 1.0
+
+
 def test_a_run_not_held_to_real_time_keeps_each_answers_whole_decode(tmp_path: Path) -> None:
     """``--fast`` files: the whole-utterance decode is waited for as the answer is kept, so a
     session stopped at once (which takes only decodes already done) still keeps it; live, the

@@ -222,7 +222,7 @@ class SessionMachine(Understanding, Interruptions):
         self._mood_reasks -= 1
         self.recorder.event("mood-reask")
         if event is not None:
-            self.recorder.answer_so_far(event.utterance)
+            self.recorder.answer_so_far(event.utterance, event.better)
         if quiet:
             self._speak_up()
             item = self.item
@@ -271,7 +271,7 @@ class SessionMachine(Understanding, Interruptions):
 
     def join_answer(self, event: Final, **_: Any) -> None:
         """Speech over the coach's reply: it belongs to the answer just given."""
-        self.recorder.continue_previous(event.utterance)
+        self.recorder.continue_previous(event.utterance, event.better)
 
     def keep_answer(
         self, event: Final, mood: int | None = None, quiet: bool = False, **_: Any

@@ -3,7 +3,8 @@
 An answer is saved with its streaming words at once; when the engine decodes it again whole
 (``Final.better``), the better words replace them at the next save after they are ready, and
 a completed session's end waits a bounded time for any still running. A failed decode keeps the
-streaming words.
+streaming words. An answer said in parts (asked again, or going on over the coach's reply) is
+improved part by part, once every part's decode is ready.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import replace
+from concurrent.futures import wait as wait_for
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from voicecoach.speech.events import EngineInfo, Utterance
@@ -26,6 +28,18 @@ MOOD_FIELDS = {"mood-before": "mood_before", "mood-after": "mood_after"}
 
 REDECODE_WAIT_S = 10.0
 """Longest wait at the end of a session for whole-utterance decodes still running."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An answer whose whole-utterance decodes are still to be put in place."""
+
+    index: int
+    """The turn it answers."""
+    shown: Utterance
+    """What the turn holds now (its streaming words): replaced only while it still does."""
+    parts: tuple[tuple[Utterance, Future[Utterance] | None], ...]
+    """Each part said, in order: its streaming words and its decode (None: none runs)."""
 
 
 def new_session_id(started: datetime) -> str:
@@ -65,8 +79,8 @@ class Recorder:
             engine=engine,
         )
         self._phase = "opening"
-        self._pending: list[tuple[int, Utterance, Future[Utterance]]] = []
-        """Answers (turn index, streaming words) whose whole-utterance decode is running."""
+        self._pending: list[_Pending] = []
+        """Answers whose whole-utterance decodes are running."""
         self._joining: int | None = None
         """The turn whose answer so far the next answer joins (it was asked again)."""
         self.private = False
@@ -147,20 +161,24 @@ class Recorder:
             so_far = turn.answer if self._joining == index else None
             self._joining = None
             if so_far is not None:  # said after the question was asked again: one answer
-                utterance, better = joined(so_far, utterance), None
+                utterance = self._extend(index, so_far, utterance, better)
+            elif better is not None:
+                self._pending.append(_Pending(index, utterance, ((utterance, better),)))
             self._replace_turn(answer=utterance)
-            if better is not None:
-                self._pending.append((index, utterance, better))
         self._save()
+        self._wait_unhurried()
+
+    def _wait_unhurried(self) -> None:
+        """A run not held to real time waits for the whole decodes now and saves them."""
         if self._unhurried and self._pending and self._improve(wait=None):
             self._save()  # the whole decode, waited for
 
-    def answer_so_far(self, utterance: Utterance) -> None:
+    def answer_so_far(self, utterance: Utterance, better: Future[Utterance] | None = None) -> None:
         """Keep what was said to a question that is asked again (a mood heard without a
         number), durably now: the next answer to the same question joins it."""
         if self.turn is None:
             return
-        self.answer(utterance)
+        self.answer(utterance, better)
         self._joining = len(self.record.turns) - 1
 
     def cut_short(self, utterance: Utterance) -> None:
@@ -171,7 +189,8 @@ class Recorder:
         if turn is None or utterance.is_empty:
             return
         self._improve()
-        said = utterance if turn.answer is None else joined(turn.answer, utterance)
+        index = len(self.record.turns) - 1
+        said = utterance if turn.answer is None else self._extend(index, turn.answer, utterance)
         self._replace_turn(answer=said, events=(*turn.events, "cut-short"))
         self._joining = len(self.record.turns) - 1  # asked again (a device back): joins it
         self._save()
@@ -197,7 +216,7 @@ class Recorder:
         field = MOOD_FIELDS.get(turn.prompt_id)
         if field is not None:
             self.record = replace(self.record, **{field: None})  # type: ignore[arg-type]
-        self._pending = [p for p in self._pending if p[0] != index]
+        self._pending = [p for p in self._pending if p.index != index]
         if self._joining == index:
             self._joining = None
         self._journal.forget(self._stored(), (index + 1,))
@@ -247,18 +266,19 @@ class Recorder:
         deadline = None if wait is None else time.monotonic() + wait
         waiting = []
         changed = False
-        for index, streamed, future in self._pending:
+        for pending in self._pending:
+            futures = [future for _, future in pending.parts if future is not None]
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                better = future.result(timeout=left)
-            except TimeoutError:
-                waiting.append((index, streamed, future))
+            if wait_for(futures, timeout=left).not_done:
+                waiting.append(pending)
                 continue
-            except Exception as exc:  # the decode failed: the streaming words stay
-                log.warning("an answer's second decode failed (%s)", type(exc).__name__)
-                continue
+            bests = [_best(streamed, future) for streamed, future in pending.parts]
+            better = bests[0]
+            for part in bests[1:]:
+                better = joined(better, part)
             turns = self.record.turns
-            if turns[index].answer is streamed and not better.is_empty:
+            index = pending.index
+            if turns[index].answer is pending.shown and better is not pending.shown:
                 turn = replace(turns[index], answer=better)
                 kept = (*turns[:index], turn, *turns[index + 1 :])
                 self.record = replace(self.record, turns=kept)
@@ -266,17 +286,39 @@ class Recorder:
         self._pending = waiting
         return changed
 
-    def continue_previous(self, more: Utterance) -> None:
+    def _extend(
+        self,
+        index: int,
+        so_far: Utterance,
+        more: Utterance,
+        better: Future[Utterance] | None = None,
+    ) -> Utterance:
+        """Turn ``index``'s answer ``so_far`` with ``more`` said after it (decoded again whole
+        by ``better``, if at all): the two joined, each part's decode put in place later."""
+        prior = next((p for p in self._pending if p.index == index and p.shown is so_far), None)
+        self._pending = [p for p in self._pending if p is not prior]
+        parts = prior.parts if prior is not None else ((so_far, None),)
+        shown = joined(so_far, more)
+        parts = (*parts, (more, better))
+        if any(future is not None for _, future in parts):
+            self._pending.append(_Pending(index, shown, parts))
+        return shown
+
+    def continue_previous(self, more: Utterance, better: Future[Utterance] | None = None) -> None:
         """More of the previous question's answer (said over the coach's reply): joined to it,
-        noted as "continued" on that turn, and written durably now."""
+        noted as "continued" on that turn, and written durably now. ``better``: ``more``
+        decoded again whole, put in place with the rest of the answer's decodes."""
+        self._improve()
         turns = self.record.turns
         before = turns[-2] if len(turns) >= 2 else None
         answer = before.answer if before is not None else None
         if before is None or answer is None:
             return
-        updated = replace(before, answer=joined(answer, more), events=(*before.events, "continued"))
+        said = self._extend(len(turns) - 2, answer, more, better)
+        updated = replace(before, answer=said, events=(*before.events, "continued"))
         self.record = replace(self.record, turns=(*turns[:-2], updated, turns[-1]))
         self._save()
+        self._wait_unhurried()
 
     def start_closing(self) -> None:
         """The questions are over; what the coach says now closes the session."""
@@ -308,6 +350,19 @@ class Recorder:
         self._journal.finish(self.record)
         self._saved = self.record
         return self.record
+
+
+def _best(streamed: Utterance, future: Future[Utterance] | None) -> Utterance:
+    """A part's whole decode (``future`` done, or None: there is none); its streaming words
+    when there is none, it failed or heard nothing."""
+    if future is None:
+        return streamed
+    try:
+        better = future.result(timeout=0)
+    except Exception as exc:  # the decode failed: the streaming words stay
+        log.warning("an answer's second decode failed (%s)", type(exc).__name__)
+        return streamed
+    return streamed if better.is_empty else better
 
 
 def joined(first: Utterance, more: Utterance) -> Utterance:
