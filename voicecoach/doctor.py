@@ -24,6 +24,7 @@ from typing import Any
 
 from voicecoach.config import Settings, load_settings
 from voicecoach.errors import VoiceCoachError
+from voicecoach.hinting import command_hint
 from voicecoach.paths import Paths
 
 LOW_DISK = 200 * 1000 * 1000
@@ -193,7 +194,7 @@ def check_voice(ctx: Context) -> Check:
             "voice",
             Severity.WARN,
             f"{choice.reason}; {speed}",
-            "see `voicecoach voices list`: remove the voice and pull or add it again",
+            f"see {command_hint('voices list')}: remove the voice and pull or add it again",
             essential=False,
         )
     if rtf > 1.0:
@@ -201,7 +202,7 @@ def check_voice(ctx: Context) -> Check:
             "voice",
             Severity.WARN,
             f"{detail}: slower than speech, so a new line keeps the listener waiting",
-            "choose a low or x_low Piper voice (`voicecoach voices list --available`), or "
+            f"choose a low or x_low Piper voice ({command_hint('voices list --available')}), or "
             'coach.voice_engine = "pyttsx3"',
             essential=False,
         )
@@ -241,7 +242,8 @@ def check_engine(ctx: Context) -> Check:
             "speech engine",
             Severity.WARN,
             choice.reason,
-            "`voicecoach models pull` (online) or `voicecoach models add FILE.zip` (offline) "
+            f"{command_hint('models pull')} (online) or {command_hint('models add FILE.zip')} "
+            "(offline) "
             "for a Vosk model, which hears much better",
         )
     import vosk  # noqa: F401
@@ -252,7 +254,7 @@ def check_engine(ctx: Context) -> Check:
             "speech engine",
             Severity.PROBLEM,
             f"{choice.reason}: no such folder",
-            "fix speech.model in config.toml, or see `voicecoach models list`",
+            f"fix speech.model in config.toml, or see {command_hint('models list')}",
         )
     if model_dir is None or folder_missing_parts(model_dir):
         missing = ", ".join(folder_missing_parts(model_dir)) if model_dir else "no folder"
@@ -260,7 +262,7 @@ def check_engine(ctx: Context) -> Check:
             "speech engine",
             Severity.PROBLEM,
             f"{choice.reason}: the model is incomplete ({missing})",
-            "`voicecoach models remove NAME` and pull or add it again",
+            f"{command_hint('models remove NAME')} and pull or add it again",
         )
     from voicecoach.errors import ModelError
     from voicecoach.speech.probe import probe_model
@@ -272,7 +274,7 @@ def check_engine(ctx: Context) -> Check:
             "speech engine",
             Severity.PROBLEM,
             f"{choice.reason}: {exc}",
-            "`voicecoach models remove NAME` and pull or add it again",
+            f"{command_hint('models remove NAME')} and pull or add it again",
         )
     loaded = f"loads in {report.get('load_s')} s, +{report.get('rss_growth_mb')} MB"
     return Check("speech engine", Severity.OK, f"{choice.reason}; {loaded}")
@@ -286,10 +288,12 @@ def _language_fix(choice: Any, speech: Any) -> str:
     if choice.engine == "pocketsphinx":
         if speech.engine == "pocketsphinx":
             return f'set speech.engine = "auto" and add a Vosk model of the language, {also}'
-        return f"add a Vosk model of the language (`voicecoach models list --available`), {also}"
+        return (
+            f"add a Vosk model of the language ({command_hint('models list --available')}), {also}"
+        )
     if speech.model:
         return f"set speech.model to a model of the language, {also}"
-    return f"`voicecoach models use --clear` (or use a model of the language), {also}"
+    return f"{command_hint('models use --clear')} (or use a model of the language), {also}"
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -429,7 +433,7 @@ def _fix_for(area: str) -> str:
         "microphone": "sudo apt-get install libportaudio2, then plug in a microphone",
         "speakers": "sudo apt-get install libportaudio2, then connect speakers",
         "voice": "sudo apt-get install espeak-ng",
-        "speech engine": '`voicecoach models list`; or set speech.engine = "pocketsphinx"',
+        "speech engine": f'{command_hint("models list")}; or set speech.engine = "pocketsphinx"',
     }.get(area, "")
 
 

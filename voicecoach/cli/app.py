@@ -165,6 +165,9 @@ def root(
         check_profile(profile)
     if ctx.invoked_subcommand not in (None, "profiles"):
         require_profile()
+    from voicecoach.hinting import use_profile
+
+    use_profile(paths().profile)  # the commands that messages name are run with it
     if ctx.invoked_subcommand is None:
         write_lines([ctx.get_help()])
         raise typer.Exit()

@@ -11,6 +11,7 @@ import typer
 from voicecoach.cli.app import PLAIN, YesOpt, app, confirm, err_console, out_console
 from voicecoach.cli.journal_open import check_id, open_journal, parse_day
 from voicecoach.errors import JournalError, UsageError
+from voicecoach.hinting import command_hint
 from voicecoach.review.cells import counted, when
 from voicecoach.store.journal import Journal, NoSuchSession
 from voicecoach.store.stored import NewerJournal
@@ -138,7 +139,8 @@ def forget(
     for path in left:
         err_console.print(
             f"voicecoach: warning: {path.parent.name}/{path.name} was set aside as damaged and "
-            "may still hold erased answers; delete it yourself, or run `voicecoach forget --all`",
+            "may still hold erased answers; delete it yourself, or run "
+            f"{command_hint('forget --all')}",
             style="yellow",
             **PLAIN,
         )
@@ -154,8 +156,8 @@ def _tell_undated(journal: Journal) -> None:
     dates = "its date" if len(left) == 1 else "their dates"
     journal.notices.add(
         f"forget left {counted(len(left), 'record')} that cannot be read, as {dates} cannot be "
-        "known (named above): `voicecoach forget ID` erases one by its id, `voicecoach forget "
-        "--all` erases them with every session"
+        f"known (named above): {command_hint('forget ID')} erases one by its id, "
+        f"{command_hint('forget --all')} erases them with every session"
     )
 
 

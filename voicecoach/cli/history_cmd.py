@@ -20,6 +20,7 @@ from voicecoach.cli.consoles import (
 )
 from voicecoach.cli.journal_open import open_journal, parse_day
 from voicecoach.errors import SessionScriptError, UsageError
+from voicecoach.hinting import command_hint
 from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import SessionRecord
@@ -171,7 +172,7 @@ def _history(
             empty = not journal.months()
         locked = not unlock and JournalKey(journal.folder).exists()
     if not chosen:
-        hint = "No sessions yet. Start one with `voicecoach session`." if empty else ""
+        hint = f"No sessions yet. Start one with {command_hint('session')}." if empty else ""
         stderr_console().print(hint or "No sessions match.")
         return
     if stdout_is_terminal():
@@ -182,7 +183,8 @@ def _history(
         _plain_table(chosen, locked)
     if locked:
         tell(
-            "moods are locked: `voicecoach show ID` or `review` with the passphrase shows them",
+            f"moods are locked: {command_hint('show ID')} or `review` with the passphrase shows "
+            "them",
             "dim",
         )
     if more:

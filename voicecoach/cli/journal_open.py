@@ -16,6 +16,7 @@ import typer
 from voicecoach.cli.app import one_line, paths, reading_settings
 from voicecoach.cli.consoles import tell
 from voicecoach.errors import UsageError, VoiceCoachError
+from voicecoach.hinting import command_hint
 from voicecoach.store.journal import Journal
 from voicecoach.store.retention import apply_retention, retention_note
 
@@ -67,7 +68,9 @@ def check_id(session_id: str | None, command: str) -> None:
     """UsageError (one line) for an id that is empty or only spaces: it names no session, and
     as a start of one it would match them all."""
     if session_id is not None and not session_id.strip():
-        raise UsageError(f"{command}: the session id is empty; `voicecoach history` lists them")
+        raise UsageError(
+            f"{command}: the session id is empty; {command_hint('history')} lists them"
+        )
 
 
 def practice_titles() -> dict[str, str]:

@@ -35,6 +35,7 @@ from voicecoach.cli.session_cmd import (
     stop_on_signals,
 )
 from voicecoach.errors import UsageError
+from voicecoach.hinting import command_hint
 from voicecoach.outputs import check_speaker_file
 from voicecoach.review.cells import counted
 from voicecoach.speaker import service as unit
@@ -233,7 +234,7 @@ def service_install() -> None:
     out_console.print("Its log: journalctl --user -u voicecoach -f", highlight=False, markup=False)
     out_console.print(
         "Echo: the coach takes its own voice out of what the microphone hears; "
-        f"{AEC_OFFER}. `voicecoach doctor` shows the echo path.",
+        f"{AEC_OFFER}. {command_hint('doctor')} shows the echo path.",
         highlight=False,
         markup=False,
     )
@@ -269,7 +270,7 @@ def service_status(as_json: StatusJsonOpt = False) -> None:
         )
         return
     if not state.installed:
-        out_console.print(f"not installed ({path}); run `voicecoach service install`", **PLAIN)
+        out_console.print(f"not installed ({path}); run {command_hint('service install')}", **PLAIN)
     else:
         note = "" if state.current else " (differs from what `service install` would write)"
         out_console.print(f"installed: {path}{note}", **PLAIN)

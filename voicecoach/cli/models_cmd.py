@@ -34,6 +34,7 @@ from voicecoach.cli.app import (
     typed_column,
 )
 from voicecoach.errors import ModelError, UsageError
+from voicecoach.hinting import command_hint
 from voicecoach.paths import Paths
 from voicecoach.speech.catalog import DEFAULT_MODEL, catalog_url, fetch_catalog
 from voicecoach.speech.download import NetworkError
@@ -103,8 +104,8 @@ def _catalogue_rows(installed: set[str], show_all: bool) -> list[dict[str, objec
     except NetworkError as exc:
         raise NetworkError(
             f"{exc}; the catalogue is {url} (the models are listed there too): on a machine "
-            "with a network, fetch a model's zip and add it here with `voicecoach models add "
-            "FILE.zip`"
+            "with a network, fetch a model's zip and add it here with "
+            f"{command_hint('models add FILE.zip')}"
         ) from exc
     return [
         {
@@ -127,8 +128,8 @@ def _print_installed(rows: list[dict[str, object]], how: str) -> None:
     if not rows:
         err_console.print(
             "No Vosk model installed: sessions use PocketSphinx, which hears much worse. "
-            f"Get one with `voicecoach models pull` (default {DEFAULT_MODEL}), or offline "
-            "with `voicecoach models add FILE.zip`.",
+            f"Get one with {command_hint('models pull')} (default {DEFAULT_MODEL}), or offline "
+            f"with {command_hint('models add FILE.zip')}.",
             **PLAIN,
         )
         return
@@ -264,8 +265,8 @@ def pull(
 def _installed(model: InstalledModel) -> None:
     out_console.print(f"installed {model.name} in {model.path}", **PLAIN)
     err_console.print(
-        f"Check it with `voicecoach models verify {model.name}`; "
-        f"make it the one sessions use with `voicecoach models use {model.name}`.",
+        f"Check it with {command_hint(f'models verify {model.name}')}; "
+        f"make it the one sessions use with {command_hint(f'models use {model.name}')}.",
         **PLAIN_DIM,
     )
 
@@ -327,7 +328,7 @@ def use(
     home = paths()
     if clear or name is None:
         if not clear:
-            raise UsageError("name a model (see `voicecoach models list`), or pass --clear")
+            raise UsageError(f"name a model (see {command_hint('models list')}), or pass --clear")
         set_active_model(home.state_file, "")
         out_console.print("no active model: sessions pick one by language")
         return
@@ -387,8 +388,8 @@ def verify(
         name, _how = _active(home, installed_models(models_dirs(home)))
         if not name:
             raise ModelError(
-                "no Vosk model to verify: get one with `voicecoach models pull` "
-                "or `voicecoach models add FILE.zip`"
+                f"no Vosk model to verify: get one with {command_hint('models pull')} "
+                f"or {command_hint('models add FILE.zip')}"
             )
     model = _require(name, home)
     err_console.print(f"loading {model.name} …", **PLAIN_DIM)

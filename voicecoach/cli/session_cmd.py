@@ -25,6 +25,7 @@ from voicecoach.cli.progress import TerminalProgress
 from voicecoach.coach.script import builtin_dir, find_script, unknown_topic
 from voicecoach.config import Settings, config_error, toml_value
 from voicecoach.errors import UsageError
+from voicecoach.hinting import command_hint
 from voicecoach.outputs import check_speaker_file
 from voicecoach.paths import Paths
 from voicecoach.stop import SIGNALS
@@ -155,7 +156,7 @@ def session(
     """Run one spoken session."""
     if topic is not None and not topic.strip():
         raise UsageError(
-            "the practice is empty: name one, e.g. patience (`voicecoach sessions list`)"
+            f"the practice is empty: name one, e.g. patience ({command_hint('sessions list')})"
         )
     if speaker_file is not None:
         check_speaker_file(speaker_file, [*(answers or ()), *([mic_file] if mic_file else [])])
@@ -174,7 +175,9 @@ def session(
     if as_json:
         print_json(record.to_record())
     else:
-        err_console.print(f"saved as {record.id} — `voicecoach show {record.id}`", **PLAIN_DIM)
+        err_console.print(
+            f"saved as {record.id} — {command_hint(f'show {record.id}')}", **PLAIN_DIM
+        )
 
 
 def configured_topic(config: Settings, home: Paths) -> str:
@@ -221,6 +224,6 @@ def demo(as_json: JsonOpt = False, engine: EngineOpt = None) -> None:
     heard = counted(answered(summary), "answer")
     err_console.print(  # the conversation itself was shown as it happened
         f"That was a demo: {heard} heard in {duration(summary.length_s)} of audio, "
-        "nothing kept. Run `voicecoach session` to begin.",
+        f"nothing kept. Run {command_hint('session')} to begin.",
         **PLAIN_DIM,
     )

@@ -29,6 +29,7 @@ from voicecoach.cli.app import (
 from voicecoach.cli.consoles import stdout_is_terminal, write_pieces
 from voicecoach.coach.script import builtin_dir, find_script, load_script, script_files
 from voicecoach.errors import SessionScriptError
+from voicecoach.hinting import command_hint
 from voicecoach.review.cells import counted
 
 sessions_app = typer.Typer(
@@ -145,7 +146,7 @@ def _stacked(cells: list[dict[str, Text | str]]) -> Table:
 
 def _summary_cell(row: Listed) -> Text:
     if row.problem:
-        return Text(f"broken: see `voicecoach sessions check {row.path}`", style="red")
+        return Text(f"broken: see {command_hint(f'sessions check {row.path}')}", style="red")
     return Text(row.summary)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from voicecoach.errors import JournalError, UsageError
+from voicecoach.hinting import command_hint
 from voicecoach.outputs import write_output
 from voicecoach.review.cells import (
     PRIVATE_NOTE,
@@ -252,7 +253,7 @@ def how_to_read(path: Path) -> str:
     """What a sealed export's confirmation adds: that it is encrypted and how to read it."""
     return (
         f"encrypted to the journal's key: `age -d -i RECOVERY-FILE {path}` reads it "
-        "(RECOVERY-FILE from `voicecoach key export-recovery`)"
+        f"(RECOVERY-FILE from {command_hint('key export-recovery')})"
     )
 
 

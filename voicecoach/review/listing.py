@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
+from voicecoach.hinting import command_hint
 from voicecoach.review.cells import counted, duration, mood, when
 from voicecoach.review.private import PrivateApp
 from voicecoach.review.views import status_cell
@@ -117,7 +118,7 @@ class ListingApp(PrivateApp):
         count = counted(n, "session") if self.complete else f"latest {n} sessions"
         status = f"{count} with “{self.needle}”" if self.needle else count
         if not self.sessions and self.complete and not self.needle:
-            status = "No sessions yet. Start one with `voicecoach session`."
+            status = f"No sessions yet. Start one with {command_hint('session')}."
         self.query_one("#status", Static).update(status)
 
     async def load_sessions(self, keep: str | None = None) -> None:
@@ -142,7 +143,7 @@ class ListingApp(PrivateApp):
         self.tell_notices()
         if not every:
             self.query_one("#status", Static).update(
-                "No sessions yet. Start one with `voicecoach session`."
+                f"No sessions yet. Start one with {command_hint('session')}."
             )
 
     def list_width(self) -> int:

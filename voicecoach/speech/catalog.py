@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 from voicecoach.config import ModelsSettings
 from voicecoach.errors import ModelError
+from voicecoach.hinting import command_hint
 from voicecoach.speech.artifacts import Kind
 from voicecoach.speech.download import fetch_bytes
 
@@ -160,5 +161,5 @@ def find_entry(entries: list[CatalogEntry], name: str, url: str, kind: Kind) -> 
     hint = f"; did you mean {', '.join(near)}?" if near else ""
     raise ModelError(
         f"no {kind.noun} {name!r} in the catalogue {url}{hint} "
-        f"(see `voicecoach {kind.command} list --available`)"
+        f"(see {command_hint(f'{kind.command} list --available')})"
     )

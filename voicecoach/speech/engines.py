@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import ModelError
+from voicecoach.hinting import command_hint
 from voicecoach.speech.models import (
     find_installed,
     installed_models,
@@ -66,7 +67,7 @@ def choose_engine(
         if found is None:
             raise ModelError(
                 f"--engine vosk needs a Vosk model for {language!r} and none is installed; "
-                "run `voicecoach models pull`, pass --model DIR, or use --engine pocketsphinx"
+                f"run {command_hint('models pull')}, pass --model DIR, or use --engine pocketsphinx"
             )
         return EngineChoice("vosk", found.path, f"Vosk with {found.name}", found.language)
     if engine != "auto":
@@ -77,7 +78,7 @@ def choose_engine(
         "pocketsphinx",
         None,
         f"PocketSphinx (auto: no Vosk model for {language!r} installed; "
-        "`voicecoach models pull` hears better)",
+        f"{command_hint('models pull')} hears better)",
         "en-us",
     )
 

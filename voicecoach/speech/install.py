@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from voicecoach.config import ModelsSettings
 from voicecoach.errors import ModelError
 from voicecoach.files import tighten_folder
+from voicecoach.hinting import command_hint
 from voicecoach.paths import private_dir
 from voicecoach.speech.artifacts import Installed, Kind
 from voicecoach.speech.catalog import (
@@ -103,7 +104,7 @@ def _target(folder: Path, name: str, kind: Kind) -> Path:
     if target.exists():
         raise ModelError(
             f"a {kind.noun} named {name!r} is already installed in {folder}; "
-            f"`voicecoach {kind.command} remove {name}` first"
+            f"{command_hint(f'{kind.command} remove {name}')} first"
             + (", or give another --name" if kind is MODELS else "")
         )
     return target
@@ -206,7 +207,8 @@ def install_folder(
     check_folder(source, chosen, kind)
     if source.resolve().parent == folder.resolve():
         raise ModelError(
-            f"{source}: already in the {kind.command} folder; see `voicecoach {kind.command} list`"
+            f"{source}: already in the {kind.command} folder; "
+            f"see {command_hint(f'{kind.command} list')}"
         )
     private_dir(folder)
     _check_space(

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from voicecoach.errors import ModelError
+from voicecoach.hinting import command_hint
 from voicecoach.paths import Paths
 from voicecoach.speech.artifacts import Installed, Kind
 from voicecoach.state import read_state, update_state
@@ -89,7 +90,7 @@ def manual_route(name: str, catalog: str) -> str:
     zip_url = urljoin(catalog, name + ".zip")
     return (
         f"Without internet here: download {zip_url} on another machine, copy it over "
-        f"(a USB stick works) and run `voicecoach models add {name}.zip`"
+        f"(a USB stick works) and run {command_hint(f'models add {name}.zip')}"
     )
 
 
@@ -185,7 +186,7 @@ def resolve_model(setting: str, models_dirs: list[Path]) -> Path:
         if model.name == setting:
             return model.path
     names = ", ".join(m.name for m in installed_models(models_dirs)) or "none installed"
-    raise ModelError(f"no model named {setting!r} ({names}); see `voicecoach models list`")
+    raise ModelError(f"no model named {setting!r} ({names}); see {command_hint('models list')}")
 
 
 def same_language(one: str, other: str) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from voicecoach.errors import ModelError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
+from voicecoach.hinting import command_hint
 from voicecoach.speech.events import EngineInfo, Utterance
 from voicecoach.speech.recognizer import utterance_from_words
 
@@ -31,7 +32,7 @@ def check_model_dir(model_dir: Path) -> None:
     """Raise ModelError unless the folder looks like a Vosk model."""
     if not model_dir.is_dir():
         raise ModelError(
-            f"{model_dir}: model folder not found; see `voicecoach models list` "
+            f"{model_dir}: model folder not found; see {command_hint('models list')} "
             "or run with --engine pocketsphinx"
         )
     missing = [part for part in REQUIRED_PARTS if not (model_dir / part).is_dir()]

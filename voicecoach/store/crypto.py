@@ -27,6 +27,7 @@ import pyrage
 
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder, write_private
+from voicecoach.hinting import command_hint
 from voicecoach.store.codec import (
     PLAIN,
     Codec,
@@ -161,7 +162,7 @@ class JournalKey:
         """The public key, ``age1…``; JournalError naming the file and how to put it right when
         it is missing, cannot be read or is not a public key."""
         fix = (
-            "run `voicecoach key repair` to rebuild it from the private key (it asks for the "
+            f"run {command_hint('key repair')} to rebuild it from the private key (it asks for the "
             "passphrase), or restore it from a backup"
         )
         try:
@@ -189,7 +190,9 @@ class JournalKey:
 
         JournalError when the journal already has a key."""
         if self.exists() or self.identity_file.exists():
-            raise JournalError(f"{self.journal} already has a key (see `voicecoach key --help`)")
+            raise JournalError(
+                f"{self.journal} already has a key (see {command_hint('key --help')})"
+            )
         identity = pyrage.x25519.Identity.generate()
         private_folder(self.folder)
         self._store_identity(identity, passphrase)
@@ -226,7 +229,7 @@ class JournalKey:
         return JournalError(
             f"{self.identity_file} is damaged ({why}), so no passphrase can open it: restore it "
             "from a backup, or rebuild it from the recovery key file saved earlier with "
-            f"`voicecoach key export-recovery`: `age -p -o {self.identity_file} RECOVERY-FILE`"
+            f"{command_hint('key export-recovery')}: `age -p -o {self.identity_file} RECOVERY-FILE`"
         )
 
     def unlock(self, passphrase: str, *, match: bool = True) -> pyrage.x25519.Identity:

@@ -31,6 +31,7 @@ from typing import TypeVar
 
 from voicecoach.errors import JournalError
 from voicecoach.files import private_folder
+from voicecoach.hinting import command_hint
 from voicecoach.store.codec import PLAIN, Codec, JournalLocked
 from voicecoach.store.index import INDEX_DIR, build
 from voicecoach.store.locks import WRITE_LOCK_NAME, WriteLock
@@ -229,7 +230,7 @@ class Journal:
             raise JournalError(
                 f"id {session_id} matches {len(matches)} sessions ({shown}); give more of it"
             )
-        raise NoSuchSession(f"no session with id {session_id}; see `voicecoach history`")
+        raise NoSuchSession(f"no session with id {session_id}; see {command_hint('history')}")
 
     def hits(self, text: str) -> list[SearchHit]:
         """Every answer holding all the words of ``text`` (any case, any Unicode form), oldest

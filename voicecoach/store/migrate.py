@@ -24,6 +24,7 @@ import pyrage
 
 from voicecoach.errors import JournalError
 from voicecoach.files import remove_files, write_private
+from voicecoach.hinting import command_hint
 from voicecoach.store.codec import PLAIN, register
 from voicecoach.store.crypto import AgeCodec, JournalKey
 from voicecoach.store.index import build
@@ -59,7 +60,7 @@ def encrypt_journal(key: JournalKey, passphrase: str) -> Encrypted:
         with Journal(folder) as journal:  # closes the sessions whose process died
             journal.check_files()  # a folder for a month file: refused before a key is made
         if any((folder / RUNNING_DIR).glob("*.jsonl")):
-            raise JournalError("a session is running; run `voicecoach key init` once it ends")
+            raise JournalError(f"a session is running; run {command_hint('key init')} once it ends")
     if key.exists():
         codec = key.codec(passphrase)
     else:
@@ -94,7 +95,7 @@ def _seal_month(months: MonthFiles, shard: Shard, codec: AgeCodec, done: Encrypt
             sealed = _sealed_as_is(doc, codec)
             stored.append(doc if sealed is None else sealed)
             told = shard.unreadable(doc, docs, exc)
-            erase = f"`voicecoach forget {told.id or '--all'}` erases it"
+            erase = command_hint(f"forget {told.id or '--all'}") + " erases it"
             which = f"session {told.id}" if told.id is not None else "a record"
             if sealed is None and doc.get("codec") != codec.name:
                 done.plain += 1

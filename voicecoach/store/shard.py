@@ -22,6 +22,7 @@ from typing import Any
 
 from voicecoach.errors import JournalError
 from voicecoach.files import fsync_dir, open_private, temp_name, write_private
+from voicecoach.hinting import command_hint
 from voicecoach.store.codec import PLAIN, Codec
 from voicecoach.store.locks import display_path, open_error
 from voicecoach.store.monthfile import MonthRead, encode_month, find_doc, parse_month
@@ -174,7 +175,7 @@ class Unreadable:
         erase = f"forget {self.id}" if self.id is not None else "forget --all"
         return (
             f"{self.where}: {which} cannot be read ({self.why}); left in the file and skipped "
-            f"(`voicecoach {erase}` erases it)"
+            f"({command_hint(erase)} erases it)"
         )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from voicecoach.config import CoachSettings
 from voicecoach.errors import VoiceCoachError, VoiceError
+from voicecoach.hinting import command_hint
 from voicecoach.speech.tts import TextToSpeech
 from voicecoach.speech.tts.espeak import EspeakSynthesizer
 from voicecoach.speech.tts.voices import (
@@ -86,7 +87,7 @@ def open_voice(coach: CoachSettings, cache_dir: Path, dirs: list[Path]) -> Voice
             return VoiceChoice(
                 tts,
                 f"{how}; speaking with pyttsx3 (espeak-ng) instead "
-                "(`voicecoach voices pull` or `voices add FILE` gets one)",
+                f"({command_hint('voices pull')} or `voices add FILE` gets one)",
                 fell_back=True,
             )
         why = "" if coach.voice_engine == "pyttsx3" else " (auto: no Piper voice installed)"
@@ -97,7 +98,7 @@ def open_voice(coach: CoachSettings, cache_dir: Path, dirs: list[Path]) -> Voice
         return VoiceChoice(
             espeak(""),
             f"{exc}; speaking with pyttsx3 (espeak-ng) instead "
-            f"(`voicecoach voices remove {name}` and pull or add it again)",
+            f"({command_hint(f'voices remove {name}')} and pull or add it again)",
             fell_back=True,
         )
     tts = TextToSpeech(cache_dir, name, coach.rate, coach.volume, coach.language, synth)
@@ -111,7 +112,7 @@ def load_piper(name: str, dirs: list[Path]) -> PiperSynthesizer:
     voice = find_voice(name, dirs)
     if voice is None:
         raise VoiceError(
-            f"no Piper voice named {name!r} is installed (see `voicecoach voices list`)"
+            f"no Piper voice named {name!r} is installed (see {command_hint('voices list')})"
         )
     model, config = voice_files(voice)
     return PiperSynthesizer(name, model, config)

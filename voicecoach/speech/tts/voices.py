@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from voicecoach.errors import ModelError
+from voicecoach.hinting import command_hint
 from voicecoach.paths import Paths
 from voicecoach.speech.artifacts import Kind
 from voicecoach.speech.catalog import CatalogEntry, RemoteFile, byte_count, md5_text
@@ -65,7 +66,7 @@ def manual_route(name: str, catalog: str) -> str:
     return (
         f"Without internet here: on another machine, download {name}.onnx and "
         f"{name}.onnx.json (listed in {catalog}), copy them over (a USB stick works) and run "
-        f"`voicecoach voices add {name}.onnx`"
+        f"{command_hint(f'voices add {name}.onnx')}"
     )
 
 
