@@ -251,7 +251,7 @@ def test_forget_prompt_on_a_terminal_ends_its_line(home: Path) -> None:
     _, rest = process.communicate(timeout=60)
     os.close(leader)
     assert process.returncode == INTERRUPTED
-    assert rest.decode() == "\nvoicecoach: error: stopped\n"  # on a line of its own
+    assert rest.decode() == "\nvoicecoach: stopped\n"  # on a line of its own, no error
 
     process, leader = _prompt_on_a_terminal(home, "forget", A.id)
     _read_until(process, b"[y/N] ")
@@ -303,7 +303,7 @@ def test_ctrl_c_exits_130_from_a_reading_command(home: Path, tmp_path: Path) -> 
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == INTERRUPTED, err
-    assert err.decode() == "voicecoach: error: stopped\n" and out == b""
+    assert err.decode() == "voicecoach: stopped\n" and out == b""  # the user's stop: no error
 
 
 def _blocked_opening(pid: int) -> bool:
@@ -380,3 +380,23 @@ def test_review_off_a_terminal_says_what_to_use_instead(home: Path, tmp_path: Pa
     os.close(leader)
     assert half.returncode == USAGE and out_bytes == b""
     assert err.decode().startswith("voicecoach: error: review needs a terminal")
+
+
+def test_a_recovery_file_that_exists_is_a_usage_error_and_kept(
+    cli: Cli, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICECOACH_PASSPHRASE", "a long enough passphrase")
+    assert cli("key", "init").code == 0
+    taken = tmp_path / "rec.txt"
+    taken.write_text("mine\n")
+    refused = cli("key", "export-recovery", taken)
+    assert refused.code == USAGE and "already exists; give a new file" in one_error_line(refused)
+    assert taken.read_text() == "mine\n"
+
+
+def test_profiles_remove_without_yes_off_a_terminal_exits_2(cli: Cli, home: Path) -> None:
+    assert cli("profiles", "add", "sam").code == 0
+    kept(home / "profiles" / "sam", A).close()
+    refused = cli("profiles", "remove", "sam")
+    assert refused.code == USAGE and "add --yes" in one_error_line(refused)
+    assert (home / "profiles" / "sam").is_dir()

@@ -167,6 +167,15 @@ def test_usage_and_app_errors_look_the_same(
     assert words in lines[0]
 
 
+def test_a_suggested_command_reads_as_a_question_then_where_to_look(cli: Any) -> None:
+    result = cli("sesion")
+    assert result.code == 2
+    assert result.err == (
+        "voicecoach: error: No such command 'sesion'. Did you mean 'session', 'sessions'? "
+        "See `voicecoach --help`\n"
+    )
+
+
 @pytest.mark.parametrize("group", [[], ["models"], ["voices"], ["key"], ["profiles"],
                                    ["sessions"], ["service"]])  # fmt: skip
 def test_every_command_is_listed_with_a_whole_sentence(

@@ -178,7 +178,7 @@ def test_key_init_encrypts_a_plain_journal_and_age_reads_it(
     exported = cli("key", "export-recovery", recovery)
     assert exported.code == 0, exported.err
     assert stat.S_IMODE(recovery.stat().st_mode) == 0o600
-    assert cli("key", "export-recovery", recovery).code == 1  # never overwritten
+    assert cli("key", "export-recovery", recovery).code == 2  # never overwritten
 
     age = shutil.which("age")
     assert age is not None, "the Debian age package is in scripts/system-packages.sh --test"

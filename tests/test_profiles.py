@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import FIXTURES, CliResult
 from tests.test_journal_cli import A, B
 from tests.test_journal_crypto import every_byte, forget_unlocked
 from voicecoach.store.journal import Journal
@@ -55,8 +55,45 @@ def test_two_profiles_cannot_read_each_other(
     monkeypatch.delenv("VOICECOACH_PROFILE")
     assert cli("history").out.strip() == ""  # the default profile holds nothing
 
-    kept_files = cli("profiles", "remove", "bob")
-    assert kept_files.code == 1 and "--yes" in kept_files.err
+    kept_files = cli("profiles", "remove", "bob")  # no terminal to ask on: a usage error
+    assert kept_files.code == 2 and "--yes" in kept_files.err
     assert (home / "profiles" / "bob" / "journal").is_dir()
     assert cli("profiles", "remove", "bob", "--yes").code == 0
     assert not (home / "profiles" / "bob").exists()
+
+
+def test_removing_a_profile_that_holds_sessions_asks_on_a_terminal(
+    home: Path, cli: Cli, answer: Callable[[str], None]
+) -> None:
+    assert cli("profiles", "add", "sam").code == 0
+    with Journal(home / "profiles" / "sam" / "journal") as journal:
+        journal.save(A)
+    answer("n\n")
+    kept = cli("profiles", "remove", "sam")
+    assert kept.code == 0 and "Remove profile sam" in kept.err and "Nothing removed." in kept.err
+    assert (home / "profiles" / "sam" / "journal").is_dir()
+    answer("y\n")
+    assert cli("profiles", "remove", "sam").code == 0
+    assert not (home / "profiles" / "sam").exists()
+
+
+def test_hints_under_a_profile_name_it_and_work_as_typed(home: Path, cli: Cli) -> None:
+    assert cli("profiles", "add", "pat").code == 0
+    ran = cli("--profile", "pat", "session", "--mic-file", FIXTURES / "silence-10s.wav",
+              "--fast", "--engine", "pocketsphinx")  # fmt: skip
+    assert ran.code == 0, ran.err
+    saved = ran.err.strip().splitlines()[-1]
+    assert saved.startswith("saved as ") and "`voicecoach --profile pat show " in saved, saved
+    named = saved.split("`")[1].split()
+    assert named[:3] == ["voicecoach", "--profile", "pat"]
+    shown = cli(*named[1:])  # the command as the hint names it
+    assert shown.code == 0 and shown.out.strip(), shown.err
+
+    assert cli("profiles", "add", "sam").code == 0
+    empty = cli("--profile", "sam", "history")
+    assert (
+        empty.err.strip() == "No sessions yet. Start one with `voicecoach --profile sam session`."
+    )
+    missing = cli("--profile", "sam", "show", "nosuch")
+    assert missing.code == 1 and "see `voicecoach --profile sam history`" in missing.err
+    assert "Start one with `voicecoach session`." in cli("history").err  # no profile: none named

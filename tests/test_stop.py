@@ -141,7 +141,7 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path: Path, delay: float) -> Non
     if last.startswith("saved as "):  # the session had begun: it ended politely, answers kept
         assert process.returncode == 130, err
     elif process.returncode != 0:
-        assert last in ("voicecoach: stopped", "voicecoach: error: stopped"), err
+        assert last == "voicecoach: stopped", err  # one wording, whenever it came
     assert took < 5.0  # a polite stop of a session that had begun says a short goodbye first
 
 

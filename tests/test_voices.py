@@ -8,6 +8,7 @@ only a partial download may wait in voices/.downloads to be continued.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -249,3 +250,21 @@ def test_voices_from_python_packages_through_the_entry_point(
     assert voices[VOICE]["origin"] == "package" and voices[VOICE]["active"]
     refused = cli("voices", "remove", VOICE, "--yes")
     assert refused.code == 1 and "installed as a Python package" in refused.err
+
+
+def test_list_without_a_voice_offers_piper_only_when_it_is_missing(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    assert importlib.util.find_spec("piper") is not None, "piper-tts is a test dependency"
+    installed = cli("voices", "list")
+    assert installed.code == 0, installed.err
+    assert "`voicecoach voices pull NAME`" in installed.err
+    assert "pip install" not in installed.err  # piper-tts is there: only how to get a voice
+    monkeypatch.setitem(sys.modules, "piper", None)  # `import piper` fails, as without it
+    missing = cli("voices", "list")
+    assert missing.code == 0, missing.err
+    assert (
+        "(needs `" in missing.err and "pip install" in missing.err and "[piper]'`)" in missing.err
+    )

@@ -6,7 +6,7 @@ import sys
 try:
     from voicecoach.cli import main
 except KeyboardInterrupt:  # Ctrl-C while Python is still starting up
-    sys.stderr.write("voicecoach: error: stopped\n")
+    sys.stderr.write("voicecoach: stopped\n")  # voicecoach.stop.STOPPED
     sys.stderr.flush()
     # voicecoach.stop.INTERRUPTED, through os._exit as voicecoach.stop.exit_interrupted
     # explains (nothing of ours could be imported yet)

@@ -36,7 +36,9 @@ KEEP_GRACE_S = 3.0
 """Longest an urgent stop waits, beyond URGENT_GRACE_S, for the words of an answer being spoken
 to be decoded and saved (``StopSignals.keeping``)."""
 
-STOPPED_LINE = b"voicecoach: stopped\n"
+STOPPED = "voicecoach: stopped"
+"""What every command says when the user stops it (Ctrl-C, SIGTERM): not an error."""
+STOPPED_LINE = f"{STOPPED}\n".encode()
 
 
 def exit_code(signum: int) -> int:

@@ -13,8 +13,9 @@ import typer
 from voicecoach.cli.app import app, one_line, root_command
 from voicecoach.cli.consoles import stderr_console
 from voicecoach.errors import AudioDeviceError, UsageError, VoiceCoachError
+from voicecoach.hinting import use_profile
 from voicecoach.paths import check_home
-from voicecoach.stop import INTERRUPTED, exit_interrupted
+from voicecoach.stop import INTERRUPTED, STOPPED, exit_interrupted
 
 MULTI_VALUE_OPTIONS = {"--answers": "at least one WAV file"}
 """Options that take several values in a row (`--answers a.wav b.wav c.wav`), and what they
@@ -88,6 +89,12 @@ def error_line(message: str) -> None:
     stderr_console().print(f"voicecoach: error: {one_line(message)}", markup=False, highlight=False)
 
 
+def stopped_line() -> None:
+    """What a command stopped by the user prints: one line on stderr, ``voicecoach: stopped``
+    (the user's own stop is no error)."""
+    stderr_console().print(STOPPED, markup=False, highlight=False)
+
+
 def usage_message(exc: typer.BadParameter | Exception) -> str:
     """A usage error as one line, ending with where to read more."""
     from typer._click.exceptions import BadOptionUsage, UsageError
@@ -100,14 +107,28 @@ def usage_message(exc: typer.BadParameter | Exception) -> str:
         message = f"{name} needs {MULTI_VALUE_OPTIONS.get(name, 'a value')}"
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
-        message = f"{message.rstrip('.')}; see `{ctx.command_path} --help`"
+        see = f"`{ctx.command_path} --help`"
+        if message.endswith("?"):  # "… Did you mean 'session', 'sessions'?"
+            message = f"{message} See {see}"
+        else:
+            message = f"{message.rstrip('.')}; see {see}"
     return message
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run a command. Every failure prints the same way, one line on stderr
     (``voicecoach: error: …``), and exits ``USAGE`` (2) for a wrong command line, ``FAILED`` (1)
-    when the command could not do its job, ``INTERRUPTED`` (130) after Ctrl-C."""
+    when the command could not do its job; after Ctrl-C it prints ``voicecoach: stopped`` and
+    exits ``INTERRUPTED`` (130)."""
+    use_profile(None)  # until the command line is read
+    try:
+        _run(argv)
+    finally:
+        use_profile(None)  # what runs next in this process names no profile of this command
+
+
+def _run(argv: list[str] | None) -> None:
+    """``main``'s work (see there)."""
     from typer._click.exceptions import ClickException
 
     from voicecoach.stop import SIGNALS, exit_code
@@ -127,10 +148,10 @@ def main(argv: list[str] | None = None) -> None:
         error_line(usage_message(exc))
         sys.exit(USAGE if exc.exit_code == USAGE else FAILED)
     except typer.Abort:  # a prompt given Ctrl-C or the end of its input
-        error_line("stopped")
+        stopped_line()
         sys.exit(INTERRUPTED)
     except KeyboardInterrupt:
-        error_line("stopped")
+        stopped_line()
         _interrupted(argv)
     except UsageError as exc:
         error_line(str(exc))
@@ -146,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     if SIGNALS.received is not None:  # a session ended well after Ctrl-C (or SIGTERM)
         sys.exit(exit_code(SIGNALS.received))
     if code == INTERRUPTED:  # Typer turns Ctrl-C into this exit code, silently
-        error_line("stopped")
+        stopped_line()
         _interrupted(argv)
     sys.exit(code if isinstance(code, int) else 0)
 

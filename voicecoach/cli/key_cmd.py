@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 
 from voicecoach.cli.app import app, err_console, paths
-from voicecoach.errors import JournalError, OutputError
+from voicecoach.errors import JournalError, OutputError, UsageError
+from voicecoach.hinting import command_hint
 from voicecoach.store.crypto import (
     PASSPHRASE_ENV,
     PROMPT_TRIES,
@@ -48,15 +49,17 @@ def _key() -> JournalKey:
 def _existing() -> JournalKey:
     key = _key()
     if not key.exists():
-        raise JournalError("the journal has no key yet; run `voicecoach key init` first")
+        raise JournalError(f"the journal has no key yet; run {command_hint('key init')} first")
     return key
 
 
-FORGOTTEN = (
-    "A forgotten passphrase loses the journal: nothing can read it without the passphrase, "
-    "unless you keep the recovery key (`voicecoach key export-recovery FILE`) somewhere safe."
-)
-"""Said before a new key is made (and in `key init --help`)."""
+def forgotten() -> str:
+    """Said before a new key is made (as `key init --help` says it)."""
+    return (
+        "A forgotten passphrase loses the journal: nothing can read it without the passphrase, "
+        f"unless you keep the recovery key ({command_hint('key export-recovery FILE')}) "
+        "somewhere safe."
+    )
 
 
 @key_app.command("init")
@@ -71,11 +74,11 @@ def init() -> None:
 
     key = _key()
     if key.exists():
-        raise JournalError(f"{key.journal} already has a key (see `voicecoach key --help`)")
+        raise JournalError(f"{key.journal} already has a key (see {command_hint('key --help')})")
     new = os.environ.get(NEW_PASSPHRASE_ENV, os.environ.get(PASSPHRASE_ENV))
     if new is None:
         _ask_new_ready()
-        _say(FORGOTTEN)
+        _say(forgotten())
         new = _ask_new()
     passphrase = check_new_passphrase(new)
     done = encrypt_journal(key, passphrase)
@@ -91,7 +94,7 @@ def init() -> None:
         )
     else:
         _say(f"The journal is encrypted ({sealed}). Without the passphrase it cannot be read:")
-    _say("keep a copy of the key offline with `voicecoach key export-recovery FILE`.")
+    _say(f"keep a copy of the key offline with {command_hint('key export-recovery FILE')}.")
     if done.plain:
         raise typer.Exit(1)
 
@@ -150,11 +153,14 @@ def export_recovery(
     """Write the journal's private key to a new file. The file is owner-only, and
     `age -d -i FILE` reads it."""
     key = _existing()
+    taken = UsageError(f"{output} already exists; give a new file")
+    if os.path.lexists(output):  # before the passphrase is asked for
+        raise taken
     text = key.recovery_text(ask_unlock(key)[0])
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
-        raise OutputError(f"{output} already exists; give a new file") from None
+        raise taken from None
     except OSError as exc:
         raise OutputError(f"{output}: cannot write ({exc.strerror})") from None
     with os.fdopen(fd, "w", encoding="ascii") as out:
@@ -174,13 +180,14 @@ def repair() -> None:
     if not key.exists():
         raise JournalError(
             f"the journal has no key to repair ({key.folder} holds no key file): if it was "
-            "encrypted, restore that folder from a backup; `voicecoach key init` makes a new key"
+            f"encrypted, restore that folder from a backup; {command_hint('key init')} makes a new "
+            "key"
         )
     if not os.path.lexists(key.identity_file):
         raise JournalError(
             f"{key.identity_file} is missing, and the public key is rebuilt from it: restore it "
-            "from a backup, or from the recovery key file saved earlier with `voicecoach key "
-            f"export-recovery`: `age -p -o {key.identity_file} RECOVERY-FILE`"
+            "from a backup, or from the recovery key file saved earlier with "
+            f"{command_hint('key export-recovery')}: `age -p -o {key.identity_file} RECOVERY-FILE`"
         )
     _, identity = ask_unlock(key, match=False)
     key.rebuild_recipient(identity)

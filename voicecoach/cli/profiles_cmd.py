@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
-from voicecoach.cli.app import app, err_console, out_console, paths
+from voicecoach.cli.app import app, confirm, err_console, out_console, paths
 from voicecoach.errors import JournalError
+from voicecoach.hinting import command_hint
 from voicecoach.paths import check_new_profile, check_profile, private_dir
 
 profiles_app = typer.Typer(
@@ -52,13 +53,17 @@ def remove(
     name: NameArg,
     yes: Annotated[bool, typer.Option("--yes", help="Also erase its sessions.")] = False,
 ) -> None:
-    """Remove a profile. One that holds sessions needs --yes (they are erased with it)."""
+    """Remove a profile. One that holds sessions is asked about first (they are erased with
+    it); without a terminal it needs --yes."""
     folder = paths().profiles / check_profile(name)
     if not folder.is_dir() or folder.is_symlink():
-        raise JournalError(f"no profile {name}; see `voicecoach profiles list`")
+        raise JournalError(f"no profile {name}; see {command_hint('profiles list')}")
     journal = folder / "journal"
     holds = journal.is_dir() and any(p.is_file() for p in journal.rglob("*.json*"))
     if holds and not yes:
-        raise JournalError(f"profile {name} holds sessions; add --yes to erase them with it")
+        refusal = f"profile {name} holds sessions; add --yes to erase them with it"
+        if not confirm(f"Remove profile {name} and erase its sessions for good?", refusal):
+            err_console.print("Nothing removed.", markup=False, highlight=False)
+            return  # the person chose: exit code 0, as `forget` answered no
     shutil.rmtree(folder)
     err_console.print(f"profile {name} removed", markup=False)

@@ -27,6 +27,7 @@ from voicecoach.cli.app import (
 from voicecoach.cli.models_cmd import RichDownloadProgress, confirm_removal
 from voicecoach.errors import UsageError, VoiceError
 from voicecoach.extras import install_command
+from voicecoach.hinting import command_hint
 from voicecoach.speech.artifacts import Installed
 from voicecoach.speech.models import folder_size
 from voicecoach.speech.tts.choose import active_voice, load_piper
@@ -139,10 +140,13 @@ def list_voices(
         )
     show_table(table)
     if not found:
+        from voicecoach.speech.tts.piper import piper_available
+
+        needs = "" if piper_available() else f" (needs `{install_command('piper')}`)"
         err_console.print(
             "No Piper voice installed: the coach speaks with espeak-ng. A warmer voice: "
-            "`voicecoach voices list --available`, then `voicecoach voices pull NAME` "
-            f"(needs `{install_command('piper')}`).",
+            f"{command_hint('voices list --available')}, then "
+            f"{command_hint('voices pull NAME')}{needs}.",
             **PLAIN_DIM,
         )
     if available:
@@ -173,7 +177,8 @@ def _installed(voice: Installed) -> None:
     out_console.print(f"installed {voice.name} in {voice.path}", **PLAIN)
     err_console.print(f"licence: {voice_licence(voice)}", markup=False, highlight=False)
     err_console.print(
-        f"Make the coach speak with it: `voicecoach voices use {voice.name}`.", **PLAIN_DIM
+        f"Make the coach speak with it: {command_hint(f'voices use {voice.name}')}.",
+        **PLAIN_DIM,
     )
 
 
@@ -255,7 +260,7 @@ def use(
         espeak = ", ".join(v.id for v in voices_for_language(every, coach.language)[:6])
         raise VoiceError(
             f"no voice named {name!r} (Piper: {piper or 'none installed'}; "
-            f"espeak-ng for {coach.language!r}: {espeak} …); see `voicecoach voices list`"
+            f"espeak-ng for {coach.language!r}: {espeak} …); see {command_hint('voices list')}"
         )
     set_keys(home.config_file, "coach", {"voice_engine": "pyttsx3", "voice": match.id})
     out_console.print(f"the coach now speaks with espeak-ng {match.id}", **PLAIN)
@@ -292,7 +297,9 @@ def remove(
     home = paths()
     voice = find_voice(name, voices_dirs(home))
     if voice is None:
-        raise VoiceError(f"no installed Piper voice named {name!r}; see `voicecoach voices list`")
+        raise VoiceError(
+            f"no installed Piper voice named {name!r}; see {command_hint('voices list')}"
+        )
     if voice.origin == "package":
         remove_installed(voice, VOICES)  # raises, saying how to uninstall the package
     confirm_removal("voices", name, voice.path, yes)
