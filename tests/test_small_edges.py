@@ -106,3 +106,13 @@ def test_the_guide_says_which_fields_are_required_as_the_validator_does(
         path.write_text(reduced)
         result = cli("sessions", "check", path)
         assert (result.code != 0) == required, (field, result.err)
+
+
+def test_the_script_guide_names_every_built_in_practice() -> None:
+    """docs/session-scripts.md listed three built-in scripts when seven shipped."""
+    from voicecoach.coach.script import builtin_dir
+
+    shipped = sorted(p.name for p in builtin_dir().glob("*.toml"))
+    assert len(shipped) >= 7
+    named = DOC.read_text().split("Built-in scripts live in", 1)[1].split("\n- ", 1)[0]
+    assert [name for name in shipped if f"`{name}`" not in named] == []
