@@ -65,8 +65,21 @@ digital source's silence. Room noise and a quiet microphone's floor lie well abo
 
 _FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "[BREATH]", "[COUGH]"}
 
-STREAMING = {"fwdflat": False, "bestpath": False}
-"""Search passes the streaming decoder skips (they run at the end, over the whole utterance)."""
+MAX_HMMS_PER_FRAME = 10_000
+"""The most HMMs the streaming search keeps active in one 10 ms frame (PocketSphinx's
+``maxhmmpf``; its own default is 30000). In loud noise the beam lets the search grow until the
+decoder falls behind real time: pink noise 10 dB under LibriVox speech took 0.96 s of CPU per
+second of audio at the default and 0.62-0.72 s here, quiet speech 0.36-0.47 and 0.32-0.38 s
+(a 114 s answer, same run, loaded 2-core x86 machine). The words were the same on the LibriVox
+clips in quiet, pink and brown noise and on the benchmark's festival and espeak-ng answers
+(TV speech under the answer: 0.01 better). The whole-utterance decoder keeps the default: its
+lattice also serves the thinking pause's tail check, and bounded, it lost the last word of the
+110 s answer of `benchmarks/bench_room.py` ("… to do for them"), so the coach waited out the
+thinking pause."""
+
+STREAMING = {"fwdflat": False, "bestpath": False, "maxhmmpf": MAX_HMMS_PER_FRAME}
+"""Search passes the streaming decoder skips (they run at the end, over the whole utterance),
+and its bound on the search."""
 
 WHOLE = {"fwdflat": False}
 """The whole-utterance decoder keeps the lattice search (word posteriors) but not the flat
