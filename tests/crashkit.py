@@ -198,27 +198,30 @@ def same_answer(shown: str, kept: str) -> bool:
     """
     if kept == shown:
         return True
-    return bool(kept) and SequenceMatcher(None, shown, kept).ratio() >= 0.5
+    return bool(kept) and SequenceMatcher(None, shown, kept, autojunk=False).ratio() >= 0.5
 
 
 def covered(heard: list[str], kept: list[str]) -> tuple[int, int]:
     """(shown answers found, kept answers left over), matching in order.
 
-    One kept answer holds one shown answer (or its re-decode), or several said to one question
-    (asked again: a mood heard without a number), joined by spaces.
+    One kept answer holds one shown answer, or several said to one question (asked again: a
+    mood heard without a number; going on over the coach's reply) joined by spaces; each part
+    may have been replaced by its whole-answer decode, so the closest reading is taken
+    (``same_answer``).
     """
     found = 0
     used = 0
     for answer in kept:
         if found == len(heard):
             break
-        take = 0
+        best, take = 0.0, 0
         for many in range(1, len(heard) - found + 1):
             said = " ".join(heard[found : found + many])
-            if answer == said or (many == 1 and same_answer(said, answer)):
-                take = many
-            elif not answer.startswith(said):
-                break
+            if not same_answer(said, answer):
+                continue
+            ratio = SequenceMatcher(None, said, answer, autojunk=False).ratio()
+            if ratio > best:
+                best, take = ratio, many
         if take == 0:
             break
         found, used = found + take, used + 1
