@@ -87,7 +87,7 @@ def open_voice(coach: CoachSettings, cache_dir: Path, dirs: list[Path]) -> Voice
             return VoiceChoice(
                 tts,
                 f"{how}; speaking with pyttsx3 (espeak-ng) instead "
-                f"({command_hint('voices pull')} or `voices add FILE` gets one)",
+                f"({command_hint('voices pull')} or {command_hint('voices add FILE')} gets one)",
                 fell_back=True,
             )
         why = "" if coach.voice_engine == "pyttsx3" else " (auto: no Piper voice installed)"
