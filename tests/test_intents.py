@@ -12,6 +12,7 @@ from voicecoach.coach.intents import (
     ENGLISH,
     Command,
     PhraseBook,
+    cores,
     seems_continued,
     seems_unfinished,
     wants_to_end,
@@ -227,3 +228,55 @@ def test_only_conjunctions_and_fillers_continue(text: str, continued: bool) -> N
     assert seems_continued(text) is continued
     if continued:
         assert seems_unfinished(text)  # a subset of the words announcing more
+
+
+# ---- the readings of an utterance with its polite edges cut --------------------------------
+EDGE_SPLIT = [tuple(edge.split()) for edge in EDGE_WORDS]
+
+
+def readable_as_edges(words: tuple[str, ...]) -> bool:
+    """By the definition: ``words`` split whole into polite words or phrases."""
+    if not words:
+        return True
+    return any(
+        words[: len(edge)] == edge and readable_as_edges(words[len(edge) :]) for edge in EDGE_SPLIT
+    )
+
+
+def cores_by_definition(text: str) -> list[str]:
+    """Every cut of an utterance whose both edges are polite words only, longest first."""
+    words = tuple(normalise(text).split())
+    found = [
+        (end - start, " ".join(words[start:end]))
+        for start in range(len(words))
+        if readable_as_edges(words[:start])
+        for end in range(len(words), start, -1)
+        if readable_as_edges(words[end:])
+    ]
+    return [core for _, core in sorted(found, key=lambda f: -f[0])]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*EDGE_WORDS, *CONTENT, "skip", "you", "thank", "all", "right"]),
+        max_size=9,
+    )
+)
+def test_cores_are_every_cut_between_polite_edges(parts: list[str]) -> None:
+    """Multi-word polite phrases ("thank you", "all right", "can you") count at either edge,
+    read in their own order ("you thank" is not polite)."""
+    text = " ".join(parts)
+    assert cores(text) == cores_by_definition(text)
+
+
+def test_a_long_answer_has_one_reading_unless_its_edges_are_polite() -> None:
+    """A two-minute answer (300 words) is read whole: its cuts are found in one pass each way,
+    so the reply does not wait on them."""
+    long = " ".join(["i kept checking his phone because i was afraid"] * 33)
+    assert cores(long) == [normalise(long)]
+    polite = f"okay {long} thank you"
+    assert cores(polite)[:2] == [normalise(polite), normalise(f"{long} thank you")]
+    assert normalise(long) in cores(polite)
+    assert cores("you thank skip") == ["you thank skip"]
+    assert cores("skip thank you") == ["skip thank you", "skip"]  # "you" alone is no edge
