@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import STREAMING_WORDS, CliResult
+from tests.conftest import FIXTURES, STREAMING_WORDS, CliResult
 from tests.test_audio import tone, write
 from tests.virtual_audio import write_mini_home
 from voicecoach.audio.source import WavFileSource
@@ -247,3 +247,22 @@ def test_a_pipe_given_as_a_wav_is_one_line_not_a_wait(cli: Cli, home: Path, tmp_
     fifo = tmp_path / "live.wav"
     os.mkfifo(fifo)
     one_line_error(cli, fifo, "not a regular file")
+
+
+def test_an_answer_recorded_below_16_khz_is_used_with_one_warning(
+    cli: Cli, home: Path, tmp_path: Path
+) -> None:
+    """A phone's 8 kHz recording is resampled and heard, but its words will be misheard: the
+    session says so once, naming the file and the rate to record at; 16 kHz says nothing."""
+
+    source = FIXTURES / "en" / "cmd-continue.wav"
+    narrow = tmp_path / "phone.wav"
+    subprocess.run(["sox", str(source), "-r", "8000", str(narrow)], check=True)
+    write_mini_home(home, STREAMING_WORDS)
+    result = cli("session", "--answers", narrow, source, "--fast", "--engine", "pocketsphinx")
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if "Hz" in line]
+    assert warnings == [
+        f"voicecoach: warning: {narrow} is recorded at 8000 Hz; speech recognition needs "
+        "16000 Hz or more, so its words will be misheard (record it at 16 kHz or more)"
+    ]

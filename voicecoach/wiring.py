@@ -151,6 +151,26 @@ def open_source(options: AudioOptions, settings: Settings) -> AudioSource:
     return mic
 
 
+def low_rate_warnings(options: AudioOptions) -> list[str]:
+    """One warning line per input WAV recorded below the recogniser's 16 kHz (a phone's 8 kHz):
+    it is resampled and played, but the sounds above half its rate are gone, so words are
+    misheard. Empty when every file is 16 kHz or more (headers are checked by the sources)."""
+    from voicecoach.audio.wavfile import check_wav
+    from voicecoach.frames import SAMPLE_RATE
+
+    paths = [*options.answers, *([options.mic_file] if options.mic_file else [])]
+    out = []
+    for path in paths:
+        rate = check_wav(path).rate
+        if rate < SAMPLE_RATE:
+            out.append(
+                f"voicecoach: warning: {path} is recorded at {rate} Hz; speech recognition "
+                f"needs {SAMPLE_RATE} Hz or more, so its words will be misheard (record it "
+                f"at {SAMPLE_RATE // 1000} kHz or more)"
+            )
+    return out
+
+
 def open_sink(options: AudioOptions, settings: Settings) -> AudioSink:
     """--speaker-file, nothing (--fast), or the speakers."""
     if options.speaker_file is not None:

@@ -41,6 +41,7 @@ from voicecoach.review.cells import counted
 from voicecoach.speaker import service as unit
 from voicecoach.speaker.build import ListenOptions, build_listen, voice_profiles
 from voicecoach.stop import SIGNALS
+from voicecoach.wiring import low_rate_warnings
 
 OnceOpt = Annotated[bool, typer.Option("--once", help="Handle one wake, then exit.")]
 MAX_SECONDS = 366 * 24 * 3600
@@ -173,6 +174,8 @@ def listen(
                 options, cfg, paths(), progress, stack, settings_of=lambda p: settings(config, p)
             )
         _advise_on_wake_phrases(cfg.wake.phrases)  # once the phrases are known to be usable
+        for warning in low_rate_warnings(options):
+            progress.note(warning)
         phrases = " or ".join(f'"{p}"' for p in cfg.wake.phrases)
         progress.note(f"waiting for {phrases}; listening with {reason}")
         names = voice_profiles(paths())

@@ -40,6 +40,7 @@ from voicecoach.wiring import (
     demo_options,
     engine_for,
     first_lines,
+    low_rate_warnings,
 )
 from voicecoach.wiring import run_session as run_session_on
 
@@ -99,6 +100,8 @@ def run_session(
             choice, audio, config, home, progress, stack, coach, first_lines(script, coach)
         )
         progress.note(stages.voice_reason)
+        for warning in low_rate_warnings(audio):
+            progress.note(warning)
         progress.note(f"listening with {choice.reason}")
         keep_days = config.journal.keep_days
         erased = apply_retention(journal, keep_days)
