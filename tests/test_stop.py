@@ -175,3 +175,57 @@ def test_a_voice_cache_that_cannot_be_written_does_not_hang_the_session(tmp_path
     record = json.loads(done.stdout)
     assert "partner" in record["turns"][0]["answer"]["text"]
     assert not list((home / "cache").rglob("*.wav"))  # nothing half-written in the cache
+
+
+def spawned_child(parent: int) -> int | None:
+    """The pid of ``parent``'s multiprocessing child (the whole-answer decoder), if started."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"multiprocessing" in cmdline:
+            return int(entry.name)
+    return None
+
+
+def ignores_sigint(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = int(status.split("SigIgn:")[1].split()[0], 16)
+    return bool(ignored & (1 << (signal.SIGINT - 1)))
+
+
+def test_ctrl_c_to_the_whole_group_as_the_decoder_child_starts_is_one_line(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C at a terminal reaches every process of the group: the whole-answer decoder's
+    child, still starting its interpreter, ignores it from its first instant (it printed a
+    KeyboardInterrupt traceback from its imports), and the session stops politely."""
+    home = tmp_path / "home"
+    env = long_home(home)
+    answer = str(fixture_wav("patience-1"))
+    with (home / "stderr.txt").open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "voicecoach", "session", "--answers", answer, "--fast"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,  # a group of its own, as a terminal's foreground job
+        )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while (child := spawned_child(process.pid)) is None:
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.002)
+    born_deaf = ignores_sigint(child)
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=30)
+    err_text = (home / "stderr.txt").read_text()
+    assert born_deaf
+    assert "Traceback" not in err_text and "Fatal Python error" not in err_text, err_text
+    assert process.returncode in (0, 130), err_text
+    last = err_text.strip().splitlines()[-1]
+    assert last.startswith("saved as ") or last == "voicecoach: stopped", err_text

@@ -13,13 +13,14 @@ busy the machine is.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -46,6 +47,23 @@ tracebacks after a session stopped by SIGTERM."""
 
 PARENT_CHECK_S = 1.0
 """How often the child checks that the session process is still there."""
+
+
+@contextlib.contextmanager
+def _born_deaf_to_ctrl_c() -> Iterator[None]:
+    """Start child processes inside this with SIGINT ignored, which they inherit: Ctrl-C at the
+    terminal reaches the whole process group, and a child still starting its interpreter (before
+    ``_load`` can ignore it) printed a KeyboardInterrupt traceback from its imports. Python
+    leaves an inherited SIG_IGN in place. Only the main thread may change a handler; elsewhere
+    this does nothing. A Ctrl-C in these few milliseconds is lost (the next one stops)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 def _outlive_no_parent(parent: int) -> None:
@@ -136,15 +154,18 @@ class Redecoder:
         return self._submit(_last_words, pcm, alternatives)
 
     def _submit(self, work: Callable[..., T], *args: object) -> Future[T]:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_load,
-                initargs=(self._model_dir,),
-            )
+        starting = self._pool is None
         try:
-            return self._pool.submit(work, *args)
+            # the child (and multiprocessing's resource tracker) are started here
+            with _born_deaf_to_ctrl_c() if starting else contextlib.nullcontext():
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(
+                        max_workers=1,
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_load,
+                        initargs=(self._model_dir,),
+                    )
+                return self._pool.submit(work, *args)
         except RuntimeError as exc:  # the pool broke earlier: say so through the future
             failed: Future[T] = Future()
             failed.set_exception(exc)
