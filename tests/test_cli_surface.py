@@ -188,3 +188,17 @@ def test_every_command_is_listed_with_a_whole_sentence(
     for line in lines:
         assert len(line) <= 80, line
         assert line.endswith(".") and not line.endswith(("...", "e.g.", "i.e.")), line
+
+
+@pytest.mark.parametrize("group", ["models", "voices", "key", "profiles", "sessions", "service"])
+def test_a_group_named_alone_lists_its_commands_as_the_app_alone_does(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, group: str
+) -> None:
+    """`voicecoach key` is someone looking for what `key` does: its help, readable, on stdout
+    (it had been folded into one error line)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli(group)
+    assert result.code == 0 and result.err == ""
+    assert result.out == cli(group, "--help").out
+    assert result.out.startswith(f"Usage: voicecoach {group} [OPTIONS] COMMAND")
+    assert cli().code == 0

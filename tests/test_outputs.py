@@ -67,8 +67,17 @@ def test_a_full_device_fails_with_one_line(home: Path, cli: Cli) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["export", "--all", "-o", "-"], ["export", "--all"], ["history", "--json"], ["history"]],
-    ids=" ".join,
+    [
+        ["export", "--all", "-o", "-"],
+        ["export", "--all"],
+        ["history", "--json"],
+        ["history"],
+        ["--help"],
+        ["session", "--help"],
+        ["key"],
+        [],
+    ],
+    ids=lambda args: " ".join(args) or "alone",
 )
 def test_a_full_stdout_fails_with_one_line(home: Path, args: list[str]) -> None:
     """`voicecoach export --all > /dev/full`: one line, exit 1, no traceback."""

@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _run(argv: list[str] | None) -> None:
     """``main``'s work (see there)."""
-    from typer._click.exceptions import ClickException
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     from voicecoach.stop import SIGNALS, exit_code
 
@@ -144,6 +144,16 @@ def _run(argv: list[str] | None) -> None:
         if args and not NO_HOME_NEEDED.intersection(args):
             check_home()  # one line naming the variable, before any command reads or writes
         code = root.main(args=args, prog_name="voicecoach", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a group named alone (`voicecoach key`): its commands
+        from voicecoach.cli.consoles import write_pieces
+
+        help_text = exc.ctx.get_help() if exc.ctx is not None else exc.format_message()
+        try:
+            write_pieces([help_text + "\n"])
+        except VoiceCoachError as failed:  # stdout cannot be written (`> /dev/full`)
+            error_line(str(failed))
+            sys.exit(FAILED)
+        sys.exit(0)
     except ClickException as exc:
         error_line(usage_message(exc))
         sys.exit(USAGE if exc.exit_code == USAGE else FAILED)

@@ -175,6 +175,11 @@ def _lasting_help(show: Any) -> Any:
         except BrokenPipeError:
             reader_gone(sys.stdout)
             ctx.exit()
+        except OSError as exc:  # `--help > /dev/full`: one line, not a traceback
+            from voicecoach.errors import OutputError
+
+            reader_gone(sys.stdout)  # what is still buffered goes nowhere at exit
+            raise OutputError(f"stdout: cannot write ({exc.strerror})") from exc
 
     show_help.lasting = True  # type: ignore[attr-defined]
     return show_help

@@ -204,7 +204,9 @@ def _advise_on_wake_phrases(phrases: tuple[str, ...]) -> None:
         err_console.print(f"voicecoach: warning: {one_line(str(problem))}", style="yellow", **PLAIN)
 
 
-service_app = typer.Typer(help="Run `voicecoach listen` at boot as a systemd user service.")
+service_app = typer.Typer(
+    help="Run `voicecoach listen` at boot as a systemd user service.", no_args_is_help=True
+)
 app.add_typer(service_app, name="service")
 
 
