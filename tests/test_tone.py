@@ -228,3 +228,24 @@ def test_harsh_self_talk_the_grammar_heard_as_stop_is_an_answer(journal: Journal
 def test_audio_the_grammar_cannot_end_in_gives_no_words(tone: SphinxGrammar) -> None:
     assert tone.hear(silence(0.05), 0.0).words == ()
     assert tone.hear(b"", 0.0).words == ()
+
+
+def test_more_before_a_noun_is_no_lead_to_a_feeling(
+    sphinx: SphinxRecognizer, tone: SphinxGrammar, tmp_path: Path
+) -> None:
+    """ "… needed more time …" (festival slt, as text2wave writes it): the grammar heard "more
+    tired" there, and "time" sounds enough like "tired"; but "more" leads nouns as often as
+    feelings, so the open transcript's "more" leads no feeling the coach may name back ("It
+    sounds like you felt tired." to an answer about someone else's need)."""
+    said = tmp_path / "said.txt"
+    said.write_text("I think he just needed more time and some kindness.")
+    wav = tmp_path / "slt.wav"
+    voice = "(voice_cmu_us_slt_arctic_hts)"
+    subprocess.run(["text2wave", "-eval", voice, "-o", str(wav), str(said)], check=True)
+    pcm = read_wav(wav)
+    final = final_of(sphinx, tone, pcm, read_wav(FIXTURES / "communication-1.wav"))
+    assert final.utterance.text == "i think he just needed more time and some kindness"
+    hearing = tone.hear(pcm, final.utterance.start)
+    assert "tired" in [w.word for w in hearing.words]  # what the grammar made of "time"
+    assert second_opinion(final.utterance, hearing) is None
+    assert understood(final.utterance, lambda: hearing) == Heard(AnswerClass.FULL)

@@ -65,6 +65,11 @@ LEADS: tuple[str, ...] = (
 )  # fmt: skip
 """Words that stand right before a feeling word in the grammar ("felt afraid", "so angry")."""
 
+TRANSCRIPT_LEADS = frozenset(LEADS) - {"more"}
+"""The lead words that, in the open transcript before where the grammar heard a feeling, let it
+be taken: not "more", which leads nouns as often as feelings ("he needed more time", heard by
+the grammar as "more tired": the coach said "It sounds like you felt tired.")."""
+
 FILLERS: tuple[str, ...] = (
     "a", "the", "i", "and", "it", "to", "of", "that", "he", "she", "was", "is", "in", "when",
     "so", "really", "just", "my", "me", "for", "this", "at", "on", "but", "oh", "ah", "um",
@@ -159,7 +164,7 @@ def second_opinion(utterance: Utterance, hearing: Hearing) -> Heard | None:
             return None
         first = utterance.words.index(inside[0])
         before = [w.word for w in utterance.words[max(0, first - LEAD_REACH) : first]]
-        if not set(before) & set(LEADS) or _denied(utterance.words, inside, []):
+        if not set(before) & TRANSCRIPT_LEADS or _denied(utterance.words, inside, []):
             return None
         return Heard(AnswerClass.FEELING, FEELINGS[word.word])
     return None
