@@ -87,6 +87,15 @@ def test_offline_route_add_a_copied_zip_then_a_vosk_session(cli: Cli, home: Path
     )
     assert result.returncode == 0, result.stderr
     assert f"Vosk with {NAME} (active model)" in result.stderr
+    # the coach speaks English: said once, and the phrases the model cannot hear are counted,
+    # not listed (every rating and command phrase: two lines of 3000 characters)
+    mismatch = [line for line in result.stderr.splitlines() if "the coach speaks en" in line]
+    assert mismatch == [
+        f"voicecoach: warning: Vosk with {NAME} (active model) hears ko; the coach speaks en "
+        "(coach.language): answers and commands will be misheard"
+    ]
+    warnings = [line for line in result.stderr.splitlines() if "does not know" in line]
+    assert warnings and all(len(line) < 200 and " more" in line for line in warnings), warnings
     record = json.loads(result.stdout)
     assert record["engine"]["name"] == "vosk" and record["engine"]["model"] == NAME
     texts = [turn["answer"]["text"] for turn in record["turns"] if turn.get("answer")]

@@ -35,6 +35,20 @@ from voicecoach.text import normalise
 
 log = logging.getLogger(__name__)
 
+LISTED_AT_MOST = 6
+"""Phrases a warning names before it only counts the rest (a model of another language knows
+none of the hundred rating and command phrases)."""
+
+
+def listed(phrases: Sequence[str]) -> str:
+    """``phrases`` for a one-line warning: all of them when few, else the first few and how
+    many more ("a eight, a five, … and 180 more")."""
+    if len(phrases) <= LISTED_AT_MOST:
+        return ", ".join(phrases)
+    shown = ", ".join(phrases[:LISTED_AT_MOST])
+    return f"{shown} and {len(phrases) - LISTED_AT_MOST} more"
+
+
 T = TypeVar("T")
 
 SEARCH = "voicecoach-phrases"
@@ -248,7 +262,7 @@ class SphinxPhrases:
         known = [p for p in map(normalise, phrases) if p and self._knows(p)]
         dropped = sorted(set(map(normalise, phrases)) - set(known))
         if dropped:
-            log.warning("PocketSphinx does not know every word of: %s", ", ".join(dropped))
+            log.warning("PocketSphinx does not know every word of: %s", listed(dropped))
         self.phrases = tuple(dict.fromkeys(known))
         self._open_search = decoder.current_search()
         if self.phrases:
@@ -370,7 +384,7 @@ def vosk_phrase_recognizer(
     kept = tuple(dict.fromkeys(p for p in wanted if all(map(known, p.split()))))
     dropped = sorted(set(wanted) - set(kept))
     if dropped:
-        log.warning("the Vosk model does not know every word of %s: %s", what, ", ".join(dropped))
+        log.warning("the Vosk model does not know every word of %s: %s", what, listed(dropped))
     if not kept:
         return (), None
     grammar = [*kept, *(["[unk]"] if known("[unk]") else [])]
