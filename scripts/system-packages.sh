@@ -3,7 +3,8 @@
 #   scripts/system-packages.sh          what running voicecoach needs
 #   scripts/system-packages.sh --test   also what the tests need (festival voices, sox, PulseAudio,
 #                                       real read speech for the room tests, age to check
-#                                       that encrypted exports open with the stock tool)
+#                                       that encrypted exports open with the stock tool, sox's
+#                                       MP3 reader to follow the hint for an MP3 answer)
 set -euo pipefail
 
 packages=(libportaudio2 espeak-ng)
@@ -12,7 +13,7 @@ if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(festival festvox-us-slt-hts festvox-kdlpc16k sox pulseaudio pulseaudio-utils
-    libasound2-plugins pocketsphinx-testdata age)
+    libasound2-plugins pocketsphinx-testdata age libsox-fmt-mp3)
 fi
 
 missing=()

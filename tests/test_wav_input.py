@@ -266,3 +266,43 @@ def test_an_answer_recorded_below_16_khz_is_used_with_one_warning(
         f"voicecoach: warning: {narrow} is recorded at 8000 Hz; speech recognition needs "
         "16000 Hz or more, so its words will be misheard (record it at 16 kHz or more)"
     ]
+
+
+@pytest.mark.parametrize("suffix", ["mp3", "ogg", "flac"])
+def test_a_compressed_recording_is_named_and_its_command_makes_a_wav_that_plays(
+    cli: Cli, home: Path, tmp_path: Path, suffix: str
+) -> None:
+    """An MP3 (or Ogg, FLAC) given as an answer: one line that says what it is and a command
+    that works as printed; the WAV it makes is taken."""
+    import shlex
+
+    source = FIXTURES / "en" / "cmd-continue.wav"
+    packed = tmp_path / f"take.{suffix}"
+    subprocess.run(["sox", str(source), str(packed)], check=True)
+    write_mini_home(home, STREAMING_WORDS)
+    said = one_line_error(cli, packed, f"take.{suffix}: ", "audio, not a WAV file")
+    assert "headerless" not in said
+    command = said.split("`")[1]
+    subprocess.run(shlex.split(command), check=True, timeout=60)
+    fixed = tmp_path / "take-16k.wav"
+    result = cli("session", "--answers", fixed, "--fast", "--engine", "pocketsphinx")
+    assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize(
+    ("head", "name"),
+    [
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00\x00\x00", "MP3"),
+        (b"\xff\xfb\x90\x64" + bytes(8), "MP3"),
+        (b"OggS" + bytes(8), "Ogg"),
+        (b"fLaC" + bytes(8), "FLAC"),
+        (b"\x00\x00\x00\x20ftypM4A ", "MP4/M4A"),
+        (b"\x1a\x45\xdf\xa3" + bytes(8), "WebM"),
+        (b"RIFF\x00\x00\x00\x00WAVE", ""),
+        (b"hello world\n", ""),
+    ],
+)
+def test_compressed_formats_are_told_by_their_first_bytes(head: bytes, name: str) -> None:
+    from voicecoach.audio.wavfile import compressed_format
+
+    assert compressed_format(head) == name

@@ -91,6 +91,35 @@ def _fail(path: Path, problem: str, raw: bool = False) -> AudioFileError:
     return AudioFileError(f"{path}: not a readable PCM WAV file: {problem}; {hint}")
 
 
+def compressed_format(head: bytes) -> str:
+    """The compressed audio format a file's first 12 bytes announce ("MP3", "Ogg", "FLAC",
+    "MP4/M4A", "WebM"), or "" (magic numbers from each format's specification)."""
+    if head.startswith(b"ID3") or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "MP3"
+    if head.startswith(b"OggS"):
+        return "Ogg"
+    if head.startswith(b"fLaC"):
+        return "FLAC"
+    if head[4:8] == b"ftyp":
+        return "MP4/M4A"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "WebM"
+    return ""
+
+
+def _compressed(path: Path, container: str) -> AudioFileError:
+    """A compressed recording given as a WAV: say what it is and the command that makes a WAV of
+    it (sox reads MP3 with Debian's libsox-fmt-mp3, Ogg and FLAC as it comes; ffmpeg the rest)."""
+    given, fixed = shlex.quote(str(path)), shlex.quote(str(path.with_name(f"{path.stem}-16k.wav")))
+    if container in ("MP4/M4A", "WebM"):
+        command = f"`ffmpeg -i {given} -ar 16000 -ac 1 {fixed}`"
+    else:
+        command = f"`sox {given} -r 16000 -c 1 -b 16 {fixed}`"
+        if container == "MP3":
+            command += " (sox reads MP3 with the package libsox-fmt-mp3)"
+    return AudioFileError(f"{path}: {container} audio, not a WAV file; convert it with {command}")
+
+
 def _cut_header(path: Path, what: str) -> AudioFileError:
     """A header that ends before it says it does: no converter can read it either."""
     return AudioFileError(f"{path}: its WAV header is cut short ({what}); copy or record it again")
@@ -158,6 +187,8 @@ def read_header(path: Path, handle: BinaryIO, size: int) -> WavInfo:
         raise AudioFileError(f"{path}: the file is empty (0 bytes); give a WAV recording")
     head = _read_exact(handle, 12)
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        if container := compressed_format(head):
+            raise _compressed(path, container)
         raise _fail(path, f"no RIFF/WAVE header in its {size} bytes", raw=True)
     fmt: tuple[int, int, int, bool] | None = None
     for _ in range(_MAX_CHUNKS):
