@@ -174,8 +174,9 @@ def repair() -> None:
 
     The journal's public key file, lost or damaged, is written anew from its private key
     (key/identity.age), so that sessions are saved again. It asks for the passphrase
-    (VOICECOACH_PASSPHRASE in scripts). It changes nothing when the file holds the key already,
-    or another key, or when the private key file is missing or damaged."""
+    (VOICECOACH_PASSPHRASE in scripts). It changes nothing when the file holds the key already
+    (and says so: nothing failed), or another key, or when the private key file is missing or
+    damaged."""
     key = _key()
     if not key.exists():
         raise JournalError(
@@ -190,5 +191,7 @@ def repair() -> None:
             f"{command_hint('key export-recovery')}: `age -p -o {key.identity_file} RECOVERY-FILE`"
         )
     _, identity = ask_unlock(key, match=False)
-    key.rebuild_recipient(identity)
+    if not key.rebuild_recipient(identity):
+        _say(f"{key.recipient_file} holds the journal's public key already: nothing to repair.")
+        return
     _say(f"Rebuilt {key.recipient_file} from the private key: sessions are saved again.")

@@ -258,11 +258,12 @@ class JournalKey:
             raise JournalError(f"{self.folder}: the private key does not match the public key")
         return identity
 
-    def rebuild_recipient(self, identity: pyrage.x25519.Identity) -> None:
+    def rebuild_recipient(self, identity: pyrage.x25519.Identity) -> bool:
         """Write ``recipient.txt`` anew (atomically, owner-only) with the public key of
         ``identity`` (the unlocked private key), when it is missing, cannot be read or holds no
-        public key. JournalError, writing nothing, when it already holds that key, holds another
-        one (what was sealed to it needs that key's own private key), or is no regular file."""
+        public key: True. False, writing nothing, when it already holds that key. JournalError,
+        writing nothing, when it holds another one (what was sealed to it needs that key's own
+        private key), or is no regular file."""
         public = str(identity.to_public())
         path = self.recipient_file
         try:
@@ -280,7 +281,7 @@ class JournalKey:
             except (OSError, UnicodeDecodeError):
                 text = ""  # unreadable: rebuilt
         if text == public:
-            raise JournalError(f"{path} holds the journal's public key already: nothing to repair")
+            return False
         try:
             pyrage.x25519.Recipient.from_str(text)
         except pyrage.RecipientError:
@@ -296,6 +297,7 @@ class JournalKey:
             write_private(path, f"{public}\n".encode("ascii"))
         except OSError as exc:
             raise JournalError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        return True
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Store the identity under ``new`` (atomically); WrongPassphrase leaves it as it was."""
