@@ -120,3 +120,15 @@ def test_stats_of_an_empty_journal(home: Path, cli: Cli) -> None:
     figures = cli("stats", "--json").json()
     assert figures["sessions"] == 0 and figures["streak_days"] == 0
     assert len(figures["weeks"]) == 12
+
+
+def test_a_session_nobody_answered_is_no_day_of_practice() -> None:
+    """A session that ended because nobody answered counts as a session, not toward the
+    streak: nobody practised that day."""
+    silent = dataclasses.replace(on(TODAY, 0), status=Status.UNANSWERED)
+    spoken = [on(TODAY - timedelta(days=d)) for d in (1, 2)]
+    stats = compute([summarize(r) for r in [silent, *spoken]], TODAY)
+    assert (stats.sessions, stats.streak_days, stats.longest_streak_days) == (3, 2, 2)
+    stopped = dataclasses.replace(on(TODAY, 0), status=Status.STOPPED)  # stopped after answers
+    stats = compute([summarize(r) for r in [stopped, *spoken]], TODAY)
+    assert (stats.sessions, stats.streak_days) == (3, 3)

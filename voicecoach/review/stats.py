@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from voicecoach.review.cells import counted
+from voicecoach.store.records import Status
 from voicecoach.store.summary import SessionSummary
 
 BAR = "█"
@@ -106,7 +107,7 @@ def streaks(days: set[date], today: date) -> tuple[int, int]:
 
 def compute(sessions: Sequence[SessionSummary], today: date, weeks: int = 12) -> JournalStats:
     """The figures for these sessions, with ``weeks`` weeks of history ending this week."""
-    days = {s.day for s in sessions}
+    days = {s.day for s in sessions if s.status is not Status.UNANSWERED}  # nobody practised
     current, longest = streaks(days, today)
     first = _monday(today) - timedelta(weeks=weeks - 1)
     per_week: dict[date, list[SessionSummary]] = {
