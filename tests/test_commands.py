@@ -435,27 +435,3 @@ def test_a_korean_sentence_is_not_heard_as_a_command(vosk_listener: Listener) ->
     final = events[0][1]
     assert isinstance(final, Final)
     assert CommandSpotter(KO, min_agreement=0.0).command(final) is None
-
-
-def test_a_one_word_command_heard_as_a_number_where_none_is_asked_for_is_asked_about() -> None:
-    """In a benchmark session slt's one-word "skip" came out as "scan", and the whole command
-    grammar, which holds the ratings too, chose "ten" (agreement 0.57): an answer, and the
-    coach asked for more. Where no rating is asked for, a number alone answers nothing, so the
-    one-word commands alone hear the real audio again; "skip" sounds like "scan", and is asked
-    about. A transcript that is a number, or longer, stays what it was."""
-    phrases = fresh_phrases()
-    heard = phrases.check(read_wav(fixture_wav("cmd-skip")), "scan")
-    assert heard.single is not None
-    whole = Recheck("ten", 0.57, single=heard.single)  # the session's whole-grammar hearing
-    spotter = CommandSpotter(EN)
-
-    def final(text: str, recheck: Recheck = whole) -> RecheckedFinal:
-        utterance = Utterance(text=text, words=(), start=0.0, end=1.0)
-        return RecheckedFinal(utterance=utterance, recheck=recheck)
-
-    assert spotter.spot(final("scan")) is None  # by the whole grammar alone: an answer
-    assert spotter.off_the_scale(final("scan")) == Spotted(Command.SKIP, sure=False)
-    assert spotter.off_the_scale(final("ten")) is None  # a number said is a number
-    assert spotter.off_the_scale(final("scan it")) is None  # two words: not a lone number
-    assert spotter.off_the_scale(final("scan", Recheck("no", 0.5, single=heard.single))) is None
-    assert spotter.off_the_scale(final("scan", replace(whole, single=None))) is None

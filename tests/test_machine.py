@@ -607,28 +607,3 @@ def test_the_spotter_of_the_options_follows_the_language(journal: Journal) -> No
     s = Session(find_script("patience", None), journal, options).start()
     s.hear("러시", Recheck("다시", 0.5))
     assert s.turn("mood-before")["events"] == ["command:repeat", "repeat"]
-
-
-def test_a_lone_number_where_none_is_asked_for_is_asked_about_as_a_command(
-    journal: Journal,
-) -> None:
-    """A one-word utterance the command grammar took for a rating ("scan" → "ten"), heard by the
-    one-word commands alone as "skip": at an open question the coach asks "Did you want to skip
-    this one?" (a yes skips it); at the mood question the same hearing is no command."""
-    alone = Recheck("skip", 0.5)
-    heard_as_ten = Recheck("ten", 0.57, single=lambda: alone)
-    s = session(journal)
-    s.hear("scan", heard_as_ten)  # the mood question: no command asked about
-    assert say.CONFIRM[Command.SKIP] not in s.io.said
-
-    def at_an_open_question() -> bool:
-        item = s.machine.item
-        return s.machine.state is State.LISTENING and item is not None and not item.is_mood
-
-    while not at_an_open_question():
-        s.hear(ANSWER)
-    s.hear("scan", heard_as_ten)
-    assert s.io.said[-1] == say.CONFIRM[Command.SKIP]
-    first = s.machine.item
-    s.hear("yes")
-    assert s.machine.item is not first

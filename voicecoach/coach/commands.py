@@ -48,7 +48,6 @@ from dataclasses import dataclass, replace
 
 from voicecoach.coach.answers import AnswerClass, classify
 from voicecoach.coach.intents import NOT_OVER_COACH, Command, PhraseBook
-from voicecoach.coach.numbers import parse_mood
 from voicecoach.coach.tone import understood
 from voicecoach.speech.events import Final
 from voicecoach.speech.grammar import Recheck, RecheckedFinal
@@ -205,26 +204,6 @@ class CommandSpotter:
         if max(alone.agreement, alone.split) <= closeness:
             return spotted
         return Spotted(command, sure=False, weak=spotted.weak)
-
-    def off_the_scale(self, final: Final) -> Spotted | None:
-        """A one-word utterance, where no rating is asked for, that the whole grammar heard as
-        one ("scan" → "ten" for slt's "skip"; "til" → "two" for en-us's "help"): a number alone
-        is no answer to an open question, so the one-word commands alone hear it, and a command
-        they hear and the transcript sounds like (``UNSURE_FLOOR``) is asked about, never
-        acted on unasked. A number the transcript itself says ("two") stays an answer."""
-        recheck = final.recheck if isinstance(final, RecheckedFinal) else None
-        text = normalise(final.utterance.text)
-        if final.capped or recheck is None or recheck.single is None or not recheck.phrase:
-            return None
-        if len(text.split()) != 1 or text in self.book.others or parse_mood(text) is not None:
-            return None
-        if self.book.command_of(recheck.phrase) is not None or parse_mood(recheck.phrase) is None:
-            return None
-        alone = recheck.single()
-        command = self.book.command_of(alone.phrase) if alone.phrase else None
-        if command is None or max(alone.agreement, alone.split) < UNSURE_FLOOR:
-            return None
-        return Spotted(command, sure=False, weak=self.book.says_nothing(text))
 
     def decide(self, text: str, recheck: Recheck | None) -> Command | None:
         said = self.book.match(text)

@@ -174,8 +174,6 @@ class Understanding:
         item = self.item
         mood_asked = item is not None and item.is_mood
         spotted = self._at_a_question(self.options.spotter.spot(event), event)
-        if spotted is None and not mood_asked and item is not None:
-            spotted = self.options.spotter.off_the_scale(event)  # "scan" heard as "ten"
         text = event.utterance.text
         said = spotted is not None and spotted.sure and self._says_command(text)
         if mood_asked and not said:
