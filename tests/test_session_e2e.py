@@ -203,7 +203,7 @@ def not_audio(tmp_path: Path) -> Path:
         ),
         (["patience", "--fast"], "python -m sounddevice"),
         (["--answers", "{good}", "{missing_mp3}", "--fast"], "answer.mp3: no such file"),
-        (["--answers", "{good}", "{mp3}", "--fast"], "song.MP3: not a readable PCM WAV"),
+        (["--answers", "{good}", "{mp3}", "--fast"], "song.MP3: MP3 audio, not a WAV file"),
     ],
 )
 def test_bad_input_gets_one_line_and_nothing_written(
