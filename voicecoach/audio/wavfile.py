@@ -78,10 +78,15 @@ _TOLD: set[str] = set()
 """Files already said to be cut short (each is told once per process)."""
 
 
+def _converted_paths(path: Path) -> tuple[str, str]:
+    """``path`` and the WAV a conversion hint writes beside it (``NAME-16k.wav``), shell-quoted."""
+    return shlex.quote(str(path)), shlex.quote(str(path.with_name(f"{path.stem}-16k.wav")))
+
+
 def _fail(path: Path, problem: str, raw: bool = False) -> AudioFileError:
     """Not a WAV this reads: ``problem``, and the sox command that converts it (``raw``: the
     file has no header at all, so the command for headerless 16-bit samples is given too)."""
-    given, fixed = shlex.quote(str(path)), shlex.quote(str(path.with_name(f"{path.stem}-16k.wav")))
+    given, fixed = _converted_paths(path)
     hint = f"convert it with `sox {given} -r 16000 -c 1 -b 16 {fixed}`"
     if raw:
         hint += (
@@ -110,7 +115,7 @@ def compressed_format(head: bytes) -> str:
 def _compressed(path: Path, container: str) -> AudioFileError:
     """A compressed recording given as a WAV: say what it is and the command that makes a WAV of
     it (sox reads MP3 with Debian's libsox-fmt-mp3, Ogg and FLAC as it comes; ffmpeg the rest)."""
-    given, fixed = shlex.quote(str(path)), shlex.quote(str(path.with_name(f"{path.stem}-16k.wav")))
+    given, fixed = _converted_paths(path)
     if container in ("MP4/M4A", "WebM"):
         command = f"`ffmpeg -i {given} -ar 16000 -ac 1 {fixed}`"
     else:
