@@ -103,3 +103,20 @@ def test_offline_route_add_a_copied_zip_then_a_vosk_session(cli: Cli, home: Path
     stored = cli("show", record["id"], "--json")
     assert stored.code == 0, stored.err
     assert [t["answer"]["text"] for t in stored.json()["turns"] if t.get("answer")] == texts
+    # the speaker says why first: the English wake phrases are words the model cannot hear
+    listened = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "listen", "--mic-file", answers[0], "--fast"]
+        + ["--engine", "vosk"],
+        env={**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = listened.stderr.splitlines()
+    assert listened.returncode == 1 and listened.stdout == "", listened.stderr
+    assert [line for line in lines if "the coach speaks en" in line] == [
+        f"voicecoach: warning: Vosk with {NAME} (active model) hears ko; the coach speaks en "
+        "(coach.language): the wake phrase, answers and commands will be misheard"
+    ]
+    assert lines[0].endswith("will be misheard") and lines[-1].startswith("voicecoach: error: ")
+    assert "wake.phrases: the Vosk model knows none of these phrases' words" in lines[-1]

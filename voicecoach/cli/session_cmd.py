@@ -103,11 +103,8 @@ def run_session(
         for warning in low_rate_warnings(audio):
             progress.note(warning)
         progress.note(f"listening with {choice.reason}")
-        if mismatch := choice.mismatch(config.coach.language):
-            progress.note(
-                f"voicecoach: warning: {mismatch} (coach.language): answers and commands "
-                "will be misheard"
-            )
+        if language := choice.language_warning(config.coach.language, "answers and commands"):
+            progress.note(language)
         keep_days = config.journal.keep_days
         erased = apply_retention(journal, keep_days)
         for notice in journal.notices:  # what was set aside or could not be tidied

@@ -184,6 +184,9 @@ def build_listen(
     codec = session_codec(home.journal)  # the public key suffices to record
     check_journals(home, codec)  # as a session checks, before an engine loads or a word is said
     choice = engine_for(settings, home, options.engine, options.model)
+    misheard = "the wake phrase, answers and commands"
+    if warning := choice.language_warning(settings.coach.language, misheard):
+        progress.note(warning)
     if panel is None:
         gpio = settings.gpio
         panel = open_panel(gpio.enabled, gpio.button_pin, gpio.led_pin)

@@ -38,6 +38,14 @@ class EngineChoice:
             return None
         return f"{self.reason} hears {self.language}; the coach speaks {language}"
 
+    def language_warning(self, language: str, misheard: str) -> str | None:
+        """The one warning line for a ``mismatch`` with the coach's ``language``, saying what
+        will be ``misheard`` ("answers and commands"), or None when they match."""
+        mismatch = self.mismatch(language)
+        if mismatch is None:
+            return None
+        return f"voicecoach: warning: {mismatch} (coach.language): {misheard} will be misheard"
+
 
 def choose_engine(
     engine: str, model: str, language: str, models_dirs: list[Path], active: str = ""
