@@ -7,7 +7,7 @@ stderr) and sessions older than ``[journal] keep_days`` are erased first.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Annotated
 
@@ -88,11 +88,15 @@ def practice_titles() -> dict[str, str]:
     return titles
 
 
-def play_audio(pcm: bytes) -> None:
-    """Play 16 kHz mono PCM on the configured speakers; returns when it has been heard."""
+def play_audio(pcm: bytes, announce: Callable[[], None] = lambda: None) -> None:
+    """Play 16 kHz mono PCM on the configured speakers; returns when it has been heard.
+    ``announce`` is called once the speakers are found, just before the audio starts (so
+    nothing says "playing" when there is nothing to play on). Raises AudioDeviceError when
+    there are no speakers."""
     from voicecoach.audio.playback import REPLAY_LATENCY_S, Speakers
 
     speakers = Speakers(reading_settings().audio.output_device, REPLAY_LATENCY_S)
+    announce()
     try:
         speakers.play(pcm, 0)
     finally:

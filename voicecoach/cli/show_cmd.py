@@ -39,9 +39,13 @@ def show(
         if play not in answered:
             raise JournalError(f"session {record.id} has no answer {play}; {_answers(answered)}")
         pcm = load_answer(journal.folder, record.id, play)
-        stderr_console().print(f"playing answer {play} of {record.id}", **PLAIN_DIM)
         try:
-            play_audio(pcm)
+            play_audio(
+                pcm,
+                lambda: stderr_console().print(
+                    f"playing answer {play} of {record.id}", **PLAIN_DIM
+                ),
+            )
         except AudioDeviceError as exc:
             wav = kept_files(journal.folder, record.id, play)[-1]
             if wav.suffix == ".age":  # sealed: the stock tool opens it with the exported key
