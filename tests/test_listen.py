@@ -24,7 +24,7 @@ from voicecoach.speaker.replies import (
     choose_practice,
     invitation_reply,
 )
-from voicecoach.speaker.sources import USED_UP_AFTER_S
+from voicecoach.speaker.sources import NEXT_ANSWER_AFTER_S, USED_UP_AFTER_S
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
@@ -103,6 +103,30 @@ def test_a_run_on_files_ends_when_they_are_used_up(cli: Cli, home: Path) -> None
     record = cli("show", session_id, "--json").json()
     assert record["topic"] == "patience"
     assert "partner" in record["turns"][0]["answer"]["text"]
+
+
+def test_answers_that_wake_nothing_are_followed_by_the_next_one(cli: Cli, home: Path) -> None:
+    """With answers alone, one that is no wake phrase (an answer, or a cough with no speech in
+    it) is followed by the next once NEXT_ANSWER_AFTER_S have passed: the run went on forever
+    at full speed with the later wake phrase never said."""
+    write_mini_home(home, STREAMING_WORDS)
+    answers = ["patience-1", "wake-lets-reflect", "choose-patience", "patience-1", "patience-2"]
+    report = listen(cli, answers).json()
+    assert [w["phrase"] for w in report["wakes"]] == ["let's reflect"]
+    first = fixture_duration("patience-1") + NEXT_ANSWER_AFTER_S
+    assert report["wakes"][0]["at_s"] == pytest.approx(first + 1.5, abs=1.5)
+    (session_id,) = report["sessions"]
+    assert cli("show", session_id, "--json").json()["topic"] == "patience"
+    # nothing but answers that wake nothing: all said in turn, then the run ends
+    report = listen(cli, ["patience-1", "patience-2"]).json()
+    assert report["wakes"] == [] and report["sessions"] == []
+    spoken = fixture_duration("patience-1") + NEXT_ANSWER_AFTER_S + fixture_duration("patience-2")
+    assert report["audio_s"] == pytest.approx(spoken + USED_UP_AFTER_S, abs=1.0)
+
+
+def fixture_duration(name: str) -> float:
+    """Seconds of a fixture WAV (16 kHz int16)."""
+    return len(read_wav(fixture_wav(name))) / 2 / 16000
 
 
 def test_a_short_wake_phrase_is_one_warning_line_when_listen_starts(cli: Cli, home: Path) -> None:

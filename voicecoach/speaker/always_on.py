@@ -234,6 +234,8 @@ class ListenLoop:
                     {"phrase": wake.phrase, "at_s": round(samples_to_seconds(wake.at), 1)}
                 )
                 return Trigger.WAKE
+            if files is not None and self.parts.spotter.idle:
+                files.still_waiting(frame.chunk.end)  # it was no wake: the person goes on
         return None
 
     def _invitation_due(self) -> bool:

@@ -2,7 +2,8 @@
 nobody answers, and a scripted person who answers each listening turn with the next WAV.
 
 With no room recording, the scripted person also says the next WAV whenever the coach starts
-waiting for a wake phrase (the first one is the wake phrase). A run on files without a time
+waiting for a wake phrase (the first one is the wake phrase), and again while it goes on
+waiting after one that woke nothing. A run on files without a time
 limit ends once its input is used up: the room recording over (not looped), every answer
 spoken, and ``USED_UP_AFTER_S`` of silence heard after them.
 """
@@ -19,6 +20,12 @@ from voicecoach.frames import AudioChunk, seconds_to_samples
 USED_UP_AFTER_S = 10.0
 """Silence heard after the last of the input before a run on files ends: the wake spotter and
 a reply turn have decided by then."""
+
+
+NEXT_ANSWER_AFTER_S = 3.0
+"""Silence after an answer that woke nothing before the scripted person, with no room
+recording, says the next one while the coach goes on waiting for a wake phrase (a person who
+gets no answer speaks again)."""
 
 
 class RoomAndAnswers(ScriptedAnswers):
@@ -41,6 +48,7 @@ class RoomAndAnswers(ScriptedAnswers):
         self._room_over = room is None
         self._heard_until = 0
         self._input_end = 0
+        self._answer_end = 0
 
     def between_answers(self) -> Iterator[bytes]:
         """The room recording (over and over when looped; read as it plays), then silence."""
@@ -56,12 +64,28 @@ class RoomAndAnswers(ScriptedAnswers):
             self._heard_until = chunk.end
             if not self._room_over or self.remaining or self.answering:
                 self._input_end = chunk.end
+            if self.answering:
+                self._answer_end = chunk.end
             yield chunk
 
     def waiting(self, at: int) -> None:
         """The coach waits for a wake phrase from audio time ``at`` (samples): with no room
         recording, the scripted person says the next answer then."""
         if self._room is None:
+            self.listening(at)
+
+    def still_waiting(self, at: int) -> None:
+        """The coach still waits for a wake phrase at audio time ``at`` (samples), nothing
+        heard in progress: with no room recording, the scripted person says the next answer
+        once the last one is ``NEXT_ANSWER_AFTER_S`` behind (it was no wake phrase)."""
+        quiet = at - self._answer_end
+        if (
+            self._room is None
+            and self.remaining
+            and not self.answering
+            and self._pending_at is None
+            and quiet >= seconds_to_samples(NEXT_ANSWER_AFTER_S)
+        ):
             self.listening(at)
 
     @property

@@ -132,6 +132,11 @@ class WakeSpotter:
         self.stats.wakes += 1
         return Wake(phrase=phrase, at=chunk.end)
 
+    @property
+    def idle(self) -> bool:
+        """No stretch of speech is being heard (between phrases)."""
+        return not self._in_speech
+
     def _begin(self) -> None:
         self.stats.stretches += 1
         self._in_speech = True
