@@ -22,6 +22,7 @@ from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import LOOK_BACK
 from voicecoach.coach.safety import says_safe
 from voicecoach.coach.script import find_script, script_files
+from voicecoach.coach.yesno import only_yes_or_no, yes_or_no
 from voicecoach.speech.events import Final, Utterance, Word
 from voicecoach.speech.grammar import Recheck
 from voicecoach.store.journal import Journal
@@ -205,6 +206,59 @@ def test_an_unsure_short_command_is_confirmed_before_acting(journal: Journal) ->
     t.hear("scan", Recheck("skip", 0.3))
     t.hear("no")
     assert t.turn("moment")["answer"]["text"] == "scan"
+
+
+def test_an_answer_said_to_did_you_want_is_the_answer_whatever_words_it_holds(
+    journal: Journal,
+) -> None:
+    """A sentence of its own in reply to "Did you want me to forget your last answer?" is the
+    answer: "scared" in it was read as the safety check's "not safe", a no, and the sentence was
+    dropped for the misheard command ("forget my last on sept"); "i am" or "fine" in it was a
+    yes, and the answer before it was erased."""
+    said = "i think i was really scared that she would be late for school"
+    s = session(journal, mood_checkin=False)
+    s.hear(ANSWER)
+    s.hear("forget my last on sept", Recheck("forget my last answer", 0.6))
+    assert s.io.said[-1] == say.CONFIRM[Command.FORGET]
+    s.hear(said)
+    assert s.turn("body")["answer"]["text"] == said
+    assert any(line.startswith("It sounds like you felt scared.") for line in s.io.said)
+    for yes_inside in ("i am not sure it was fine at the time", "i was okay until she laughed"):
+        t = session(journal, mood_checkin=False)
+        t.hear(ANSWER)
+        t.hear("forget my last on sept", Recheck("forget my last answer", 0.6))
+        t.hear(yes_inside)
+        assert t.turn("moment")["answer"]["text"] == ANSWER  # nothing forgotten
+        assert t.turn("body")["answer"]["text"] == yes_inside
+        assert "command:forget" not in t.turn("body")["events"]
+    # "No" with more words: the short utterance is the answer, and the words after the no join it
+    u = session(journal, mood_checkin=False)
+    u.hear("scan", Recheck("skip", 0.3))
+    u.hear("no i meant the kitchen")
+    assert u.turn("moment")["answer"]["text"] == "scan no i meant the kitchen"
+
+
+@pytest.mark.parametrize(
+    ("reply", "meant"),
+    [
+        ("yes", True), ("yeah do it", True), ("oh yes please", True), ("that's right", True),
+        ("no", False), ("nope", False), ("no i meant the kitchen", False), ("not really", False),
+        ("you misheard", False), ("um no thanks", False),
+        ("i think i was really scared", None), ("i am tired of it", None), ("fine", None),
+        ("yeah i was so tired that i snapped at him", None), ("help me", None), ("", None),
+    ],
+)  # fmt: skip
+def test_a_yes_or_a_no_leads_the_reply(reply: str, meant: bool | None) -> None:
+    assert yes_or_no(reply) is meant
+
+
+@pytest.mark.parametrize(
+    ("reply", "only"),
+    [("no", True), ("no thank you", True), ("um no i didn't", True), ("yes please", True),
+     ("no i meant the kitchen", False), ("no it was the kitchen", False), ("maybe", False)],
+)  # fmt: skip
+def test_a_reply_that_is_only_a_yes_or_a_no_holds_no_answer(reply: str, only: bool) -> None:
+    assert only_yes_or_no(reply) is only
 
 
 @pytest.mark.parametrize("command", list(say.CONFIRM), ids=str)

@@ -21,6 +21,7 @@ from voicecoach.coach.options import CoachOptions
 from voicecoach.coach.plan import Item, Kind
 from voicecoach.coach.recorder import Recorder, joined
 from voicecoach.coach.safety import check_safety, says_safe, uncertain
+from voicecoach.coach.yesno import only_yes_or_no, yes_or_no
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer
 from voicecoach.speech.grammar import Recheck, RecheckedFinal, focused
 from voicecoach.text import normalise
@@ -365,8 +366,10 @@ class Understanding:
         if command is not None:
             self.recorder.event(f"command:{command}")
             return COMMAND_TRIGGERS[command]
-        if reply is False:
-            return self._answer(short)
+        if reply is False:  # words said after the no join the answer held: none is dropped
+            return self._answer(
+                short if only_yes_or_no(event.utterance.text) else _with_reply(short, event)
+            )
         if self._says_neither(event):
             return "unconfirmed", {}
         return "answered", {"event": event}
@@ -454,15 +457,16 @@ def _with_reply(held: Final, reply: Final) -> Final:
 
 
 def _yes_or_no(event: Final) -> bool | None:
-    """A reply to "Did you want to …?": yes (True), no (False) or neither (None). The open
-    transcript decides; when it holds neither and the reply was short, the phrase grammar's
-    choice does (a short "yes" is often misheard: "the ads")."""
-    reply = says_safe(event.utterance.text)
+    """A reply to "Did you want to …?" or "Did you say …?": yes (True), no (False) or neither
+    (None), as ``yesno.yes_or_no`` reads it. The open transcript decides; when it holds neither
+    and the reply was short, the phrase grammar's choice does (a short "yes" is often
+    misheard: "the ads")."""
+    reply = yes_or_no(event.utterance.text)
     if reply is not None or not isinstance(event, RecheckedFinal) or event.recheck is None:
         return reply
     if len(event.utterance.text.split()) > SHORT_REPLY_WORDS or not event.recheck.phrase:
         return None
-    return says_safe(event.recheck.phrase)
+    return yes_or_no(event.recheck.phrase)
 
 
 SHORT_REPLY_WORDS = 2
