@@ -116,7 +116,7 @@ class SessionWriter:
             try:
                 held.file.rewrite(record)
             except JournalError as exc:
-                raise SaveError(f"cannot save the session: {exc}") from exc
+                raise self._cannot_save(exc) from exc
 
     def finish(self, record: SessionRecord) -> None:
         """Store the ended record (completed, unanswered or stopped) in its month file; the
@@ -159,11 +159,18 @@ class SessionWriter:
                 held.lock.release(remove=False)
             self._held.clear()
 
+    def _cannot_save(self, exc: Exception) -> SaveError:
+        """The one line that says a save failed, and what to fix."""
+        return SaveError(
+            f"cannot save the session: {exc} (the journal folder {self.running.parent} must be "
+            "writable, on a disk with free space)"
+        )
+
     def _write(self, run: RunningFile, record: SessionRecord) -> None:
         try:
             run.write(record)
         except JournalError as exc:
-            raise SaveError(f"cannot save the session: {exc}") from exc
+            raise self._cannot_save(exc) from exc
 
     def _put(self, record: SessionRecord) -> None:
         try:
@@ -171,4 +178,4 @@ class SessionWriter:
         except SaveError:
             raise
         except JournalError as exc:
-            raise SaveError(f"cannot save the session: {exc}") from exc
+            raise self._cannot_save(exc) from exc
