@@ -90,6 +90,17 @@ def test_an_unsure_number_is_checked_and_kept_on_yes(journal: Journal) -> None:
     assert t.record.mood_before == 7
 
 
+def test_two_numbers_in_reply_to_did_you_say_are_asked_about(journal: Journal) -> None:
+    """ "Did you say 1?" "Six or seven.": "Which is closer, 6 or 7?", as at the question itself;
+    it was "Sorry, I didn't catch the number." """
+    s = session(journal)
+    assert said_after(s, "oh lovely", Recheck("one", 0.25)) == ["Did you say 1?"]
+    assert said_after(s, "six or seven", None) == ["Which is closer, 6 or 7?"]
+    hear(s, "seven", None)
+    assert s.record.mood_before == 7
+    assert s.turn("mood-before")["events"] == ["mood-check", "mood-reask"]
+
+
 def test_a_number_word_the_rating_grammar_disputes_is_asked_about(journal: Journal) -> None:
     """en-gb+m3's "I'd say seven", heard "i'd like that one": the grammar heard seven where the
     transcript has "like that one" (agreement 0.40). Its seven is asked about, not the

@@ -395,8 +395,9 @@ class Understanding:
         return parse_mood(event.utterance.text, strict=True)
 
     def _mood_confirmed(self, event: Final) -> tuple[str, dict[str, Any]]:
-        """The reply to "Did you say 9?": yes keeps it; a number said keeps that one; a command
-        acts; anything else asks for the number once more (while a re-ask is left). Words of
+        """The reply to "Did you say 9?": yes keeps it; a number said keeps that one; two
+        ("six or seven") are asked about ("Which is closer, 6 or 7?"); a command acts; anything
+        else asks for the number once more (while a re-ask is left). Words of
         their own in a reply that is neither yes nor no join the answer held: what the person
         says is never dropped."""
         assert self._mood_held is not None
@@ -404,6 +405,10 @@ class Understanding:
         said = parse_mood(event.utterance.text, strict=True)
         if said is not None:
             return "answered", {"event": event, "mood": said}
+        pair = either_of(event.utterance.text)
+        if pair is not None and self._mood_reasks > 0:  # "six or seven": asked which
+            line = say.MOOD_WHICH.format(first=pair[0], second=pair[1])
+            return "reask", {"event": _with_reply(held, event), "line": line, "personal": True}
         reply = _yes_or_no(event)
         if reply is True:
             return "answered", {"event": held, "mood": mood}
