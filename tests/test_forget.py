@@ -71,6 +71,10 @@ def test_forget_a_range_of_dates(home: Path, cli: Cli) -> None:
     assert erased("--since", "2026-10-20", "--before", "2026-11-26") == [A.id]  # --before: not
     assert erased("--until", "2026-11-26") == [C.id]
     assert cli("history", "--json").json() == []
+    # every session forgotten: no filter was asked for, so none "match" (the months remain)
+    listed = cli("history")
+    assert listed.code == 0
+    assert listed.err.strip() == "No sessions yet. Start one with `voicecoach session`."
 
 
 def test_forget_refuses_wrong_dates_and_erases_nothing(home: Path, cli: Cli) -> None:

@@ -168,8 +168,8 @@ def _history(
 
             write_pieces(json_list(r.to_record() for r in _records_of(journal, chosen)))
             return
-        if not chosen:
-            empty = not journal.months()
+        if not chosen:  # none at all (every session forgotten, too), or none of those asked
+            empty = not (topic or first or last or search)
         locked = not unlock and JournalKey(journal.folder).exists()
     if not chosen:
         hint = f"No sessions yet. Start one with {command_hint('session')}." if empty else ""
