@@ -147,6 +147,38 @@ def test_show_prints_the_whole_conversation(home: Path, cli: Cli) -> None:
     )
 
 
+def test_show_leaves_out_a_question_the_coach_never_said(home: Path, cli: Cli) -> None:
+    """ "stop" said over the coach's reply: the next question was never said, so `show` does
+    not print it as said (it did, from the turn's prompt); a question asked again is shown
+    as it was said."""
+    goodbye = "All right, let's end here. What you said is saved. Take care."
+    again = "Let me ask again. Question 0?"
+    record = dataclasses.replace(
+        B,
+        opening_lines=(),
+        closing_lines=(),
+        turns=(
+            dataclasses.replace(B.turns[0], coach_lines=("Question 0?", again, "Thank you.")),
+            dataclasses.replace(
+                B.turns[1], answer=None, events=("command:stop",), coach_lines=(goodbye,)
+            ),
+        ),
+    )
+    kept(home, record)
+    result = cli("show", B.id)
+    assert result.code == 0, result.err
+    lines = [line.rstrip() for line in result.out.splitlines() if line.strip()][2:]
+    assert lines == [
+        "coach Question 0?",
+        f"coach {again}",
+        "you   I was patient with myself when the plan changed",
+        "coach Thank you.",
+        "you   (no answer)",
+        "      said: stop",
+        f"coach {goodbye}",
+    ]
+
+
 def test_unsure_words_are_dimmed() -> None:
     from voicecoach.review.views import UNSURE_BELOW, answer_text
 

@@ -193,12 +193,16 @@ def answer_text(answer: Utterance, needle: str | None = None) -> Text:
 
 def split_coach_lines(turn: Turn) -> tuple[list[str], list[str]]:
     """The coach's lines of a turn said before the answer (up to the last asking of the
-    question) and after it."""
+    question, "Let me ask again. …" too) and after it. A turn whose lines never ask it (a
+    "stop" said over the coach cut it off before the question) shows none: only what was
+    said is shown. With no lines kept at all, the question stands for them."""
     lines = list(turn.coach_lines)
-    if turn.prompt not in lines:
-        return [turn.prompt], lines
-    last = len(lines) - 1 - lines[::-1].index(turn.prompt)
-    return lines[: last + 1], lines[last + 1 :]
+    if not lines:
+        return [turn.prompt], []
+    asked = [n for n, line in enumerate(lines) if turn.prompt and turn.prompt in line]
+    if not asked:
+        return [], lines
+    return lines[: asked[-1] + 1], lines[asked[-1] + 1 :]
 
 
 def said_lines(turn: Turn) -> list[str]:
