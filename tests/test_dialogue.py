@@ -238,6 +238,23 @@ def test_an_answer_said_to_did_you_want_is_the_answer_whatever_words_it_holds(
     assert u.turn("moment")["answer"]["text"] == "scan no i meant the kitchen"
 
 
+def test_a_plan_given_for_a_small_win_is_not_praised_as_one(journal: Journal) -> None:
+    s = session(journal, "small-wins", mood_checkin=False)
+    assert s.io.said[-1].startswith("What is one thing, however small, that went a little")
+    s.hear("next time i'll take three slow breaths")
+    assert answers.PLAN in s.io.said and "That's a real win. Well done." not in s.io.said
+    t = session(journal, "small-wins", mood_checkin=False)
+    t.hear("i waited a moment before i answered him")
+    assert "That's a real win. Well done." in t.io.said and answers.PLAN not in t.io.said
+    for plan, only in [
+        ("next time i'll take three slow breaths", True),
+        ("i'm going to ask before i check his phone", True),
+        ("i'll admit i already managed to wait once", False),
+        ("i waited and next time i will wait again", False),
+    ]:
+        assert answers.only_a_plan(plan) is only, plan
+
+
 @pytest.mark.parametrize(
     ("reply", "meant"),
     [

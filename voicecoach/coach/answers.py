@@ -210,6 +210,29 @@ def names_something_to_do(text: str) -> bool:
     return opens_with_act or first == "to" or bool(_TO_DO.search(said))
 
 
+_PLAN = re.compile(
+    r"^(?:next time|from now on|tomorrow|i'll|i will|i'm going to|i am going to|i want to|"
+    r"i'd like to|i should|i could|i would|i might|maybe i'll|maybe i could)(?![\w'])"
+)
+"""An answer that opens with an intention: it tells of what is to come."""
+
+
+def only_a_plan(text: str) -> bool:
+    """Does the answer only plan for what is to come ("next time I'll take a breath") and tell
+    of nothing that went better already? Such an answer, given to a question asking for a
+    small win, is no win."""
+    said = normalise(text)
+    return bool(_PLAN.match(said)) and not _WIN_SO_FAR.search(said)
+
+
+_WIN_SO_FAR = re.compile(r"\b(?:already|did|managed|went|was|were|worked|helped|tried)\b")
+"""Words that tell of something done or gone well before now."""
+
+
+PLAN = "That sounds like a good plan for next time."
+"""Said to a plan given for a small win, in place of its praise."""
+
+
 def only_a_feeling(text: str) -> bool:
     """Does the answer name a feeling and nothing to do ("I felt afraid and lonely")? Such an
     answer, given to a question asking for a small step, is no step."""

@@ -319,6 +319,8 @@ class SessionMachine(Understanding, Interruptions):
         if heard.kind is AnswerClass.HARSH:
             return own or answers.REFRAMES[self._turns % len(answers.REFRAMES)], False
         ack = "" if pending else item.acknowledge
+        if step is not None and step.check is Check.WIN and answers.only_a_plan(text):
+            ack = "" if pending else answers.PLAN  # a plan, not praised as a win
         if heard.kind is AnswerClass.FEELING:
             if own and heard.who == "you":
                 return own.replace("{feeling}", heard.feeling), "{feeling}" in own

@@ -67,6 +67,9 @@ class Check(StrEnum):
     STEP = "step"
     """A small step to take, looked back at next time: an answer that names a feeling and
     nothing to do is no step (not praised as one, not looked back at)."""
+    WIN = "win"
+    """Something that already went a little better: an answer that only plans for next time
+    ("next time I'll take a breath") is no win, and is not praised as one."""
 
 
 @dataclass(frozen=True)
