@@ -388,10 +388,12 @@ def verify(
         name, _how = _active(home, installed_models(models_dirs(home)))
         if not name:
             language = settings_apart_from_journal().coach.language
+            get = f"{command_hint('models pull')} or {command_hint('models add FILE.zip')}"
+            if not installed_models(models_dirs(home)):
+                raise ModelError(f"no Vosk model to verify: get one with {get}")
             raise ModelError(
                 f"no Vosk model of the coach's language ({language}) to verify: "
-                f"{installed_named(models_dirs(home))} to verify it, or get one with "
-                f"{command_hint('models pull')} or {command_hint('models add FILE.zip')}"
+                f"{installed_named(models_dirs(home))} to verify it, or get one with {get}"
             )
     model = _require(name, home)
     err_console.print(f"loading {model.name} …", **PLAIN_DIM)

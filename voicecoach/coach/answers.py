@@ -216,6 +216,9 @@ _PLAN = re.compile(
 )
 """An answer that opens with an intention: it tells of what is to come."""
 
+_WIN_SO_FAR = re.compile(r"\b(?:already|did|managed|went|was|were|worked|helped|tried)\b")
+"""Words that tell of something done or gone well before now."""
+
 
 def only_a_plan(text: str) -> bool:
     """Does the answer only plan for what is to come ("next time I'll take a breath") and tell
@@ -223,10 +226,6 @@ def only_a_plan(text: str) -> bool:
     small win, is no win."""
     said = normalise(text)
     return bool(_PLAN.match(said)) and not _WIN_SO_FAR.search(said)
-
-
-_WIN_SO_FAR = re.compile(r"\b(?:already|did|managed|went|was|were|worked|helped|tried)\b")
-"""Words that tell of something done or gone well before now."""
 
 
 PLAN = "That sounds like a good plan for next time."
