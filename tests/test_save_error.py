@@ -13,12 +13,15 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from tests.conftest import fixture_wav
+from tests.test_journal import make_record
 from tests.virtual_audio import write_mini_home
 from voicecoach.coach.options import PRIVATE
-from voicecoach.loop import CANNOT_SAVE, CANNOT_SAVE_PRIVATE
+from voicecoach.loop import CANNOT_SAVE, CANNOT_SAVE_PRIVATE, NOT_FILED
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
@@ -119,3 +122,41 @@ def test_a_full_disk_in_a_private_session_does_not_say_words_were_kept(tmp_path:
     assert "What did you feel?" not in err
     (running,) = (home / "journal" / "running").glob("*.jsonl")
     assert b"partner" not in running.read_bytes()
+
+
+def test_a_session_that_cannot_be_filed_after_its_goodbye_says_so_without_a_second_goodbye(
+    tmp_path: Path,
+) -> None:
+    """The questions are answered and the goodbye said; only the month file, which holds the
+    month's earlier sessions too, cannot grow: the coach does not say it stops "here", it says
+    the session was not filed, and the answers are found as an interrupted session."""
+    home = write_mini_home(tmp_path / "home")
+    now = datetime.now().astimezone()
+    earlier = make_record(
+        sid=now.strftime("%Y%m%d-000000-aa11"),
+        started=now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat(),
+        turns=60,
+    )
+    with Journal(home / "journal") as journal:
+        journal.begin(earlier)
+        journal.finish(replace(earlier, status=Status.COMPLETED))
+    (month,) = (home / "journal").glob("*.json")
+    # the session's write-ahead file (~12.5 kB) fits; the month file with it added does not
+    limit = max(month.stat().st_size + 1_000, 14_000)
+    done = run_limited(home, limit)
+    err = done.stderr
+    assert done.returncode == 1, err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert "coach Goodbye." in lines, err  # the closing ran: every answer was saved
+    assert f"coach {NOT_FILED}" in lines and f"coach {CANNOT_SAVE}" not in lines, err
+    assert lines.index(f"coach {NOT_FILED}") > lines.index("coach Goodbye.")
+    errors = [line for line in lines if line.startswith("voicecoach: error:")]
+    assert len(errors) == 1 and "cannot save" in errors[0], err
+    with Journal(home / "journal") as journal:  # no limit now: the session is filed
+        records = {r.id: r for r in journal.records()}
+    assert earlier.id in records and len(records) == 2
+    (filed,) = (r for r in records.values() if r.id != earlier.id)
+    assert filed.status is Status.INTERRUPTED
+    assert [t.prompt_id for t in filed.turns] == ["one", "two"]
+    assert all(t.answer is not None and t.answer.text for t in filed.turns)

@@ -57,6 +57,18 @@ CANNOT_SAVE_PRIVATE = (
     "was kept."
 )
 """Said instead in a private session, where no words were ever kept."""
+NOT_FILED = (
+    "One more thing: I couldn't finish saving this session, but your answers are kept on this "
+    "device."
+)
+"""Said when the session's last save fails after its goodbye (the month file could not take
+it): the answers are in its write-ahead file, filed as interrupted when the journal is next
+opened with room to spare."""
+NOT_FILED_PRIVATE = (
+    "One more thing: I couldn't finish saving this session. As you asked, nothing you said was "
+    "kept."
+)
+"""Said instead in a private session."""
 
 
 class Progress(Protocol):
@@ -221,15 +233,20 @@ class SessionLoop:
         try:
             return self._run(machine)
         except SaveError:
-            self.cannot_save(private=machine.recorder.private)
+            self.cannot_save(private=machine.recorder.private, farewell_said=machine.finished)
             raise
 
-    def cannot_save(self, private: bool = False) -> None:
+    def cannot_save(self, private: bool = False, farewell_said: bool = False) -> None:
         """Say aloud (and show) that nothing more can be saved; the session is over.
-        ``private``: a private session, which kept none of the person's words."""
+        ``private``: a private session, which kept none of the person's words.
+        ``farewell_said``: the goodbye was already said (the last save failed), so the coach
+        does not say it stops here, only that the session was not filed."""
         self._unshown = None
         self.hearing.cancel()
-        line = CANNOT_SAVE_PRIVATE if private else CANNOT_SAVE
+        if farewell_said:
+            line = NOT_FILED_PRIVATE if private else NOT_FILED
+        else:
+            line = CANNOT_SAVE_PRIVATE if private else CANNOT_SAVE
         try:
             self.voice.say(line, self.now, announce=self.progress.coach)
         except AudioDeviceError:
