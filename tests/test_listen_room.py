@@ -26,6 +26,7 @@ from voicecoach.paths import Paths
 from voicecoach.speaker.build import ListenOptions, build_listen
 from voicecoach.speech.events import EngineInfo, Final, Utterance, Word
 from voicecoach.speech.listener import Listener
+from voicecoach.speech.nearwords import WORD_TAIL_S
 from voicecoach.speech.redecode import Redecoder
 from voicecoach.speech.scoring import corpus_error_rate, word_error_rate
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
@@ -129,6 +130,8 @@ def test_background_sound_does_not_hold_the_turn(
     assert background != "tv" or "was not" in final.utterance.text
     outside = [w for w in words if not speech_start - 0.3 <= w.start <= speech_end + 0.3]
     assert outside == [], "background words were kept as the person's"
+    late = [w for w in words if w.end > speech_end + WORD_TAIL_S + 0.1]  # a frame's slack
+    assert late == [], "a word ran on over the background after the voice ended"
 
 
 @pytest.mark.parametrize("lead_s", [0.0, 0.2, 0.4])

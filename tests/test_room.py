@@ -172,6 +172,17 @@ def test_steady_noise_ends_the_answer_on_time(
     assert outcome.latency_audio <= END_SILENCE_S + 0.5, outcome
 
 
+def test_in_loud_noise_the_last_word_is_not_stretched_over_the_noise_after_it(
+    coach: Coach,
+) -> None:
+    # the decoder heard the last word ("disposed") as "goes up", its "up" running on for 1.9 s
+    # of noise after the voice ended: a word of the person stored where they were silent
+    clip = room.join([room.real_clip("he was not"), room.real_clip("unless to be")])
+    outcome = coach.outcome(one_answer(coach, clip, background="pink", background_db=-10.0))
+    assert outcome.lost == 0 and outcome.stored > 0, outcome
+    assert outcome.stray == 0, outcome
+
+
 def test_in_loud_noise_a_trailing_and_does_not_hold_the_turn(coach: Coach) -> None:
     # the decoder makes words of filtered noise ("... young man to whom"); only quiet rooms
     # (see the "and" test above) hold the turn for the thinking pause

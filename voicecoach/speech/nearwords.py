@@ -6,11 +6,17 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
-from voicecoach.speech.events import Utterance
+from voicecoach.speech.events import Utterance, Word
 from voicecoach.speech.vad import NEAR_MARGIN_DB
 
 WORD_SLACK_S = 0.1
 """Word times and frame times may disagree by this much when words are matched to frames."""
+
+WORD_TAIL_S = 0.3
+"""How far a kept word may run past the last near speech it overlaps (seconds): a soft ending
+the detector no longer calls speech, as long as the endpoint's hangover (3 frames of 100 ms).
+A decoder that stretches the last word over the noise after it (pink noise at -10 dB: "up",
+11.7-13.6 s, where the voice ended at 11.7 s) is held to this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,23 +37,36 @@ def near_words(utterance: Utterance, heard: list[Heard], near_level: float | Non
     """The utterance without words heard only in frames far below the person's level.
 
     A word is kept when some frame it overlaps was speech within ``NEAR_MARGIN_DB`` of
-    ``near_level`` (dBFS); with no level known, or no frames, everything is kept.
+    ``near_level`` (dBFS), and ends at most ``WORD_TAIL_S`` after the last such frame; with no
+    level known, or no frames, everything is kept as it is.
     """
     if near_level is None or not heard or utterance.is_empty:
         return utterance
     floor = near_level - NEAR_MARGIN_DB
     near = [h for h in heard if h.speechlike and h.level >= floor]
     kept = tuple(
-        w
+        _held_to_voice(w, voiced)
         for w in utterance.words
-        if any(h.start < w.end + WORD_SLACK_S and h.end > w.start - WORD_SLACK_S for h in near)
+        if (
+            voiced := [
+                h for h in near if h.start < w.end + WORD_SLACK_S and h.end > w.start - WORD_SLACK_S
+            ]
+        )
     )
-    if len(kept) == len(utterance.words):
+    if kept == utterance.words:
         return utterance
     if not kept:
         return Utterance(text="", words=(), start=utterance.start, end=utterance.start)
     text = " ".join(w.word for w in kept)
     return replace(utterance, text=text, words=kept, start=kept[0].start, end=kept[-1].end)
+
+
+def _held_to_voice(word: Word, voiced: list[Heard]) -> Word:
+    """``word`` ending at most ``WORD_TAIL_S`` after the last of the near frames it overlaps."""
+    last = max(h.end for h in voiced) + WORD_TAIL_S
+    if word.end <= last:
+        return word
+    return replace(word, end=round(max(word.start, last), 2))
 
 
 def filtered(
