@@ -400,3 +400,34 @@ def test_profiles_remove_without_yes_off_a_terminal_exits_2(cli: Cli, home: Path
     refused = cli("profiles", "remove", "sam")
     assert refused.code == USAGE and "add --yes" in one_error_line(refused)
     assert (home / "profiles" / "sam").is_dir()
+
+
+def test_ctrl_c_while_the_installed_command_starts_is_one_line_and_130(
+    home: Path, tmp_path: Path
+) -> None:
+    """The `voicecoach` command pip installs, stopped at moments from Python's start to the
+    command waiting (`export` to a FIFO nobody reads): one line and 130 wherever our code had
+    begun; only a stop inside Python's own start-up (before any of voicecoach runs) is
+    Python's to report."""
+    command = Path(sys.executable).with_name("voicecoach")
+    assert command.is_file(), "the package is installed with its command"
+    kept(home, A).close()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    env = {**os.environ, "VOICECOACH_HOME": str(home)}
+    ours = 0
+    for tenths in range(1, 16):
+        process = subprocess.Popen(
+            [str(command), "export", A.id, "-o", str(fifo)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        time.sleep(tenths * 0.025)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        said = err.decode()
+        if process.returncode == INTERRUPTED:
+            assert said == "voicecoach: stopped\n", said
+            ours += 1
+        else:  # stopped before the command's own code ran: no frame of ours in the report
+            assert "voicecoach/" not in said, said
+    assert ours >= 5

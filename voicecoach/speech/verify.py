@@ -68,7 +68,7 @@ def sample_audio(seconds: float = VERIFY_AUDIO_S) -> bytes:
 
 def verify_model(model: InstalledModel, pcm: bytes | None = None) -> VerifyReport:
     """Load the model, run audio through it, and measure; ModelError when Vosk cannot."""
-    from voicecoach.speech.vosk_engine import load_model
+    from voicecoach.speech.vosk_engine import kaldi_recognizer, load_model
 
     check_layout(model.path, model.name)
     pcm = sample_audio() if pcm is None else pcm
@@ -77,11 +77,10 @@ def verify_model(model: InstalledModel, pcm: bytes | None = None) -> VerifyRepor
     vosk_model = load_model(model.path)
     load_s = time.perf_counter() - started
     growth = max(0, resident_bytes() - before)
-    import vosk
 
     started = time.perf_counter()
     try:
-        recognizer = vosk.KaldiRecognizer(vosk_model, SAMPLE_RATE)
+        recognizer = kaldi_recognizer(vosk_model, SAMPLE_RATE)
         step = SAMPLE_RATE // 10 * SAMPLE_WIDTH
         for offset in range(0, len(pcm), step):
             recognizer.AcceptWaveform(pcm[offset : offset + step])

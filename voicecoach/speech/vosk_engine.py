@@ -59,6 +59,27 @@ def load_model(model_dir: Path) -> Any:
     return _load(str(model_dir.resolve()))
 
 
+@functools.cache
+def _guarded(cls: type) -> type:
+    """``cls`` (a Vosk class holding a C handle) whose object, when Ctrl-C cut its creation
+    short before the handle was kept, is freed quietly: Vosk's own ``__del__`` then printed
+    "Exception ignored in … AttributeError: … no attribute '_handle'" under the one line a
+    stop gives."""
+
+    def __del__(self: Any) -> None:
+        if "_handle" in vars(self):
+            cls.__del__(self)  # type: ignore[attr-defined]
+
+    return type(cls.__name__, (cls,), {"__del__": __del__})
+
+
+def kaldi_recognizer(*args: Any) -> Any:
+    """``vosk.KaldiRecognizer(*args)``, freed quietly when its creation is cut short."""
+    import vosk
+
+    return _guarded(vosk.KaldiRecognizer)(*args)
+
+
 @functools.lru_cache(maxsize=1)
 def _load(model_dir: str) -> Any:
     try:
@@ -67,7 +88,7 @@ def _load(model_dir: str) -> Any:
         raise ModelError("Vosk is not installed: pip install vosk") from exc
     vosk.SetLogLevel(-1)
     try:
-        return vosk.Model(model_dir)
+        return _guarded(vosk.Model)(model_dir)
     except Exception as exc:  # vosk raises a bare Exception when loading fails
         raise ModelError(f"{model_dir}: Vosk could not load this model ({exc})") from exc
 
@@ -76,10 +97,9 @@ class VoskRecognizer:
     """One Kaldi recognizer kept for the whole session (a new one stalls on its first audio)."""
 
     def __init__(self, model_dir: Path, model: Any | None = None) -> None:
-        import vosk
 
         self._model = model if model is not None else load_model(model_dir)
-        self._rec = vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+        self._rec = kaldi_recognizer(self._model, SAMPLE_RATE)
         self._rec.SetWords(True)
         self.info = EngineInfo(name="vosk", model=model_name(model_dir))
         self.second_pass: Redecoder | None = None
