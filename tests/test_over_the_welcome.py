@@ -10,9 +10,14 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import CliResult, fixture_wav
+from tests.room_session import audible
 from tests.test_machine import ANSWER, session
+from voicecoach.audio.wavfile import read_wav, write_wav
 from voicecoach.coach.dialogue import State
 from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.speech.events import Final, Utterance
@@ -97,3 +102,63 @@ def test_a_long_answer_over_the_welcome_is_filed_under_the_question_then_asked(
     assert first["coach_lines"][0] == MOOD_BEFORE
     assert "didn't catch" not in " ".join(first["coach_lines"])
     assert len(record["opening_lines"]) < 3
+
+
+def test_speech_over_the_last_word_of_the_question_after_a_rating_answers_it(
+    journal: Journal,  # noqa: F811
+) -> None:
+    s = session(journal)
+    s.hear("seven")
+    prompt = s.io.said[-1]
+    s.io.listening = False
+    s.machine.hear(
+        Final(utterance=Utterance(ANSWER, (), 8.0, 12.0)), over_coach=True, nearly_said=True
+    )
+    assert s.io.said[-1] != prompt  # not asked again: the reply to the answer, then on
+    moment = s.turn("moment")
+    assert moment["answer"]["text"] == ANSWER and "over-question" not in moment["events"]
+    assert moment["coach_lines"].count(prompt) == 1
+
+
+def test_an_answer_begun_just_before_the_question_ends_is_its_answer(
+    cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the CLI and PocketSphinx: the mood, then an answer begun 0.8 s before the first
+    question is over (timed on a first run with nobody answering it). The question is not
+    asked again, and the answer is that question's alone."""
+
+    def run(name: str, answer_at: float | None) -> tuple[dict[str, Any], Path]:
+        home = tmp_path / name
+        home.mkdir()
+        monkeypatch.setenv("VOICECOACH_HOME", str(home))
+        rate = 16000
+        mood = read_wav(fixture_wav("mood-1"))  # "seven"
+        pcm = bytes(2 * rate * MOOD_AT_S) + mood
+        if answer_at is not None:
+            pcm += bytes(2 * (round(answer_at * rate) - len(pcm) // 2)) + read_wav(
+                fixture_wav("patience-1")
+            )
+        mic, speaker = tmp_path / f"{name}.wav", tmp_path / f"{name}-coach.wav"
+        write_wav(mic, pcm + bytes(2 * rate * 8))
+        result = cli("session", "patience", "--mic-file", mic, "--speaker-file", speaker,
+                     "--fast", "--engine", "pocketsphinx", "--json")  # fmt: skip
+        assert result.code == 0, result.err
+        return result.json(), speaker
+
+    first, speaker = run("timing", None)
+    assert first["mood_before"] == 7, first["turns"][0]
+    mood_said = MOOD_AT_S + 1.0
+    spans = [span for span in audible(speaker) if span[0] > mood_said]  # "Thank you.", the question
+    question_end = next(
+        this[1] for this, after in zip(spans, spans[1:], strict=False) if after[0] - this[1] >= 2
+    )  # then the coach waits
+    record, _ = run("answered", question_end - 1.1)  # its speech begins 0.3 s in
+    moment = next(t for t in record["turns"] if t["prompt_id"] == "moment")
+    assert moment["answer"] is not None and "partner" in moment["answer"]["text"], moment
+    assert "over-question" not in moment["events"], moment
+    assert moment["coach_lines"].count(moment["prompt"]) == 1, moment
+    assert len(record["turns"]) >= 3  # the reply, and the next question
+
+
+MOOD_AT_S = 16
+"""When the mood is said: the first-run note, the welcome and the mood question are over."""

@@ -50,6 +50,9 @@ not yet begun) until this long after the person's last word (seconds): its pause
 before a short question. A question that is itself the reply (a follow-up) is not held. Words
 resumed within it, after a reflective pause of up to ~7 s, are heard during the coach's turn
 and join the answer they continue instead of answering a question the person did not hear."""
+NEARLY_SAID_S = 1.0
+"""A question cut off by the person's voice with at most this much of it left unsaid (seconds:
+its last word or two) was heard: what they say is its answer, and it is not asked again."""
 CANNOT_SAVE = "I can't save anything more right now, so we'll stop here. What was saved is kept."
 """Said when the journal refuses a save (disk full, read-only): the session then stops."""
 CANNOT_SAVE_PRIVATE = (
@@ -111,6 +114,9 @@ class Hearing:
         in the pause before a queued line."""
         self.stopped_at: int | None = None
         """Audio time the voice was stopped for the person (None: it was not)."""
+        self.nearly_said = False
+        """The current utterance began over the coach in the last ``NEARLY_SAID_S`` of what it
+        had queued (the end of its question): the question counts as heard."""
         self.unheard: tuple[str, ...] = ()
         """Lines dropped whole when the voice was last stopped (never heard)."""
 
@@ -123,6 +129,7 @@ class Hearing:
         base = self.listener.timing.no_answer if wait is None else wait
         self.listener.start(now, base + quiet - now)
         self.over_coach = False
+        self.nearly_said = False
         self.stopped_at = None
         return quiet
 
@@ -133,6 +140,8 @@ class Hearing:
         if not began and self.listener.in_speech:
             # the coach's turn runs to the end of its last queued line, pauses between included
             self.over_coach = frame.chunk.start < self.voice.quiet_from
+            left = self.voice.quiet_from - frame.chunk.start
+            self.nearly_said = self.over_coach and left <= seconds_to_samples(NEARLY_SAID_S)
             if self.over_coach:
                 self.unheard = self.voice.stop(frame.chunk.end)
                 self.stopped_at = frame.chunk.end
@@ -284,7 +293,9 @@ class SessionLoop:
             self._unshown = event  # shown once the machine has kept (saved) it, before its reply
             if isinstance(event, Final) and not self.hearing.over_coach:  # (continued: no wait)
                 self._answer_end = seconds_to_samples(event.utterance.end)
-            machine.hear(event, over_coach=self.hearing.over_coach)
+            machine.hear(
+                event, over_coach=self.hearing.over_coach, nearly_said=self.hearing.nearly_said
+            )
             self._answer_end = None
             self._show_heard()
         self.voice.announce_all()

@@ -85,12 +85,14 @@ class Understanding:
     def _previous_answered(self) -> bool:
         raise NotImplementedError
 
-    def hear(self, event: ListenEvent, over_coach: bool = False) -> None:
+    def hear(self, event: ListenEvent, over_coach: bool = False, nearly_said: bool = False) -> None:
         """A listening turn reported something: fire the one trigger it stands for.
 
         ``over_coach``: the person began while the coach was still speaking (its
         acknowledgement or the next question); an answer then continues the one just given.
         With no answer, it tells of the turn's last wordless utterance (``NoAnswer.level``).
+        ``nearly_said``: it began over the question's last word or two (``NEARLY_SAID_S``), so
+        the question was heard and is not asked again.
         """
         event = words_or_nothing(event)
         if isinstance(event, NoAnswer):
@@ -116,7 +118,7 @@ class Understanding:
                 if self._previous_answered() and not after_rating:
                     name = "continued"
                 elif self.state is State.LISTENING and (
-                    self.recorder.question_unheard or after_rating
+                    self.recorder.question_unheard or (after_rating and not nearly_said)
                 ):
                     name, kwargs = "early", {"event": event}
             if name in ("answered", "reask") and not over_coach and self._too_quiet(event.level):
