@@ -248,3 +248,33 @@ def test_a_no_step_follow_up_needs_a_step_check(tmp_path: Path) -> None:
         load_script(path)
     path.write_text(path.read_text().replace('prompt = "What', 'check = "step"\nprompt = "What'))
     assert load_script(path).steps[0].check.value == "step"
+
+
+@pytest.mark.parametrize("topic", sorted(STEP_PRACTICES))
+def test_a_denied_feeling_at_the_step_question_is_no_step_either(
+    journal: Journal, topic: str
+) -> None:
+    """ "I never felt lonely" to "what do you need …?" names nothing to do: it is not praised as
+    a step, the question for one thing to do follows, and it is never looked back at ("Last
+    time you said you never felt lonely")."""
+    script = find_script(topic, None)
+    step = script.step_by_id(STEP_PRACTICES[topic])
+    assert step is not None
+    s = _to_step(script, journal)
+    reply = replies_after(s, "i never felt lonely")
+    no_step = next(f for f in step.follow_ups if f.when.value == "no-step")
+    assert reply == [no_step.prompt], reply
+    again = replies_after(s, "i was not angry at all")
+    assert again[0] == answers.NAMED, again
+    assert step.acknowledge not in " ".join(reply + again)
+    finish(s)
+    assert last_step(journal, topic, step.id, steps_only=True) is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["i am not angry i just need space", "I never felt lonely, so I will call a friend tonight."],
+)
+def test_a_denied_feeling_with_something_to_do_is_a_step(said: str) -> None:
+    assert only_a_feeling(said) is False
+    assert only_a_feeling("i never felt lonely") is True

@@ -186,7 +186,8 @@ def harsh(text: str) -> bool:
 
 _TO_DO = re.compile(
     r"\b(?:i'll|i will|we'll|we will|i could|we could|i can|we can|i would|i'd|we'd|i might|"
-    r"i should|i'm going to|i am going to|going to|gonna|i want to|i'd like to|i need|"
+    r"i should|i'm going to|i am going to|going to|gonna|i want to|i'd like to|"
+    r"i (?:just |really |only )?need|"
     r"i have to|try|trying|plan|next time|maybe|instead|let me|remind myself)(?![\w'])"
 )
 """An intention or a possible act: "I could …", "I'll …", "next time …", "maybe …"."""
@@ -233,9 +234,17 @@ PLAN = "That sounds like a good plan for next time."
 
 
 def only_a_feeling(text: str) -> bool:
-    """Does the answer name a feeling and nothing to do ("I felt afraid and lonely")? Such an
-    answer, given to a question asking for a small step, is no step."""
-    return classify(text).kind is AnswerClass.FEELING and not names_something_to_do(text)
+    """Does the answer tell of a feeling and nothing to do ("I felt afraid and lonely", or one
+    denied: "I never felt lonely")? Such an answer, given to a question asking for a small
+    step, is no step."""
+    return tells_of_a_feeling(text) and not names_something_to_do(text)
+
+
+def tells_of_a_feeling(text: str) -> bool:
+    """Does the answer tell of a feeling as felt, or as not felt ("I was not angry at all")?
+    A feeling word it only holds ("an angry message") is none."""
+    words = normalise(text).split()
+    return any(word in FEELINGS and felt(words, index) for index, word in enumerate(words))
 
 
 _FEELING_VERBS = frozenset(

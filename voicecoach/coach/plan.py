@@ -14,6 +14,7 @@ from voicecoach.coach.answers import (
     AnswerClass,
     Heard,
     names_something_to_do,
+    only_a_feeling,
     said_back,
 )
 from voicecoach.coach.concern import check_concern
@@ -47,7 +48,10 @@ has no ``no-step`` follow-up of its own."""
 
 def no_step(heard: Heard, text: str) -> bool:
     """Is an answer of class ``heard`` a feeling and nothing to do ("I felt afraid and lonely";
-    the feeling may have been heard again by the tone grammar)?"""
+    the feeling may have been heard again by the tone grammar), or a feeling denied and nothing
+    to do ("I never felt lonely")?"""
+    if heard.kind is AnswerClass.FULL:
+        return only_a_feeling(text)
     return heard.kind is AnswerClass.FEELING and not names_something_to_do(text)
 
 
