@@ -278,3 +278,27 @@ def test_a_denied_feeling_at_the_step_question_is_no_step_either(
 def test_a_denied_feeling_with_something_to_do_is_a_step(said: str) -> None:
     assert only_a_feeling(said) is False
     assert only_a_feeling("i never felt lonely") is True
+
+
+def test_the_communication_feeling_step_says_what_it_heard_after_a_skip_too(
+    journal: Journal,
+) -> None:
+    """Its prompt stands on its own (the concern before it was skipped: no "try it again"); a
+    "yes" there is asked for more before any feedback; an answer that names no feeling is not
+    praised for speaking from feelings, and one that does is told so."""
+    script = find_script("communication", None)
+    step = script.step_by_id("feeling")
+    assert step is not None and step.check.value == "concern"
+    s = Session(script, journal, CoachOptions()).start()
+    while s.machine.item is not None and s.machine.item.id != "concern":
+        s.hear(ANSWER)
+    skipped = replies_after(s, "next question")
+    assert skipped[-1] == step.prompt and "again" not in step.prompt.lower()
+    assert replies_after(s, "yes") == ["Could you say a little more about that?"]
+    plain = replies_after(s, "yesterday my partner was late and i snapped at him at the door")
+    assert step.acknowledge not in plain[0] and "name a feeling" in plain[0], plain
+    t = Session(script, journal, CoachOptions()).start()
+    while t.machine.item is not None and t.machine.item.id != "feeling":
+        t.hear(ANSWER)
+    clear = replies_after(t, "i feel worried when you are late and i need a short message")
+    assert clear[0].startswith("I heard a feeling, when it happens, and what you need"), clear

@@ -306,13 +306,14 @@ class SessionMachine(Understanding, Interruptions):
             return (answers.WIN if answers.small_win(text) else answers.NOT_YET), False
         step = self.plan.step_of(item)
         own = step.replies.get(heard.kind.value, "") if step is not None else ""
+        pending = self.plan.follow_up_pending
         if (
             step is not None
             and step.check is Check.CONCERN
             and heard.kind is not AnswerClass.UNSURE
+            and not (heard.kind is AnswerClass.SHORT and pending)  # "yes": asked for more first
         ):
             return feedback(check_concern(text)), True
-        pending = self.plan.follow_up_pending
         self._turns += 1
         if heard.kind is AnswerClass.UNSURE:
             return own or ("" if pending else answers.NOT_SURE[self._turns % 2]), False
