@@ -302,3 +302,13 @@ def test_the_communication_feeling_step_says_what_it_heard_after_a_skip_too(
         t.hear(ANSWER)
     clear = replies_after(t, "i feel worried when you are late and i need a short message")
     assert clear[0].startswith("I heard a feeling, when it happens, and what you need"), clear
+
+
+def test_no_built_in_question_presumes_the_answer_before_it() -> None:
+    """Each question may follow one skipped or left unanswered: none asks about "that win" or to
+    "try it again"."""
+    presuming = ("that win", "again,", "try it again", "that concern", "that step")
+    for topic in sorted({*STEP_PRACTICES, "where-it-comes-from", "saying-a-concern"}):
+        script = find_script(topic, None)
+        for step in script.steps[1:]:
+            assert not any(p in step.prompt.lower() for p in presuming), (topic, step.prompt)
