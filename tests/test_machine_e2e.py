@@ -20,6 +20,7 @@ from voicecoach.coach.firstrun import FIRST_RUN_NOTE
 from voicecoach.coach.plan import MOOD_AFTER
 from voicecoach.coach.script import find_script
 from voicecoach.config import DEFAULT_CRISIS_RESOURCES
+from voicecoach.loop import NOT_KEPT_WHILE_PAUSED
 from voicecoach.speech.scoring import word_error_rate
 from voicecoach.speech.tts import TextToSpeech
 
@@ -33,12 +34,16 @@ def run(
     *answers: str | Path,
     engine: str = "pocketsphinx",
     extra: tuple[str | Path, ...] = (),
+    shown: list[str] | None = None,
 ) -> dict[str, Any]:
+    """The record of a session with these answers; ``shown`` gets what it printed (stderr)."""
     wavs = [a if isinstance(a, Path) else fixture_wav(a) for a in answers]
     result = cli(
         "session", topic, "--answers", *wavs, "--fast", "--engine", engine, "--json", *extra
     )
     assert result.code == 0, result.err
+    if shown is not None:
+        shown.append(result.err)
     record: dict[str, Any] = result.json()
     assert cli("show", record["id"], "--json").json() == record, "what was printed is kept"
     return record
@@ -119,6 +124,7 @@ def test_pause_resume_answers_with_command_words_faster_stop_then_a_safety_phras
     home: Path, cli: Callable[..., CliResult]
 ) -> None:
     config(home, STREAMING_WORDS)
+    shown: list[str] = []
     record = run(
         cli,
         "patience",
@@ -132,7 +138,10 @@ def test_pause_resume_answers_with_command_words_faster_stop_then_a_safety_phras
         "cmd-speak-faster",
         "cmd-end-the-session",  # heard as "and the session": a stop is asked about first
         "reply-yes",
+        shown=shown,
     )
+    # talk while paused is neither kept nor shown: it may be talk with someone else
+    assert NOT_KEPT_WHILE_PAUSED in shown[0] and "walk away" not in shown[0], shown[0]
     assert record["status"] == "stopped" and record["ended_at"]
     assert record["opening_lines"][0] == FIRST_RUN_NOTE
     assert record["mood_before"] is None and record["mood_after"] is None

@@ -29,7 +29,7 @@ from transitions import MachineError
 from voicecoach.audio.devices import RetryPolicy, reopen_with_retries
 from voicecoach.audio.voice import Voice
 from voicecoach.coach import options as say
-from voicecoach.coach.dialogue import HEARING
+from voicecoach.coach.dialogue import HEARING, State
 from voicecoach.coach.machine import SessionMachine
 from voicecoach.coach.understanding import words_or_nothing
 from voicecoach.errors import AudioDeviceError, SaveError
@@ -50,6 +50,9 @@ not yet begun) until this long after the person's last word (seconds): its pause
 before a short question. A question that is itself the reply (a follow-up) is not held. Words
 resumed within it, after a reflective pause of up to ~7 s, are heard during the coach's turn
 and join the answer they continue instead of answering a question the person did not hear."""
+NOT_KEPT_WHILE_PAUSED = '(paused: what was just said is not kept; say "continue" to go on)'
+"""Shown, not said, for speech while paused that is no command: it may be talk with someone
+else in the room, so its words are neither kept nor shown."""
 NEARLY_SAID_S = 1.0
 """A question cut off by the person's voice with at most this much of it left unsaid (seconds:
 its last word or two) was heard: what they say is its answer, and it is not asked again."""
@@ -293,10 +296,14 @@ class SessionLoop:
             self._unshown = event  # shown once the machine has kept (saved) it, before its reply
             if isinstance(event, Final) and not self.hearing.over_coach:  # (continued: no wait)
                 self._answer_end = seconds_to_samples(event.utterance.end)
+            paused = machine.state is State.PAUSED
             machine.hear(
                 event, over_coach=self.hearing.over_coach, nearly_said=self.hearing.nearly_said
             )
             self._answer_end = None
+            if paused and machine.state is State.PAUSED and isinstance(event, Final):
+                self._unshown = None  # talk while paused is not kept, so it is not shown either
+                self.progress.note(NOT_KEPT_WHILE_PAUSED)
             self._show_heard()
         self.voice.announce_all()
         return machine.record
