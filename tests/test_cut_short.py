@@ -138,3 +138,50 @@ def test_a_signal_mid_answer_keeps_the_words_said_so_far(
         assert "cut short" in shown.stdout and first.answer.text in shown.stdout, shown.stdout
     else:  # at once: filed as stopped, or (if the process had to exit) interrupted
         assert record.status in (Status.STOPPED, Status.INTERRUPTED)
+
+
+def test_ctrl_c_while_the_coach_speaks_stops_its_voice_and_keeps_only_what_it_said(
+    tmp_path: Path,
+) -> None:
+    """Signalled 1 s into the first of several lines (real time, the voice written to a file):
+    the coach falls silent there and says its goodbye; the lines it never began are neither in
+    the speaker file nor kept as said."""
+    from voicecoach.audio.wavfile import read_wav
+    from voicecoach.coach.options import GOODBYE
+
+    home = tmp_path / "home"
+    (home / "sessions").mkdir(parents=True)
+    (home / "sessions" / "patience.toml").write_text(
+        SCRIPT.replace(
+            "say = []",
+            'say = ["Let us take a few quiet minutes together.", "There are no right answers.",'
+            ' "Speak freely, and pause as long as you like."]',
+        )
+    )
+    (home / "config.toml").write_text(FAST_CONFIG)
+    speaker = tmp_path / "coach.wav"
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "session", "--answers",
+         str(fixture_wav("patience-1")), "--speaker-file", str(speaker), "--engine",
+         "pocketsphinx"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + WAIT_S
+    while "coach Let us take" not in seen:
+        assert time.monotonic() < deadline and proc.poll() is None, seen
+        seen += proc.stderr.readline().decode()
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    seen += proc.communicate(timeout=WAIT_S)[1].decode()
+    assert proc.returncode == 130, seen
+    with Journal(home / "journal") as journal:
+        (record,) = journal.records()
+    said = [*record.opening_lines, *(line for t in record.turns for line in t.coach_lines)]
+    assert "There are no right answers." not in said and "What happened?" not in said, said
+    assert "coach There are no right answers." not in seen, seen
+    assert said[-1] == GOODBYE or record.closing_lines[-1:] == (GOODBYE,), record
+    voice_s = len(read_wav(speaker)) / 2 / 16000
+    assert voice_s < 8.0, (voice_s, said, seen)  # the note, 1 s of the first line, goodbye

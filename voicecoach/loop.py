@@ -272,6 +272,7 @@ class SessionLoop:
         while not machine.finished:
             if self.stop_requested.is_set():
                 self._cut_short(machine)
+                self._fall_silent(machine)
                 machine.stop(line=say.GOODBYE)  # stopped from outside: a short goodbye
                 break
             try:
@@ -318,6 +319,13 @@ class SessionLoop:
                 machine.recorder.cut_short(said.utterance)
                 self._unshown = said
             self._show_heard()
+
+    def _fall_silent(self, machine: SessionMachine) -> None:
+        """Stop the voice now (the session is being stopped from outside): a line being said
+        ends there, and lines not yet begun are never said, nor kept as said."""
+        unheard = self.voice.stop(self.now)
+        if unheard:
+            machine.recorder.unsaid(unheard)
 
     def _show_heard(self) -> None:
         """Show the answer just heard: after the journal has it, so what is shown is kept."""
