@@ -339,6 +339,23 @@ def test_slower_and_faster_change_the_rate_for_the_rest_of_the_session(journal: 
     ]
 
 
+def test_the_last_question_left_unanswered_or_capped_does_not_say_lets_go_on(
+    journal: Journal,
+) -> None:
+    s = session(journal, mood_checkin=True)
+    s.hear("seven")
+    while s.machine.item is not None and not s.machine.item.is_mood:
+        s.hear(ANSWER)
+    s.silence()
+    s.silence()  # the closing mood question, left unanswered: nothing comes after it
+    assert say.LEFT_UNANSWERED in s.io.said and say.MOVE_ON not in s.io.said, s.io.said
+    t = session(journal, mood_checkin=False)
+    while t.machine.item is not None and t.machine.plan.has_next():
+        t.hear(ANSWER)
+    t.hear(ANSWER, capped=True)  # the last question's answer ran to the cap
+    assert say.CAPPED_LAST in t.io.said and say.CAPPED not in t.io.said, t.io.said
+
+
 def test_silence_gets_one_gentle_reprompt_then_the_coach_moves_on(journal: Journal) -> None:
     s = session(journal, mood_checkin=False)
     prompt = s.io.said[-1]

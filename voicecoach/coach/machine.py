@@ -257,7 +257,7 @@ class SessionMachine(Understanding, Interruptions):
     def note_no_answer(self, **_: Any) -> None:
         self._unanswered += 1
         self.recorder.event("no-answer")
-        self._ack = say.MOVE_ON
+        self._ack = say.MOVE_ON if self.has_more() else say.LEFT_UNANSWERED  # nothing to go on to
 
     def note_gone_quiet(self, **_: Any) -> None:
         self._gone_quiet = True
@@ -288,7 +288,7 @@ class SessionMachine(Understanding, Interruptions):
             return
         if event.capped:
             self.plan.answered(event.utterance.text)
-            self._ack = say.CAPPED
+            self._ack = say.CAPPED if self.has_more() else say.CAPPED_LAST
             return
         tone = event.tone if isinstance(event, RecheckedFinal) else None
         heard = understood(event.utterance, tone)

@@ -15,7 +15,11 @@ from voicecoach.frames import seconds_to_samples
 # What the coach says, besides the script.
 REPROMPT = "Take your time. {prompt}"
 MOVE_ON = "That's all right. Let's go on."
+LEFT_UNANSWERED = "That's all right."
+"""Said instead of ``MOVE_ON`` when the question left unanswered was the last one."""
 CAPPED = "Thank you, that was a lot to say. Let's pause there and go on."
+CAPPED_LAST = "Thank you, that was a lot to say. Let's pause there."
+"""Said instead of ``CAPPED`` at the last question."""
 SKIPPED = "All right, let's skip that one."
 PAUSED = "All right, I'll wait. Say continue when you're ready, or stop to end the session."
 SAVED = "What you said is saved."
