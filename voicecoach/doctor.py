@@ -389,7 +389,7 @@ def check_wake(ctx: Context) -> Check:
     phrases = ctx.settings.wake.phrases
     short = short_wake_phrases(phrases)
     if short:
-        fix = f"{ADVICE}: change wake.phrases ({setting_place('wake.phrases')})"
+        fix = f"{ADVICE}: change wake.phrases ({setting_place('wake.phrases').removeprefix('in ')})"
         return Check("wake phrase", Severity.WARN, described(short), fix, essential=False)
     listed = ", ".join(map(toml_value, phrases))
     return Check("wake phrase", Severity.OK, listed, essential=False)

@@ -337,8 +337,8 @@ def use(
     other = not same_language(model.language, language)
     if other and not any_language:
         raise ModelError(
-            f"{model.name} hears {model.language}, the coach speaks {language} (coach.language "
-            f"in {setting_place('coach.language')}); set coach.language = "
+            f"{model.name} hears {model.language}, the coach speaks {language} (coach.language, "
+            f"{setting_place('coach.language')}); set coach.language = "
             f'"{model.language.split("-")[0]}" first, or pass --any-language to use it anyway'
         )
     set_active_model(home.state_file, model.name)
