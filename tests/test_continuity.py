@@ -57,7 +57,7 @@ def test_a_step_with_a_number_is_no_mood_and_is_looked_back_at_next_time(
     second = run(cli, "patience", "mood-1", "patience-5", "cmd-stop")
     looked = turns(second)[LOOK_BACK]
     assert looked["prompt"] == LOOKING_BACK.replace(
-        "{answer}", "next time you will take three slow breaths before you answer him"
+        "{answer}", "you will take three slow breaths before you answer him"
     ), looked["prompt"]
 
     time.sleep(1.1)  # the second session ended before its step: nothing to look back at
@@ -153,6 +153,6 @@ def test_an_encrypted_journal_looks_back_unattended_only_when_asked_to(
     time.sleep(1.1)  # sessions are ordered by their start, to the second
     second = session("mood-1", "patience-5", "cmd-stop")
     assert turns(second)[LOOK_BACK]["prompt"] == LOOKING_BACK.replace(
-        "{answer}", "next time you will take three slow breaths before you answer him"
+        "{answer}", "you will take three slow breaths before you answer him"
     )
     assert not kept.exists()  # the second named no step: nothing left to look back at

@@ -86,6 +86,10 @@ def test_an_answer_is_said_back_to_the_person() -> None:
     assert said_back("I'll text my partner when I'm late") == (
         "you'll text your partner when you're late"
     )
+    assert said_back("Next time I can take a few slow breaths before I answer him") == (
+        "you could take a few slow breaths before you answer him"
+    )  # after "Last time you said": not "next time you can"
+    assert said_back("next time take a breath") == "next time take a breath"
 
 
 def replies_after(s: Session, text: str) -> list[str]:

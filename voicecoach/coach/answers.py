@@ -411,6 +411,9 @@ the script has none of its own."""
 NAMED = "Thank you for naming it."
 """Said after a reflected feeling in place of a step's praise, when the answer named no step."""
 
+_PLAN_OPENINGS = (["next", "time"], ["from", "now", "on"])
+"""Openings of a plan that "Last time you said" makes wrong ("you said next time you …")."""
+
 _I_TO_YOU = {
     "i": "you", "i'm": "you're", "i'll": "you'll", "i'd": "you'd", "i've": "you've",
     "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "am": "are",
@@ -420,8 +423,15 @@ _I_TO_YOU = {
 
 def said_back(text: str) -> str:
     """An answer turned to the second person: "I could take a breath" → "you could take a
-    breath" (lower case, no end mark)."""
+    breath" (lower case, no end mark). Said after "Last time you said", a plan's opening time
+    goes and its "can" is reported: "next time I can wait" → "you could wait"."""
     words = normalise(text).split()
+    for opening in _PLAN_OPENINGS:
+        if words[: len(opening)] == opening and words[len(opening) : len(opening) + 1] == ["i"]:
+            words = words[len(opening) :]
+            break
+    if words[:2] == ["i", "can"]:
+        words = ["i", "could", *words[2:]]
     out: list[str] = []
     for index, word in enumerate(words):
         if word == "was" and (index == 0 or words[index - 1] != "i"):
