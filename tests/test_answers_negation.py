@@ -22,7 +22,14 @@ from voicecoach.coach.answers import (
 )
 from voicecoach.coach.continuity import last_step
 from voicecoach.coach.options import CoachOptions
-from voicecoach.coach.script import SessionScript, SessionScriptError, find_script, load_script
+from voicecoach.coach.script import (
+    FollowUp,
+    SessionScript,
+    SessionScriptError,
+    Step,
+    find_script,
+    load_script,
+)
 from voicecoach.coach.tone import second_opinion
 from voicecoach.speech.events import Utterance, Word
 from voicecoach.speech.grammar import Hearing
@@ -200,16 +207,21 @@ def _to_step(script: SessionScript, journal: Journal) -> Session:
     return s
 
 
+def _at_the_step(topic: str, journal: Journal) -> tuple[Step, Session, FollowUp]:
+    """A session of ``topic`` at its step question, the step, and its no-step follow-up."""
+    script = find_script(topic, None)
+    step = script.step_by_id(STEP_PRACTICES[topic])
+    assert step is not None
+    no_step = next(f for f in step.follow_ups if f.when.value == "no-step")
+    return step, _to_step(script, journal), no_step
+
+
 @pytest.mark.parametrize("topic", sorted(STEP_PRACTICES))
 def test_a_feeling_at_the_step_question_is_not_praised_as_a_step(
     journal: Journal, topic: str
 ) -> None:
-    script = find_script(topic, None)
-    step = script.step_by_id(STEP_PRACTICES[topic])
-    assert step is not None
-    s = _to_step(script, journal)
+    step, s, no_step = _at_the_step(topic, journal)
     reply = replies_after(s, "i felt afraid and lonely")
-    no_step = next(f for f in step.follow_ups if f.when.value == "no-step")
     assert reply == ["It sounds like you felt afraid.", no_step.prompt], reply
     again = replies_after(s, "i felt afraid and lonely")
     assert again[0] == f"It sounds like you felt afraid. {answers.NAMED}", again
@@ -257,12 +269,8 @@ def test_a_denied_feeling_at_the_step_question_is_no_step_either(
     """ "I never felt lonely" to "what do you need …?" names nothing to do: it is not praised as
     a step, the question for one thing to do follows, and it is never looked back at ("Last
     time you said you never felt lonely")."""
-    script = find_script(topic, None)
-    step = script.step_by_id(STEP_PRACTICES[topic])
-    assert step is not None
-    s = _to_step(script, journal)
+    step, s, no_step = _at_the_step(topic, journal)
     reply = replies_after(s, "i never felt lonely")
-    no_step = next(f for f in step.follow_ups if f.when.value == "no-step")
     assert reply == [no_step.prompt], reply
     again = replies_after(s, "i was not angry at all")
     assert again[0] == answers.NAMED, again
