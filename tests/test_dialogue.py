@@ -549,6 +549,11 @@ def test_a_concern_is_checked_for_feeling_situation_request(
         assert "clear and kind" in line
     else:
         assert "You could add" in line or "It can help" in line or "noticed the word" in line
+    said_back = feedback(check, "It sounds like you felt hurt.")
+    if check.feeling:  # the feeling said back in place of "I heard a feeling"
+        assert said_back.startswith("It sounds like you felt hurt. ") and "I heard" not in said_back
+    else:
+        assert said_back == line
 
 
 def test_the_concern_practice_says_what_is_missing_and_asks_once_more(journal: Journal) -> None:

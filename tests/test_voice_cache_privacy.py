@@ -43,7 +43,10 @@ def test_lines_made_from_answers_are_marked_where_they_are_made(journal: Journal
         concern.hear("i always feel ignored when you are on your phone")
     reflection, feedback = concern.io.personal
     assert reflection.startswith("It sounds like you felt ignored.")
-    assert feedback.startswith("I heard a feeling") and "always" in feedback
+    # the concern's feedback says the feeling back in the person's word, then the rest
+    assert feedback.startswith("It sounds like you felt ignored. You could add") and (
+        "always" in feedback
+    ), feedback
 
 
 def test_a_personal_line_is_rendered_without_the_cache(tmp_path: Path) -> None:

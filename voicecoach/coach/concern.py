@@ -63,12 +63,17 @@ def check_concern(text: str) -> ConcernCheck:
 _PARTS = (("feeling", "a feeling"), ("situation", "when it happens"), ("request", "what you need"))
 
 
-def feedback(check: ConcernCheck) -> str:
-    """What the coach says back about a concern: what is there, what could be added."""
+def feedback(check: ConcernCheck, reflection: str = "") -> str:
+    """What the coach says back about a concern: what is there, what could be added.
+    ``reflection``: the feeling said back in the person's own word ("It sounds like you felt
+    angry."), said in place of "I heard a feeling"."""
     have = [name for key, name in _PARTS if getattr(check, key)]
     missing = [name for key, name in _PARTS if not getattr(check, key)]
     lines: list[str] = []
-    if not missing:
+    if reflection and check.feeling:
+        lines.append(reflection)
+        lines.append(f"You could add {_join(missing)}." if missing else "That is clear and kind.")
+    elif not missing:
         lines.append(
             "I heard a feeling, when it happens, and what you need. That is clear and kind."
         )

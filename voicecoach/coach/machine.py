@@ -313,7 +313,9 @@ class SessionMachine(Understanding, Interruptions):
             and heard.kind is not AnswerClass.UNSURE
             and not (heard.kind is AnswerClass.SHORT and pending)  # "yes": asked for more first
         ):
-            return feedback(check_concern(text)), True
+            felt = heard.kind is AnswerClass.FEELING and heard.who == "you"
+            reflection = answers.reflect(heard.feeling, heard.who) if felt else ""
+            return feedback(check_concern(text), reflection), True
         self._turns += 1
         if heard.kind is AnswerClass.UNSURE:
             return own or ("" if pending else answers.NOT_SURE[self._turns % 2]), False
