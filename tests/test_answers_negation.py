@@ -308,6 +308,11 @@ def test_the_communication_feeling_step_says_what_it_heard_after_a_skip_too(
     t = Session(script, journal, CoachOptions()).start()
     while t.machine.item is not None and t.machine.item.id != "feeling":
         t.hear(ANSWER)
+    harsh = replies_after(t, "i'm so stupid")  # harsh self-talk gets its reframe, not a check
+    assert harsh[0] in answers.REFRAMES, harsh
+    t = Session(script, journal, CoachOptions()).start()
+    while t.machine.item is not None and t.machine.item.id != "feeling":
+        t.hear(ANSWER)
     clear = replies_after(t, "i feel worried when you are late and i need a short message")
     assert clear[0] == "It sounds like you felt worried. That is clear and kind.", clear
 

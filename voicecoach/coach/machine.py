@@ -310,7 +310,7 @@ class SessionMachine(Understanding, Interruptions):
         if (
             step is not None
             and step.check is Check.CONCERN
-            and heard.kind is not AnswerClass.UNSURE
+            and heard.kind not in (AnswerClass.UNSURE, AnswerClass.HARSH)  # a reframe first
             and not (heard.kind is AnswerClass.SHORT and pending)  # "yes": asked for more first
         ):
             felt = heard.kind is AnswerClass.FEELING and heard.who == "you"
