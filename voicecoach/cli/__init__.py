@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     use_profile(None)  # until the command line is read
     try:
         _run(argv)
+    except KeyboardInterrupt:  # before the command began: while its commands were being built
+        stopped_line()
+        _interrupted(argv)
     finally:
         use_profile(None)  # what runs next in this process names no profile of this command
 
