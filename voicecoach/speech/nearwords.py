@@ -6,15 +6,17 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
+from voicecoach.frames import FRAME_SAMPLES, samples_to_seconds
+from voicecoach.speech.endpoint import HANGOVER_FRAMES
 from voicecoach.speech.events import Utterance, Word
 from voicecoach.speech.vad import NEAR_MARGIN_DB
 
 WORD_SLACK_S = 0.1
 """Word times and frame times may disagree by this much when words are matched to frames."""
 
-WORD_TAIL_S = 0.3
+WORD_TAIL_S = samples_to_seconds(HANGOVER_FRAMES * FRAME_SAMPLES)
 """How far a kept word may run past the last near speech it overlaps (seconds): a soft ending
-the detector no longer calls speech, as long as the endpoint's hangover (3 frames of 100 ms).
+the detector no longer calls speech, as long as the endpoint's hangover (0.3 s).
 A decoder that stretches the last word over the noise after it (pink noise at -10 dB: "up",
 11.7-13.6 s, where the voice ended at 11.7 s) is held to this."""
 
@@ -45,13 +47,7 @@ def near_words(utterance: Utterance, heard: list[Heard], near_level: float | Non
     floor = near_level - NEAR_MARGIN_DB
     near = [h for h in heard if h.speechlike and h.level >= floor]
     kept = tuple(
-        _held_to_voice(w, voiced)
-        for w in utterance.words
-        if (
-            voiced := [
-                h for h in near if h.start < w.end + WORD_SLACK_S and h.end > w.start - WORD_SLACK_S
-            ]
-        )
+        held for held in (_held_to_voice(w, near) for w in utterance.words) if held is not None
     )
     if kept == utterance.words:
         return utterance
@@ -61,9 +57,17 @@ def near_words(utterance: Utterance, heard: list[Heard], near_level: float | Non
     return replace(utterance, text=text, words=kept, start=kept[0].start, end=kept[-1].end)
 
 
-def _held_to_voice(word: Word, voiced: list[Heard]) -> Word:
-    """``word`` ending at most ``WORD_TAIL_S`` after the last of the near frames it overlaps."""
-    last = max(h.end for h in voiced) + WORD_TAIL_S
+def _held_to_voice(word: Word, near: list[Heard]) -> Word | None:
+    """``word`` ending at most ``WORD_TAIL_S`` after the last of the ``near`` frames it
+    overlaps; None when it overlaps none."""
+    ends = [
+        h.end
+        for h in near
+        if h.start < word.end + WORD_SLACK_S and h.end > word.start - WORD_SLACK_S
+    ]
+    if not ends:
+        return None
+    last = max(ends) + WORD_TAIL_S
     if word.end <= last:
         return word
     return replace(word, end=round(max(word.start, last), 2))

@@ -97,7 +97,6 @@ class VoskRecognizer:
     """One Kaldi recognizer kept for the whole session (a new one stalls on its first audio)."""
 
     def __init__(self, model_dir: Path, model: Any | None = None) -> None:
-
         self._model = model if model is not None else load_model(model_dir)
         self._rec = kaldi_recognizer(self._model, SAMPLE_RATE)
         self._rec.SetWords(True)
