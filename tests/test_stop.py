@@ -145,6 +145,36 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path: Path, delay: float) -> Non
     assert took < 5.0  # a polite stop of a session that had begun says a short goodbye first
 
 
+PHASE_ENDS_AFTER_A_SIGNAL = {
+    "start-up": (
+        "with SIGNALS.starting():\n    os.kill(os.getpid(), signal.SIGINT)\nprint('went on')\n"
+    ),
+    "a finished session": (
+        "with SIGNALS.starting():\n"
+        "    with SIGNALS.session(lambda: None):\n"
+        "        pass\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "print('received', SIGNALS.received)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("phase", list(PHASE_ENDS_AFTER_A_SIGNAL))
+def test_a_signal_just_before_a_phase_ends_is_acted_on(phase: str) -> None:
+    """The signal reaches the phase's socket; the phase ends before the socket is read."""
+    code = "import os, signal\nfrom voicecoach.stop import SIGNALS\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code + PHASE_ENDS_AFTER_A_SIGNAL[phase]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if phase == "start-up":  # nothing was said or kept yet: the process ends at once
+        assert (done.returncode, done.stdout, done.stderr) == (130, "", "voicecoach: stopped\n")
+    else:  # the command exits 130 once its session's answers are kept
+        assert (done.returncode, done.stdout) == (0, "received 2\n"), done.stderr
+
+
 def small_files_only() -> None:
     """In the child: every file it writes is cut at 16 kB (a full disk, as the writer sees it)."""
     import resource

@@ -36,6 +36,9 @@ KEEP_GRACE_S = 3.0
 """Longest an urgent stop waits, beyond URGENT_GRACE_S, for the words of an answer being spoken
 to be decoded and saved (``StopSignals.keeping``)."""
 
+DRAIN_S = 1.0
+"""Longest the end of a run's phase waits for the signals that reached it to be acted on."""
+
 STOPPED = "voicecoach: stopped"
 """What every command says when the user stops it (Ctrl-C, SIGTERM): not an error."""
 STOPPED_LINE = f"{STOPPED}\n".encode()
@@ -94,21 +97,27 @@ class StopSignals:
             return None
         reader, writer = socket.socketpair()
         writer.setblocking(False)
+        thread = threading.Thread(target=self._read, args=(reader,), name="signals", daemon=True)
+        thread.start()  # ready before the first signal can reach the socket
         old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
         handlers = {sig: signal.signal(sig, _noted) for sig in (signal.SIGINT, signal.SIGTERM)}
-        threading.Thread(target=self._read, args=(reader,), name="signals", daemon=True).start()
-        return _Installed(handlers, old_fd, reader, writer)
+        return _Installed(handlers, old_fd, writer, thread)
 
     @staticmethod
     def _restore(installed: _Installed | None) -> None:
+        """Put back the handling from before ``_install``, then act on every signal that reached
+        this installation's socket before returning (none is left unread in it).
+
+        The Python-level handlers go back first: a signal between the two steps then reaches
+        both this socket and the handling put back, rather than neither.
+        """
         if installed is None:
             return
-        signal.set_wakeup_fd(installed.old_fd)
         for sig, handler in installed.handlers.items():
             signal.signal(sig, handler)
-        installed.writer.close()
-        with contextlib.suppress(OSError):
-            installed.reader.shutdown(socket.SHUT_RDWR)
+        signal.set_wakeup_fd(installed.old_fd)
+        installed.writer.close()  # the reader reads what is left, then the end of the stream
+        installed.thread.join(DRAIN_S)
 
     def _read(self, reader: socket.socket) -> None:
         with reader:
@@ -125,24 +134,24 @@ class StopSignals:
     @contextlib.contextmanager
     def starting(self) -> Iterator[None]:
         """While a session's parts are opened: a signal ends the process at once."""
+        self._starting = True  # before any signal can reach the socket
         installed = self._install()
-        self._starting = True
         try:
             yield
         finally:
+            self._restore(installed)  # a signal that came while starting still ends the process
             self._starting = False
-            self._restore(installed)
 
     @contextlib.contextmanager
     def session(self, polite: Callable[[], None]) -> Iterator[None]:
         """While a session runs: ``polite`` is called on the first Ctrl-C (and on an urgent
         stop, so the loop ends at its next frame)."""
-        installed = self._install()
-        with self._lock:
+        with self._lock:  # before any signal can reach the socket
             self._starting = False  # from here on there is something to end well
             self._polite, self._asked = polite, False
             self.urgent.clear()
             self._finished.clear()
+        installed = self._install()
         try:
             yield
         finally:
@@ -164,12 +173,12 @@ class StopSignals:
     def _on_signal(self, signum: int) -> None:
         with self._lock:
             polite = self._polite
-            if polite is None:
-                if self._starting:
-                    _exit_now(signum)
-                return
-            if self.received is None:
+            if polite is None and self._starting:
+                _exit_now(signum)
+            if self.received is None:  # after a session ended, too: the command exits 128 + it
                 self.received = signum
+            if polite is None:
+                return
             if signum == signal.SIGINT and not self._asked:
                 self._asked = True
                 urgent = False
@@ -190,8 +199,8 @@ class StopSignals:
 class _Installed:
     handlers: dict[signal.Signals, Any]
     old_fd: int
-    reader: socket.socket
     writer: socket.socket
+    thread: threading.Thread
 
 
 def _noted(signum: int, frame: FrameType | None) -> None:
