@@ -38,8 +38,11 @@ END_SILENCE_S = 2.0
 PERSON_DBFS = -22.0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sphinx() -> Iterator[SphinxRecognizer]:
+    """A recognizer of its own for each test, as at a session's first answer: what one has
+    adapted to before changes what it hears (after the LibriVox clips, an "and" before a pause
+    is heard as "end"), so no test depends on which ran before it."""
     recognizer = SphinxRecognizer()
     yield recognizer
     recognizer.close()
