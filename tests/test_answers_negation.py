@@ -325,3 +325,19 @@ def test_no_built_in_question_presumes_the_answer_before_it() -> None:
         script = find_script(topic, None)
         for step in script.steps[1:]:
             assert not any(p in step.prompt.lower() for p in presuming), (topic, step.prompt)
+
+
+@pytest.mark.parametrize("topic", sorted(STEP_PRACTICES))
+def test_an_answer_naming_nothing_to_do_is_thanked_not_praised_as_a_step(
+    journal: Journal, topic: str
+) -> None:
+    step, s, _ = _at_the_step(topic, journal)
+    reply = replies_after(s, "i got on to us when he is late")  # a misheard feeling
+    assert reply[0] == answers.THOUGHT, reply
+    assert step.acknowledge not in " ".join(reply)
+
+
+@pytest.mark.parametrize("said", ["a few slow breaths", "a short walk first", "counting to ten"])
+def test_a_step_named_without_a_verb_of_intent_is_still_a_step(said: str) -> None:
+    assert names_something_to_do(said)
+    assert not names_something_to_do("he is often late")

@@ -198,17 +198,20 @@ _ACTS = frozenset({
 })  # fmt: skip
 """Verbs that, opening an answer, make it something to do ("Take a breath when I feel angry",
 "Telling him I felt afraid")."""
+_ACT_NOUNS = re.compile(r"\b(?:breath|breaths|walk|pause|break|time out|timeout)\b")
+"""Things to do named as nouns: "a few slow breaths", "a short walk first"."""
 
 
 def names_something_to_do(text: str) -> bool:
     """Does the answer name something the person could do: an intention ("I could tell him I
-    felt afraid", "next time I'll wait") or an act it opens with ("take a breath", "asking
-    him")? "I felt afraid and lonely" names none."""
+    felt afraid", "next time I'll wait"), an act it opens with ("take a breath", "asking
+    him") or one named as a noun ("a few slow breaths")? "I felt afraid and lonely" names
+    none."""
     said = normalise(text)
     first = said.split()[0] if said else ""
     stem = first[:-3] if first.endswith("ing") else ""
     opens_with_act = first in _ACTS or stem in _ACTS or f"{stem}e" in _ACTS
-    return opens_with_act or first == "to" or bool(_TO_DO.search(said))
+    return opens_with_act or first == "to" or bool(_TO_DO.search(said) or _ACT_NOUNS.search(said))
 
 
 _PLAN = re.compile(
@@ -410,6 +413,9 @@ ONE_THING = "Is there one small thing you could do, the next time that feeling c
 the script has none of its own."""
 NAMED = "Thank you for naming it."
 """Said after a reflected feeling in place of a step's praise, when the answer named no step."""
+THOUGHT = "Thank you for thinking about that."
+"""Said in place of a step's praise to an answer that names nothing to do and no feeling ("he
+is often late"): it is thanked, not praised as a kind and doable step."""
 
 _PLAN_OPENINGS = (["next", "time"], ["from", "now", "on"])
 """Openings of a plan that "Last time you said" makes wrong ("you said next time you …")."""

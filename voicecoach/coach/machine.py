@@ -324,8 +324,11 @@ class SessionMachine(Understanding, Interruptions):
         ack = "" if pending else item.acknowledge
         if step is not None and step.check is Check.WIN and answers.only_a_plan(text):
             ack = "" if pending else answers.PLAN  # a plan, not praised as a win
-        if step is not None and step.check is Check.STEP and no_step(heard, text):
-            ack = "" if pending else answers.NAMED  # a feeling, not praised as a step
+        if step is not None and step.check is Check.STEP:
+            if no_step(heard, text):
+                ack = "" if pending else answers.NAMED  # a feeling, not praised as a step
+            elif heard.kind is AnswerClass.FULL and not answers.names_something_to_do(text):
+                ack = "" if pending else answers.THOUGHT  # nothing to do: not praised either
         if heard.kind is AnswerClass.FEELING:
             if own and heard.who == "you":
                 return own.replace("{feeling}", heard.feeling), "{feeling}" in own
