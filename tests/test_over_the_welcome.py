@@ -44,6 +44,23 @@ def test_speech_before_the_first_question_is_kept_and_the_question_asked(
     assert turn["answer"]["text"] == f"{ANSWER} seven"
 
 
+def test_a_number_said_over_the_welcome_is_no_mood_until_the_question_is_asked(
+    journal: Journal,  # noqa: F811
+) -> None:
+    s = session(journal)
+    said = list(s.io.said)
+    s.machine.recorder.unsaid(tuple(said[1:]))  # the mood question was never heard
+    s.io.listening = False
+    s.machine.hear(Final(utterance=Utterance("about a six", (), 1.0, 2.0)), over_coach=True)
+    assert s.io.said[-1] == MOOD_BEFORE and s.io.listening  # asked now
+    assert s.record.mood_before is None
+    s.hear("six")
+    assert s.record.mood_before == 6
+    turn = s.turn("mood-before")
+    assert turn["events"][0] == "before-question"
+    assert turn["coach_lines"][0] == MOOD_BEFORE
+
+
 def test_speech_over_the_question_after_a_rating_is_not_more_of_the_rating(
     journal: Journal,  # noqa: F811
 ) -> None:

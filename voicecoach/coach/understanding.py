@@ -112,13 +112,15 @@ class Understanding:
                 event = self.options.spotter.over_coach(event)
             name, kwargs = self.understand(event)
             rating = name == "answered" and kwargs.get("mood") is not None
-            if name in ("answered", "reask") and over_coach and not rating:
-                # (a number said over a mood question is that mood, whatever came before)
+            unasked = self.recorder.question_unheard  # not one word of it said yet
+            if name in ("answered", "reask") and over_coach and (unasked or not rating):
+                # (a number said over a mood question is that mood, whatever came before; said
+                # before the mood question began, over the welcome, it is no reply to it)
                 after_rating = self._after_a_rating()
                 if self._previous_answered() and not after_rating:
                     name = "continued"
                 elif self.state is State.LISTENING and (
-                    self.recorder.question_unheard or (after_rating and not nearly_said)
+                    unasked or (after_rating and not nearly_said)
                 ):
                     name, kwargs = "early", {"event": event}
             if name in ("answered", "reask") and not over_coach and self._too_quiet(event.level):
