@@ -310,10 +310,14 @@ def test_stop_ends_the_session_and_keeps_every_answer(journal: Journal) -> None:
     assert journal.get(record.id).status is Status.STOPPED
 
 
-def test_help_lists_the_commands_in_one_line_and_keeps_listening(journal: Journal) -> None:
+def test_help_lists_the_commands_in_one_line_then_asks_the_question_again(
+    journal: Journal,
+) -> None:
     s = session(journal, mood_checkin=False)
+    prompt = s.io.said[-1]
     s.hear("what can i say")
-    line = s.io.said[-1]
+    assert s.io.said[-1] == prompt
+    line = s.io.said[-2]
     assert line.startswith("You can say: ") and "\n" not in line
     for word in ("repeat", "skip", "pause", "continue", "stop", "slower", "faster"):
         assert word in line

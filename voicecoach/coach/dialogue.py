@@ -138,12 +138,9 @@ TRANSITIONS: list[dict[str, Any]] = [
         "dest": State.ACKNOWLEDGING,
         "before": "skip_it",
     },
-    {
-        "trigger": "help",
-        "source": [State.LISTENING, State.PAUSED],
-        "dest": "=",
-        "before": "help_me",
-    },
+    # after the commands, the question again: the person may have asked for help to answer it
+    {"trigger": "help", "source": State.LISTENING, "dest": State.ASKING, "before": "help_me"},
+    {"trigger": "help", "source": State.PAUSED, "dest": "=", "before": "help_me"},
     {"trigger": "help", "source": State.CONFIRMING, "dest": State.LISTENING, "before": "help_me"},
     {"trigger": "rate", "source": HEARING, "dest": State.ASKING, "before": "change_rate"},
     {"trigger": "forget", "source": HEARING, "dest": State.ASKING, "before": "forget_last"},
