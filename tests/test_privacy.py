@@ -90,3 +90,17 @@ def test_the_service_command_line_logs_events_never_words(tmp_path: Path) -> Non
     assert "answer heard" in done.stderr and "coach speaks" in done.stderr
     # the safety lines say what the person spoke of: they stay out too
     assert "crisis" not in done.stderr.lower()
+
+
+def test_unattended_progress_counts_the_coachs_words_without_them() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from voicecoach.cli.progress import EventProgress
+
+    out = StringIO()
+    progress = EventProgress(Console(file=out, width=200))
+    progress.coach("Goodbye.")
+    progress.coach("Take your time, there is no hurry.")
+    assert out.getvalue().splitlines() == ["coach speaks (1 word)", "coach speaks (7 words)"]

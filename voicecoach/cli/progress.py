@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
+from voicecoach.review.cells import counted
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
 
 
@@ -58,7 +59,7 @@ class EventProgress:
 
     def coach(self, text: str) -> None:
         self._console.print(
-            f"coach speaks ({len(text.split())} words)", markup=False, highlight=False
+            f"coach speaks ({counted(len(text.split()), 'word')})", markup=False, highlight=False
         )
 
     def heard(self, event: ListenEvent) -> None:
