@@ -199,6 +199,19 @@ def test_a_hum_ends_the_answer_on_time(coach: Coach) -> None:
     assert outcome.latency_audio <= END_SILENCE_S + 0.5, outcome
 
 
+@pytest.mark.parametrize("background_db", [-25.0, -35.0])
+def test_a_tv_left_on_with_nobody_there_is_no_answer(coach: Coach, background_db: float) -> None:
+    """A TV talking from the first second, 25 or 35 dB under a person's voice: it is heard
+    before anyone could answer, so it neither cuts the coach's welcome short nor is kept."""
+    quiet = coach.run(Room(30.0)).record
+    run = coach.run(Room(30.0, background="tv", background_db=background_db))
+    assert run.stored_words() == [], run.answers()
+    assert run.record["opening_lines"] == quiet["opening_lines"]
+    first = run.record["turns"][0]
+    assert first["coach_lines"][0] == quiet["turns"][0]["coach_lines"][0]
+    assert "before-question" not in first["events"] and "over-question" not in first["events"]
+
+
 def test_background_speech_ends_on_time_and_is_not_stored(coach: Coach) -> None:
     clip = room.real_clip("he was not")
     outcome = coach.outcome(one_answer(coach, clip, background="tv", background_db=-20.0))

@@ -48,7 +48,7 @@ from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.timing import ListenTiming
 from voicecoach.speech.tts.choose import VoiceChoice, open_voice
 from voicecoach.speech.tts.voices import voices_dirs
-from voicecoach.speech.vad import VoiceActivity
+from voicecoach.speech.vad import ALREADY_ON_S, VoiceActivity
 from voicecoach.store.audio import AnswerAudio
 from voicecoach.store.codec import PLAIN
 from voicecoach.store.journal import Journal
@@ -246,7 +246,7 @@ def session_listener(recognizer: Recognizer, settings: Settings, coach: CoachOpt
     return Listener(
         recognizer,
         answer_timing(settings),
-        VoiceActivity(settings.listen.vad_mode),
+        VoiceActivity(settings.listen.vad_mode, already_on_s=ALREADY_ON_S),
         checker=recognizer.phrase_checker(
             phrases, singles=book.single_words(), over_coach=book.over_coach_grammar()
         )

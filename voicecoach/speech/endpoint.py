@@ -105,6 +105,8 @@ class EndOfAnswer:
         the pause was decoded (None: not yet, or not decoded)."""
         self._tail_words: tuple[str, ...] | None = None
         """Those last words, once read (None: no tail check, or it failed)."""
+        self._background = False
+        """Someone else's speech (a TV) was heard in the current pause."""
         self._tail_wait: float | None = TAIL_WAIT_S
         """How long the tail check's answer is waited for (s of wall time; None: until it
         comes, for a run not held to real time: ``Redecoder.unhurried``)."""
@@ -127,6 +129,12 @@ class EndOfAnswer:
         self._tail = None
         self._tail_asked = self._tail_read = False
         self._tail_words = None
+        self._background = False
+
+    def background_heard(self) -> None:
+        """Someone else's speech (a TV, the next room) was heard in the pause: the decoder makes
+        words of it ("… young man and we"), so the pause is not held for the words it ends on."""
+        self._background = True
 
     def pause_begins(
         self, second_pass: Redecoder | None, decoded: Sequence[bytes], first: int, last_voiced: int
@@ -164,7 +172,8 @@ class EndOfAnswer:
     def silence(self, running: str) -> int:
         """The silence that ends this answer (samples), given the newest running transcript:
         longer when the words so far announce more, unless the noise is loud enough to be
-        filtered (a resumed answer still joins it: see loop).
+        filtered or someone else spoke in the pause (a resumed answer still joins it: see
+        loop).
 
         With the tail check's last words, the turn is held when the best of them announces
         more, a runner-up is a conjunction or a filler (the best is biased against them: "… did
@@ -191,9 +200,9 @@ class EndOfAnswer:
 
     def _may_hold(self) -> bool:
         """Whether this utterance's last words may hold the turn for the thinking pause: not in
-        noise loud enough to be filtered, which the decoder makes words of ("… young man to
-        whom")."""
-        return self.checks_pauses and not self.denoiser.filtering
+        noise loud enough to be filtered, nor with someone else speaking in the pause, which
+        the decoder makes words of ("… young man to whom", "… young man and we")."""
+        return self.checks_pauses and not self.denoiser.filtering and not self._background
 
     def _tail_last_words(self) -> tuple[str, ...] | None:
         """The tail check's last words (None if there was none, it failed, or it took longer

