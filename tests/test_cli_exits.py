@@ -3,6 +3,7 @@ command line, 1 for a command that could not do its job, 130 after Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -380,6 +381,37 @@ def test_review_off_a_terminal_says_what_to_use_instead(home: Path, tmp_path: Pa
     os.close(leader)
     assert half.returncode == USAGE and out_bytes == b""
     assert err.decode().startswith("voicecoach: error: review needs a terminal")
+
+
+def test_ctrl_c_in_review_on_a_terminal_is_one_line_and_130(home: Path) -> None:
+    """The app reads keys in raw mode, so Ctrl-C reaches it as a key, not as SIGINT."""
+    import select
+
+    kept(home, A).close()
+    leader, follower = os.openpty()
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "TERM": "xterm-256color"}
+    env.pop("VOICECOACH_PASSPHRASE", None)
+    app = subprocess.Popen([sys.executable, "-m", "voicecoach", "review"], env=env,
+                           stdin=follower, stdout=follower, stderr=follower)  # fmt: skip
+    os.close(follower)
+    screen = b""
+
+    def read(until: Callable[[], bool]) -> None:
+        nonlocal screen
+        deadline = time.monotonic() + 60
+        while not until():
+            assert time.monotonic() < deadline, screen[-300:]
+            if select.select([leader], [], [], 0.2)[0]:
+                with contextlib.suppress(OSError):  # the app has ended and the terminal closed
+                    screen += os.read(leader, 65536)
+
+    read(lambda: b"sessions" in screen or b"session" in screen)  # the app is drawn
+    os.write(leader, b"\x03")  # Ctrl-C, as the terminal sends it to an app in raw mode
+    read(lambda: app.poll() is not None)
+    read(lambda: b"voicecoach: stopped" in screen)
+    os.close(leader)
+    assert app.wait(timeout=30) == INTERRUPTED
+    assert screen.rstrip().endswith(b"voicecoach: stopped"), screen[-300:]
 
 
 def test_a_recovery_file_that_exists_is_a_usage_error_and_kept(

@@ -326,3 +326,18 @@ def test_a_damaged_month_is_told_in_the_app(tmp_path: Path) -> None:
         assert rows(app) == 2  # A and B, read around the damage
 
     drive(app, scenario)
+
+
+def test_ctrl_c_quits_as_stopped(tmp_path: Path) -> None:
+    app = ReviewApp(journal_with(tmp_path / "journal", A, B), export_dir=tmp_path)
+
+    async def scenario(app: ReviewApp, pilot: Pilot[None]) -> None:
+        await pilot.press("slash")  # even with the search box focused
+        assert isinstance(app.focused, Input)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+
+    drive(app, scenario)
+    assert app.return_code == 130
+    listed = app.keys()  # what `?` shows
+    assert ("ctrl+c", "Quit as stopped (exit 130)") in [(k.lower(), what) for k, what in listed]

@@ -12,6 +12,7 @@ import typer
 from voicecoach.cli.app import app, print_json, show_table
 from voicecoach.cli.journal_open import JsonOpt, open_journal, play_audio, practice_titles
 from voicecoach.errors import VoiceCoachError
+from voicecoach.stop import INTERRUPTED
 
 MAX_WEEKS = 260
 """The most weeks `stats` charts (five years): one row, and three columns of the mood chart,
@@ -71,6 +72,8 @@ def review() -> None:
         app.run()
         if app.failure is not None:
             raise ended_on(app.failure)
+    if app.return_code == INTERRUPTED:  # Ctrl-C in the app: one line and 130, as everywhere
+        raise KeyboardInterrupt
 
 
 def ended_on(error: BaseException) -> VoiceCoachError:

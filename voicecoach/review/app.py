@@ -54,6 +54,7 @@ from voicecoach.review.views import (
     mood_kept,
     turn_lines,
 )
+from voicecoach.stop import INTERRUPTED
 from voicecoach.store.audio import load_answer, saved_answers
 from voicecoach.store.crypto import JournalKey
 from voicecoach.store.journal import Journal
@@ -93,6 +94,7 @@ class ReviewApp(ListingApp):
         Binding("d", "delete", "Delete"),
         Binding("question_mark", "keys", "Keys"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "stop", "Quit as stopped (exit 130)", show=False, priority=True),
     ]
     ACTIONS = {
         "search": "Search all answers",
@@ -187,6 +189,10 @@ class ReviewApp(ListingApp):
     def keys(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action of the app, in the order of BINDINGS."""
         return list(MOVES) + keys_of(self.BINDINGS, self.ACTIONS)
+
+    def action_stop(self) -> None:
+        """Ctrl-C: the app ends as every command does when stopped (``INTERRUPTED``)."""
+        self.exit(return_code=INTERRUPTED)
 
     def action_keys(self) -> None:
         self.push_screen(KeysScreen(self.keys()))
