@@ -178,6 +178,23 @@ def test_doctor_warns_about_a_data_folder_others_can_read(cli: Cli, home: Path):
     assert by_area(cli("doctor", "--json"))["data folder"]["status"] == "ok"
 
 
+def test_doctor_names_a_read_only_disk_rather_than_the_folders_owner(cli: Cli, home: Path):
+    home.mkdir(mode=0o700)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=1m,mode=700", "tmpfs", str(home)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("this machine does not let the tests mount a read-only disk")
+    try:
+        folder = by_area(cli("doctor", "--json"))["data folder"]
+    finally:
+        subprocess.run(["umount", str(home)], check=True)
+    assert folder["status"] == "problem"
+    assert folder["detail"] == f"{home} is on a disk mounted read-only"
+    assert "chown" not in str(folder["fix"]) and "VOICECOACH_HOME" in str(folder["fix"])
+
+
 def test_doctor_reports_a_missing_active_model_folder(cli: Cli, home: Path):
     home.mkdir()
     (home / "config.toml").write_text(f'[speech]\nmodel = "{home / "nowhere"}"\n')

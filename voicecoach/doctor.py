@@ -302,6 +302,14 @@ def _existing_ancestor(path: Path) -> Path:
     return path
 
 
+def _read_only_disk(folder: Path) -> bool:
+    """Is ``folder`` on a file system mounted read-only (no owner can write there)?"""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def check_data_folder(ctx: Context) -> Check:
     data = ctx.paths.data
     if not data.exists():
@@ -313,6 +321,13 @@ def check_data_folder(ctx: Context) -> Check:
             Severity.PROBLEM,
             f"{data} cannot be made: {parent} is not writable",
             "set VOICECOACH_HOME to a folder you own",
+        )
+    if data.is_dir() and _read_only_disk(data):
+        return Check(
+            "data folder",
+            Severity.PROBLEM,
+            f"{data} is on a disk mounted read-only",
+            "mount it read-write, or set VOICECOACH_HOME to a folder on a writable disk",
         )
     if not data.is_dir() or not os.access(data, os.W_OK | os.X_OK):
         return Check(
