@@ -405,11 +405,15 @@ def test_ctrl_c_in_review_on_a_terminal_is_one_line_and_130(home: Path) -> None:
                 with contextlib.suppress(OSError):  # the app has ended and the terminal closed
                     screen += os.read(leader, 65536)
 
-    read(lambda: b"sessions" in screen or b"session" in screen)  # the app is drawn
-    os.write(leader, b"\x03")  # Ctrl-C, as the terminal sends it to an app in raw mode
-    read(lambda: app.poll() is not None)
-    read(lambda: b"voicecoach: stopped" in screen)
-    os.close(leader)
+    try:
+        read(lambda: b"sessions" in screen or b"session" in screen)  # the app is drawn
+        os.write(leader, b"\x03")  # Ctrl-C, as the terminal sends it to an app in raw mode
+        read(lambda: app.poll() is not None)
+        read(lambda: b"voicecoach: stopped" in screen)
+    finally:
+        if app.poll() is None:  # the test failed: no app is left behind
+            app.kill()
+        os.close(leader)
     assert app.wait(timeout=30) == INTERRUPTED
     assert screen.rstrip().endswith(b"voicecoach: stopped"), screen[-300:]
 
