@@ -24,6 +24,7 @@ from typing import Any
 
 from voicecoach.config import Settings, load_settings
 from voicecoach.errors import VoiceCoachError
+from voicecoach.files import read_only_mount
 from voicecoach.hinting import command_hint
 from voicecoach.paths import Paths
 
@@ -302,14 +303,6 @@ def _existing_ancestor(path: Path) -> Path:
     return path
 
 
-def _read_only_disk(folder: Path) -> bool:
-    """Is ``folder`` on a file system mounted read-only (no owner can write there)?"""
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
-
-
 def check_data_folder(ctx: Context) -> Check:
     data = ctx.paths.data
     if not data.exists():
@@ -322,7 +315,7 @@ def check_data_folder(ctx: Context) -> Check:
             f"{data} cannot be made: {parent} is not writable",
             "set VOICECOACH_HOME to a folder you own",
         )
-    if data.is_dir() and _read_only_disk(data):
+    if data.is_dir() and read_only_mount(data):
         return Check(
             "data folder",
             Severity.PROBLEM,

@@ -155,3 +155,12 @@ def private_folder(path: Path) -> Path:
     if not missing:
         tighten_folder(path)
     return path
+
+
+def read_only_mount(folder: Path) -> bool:
+    """Whether the file system holding ``folder`` is mounted read-only (no owner can write
+    there); False when that cannot be told."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False

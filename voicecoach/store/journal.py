@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from voicecoach.errors import JournalError
-from voicecoach.files import private_folder
+from voicecoach.files import private_folder, read_only_mount
 from voicecoach.hinting import command_hint
 from voicecoach.store.codec import PLAIN, Codec, JournalLocked
 from voicecoach.store.index import INDEX_DIR, build
@@ -113,7 +113,7 @@ class Journal:
             while not existing.exists() and existing != existing.parent:
                 existing = existing.parent
             if not os.access(existing, os.W_OK):
-                ro = _read_only_mount(existing)
+                ro = read_only_mount(existing)
                 reason = "Read-only file system" if ro else "Permission denied"
                 raise JournalError(f"cannot open the journal folder {folder}: {reason}")
         if self.folder.is_dir():
@@ -434,14 +434,6 @@ class Journal:
 
 def _of_month(running: dict[str, SessionRecord], month: str) -> list[SessionRecord]:
     return [r for r in running.values() if month_of(r) == month]
-
-
-def _read_only_mount(folder: Path) -> bool:
-    """Whether the file system holding ``folder`` is mounted read-only."""
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
 
 
 def _refuse_read_only_mode(folder: Path) -> None:
