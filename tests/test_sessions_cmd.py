@@ -82,7 +82,15 @@ BROKEN = {
     ),
     "typo": (
         GOOD.replace('id = "more"', 'id = "more"\nwen = "short"'),
-        "steps.day.follow_ups.more.wen: unknown field",
+        "steps.day.follow_ups.more.wen: unknown field (did you mean when?)",
+    ),
+    "typo-step": (
+        GOOD.replace('id = "day"', 'id = "day"\npromt = "x"'),
+        "steps.day.promt: unknown field (did you mean prompt?)",
+    ),
+    "unlike-any": (
+        GOOD.replace("title = ", 'colour = "blue"\ntitle = '),
+        "colour: unknown field",  # like no field: no guess offered
     ),
 }
 
@@ -137,6 +145,8 @@ def test_a_broken_script_fails_check_with_one_line_naming_the_file_step_and_fiel
     assert len(lines) == 1, result.err
     assert lines[0].startswith(f"voicecoach: error: {path}: ")
     assert expected in lines[0]
+    if expected.endswith("unknown field"):  # no field it could be a misspelling of
+        assert f"{expected} (did you mean" not in lines[0]
     assert result.out == ""
 
 

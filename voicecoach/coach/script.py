@@ -224,8 +224,7 @@ TOP_FIELDS = {"id", "title", "summary", "opening", "steps", "closing", "look_bac
 
 def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
     problems = Problems(path)
-    for key in sorted(set(doc) - TOP_FIELDS):
-        problems.add(key, "unknown field")
+    problems.unknown(doc, TOP_FIELDS, "")
     script_id = problems.text(doc, "id", "")
     title = problems.text(doc, "title", "")
     summary = problems.text(doc, "summary", "", required=False)
@@ -272,8 +271,7 @@ def script_from_doc(doc: dict[str, Any], path: Path) -> SessionScript:
 def _step(raw: dict[str, Any], index: int, problems: Problems) -> Step:
     step_id = problems.text(raw, "id", f"steps[{index}].")
     where = f"steps.{step_id}." if step_id else f"steps[{index}]."
-    for key in sorted(set(raw) - STEP_FIELDS):
-        problems.add(f"{where}{key}", "unknown field")
+    problems.unknown(raw, STEP_FIELDS, where)
     kind = problems.choice(raw, "type", where, StepType, StepType.QUESTION) or StepType.QUESTION
     follow_ups: list[FollowUp] = []
     raw_follow = raw.get("follow_ups", [])
@@ -310,8 +308,7 @@ def _step(raw: dict[str, Any], index: int, problems: Problems) -> Step:
 def _follow_up(raw: dict[str, Any], base: str, number: int, problems: Problems) -> FollowUp:
     follow_id = problems.text(raw, "id", f"{base}[{number}].")
     where = f"{base}.{follow_id}." if follow_id else f"{base}[{number}]."
-    for key in sorted(set(raw) - FOLLOW_UP_FIELDS):
-        problems.add(f"{where}{key}", "unknown field")
+    problems.unknown(raw, FOLLOW_UP_FIELDS, where)
     when = problems.choice(raw, "when", where, When, None)
     max_words = problems.whole(raw, "max_words", where, 6, low=1, high=100)
     words = problems.word_list(raw, "words", where)
@@ -352,8 +349,7 @@ def _look_back(raw: Any, problems: Problems) -> LookBack | None:
     if not isinstance(raw, dict):
         problems.add("look_back", "expected a table with step and prompt")
         return None
-    for key in sorted(set(raw) - LOOK_BACK_FIELDS):
-        problems.add(f"look_back.{key}", "unknown field")
+    problems.unknown(raw, LOOK_BACK_FIELDS, "look_back.")
     prompt = problems.text(raw, "prompt", "look_back.")
     if prompt and "{answer}" not in prompt:
         problems.add("look_back.prompt", 'expected "{answer}" where the last answer goes')

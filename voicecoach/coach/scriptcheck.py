@@ -4,6 +4,7 @@ spelled as in the TOML file (``"poem"``, ``true``), as config.toml's problems ar
 
 from __future__ import annotations
 
+import difflib
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,6 +30,14 @@ class Problems:
 
     def add(self, where: str, message: str) -> None:
         self.found.append(f"{self.path}: {where}: {message}")
+
+    def unknown(self, table: dict[str, Any], known: set[str], where: str) -> None:
+        """Each key of ``table`` not in ``known`` is a problem, named at ``where`` + key, with
+        the known field it is probably a misspelling of ("promt": did you mean prompt?)."""
+        for key in sorted(set(table) - known):
+            near = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            self.add(f"{where}{key}", f"unknown field{hint}")
 
     def raise_if_any(self) -> None:
         if self.found:
