@@ -25,6 +25,7 @@ from voicecoach.audio.wavfile import read_wav, write_wav
 from voicecoach.coach import options as say
 from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.config import SPEAK_UP_DBFS
+from voicecoach.frames import SAMPLE_RATE
 from voicecoach.speech.events import Final, NoAnswer
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.scoring import word_error_rate
@@ -35,12 +36,16 @@ QUIET_DB = 36.0
 """How far the answers are turned down: the new user's trial (``sox … vol -36dB``)."""
 
 
+def turned_down(pcm: bytes, db: float) -> bytes:
+    """16 kHz int16 ``pcm`` made ``db`` dB quieter."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    return np.round(samples * 10 ** (-db / 20)).astype("<i2").tobytes()
+
+
 def softer(name: str, db: float, folder: Path) -> Path:
     """The fixture ``name`` turned down ``db`` dB, written as a WAV in ``folder``."""
-    samples = np.frombuffer(read_wav(fixture_wav(name)), dtype="<i2").astype(np.float64)
-    quiet = np.round(samples * 10 ** (-db / 20)).astype("<i2")
     path = folder / f"{name}-minus-{db:g}dB.wav"
-    write_wav(path, quiet.tobytes())
+    write_wav(path, turned_down(read_wav(fixture_wav(name)), db))
     return path
 
 
@@ -52,10 +57,9 @@ def test_the_listener_gives_each_answer_its_speech_level() -> None:
     """Ordinary speech measures well above the threshold, the same 36 dB down well below."""
     sphinx = SphinxRecognizer()
     pcm = read_wav(fixture_wav("patience-1"))
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     levels = []
     for db in (0.0, QUIET_DB):
-        scaled = np.round(samples * 10 ** (-db / 20)).astype("<i2").tobytes()
+        scaled = turned_down(pcm, db)
         listener = Listener(sphinx, timing(), redecode=False)
         events = listen_to(listener, silence(0.5) + scaled + silence(3))
         final = events[0][1]
@@ -91,6 +95,60 @@ def test_speech_too_soft_to_make_out_asks_to_speak_up_once(journal: Journal) -> 
     t.io.listening = False
     t.machine.hear(NoAnswer(waited=12.0, level=-57.0), over_coach=True)
     assert say.SPEAK_UP not in t.io.said
+
+
+FAR_DB = 20.0
+"""How much quieter the person is after walking across the room (the room trial's -22 → -42
+dBFS): far enough under their own level for the voice detector to take it for background."""
+
+
+def far_answer(first: bytes, second: bytes, after: bytes) -> NoAnswer:
+    """The NoAnswer of a turn that follows a turn answered with ``first``: ``second`` (20 dB
+    down) then ``after`` until the wait runs out."""
+    listener = Listener(SphinxRecognizer(), timing(no_answer=8.0), redecode=False)
+    answered = listen_to(listener, silence(0.5) + first + silence(3))
+    assert isinstance(answered[0][1], Final), answered
+    events = listen_to(listener, second + after, start=round(answered[-1][0] * SAMPLE_RATE))
+    assert len(events) == 1 and isinstance(events[0][1], NoAnswer), events
+    return events[0][1]
+
+
+def test_an_answer_from_across_the_room_is_told_as_far_speech() -> None:
+    """Once the person has been heard, an answer 20 dB under their level is taken for
+    background and gives no words; the turn's NoAnswer tells of it (``far``, its level), so the
+    coach can ask them to come closer: begun after the turn opened, or ended well before the
+    wait ran out. Far speech going on from the turn's opening until the wait runs out (a TV
+    talking on) is not told."""
+    near = read_wav(fixture_wav("patience-1"))
+    far = turned_down(read_wav(fixture_wav("patience-2")), FAR_DB)
+    at_once = far[len(silence(0.3)) :]  # the fixture's leading silence cut: speech from 0 s
+    told = far_answer(near, silence(0.5) + far, silence(8.0))
+    assert told.far is not None and told.far < -35.0, told
+    assert told.level is None, told  # nothing at the person's level
+    ended = far_answer(near, at_once, silence(8.0))
+    assert ended.far is not None, ended
+    talking_on = far_answer(near, at_once, far * 3)
+    assert talking_on.far is None, talking_on
+    quiet = far_answer(near, silence(9.0), b"")
+    assert quiet.far is None, quiet
+
+
+@pytest.mark.slow
+def test_an_answer_from_across_the_room_asks_to_come_closer(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """The room trial's fault: the person answered one question at their own level, the next
+    from across the room, 20 dB down; that answer was taken for background, lost, and met with
+    "Take your time.". Now the coach asks them to come closer before asking again, and the
+    answer said again at their level is kept."""
+    config(home, "[coach]\nmood_checkin = false\n[listen]\nno_answer_s = 10.0\n")
+    far = softer("patience-2", FAR_DB, tmp_path)
+    record = run(cli, "patience", "patience-1", far, "patience-2")
+    body = turns(record)["body"]
+    assert body["events"] == ["reprompt", "speak-up"], body
+    assert body["coach_lines"][:3] == [body["prompt"], say.SPEAK_UP, body["prompt"]], body
+    assert heard(body, "patience-2"), body
+    assert heard(turns(record)["moment"], "patience-1")
 
 
 @pytest.mark.slow

@@ -104,7 +104,10 @@ class Understanding:
             elif self.state is State.SAFETY and self._checking_safe:
                 self.offer()
             else:
-                quiet = not over_coach and self._too_quiet(event.level)  # not the coach's echo
+                # (not over the coach: its own echo begins there)
+                quiet = not over_coach and (
+                    self._too_quiet(event.level) or self._from_afar(event.far)
+                )
                 self.unanswered(event=event, quiet=quiet)
         elif isinstance(event, Final):
             self._unanswered = 0  # someone is there
@@ -143,6 +146,18 @@ class Understanding:
             below is not None
             and level is not None
             and level < below
+            and self.state is State.LISTENING
+            and not self._spoke_up
+        )
+
+    def _from_afar(self, far: float | None) -> bool:
+        """Whether a question that got no answer heard speech far under the person's level
+        (``NoAnswer.far``, dBFS) that may have been them answering from across the room: the
+        coach asks them to come closer, once a session like ``_too_quiet`` (a TV that began
+        talking is asked about once, then left alone)."""
+        return (
+            far is not None
+            and self.options.speak_up_below is not None
             and self.state is State.LISTENING
             and not self._spoke_up
         )

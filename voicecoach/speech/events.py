@@ -127,6 +127,10 @@ class NoAnswer:
     """Speech heard in the turn that gave no words at all (someone too quiet to make out), as
     ``Final.level``: the last such utterance of at least ``WORDLESS_SPEECH_FRAMES`` voiced
     frames (``speech/listener.py``). None when nothing like it was heard."""
+    far: float | None = None
+    """The level (dBFS) of speech in the turn taken for background, far under the person's
+    level, that may have been the person answering from across the room (``Listener``'s
+    ``FAR_SPEECH_FRAMES``); None when there was none."""
 
 
 @dataclass(frozen=True)

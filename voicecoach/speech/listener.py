@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from voicecoach.frames import FRAME_SAMPLES, AudioChunk, samples_to_seconds
+from voicecoach.frames import FRAME_SAMPLES, AudioChunk, samples_to_seconds, seconds_to_samples
 from voicecoach.speech.denoise import NoiseSuppressor
 from voicecoach.speech.endpoint import HANGOVER_FRAMES, EndOfAnswer
 from voicecoach.speech.events import Final, ListenEvent, NoAnswer, Partial
@@ -44,6 +44,15 @@ SENTENCE_GAP_FRAMES = 3
 WORDLESS_SPEECH_FRAMES = 3
 """Voiced frames an utterance that gave no words needs for its level to be told with the
 turn's ``NoAnswer`` (someone speaking too softly to make out; a click or a cough is shorter)."""
+
+FAR_SPEECH_FRAMES = 5
+"""Background speech frames (half a second: a word or two) a turn with no answer needs before
+it tells of them (``NoAnswer.far``): the person, heard before, may have answered from across
+the room, 20 dB under their own level, where the voice detector takes speech for background."""
+
+FAR_ONSET_S = 0.5
+"""Background speech that begins this long after a turn opens was not already going on as the
+question ended (as a TV's is); see ``Listener._far_speech``."""
 
 
 class Listener:
@@ -99,6 +108,13 @@ class Listener:
         speech: its ``Final.level``."""
         self._wordless: float | None = None
         """The level of this turn's last utterance that gave no words (``NoAnswer.level``)."""
+        self._far: list[float] = []
+        """Levels (dBFS) of the background speech frames heard in this turn outside any
+        utterance (``NoAnswer.far``)."""
+        self._far_start = 0
+        """Audio time (samples) of the first of them."""
+        self._far_end = 0
+        """Audio time (samples) just after the last of them."""
         self._utt_start: int | None = None
         """Audio time of the first sample the recognizer got for the current utterance."""
         self._onset: int | None = None
@@ -130,6 +146,7 @@ class Listener:
         self._turn_start = at
         self._no_answer = self.timing.no_answer if no_answer is None else no_answer
         self._wordless = None
+        self._far = []
         self._new_utterance()
 
     def _new_utterance(self) -> None:
@@ -188,6 +205,11 @@ class Listener:
                     self.denoiser.learn(chunk.pcm)
                 elif self._onset is not None:
                     self.end.background_heard()
+        if activity.background and self._onset is None:
+            if not self._far:
+                self._far_start = chunk.start
+            self._far.append(activity.level)
+            self._far_end = chunk.end
         self._held.append((chunk, activity))
         if self._onset is None:
             if self._voiced_run < ONSET_FRAMES:
@@ -290,4 +312,19 @@ class Listener:
         self.recognizer.reset()
         self._active = False
         self._held.clear()
-        return NoAnswer(waited=samples_to_seconds(now - self._turn_start), level=self._wordless)
+        waited = samples_to_seconds(now - self._turn_start)
+        return NoAnswer(waited=waited, level=self._wordless, far=self._far_speech(now))
+
+    def _far_speech(self, now: int) -> float | None:
+        """The level (dBFS) of the speech this turn set aside as background, when it may have
+        been the person answering from further away: at least ``FAR_SPEECH_FRAMES`` of it,
+        after the person was heard at all (a TV left on with nobody there is not asked to
+        come closer), and not speech going on from the turn's opening to its end (a TV
+        talking on): it began after ``FAR_ONSET_S`` or ended the end-of-answer silence before
+        the wait ran out. None otherwise."""
+        if len(self._far) < FAR_SPEECH_FRAMES or self.vad.near_level is None:
+            return None
+        began_after = self._far_start - self._turn_start >= seconds_to_samples(FAR_ONSET_S)
+        if not began_after and now - self._far_end < self.timing.end_silence:
+            return None
+        return mean_level(self._far)
