@@ -61,6 +61,29 @@ def test_a_number_said_over_the_welcome_is_no_mood_until_the_question_is_asked(
     assert turn["coach_lines"][0] == MOOD_BEFORE
 
 
+def test_a_number_said_over_the_welcome_then_silence_is_the_mood(
+    journal: Journal,  # noqa: F811
+) -> None:
+    """The person said their number before the mood question and stays silent when it is
+    asked (they have answered): the number is the mood, thanked, not "That's all right." and
+    not asked a third time. Silence at any other question is still no answer."""
+    s = session(journal)
+    s.machine.recorder.unsaid(tuple(s.io.said[1:]))  # the mood question was never heard
+    s.io.listening = False
+    s.machine.hear(Final(utterance=Utterance("about a six", (), 1.0, 2.0)), over_coach=True)
+    assert s.io.said[-1] == MOOD_BEFORE and s.record.mood_before is None
+    s.silence()
+    assert s.record.mood_before == 6
+    turn = s.turn("mood-before")
+    assert turn["answer"]["text"] == "about a six"
+    assert turn["events"] == ["before-question"], turn
+    assert turn["coach_lines"][-1] == "Thank you.", turn
+    assert s.machine.state is State.LISTENING  # the first question is being asked
+    question = s.io.said[-1]
+    s.silence()
+    assert s.io.said[-1].endswith(question) and s.io.said[-1] != question  # "Take your time."
+
+
 def test_speech_over_the_question_after_a_rating_is_not_more_of_the_rating(
     journal: Journal,  # noqa: F811
 ) -> None:

@@ -102,6 +102,14 @@ TRANSITIONS: list[dict[str, Any]] = [
         "dest": State.LISTENING,
         "before": "ask_once_more",
     },
+    # A rating said over the welcome, then silence at the mood question: that was the mood.
+    {
+        "trigger": "unanswered",
+        "source": State.LISTENING,
+        "dest": State.ACKNOWLEDGING,
+        "conditions": "rated_early",
+        "before": "take_early_mood",
+    },
     {
         "trigger": "unanswered",
         "source": State.LISTENING,

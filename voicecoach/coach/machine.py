@@ -135,6 +135,20 @@ class SessionMachine(Understanding, Interruptions):
     def may_reprompt(self, **_: Any) -> bool:
         return self._reprompts > 0
 
+    def rated_early(self, **_: Any) -> bool:
+        """The mood question got no answer, but a rating was said before it was heard."""
+        return self._early_mood is not None
+
+    def take_early_mood(self, **_: Any) -> None:
+        """The rating said before the mood question, kept as text then, is its mood: the
+        person stayed silent because they had answered."""
+        item = self.item
+        if item is not None and item.is_mood:
+            field = "mood_before" if item.kind is Kind.MOOD_BEFORE else "mood_after"
+            self.recorder.update(**{field: self._early_mood})
+            self._ack = item.acknowledge
+        self._early_mood = None
+
     def gone_quiet(self, **_: Any) -> bool:
         """This question, too, is left with no answer at all, the ``quiet_questions``-th in a
         row: nothing was heard since the last answer (not even a command)."""
@@ -167,6 +181,7 @@ class SessionMachine(Understanding, Interruptions):
             self.recorder.start_turn(item.id, item.prompt, listened=item.expects_answer)
         self._reprompts = self.options.reprompts
         self._mood_reasks = self.options.mood_reasks
+        self._early_mood = None
 
     def on_enter_ASKING(self, **_: Any) -> None:
         self._resumed = False

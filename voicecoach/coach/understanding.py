@@ -72,6 +72,9 @@ class Understanding:
     asked: never taken again from the grammar's hearing alone."""
     _spoke_up: bool = False
     """The coach has asked the person to come closer or speak up (``_too_quiet``)."""
+    _early_mood: int | None = None
+    """The rating said before the mood question being asked was heard (over the welcome):
+    its mood if the question itself then gets no answer (``keep_early``)."""
     answered: Callable[..., bool]
     unanswered: Callable[..., bool]
     unconfirmed: Callable[..., bool]
@@ -125,7 +128,7 @@ class Understanding:
                 elif self.state is State.LISTENING and (
                     unasked or (after_rating and not nearly_said)
                 ):
-                    name, kwargs = "early", {"event": event}
+                    name, kwargs = "early", {"event": event, "mood": kwargs.get("mood")}
             if name in ("answered", "reask") and not over_coach and self._too_quiet(event.level):
                 kwargs = {**kwargs, "quiet": True}  # the coach's echo always begins over it
             self.trigger(name, **kwargs)
@@ -168,11 +171,14 @@ class Understanding:
         turns = self.recorder.record.turns
         return len(turns) >= 2 and turns[-2].prompt_id in _MOODS
 
-    def keep_early(self, event: Final, **_: Any) -> None:
+    def keep_early(self, event: Final, mood: int | None = None, **_: Any) -> None:
         """Speech begun before the question was heard at all (over the welcome), or over the
         question after a rating: kept as the start of its answer, and the question asked; the
-        answer to it joins this."""
+        answer to it joins this. A rating said before the mood question (``mood``) is its
+        mood if the question then gets no answer (the person thinks they have answered)."""
         unheard = self.recorder.question_unheard
+        if mood is not None and unheard:
+            self._early_mood = mood
         self.recorder.answer_so_far(event.utterance)
         self.recorder.event("before-question" if unheard else "over-question")
 
