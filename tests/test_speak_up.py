@@ -26,7 +26,7 @@ from voicecoach.coach import options as say
 from voicecoach.coach.plan import MOOD_BEFORE
 from voicecoach.config import SPEAK_UP_DBFS
 from voicecoach.frames import SAMPLE_RATE
-from voicecoach.speech.events import Final, NoAnswer
+from voicecoach.speech.events import Final, NoAnswer, Utterance
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.scoring import word_error_rate
 from voicecoach.speech.sphinx_engine import SphinxRecognizer
@@ -131,6 +131,33 @@ def test_an_answer_from_across_the_room_is_told_as_far_speech() -> None:
     assert talking_on.far is None, talking_on
     quiet = far_answer(near, silence(9.0), b"")
     assert quiet.far is None, quiet
+
+
+def test_speech_over_a_question_asked_again_answers_it(journal: Journal) -> None:
+    """The new user's fault: after an answer, the next question got no answer (said from
+    across the room); asked again after the request to come closer, the person began over it,
+    and their words were joined to the previous answer ("continued") while the question was
+    asked a third time. Speech over a question asked again answers that question; over a
+    question asked for the first time right after an answer, it still continues that answer."""
+    for no_answer in (NoAnswer(waited=12.0, far=-44.0), NoAnswer(waited=12.0)):
+        s = session(journal, mood_checkin=False, speak_up_below=SPEAK_UP_DBFS)
+        s.hear("last night my partner came home late and i felt my patience run out")
+        question = s.record.turns[-1].prompt_id  # the second question ("body")
+        s.io.listening = False
+        s.machine.hear(no_answer)
+        assert s.io.listening, s.io.said
+        s.io.listening = False
+        over = Utterance("i think i was worried that i am not important to her", (), 1.0, 4.0)
+        s.machine.hear(Final(utterance=over), over_coach=True)
+        turn = s.turn(question)
+        assert turn["answer"]["text"] == over.text, turn
+        assert "continued" not in s.turn("moment")["events"]
+    s = session(journal, mood_checkin=False, speak_up_below=SPEAK_UP_DBFS)
+    s.hear("last night my partner came home late")
+    s.io.listening = False
+    more = Utterance("and i felt my patience run out", (), 1.0, 3.0)
+    s.machine.hear(Final(utterance=more), over_coach=True)
+    assert s.turn("moment")["events"] == ["continued"]
 
 
 @pytest.mark.slow

@@ -119,12 +119,16 @@ class SessionMachine(Understanding, Interruptions):
         return history(self.script.id, look.step)
 
     def _previous_answered(self) -> bool:
-        """Is a question being asked right after one that was answered?"""
+        """Is a question being asked right after one that was answered, for the first time?
+        Asked again (no answer, a request to speak up, "repeat", a "no" to "Did you want to
+        …?": any event of its own), it has been put to the person already, and speech over it
+        answers it."""
         turns = self.record.turns
         return (
             self.state is State.LISTENING
             and len(turns) >= 2
             and turns[-1].answer is None
+            and not turns[-1].events
             and turns[-2].answer is not None
         )
 
