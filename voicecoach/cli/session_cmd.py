@@ -120,7 +120,11 @@ TopicArg = Annotated[
     str | None, typer.Argument(help="Practice: patience, self-compassion, communication, …")
 ]
 AnswersOpt = Annotated[
-    list[Path] | None, typer.Option("--answers", help="Scripted user: one WAV per listening turn.")
+    list[Path] | None,
+    typer.Option(
+        "--answers",
+        help="Scripted user: one WAV per listening turn (a mood question asked takes the first).",
+    ),
 ]
 MicFileOpt = Annotated[
     Path | None, typer.Option("--mic-file", help="A recording played as the microphone.")
