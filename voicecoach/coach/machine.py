@@ -148,10 +148,14 @@ class SessionMachine(Understanding, Interruptions):
         person stayed silent because they had answered."""
         item = self.item
         if item is not None and item.is_mood:
-            field = "mood_before" if item.kind is Kind.MOOD_BEFORE else "mood_after"
-            self.recorder.update(**{field: self._early_mood})
+            self._keep_mood(item, self._early_mood)
             self._ack = item.acknowledge
         self._early_mood = None
+
+    def _keep_mood(self, item: Item, mood: int | None) -> None:
+        """Store ``mood`` (None: none heard) as the rating of the mood question ``item``."""
+        field = "mood_before" if item.kind is Kind.MOOD_BEFORE else "mood_after"
+        self.recorder.update(**{field: mood})
 
     def gone_quiet(self, **_: Any) -> bool:
         """This question, too, is left with no answer at all, the ``quiet_questions``-th in a
@@ -301,8 +305,7 @@ class SessionMachine(Understanding, Interruptions):
         item = self.item
         self.recorder.answer(event.utterance, event.better)
         if item is not None and item.is_mood:
-            field = "mood_before" if item.kind is Kind.MOOD_BEFORE else "mood_after"
-            self.recorder.update(**{field: mood})
+            self._keep_mood(item, mood)
             self._ack = item.acknowledge if mood is not None else say.NO_MOOD
             return
         if event.capped:
