@@ -238,3 +238,21 @@ def test_list_on_a_terminal_keeps_every_topic_whole(home: Path, columns: int) ->
     assert "Listening without" in shown and "trust hard." in shown  # the summary wraps
     if columns == 80:  # wide enough for topic and summary side by side, plus the steps
         assert re.search(r"^supporting-a-partner +4 ", shown, re.MULTILINE), shown
+
+
+@pytest.mark.parametrize("columns", [50, 160])
+def test_a_broken_script_on_a_terminal_counts_no_steps(home: Path, columns: int) -> None:
+    """A script that does not load has no steps to count: its row says so with a dash and
+    points at `sessions check`, where the listing had said "0" steps."""
+    from tests.test_search_output import ANSI, on_a_terminal
+
+    text, _ = BROKEN["missing-field"]
+    write(home / "sessions", "missing-field", text)
+    shown = ANSI.sub("", on_a_terminal(home, "sessions", "list", columns=columns))
+    words = " ".join(shown.split())  # the summary may wrap
+    row = " ".join(words.split("missing-field", 1)[1].split()[:4])
+    assert "broken: see" in words and "sessions check" in words, shown
+    if columns == 160:
+        assert row.startswith("– yours broken"), shown
+    else:
+        assert " 0 " not in row and "(0 steps)" not in shown, shown

@@ -101,7 +101,7 @@ def scripts_table(rows: list[Listed], width: int | None = None) -> Table:
         {
             "topic": Text(row.topic),
             "title": Text(row.title),
-            "steps": str(row.steps),
+            "steps": "–" if row.problem else str(row.steps),  # a broken script has none to count
             "from": row.origin,
             "summary": _summary_cell(row),
         }
@@ -138,7 +138,8 @@ def _stacked(cells: list[dict[str, Text | str]]) -> Table:
     table = Table.grid()
     table.add_column(overflow="fold")
     for cell in cells:
-        steps = f"  ({counted(int(str(cell['steps'])), 'step')})"
+        count = str(cell["steps"])
+        steps = f"  ({counted(int(count), 'step')})" if count.isdigit() else ""
         table.add_row(Text.assemble(cell["topic"], (steps, "dim")))
         table.add_row(Padding(cell["summary"], (0, 0, 0, 2)))
     return table
