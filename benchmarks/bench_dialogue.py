@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -841,6 +842,12 @@ def main() -> None:
         "--only", choices=("classes", "moods", "commands", "first", "safety"), default=None
     )
     parser.add_argument("--verbose", action="store_true", help="List every miss.")
+    parser.add_argument(
+        "--adapted",
+        action="store_true",
+        help="Each voice first reads the adaptation sentences (`voicecoach models adapt`); "
+        "its sessions listen with PocketSphinx adapted to it.",
+    )
     args = parser.parse_args()
     voices = [v for v in args.voices.split(",") if v]
     from voicecoach.speech.sphinx_engine import SphinxRecognizer
@@ -860,6 +867,8 @@ def main() -> None:
             )
         for index, voice in enumerate(voices):
             tally = Tally()
+            if args.adapted:
+                bench = Bench(SphinxRecognizer(adapted_to(voice, Path(tmp))), settings, Path(tmp))
             if args.only in (None, "classes"):
                 class_sessions(bench, voice, index, tally, pause)
             if args.only in (None, "moods"):
@@ -871,6 +880,21 @@ def main() -> None:
             if args.verbose:
                 print("   ", "\n    ".join(tally.misses))
         report(f"PocketSphinx, all voices ({', '.join(voices)})", total, pause)
+
+
+def adapted_to(voice: str, folder: Path) -> Path:
+    """PocketSphinx's model adapted to ``voice`` reading the adaptation sentences (none of them
+    an answer, command phrase, mood phrase, feeling or self-talk word the sessions say):
+    its folder."""
+    from voicecoach.speech.adapt import Reading, adapt, sentences
+
+    started = time.perf_counter()
+    made = adapt([Reading(s, synth(voice, s)) for s in sentences()], folder / f"adapted-{voice}")
+    took = time.perf_counter() - started
+    print(
+        f"adapted to {voice}: {made.sentences} sentences, {made.seconds:.0f} s read, {took:.1f} s"
+    )
+    return made.folder
 
 
 def merge(into: Tally, tally: Tally) -> None:

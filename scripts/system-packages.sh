@@ -8,6 +8,9 @@
 set -euo pipefail
 
 packages=(libportaudio2 espeak-ng)
+# `voicecoach models adapt` (PocketSphinx adapted to your voice): SphinxTrain's bw, map_adapt and
+# mk_s2sendump, sphinx_fe, pocketsphinx_mdef_convert (about 6 MB)
+packages+=(sphinxtrain sphinxbase-utils pocketsphinx)
 if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
   packages+=(python3-venv python3-pip)
 fi

@@ -70,6 +70,14 @@ class Paths:
         return self.data / "models"
 
     @property
+    def voice_model(self) -> Path:
+        """PocketSphinx's model adapted to this profile's voice (`models adapt`):
+        ``data/voice-model``, or ``data/profiles/<profile>/voice-model``."""
+        if self.profile is None:
+            return self.data / "voice-model"
+        return self.profiles / self.profile / "voice-model"
+
+    @property
     def sessions(self) -> Path:
         return self.data / "sessions"
 

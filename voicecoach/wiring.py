@@ -40,6 +40,7 @@ from voicecoach.loop import FrameTap, Progress, SessionLoop
 from voicecoach.paths import Paths
 from voicecoach.pump import FramePump
 from voicecoach.speaker.sources import RoomAndAnswers
+from voicecoach.speech.adapt import is_adapted
 from voicecoach.speech.engines import EngineChoice, choose_engine
 from voicecoach.speech.grammar import Hearing
 from voicecoach.speech.listener import Listener
@@ -86,6 +87,7 @@ def engine_for(
         settings.coach.language,
         search_dirs(home),
         active=active_model_name(home.state_file),
+        adapted=home.voice_model if is_adapted(home.voice_model) else None,
     )
 
 

@@ -407,3 +407,6 @@ def verify(
         f"decoded in {report.decode_s:.2f} s (a new recognizer's warm-up included)",
         **PLAIN,
     )
+
+
+from voicecoach.cli import adapt_cmd  # noqa: E402, F401  (`models adapt`, on models_app)

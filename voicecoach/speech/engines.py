@@ -25,7 +25,8 @@ class EngineChoice:
     engine: str
     """"vosk" or "pocketsphinx"."""
     model: Path | None
-    """The Vosk model folder; None for PocketSphinx's bundled model."""
+    """The Vosk model folder; for PocketSphinx, the model adapted to the person's voice (None:
+    its bundled one)."""
     reason: str
     """One line explaining the choice."""
     language: str = ""
@@ -48,17 +49,21 @@ class EngineChoice:
 
 
 def choose_engine(
-    engine: str, model: str, language: str, models_dirs: list[Path], active: str = ""
+    engine: str,
+    model: str,
+    language: str,
+    models_dirs: list[Path],
+    active: str = "",
+    adapted: Path | None = None,
 ) -> EngineChoice:
     """Resolve engine + model settings without loading anything.
 
     active is the model chosen with `voicecoach models use` (""): it is used when no model is
-    set, by "vosk" and "auto" alike, whatever its language.
+    set, by "vosk" and "auto" alike, whatever its language. ``adapted``: PocketSphinx's model
+    adapted to the person's voice (`models adapt`), used whenever PocketSphinx is.
     """
     if engine == "pocketsphinx":
-        return EngineChoice(
-            "pocketsphinx", None, "PocketSphinx (built-in US-English model)", "en-us"
-        )
+        return _sphinx(adapted, "PocketSphinx (built-in US-English model)")
     if model:
         path = resolve_model(model, models_dirs)
         if engine in ("vosk", "auto"):
@@ -82,13 +87,18 @@ def choose_engine(
         raise ModelError(f"unknown engine {engine!r}; choose auto, vosk or pocketsphinx")
     if found is not None:
         return EngineChoice("vosk", found.path, f"Vosk with {found.name} (auto)", found.language)
-    return EngineChoice(
-        "pocketsphinx",
-        None,
+    return _sphinx(
+        adapted,
         f"PocketSphinx (auto: no Vosk model for {language!r} installed; "
         f"{command_hint('models pull')} hears better)",
-        "en-us",
     )
+
+
+def _sphinx(adapted: Path | None, reason: str) -> EngineChoice:
+    """PocketSphinx, with the model adapted to the person's voice when there is one."""
+    if adapted is not None:
+        return EngineChoice("pocketsphinx", adapted, f"{reason}, adapted to your voice", "en-us")
+    return EngineChoice("pocketsphinx", None, reason, "en-us")
 
 
 def open_recognizer(choice: EngineChoice) -> Recognizer:
@@ -101,4 +111,4 @@ def open_recognizer(choice: EngineChoice) -> Recognizer:
         return VoskRecognizer(choice.model)
     from voicecoach.speech.sphinx_engine import SphinxRecognizer
 
-    return SphinxRecognizer()
+    return SphinxRecognizer(choice.model)
