@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ import typer
 from voicecoach.cli.app import PLAIN, err_console, out_console, paths, settings_apart_from_journal
 from voicecoach.cli.models_cmd import models_app
 from voicecoach.errors import UsageError
+from voicecoach.frames import FRAME_SAMPLES, AudioChunk
 from voicecoach.hinting import command_hint
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ def adapt(
         raise UsageError(f"--mic-file {mic_file}: no such file")
     readings = _read_aloud(adaptation.sentences(), mic_file, fast)
     if len(readings) < adaptation.MIN_READINGS:
-        raise UsageError(
+        raise adaptation.AdaptError(
             f"only {len(readings)} sentences were heard; at least {adaptation.MIN_READINGS} "
             "are needed. Nothing was changed; run it again somewhere quieter, closer to the "
             "microphone"
@@ -78,32 +80,61 @@ def adapt(
     )
 
 
+NOTHING_IN_A_ROW = 3
+"""Sentences in a row with nothing heard before reading stops (a silent microphone)."""
+
+
 def _read_aloud(sentences: list[str], mic_file: Path | None, fast: bool) -> list[Reading]:
     """Each sentence shown, then heard; the readings (sentences heard)."""
     from voicecoach.speech.adapt import Reading
     from voicecoach.speech.reading import hear_sentence
     from voicecoach.speech.vad import VoiceActivity
-    from voicecoach.wiring import AudioOptions, open_source
 
     settings = settings_apart_from_journal()
-    source = open_source(AudioOptions(mic_file=mic_file, fast=fast), settings)
+    frames, close = _frames(mic_file, fast, settings.audio.input_device)
     readings: list[Reading] = []
     out_console.print(
         "Read each sentence aloud when it appears, at your usual pace; pause after it.",
         **PLAIN,
     )
+    missed = 0
     try:
-        frames = source.frames()
         vad = VoiceActivity(settings.listen.vad_mode)
         for n, text in enumerate(sentences, 1):
             out_console.print(f"[{n}/{len(sentences)}] {text}", **PLAIN)
             heard = hear_sentence(frames, vad)
+            missed = 0 if heard.pcm else missed + 1
             if heard.pcm:
                 readings.append(Reading(text, heard.pcm))
-            else:
+            elif not heard.ended:
                 err_console.print("  (nothing heard; going on)", **PLAIN)
-            if heard.ended:
+            if heard.ended or missed == NOTHING_IN_A_ROW:
                 break
     finally:
-        source.close()
+        close()
     return readings
+
+
+def _frames(
+    mic_file: Path | None, fast: bool, device: str
+) -> tuple[Iterator[AudioChunk], Callable[[], None]]:
+    """The frames read from (a recording to its end, or the microphone), and how to close it."""
+    from voicecoach.audio.source import Pacer, wav_frames
+
+    if mic_file is None:
+        from voicecoach.audio.mic import Microphone
+
+        mic = Microphone(device)
+        mic.open()
+        return mic.frames(), mic.close
+
+    blocks = wav_frames(mic_file)  # its header checked now, before any sentence is shown
+
+    def played() -> Iterator[AudioChunk]:
+        pacer, start = Pacer(fast), 0
+        for pcm in blocks:
+            pacer.wait_until(start)
+            yield AudioChunk(pcm=pcm, start=start)
+            start += FRAME_SAMPLES
+
+    return played(), lambda: None
