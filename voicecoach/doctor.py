@@ -219,6 +219,7 @@ def check_voice(ctx: Context) -> Check:
 
 
 def check_engine(ctx: Context) -> Check:
+    from voicecoach.speech.adapt import is_adapted
     from voicecoach.speech.engines import choose_engine
     from voicecoach.speech.models import folder_missing_parts
 
@@ -229,6 +230,7 @@ def check_engine(ctx: Context) -> Check:
         ctx.settings.coach.language,
         ctx.models_dirs,
         active=ctx.active_model,
+        adapted=ctx.paths.voice_model if is_adapted(ctx.paths.voice_model) else None,
     )
     language = ctx.settings.coach.language
     mismatch = choice.mismatch(language)
@@ -244,8 +246,8 @@ def check_engine(ctx: Context) -> Check:
             Severity.WARN,
             choice.reason,
             f"{command_hint('models pull')} (online) or {command_hint('models add FILE.zip')} "
-            "(offline) "
-            "for a Vosk model, which hears much better",
+            "(offline) for a Vosk model, which hears much better"
+            + ("" if choice.model else f", or {command_hint('models adapt')} for your voice"),
         )
     import vosk  # noqa: F401
 
