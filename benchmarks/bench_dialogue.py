@@ -524,9 +524,12 @@ def class_sessions(bench: Bench, voice: str, index: int, tally: Tally, pause: Pa
         for turn in record.turns:
             tally.answers += turn.answer is not None
         tally.false_commands += len(commands_in(record))
-        tally.confirms_on_answers += sum(
-            "did you want" in line.lower() for t in record.turns for line in t.coach_lines
-        )
+        for turn in record.turns:
+            asked = [line for line in turn.coach_lines if "did you want" in line.lower()]
+            tally.confirms_on_answers += len(asked)
+            if asked:
+                heard = turn.answer.text if turn.answer else None
+                tally.misses.append(f"{voice} {kind}: asked {asked[0]!r} (answer heard {heard!r})")
         judge_replies(log, user, prompts, tally)
 
 
