@@ -3,6 +3,7 @@ through the real SphinxTrain tools, the real CLI and a real session."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import wave
 from collections.abc import Callable
@@ -117,10 +118,12 @@ def test_reading_the_sentences_adapts_pocketsphinx_and_sessions_hear_the_person(
     done = cli("models", "adapt", "--mic-file", reading, "--fast")
     assert done.code == 0, done.err
     assert f"[{len(adaptation.sentences())}/{len(adaptation.sentences())}]" in done.out
-    assert "adapted to your voice from 30 sentences" in done.out, done.out
+    assert "adapted to your voice from " in done.out and " of 30 sentences" in done.out, done.out
     folder = Paths.from_env().voice_model
     made = adaptation.describe(folder)
     assert made is not None and made.sentences == 30 and 60 < made.seconds < 200, made
+    assert adaptation.MIN_USED <= made.used <= 30, made
+    assert f"from {made.used} of 30 sentences" in done.out
     assert not list(folder.glob("*.wav")), "the recordings are not kept"
 
     after = {text: decode(folder, pcm) for text, pcm in answers.items()}
@@ -183,3 +186,55 @@ def test_a_recording_that_is_no_wav_is_refused_before_any_sentence(
     assert result.code == 1 and result.out == ""
     assert "not a readable PCM WAV file" in result.err and result.err.count("\n") == 1
     assert not Paths.from_env().voice_model.exists()
+
+
+def test_a_reading_that_does_not_match_its_sentences_changes_nothing(
+    home: Path, cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    """A recording that skipped the first sentence: every one after it is read against the
+    text of the one before. SphinxTrain aligns none with its text; nothing is kept."""
+    shifted = recording(tmp_path / "shifted.wav", adaptation.sentences()[1:], tmp_path)
+    result = cli("models", "adapt", "--mic-file", shifted, "--fast")
+    assert result.code == 1, result.err
+    assert re.search(r"only 0 of \d+ sentences matched their text; nothing was changed", result.err)
+    assert result.err.count("\n") == 1
+    assert not Paths.from_env().voice_model.exists()
+    assert not list(Paths.from_env().data.glob(".voice-model*"))
+
+
+def test_a_pause_inside_a_sentence_does_not_end_it(tmp_path: Path) -> None:
+    """A reader who stops for breath half way through a sentence goes on with the same one;
+    the pause after a whole sentence ends it."""
+    from voicecoach.frames import FRAME_SAMPLES, AudioChunk
+    from voicecoach.speech.reading import hear_sentence
+    from voicecoach.speech.vad import VoiceActivity
+
+    first, second = "The children played a loud game", "of chase in the yard."
+    pause, gap = bytes(int(2.5 * 16_000) * 2), bytes(int(1.6 * 16_000) * 2)
+    halves = espeak(VOICE, first, tmp_path) + pause + espeak(VOICE, second, tmp_path)
+    after = espeak(VOICE, "Fix the broken chair before noon.", tmp_path)
+    pcm = gap + halves + gap + after + gap
+    size = FRAME_SAMPLES * 2
+    frames = iter(
+        [AudioChunk(pcm[at : at + size], at // 2) for at in range(0, len(pcm) - size + 1, size)]
+    )
+    vad = VoiceActivity()
+    whole = hear_sentence(frames, vad, len(f"{first} {second}".split()))
+    assert len(halves) - 16_000 <= len(whole.pcm) <= len(halves) + 32_000, len(whole.pcm)
+    nxt = hear_sentence(frames, vad, 6)
+    assert len(after) - 16_000 <= len(nxt.pcm) <= len(after) + 32_000, len(nxt.pcm)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--sentences", "--forget"], "--sentences and --forget do not go together"),
+        (["--forget", "--mic-file", "x.wav"], "--forget and --mic-file do not go together"),
+        (["--mic-file", "."], "is a folder; give the recording's WAV file"),
+    ],
+)
+def test_options_that_do_not_go_together_are_refused(
+    home: Path, cli: Callable[..., CliResult], args: list[str], said: str
+) -> None:
+    result = cli("models", "adapt", *args)
+    assert result.code == 2 and said in result.err and result.err.count("\n") == 1, result.err

@@ -49,6 +49,10 @@ def adapt(
     from voicecoach.speech import adapt as adaptation
 
     home = paths()
+    chosen = [name for name, on in (("--sentences", show), ("--forget", forget_it)) if on]
+    if len(chosen) > 1 or (chosen and mic_file is not None):
+        given = [*chosen, *(["--mic-file"] if mic_file is not None else [])]
+        raise UsageError(f"{' and '.join(given)} do not go together; give one")
     if show:
         for line in adaptation.sentences():
             out_console.print(line, **PLAIN)
@@ -61,21 +65,29 @@ def adapt(
     missing = adaptation.missing_packages()
     if missing:
         raise UsageError(adaptation.tools_needed(missing))
+    if mic_file is not None and mic_file.is_dir():
+        raise UsageError(f"--mic-file {mic_file} is a folder; give the recording's WAV file")
     if mic_file is not None and not mic_file.is_file():
         raise UsageError(f"--mic-file {mic_file}: no such file")
     readings = _read_aloud(adaptation.sentences(), mic_file, fast)
     if len(readings) < adaptation.MIN_READINGS:
+        again = (
+            "record the sentences again, each read whole with a pause after it"
+            if mic_file is not None
+            else "run it again somewhere quieter, closer to the microphone"
+        )
         raise adaptation.AdaptError(
             f"only {len(readings)} sentences were heard; at least {adaptation.MIN_READINGS} "
-            "are needed. Nothing was changed; run it again somewhere quieter, closer to the "
-            "microphone"
+            f"are needed. Nothing was changed; {again}"
         )
+    before = adaptation.describe(home.voice_model)
     out_console.print("adapting (a few seconds)…", **PLAIN)
     made = adaptation.adapt(readings, home.voice_model)
+    replaced = " (it replaces the one made before)" if before is not None else ""
     out_console.print(
-        f"adapted to your voice from {made.sentences} sentences ({made.seconds:.0f} s): "
-        f"sessions with PocketSphinx now use it; {command_hint('models adapt --forget')} "
-        "goes back to the built-in model",
+        f"adapted to your voice from {made.used} of {made.sentences} sentences "
+        f"({made.seconds:.0f} s){replaced}: sessions with PocketSphinx now use it; "
+        f"{command_hint('models adapt --forget')} goes back to the built-in model",
         **PLAIN,
     )
 
@@ -102,7 +114,7 @@ def _read_aloud(sentences: list[str], mic_file: Path | None, fast: bool) -> list
         vad = VoiceActivity(settings.listen.vad_mode)
         for n, text in enumerate(sentences, 1):
             out_console.print(f"[{n}/{len(sentences)}] {text}", **PLAIN)
-            heard = hear_sentence(frames, vad)
+            heard = hear_sentence(frames, vad, len(text.split()))
             missed = 0 if heard.pcm else missed + 1
             if heard.pcm:
                 readings.append(Reading(text, heard.pcm))

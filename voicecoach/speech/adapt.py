@@ -49,7 +49,12 @@ TOOLS = {
 SPHINXTRAIN_DIRS = (Path("/usr/lib/sphinxtrain"), Path("/usr/local/lib/sphinxtrain"))
 """Where SphinxTrain installs its programs (not on PATH)."""
 MIN_READINGS = 10
-"""Fewest sentences read for a model worth keeping (about 40 s of speech)."""
+"""Fewest sentences heard to try adapting (about 40 s of speech)."""
+MIN_USED = 3
+"""Fewest sentences ``bw`` must align with their text for a model worth keeping. A reading cut
+or shifted against its sentences aligns none or almost none; espeak-ng's en-gb voice, read
+whole, aligned 4 of 30 at ``bw``'s default beam and its model heard that voice almost word for
+word."""
 TOOL_TIMEOUT_S = 600
 """Longest any one tool may run (``bw`` on 30 sentences: ~3 s here, ~15 s on a Raspberry Pi)."""
 KEPT = ("mdef", "means", "variances", "sendump", "transition_matrices", "feat.params", "noisedict")
@@ -78,8 +83,11 @@ class Adapted:
 
     folder: Path
     sentences: int
+    """Sentences heard."""
     seconds: float
     """Audio read, in seconds."""
+    used: int
+    """Sentences ``bw`` aligned with their text (the others taught nothing)."""
 
 
 def sentences() -> list[str]:
@@ -134,7 +142,10 @@ def describe(folder: Path) -> Adapted | None:
         return None
     try:
         about = json.loads((folder / ABOUT).read_text("utf-8"))
-        return Adapted(folder, int(about["sentences"]), float(about["seconds"]))
+        sentences = int(about["sentences"])
+        return Adapted(
+            folder, sentences, float(about["seconds"]), int(about.get("used", sentences))
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -149,7 +160,8 @@ def adapt(readings: Sequence[Reading], out: Path) -> Adapted:
     whole: a failure leaves what was there).
 
     Raises AdaptError: a tool is missing (naming the packages), fewer than ``MIN_READINGS``
-    readings, a word the dictionary lacks, or a tool failed (its last line)."""
+    readings, a word the dictionary lacks, fewer than ``MIN_USED`` sentences that match their
+    audio, or a tool failed (its last line)."""
     missing = missing_packages()
     if missing:
         raise AdaptError(tools_needed(missing))
@@ -159,20 +171,20 @@ def adapt(readings: Sequence[Reading], out: Path) -> Adapted:
         )
     with tempfile.TemporaryDirectory(prefix="voicecoach-adapt-") as tmp:
         work = Path(tmp)
-        made = _adapt_in(work, readings)
+        made, used = _adapt_in(work, readings)
         out.parent.mkdir(parents=True, exist_ok=True)
         staged = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
         try:
             for name in KEPT:
                 shutil.copyfile(made / name, staged / name)
             seconds = sum(len(r.pcm) for r in readings) / SAMPLE_WIDTH / SAMPLE_RATE
-            about = {"sentences": len(readings), "seconds": round(seconds, 1)}
+            about = {"sentences": len(readings), "seconds": round(seconds, 1), "used": used}
             (staged / ABOUT).write_text(json.dumps(about) + "\n", "utf-8")
             _swap_in(staged, out)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise
-    return Adapted(out, len(readings), round(seconds, 1))
+    return Adapted(out, len(readings), round(seconds, 1), used)
 
 
 def forget(folder: Path) -> bool:
@@ -193,8 +205,9 @@ def _swap_in(staged: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _adapt_in(work: Path, readings: Sequence[Reading]) -> Path:
-    """Run the tools in ``work``; returns the folder of the adapted model's files."""
+def _adapt_in(work: Path, readings: Sequence[Reading]) -> tuple[Path, int]:
+    """Run the tools in ``work``; returns the folder of the adapted model's files and how many
+    sentences taught it (AdaptError under ``MIN_USED``)."""
     base = base_model()
     model = work / "model"
     shutil.copytree(base, model)
@@ -223,7 +236,7 @@ def _adapt_in(work: Path, readings: Sequence[Reading]) -> Path:
         "-c", work / "ids.fileids", "-di", audio, "-do", features, "-ei", "wav", "-eo", "mfc",
         "-mswav", "yes",
     )  # fmt: skip
-    _run(
+    aligned = _run(
         work, "bw", "-hmmdir", model, "-moddeffn", mdef, "-ts2cbfn", ".ptm.",
         "-feat", params.get("feat", "1s_c_d_dd"),
         "-svspec", params.get("svspec", "0-12/13-25/26-38"),
@@ -232,6 +245,12 @@ def _adapt_in(work: Path, readings: Sequence[Reading]) -> Path:
         "-fdictfn", model / "noisedict", "-ctlfn", work / "ids.fileids",
         "-lsnfn", work / "ids.transcription", "-cepdir", features, "-accumdir", work,
     )  # fmt: skip
+    used = len(readings) - len(set(IGNORED.findall(aligned)))
+    if used < MIN_USED:
+        raise AdaptError(
+            f"only {used} of {len(readings)} sentences matched their text; nothing was changed. "
+            "Read each sentence as it is shown, whole, and pause only after it"
+        )
     adapted = work / "adapted"
     adapted.mkdir()
     _run(
@@ -247,11 +266,15 @@ def _adapt_in(work: Path, readings: Sequence[Reading]) -> Path:
     )  # fmt: skip
     for name in ("mdef", "feat.params", "noisedict"):
         shutil.copyfile(model / name, adapted / name)
-    return adapted
+    return adapted, used
 
 
-def _run(work: Path, tool: str, *args: object) -> None:
-    """Run one tool; AdaptError with its last line of output when it fails."""
+IGNORED = re.compile(r"\b(s\d{3}) ignored\b")
+"""How ``bw`` says it could not align a sentence with its text (and learnt nothing from it)."""
+
+
+def _run(work: Path, tool: str, *args: object) -> str:
+    """Run one tool; its output. AdaptError with its last line when it fails."""
     program = find_tool(tool)
     if program is None:  # checked before; gone since
         raise AdaptError(f"{tool} is missing: sudo apt install {TOOLS[tool]}")
@@ -271,6 +294,7 @@ def _run(work: Path, tool: str, *args: object) -> None:
         said = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
         last = said[-1].strip() if said else f"exit status {done.returncode}"
         raise AdaptError(f"{tool} failed: {last}")
+    return done.stdout + done.stderr
 
 
 def feature_params(path: Path) -> dict[str, str]:

@@ -63,7 +63,7 @@ def choose_engine(
     adapted to the person's voice (`models adapt`), used whenever PocketSphinx is.
     """
     if engine == "pocketsphinx":
-        return _sphinx(adapted, "PocketSphinx (built-in US-English model)")
+        return _sphinx(adapted)
     if model:
         path = resolve_model(model, models_dirs)
         if engine in ("vosk", "auto"):
@@ -89,16 +89,22 @@ def choose_engine(
         return EngineChoice("vosk", found.path, f"Vosk with {found.name} (auto)", found.language)
     return _sphinx(
         adapted,
-        f"PocketSphinx (auto: no Vosk model for {language!r} installed; "
-        f"{command_hint('models pull')} hears better)",
+        f"auto: no Vosk model for {language!r} installed; "
+        f"{command_hint('models pull')} hears better",
     )
 
 
-def _sphinx(adapted: Path | None, reason: str) -> EngineChoice:
-    """PocketSphinx, with the model adapted to the person's voice when there is one."""
-    if adapted is not None:
-        return EngineChoice("pocketsphinx", adapted, f"{reason}, adapted to your voice", "en-us")
-    return EngineChoice("pocketsphinx", None, reason, "en-us")
+def _sphinx(adapted: Path | None, auto: str = "") -> EngineChoice:
+    """PocketSphinx with the model adapted to the person's voice when there is one, else its
+    built-in one; ``auto``: why "auto" chose it ("" when asked for by name)."""
+    model = (
+        "built-in US-English model" if adapted is None else "US-English model adapted to your voice"
+    )
+    if not auto:
+        return EngineChoice("pocketsphinx", adapted, f"PocketSphinx ({model})", "en-us")
+    if adapted is None:
+        return EngineChoice("pocketsphinx", None, f"PocketSphinx ({auto})", "en-us")
+    return EngineChoice("pocketsphinx", adapted, f"PocketSphinx ({model}; {auto})", "en-us")
 
 
 def open_recognizer(choice: EngineChoice) -> Recognizer:
