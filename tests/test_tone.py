@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.realspeech import librivox
-from tests.test_commands import EN, chunks, espeak, festival_slt, silence, timing
+from tests.test_commands import EN, chunks, espeak, shaped, silence, timing
 from tests.test_dialogue import PRAISE, replies_after
 from tests.test_machine import ANSWER, session
 from voicecoach.audio.wavfile import read_wav
@@ -127,6 +127,17 @@ def _phones(word: str) -> list[str]:
         "so": ["S", "OW"], "i": ["AY"], "use": ["Y", "UW", "Z"], "this": ["DH", "IH", "S"],
         "kitchen": ["K", "IH", "CH", "AH", "N"],
     }[word]  # fmt: skip
+
+
+def festival_slt(text: str, folder: Path) -> bytes:
+    """``text`` spoken by festival's slt, in the shape of ``espeak``'s answers."""
+    raw, out, said = folder / "raw.wav", folder / "out.wav", folder / "text.txt"
+    said.write_text(text)
+    voice = "(voice_cmu_us_slt_arctic_hts)"
+    subprocess.run(
+        ["text2wave", "-eval", voice, "-o", str(raw), str(said)], check=True, timeout=120
+    )
+    return shaped(raw, out)
 
 
 def test_harsh_self_talk_the_phrase_grammar_heard_as_stop_is_not_asked_about(

@@ -15,10 +15,6 @@ together.
   one-word commands alone (``Recheck.single``): when the command that grammar hears sounds
   more like the open transcript, it is the one asked about (the whole grammar chose "hang on"
   for en-us+f3's "help", heard "hail"). It only changes which command is asked about.
-- A one-word utterance the whole grammar heard as a short reply that is no command ("ten"),
-  though the transcript is not that reply, is heard again by the one-word commands alone; a
-  command that sounds more like the transcript than the reply did, or any, when the
-  transcript says nothing of its own, is asked about (``CommandSpotter._single_over_reply``).
 - A one- or two-word utterance whose open transcript holds only words of no reading of their
   own ("the", "i'm a": ``PhraseBook.says_nothing``) says nothing against the phrase recogniser:
   a one-word command it heard there is *unsure* whatever the agreement, and any unsure command
@@ -182,9 +178,9 @@ class CommandSpotter:
         if normalise(text) in self.book.others:
             return None  # a short reply the grammar also holds ("no", "maybe") is an answer
         heard = self.book.command_of(recheck.phrase)
-        empty = self.book.says_nothing(text)
         if heard is None:
-            return self._single_over_reply(recheck, empty)
+            return None
+        empty = self.book.says_nothing(text)
         if recheck.agreement >= min(self.min_agreement, SHORT_AGREEMENT):
             return Spotted(heard)
         closeness = max(recheck.agreement, recheck.split)
@@ -192,28 +188,6 @@ class CommandSpotter:
             return self._closer_single(Spotted(heard, sure=False, weak=empty), closeness, recheck)
         if len(recheck.phrase.split()) == 1 and empty:
             return Spotted(heard, sure=False, weak=True)
-        return None
-
-    def _single_over_reply(self, recheck: Recheck, empty: bool) -> Spotted | None:
-        """A one-word utterance the whole grammar heard as a short reply that is no command,
-        though the transcript is not that reply: the one-word command the grammar of one-word
-        commands alone hears in the same audio is asked about when the transcript sounds more
-        like it than like the reply (at least ``SHORT_AGREEMENT``: slt's "skip", heard "scan",
-        came out "ten" at 0.57 and "skip" at 0.63), or when the transcript says nothing of its
-        own and the reply was not heard in it either (below ``SHORT_AGREEMENT``: en-us+f3's
-        "repeat", heard "the", came out "yeah" at 0.25); then it is *weak*. Asked about, never
-        acted on unasked."""
-        if recheck.single is None:
-            return None
-        alone = recheck.single()
-        command = self.book.command_of(alone.phrase) if alone.phrase else None
-        if command is None:
-            return None
-        closeness = max(alone.agreement, alone.split)
-        if closeness >= SHORT_AGREEMENT and closeness > recheck.agreement:
-            return Spotted(command, sure=False, weak=empty)
-        if empty and recheck.agreement < SHORT_AGREEMENT:
-            return Spotted(command, sure=False, weak=True)
         return None
 
     def _closer_single(self, spotted: Spotted, closeness: float, recheck: Recheck) -> Spotted:
