@@ -115,6 +115,11 @@ def test_a_number_word_the_rating_grammar_disputes_is_asked_about(journal: Journ
     assert said_after(t, "no", None) == [say.MOOD_AGAIN]
     assert said_after(t, "one", Recheck("about a one", 0.25))[0] == "Thank you."
     assert t.record.mood_before == 1
+    # a number the grammar would not take on its own disputes none the transcript holds: "I
+    # would say about a six" heard word for word, the grammar forcing it onto "i'd say one"
+    v = session(journal)
+    assert said_after(v, "i would say about a six", Recheck("i'd say one", 0.25))[0] == "Thank you."
+    assert v.record.mood_before == 6
     # the grammar agreeing, or its number sharing no sound with the word, leaves the word kept
     u = session(journal)
     assert said_after(u, "seven", Recheck("seven", 1.0))[0] == "Thank you."

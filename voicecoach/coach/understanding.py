@@ -320,9 +320,14 @@ class Understanding:
         words alone), and this question's number has not been checked yet. The grammar's number
         is then asked about ("Did you say 7?") instead of the transcript's being kept: en-gb+m3's
         "I'd say seven", heard "i'd like that one", was kept as 1 while the grammar heard "i'd say
-        seven". Answered no, the question is asked again."""
+        seven". Answered no, the question is asked again. Only a number the grammar would take
+        on its own (``RATING_AGREEMENT``) disputes one the transcript holds: through PocketSphinx
+        adapted to an en-gb voice, "I would say about a six" was heard word for word, and the
+        grammar, which has no such phrase, chose "i'd say one" (0.25)."""
         item = self.item
-        if heard is None or heard[0] == said or heard[1] <= 0.0 or heard[2] or item is None:
+        if heard is None or heard[0] == said or heard[1] < RATING_AGREEMENT or heard[2]:
+            return False
+        if item is None:
             return False
         return self._mood_checked != item.id
 
