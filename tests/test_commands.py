@@ -458,3 +458,13 @@ def test_one_word_that_sounds_like_a_command_only_by_its_shape_is_asked_about() 
         spotted = CommandSpotter(EN).spot(RecheckedFinal(utterance=utterance, recheck=recheck))
         assert spotted is not None and spotted.command is EN.command_of(phrase)
         assert spotted.sure is sure, (heard, spotted)
+
+
+@pytest.mark.parametrize("said", ["no idea", "i don't know", "not sure"])
+def test_i_dont_know_heard_whole_is_an_answer_whatever_the_grammar_chose(said: str) -> None:
+    """Through PocketSphinx adapted to en-us and to kdl, "No idea." was heard word for word and
+    the whole grammar chose "go on": the coach asked "Did you want to go on?"."""
+    utterance = Utterance(text=said, words=(), start=0.0, end=1.0)
+    for phrase in ("go on", "skip", "wait"):
+        recheck = Recheck(phrase, 0.5)
+        assert CommandSpotter(EN).spot(RecheckedFinal(utterance=utterance, recheck=recheck)) is None

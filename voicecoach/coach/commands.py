@@ -70,9 +70,10 @@ SHORT_UTTERANCE = 2
 CONFIRM_UNLESS_SAID = frozenset({Command.STOP, Command.SKIP, Command.FORGET, Command.PRIVATE})
 """Commands that lose something when acted on by mistake: asked about first unless the open
 transcript says the phrase itself."""
-MEANT = frozenset({AnswerClass.HARSH, AnswerClass.FEELING})
+MEANT = frozenset({AnswerClass.HARSH, AnswerClass.FEELING, AnswerClass.UNSURE})
 """Answer classes whose words say what the person meant: never taken as a command the phrase
-recogniser alone heard."""
+recogniser alone heard. "No idea", heard word for word through PocketSphinx adapted to en-us
+and kdl, was asked "Did you want to go on?"."""
 
 
 @dataclass(frozen=True)

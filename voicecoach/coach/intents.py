@@ -103,7 +103,7 @@ _RATING_FRAMES = (
 _SHORT_REPLIES = (
     "i don't know", "not sure", "i'm not sure", "yes", "no", "not now", "okay", "maybe",
     "thank you", "thanks", "i'm fine", "i'm okay", "good", "fine", "not bad", "nothing",
-    "i guess", "sure", "yeah", "no thanks",
+    "i guess", "sure", "yeah", "no thanks", "no idea",
 )  # fmt: skip
 
 OTHER_REPLIES: dict[str, tuple[str, ...]] = {
