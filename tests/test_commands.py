@@ -437,29 +437,6 @@ def test_a_korean_sentence_is_not_heard_as_a_command(vosk_listener: Listener) ->
     assert CommandSpotter(KO, min_agreement=0.0).command(final) is None
 
 
-def test_one_word_that_sounds_like_a_command_only_by_its_shape_is_asked_about() -> None:
-    """Through PocketSphinx adapted to en-us, the short answer "Work." came out as "word", and
-    the grammar chose "wait": 0.67 with the shape of the sounds (glide, vowel, stop), 0.33 on
-    the sounds. Acted on, it paused the session. It is asked about now; "yelp" for "help",
-    alike in the sounds too, is still acted on."""
-    word, wait = ["W", "ER", "D"], ["W", "EY", "T"]
-    yelp, help_ = ["Y", "EH", "L", "P"], ["HH", "EH", "L", "P"]
-    for heard, units, phrase, phrase_units, sure in (
-        ("word", word, "wait", wait, False),
-        ("yelp", yelp, "help", help_, True),
-    ):
-        recheck = Recheck(
-            phrase,
-            phone_agreement(units, phrase_units, one_word=True),
-            exact=similarity(units, phrase_units),
-        )
-        assert recheck.agreement >= 0.6, recheck
-        utterance = Utterance(text=heard, words=(), start=0.0, end=0.5)
-        spotted = CommandSpotter(EN).spot(RecheckedFinal(utterance=utterance, recheck=recheck))
-        assert spotted is not None and spotted.command is EN.command_of(phrase)
-        assert spotted.sure is sure, (heard, spotted)
-
-
 @pytest.mark.parametrize("said", ["no idea", "i don't know", "not sure"])
 def test_i_dont_know_heard_whole_is_an_answer_whatever_the_grammar_chose(said: str) -> None:
     """Through PocketSphinx adapted to en-us and to kdl, "No idea." was heard word for word and

@@ -8,8 +8,6 @@ together.
 - A one- or two-word utterance weighs the phrase recogniser more: its choice is taken from a
   lower agreement (``short_agreement``), and between that and ``unsure_floor`` the command is
   *unsure*: the coach asks before acting ("Did you want to skip this one?").
-- One word that sounds like a one-word command by the shape of its sounds more than by the
-  sounds themselves (``SURE_SOUNDS``: "word" for "wait") is *unsure* too.
 - For a one-word command the open transcript heard as two words ("ah us" for slt's "pause"),
   the two are also compared with it as one word (``Recheck.split``, phones and their sound
   classes): close enough, the command is *unsure*, never sure on that alone.
@@ -61,10 +59,6 @@ SHORT_AGREEMENT = 0.4
 """For one or two words heard: the agreement from which the phrase recogniser is trusted."""
 UNSURE_FLOOR = 0.2
 """For one or two words heard: below ``SHORT_AGREEMENT`` but at least this, ask first."""
-SURE_SOUNDS = 0.5
-"""For one word heard against a one-word phrase: the agreement on the sounds alone (without
-their classes) from which the phrase recogniser's choice is acted on unasked ("yelp" for
-"help": 0.75; "ricky" for "repeat": 0.67); below it, it is asked about."""
 SHORT_UTTERANCE = 2
 """Words in an utterance short enough to weigh the phrase recogniser more."""
 CONFIRM_UNLESS_SAID = frozenset({Command.STOP, Command.SKIP, Command.FORGET, Command.PRIVATE})
@@ -167,18 +161,7 @@ class CommandSpotter:
             return self._short(text, recheck)
         if recheck is not None and self._more_than_heard(text, recheck.phrase):
             return Spotted(sure, sure=False)
-        if recheck is not None and self._shape_only(text, recheck):
-            return Spotted(sure, sure=False)
         return Spotted(sure)
-
-    def _shape_only(self, text: str, recheck: Recheck) -> bool:
-        """A one-word transcript that is no command phrase and sounds like the grammar's one
-        word by the shape of its sounds more than by the sounds themselves (``SURE_SOUNDS``):
-        en-us's "Work.", heard "word", agreed 0.67 with "wait" (0.33 on the sounds) and paused
-        the session. Asked about, not acted on."""
-        if self.min_agreement == 0.0 or recheck.exact is None:
-            return False
-        return self.book.match(text) is None and recheck.exact < SURE_SOUNDS
 
     def _more_than_heard(self, text: str, phrase: str) -> bool:
         """The open transcript has more words than the phrase the grammar alone heard in it: it
@@ -200,7 +183,7 @@ class CommandSpotter:
             return None
         empty = self.book.says_nothing(text)
         if recheck.agreement >= min(self.min_agreement, SHORT_AGREEMENT):
-            return Spotted(heard, sure=not self._shape_only(text, recheck), weak=False)
+            return Spotted(heard)
         closeness = max(recheck.agreement, recheck.split)
         if closeness >= UNSURE_FLOOR:
             return self._closer_single(Spotted(heard, sure=False, weak=empty), closeness, recheck)

@@ -68,10 +68,6 @@ class Recheck:
     """The one phrase it heard ("" when it heard none, or several in a row)."""
     agreement: float
     """0.0–1.0: how closely the open transcript sounds like that phrase."""
-    exact: float | None = field(default=None, compare=False)
-    """0.0–1.0: ``agreement`` on the sounds alone, without their classes (None: the same as
-    ``agreement``); for one word against one word, where ``agreement`` also counts the shape of
-    the sounds ("word" against "wait": 0.33 on the sounds, 0.67 with the shape)."""
     split: float = 0.0
     """0.0–1.0, for a one-word phrase the open transcript heard as two words ("ah us" for
     "pause"): how closely the two sound like it taken as one word (phones and their sound
@@ -320,8 +316,7 @@ class SphinxPhrases:
         agreement = phone_agreement(heard_units, phrase_units, one_word)
         split = len(said.split()) == 2 and len(chosen.split()) == 1
         whole = phone_agreement(heard_units, phrase_units, True) if split else 0.0
-        exact = similarity(heard_units, phrase_units) if one_word else None
-        return Recheck(phrase, agreement, exact=exact, split=whole)
+        return Recheck(phrase, agreement, split=whole)
 
     def close(self) -> None:
         """The search goes with the decoder."""
