@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import wave
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from tests.conftest import CliResult
 from tests.realspeech import librivox
 from tests.test_commands import espeak
-from voicecoach.audio.wavfile import read_wav
+from voicecoach.audio.wavfile import read_wav, write_wav
 from voicecoach.config import Settings
 from voicecoach.paths import Paths
 from voicecoach.speech import adapt as adaptation
@@ -41,11 +40,7 @@ def recording(path: Path, texts: list[str], folder: Path, gap_s: float = 1.6) ->
     """``texts`` read by ``VOICE`` in turn, ``gap_s`` of silence after each, as one WAV."""
     gap = bytes(int(gap_s * 16_000) * 2)
     pcm = gap + b"".join(espeak(VOICE, text, folder) + gap for text in texts)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16_000)
-        out.writeframes(pcm)
+    write_wav(path, pcm)
     return path
 
 
@@ -132,11 +127,7 @@ def test_reading_the_sentences_adapts_pocketsphinx_and_sessions_hear_the_person(
     files = []
     for n, text in enumerate(["I felt afraid that he would leave.", "I'm so stupid."]):
         path = tmp_path / f"answer{n}.wav"
-        with wave.open(str(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(16_000)
-            out.writeframes(answers[text])
+        write_wav(path, answers[text])
         files.append(path)
     mood = tmp_path / "mood.wav"
     recording(mood, ["six"], tmp_path, gap_s=0.3)

@@ -27,7 +27,6 @@ import shutil
 import struct
 import subprocess
 import tempfile
-import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach.audio.wavfile import write_wav
 from voicecoach.errors import VoiceCoachError
 from voicecoach.frames import SAMPLE_RATE, SAMPLE_WIDTH
 
@@ -224,7 +224,7 @@ def _adapt_in(work: Path, readings: Sequence[Reading]) -> tuple[Path, int]:
         if unknown:
             raise AdaptError(f"the dictionary has no {unknown[0]!r} (sentence {n})")
         name = f"s{n:03d}"
-        _write_wav(audio / f"{name}.wav", reading.pcm)
+        write_wav(audio / f"{name}.wav", reading.pcm)
         ids.append(name)
         lines.append(f"<s> {' '.join(words)} </s> ({name})")
     (work / "ids.fileids").write_text("\n".join(ids) + "\n", "utf-8")
@@ -314,14 +314,6 @@ def _dictionary_words(path: Path) -> set[str]:
             if line.strip():
                 words.add(line.split(maxsplit=1)[0].split("(")[0])
     return words
-
-
-def _write_wav(path: Path, pcm: bytes) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(SAMPLE_WIDTH)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(pcm)
 
 
 def mixture_weights(sendump: Path, out: Path) -> None:
