@@ -269,9 +269,10 @@ def test_go_on_said_over_the_paused_coach_still_resumes(
     that says so, it resumes the session."""
     write_mini_home(home)
     mic = tmp_path / "room.wav"
-    pause, go_on = read_wav(fixture_wav("cmd-pause")), read_wav(fixture_wav("cmd-go-on"))
+    # "hang on", heard word for word: a pause the transcript misses is asked about there
+    pause, go_on = read_wav(fixture_wav("cmd-hang-on")), read_wav(fixture_wav("cmd-go-on"))
     second = bytes(SAMPLE_RATE * 2)
-    before = second * 7 + pause + second  # "pause" after the question; "go on" 1 s after it
+    before = second * 7 + pause + second  # "hang on" after the question; "go on" 1 s after it
     write_wav(mic, before + go_on + second * 12)
     speaker = tmp_path / "coach.wav"
     turn = spoken_session(cli, mic, speaker).json()["turns"][0]

@@ -24,7 +24,7 @@ from voicecoach.coach.safety import says_safe
 from voicecoach.coach.script import find_script, script_files
 from voicecoach.coach.yesno import only_yes_or_no, yes_or_no
 from voicecoach.speech.events import Final, Utterance, Word
-from voicecoach.speech.grammar import Recheck
+from voicecoach.speech.grammar import Recheck, RecheckedFinal
 from voicecoach.store.journal import Journal
 from voicecoach.store.records import Status
 
@@ -373,6 +373,30 @@ def test_a_sure_short_command_acts_and_a_real_answer_never_does(journal: Journal
     t.hear("i wanted to skip the dinner with his family", Recheck("skip", 0.9))
     assert t.turn("moment")["events"] == []
     assert t.turn("moment")["answer"]["text"].startswith("i wanted to skip")
+
+
+def test_a_pause_the_transcript_misses_at_a_question_is_asked_about_over_the_coach_acts(
+    journal: Journal,
+) -> None:
+    s = session(journal, mood_checkin=False)
+    s.hear("where'd", Recheck("wait", 0.57))  # en-us's "Work.": no pause was said
+    assert s.machine.state is State.CONFIRMING
+    assert s.io.said[-1] == say.CONFIRM[Command.PAUSE]
+    s.hear("no")
+    assert s.machine.state is not State.PAUSED
+    assert s.turn("moment")["answer"]["text"] == "where'd"
+    p = session(journal, mood_checkin=False)
+    p.hear("cause", Recheck("pause", 0.67))  # a real pause, misheard: paused after a yes
+    p.hear("yes")
+    assert p.machine.state is State.PAUSED
+    q = session(journal, mood_checkin=False)
+    q.hear("hold on", Recheck("hold on", 1.0))  # said word for word: paused at once
+    assert q.machine.state is State.PAUSED
+    over = session(journal, mood_checkin=False)
+    utterance = Utterance(text="gods", words=(), start=0.0, end=1.0)
+    over.io.listening = False
+    over.machine.hear(RecheckedFinal(utterance, recheck=Recheck("pause", 0.4)), over_coach=True)
+    assert over.machine.state is State.PAUSED  # a barge-in: no question first
 
 
 def test_a_one_word_command_heard_as_the_is_asked_about_and_never_resumes_a_pause(

@@ -71,6 +71,8 @@ class Understanding:
     """The number the person said no to ("Did you say 2?" "No."), for the mood question being
     asked: never taken again from the grammar's hearing alone."""
     _spoke_up: bool = False
+    _over_coach: bool = False
+    """The utterance being understood began over the coach's voice (``hear``)."""
     """The coach has asked the person to come closer or speak up (``_too_quiet``)."""
     _early_mood: int | None = None
     """The rating said before the mood question being asked was heard (over the welcome):
@@ -116,6 +118,7 @@ class Understanding:
             self._unanswered = 0  # someone is there
             if over_coach and self.state not in _HEARS_EVERY_COMMAND:
                 event = self.options.spotter.over_coach(event)
+            self._over_coach = over_coach
             name, kwargs = self.understand(event)
             rating = name == "answered" and kwargs.get("mood") is not None
             unasked = self.recorder.question_unheard  # not one word of it said yet
@@ -222,8 +225,18 @@ class Understanding:
         return self._answer(event)
 
     def _at_a_question(self, spotted: Spotted | None, event: Final) -> Spotted | None:
-        """A command heard while a question waits for its answer; a resume the open transcript
-        does not say is only asked about ("Did you want to go on?"). Nothing is paused there,
+        """A command heard while a question waits for its answer; a pause or a resume the open
+        transcript does not say is only asked about.
+
+        A pause, because the coach is silent already and waits: nothing is gained by stopping
+        at once, while a pause the grammar alone heard in a short answer halts the session on
+        a word the person never said. En-us's "Work.", heard "where'd", was heard by the
+        grammar as "wait" (0.57) and paused the session; real pauses the transcript missed
+        came from 0.43 ("lost" for slt's "pause") to 0.83 ("told on"), so no agreement tells
+        them apart. Asking costs one short question ("Did you want to pause for a moment?").
+        Said over the coach's voice, a pause is a barge-in and acts at once.
+
+        A resume ("Did you want to go on?"), because nothing is paused there,
         so "go on" only tells the coach it is listening ("I'm listening.") and drops the
         utterance: a short answer the grammar alone took for it was lost (slt's "Mum.", heard
         "on"; en-us's, heard "ah"; "Tired.", heard "on on": all "go on" at 0.40-0.67). A real
@@ -237,9 +250,18 @@ class Understanding:
         as "repeat". A transcript that holds a resume phrase among other words (kdl's
         "continue", heard "continue to") is not heard again: heard without the resume phrases,
         it was taken for "hold on" and asked about as a pause."""
-        if spotted is None or spotted.command is not Command.RESUME:
-            return spotted
+        if spotted is None:
+            return None
         spotter = self.options.spotter
+        if spotted.command is Command.PAUSE:
+            weak_transcript = spotter.min_agreement == 0.0  # the grammar alone decides there
+            said = spotter.book.match(event.utterance.text) is Command.PAUSE
+            if self._over_coach or weak_transcript or said:
+                return spotted
+            return replace(spotted, sure=False)  # en-us's "Work.", heard "where'd": "wait"
+        if spotted.command is not Command.RESUME:
+            return spotted
+
         if spotter.book.match(event.utterance.text) is Command.RESUME:
             return spotted
         if spotter.book.holds(event.utterance.text, Command.RESUME):
