@@ -287,3 +287,21 @@ def test_doctor_reports_an_incomplete_model(cli: Cli, home: Path):
         engine["detail"]
     )
     assert result.code == 1
+
+
+def test_doctor_offers_models_adapt_and_the_packages_it_needs_when_missing(
+    cli: Cli, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from voicecoach.speech import adapt
+
+    engine = by_area(cli("doctor", "--json"))["speech engine"]
+    assert engine["status"] == "warn"
+    assert str(engine["fix"]).endswith("or `voicecoach models adapt` for your voice")
+    # SphinxTrain's tools not installed (nothing on PATH, no SphinxTrain folder)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(adapt, "SPHINXTRAIN_DIRS", (tmp_path / "sphinxtrain",))
+    engine = by_area(cli("doctor", "--json"))["speech engine"]
+    assert str(engine["fix"]).endswith(
+        "or sudo apt install pocketsphinx sphinxbase-utils sphinxtrain, "
+        "then `voicecoach models adapt` for your voice"
+    )

@@ -218,6 +218,16 @@ def check_voice(ctx: Context) -> Check:
     return Check("voice", Severity.OK, detail)
 
 
+def _adapt_hint() -> str:
+    """How to adapt PocketSphinx to the person's voice: ``models adapt``, after installing
+    SphinxTrain's tools where they are missing."""
+    from voicecoach.speech.adapt import missing_packages
+
+    hint = f"{command_hint('models adapt')} for your voice"
+    missing = missing_packages()
+    return f"sudo apt install {' '.join(missing)}, then {hint}" if missing else hint
+
+
 def check_engine(ctx: Context) -> Check:
     from voicecoach.speech.adapt import is_adapted
     from voicecoach.speech.engines import choose_engine
@@ -247,7 +257,7 @@ def check_engine(ctx: Context) -> Check:
             choice.reason,
             f"{command_hint('models pull')} (online) or {command_hint('models add FILE.zip')} "
             "(offline) for a Vosk model, which hears much better"
-            + ("" if choice.model else f", or {command_hint('models adapt')} for your voice"),
+            + ("" if choice.model else f", or {_adapt_hint()}"),
         )
     import vosk  # noqa: F401
 
