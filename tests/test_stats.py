@@ -132,3 +132,12 @@ def test_a_session_nobody_answered_is_no_day_of_practice() -> None:
     stopped = dataclasses.replace(on(TODAY, 0), status=Status.STOPPED)  # stopped after answers
     stats = compute([summarize(r) for r in [stopped, *spoken]], TODAY)
     assert (stats.sessions, stats.streak_days) == (3, 3)
+    # stopped before a word was said (Ctrl-C over the welcome): a session, but no practice
+    unsaid = dataclasses.replace(
+        on(TODAY, 0), status=Status.STOPPED, turns=(), mood_before=None, mood_after=None
+    )
+    stats = compute([summarize(r) for r in [unsaid, *spoken]], TODAY)
+    assert (stats.sessions, stats.streak_days) == (3, 2)
+    mood_only = dataclasses.replace(unsaid, mood_before=5)  # a mood said, then stopped
+    stats = compute([summarize(r) for r in [mood_only, *spoken]], TODAY)
+    assert (stats.sessions, stats.streak_days) == (3, 3)

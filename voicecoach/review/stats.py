@@ -51,7 +51,8 @@ class JournalStats:
     weeks: tuple[Week, ...]
     """The last weeks, oldest first, the current one last."""
     streak_days: int
-    """Days in a row with a session, up to today (or yesterday, if none yet today)."""
+    """Days in a row with a session practised (``practised``), up to today (or yesterday, if
+    none yet today)."""
     longest_streak_days: int
     """The longest such run ever."""
     minutes_spoken: float
@@ -105,9 +106,19 @@ def streaks(days: set[date], today: date) -> tuple[int, int]:
     return current, longest
 
 
+def practised(session: SessionSummary) -> bool:
+    """Whether a session is a day of practice: something was said in it (an answer or a
+    mood), or it ran to its end. Nobody answering, or a stop before a word (Ctrl-C as the
+    welcome plays), is none; both still count as sessions."""
+    if session.status is Status.UNANSWERED:
+        return False
+    said = session.answers or session.mood_before is not None or session.mood_after is not None
+    return bool(said) or session.status is Status.COMPLETED
+
+
 def compute(sessions: Sequence[SessionSummary], today: date, weeks: int = 12) -> JournalStats:
     """The figures for these sessions, with ``weeks`` weeks of history ending this week."""
-    days = {s.day for s in sessions if s.status is not Status.UNANSWERED}  # nobody practised
+    days = {s.day for s in sessions if practised(s)}
     current, longest = streaks(days, today)
     first = _monday(today) - timedelta(weeks=weeks - 1)
     per_week: dict[date, list[SessionSummary]] = {
