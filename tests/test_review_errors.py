@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -109,3 +110,33 @@ def test_an_unexpected_error_never_prints_the_answers(
     line = str(ended_on(app.failure))
     assert line.startswith("review stopped on an unexpected error (RuntimeError at ")
     assert WORDS not in line
+
+
+def test_the_app_ends_when_its_terminal_goes_away_with_sighup_ignored(home: Path) -> None:
+    """Closed terminal, SIGHUP ignored (``nohup``): the app ends instead of reading the closed
+    terminal again and again on a busy core."""
+    kept(home, A, B).close()
+    leader, follower = os.openpty()
+    env = {**os.environ, "VOICECOACH_HOME": str(home), "TERM": "xterm-256color"}
+    env.pop("VOICECOACH_PASSPHRASE", None)
+    app = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "review"],
+        stdin=follower, stdout=follower, stderr=follower, env=env, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )  # fmt: skip
+    os.close(follower)
+    seen, deadline = b"", time.monotonic() + 60
+    while time.monotonic() < deadline:  # the app is up: it drew its screen, then went quiet
+        if select.select([leader], [], [], 3.0)[0]:
+            seen += os.read(leader, 65536)
+        elif seen:
+            break
+    assert app.poll() is None and b"\x1b[?1049h" in seen, "the app never opened"
+    os.close(leader)  # the terminal goes away
+    try:
+        code = app.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        app.wait()
+        pytest.fail("the app kept running on a closed terminal")
+    assert code == 0
