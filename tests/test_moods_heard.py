@@ -120,6 +120,16 @@ def test_a_number_word_the_rating_grammar_disputes_is_asked_about(journal: Journ
     v = session(journal)
     assert said_after(v, "i would say about a six", Recheck("i'd say one", 0.25))[0] == "Thank you."
     assert v.record.mood_before == 6
+    # unless the transcript's number is only the scale's ten, where the grammar heard "out of
+    # ten": en-gb's "eight out of ten", heard "they doubt that ten" (0.36), was kept as 10
+    w = session(journal)
+    heard = Recheck("eight out of ten", 0.36)
+    assert said_after(w, "they doubt that ten", heard) == ["Did you say 8?"]
+    hear(w, "yes", None)
+    assert w.record.mood_before == 8
+    x = session(journal)  # a ten said where the rating goes stays a ten
+    assert said_after(x, "about a ten", Recheck("about a seven", 0.3))[0] == "Thank you."
+    assert x.record.mood_before == 10
     # the grammar agreeing, or its number sharing no sound with the word, leaves the word kept
     u = session(journal)
     assert said_after(u, "seven", Recheck("seven", 1.0))[0] == "Thank you."

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from voicecoach.coach import options as say
 from voicecoach.coach.commands import Spotted
@@ -30,6 +30,20 @@ RATING_AGREEMENT = 0.4
 """How closely the open transcript's words where the number goes must sound like the number
 the rating grammar heard ("full" for "four": 0.67; "ah" for "one": 0.25) for its rating to be
 taken on one hearing."""
+
+
+class Rating(NamedTuple):
+    """The rating grammar's number in an answer, and how the open transcript compares."""
+
+    value: int
+    """The number it heard, 1–10."""
+    agreement: float
+    """0.0–1.0: how closely the transcript's words where the number goes sound like it."""
+    filler: bool
+    """Those words are filler words only ("i", "the"), or there are none."""
+    scale_only: bool
+    """The transcript's only number is a ten the grammar's phrase holds as the scale ("out of
+    ten"), none where the rating goes: "they doubt that ten" for "eight out of ten"."""
 
 
 def words_or_nothing(event: ListenEvent) -> ListenEvent:
@@ -336,7 +350,7 @@ class Understanding:
             return heard[0]  # heard twice, in two answers
         return None
 
-    def _disputed(self, said: int, heard: tuple[int, float, bool] | None) -> bool:
+    def _disputed(self, said: int, heard: Rating | None) -> bool:
         """The open transcript's number word is disputed by the rating grammar: it heard another
         number on the same audio, where the transcript's words sound like it in part (not filler
         words alone), and this question's number has not been checked yet. The grammar's number
@@ -345,18 +359,20 @@ class Understanding:
         seven". Answered no, the question is asked again. Only a number the grammar would take
         on its own (``RATING_AGREEMENT``) disputes one the transcript holds: through PocketSphinx
         adapted to an en-gb voice, "I would say about a six" was heard word for word, and the
-        grammar, which has no such phrase, chose "i'd say one" (0.25)."""
+        grammar, which has no such phrase, chose "i'd say one" (0.25). Unless the transcript's
+        number is the scale's ten the grammar's phrase holds, none where the rating goes
+        (``Rating.scale_only``): en-gb's "eight out of ten", heard "they doubt that ten", was
+        kept as 10 while the grammar heard "eight out of ten" (0.36)."""
         item = self.item
-        if heard is None or heard[0] == said or heard[1] < RATING_AGREEMENT or heard[2]:
+        if heard is None or heard.value == said or heard.filler or item is None:
             return False
-        if item is None:
+        if heard.agreement < RATING_AGREEMENT and not heard.scale_only:
             return False
         return self._mood_checked != item.id
 
-    def _rating_of(self, event: Final) -> tuple[int, float, bool] | None:
-        """The rating grammar's number in a short utterance: (rating, agreement, whether the
-        open transcript's words where the number goes are filler words only), or None when it
-        heard no rating. Without a rating grammar, the command grammar's rating phrases."""
+    def _rating_of(self, event: Final) -> Rating | None:
+        """The rating grammar's number in a short utterance, or None when it heard no rating.
+        Without a rating grammar, the command grammar's rating phrases."""
         if not isinstance(event, RecheckedFinal):
             return None
         if event.rating is not None:
@@ -370,9 +386,11 @@ class Understanding:
         value = parse_mood(check.phrase, strict=True)
         if value is None:
             return None
-        slot = focused(normalise(event.utterance.text), check.phrase, number_word)[0]
+        text = normalise(event.utterance.text)
+        slot = focused(text, check.phrase, number_word)[0]
         filler = not slot or self.options.spotter.book.says_nothing(slot)
-        return value, check.agreement, filler
+        scale_only = parse_mood(slot, strict=True) is None and parse_mood(text, strict=True) == 10
+        return Rating(value, check.agreement, filler, scale_only)
 
     @property
     def _ratings(self) -> tuple[str, ...]:
