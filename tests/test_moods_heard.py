@@ -101,17 +101,33 @@ def test_two_numbers_in_reply_to_did_you_say_are_asked_about(journal: Journal) -
     assert s.turn("mood-before")["events"] == ["mood-check", "mood-reask"]
 
 
+def test_one_pointing_at_a_thing_is_no_rating(journal: Journal) -> None:
+    """en-gb+m3's "I'd say seven", heard "i'd like that one", was kept as 1: "that one" is
+    no number, so the grammar's seven is taken where the transcript's words sound like it, and
+    asked about where they do not."""
+    assert parse_mood("i'd like that one") is None and parse_mood("the one") is None
+    assert parse_mood("about a one") == 1 and parse_mood("just one") == 1
+    assert parse_mood("this one is a seven") == 7
+    s = session(journal)
+    assert said_after(s, "i'd like that one", Recheck("i'd say seven", 0.4))[0] == "Thank you."
+    assert s.record.mood_before == 7
+    t = session(journal)
+    assert said_after(t, "i'd like that one", Recheck("i'd say seven", 0.2)) == ["Did you say 7?"]
+    hear(t, "yes", None)
+    assert t.record.mood_before == 7
+
+
 def test_a_number_word_the_rating_grammar_disputes_is_asked_about(journal: Journal) -> None:
     """en-gb+m3's "I'd say seven", heard "i'd like that one": the grammar heard seven where the
     transcript has "like that one" (agreement 0.40). Its seven is asked about, not the
     transcript's one kept; answered no, the question is asked again, and the number said then is
     kept (the check is once per question)."""
     s = session(journal)
-    assert said_after(s, "i'd like that one", Recheck("i'd say seven", 0.4)) == ["Did you say 7?"]
+    assert said_after(s, "i'd say so one", Recheck("i'd say seven", 0.4)) == ["Did you say 7?"]
     hear(s, "yes", None)
     assert s.record.mood_before == 7
     t = session(journal)
-    said_after(t, "i'd like that one", Recheck("i'd say seven", 0.4))
+    said_after(t, "i'd say so one", Recheck("i'd say seven", 0.4))
     assert said_after(t, "no", None) == [say.MOOD_AGAIN]
     assert said_after(t, "one", Recheck("about a one", 0.25))[0] == "Thank you."
     assert t.record.mood_before == 1

@@ -121,6 +121,8 @@ def _said_as_rating(words: list[str], index: int) -> bool:
     if not _ends_the_rating(words[index + 1 :]):
         return False
     before = words[:index]
+    if words[index] == "one" and before and before[-1] in _ONE_AS_A_PRONOUN_AFTER:
+        return False  # "that one", "the one": a thing pointed at, not a rating
     if all(w in LEADS for w in before):
         return True
     if before and before[-1] in RATING_CUES:
@@ -134,6 +136,14 @@ _NOT_A_RATING_BEFORE = frozenset(
      "for", "than", "or", "count", "counted", "take", "took", "have", "had", "got"}
 )  # fmt: skip
 """Words after which a number in a short reply is a time or a count, not a rating."""
+
+
+_ONE_AS_A_PRONOUN_AFTER = frozenset(
+    {"that", "this", "the", "which", "each", "every", "no", "any", "some", "another", "other",
+     "next", "last", "same"}
+)  # fmt: skip
+"""Words after which "one" stands for a thing ("that one"), not the number: en-gb+m3's "I'd
+say seven", heard "i'd like that one", was kept as a 1."""
 
 
 def parse_mood(text: str, strict: bool = False) -> int | None:
