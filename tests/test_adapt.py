@@ -229,3 +229,23 @@ def test_options_that_do_not_go_together_are_refused(
 ) -> None:
     result = cli("models", "adapt", *args)
     assert result.code == 2 and said in result.err and result.err.count("\n") == 1, result.err
+
+
+def test_a_live_session_on_the_bundled_model_names_models_adapt(home: Path, tmp_path: Path) -> None:
+    """The engine line of a session that listens to a microphone through the bundled model
+    tells how to teach it the person's voice; not once it is adapted, not for a recording, not
+    for a coach of another language (the model is English)."""
+    from dataclasses import replace
+
+    from voicecoach.cli.session_cmd import adapt_tip
+
+    english = Settings()
+    bundled = engine_for(english, Paths.from_env(), "pocketsphinx")
+    assert adapt_tip(bundled, english, live=True) == (
+        "; `voicecoach models adapt` teaches it your voice in about two minutes"
+    )
+    assert adapt_tip(bundled, english, live=False) == ""
+    korean = replace(english, coach=replace(english.coach, language="ko"))
+    assert adapt_tip(bundled, korean, live=True) == ""
+    mine = replace(bundled, model=tmp_path / "voice-model")
+    assert adapt_tip(mine, english, live=True) == ""

@@ -28,6 +28,7 @@ from voicecoach.errors import UsageError
 from voicecoach.hinting import command_hint
 from voicecoach.outputs import check_speaker_file
 from voicecoach.paths import Paths
+from voicecoach.speech.engines import EngineChoice
 from voicecoach.stop import SIGNALS
 from voicecoach.store.crypto import session_codec
 from voicecoach.store.journal import Journal
@@ -79,6 +80,16 @@ def stop_on_signals(request_stop: Callable[[], None]) -> Iterator[None]:
         yield
 
 
+def adapt_tip(choice: EngineChoice, config: Settings, live: bool) -> str:
+    """What follows the engine line when PocketSphinx listens to a microphone with its bundled
+    model in the coach's language: that ``models adapt`` teaches it the person's voice (the
+    dialogue benchmark's replies: 82 % fit their answer with it, 97 % adapted). "" otherwise."""
+    bundled = choice.engine == "pocketsphinx" and choice.model is None
+    if not live or not bundled or choice.mismatch(config.coach.language) is not None:
+        return ""
+    return f"; {command_hint('models adapt')} teaches it your voice in about two minutes"
+
+
 def run_session(
     options: RunOptions, config: Settings, home: Paths, journal_dir: Path | None = None
 ) -> SessionRecord:
@@ -102,7 +113,8 @@ def run_session(
         progress.note(stages.voice_reason)
         for warning in low_rate_warnings(audio):
             progress.note(warning)
-        progress.note(f"listening with {choice.reason}")
+        live = not options.answers and options.mic_file is None
+        progress.note(f"listening with {choice.reason}{adapt_tip(choice, config, live)}")
         if language := choice.language_warning(config.coach.language, "answers and commands"):
             progress.note(language)
         keep_days = config.journal.keep_days
