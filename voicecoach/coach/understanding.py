@@ -85,9 +85,9 @@ class Understanding:
     """The number the person said no to ("Did you say 2?" "No."), for the mood question being
     asked: never taken again from the grammar's hearing alone."""
     _spoke_up: bool = False
+    """The coach has asked the person to come closer or speak up (``_too_quiet``)."""
     _over_coach: bool = False
     """The utterance being understood began over the coach's voice (``hear``)."""
-    """The coach has asked the person to come closer or speak up (``_too_quiet``)."""
     _early_mood: int | None = None
     """The rating said before the mood question being asked was heard (over the welcome):
     its mood if the question itself then gets no answer (``keep_early``)."""
@@ -275,7 +275,6 @@ class Understanding:
             return replace(spotted, sure=False)  # en-us's "Work.", heard "where'd": "wait"
         if spotted.command is not Command.RESUME:
             return spotted
-
         if spotter.book.match(event.utterance.text) is Command.RESUME:
             return spotted
         if spotter.book.holds(event.utterance.text, Command.RESUME):
